@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need, type-checks, builds,
+# runs every test against real local peers. Usage: npm test [-- file-filter]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test setup: installing ${need_apt[*]} (Debian packages)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "test setup: need root to install ${need_apt[*]}; install them and run again" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+echo "test: type-check and lint"
+npx tsc -p tsconfig.json --noEmit
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+npx madge --circular --extensions ts src >/dev/null || { npx madge --circular --extensions ts src; exit 1; }
+
+echo "test: build"
+rm -rf dist
+npx tsc -p tsconfig.json
+
+filter="${1:-}"
+mapfile -t files < <(find dist -name '*.test.js' | sort | grep -- "$filter")
+if [ ${#files[@]} -eq 0 ]; then
+  echo "no test files match '$filter'" >&2
+  exit 1
+fi
+exec node --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

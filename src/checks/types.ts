@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+
+/** What one check of one slot found. */
+export interface CheckOutcome {
+  status: 'up' | 'down';
+  /** Total time the check took, ms (for http: until the body was read). */
+  latencyMs: number;
+  /** Why it is down, one readable line; absent when up. */
+  error?: string;
+  /** Type-specific measurements, e.g. http timing or days until a certificate expires. */
+  details?: CheckDetails;
+}
+
+export interface CheckDetails {
+  /** http: ms spent in each phase of the request. */
+  timing?: { dnsMs?: number; connectMs?: number; tlsMs?: number; firstByteMs?: number; totalMs: number };
+  /** http: the final status code after redirects. */
+  statusCode?: number;
+  /** tls: whole days until the leaf certificate expires (negative once expired). */
+  certDaysLeft?: number;
+  /** tls: the leaf certificate's notAfter, ms since the epoch. */
+  certExpiresAt?: number;
+  /** ping: packet loss in percent. */
+  packetLossPercent?: number;
+}
+
+export interface CheckContext {
+  /** Hard limit for the whole check, ms; the checker must settle by then. */
+  timeoutMs: number;
+  /** Aborted when the node shuts down or the timeout passes. */
+  signal: AbortSignal;
+  /** When set, refuses targets whose addresses it rejects (SSRF guard for shared deployments). */
+  addressGuard?: AddressGuard;
+  /** push monitors: when this monitor last received a heartbeat, ms since the epoch. */
+  lastPushAt?: number;
+  /** When this check is judged, ms since the epoch (push monitors compare against it). */
+  now: number;
+  /** The monitor's interval, ms. */
+  intervalMs: number;
+}
+
+/** Returns a reason when `address` (an IP literal) must not be contacted, else undefined. */
+export type AddressGuard = (address: string) => string | undefined;
+
+/**
+ * A checker: one per monitor type, registered in checks/index.ts. `options` validates the
+ * type's own fields of a monitor (target and type options); `target` renders them for
+ * messages; `run` performs one check and never throws (failures are `down` outcomes).
+ */
+export interface Checker<Options = unknown> {
+  type: string;
+  options: z.ZodType<Options>;
+  target(options: Options): string;
+  run(options: Options, ctx: CheckContext): Promise<CheckOutcome>;
+}

@@ -1,0 +1,3 @@
+/** Local peers and helpers for tests: real servers on loopback, temp dirs, the started binary. */
+export * from './targets.js';
+export * from './receivers.js';
