@@ -1,0 +1,136 @@
+import { composeNotification, type Notification } from '../notify/index.js';
+import { monitorTarget, type MaintenanceWindow, type Monitor } from '../model/index.js';
+import type { CheckedResult, Judge, Judgement } from '../store/index.js';
+import { inMaintenance } from './maintenance.js';
+import {
+  INITIAL_STATE,
+  judgeResult,
+  type AlertAction,
+  type MonitorState,
+} from './state-machine.js';
+
+export interface CoordinatorDeps {
+  /** The account's maintenance windows (cached by the caller). */
+  maintenanceOf(accountId: string): readonly MaintenanceWindow[];
+}
+
+/**
+ * The store's judge for the monitors this node coordinates: runs the pure state machine
+ * and turns its actions into incidents and queued notifications for the monitor's channels.
+ */
+export function createJudge(deps: CoordinatorDeps): Judge {
+  return (monitor, stored, result) => {
+    const previous = { ...INITIAL_STATE, ...(stored as Partial<MonitorState> | undefined) };
+    const details = result.details ?? {};
+    const verdict = judgeResult(
+      previous,
+      {
+        slot: result.slot,
+        status: result.status,
+        ...(result.error === undefined ? {} : { error: result.error }),
+        ...(typeof details.certDaysLeft === 'number' ? { certDaysLeft: details.certDaysLeft } : {}),
+        ...(typeof details.certExpiresAt === 'number'
+          ? { certExpiresAt: details.certExpiresAt }
+          : {}),
+      },
+      {
+        monitorId: monitor.id,
+        retries: monitor.retries,
+        renotifyMinutes: monitor.renotifyMinutes,
+        certWarnDays: Array.isArray(monitor.warnDays) ? (monitor.warnDays as number[]) : [],
+        inMaintenance: inMaintenance(
+          deps.maintenanceOf(monitor.accountId),
+          monitor.id,
+          result.slot,
+        ),
+      },
+    );
+    if (!verdict) return undefined;
+    return toJudgement(monitor, result, verdict.state, verdict.actions);
+  };
+}
+
+function toJudgement(
+  monitor: Monitor,
+  result: CheckedResult,
+  state: MonitorState,
+  actions: AlertAction[],
+): Judgement {
+  const judgement: Judgement = { state, notifications: [] };
+  for (const action of actions) {
+    if (action.kind === 'open-incident') {
+      judgement.openIncident = {
+        id: action.incidentId,
+        accountId: monitor.accountId,
+        monitorId: monitor.id,
+        startedAt: action.startedAt,
+        endedAt: null,
+        cause: action.cause,
+        inMaintenance: action.inMaintenance,
+      };
+    } else if (action.kind === 'close-incident') {
+      judgement.closeIncident = { id: action.incidentId, endedAt: action.endedAt };
+    } else if (monitor.channelIds.length > 0) {
+      judgement.notifications.push({
+        key: action.key,
+        event: action.event,
+        accountId: monitor.accountId,
+        channelIds: monitor.channelIds,
+        payload: notificationFor(monitor, result, action, previousStart(action, state, result)),
+      });
+    }
+  }
+  return judgement;
+}
+
+/** When the incident behind an up/down alert started (the state has forgotten it on up). */
+function previousStart(action: AlertAction, state: MonitorState, result: CheckedResult): number {
+  if (action.kind === 'notify' && 'incidentId' in action) {
+    const started = Number(action.incidentId.slice(action.incidentId.lastIndexOf(':') + 1));
+    if (Number.isFinite(started)) return started;
+  }
+  return state.incidentStartedAt ?? result.slot;
+}
+
+function notificationFor(
+  monitor: Monitor,
+  result: CheckedResult,
+  action: Extract<AlertAction, { kind: 'notify' }>,
+  incidentStartedAt: number,
+): Notification {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return composeNotification({
+    event: action.event,
+    at: iso(result.checkedAt),
+    monitor: {
+      id: monitor.id,
+      name: monitor.name,
+      type: monitor.type,
+      target: monitorTarget(monitor),
+    },
+    ...('incidentId' in action
+      ? {
+          incident: {
+            id: action.incidentId,
+            started: iso(incidentStartedAt),
+            ...(action.event === 'monitor.up' ? { ended: iso(result.slot) } : {}),
+          },
+        }
+      : {}),
+    result: {
+      slot: iso(result.slot),
+      checkedAt: iso(result.checkedAt),
+      status: result.status,
+      latencyMs: result.latencyMs,
+      ...(result.error === undefined ? {} : { error: result.error }),
+      node: result.node,
+      region: result.region,
+    },
+    ...(action.event === 'certificate.expiring'
+      ? { certificate: { daysLeft: action.daysLeft, expiresAt: iso(action.expiresAt) } }
+      : {}),
+    ...(action.event === 'monitor.down' && action.reminder !== undefined
+      ? { reminder: action.reminder }
+      : {}),
+  });
+}

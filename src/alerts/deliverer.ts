@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
+import type { Channel } from '../model/index.js';
+import { getNotifier, type Notification } from '../notify/index.js';
+import type { SecretBox } from '../secrets/index.js';
+import type { Delivery, Store } from '../store/index.js';
+import { retryDelay } from './backoff.js';
+
+export interface DelivererOptions {
+  /** How often the queue is polled when nothing wakes it, ms. @defaultValue 1000 */
+  pollMs?: number;
+  /** Limit for one send attempt, ms. @defaultValue 10000 */
+  sendTimeoutMs?: number;
+  /** Deliveries sent at once. @defaultValue 20 */
+  batch?: number;
+  /** Called after each attempt (metrics). */
+  onAttempt?: (outcome: 'sent' | 'retry' | 'failed', delivery: Delivery) => void;
+}
+
+type DeliveryQueue = Pick<
+  Store,
+  'claimDueDeliveries' | 'markDelivered' | 'markDeliveryFailed' | 'getScoped'
+>;
+
+/**
+ * Sends what the durable queue holds: claims due deliveries, sends each through its
+ * channel's notifier, and records success, a retry with backoff, or giving up. A failing or
+ * slow channel holds up nothing but itself: every send has its own timeout.
+ */
+export class Deliverer {
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly pollMs: number;
+  private readonly sendTimeoutMs: number;
+  private readonly batch: number;
+
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly secrets: SecretBox,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: DelivererOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+    this.batch = options.batch ?? 20;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Looks at the queue now (new deliveries were queued). */
+  wake(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.abort.abort();
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    this.timer?.cancel();
+    this.timer = this.clock.setTimer(() => {
+      this.running = this.drain().finally(() => {
+        this.running = null;
+        if (!this.stopped) this.schedule(this.pollMs);
+      });
+    }, ms);
+  }
+
+  /** Sends batches until nothing is due. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const due = this.queue.claimDueDeliveries(
+        this.clock.now(),
+        this.batch,
+        this.sendTimeoutMs * 3,
+      );
+      if (due.length === 0) return;
+      await Promise.all(due.map((delivery) => this.attempt(delivery)));
+    }
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    try {
+      await this.send(delivery);
+      this.queue.markDelivered(delivery.id, this.clock.now());
+      this.options.onAttempt?.('sent', delivery);
+      this.log.info({ delivery: delivery.id, channel: delivery.channelId }, 'notification sent');
+    } catch (error) {
+      const retryable = !(error instanceof TirelessError) || error.retryable;
+      const delay = this.stopped ? 0 : retryDelay(delivery.attempts, retryable);
+      const message = describeError(error);
+      this.queue.markDeliveryFailed(
+        delivery.id,
+        message,
+        delay === null ? null : this.clock.now() + delay,
+      );
+      this.options.onAttempt?.(delay === null ? 'failed' : 'retry', delivery);
+      this.log.warn(
+        {
+          delivery: delivery.id,
+          channel: delivery.channelId,
+          attempts: delivery.attempts + 1,
+          error: message,
+        },
+        delay === null ? 'notification failed for good' : 'notification failed; will retry',
+      );
+    }
+  }
+
+  private async send(delivery: Delivery): Promise<void> {
+    const channel = this.queue.getScoped<Channel>(
+      'channel',
+      delivery.accountId,
+      delivery.channelId,
+    );
+    if (!channel) {
+      throw new TirelessError('TIRELESS_DELIVERY', 'the channel no longer exists', {
+        retryable: false,
+      });
+    }
+    const notifier = getNotifier(channel.type);
+    if (!notifier) {
+      throw new TirelessError('TIRELESS_DELIVERY', `unknown channel type ${channel.type}`, {
+        retryable: false,
+      });
+    }
+    const config = notifier.config.parse(
+      this.secrets.openFields(channel.config, notifier.secretFields),
+    );
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.sendTimeoutMs)]);
+    await notifier.send(delivery.payload as Notification, config, {
+      timeoutMs: this.sendTimeoutMs,
+      signal,
+    });
+  }
+}

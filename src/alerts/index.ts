@@ -1,0 +1,11 @@
+export { createJudge, type CoordinatorDeps } from './coordinator.js';
+export { Deliverer, type DelivererOptions } from './deliverer.js';
+export { inMaintenance, scheduleCovers } from './maintenance.js';
+export { retryDelay, DELIVERY_RETRY } from './backoff.js';
+export {
+  judgeResult,
+  INITIAL_STATE,
+  type AlertAction,
+  type AlertPolicy,
+  type MonitorState,
+} from './state-machine.js';

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  INITIAL_STATE,
+  judgeResult,
+  type AlertPolicy,
+  type MonitorState,
+} from './state-machine.js';
+
+const policy: AlertPolicy = {
+  monitorId: 'm1',
+  retries: 0,
+  renotifyMinutes: null,
+  certWarnDays: [30, 14, 7],
+  inMaintenance: false,
+};
+
+/** Feeds a run of results (slot = index · 10 s) and collects every action's kind/event. */
+function run(
+  statuses: string,
+  overrides: Partial<AlertPolicy> = {},
+  start: MonitorState = INITIAL_STATE,
+) {
+  let state = start;
+  const events: string[] = [];
+  [...statuses].forEach((c, i) => {
+    const verdict = judgeResult(
+      state,
+      { slot: i * 10_000, status: c === 'u' ? 'up' : 'down', error: 'refused' },
+      { ...policy, ...overrides },
+    );
+    assert.ok(verdict);
+    state = verdict.state;
+    for (const a of verdict.actions)
+      events.push(a.kind === 'notify' ? `${a.event}@${i}` : `${a.kind}@${i}`);
+  });
+  return { state, events };
+}
+
+test('down opens an incident and alerts at once with no retries; up closes it', () => {
+  const { events, state } = run('uudu');
+  assert.deepEqual(events, [
+    'open-incident@2',
+    'monitor.down@2',
+    'close-incident@3',
+    'monitor.up@3',
+  ]);
+  assert.equal(state.status, 'up');
+  assert.equal(state.incidentId, null);
+});
+
+test('retries tolerate that many failures; the incident starts at the first failure', () => {
+  let state = INITIAL_STATE;
+  const actions = [];
+  for (const [i, status] of (['up', 'down', 'down', 'down'] as const).entries()) {
+    const verdict = judgeResult(
+      state,
+      { slot: i * 1000, status, error: 'refused' },
+      { ...policy, retries: 2 },
+    );
+    assert.ok(verdict);
+    state = verdict.state;
+    actions.push(...verdict.actions);
+  }
+  assert.equal(state.status, 'down');
+  assert.deepEqual(actions[0], {
+    kind: 'open-incident',
+    incidentId: 'm1:1000',
+    startedAt: 1000,
+    cause: 'refused',
+    inMaintenance: false,
+  });
+  assert.equal(actions.length, 2);
+});
+
+test('a failure streak shorter than retries+1 changes no status', () => {
+  assert.deepEqual(run('uddu', { retries: 2 }).events, []);
+});
+
+test('results older than the newest judged are ignored', () => {
+  const verdict = judgeResult(
+    { ...INITIAL_STATE, lastSlot: 5000 },
+    { slot: 5000, status: 'down' },
+    policy,
+  );
+  assert.equal(verdict, null);
+});
+
+test('reminders go out every renotifyMinutes while down, each with its own key', () => {
+  let state = INITIAL_STATE;
+  const keys: string[] = [];
+  for (let minute = 0; minute <= 25; minute++) {
+    const verdict = judgeResult(
+      state,
+      { slot: minute * 60_000, status: 'down' },
+      { ...policy, renotifyMinutes: 10 },
+    );
+    assert.ok(verdict);
+    state = verdict.state;
+    for (const a of verdict.actions) if (a.kind === 'notify') keys.push(a.key);
+  }
+  assert.deepEqual(keys, ['m1:0:down', 'm1:0:down:1', 'm1:0:down:2']);
+});
+
+test('an outage inside maintenance opens a quiet incident and sends no up either', () => {
+  const { events } = run('udu', { inMaintenance: true });
+  assert.deepEqual(events, ['open-incident@1', 'close-incident@2']);
+});
+
+test('an outage that outlasts maintenance is announced by the next reminder', () => {
+  const start = run('d', { inMaintenance: true, renotifyMinutes: 1 }).state;
+  const verdict = judgeResult(
+    start,
+    { slot: 120_000, status: 'down' },
+    { ...policy, renotifyMinutes: 1 },
+  );
+  assert.ok(verdict);
+  assert.deepEqual(
+    verdict.actions.map((a) => (a.kind === 'notify' ? a.key : a.kind)),
+    ['m1:0:down'],
+  );
+});
+
+test('certificate warnings fire once per threshold crossed, and afresh for a new certificate', () => {
+  let state = INITIAL_STATE;
+  const seen: string[] = [];
+  const feed = (slot: number, daysLeft: number, expiresAt: number) => {
+    const verdict = judgeResult(
+      state,
+      { slot, status: 'up', certDaysLeft: daysLeft, certExpiresAt: expiresAt },
+      policy,
+    );
+    assert.ok(verdict);
+    state = verdict.state;
+    for (const a of verdict.actions) if (a.kind === 'notify') seen.push(a.key);
+  };
+  feed(1, 40, 9e12);
+  feed(2, 29, 9e12);
+  feed(3, 28, 9e12);
+  feed(4, 6, 9e12); // jumps past 14 straight to 7
+  feed(5, 5, 9e12);
+  feed(6, 89, 9.9e12); // renewed
+  feed(7, 13, 9.9e12);
+  assert.deepEqual(seen, [
+    'm1:cert:9000000000000:30',
+    'm1:cert:9000000000000:7',
+    'm1:cert:9900000000000:14',
+  ]);
+});

@@ -1,0 +1,198 @@
+/**
+ * Up/down as a pure function of (state, result, policy). The coordinator of a monitor feeds
+ * it each new result in slot order; what it returns is written in the same transaction as
+ * the result, so a transition, its incident and its queued alerts are one durable fact.
+ */
+
+export interface MonitorState {
+  status: 'unknown' | 'up' | 'down';
+  /** The newest slot judged; older results arriving late are stored but not judged. */
+  lastSlot: number | null;
+  /** Consecutive failing results. */
+  failures: number;
+  /** Slot of the first of those failures. */
+  firstFailureSlot: number | null;
+  /** Error of the latest failure. */
+  lastError: string | null;
+  /** The open incident while down. */
+  incidentId: string | null;
+  incidentStartedAt: number | null;
+  /** Whether the down alert of the open incident went out (not during maintenance). */
+  incidentAnnounced: boolean;
+  remindersSent: number;
+  /** The certificate expiry last seen (ms) and the tightest warning threshold sent for it. */
+  certExpiresAt: number | null;
+  certWarnedDays: number | null;
+}
+
+export const INITIAL_STATE: MonitorState = {
+  status: 'unknown',
+  lastSlot: null,
+  failures: 0,
+  firstFailureSlot: null,
+  lastError: null,
+  incidentId: null,
+  incidentStartedAt: null,
+  incidentAnnounced: false,
+  remindersSent: 0,
+  certExpiresAt: null,
+  certWarnedDays: null,
+};
+
+export interface JudgedResult {
+  slot: number;
+  status: 'up' | 'down';
+  error?: string;
+  certDaysLeft?: number;
+  certExpiresAt?: number;
+}
+
+export interface AlertPolicy {
+  monitorId: string;
+  /** Failures tolerated before down. */
+  retries: number;
+  /** Re-send the down alert every this many minutes while down; null: never. */
+  renotifyMinutes: number | null;
+  /** Days before certificate expiry to warn at, e.g. [30, 14, 7]. */
+  certWarnDays: readonly number[];
+  /** Whether a maintenance window covers the result's slot: incidents open, alerts do not. */
+  inMaintenance: boolean;
+}
+
+export type AlertAction =
+  | {
+      kind: 'open-incident';
+      incidentId: string;
+      startedAt: number;
+      cause: string;
+      inMaintenance: boolean;
+    }
+  | { kind: 'close-incident'; incidentId: string; endedAt: number }
+  | { kind: 'notify'; event: 'monitor.down'; key: string; incidentId: string; reminder?: number }
+  | { kind: 'notify'; event: 'monitor.up'; key: string; incidentId: string }
+  | {
+      kind: 'notify';
+      event: 'certificate.expiring';
+      key: string;
+      daysLeft: number;
+      expiresAt: number;
+    };
+
+export interface Verdict {
+  state: MonitorState;
+  actions: AlertAction[];
+}
+
+/** Judges one result. Returns null for a result older than one already judged. */
+export function judgeResult(
+  previous: MonitorState,
+  result: JudgedResult,
+  policy: AlertPolicy,
+): Verdict | null {
+  if (previous.lastSlot !== null && result.slot <= previous.lastSlot) return null;
+  const state: MonitorState = { ...previous, lastSlot: result.slot };
+  const actions: AlertAction[] =
+    result.status === 'down' ? judgeFailure(state, result, policy) : judgeSuccess(state, result);
+  actions.push(...judgeCertificate(state, result, policy));
+  return { state, actions };
+}
+
+function judgeFailure(
+  state: MonitorState,
+  result: JudgedResult,
+  policy: AlertPolicy,
+): AlertAction[] {
+  state.failures += 1;
+  state.firstFailureSlot ??= result.slot;
+  state.lastError = result.error ?? 'down';
+  if (state.status === 'down') return remind(state, result, policy);
+  if (state.failures <= policy.retries) return [];
+  const incidentId = `${policy.monitorId}:${state.firstFailureSlot}`;
+  state.status = 'down';
+  state.incidentId = incidentId;
+  state.incidentStartedAt = state.firstFailureSlot;
+  state.incidentAnnounced = !policy.inMaintenance;
+  state.remindersSent = 0;
+  const actions: AlertAction[] = [
+    {
+      kind: 'open-incident',
+      incidentId,
+      startedAt: state.firstFailureSlot,
+      cause: state.lastError,
+      inMaintenance: policy.inMaintenance,
+    },
+  ];
+  if (state.incidentAnnounced) {
+    actions.push({ kind: 'notify', event: 'monitor.down', key: `${incidentId}:down`, incidentId });
+  }
+  return actions;
+}
+
+function remind(state: MonitorState, result: JudgedResult, policy: AlertPolicy): AlertAction[] {
+  if (policy.renotifyMinutes === null || policy.inMaintenance || state.incidentId === null)
+    return [];
+  const every = policy.renotifyMinutes * 60_000;
+  const due = Math.floor((result.slot - (state.incidentStartedAt ?? result.slot)) / every);
+  if (due <= state.remindersSent) return [];
+  state.remindersSent = due;
+  // A down alert never sent (the incident began in maintenance) goes out now as the first.
+  const firstAnnouncement = !state.incidentAnnounced;
+  state.incidentAnnounced = true;
+  return [
+    {
+      kind: 'notify',
+      event: 'monitor.down',
+      key: firstAnnouncement ? `${state.incidentId}:down` : `${state.incidentId}:down:${due}`,
+      incidentId: state.incidentId,
+      ...(firstAnnouncement ? {} : { reminder: due }),
+    },
+  ];
+}
+
+function judgeSuccess(state: MonitorState, result: JudgedResult): AlertAction[] {
+  const wasDown = state.status === 'down' && state.incidentId !== null;
+  const incidentId = state.incidentId;
+  const announced = state.incidentAnnounced;
+  state.status = 'up';
+  state.failures = 0;
+  state.firstFailureSlot = null;
+  state.lastError = null;
+  state.incidentId = null;
+  state.incidentStartedAt = null;
+  state.incidentAnnounced = false;
+  state.remindersSent = 0;
+  if (!wasDown || incidentId === null) return [];
+  const actions: AlertAction[] = [{ kind: 'close-incident', incidentId, endedAt: result.slot }];
+  // No "up" for an outage nobody was told about (it began and ended in maintenance).
+  if (announced)
+    actions.push({ kind: 'notify', event: 'monitor.up', key: `${incidentId}:up`, incidentId });
+  return actions;
+}
+
+function judgeCertificate(
+  state: MonitorState,
+  result: JudgedResult,
+  policy: AlertPolicy,
+): AlertAction[] {
+  if (result.certDaysLeft === undefined || result.certExpiresAt === undefined) return [];
+  if (state.certExpiresAt !== result.certExpiresAt) {
+    // A new certificate: its warnings start afresh.
+    state.certExpiresAt = result.certExpiresAt;
+    state.certWarnedDays = null;
+  }
+  const daysLeft = result.certDaysLeft;
+  const crossed = policy.certWarnDays.filter((days) => daysLeft <= days);
+  if (crossed.length === 0 || policy.inMaintenance) return [];
+  const threshold = Math.min(...crossed);
+  if (state.certWarnedDays !== null && state.certWarnedDays <= threshold) return [];
+  state.certWarnedDays = threshold;
+  return [
+    {
+      kind: 'notify',
+      event: 'certificate.expiring',
+      key: `${policy.monitorId}:cert:${result.certExpiresAt}:${threshold}`,
+      daysLeft,
+      expiresAt: result.certExpiresAt,
+    },
+  ];
+}

@@ -1,0 +1,267 @@
+/**
+ * The data model: entity types, and validation of what users send for them. Config
+ * entities are documents with an `id`, their `accountId` and a `revision` (optimistic
+ * concurrency now, a JetStream KV revision in a cluster). Results are immutable facts
+ * keyed by (monitorId, slot, node).
+ */
+import { z } from 'zod';
+import { getChecker, MONITOR_TYPES } from '../checks/index.js';
+import { getNotifier, CHANNEL_TYPES } from '../notify/index.js';
+import { validationError, type FieldProblem } from '../errors/index.js';
+import { fieldProblems } from '../validation/index.js';
+
+export type Role = 'owner' | 'admin' | 'member';
+
+interface Entity {
+  id: string;
+  accountId: string;
+  /** Increases by one with every change; 1 on create. */
+  revision: number;
+  /** ms since the epoch */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Account extends Entity {
+  name: string;
+}
+
+export interface User extends Entity {
+  email: string;
+  passwordHash: string;
+  role: Role;
+}
+
+/** A bearer credential. Stored by the SHA-256 of its secret, which is its id. */
+export interface Token extends Entity {
+  userId: string;
+  kind: 'session' | 'api';
+  name: string;
+  /** ms since the epoch; null never expires */
+  expiresAt: number | null;
+}
+
+/** The fields every monitor has; its type's own fields sit beside them in the same object. */
+export interface MonitorCommon {
+  name: string;
+  type: string;
+  /** Seconds between slots, ≥ 1. */
+  intervalSeconds: number;
+  /** Seconds one check may take; defaults to min(interval, 30) and never exceeds the interval. */
+  timeoutSeconds: number;
+  /** Consecutive failures tolerated before the monitor is down. @defaultValue 0 */
+  retries: number;
+  paused: boolean;
+  tags: string[];
+  channelIds: string[];
+  /** Re-send the down alert every N minutes while down; null: never. */
+  renotifyMinutes: number | null;
+}
+
+export type Monitor = Entity & MonitorCommon & { [typeField: string]: unknown };
+
+export interface Channel extends Entity {
+  type: string;
+  name: string;
+  /** The notifier's settings; secret fields are encrypted in storage. */
+  config: Record<string, unknown>;
+}
+
+export type MaintenanceSchedule =
+  | { kind: 'once'; startsAt: number; endsAt: number }
+  | {
+      kind: 'recurring';
+      every: 'day' | 'week';
+      /** 0 = Sunday … 6 = Saturday; for `week` */
+      weekdays: number[];
+      /** "HH:MM", UTC */
+      startTime: string;
+      durationMinutes: number;
+    };
+
+export interface MaintenanceWindow extends Entity {
+  name: string;
+  /** null: every monitor of the account */
+  monitorIds: string[] | null;
+  schedule: MaintenanceSchedule;
+}
+
+export interface Result {
+  monitorId: string;
+  /** The slot this check is for, ms since the epoch. */
+  slot: number;
+  /** When the check started, ms since the epoch. */
+  checkedAt: number;
+  status: 'up' | 'down';
+  latencyMs: number;
+  error?: string;
+  node: string;
+  region: string;
+}
+
+export interface Incident {
+  id: string;
+  accountId: string;
+  monitorId: string;
+  /** Slot of the first failing result. */
+  startedAt: number;
+  /** Slot of the result that ended it; null while open. */
+  endedAt: number | null;
+  cause: string;
+  inMaintenance: boolean;
+}
+
+const COMMON_KEYS = new Set([
+  'name',
+  'type',
+  'intervalSeconds',
+  'timeoutSeconds',
+  'retries',
+  'paused',
+  'tags',
+  'channelIds',
+  'renotifyMinutes',
+]);
+
+const READ_ONLY_KEYS = new Set(['id', 'accountId', 'revision', 'createdAt', 'updatedAt']);
+
+const monitorCommonSchema = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    type: z.enum(MONITOR_TYPES as [string, ...string[]], {
+      message: `must be one of ${MONITOR_TYPES.join(', ')}`,
+    }),
+    intervalSeconds: z
+      .number({ message: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1')
+      .max(86_400, 'must be at most 86400 (one day)')
+      .default(60),
+    timeoutSeconds: z
+      .number({ message: 'must be a number of seconds' })
+      .positive('must be positive')
+      .max(300, 'must be at most 300')
+      .optional(),
+    retries: z.number().int('must be a whole number').min(0).max(100).default(0),
+    paused: z.boolean().default(false),
+    tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
+    channelIds: z.array(z.string().min(1)).max(50).default([]),
+    renotifyMinutes: z.number().int().min(1).max(10_080).nullable().default(null),
+  })
+  .strict();
+
+/**
+ * Validates a whole monitor as a user sends it (create, or the merged result of a patch):
+ * common fields plus the type's own fields, which its checker validates. Throws a
+ * TIRELESS_VALIDATION error naming every bad field.
+ */
+export function parseMonitorInput(input: unknown): MonitorCommon & Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw validationError([{ field: '(body)', problem: 'must be a JSON object' }]);
+  }
+  const common: Record<string, unknown> = {};
+  const typeFields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (READ_ONLY_KEYS.has(key)) continue;
+    (COMMON_KEYS.has(key) ? common : typeFields)[key] = value;
+  }
+  const problems: FieldProblem[] = [];
+  const parsed = monitorCommonSchema.safeParse(common);
+  if (!parsed.success) problems.push(...fieldProblems(parsed.error));
+  const checker = typeof common.type === 'string' ? getChecker(common.type) : undefined;
+  let options: Record<string, unknown> = {};
+  if (checker) {
+    const parsedOptions = checker.options.safeParse(typeFields);
+    if (parsedOptions.success) options = parsedOptions.data as Record<string, unknown>;
+    else problems.push(...fieldProblems(parsedOptions.error));
+  }
+  if (problems.length > 0 || !parsed.success) throw validationError(problems);
+  const interval = parsed.data.intervalSeconds;
+  const timeoutSeconds = parsed.data.timeoutSeconds ?? Math.min(interval, 30);
+  if (timeoutSeconds > interval) {
+    throw validationError([
+      { field: 'timeoutSeconds', problem: `must not exceed intervalSeconds (${interval})` },
+    ]);
+  }
+  return { ...parsed.data, timeoutSeconds, ...options };
+}
+
+/** The type's own fields of a monitor (everything that is not a common or read-only field). */
+export function monitorOptions(monitor: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(monitor)) {
+    if (!COMMON_KEYS.has(key) && !READ_ONLY_KEYS.has(key)) options[key] = value;
+  }
+  return options;
+}
+
+/** A human rendering of what the monitor checks, e.g. its URL. */
+export function monitorTarget(monitor: Monitor): string {
+  const checker = getChecker(monitor.type);
+  return checker ? checker.target(monitorOptions(monitor)) : monitor.type;
+}
+
+const channelInputSchema = z
+  .object({
+    type: z.enum(CHANNEL_TYPES as [string, ...string[]], {
+      message: `must be one of ${CHANNEL_TYPES.join(', ')}`,
+    }),
+    name: z.string().trim().min(1, 'is required').max(200),
+    config: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+/** Validates a channel as a user sends it; the notifier validates `config`. */
+export function parseChannelInput(input: unknown): Pick<Channel, 'type' | 'name' | 'config'> {
+  const cleaned = stripReadOnly(input);
+  const parsed = channelInputSchema.safeParse(cleaned);
+  if (!parsed.success) throw validationError(fieldProblems(parsed.error));
+  const notifier = getNotifier(parsed.data.type);
+  if (!notifier) throw validationError([{ field: 'type', problem: 'unknown channel type' }]);
+  const config = notifier.config.safeParse(parsed.data.config);
+  if (!config.success) throw validationError(fieldProblems(config.error, 'config'));
+  return { ...parsed.data, config: config.data as Record<string, unknown> };
+}
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" (24 h, UTC)');
+const maintenanceInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(200),
+    monitorIds: z.array(z.string().min(1)).max(10_000).nullable().default(null),
+    schedule: z.discriminatedUnion('kind', [
+      z
+        .object({
+          kind: z.literal('once'),
+          startsAt: z.number().int().nonnegative(),
+          endsAt: z.number().int().nonnegative(),
+        })
+        .strict()
+        .refine((s) => s.endsAt > s.startsAt, {
+          message: 'must be after startsAt',
+          path: ['endsAt'],
+        }),
+      z
+        .object({
+          kind: z.literal('recurring'),
+          every: z.enum(['day', 'week']),
+          weekdays: z.array(z.number().int().min(0).max(6)).default([]),
+          startTime: hhmm,
+          durationMinutes: z.number().int().min(1).max(10_080),
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
+
+export function parseMaintenanceInput(
+  input: unknown,
+): Pick<MaintenanceWindow, 'name' | 'monitorIds' | 'schedule'> {
+  const parsed = maintenanceInputSchema.safeParse(stripReadOnly(input));
+  if (!parsed.success) throw validationError(fieldProblems(parsed.error));
+  return parsed.data;
+}
+
+function stripReadOnly(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !READ_ONLY_KEYS.has(key)));
+}

@@ -1,0 +1,13 @@
+export {
+  Store,
+  type CheckedResult,
+  type ConfigChange,
+  type ConfigKind,
+  type Delivery,
+  type IngestReport,
+  type Judge,
+  type Judgement,
+  type StoredResult,
+  type UptimeTotals,
+} from './store.js';
+export { coverRange, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-ranges.js';

@@ -1,0 +1,93 @@
+/**
+ * Append-only, numbered schema migrations. Never edit or reorder one that has shipped:
+ * add the next number. PRAGMA user_version records how many have been applied.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: config documents, results, rollups, alert state, deliveries.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  -- Every config entity (account, user, token, monitor, channel, maintenance) is a JSON
+  -- document with a revision, as in a JetStream KV bucket; applying is idempotent.
+  CREATE TABLE config (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX config_by_account ON config (kind, account_id);
+  CREATE INDEX config_user_email ON config (json_extract(doc, '$.email') COLLATE NOCASE)
+    WHERE kind = 'user';
+
+  -- Small local integers for the keys that repeat in every result row, so a row stays small.
+  CREATE TABLE keys_account (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+  CREATE TABLE keys_monitor (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+  CREATE TABLE keys_origin (n INTEGER PRIMARY KEY, node TEXT NOT NULL, region TEXT NOT NULL,
+    UNIQUE (node, region));
+  CREATE TABLE error_texts (n INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+
+  -- One row per (monitor, slot, origin): the natural key makes a repeated apply a no-op.
+  -- checked_at is stored as its distance from the slot, a small number.
+  CREATE TABLE results (
+    monitor INTEGER NOT NULL,
+    slot INTEGER NOT NULL,
+    origin INTEGER NOT NULL,
+    account INTEGER NOT NULL,
+    lateness INTEGER NOT NULL,
+    up INTEGER NOT NULL,
+    latency INTEGER NOT NULL,
+    error INTEGER,
+    PRIMARY KEY (monitor, slot, origin)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE rollup_minute (monitor INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    account INTEGER NOT NULL, up INTEGER NOT NULL, down INTEGER NOT NULL,
+    latency_sum INTEGER NOT NULL, latency_min INTEGER NOT NULL, latency_max INTEGER NOT NULL,
+    PRIMARY KEY (monitor, bucket)) WITHOUT ROWID;
+  CREATE TABLE rollup_hour (monitor INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    account INTEGER NOT NULL, up INTEGER NOT NULL, down INTEGER NOT NULL,
+    latency_sum INTEGER NOT NULL, latency_min INTEGER NOT NULL, latency_max INTEGER NOT NULL,
+    PRIMARY KEY (monitor, bucket)) WITHOUT ROWID;
+  CREATE TABLE rollup_day (monitor INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    account INTEGER NOT NULL, up INTEGER NOT NULL, down INTEGER NOT NULL,
+    latency_sum INTEGER NOT NULL, latency_min INTEGER NOT NULL, latency_max INTEGER NOT NULL,
+    PRIMARY KEY (monitor, bucket)) WITHOUT ROWID;
+
+  -- The coordinator's view of each monitor (up/down, failures, open incident) as JSON.
+  CREATE TABLE monitor_state (monitor_id TEXT PRIMARY KEY, account_id TEXT NOT NULL,
+    state TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    monitor_id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    cause TEXT NOT NULL,
+    in_maintenance INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX incidents_by_monitor ON incidents (account_id, monitor_id, started_at);
+  CREATE INDEX incidents_by_account ON incidents (account_id, started_at);
+
+  -- The durable delivery queue: one row per (transition, channel), keyed so that a
+  -- transition is queued once however often it is applied.
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX deliveries_due ON deliveries (next_at) WHERE status = 'pending';
+
+  CREATE TABLE pushes (monitor_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+];
