@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/index.js';
+import type { ConfigWriter } from '../cluster/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { SecretBox } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
+
+/** Everything the HTTP API needs from its node; built by the node, passed to buildApi. */
+export interface ApiDeps {
+  store: Store;
+  config: ConfigWriter;
+  secrets: SecretBox;
+  clock: Clock;
+  metrics: Metrics;
+  log: Logger;
+  node: { id: string; region: string; version: string };
+  settings: ApiSettings;
+  /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
+  wakeDeliverer(): void;
+}
+
+export interface ApiSettings {
+  /** Largest accepted request body, bytes. @defaultValue 1_048_576 */
+  bodyLimitBytes: number;
+  /** `open`: anyone may sign up for a new account after setup; `closed`: only setup. @defaultValue 'closed' */
+  signup: 'open' | 'closed';
+  /** Login and setup attempts per client address per window. @defaultValue 10 per 60_000 ms */
+  authRateLimit: { max: number; windowMs: number };
+  /** Lifetime of a login session token, ms. @defaultValue 30 days */
+  sessionTtlMs: number;
+}

@@ -1,0 +1,67 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The node's Prometheus metrics, in one registry per node (tests start many nodes). */
+export function createMetrics(sources: {
+  pendingDeliveries(): number;
+  monitorsScheduled(): number;
+}) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tireless_process_' });
+  return {
+    registry,
+    checks: new Counter({
+      name: 'tireless_checks_total',
+      help: 'Checks run, by monitor type and status.',
+      labelNames: ['type', 'status'] as const,
+      registers: [registry],
+    }),
+    checkDuration: new Histogram({
+      name: 'tireless_check_duration_seconds',
+      help: 'How long checks took, by monitor type.',
+      labelNames: ['type'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    lateness: new Histogram({
+      name: 'tireless_scheduler_lateness_seconds',
+      help: 'How long after its slot a check started.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    missedSlots: new Counter({
+      name: 'tireless_scheduler_missed_slots_total',
+      help: 'Slots this node did not check, by reason (late: the node fell behind; busy: the previous check still ran).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    resultsApplied: new Counter({
+      name: 'tireless_results_applied_total',
+      help: 'Results written to the local store.',
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'tireless_deliveries_total',
+      help: 'Notification delivery attempts, by outcome (sent, retry, failed).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    deliveryQueue: new Gauge({
+      name: 'tireless_delivery_queue_depth',
+      help: 'Deliveries waiting to be sent.',
+      registers: [registry],
+      collect() {
+        this.set(sources.pendingDeliveries());
+      },
+    }),
+    monitors: new Gauge({
+      name: 'tireless_monitors_scheduled',
+      help: 'Monitors this node has on its schedule.',
+      registers: [registry],
+      collect() {
+        this.set(sources.monitorsScheduled());
+      },
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,157 @@
+import type { z } from 'zod';
+import { describeError } from '../errors/index.js';
+import { deliveryError, secretValues, startAttempt } from './delivery.js';
+import type { Notification, Notifier, SendContext } from './types.js';
+
+/** Sending over HTTP with global fetch, shared by every notifier except email. */
+
+/** Most of a reply body read, bytes; enough for any service's error JSON. */
+const MAX_REPLY_BYTES = 64 * 1024;
+/** Most of a reply body quoted in an error message, characters. */
+const MAX_SNIPPET_CHARS = 200;
+const USER_AGENT = 'Tireless';
+
+/** A request body with its content type. */
+export interface RequestBody {
+  contentType: string;
+  /** The exact text sent (a signature can be computed over it). */
+  text: string;
+}
+
+/** One HTTP request that delivers a notification. */
+export interface HttpRequest {
+  /** @defaultValue 'POST' */
+  method?: 'POST' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  body: RequestBody;
+}
+
+/** What the service answered. */
+export interface HttpReply {
+  status: number;
+  /** The body as text, at most 64 KiB of it. */
+  text: string;
+}
+
+export function jsonBody(value: unknown): RequestBody {
+  return { contentType: 'application/json', text: JSON.stringify(value) };
+}
+
+/** Form fields, application/x-www-form-urlencoded; undefined fields are left out. */
+export function formBody(fields: Record<string, string | undefined>): RequestBody {
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.set(name, value);
+  return { contentType: 'application/x-www-form-urlencoded', text: form.toString() };
+}
+
+/** `base` (which may end in a slash or carry a path prefix) followed by `path` ("/…"). */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+/** The JSON in a reply, or undefined when it is not JSON. */
+export function replyJson(reply: HttpReply): unknown {
+  try {
+    return JSON.parse(reply.text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether trying again can help after an HTTP error status. */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 425 || status === 429;
+}
+
+/** Describes a notifier that delivers each notification with one HTTP request. */
+export interface HttpNotifierSpec<Config extends object> {
+  type: string;
+  config: z.ZodType<Config>;
+  secretFields: readonly (keyof Config & string)[];
+  request(notification: Notification, config: Config): HttpRequest;
+  /**
+   * Why a 2xx reply still means the service refused the message (e.g. Telegram's
+   * `{ok: false}`), or undefined when it accepted it. Such refusals count as retryable.
+   */
+  refusal?(reply: HttpReply): string | undefined;
+}
+
+export function httpNotifier<Config extends object>(spec: HttpNotifierSpec<Config>): Notifier<Config> {
+  const { type, config, secretFields } = spec;
+  return {
+    type,
+    config,
+    secretFields,
+    async send(notification, channelConfig, ctx) {
+      const secrets = secretValues(channelConfig, secretFields);
+      const reply = await sendHttp(type, spec.request(notification, channelConfig), ctx, secrets);
+      const refusal = spec.refusal?.(reply);
+      if (refusal !== undefined) {
+        throw deliveryError(type, `${refusal}: ${snippet(reply.text)}`, { retryable: true, secrets });
+      }
+    },
+  };
+}
+
+/**
+ * Sends `request` within the attempt's deadline and resolves with a 2xx reply; throws a
+ * TIRELESS_DELIVERY error for any other status (redirects are not followed), a timeout or
+ * a network failure, with `secrets` redacted from its message.
+ */
+export async function sendHttp(
+  type: string,
+  request: HttpRequest,
+  ctx: SendContext,
+  secrets: readonly string[],
+): Promise<HttpReply> {
+  const attempt = startAttempt(ctx);
+  let reply: HttpReply;
+  try {
+    const response = await fetch(request.url, {
+      method: request.method ?? 'POST',
+      headers: { ...request.headers, 'content-type': request.body.contentType, 'user-agent': USER_AGENT },
+      body: request.body.text,
+      signal: attempt.signal,
+      // A redirect would turn a POST into a GET; a moved endpoint is a config problem.
+      redirect: 'manual',
+    });
+    reply = { status: response.status, text: await readText(response, MAX_REPLY_BYTES) };
+  } catch (error) {
+    const reason = attempt.interruption() ?? `could not reach the service: ${networkReason(error)}`;
+    throw deliveryError(type, reason, { retryable: true, secrets, cause: error });
+  }
+  if (reply.status < 200 || reply.status > 299) {
+    const reason = `HTTP ${reply.status}: ${snippet(reply.text)}`;
+    throw deliveryError(type, reason, { retryable: isRetryableStatus(reply.status), secrets });
+  }
+  return reply;
+}
+
+/** fetch wraps socket errors in TypeError("fetch failed"); the cause says what happened. */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return describeError(cause);
+}
+
+async function readText(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < maxBytes) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString('utf8');
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel();
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+/** The start of a reply body on one line, for error messages. */
+function snippet(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line === '') return '(empty reply)';
+  return line.length > MAX_SNIPPET_CHARS ? `${line.slice(0, MAX_SNIPPET_CHARS)}…` : line;
+}

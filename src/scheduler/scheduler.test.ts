@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../clock/index.js';
+import { Scheduler, type Schedulable } from './scheduler.js';
+import { slotOffset } from '../slots/index.js';
+
+function setup(options: { checkMs?: number; maxConcurrent?: number } = {}) {
+  const clock = new FakeClock(1_000_000);
+  const checks: { id: string; slot: number; at: number }[] = [];
+  const missed: string[] = [];
+  const scheduler = new Scheduler<Schedulable>({
+    clock,
+    maxConcurrent: options.maxConcurrent,
+    check: (monitor, slot) => {
+      checks.push({ id: monitor.id, slot, at: clock.now() });
+      return new Promise((resolve) => clock.setTimer(resolve, options.checkMs ?? 10));
+    },
+    onMissed: (id, slots, reason) => missed.push(`${id}:${slots}:${reason}`),
+  });
+  return { clock, checks, missed, scheduler };
+}
+
+/** Lets promise callbacks run between timer steps, as the event loop would. */
+async function advance(clock: FakeClock, ms: number, step = 5) {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+test('checks each monitor at its slots, on time, with one timer', async () => {
+  const { clock, checks, scheduler } = setup();
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  scheduler.upsert({ id: 'b', intervalSeconds: 2, paused: false });
+  scheduler.start();
+  assert.equal(clock.pending, 1);
+  await advance(clock, 10_000);
+  assert.equal(checks.filter((c) => c.id === 'a').length, 10);
+  assert.equal(checks.filter((c) => c.id === 'b').length, 5);
+  for (const c of checks) {
+    assert.ok(c.at - c.slot < 5, `late by ${c.at - c.slot}`);
+    assert.equal(
+      c.slot % (c.id === 'a' ? 1000 : 2000),
+      slotOffset(c.id, c.id === 'a' ? 1000 : 2000),
+    );
+  }
+  await scheduler.stop();
+});
+
+test('never two checks of one monitor at once: a slot that finds it busy is missed', async () => {
+  const { clock, checks, missed, scheduler } = setup({ checkMs: 1500 });
+  scheduler.upsert({ id: 'slow', intervalSeconds: 1, paused: false });
+  scheduler.start();
+  await advance(clock, 4000);
+  assert.equal(checks.length, 2);
+  assert.equal(missed.length, 2);
+  assert.ok(missed.every((m) => m === 'slow:1:busy'));
+  await scheduler.stop();
+});
+
+test('pausing stops checks; resuming starts them again; removing forgets', async () => {
+  const { clock, checks, scheduler } = setup();
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  scheduler.start();
+  await advance(clock, 2000);
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: true });
+  const before = checks.length;
+  await advance(clock, 3000);
+  assert.equal(checks.length, before);
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  await advance(clock, 3000);
+  assert.ok(checks.length >= before + 2);
+  scheduler.remove('a');
+  const afterRemove = checks.length;
+  await advance(clock, 3000);
+  assert.equal(checks.length, afterRemove);
+  await scheduler.stop();
+});
+
+test('a concurrency limit queues checks instead of dropping them', async () => {
+  const { clock, checks, missed, scheduler } = setup({ checkMs: 50, maxConcurrent: 2 });
+  for (let i = 0; i < 10; i++)
+    scheduler.upsert({ id: `m${i}`, intervalSeconds: 10, paused: false });
+  scheduler.start();
+  await advance(clock, 10_000);
+  assert.equal(checks.length, 10);
+  assert.deepEqual(missed, []);
+  await scheduler.stop();
+});
+
+test('stop waits for the checks in flight', async () => {
+  const { clock, scheduler } = setup({ checkMs: 200 });
+  let finished = false;
+  const s = new Scheduler<Schedulable>({
+    clock,
+    check: () =>
+      new Promise((resolve) =>
+        clock.setTimer(() => {
+          finished = true;
+          resolve();
+        }, 200),
+      ),
+  });
+  s.upsert({ id: 'x', intervalSeconds: 1, paused: false });
+  s.start();
+  await advance(clock, 1100);
+  const stopping = s.stop();
+  await advance(clock, 300);
+  await stopping;
+  assert.equal(finished, true);
+  await scheduler.stop();
+});

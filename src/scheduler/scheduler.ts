@@ -1,0 +1,135 @@
+import type { Clock, TimerHandle } from '../clock/index.js';
+import { SlotPlan, type DueCheck } from './plan.js';
+
+/** What the scheduler needs to know of a monitor. */
+export interface Schedulable {
+  id: string;
+  intervalSeconds: number;
+  paused: boolean;
+}
+
+export interface SchedulerOptions<M extends Schedulable> {
+  clock: Clock;
+  /** Runs one check of `monitor` for `slot` and records its result; must not throw. */
+  check(monitor: M, slot: number): Promise<void>;
+  /** Whether this node checks the monitor now (solo: always). */
+  isAssigned?(monitorId: string): boolean;
+  /** A slot that will have no result from this node, and why. */
+  onMissed?(monitorId: string, slots: number, reason: 'late' | 'busy'): void;
+  /** Checks in flight at most; further due checks wait their turn. @defaultValue 2000 */
+  maxConcurrent?: number;
+}
+
+/**
+ * The I/O shell around the slot plan: one timer, set for the next due slot. It never runs
+ * two checks of one monitor at once (a slot that comes while the previous check is still
+ * running is missed, and said so), and bounds how many checks run together.
+ */
+export class Scheduler<M extends Schedulable> {
+  private readonly plan = new SlotPlan();
+  private readonly monitors = new Map<string, M>();
+  private readonly inFlight = new Set<string>();
+  private readonly waiting: DueCheck[] = [];
+  private readonly running = new Set<Promise<void>>();
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private started = false;
+  private readonly maxConcurrent: number;
+
+  constructor(private readonly options: SchedulerOptions<M>) {
+    this.maxConcurrent = options.maxConcurrent ?? 2000;
+  }
+
+  get size(): number {
+    return this.plan.size;
+  }
+
+  get checksInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** Adds, changes or (when paused) parks a monitor. */
+  upsert(monitor: M): void {
+    const previous = this.monitors.get(monitor.id);
+    this.monitors.set(monitor.id, monitor);
+    if (monitor.paused) {
+      this.plan.remove(monitor.id);
+    } else if (
+      !previous ||
+      previous.paused ||
+      previous.intervalSeconds !== monitor.intervalSeconds ||
+      !this.plan.has(monitor.id)
+    ) {
+      this.plan.upsert(monitor.id, monitor.intervalSeconds * 1000, this.options.clock.now());
+    }
+    this.arm();
+  }
+
+  remove(monitorId: string): void {
+    this.monitors.delete(monitorId);
+    this.plan.remove(monitorId);
+  }
+
+  start(): void {
+    this.started = true;
+    this.arm();
+  }
+
+  /** Stops planning; resolves when the checks in flight have recorded their results. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.timer?.cancel();
+    this.timer = null;
+    this.waiting.length = 0;
+    await Promise.all([...this.running]);
+  }
+
+  private arm(): void {
+    if (!this.started) return;
+    const next = this.plan.nextDue();
+    if (next === null || next >= this.timerAt) return;
+    this.timer?.cancel();
+    this.timerAt = next;
+    this.timer = this.options.clock.setTimer(() => this.fire(), next - this.options.clock.now());
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    if (!this.started) return;
+    for (const due of this.plan.takeDue(this.options.clock.now())) {
+      if (this.options.isAssigned && !this.options.isAssigned(due.monitorId)) continue;
+      if (due.skipped > 0) this.options.onMissed?.(due.monitorId, due.skipped, 'late');
+      this.enqueue(due);
+    }
+    this.arm();
+  }
+
+  private enqueue(due: DueCheck): void {
+    if (this.inFlight.has(due.monitorId)) {
+      this.options.onMissed?.(due.monitorId, 1, 'busy');
+      return;
+    }
+    if (this.running.size >= this.maxConcurrent) {
+      this.waiting.push(due);
+      return;
+    }
+    this.launch(due);
+  }
+
+  private launch(due: DueCheck): void {
+    const monitor = this.monitors.get(due.monitorId);
+    if (!monitor || monitor.paused) return;
+    this.inFlight.add(due.monitorId);
+    const run = this.options
+      .check(monitor, due.slot)
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight.delete(due.monitorId);
+        this.running.delete(run);
+        const next = this.started ? this.waiting.shift() : undefined;
+        if (next) this.enqueue(next);
+      });
+    this.running.add(run);
+  }
+}
