@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { describeError } from '../errors/index.js';
 import { deliveryError, secretValues, startAttempt } from './delivery.js';
+import { oneLine, truncate } from './render.js';
 import type { Notification, Notifier, SendContext } from './types.js';
 
 /** Sending over HTTP with global fetch, shared by every notifier except email. */
@@ -110,7 +111,7 @@ export async function sendHttp(
   try {
     const response = await fetch(request.url, {
       method: request.method ?? 'POST',
-      headers: { ...request.headers, 'content-type': request.body.contentType, 'user-agent': USER_AGENT },
+      headers: requestHeaders(request),
       body: request.body.text,
       signal: attempt.signal,
       // A redirect would turn a POST into a GET; a moved endpoint is a config problem.
@@ -128,6 +129,14 @@ export async function sendHttp(
   return reply;
 }
 
+/** The request's own headers over a default User-Agent; the body's content type always wins. */
+function requestHeaders(request: HttpRequest): Headers {
+  const headers = new Headers({ 'user-agent': USER_AGENT });
+  for (const [name, value] of Object.entries(request.headers ?? {})) headers.set(name, value);
+  headers.set('content-type', request.body.contentType);
+  return headers;
+}
+
 /** fetch wraps socket errors in TypeError("fetch failed"); the cause says what happened. */
 function networkReason(error: unknown): string {
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
@@ -136,7 +145,7 @@ function networkReason(error: unknown): string {
 
 async function readText(response: Response, maxBytes: number): Promise<string> {
   if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (size < maxBytes) {
@@ -151,7 +160,6 @@ async function readText(response: Response, maxBytes: number): Promise<string> {
 
 /** The start of a reply body on one line, for error messages. */
 function snippet(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  if (line === '') return '(empty reply)';
-  return line.length > MAX_SNIPPET_CHARS ? `${line.slice(0, MAX_SNIPPET_CHARS)}…` : line;
+  const line = oneLine(text);
+  return line === '' ? '(empty reply)' : truncate(line, MAX_SNIPPET_CHARS);
 }

@@ -1,0 +1,64 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookupAll } from 'node:dns/promises';
+import { isIP, type LookupFunction } from 'node:net';
+import { AddressRefusedError } from './failure.js';
+import type { AddressGuard } from './types.js';
+
+const lookups = new WeakMap<AddressGuard, LookupFunction>();
+
+/**
+ * The socket `lookup` option that makes a connection to `host` honour `guard` (undefined
+ * without a guard). Sockets never call `lookup` for IP literals, so a refused literal is
+ * refused here, by throwing AddressRefusedError.
+ */
+export function lookupFor(host: string, guard: AddressGuard | undefined): LookupFunction | undefined {
+  if (!guard) return undefined;
+  refuseLiteral(host, guard);
+  let lookup = lookups.get(guard);
+  if (!lookup) {
+    lookup = guardedLookup(guard);
+    lookups.set(guard, lookup);
+  }
+  return lookup;
+}
+
+/**
+ * Resolves `host` to the address to contact, refusing it (AddressRefusedError) when the
+ * guard rejects any of its addresses. For tools that resolve names themselves, e.g. ping.
+ */
+export async function resolveAllowed(host: string, guard: AddressGuard): Promise<string> {
+  refuseLiteral(host, guard);
+  const addresses = await dnsLookupAll(host, { all: true });
+  const refusal = firstRefusal(addresses, guard);
+  if (refusal !== undefined) throw new AddressRefusedError(refusal);
+  // dns.lookup with `all` fails with ENOTFOUND rather than answer nothing.
+  return (addresses[0] as LookupAddress).address;
+}
+
+function refuseLiteral(host: string, guard: AddressGuard): void {
+  const refusal = isIP(host) ? guard(host) : undefined;
+  if (refusal !== undefined) throw new AddressRefusedError(refusal);
+}
+
+// Every address is checked, not just the first, so a name cannot smuggle a refused
+// address in behind an allowed one.
+function firstRefusal(addresses: readonly LookupAddress[], guard: AddressGuard): string | undefined {
+  for (const { address } of addresses) {
+    const refusal = guard(address);
+    if (refusal !== undefined) return refusal;
+  }
+  return undefined;
+}
+
+function guardedLookup(guard: AddressGuard): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '');
+      const refusal = firstRefusal(addresses, guard);
+      if (refusal !== undefined) return callback(new AddressRefusedError(refusal), '');
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0] as LookupAddress;
+      callback(null, first.address, first.family);
+    });
+  };
+}

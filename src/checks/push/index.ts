@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { down, up } from '../outcome.js';
+import type { Checker, CheckContext, CheckOutcome } from '../types.js';
+
+/** Default grace, seconds: covers cron's one-minute granularity and a job's run-time jitter. */
+export const DEFAULT_PUSH_GRACE_SECONDS = 60;
+
+/** A new push token: 24 random bytes as 32 URL-safe characters. */
+export function newPushToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** push options: a heartbeat monitor that a job keeps alive by calling its secret URL. */
+export const pushOptions = z
+  .object({
+    /** The secret in the push URL; 24–128 URL-safe characters. Default: a fresh random token. */
+    token: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]{24,128}$/,
+        'must be 24 to 128 URL-safe characters (A-Z, a-z, 0-9, "_" or "-")',
+      )
+      .default(newPushToken),
+    /** Seconds a heartbeat may be late before the monitor is down. Default 60. */
+    graceSeconds: z
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 or more')
+      .max(86_400, 'must be at most 86400 (one day)')
+      .default(DEFAULT_PUSH_GRACE_SECONDS),
+  })
+  .strict();
+
+export type PushOptions = z.output<typeof pushOptions>;
+
+/**
+ * Judges heartbeats, purely from the context: up while the last heartbeat is at most one
+ * interval plus `graceSeconds` old. Touches no network, so it ignores the timeout and signal.
+ */
+export const pushChecker: Checker<PushOptions> = {
+  type: 'push',
+  options: pushOptions,
+  // The token is a secret: messages and logs show only the type.
+  target: () => 'push',
+  run: (options, ctx) => Promise.resolve(judgeHeartbeat(options, ctx)),
+};
+
+function judgeHeartbeat(options: PushOptions, ctx: CheckContext): CheckOutcome {
+  if (ctx.lastPushAt === undefined) return down(0, 'no heartbeat received yet');
+  const silentMs = ctx.now - ctx.lastPushAt;
+  if (silentMs <= ctx.intervalMs + options.graceSeconds * 1000) return up(0);
+  const silentSeconds = Math.floor(silentMs / 1000);
+  const everySeconds = Math.round(ctx.intervalMs / 1000);
+  return down(0, `no heartbeat for ${silentSeconds} s (expected every ${everySeconds} s)`);
+}

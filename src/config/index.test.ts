@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envName, loadSettings } from './index.js';
+import { TirelessError } from '../errors/index.js';
+
+test('defaults, then environment, then flags', () => {
+  assert.equal(loadSettings({}, {}).port, 3000);
+  assert.equal(loadSettings({}, {}).dataDir, './tireless-data');
+  assert.equal(loadSettings({}, { TIRELESS_PORT: '4000' }).port, 4000);
+  assert.equal(loadSettings({ port: 5000 }, { TIRELESS_PORT: '4000' }).port, 5000);
+  assert.equal(
+    loadSettings({}, { TIRELESS_BLOCK_PRIVATE_TARGETS: 'true' }).blockPrivateTargets,
+    true,
+  );
+  assert.equal(
+    loadSettings({}, { TIRELESS_BLOCK_PRIVATE_TARGETS: 'false' }).blockPrivateTargets,
+    false,
+  );
+});
+
+test('a *_FILE variable reads a secret from a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tireless-config-'));
+  const file = join(dir, 'key');
+  writeFileSync(file, 'a'.repeat(64) + '\n');
+  assert.equal(loadSettings({}, { TIRELESS_SECRET_KEY_FILE: file }).secretKey, 'a'.repeat(64));
+});
+
+test('bad settings name the setting and its variable; unknown flags are refused', () => {
+  const cases: [Record<string, unknown>, Record<string, string>, RegExp][] = [
+    [{ port: 'abc' }, {}, /port \(TIRELESS_PORT\)/],
+    [{}, { TIRELESS_PORT: '70000' }, /port/],
+    [{ region: 'Not A Region' }, {}, /region .*lowercase/],
+    [{ secretKey: 'short' }, {}, /secretKey/],
+    [{ colour: 'blue' }, {}, /colour|Unrecognized/i],
+    [{}, { TIRELESS_SECRET_KEY_FILE: '/nonexistent/key' }, /TIRELESS_SECRET_KEY_FILE/],
+  ];
+  for (const [flags, env, pattern] of cases) {
+    assert.throws(
+      () => loadSettings(flags, env),
+      (error: unknown) =>
+        error instanceof TirelessError &&
+        error.code === 'TIRELESS_CONFIG' &&
+        pattern.test(error.message),
+      JSON.stringify([flags, env]),
+    );
+  }
+});
+
+test('settings are frozen and variable names follow the keys', () => {
+  assert.ok(Object.isFrozen(loadSettings({}, {})));
+  assert.equal(envName('dataDir'), 'TIRELESS_DATA_DIR');
+});

@@ -1,0 +1,98 @@
+/**
+ * The node's settings, parsed once from command-line flags and TIRELESS_* environment
+ * variables (flags win; `*_FILE` variables name a file holding a secret), validated against a
+ * schema that rejects unknown keys, and frozen. Nothing else reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { TirelessError, type FieldProblem } from '../errors/index.js';
+import { fieldProblems } from '../validation/index.js';
+
+const settingsSchema = z
+  .object({
+    /** Where the database, node id and secret key live. @defaultValue ./tireless-data */
+    dataDir: z.string().min(1).default('./tireless-data'),
+    /** HTTP port. @defaultValue 3000 */
+    port: z.coerce.number().int().min(0).max(65_535).default(3000),
+    /** Address to listen on; 0.0.0.0 for every interface. @defaultValue 127.0.0.1 */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** The region this node checks from, recorded with every result. @defaultValue local */
+    region: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
+      .default('local'),
+    /** Days raw results and minute rollups are kept; hour and day rollups stay. @defaultValue 30 */
+    retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    /** 64 hex characters; default: a key generated into the data dir on first start. */
+    secretKey: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+      .optional(),
+    /** `open` lets anyone create an account; `closed` only the first setup. @defaultValue closed */
+    signup: z.enum(['open', 'closed']).default('closed'),
+    /** Refuse checks of private, loopback and link-local addresses (shared deployments). @defaultValue false */
+    blockPrivateTargets: z.coerce.boolean().default(false),
+    /** Largest request body, bytes. @defaultValue 1 MiB */
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(1_048_576),
+    /** Checks in flight at most. @defaultValue 2000 */
+    maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
+    /** Login/setup attempts per client address per minute. @defaultValue 10 */
+    authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
+  })
+  .strict();
+
+export type Settings = Readonly<z.output<typeof settingsSchema>>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+
+/** Environment variable for each setting, e.g. TIRELESS_DATA_DIR for dataDir. */
+export function envName(key: string): string {
+  return 'TIRELESS_' + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+/**
+ * Settings from flags (already parsed, undefined when absent) over environment variables
+ * over defaults. Throws TIRELESS_CONFIG naming each bad setting and where it came from.
+ */
+export function loadSettings(
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Settings {
+  const merged: Record<string, unknown> = {};
+  const problems: FieldProblem[] = [];
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const fromFile = env[`${envName(key)}_FILE`];
+    if (fromFile !== undefined) {
+      try {
+        merged[key] = readFileSync(fromFile, 'utf8').trim();
+      } catch (error) {
+        problems.push({
+          field: `${envName(key)}_FILE`,
+          problem: `cannot read ${fromFile}: ${String(error)}`,
+        });
+      }
+    }
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') merged[key] = fromEnv;
+  }
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
+  if (typeof merged.blockPrivateTargets === 'string') {
+    merged.blockPrivateTargets = ['1', 'true', 'yes', 'on'].includes(
+      merged.blockPrivateTargets.toLowerCase(),
+    );
+  }
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) problems.push(...fieldProblems(parsed.error));
+  if (problems.length > 0 || !parsed.success) {
+    const text = problems.map((p) => `${p.field} (${envName(p.field)}): ${p.problem}`).join('; ');
+    throw new TirelessError('TIRELESS_CONFIG', `bad setting: ${text}`, { fields: problems });
+  }
+  return Object.freeze(parsed.data);
+}

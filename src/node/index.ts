@@ -1,0 +1,198 @@
+/**
+ * The composition root: builds a node from its settings — store, config writer, scheduler,
+ * checkers, result writer, judge, deliverer and HTTP API — and starts and stops it in order.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { createJudge, Deliverer } from '../alerts/index.js';
+import { buildApi } from '../api/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
+import { soloAssignment, SoloConfigWriter, type Assignment } from '../cluster/index.js';
+import type { Settings } from '../config/index.js';
+import { createMetrics } from '../metrics/index.js';
+import type { MaintenanceWindow, Monitor } from '../model/index.js';
+import { privateAddressGuard } from '../net-guard/index.js';
+import { Scheduler } from '../scheduler/index.js';
+import { SecretBox } from '../secrets/index.js';
+import { Store, DAY_MS, HOUR_MS, type Judge } from '../store/index.js';
+import { createCheckRunner, toScheduled, type ScheduledMonitor } from './check-runner.js';
+import { ResultWriter } from './result-writer.js';
+
+export const VERSION = '0.1.0';
+export const DATABASE_FILE = 'tireless.db';
+export const SECRET_KEY_FILE = 'secret.key';
+
+export interface NodeOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Result batching and delivery polling, for tests that want them quicker. */
+  tuning?: { flushMs?: number; deliveryPollMs?: number; deliveryTimeoutMs?: number };
+}
+
+export interface RunningNode {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  nodeId: string;
+  store: Store;
+  app: FastifyInstance;
+  scheduler: Scheduler<ScheduledMonitor>;
+  /** Whether the database had no user when the node started (the setup form is open). */
+  needsSetup: boolean;
+  /** Stops checks (waiting for those in flight), writes buffered results, closes everything. */
+  stop(): Promise<void>;
+}
+
+export async function startNode(
+  settings: Settings,
+  options: NodeOptions = {},
+): Promise<RunningNode> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? pino({ level: settings.logLevel });
+  const dataDir = resolve(settings.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const store = new Store(join(dataDir, DATABASE_FILE));
+  const nodeId = store.getMeta('node_id') ?? createNodeId(store);
+  const secrets = new SecretBox(loadSecretKey(dataDir, settings.secretKey));
+  const assignment: Assignment = soloAssignment;
+  const config = new SoloConfigWriter(store);
+  const shutdown = new AbortController();
+
+  let scheduler: Scheduler<ScheduledMonitor> | undefined;
+  const metrics = createMetrics({
+    pendingDeliveries: () => store.countPendingDeliveries(),
+    monitorsScheduled: () => scheduler?.size ?? 0,
+  });
+
+  const maintenance = new Map<string, MaintenanceWindow[]>();
+  const maintenanceOf = (accountId: string) => {
+    let windows = maintenance.get(accountId);
+    if (!windows)
+      maintenance.set(
+        accountId,
+        (windows = store.listScoped<MaintenanceWindow>('maintenance', accountId)),
+      );
+    return windows;
+  };
+  const coordinatorJudge = createJudge({ maintenanceOf });
+  const judge: Judge = (monitor, state, result) =>
+    assignment.coordinates(monitor.id) ? coordinatorJudge(monitor, state, result) : undefined;
+
+  const deliverer = new Deliverer(store, secrets, clock, log, {
+    pollMs: options.tuning?.deliveryPollMs,
+    sendTimeoutMs: options.tuning?.deliveryTimeoutMs,
+    onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
+  });
+  const writer = new ResultWriter(store, judge, clock, log, {
+    flushMs: options.tuning?.flushMs,
+    onFlushed: (report) => {
+      metrics.resultsApplied.inc(report.applied);
+      if (report.queued > 0) deliverer.wake();
+    },
+  });
+  const runCheck = createCheckRunner({
+    clock,
+    node: nodeId,
+    region: settings.region,
+    metrics,
+    shutdown: shutdown.signal,
+    ...(settings.blockPrivateTargets ? { addressGuard: privateAddressGuard } : {}),
+    lastPushAt: (monitorId) => store.lastPushAt(monitorId),
+    record: (result) => writer.add(result),
+  });
+  scheduler = new Scheduler<ScheduledMonitor>({
+    clock,
+    check: runCheck,
+    isAssigned: (monitorId) => assignment.checks(monitorId),
+    onMissed: (monitorId, slots, reason) => {
+      metrics.missedSlots.inc({ reason }, slots);
+      log.warn({ monitor: monitorId, slots, reason }, 'slot missed');
+    },
+    maxConcurrent: settings.maxConcurrentChecks,
+  });
+  const schedule = scheduler;
+  for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
+  config.onChange((change) => {
+    if (change.kind === 'maintenance') maintenance.delete(change.accountId);
+    if (change.kind !== 'monitor') return;
+    if (change.doc === null) schedule.remove(change.id);
+    else schedule.upsert(toScheduled(change.doc as Monitor));
+  });
+
+  const needsSetup = store.countAll('user') === 0;
+  const app = await buildApi({
+    store,
+    config,
+    secrets,
+    clock,
+    metrics,
+    log,
+    node: { id: nodeId, region: settings.region, version: VERSION },
+    settings: {
+      bodyLimitBytes: settings.bodyLimitBytes,
+      signup: settings.signup,
+      authRateLimit: { max: settings.authRateLimitPerMinute, windowMs: 60_000 },
+      sessionTtlMs: 30 * DAY_MS,
+    },
+    wakeDeliverer: () => deliverer.wake(),
+  });
+  await app.listen({ port: settings.port, host: settings.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const shownHost =
+    settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+
+  schedule.start();
+  deliverer.start();
+  const prune = () => {
+    const removed = store.pruneBefore(clock.now() - settings.retentionDays * DAY_MS);
+    if (removed > 0) log.info({ removed }, 'old results pruned');
+  };
+  prune();
+  const pruneTimer = setInterval(prune, HOUR_MS);
+  pruneTimer.unref();
+  log.info(
+    { url, node: nodeId, region: settings.region, monitors: schedule.size },
+    'tireless started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(pruneTimer);
+      await app.close();
+      // In-flight checks finish (bounded by their timeouts) and their results are written.
+      const checksDone = schedule.stop();
+      const deadline = setTimeout(() => shutdown.abort(), 10_000);
+      await checksDone;
+      clearTimeout(deadline);
+      shutdown.abort();
+      writer.flush();
+      await deliverer.stop();
+      store.close();
+      log.info('tireless stopped');
+    })());
+
+  return { url, port, nodeId, store, app, scheduler: schedule, needsSetup, stop };
+}
+
+function createNodeId(store: Store): string {
+  const id = `node-${randomUUID().slice(0, 8)}`;
+  store.setMeta('node_id', id);
+  return id;
+}
+
+/** The configured key, or the one in the data dir, created (mode 0600) on first start. */
+function loadSecretKey(dataDir: string, configured: string | undefined): Buffer {
+  if (configured) return Buffer.from(configured, 'hex');
+  const file = join(dataDir, SECRET_KEY_FILE);
+  if (!existsSync(file)) {
+    writeFileSync(file, SecretBox.generateKey().toString('hex') + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}

@@ -1,0 +1,116 @@
+import { createTransport } from 'nodemailer';
+import { z } from 'zod';
+import { describeError } from '../../errors/index.js';
+import { deliveryError, secretValues, startAttempt, type Attempt } from '../delivery.js';
+import { deliveryKey } from '../keys.js';
+import { requiredText } from '../schema.js';
+import type { Notification, Notifier, SendContext } from '../types.js';
+
+/** nodemailer error codes for problems a retry cannot fix (credentials, addresses). */
+const PERMANENT_CODES = new Set(['EAUTH', 'ENOAUTH', 'EENVELOPE', 'EMESSAGE', 'ECONFIG']);
+
+const emailAddress = (field: string) => z.email({ error: `${field} must be an email address` });
+
+/**
+ * Email over SMTP. Subject is the title, the plain-text body is the text.
+ * - `host`: the SMTP server.
+ * - `port`: default 587.
+ * - `secure`: default false; true for implicit TLS (usually port 465). When false, STARTTLS
+ *   is used if the server offers it.
+ * - `requireTls` (optional): refuse to send unless STARTTLS succeeds.
+ * - `username`, `password` (secret): both or neither.
+ * - `from`: the sender address; `to`: one or more recipient addresses.
+ * - `ignoreTlsErrors`: default false; true accepts self-signed or expired certificates.
+ */
+export const emailConfig = z
+  .object({
+    host: requiredText('host'),
+    port: z
+      .number({ error: 'port must be a number' })
+      .int('port must be a whole number')
+      .min(1, 'port must be from 1 to 65535')
+      .max(65535, 'port must be from 1 to 65535')
+      .default(587),
+    secure: z.boolean({ error: 'secure must be true or false' }).default(false),
+    requireTls: z.boolean({ error: 'requireTls must be true or false' }).optional(),
+    username: requiredText('username').optional(),
+    password: requiredText('password').optional(),
+    from: emailAddress('from'),
+    to: z
+      .array(emailAddress('each of to'), { error: 'to must be a list of email addresses' })
+      .min(1, 'to must name at least one recipient'),
+    ignoreTlsErrors: z.boolean({ error: 'ignoreTlsErrors must be true or false' }).default(false),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.username !== undefined && config.password === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'password is required with username' });
+    }
+    if (config.password !== undefined && config.username === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'username is required with password' });
+    }
+  });
+
+export type EmailConfig = z.infer<typeof emailConfig>;
+
+export const email: Notifier<EmailConfig> = {
+  type: 'email',
+  config: emailConfig,
+  secretFields: ['password'],
+  async send(notification, config, ctx) {
+    const attempt = startAttempt(ctx);
+    const transport = createTransport(smtpOptions(config, ctx));
+    try {
+      await transport.sendMail({ ...message(notification, config), signal: attempt.signal });
+    } catch (error) {
+      throw smtpError(error, attempt, secretValues(config, email.secretFields));
+    } finally {
+      transport.close();
+    }
+  },
+};
+
+function smtpOptions(config: EmailConfig, ctx: SendContext) {
+  return {
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    requireTLS: config.requireTls,
+    auth: config.username === undefined ? undefined : { user: config.username, pass: config.password },
+    tls: { rejectUnauthorized: !config.ignoreTlsErrors },
+    // The attempt's signal is the real limit; these only keep a stalled socket from lingering.
+    connectionTimeout: ctx.timeoutMs,
+    greetingTimeout: ctx.timeoutMs,
+    socketTimeout: ctx.timeoutMs,
+  };
+}
+
+function message(notification: Notification, config: EmailConfig) {
+  const domain = config.from.slice(config.from.lastIndexOf('@') + 1);
+  return {
+    from: config.from,
+    to: config.to,
+    subject: notification.title,
+    text: notification.text,
+    // The same id on every retry lets mail systems that deduplicate show the alert once.
+    messageId: `<${deliveryKey(notification, ...config.to)}@${domain}>`,
+    // RFC 3834: keeps vacation responders from answering alerts.
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
+/** SMTP replies decide first (4xx retry, 5xx not); without one, the nodemailer code does. */
+function smtpError(error: unknown, attempt: Attempt, secrets: readonly string[]) {
+  const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+  const interruption = attempt.interruption();
+  if (interruption !== undefined) {
+    return deliveryError('email', interruption, { retryable: true, secrets, cause: error });
+  }
+  const described = describeError(error);
+  const reason = code === 'ETIMEDOUT' ? `timeout: ${described}` : described;
+  const retryable =
+    typeof responseCode === 'number'
+      ? responseCode < 500 || responseCode === 503
+      : !(typeof code === 'string' && PERMANENT_CODES.has(code));
+  return deliveryError('email', reason, { retryable, secrets, cause: error });
+}

@@ -1,0 +1,70 @@
+import { discord } from './discord/index.js';
+import { email } from './email/index.js';
+import { gotify } from './gotify/index.js';
+import { matrix } from './matrix/index.js';
+import { ntfy } from './ntfy/index.js';
+import { opsgenie } from './opsgenie/index.js';
+import { pagerduty } from './pagerduty/index.js';
+import { pushover } from './pushover/index.js';
+import { slack } from './slack/index.js';
+import { teams } from './teams/index.js';
+import { telegram } from './telegram/index.js';
+import type { Notifier } from './types.js';
+import { webhook } from './webhook/index.js';
+
+export type {
+  Notification,
+  NotificationEvent,
+  Notifier,
+  SendContext,
+} from './types.js';
+export { composeNotification, type NotificationInput } from './compose.js';
+export type { DiscordConfig } from './discord/index.js';
+export type { EmailConfig } from './email/index.js';
+export type { GotifyConfig } from './gotify/index.js';
+export type { MatrixConfig } from './matrix/index.js';
+export type { NtfyConfig } from './ntfy/index.js';
+export type { OpsgenieConfig } from './opsgenie/index.js';
+export type { PagerdutyConfig } from './pagerduty/index.js';
+export type { PushoverConfig } from './pushover/index.js';
+export type { SlackConfig } from './slack/index.js';
+export type { TeamsConfig } from './teams/index.js';
+export type { TelegramConfig } from './telegram/index.js';
+export type { WebhookConfig } from './webhook/index.js';
+
+/**
+ * Every notification channel type, keyed by the type a channel names. The one place a new
+ * notifier is registered: add its folder, then its entry here.
+ */
+export const notifiers = Object.freeze({
+  email,
+  webhook,
+  slack,
+  discord,
+  teams,
+  telegram,
+  pagerduty,
+  opsgenie,
+  ntfy,
+  pushover,
+  gotify,
+  matrix,
+});
+
+export type ChannelType = keyof typeof notifiers;
+
+/** The config a channel of type `T` holds once its schema parsed it. */
+export type ChannelConfig<T extends ChannelType> =
+  (typeof notifiers)[T] extends Notifier<infer Config> ? Config : never;
+
+/** Every channel type, in registration order. */
+export const CHANNEL_TYPES = Object.freeze(Object.keys(notifiers) as ChannelType[]);
+
+/** The notifier for a channel type, or undefined for a type that is not registered. */
+export function getNotifier(type: string): Notifier | undefined {
+  return isChannelType(type) ? notifiers[type] : undefined;
+}
+
+export function isChannelType(type: string): type is ChannelType {
+  return Object.hasOwn(notifiers, type);
+}

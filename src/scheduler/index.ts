@@ -1,0 +1,2 @@
+export { Scheduler, type Schedulable, type SchedulerOptions } from './scheduler.js';
+export { SlotPlan, type DueCheck } from './plan.js';
