@@ -18,6 +18,7 @@ import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { Store, DAY_MS, HOUR_MS, type Judge } from '../store/index.js';
+import { registerPages } from '../web/index.js';
 import { createCheckRunner, toScheduled, type ScheduledMonitor } from './check-runner.js';
 import { ResultWriter } from './result-writer.js';
 
@@ -139,6 +140,7 @@ export async function startNode(
     },
     wakeDeliverer: () => deliverer.wake(),
   });
+  registerPages(app, { needsSetup: () => store.countAll('user') === 0, version: VERSION });
   await app.listen({ port: settings.port, host: settings.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;

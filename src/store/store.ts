@@ -219,7 +219,7 @@ export class Store {
     if (inserted.changes === 0) return false;
     for (const granularity of ['minute', 'hour', 'day'] as const) {
       const bucket = Math.floor(result.slot / GRANULARITY_MS[granularity]);
-      this.sql.rollup[granularity].run(known.n, bucket, known.accountN, up, 1 - up, latency);
+      this.sql.rollup[granularity].run(known.n, bucket, known.accountN, up, 1 - up, latency, latency, latency);
     }
     return true;
   }
@@ -512,7 +512,7 @@ function rollupStatements(db: Database.Database) {
   const upsert = (table: string) =>
     db.prepare(
       `INSERT INTO ${table} (monitor, bucket, account, up, down, latency_sum, latency_min, latency_max)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (monitor, bucket) DO UPDATE SET up = up + excluded.up,
          down = down + excluded.down, latency_sum = latency_sum + excluded.latency_sum,
          latency_min = min(latency_min, excluded.latency_min),
@@ -604,9 +604,9 @@ function prepareStatements(db: Database.Database) {
          attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
     ),
     claimDeliveries: db.prepare(
-      `UPDATE deliveries SET next_at = ?1 WHERE id IN (
-         SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= ?2
-         ORDER BY next_at LIMIT ?3)
+      `UPDATE deliveries SET next_at = ? WHERE id IN (
+         SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= ?
+         ORDER BY next_at LIMIT ?)
        RETURNING id, account_id, channel_id, event, payload, attempts`,
     ),
     deliveryDone: db.prepare(

@@ -1,3 +1,4 @@
 /** Local peers and helpers for tests: real servers on loopback, temp dirs, the started binary. */
 export * from './targets.js';
 export * from './receivers.js';
+export * from './node-process.js';

@@ -32,6 +32,7 @@ export type HttpResponder = (request: RecordedRequest) => HttpReply | Promise<Ht
 export interface RecordingHttpServer {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
   url: string;
+  host: string;
   port: number;
   /** Every request received so far, oldest first. */
   requests: RecordedRequest[];
@@ -72,6 +73,7 @@ export async function startRecordingHttpServer(
 
   return {
     url: `http://${LOOPBACK}:${port}`,
+    host: LOOPBACK,
     port,
     requests,
     waitFor: (count, timeoutMs = DEFAULT_WAIT_MS) => arrivals.waitFor(count, timeoutMs),

@@ -1,0 +1,182 @@
+import type { CaaRecord, SoaRecord } from 'node:dns';
+import { Resolver } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { withDeadline } from '../deadline.js';
+import { AddressRefusedError, describeFailure } from '../failure.js';
+import { hostField } from '../fields.js';
+import { down, msSince, up } from '../outcome.js';
+import type { AddressGuard, Checker, CheckOutcome } from '../types.js';
+
+export const DNS_RECORD_TYPES = [
+  'A',
+  'AAAA',
+  'CNAME',
+  'MX',
+  'TXT',
+  'NS',
+  'SRV',
+  'CAA',
+  'PTR',
+  'SOA',
+] as const;
+
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+// "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]" or "[::1]:5353": the forms Resolver.setServers takes.
+const RESOLVER = /^(?:\[(?<v6>[^\]]+)\]|(?<v4>[\d.]+))(?::(?<port>\d{1,5}))?$/;
+
+/** The IP address in a `resolver` option, or undefined when it is not one of the accepted forms. */
+export function resolverAddress(resolver: string): string | undefined {
+  if (isIP(resolver) === 6) return resolver;
+  const groups = RESOLVER.exec(resolver)?.groups;
+  const port = Number(groups?.port ?? 53);
+  if (!groups || port < 1 || port > 65535) return undefined;
+  if (groups.v6 !== undefined) return isIP(groups.v6) === 6 ? groups.v6 : undefined;
+  return groups.v4 !== undefined && isIP(groups.v4) === 4 ? groups.v4 : undefined;
+}
+
+/** dns options: query one record type of one name, optionally expecting a given answer. */
+export const dnsOptions = z
+  .object({
+    /** The name to query (for PTR, an IP address or an in-addr.arpa / ip6.arpa name). */
+    name: hostField,
+    /** Record type to query. Default "A". */
+    recordType: z
+      .enum(DNS_RECORD_TYPES, { error: `must be one of ${DNS_RECORD_TYPES.join(', ')}` })
+      .default('A'),
+    /**
+     * An answer that must be among the answers, written as text: "1.2.3.4", "10 mx.example.com"
+     * (MX: priority exchange), "0 5 5060 sip.example.com" (SRV: priority weight port target),
+     * '0 issue "letsencrypt.org"' (CAA), "ns hostmaster serial refresh retry expire minttl" (SOA),
+     * TXT strings joined. Compared exactly, and case-insensitively for every type but TXT.
+     * Absent: any answer is up.
+     */
+    expected: z.string().min(1, 'must not be empty').max(1024).optional(),
+    /**
+     * The DNS server to ask, an IP address with optional port: "1.1.1.1", "127.0.0.1:5353",
+     * "[::1]:5353". Default: the system's resolvers.
+     */
+    resolver: z
+      .string()
+      .refine(
+        (value) => resolverAddress(value) !== undefined,
+        'must be an IP address with an optional port, e.g. 1.1.1.1 or 127.0.0.1:5353 or [::1]:53',
+      )
+      .optional(),
+  })
+  .strict();
+
+export type DnsOptions = z.output<typeof dnsOptions>;
+
+type Query = (resolver: Resolver, name: string) => Promise<string[]>;
+
+/** How each record type is asked for, with its answers rendered as text. */
+const QUERIES: Readonly<Record<DnsRecordType, Query>> = {
+  A: (resolver, name) => resolver.resolve4(name),
+  AAAA: (resolver, name) => resolver.resolve6(name),
+  CNAME: (resolver, name) => resolver.resolveCname(name),
+  NS: (resolver, name) => resolver.resolveNs(name),
+  PTR: (resolver, name) => (isIP(name) ? resolver.reverse(name) : resolver.resolvePtr(name)),
+  MX: async (resolver, name) =>
+    (await resolver.resolveMx(name)).map(({ priority, exchange }) => `${priority} ${exchange}`),
+  TXT: async (resolver, name) => (await resolver.resolveTxt(name)).map((parts) => parts.join('')),
+  SRV: async (resolver, name) =>
+    (await resolver.resolveSrv(name)).map(
+      (srv) => `${srv.priority} ${srv.weight} ${srv.port} ${srv.name}`,
+    ),
+  CAA: async (resolver, name) => (await resolver.resolveCaa(name)).map(caaText),
+  SOA: async (resolver, name) => [soaText(await resolver.resolveSoa(name))],
+};
+
+/** Resolver error codes in words (ENODATA and ENOTFOUND name the query, so are built apart). */
+const DNS_ERRORS: Readonly<Record<string, string>> = {
+  ESERVFAIL: 'DNS server failed to answer',
+  EREFUSED: 'DNS server refused the query',
+  ETIMEOUT: 'DNS server did not answer',
+  ECONNREFUSED: 'DNS server refused the connection',
+  EBADRESP: 'malformed DNS response',
+  EFORMERR: 'DNS server rejected the query as malformed',
+};
+
+const MAX_ANSWERS_SHOWN = 5;
+
+/**
+ * Queries one record type with node's c-ares Resolver; up when there is an answer and, if
+ * `expected` is set, one answer equals it. Latency is the query time.
+ */
+export const dnsChecker: Checker<DnsOptions> = {
+  type: 'dns',
+  options: dnsOptions,
+  target: ({ name, recordType, resolver }) =>
+    resolver ? `${recordType} ${name} @${resolver}` : `${recordType} ${name}`,
+  run: (options, ctx) =>
+    withDeadline(ctx, async (signal, startedAt) => {
+      const resolver = newResolver(options, ctx.timeoutMs, ctx.addressGuard);
+      signal.addEventListener('abort', () => resolver.cancel(), { once: true });
+      try {
+        const answers = await QUERIES[options.recordType](resolver, options.name);
+        return judgeAnswers(answers, options, msSince(startedAt));
+      } catch (error) {
+        return down(msSince(startedAt), dnsProblem(error, options));
+      }
+    }),
+};
+
+function newResolver(options: DnsOptions, timeoutMs: number, guard?: AddressGuard): Resolver {
+  // One retry; c-ares waits about twice its timeout before retrying and four times before
+  // giving up, so the retry comes within the check's deadline, and the deadline ends a
+  // check that gets no answer.
+  const resolver = new Resolver({ timeout: Math.max(1, Math.floor(timeoutMs / 3)), tries: 2 });
+  if (options.resolver !== undefined) {
+    const address = resolverAddress(options.resolver) ?? options.resolver;
+    const refusal = guard?.(address);
+    if (refusal !== undefined) throw new AddressRefusedError(refusal);
+    resolver.setServers([options.resolver]);
+  }
+  return resolver;
+}
+
+function judgeAnswers(answers: string[], options: DnsOptions, latencyMs: number): CheckOutcome {
+  if (answers.length === 0) return down(latencyMs, noRecords(options));
+  const { expected, recordType } = options;
+  if (expected === undefined || answers.some((answer) => same(answer, expected, recordType))) {
+    return up(latencyMs);
+  }
+  return down(latencyMs, `expected ${expected}, got ${listAnswers(answers)}`);
+}
+
+// DNS names and IPv6 hex digits are case-insensitive; TXT content is not.
+function same(answer: string, expected: string, recordType: DnsRecordType): boolean {
+  return recordType === 'TXT'
+    ? answer === expected
+    : answer.toLowerCase() === expected.toLowerCase();
+}
+
+function listAnswers(answers: string[]): string {
+  const shown = answers.slice(0, MAX_ANSWERS_SHOWN).join(', ');
+  const more = answers.length - MAX_ANSWERS_SHOWN;
+  return more > 0 ? `${shown} and ${more} more` : shown;
+}
+
+function dnsProblem(error: unknown, options: DnsOptions): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENODATA') return noRecords(options);
+  if (code === 'ENOTFOUND') return `${options.name} does not exist (NXDOMAIN)`;
+  const phrase = typeof code === 'string' ? DNS_ERRORS[code] : undefined;
+  return phrase ? `${phrase} (${code as string})` : describeFailure(error);
+}
+
+function noRecords({ recordType, name }: DnsOptions): string {
+  return `no ${recordType} records for ${name}`;
+}
+
+function caaText(record: CaaRecord): string {
+  const [tag, value] = Object.entries(record).find(([key]) => key !== 'critical') ?? ['', ''];
+  return `${record.critical} ${tag} "${String(value)}"`;
+}
+
+function soaText(soa: SoaRecord): string {
+  const { nsname, hostmaster, serial, refresh, retry, expire, minttl } = soa;
+  return `${nsname} ${hostmaster} ${serial} ${refresh} ${retry} ${expire} ${minttl}`;
+}

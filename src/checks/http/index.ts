@@ -1,0 +1,190 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
+import { lookupFor } from '../address-guard.js';
+import { withDeadline } from '../deadline.js';
+import { down, msSince, up } from '../outcome.js';
+import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types.js';
+import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
+import { httpOptions, statusBounds, type HttpOptions } from './options.js';
+import { exchange, type Reply } from './request.js';
+
+export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, httpOptions, type HttpOptions } from './options.js';
+
+const USER_AGENT = 'Tireless uptime monitor';
+/** Headers that must not follow a redirect to another origin, as browsers do. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/** What a monitor's options boil down to, worked out once per options object. */
+interface Plan {
+  url: URL;
+  headers: OutgoingHttpHeaders;
+  statuses: [number, number][];
+  keyword: Buffer | undefined;
+  keywordAbsent: Buffer | undefined;
+  jsonPath: JsonPathStep[] | undefined;
+  keepBody: boolean;
+}
+
+// Options objects live as long as their monitor, so this spares re-parsing on every check.
+const plans = new WeakMap<HttpOptions, Plan>();
+
+/**
+ * Requests `url` (following redirects unless told not to) and judges status, body and
+ * time. Details carry the final status code and the final request's timing; latency spans
+ * the whole check, redirects included.
+ */
+export const httpChecker: Checker<HttpOptions> = {
+  type: 'http',
+  options: httpOptions,
+  target: ({ method, url }) => `${method} ${url}`,
+  run: (options, ctx) =>
+    withDeadline(ctx, (signal, startedAt) => check(options, planFor(options), ctx, signal, startedAt)),
+};
+
+function planFor(options: HttpOptions): Plan {
+  let plan = plans.get(options);
+  if (!plan) {
+    plan = {
+      url: new URL(options.url),
+      headers: { 'user-agent': USER_AGENT, ...options.headers },
+      statuses: options.expectedStatus.map((entry) => statusBounds(entry) ?? [0, -1]),
+      keyword: options.keyword === undefined ? undefined : Buffer.from(options.keyword),
+      keywordAbsent:
+        options.keywordAbsent === undefined ? undefined : Buffer.from(options.keywordAbsent),
+      jsonPath: options.jsonPath === undefined ? undefined : parseJsonPath(options.jsonPath),
+      keepBody: Boolean(options.keyword ?? options.keywordAbsent ?? options.jsonPath),
+    };
+    plans.set(options, plan);
+  }
+  return plan;
+}
+
+async function check(
+  options: HttpOptions,
+  plan: Plan,
+  ctx: CheckContext,
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<CheckOutcome> {
+  let { url, headers } = plan;
+  let method: string = options.method;
+  let body = options.body;
+  for (let redirects = 0; ; redirects++) {
+    const reply = await exchange({
+      url,
+      method,
+      headers,
+      body,
+      keepBody: plan.keepBody,
+      maxBodyBytes: options.maxBodyBytes,
+      stopAtRedirect: options.followRedirects,
+      rejectUnauthorized: !options.ignoreTlsErrors,
+      lookup: lookupFor(hostOf(url), ctx.addressGuard),
+      signal,
+    });
+    if (reply.location === undefined) return judge(reply, options, plan, msSince(startedAt));
+    const details = detailsOf(reply);
+    if (redirects === options.maxRedirects) {
+      return down(msSince(startedAt), `too many redirects (${options.maxRedirects})`, details);
+    }
+    const next = redirectTarget(reply.location, url);
+    if (typeof next === 'string') return down(msSince(startedAt), next, details);
+    if (next.origin !== url.origin) headers = withoutCredentials(headers);
+    // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
+    if (reply.statusCode === 303 ? method !== 'HEAD' : reply.statusCode < 303 && method === 'POST') {
+      method = 'GET';
+      body = undefined;
+    }
+    url = next;
+  }
+}
+
+/** The URL a redirect leads to, or why it cannot be followed. */
+function redirectTarget(location: string, from: URL): URL | string {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    return `redirect to an invalid URL (${location})`;
+  }
+  return next.protocol === 'http:' || next.protocol === 'https:'
+    ? next
+    : `redirect to an unsupported URL (${next.href})`;
+}
+
+function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  );
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+function detailsOf(reply: Reply): CheckDetails {
+  return { timing: reply.timing, statusCode: reply.statusCode };
+}
+
+function judge(reply: Reply, options: HttpOptions, plan: Plan, latencyMs: number): CheckOutcome {
+  const problem =
+    statusProblem(reply.statusCode, options, plan) ??
+    keywordProblem(reply, options, plan) ??
+    jsonProblem(reply, options, plan) ??
+    slowProblem(latencyMs, options);
+  return problem === undefined
+    ? up(latencyMs, detailsOf(reply))
+    : down(latencyMs, problem, detailsOf(reply));
+}
+
+function statusProblem(status: number, options: HttpOptions, plan: Plan): string | undefined {
+  if (plan.statuses.some(([low, high]) => status >= low && status <= high)) return undefined;
+  return `expected status ${options.expectedStatus.join(', ')}, got ${status}`;
+}
+
+function keywordProblem(reply: Reply, options: HttpOptions, plan: Plan): string | undefined {
+  const body = reply.body ?? Buffer.alloc(0);
+  const within = reply.truncated ? ` in the first ${reply.bytesRead} bytes` : '';
+  if (plan.keyword && !body.includes(plan.keyword)) {
+    return `keyword ${JSON.stringify(options.keyword)} not found${within}`;
+  }
+  if (plan.keywordAbsent && body.includes(plan.keywordAbsent)) {
+    return `unwanted keyword ${JSON.stringify(options.keywordAbsent)} found`;
+  }
+  return undefined;
+}
+
+function jsonProblem(reply: Reply, options: HttpOptions, plan: Plan): string | undefined {
+  if (!plan.jsonPath) return undefined;
+  if (reply.truncated) {
+    return `body larger than maxBodyBytes (${options.maxBodyBytes}), cannot check jsonPath`;
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse((reply.body ?? Buffer.alloc(0)).toString('utf8'));
+  } catch {
+    return 'body is not valid JSON';
+  }
+  const found = readJsonPath(document, plan.jsonPath);
+  if (found === undefined) return `jsonPath ${options.jsonPath} not found`;
+  if (options.jsonValue === undefined || jsonMatches(found, options.jsonValue)) return undefined;
+  return `jsonPath ${options.jsonPath} is ${shortJson(found)}, expected ${shortJson(options.jsonValue)}`;
+}
+
+/** Deep JSON equality; a string expectation also matches a scalar written the same way. */
+function jsonMatches(found: unknown, expected: unknown): boolean {
+  if (isDeepStrictEqual(found, expected)) return true;
+  const scalar = found === null || (typeof found !== 'object' && typeof found !== 'string');
+  return typeof expected === 'string' && scalar && JSON.stringify(found) === expected;
+}
+
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+}
+
+function slowProblem(latencyMs: number, options: HttpOptions): string | undefined {
+  const limit = options.maxResponseMs;
+  if (limit === undefined || latencyMs <= limit) return undefined;
+  return `response took ${Math.round(latencyMs)} ms, more than maxResponseMs ${limit}`;
+}

@@ -1,0 +1,96 @@
+import { execFile, type ExecFileException } from 'node:child_process';
+import { z } from 'zod';
+import { resolveAllowed } from '../address-guard.js';
+import { withDeadline } from '../deadline.js';
+import { hostField } from '../fields.js';
+import { down, msSince, roundMs, up } from '../outcome.js';
+import type { Checker, CheckOutcome } from '../types.js';
+
+/** Seconds between echo requests: the shortest that iputils allows without root. */
+const SPACING_SECONDS = 0.2;
+/** What starting ping and printing its summary may take, ms, within the check's deadline. */
+const STARTUP_ALLOWANCE_MS = 150;
+const NOT_INSTALLED = 'ping command not found (install iputils-ping)';
+
+// iputils: "3 packets transmitted, 3 received, 0% packet loss" and
+// "rtt min/avg/max/mdev = 0.037/0.264/0.717/0.320 ms"; busybox: "round-trip min/avg/max = …".
+const PACKET_LOSS = /([\d.]+)% packet loss/;
+const AVERAGE_RTT = /min\/avg\/max[^=]*= *[\d.]+\/([\d.]+)\//;
+
+/** ping options: ICMP echo to a host with the system's `ping` (iputils). */
+export const pingOptions = z
+  .object({
+    /** Host name or IP address to ping. */
+    host: hostField,
+    /** Echo requests to send, 0.2 s apart. Default 3. */
+    count: z
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(20, 'must be at most 20')
+      .default(3),
+  })
+  .strict();
+
+export type PingOptions = z.output<typeof pingOptions>;
+
+interface PingRun {
+  error: ExecFileException | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `ping -n -c count -i 0.2 -W wait host`. Down on 100 % packet loss or when ping
+ * fails; latency is the average round trip, and details carry packetLossPercent.
+ */
+export const pingChecker: Checker<PingOptions> = {
+  type: 'ping',
+  options: pingOptions,
+  target: ({ host }) => host,
+  run: (options, ctx) =>
+    withDeadline(ctx, async (signal, startedAt) => {
+      // ping resolves names itself, so a guarded check hands it the vetted address instead.
+      const address = ctx.addressGuard
+        ? await resolveAllowed(options.host, ctx.addressGuard)
+        : options.host;
+      const args = ['-n', '-c', String(options.count), '-i', String(SPACING_SECONDS)];
+      args.push('-W', waitSeconds(options.count, ctx.timeoutMs), address);
+      const result = await runPing(args, signal);
+      return judgePing(result, msSince(startedAt));
+    }),
+};
+
+// How long ping waits for the last reply: what the deadline leaves after the spacing, so
+// that ping reports lost packets itself rather than being killed at the deadline.
+function waitSeconds(count: number, timeoutMs: number): string {
+  const spacingMs = SPACING_SECONDS * 1000 * (count - 1);
+  const waitMs = Math.max(100, timeoutMs - spacingMs - STARTUP_ALLOWANCE_MS);
+  return (waitMs / 1000).toFixed(1);
+}
+
+function runPing(args: string[], signal: AbortSignal): Promise<PingRun> {
+  return new Promise((resolve) => {
+    execFile('ping', args, { signal, encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ error, stdout, stderr }),
+    );
+  });
+}
+
+function judgePing({ error, stdout, stderr }: PingRun, elapsedMs: number): CheckOutcome {
+  if (error?.code === 'ENOENT') return down(elapsedMs, NOT_INSTALLED);
+  const loss = PACKET_LOSS.exec(stdout)?.[1];
+  // No summary: ping could not start pinging (unknown host, no permission…) and said why.
+  if (loss === undefined) return down(elapsedMs, pingFailure(error, stderr));
+  const details = { packetLossPercent: Number(loss) };
+  if (details.packetLossPercent >= 100) {
+    return down(elapsedMs, 'no reply (100% packet loss)', details);
+  }
+  const average = AVERAGE_RTT.exec(stdout)?.[1];
+  return up(average === undefined ? elapsedMs : roundMs(Number(average)), details);
+}
+
+function pingFailure(error: ExecFileException | null, stderr: string): string {
+  const said = stderr.trim().split('\n', 1)[0];
+  if (said) return said;
+  return error ? `ping failed (exit code ${String(error.code)})` : 'ping printed no summary';
+}

@@ -1,0 +1,114 @@
+/**
+ * The `tireless` command: start a node, back up, restore, apply config as code.
+ * Errors print one clear line (with the setting or field at fault) and exit 1.
+ */
+import { Command, Option } from 'commander';
+import { describeError, TirelessError } from '../errors/index.js';
+import { loadSettings } from '../config/index.js';
+import { startNode, VERSION } from '../node/index.js';
+import { runBackup } from './backup.js';
+import { runRestore } from './restore.js';
+import { runApply } from './apply.js';
+
+const print = (line: string) => process.stdout.write(line + '\n');
+
+function program(): Command {
+  const cli = new Command('tireless')
+    .description('Uptime monitoring whose own monitoring and alerting never stop.')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  cli
+    .command('start')
+    .description('start a node: API, scheduler, checkers and notifiers in one process on SQLite')
+    .option('--data <dir>', 'data directory (env TIRELESS_DATA_DIR)', undefined)
+    .option('--port <n>', 'HTTP port (env TIRELESS_PORT)', undefined)
+    .option(
+      '--host <address>',
+      'address to listen on; 0.0.0.0 for all (env TIRELESS_HOST)',
+      undefined,
+    )
+    .option('--region <name>', 'region recorded with each result (env TIRELESS_REGION)', undefined)
+    .addOption(new Option('--log-level <level>', 'log level (env TIRELESS_LOG_LEVEL)'))
+    .addOption(new Option('--signup <mode>', 'open or closed sign-up (env TIRELESS_SIGNUP)'))
+    .action(async (flags: Record<string, string | undefined>) => {
+      const settings = loadSettings(
+        {
+          dataDir: flags.data,
+          port: flags.port,
+          host: flags.host,
+          region: flags.region,
+          logLevel: flags.logLevel,
+          signup: flags.signup,
+        },
+        process.env,
+      );
+      const node = await startNode(settings);
+      print(
+        `Tireless ${VERSION} is running at ${node.url} (node ${node.nodeId}, data in ${settings.dataDir})`,
+      );
+      if (node.needsSetup) {
+        print(`First run: create the owner account at ${node.url}/setup`);
+        print(
+          `  or: curl -X POST ${node.url}/api/v1/setup -H 'content-type: application/json' -d '{"email":"you@example.com","password":"…"}'`,
+        );
+      }
+      print(`API docs: ${node.url}/api/docs`);
+      const stop = (signal: string) => {
+        print(`${signal}: stopping (finishing checks in flight)…`);
+        node.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(`error while stopping: ${describeError(error)}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+
+  cli
+    .command('backup')
+    .description('write a consistent copy of a data dir (safe while the node runs), verified')
+    .requiredOption('--data <dir>', 'data directory to back up')
+    .requiredOption('--out <file>', 'backup file to write (its secret key goes to <file>.key)')
+    .action(async (flags: { data: string; out: string }) => {
+      await runBackup({ dataDir: flags.data, out: flags.out, log: print });
+    });
+
+  cli
+    .command('restore')
+    .description('rebuild a data dir from one or more backups or data dirs, merged by union')
+    .requiredOption('--from <source...>', 'backup files or data dirs (several: merged)')
+    .requiredOption('--data <dir>', 'new data directory to create')
+    .action(async (flags: { from: string[]; data: string }) => {
+      await runRestore({ from: flags.from, dataDir: flags.data, log: print });
+    });
+
+  cli
+    .command('apply')
+    .description('make the monitors and channels of an account match a YAML file')
+    .requiredOption('-f, --file <file>', 'YAML file with monitors: and channels:')
+    .option('--url <url>', 'URL of a running node', 'http://127.0.0.1:3000')
+    .option('--token <token>', 'API token (env TIRELESS_TOKEN)')
+    .option('--dry-run', 'print the plan and change nothing', false)
+    .action(async (flags: { file: string; url: string; token?: string; dryRun: boolean }) => {
+      const token = flags.token ?? process.env.TIRELESS_TOKEN;
+      if (!token)
+        throw new TirelessError(
+          'TIRELESS_CONFIG',
+          'apply needs a token: --token or TIRELESS_TOKEN',
+        );
+      await runApply({ file: flags.file, url: flags.url, token, dryRun: flags.dryRun, log: print });
+    });
+
+  return cli;
+}
+
+program()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    console.error(`tireless: ${describeError(error)}`);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { describeError, TirelessError } from '../errors/index.js';
+import {
+  startRecordingHttpServer,
+  startSmtpReceiver,
+  type RecordedRequest,
+} from '../testing/index.js';
+import { causeChain } from './delivery.js';
+import { notifiers, type ChannelType } from './index.js';
+import {
+  FIXTURES,
+  SAMPLES,
+  SMTP_CREDENTIALS,
+  secretsOf,
+  testContext,
+  type NotifierFixture,
+  type PeerAddress,
+} from './test-fixtures.js';
+import type { Notifier } from './types.js';
+
+/**
+ * One suite run over every registered notifier: config schema, error mapping, timeouts,
+ * aborts and secrets in errors, against a real local receiver (HTTP or SMTP).
+ */
+
+/** A way the receiver can refuse, and whether the notifier must call it retryable. */
+interface Failure {
+  code: number;
+  retryable: boolean;
+}
+
+const HTTP_FAILURES: Failure[] = [
+  { code: 400, retryable: false },
+  { code: 401, retryable: false },
+  { code: 403, retryable: false },
+  { code: 404, retryable: false },
+  { code: 408, retryable: true },
+  { code: 425, retryable: true },
+  { code: 429, retryable: true },
+  { code: 500, retryable: true },
+  { code: 502, retryable: true },
+  { code: 503, retryable: true },
+];
+
+const SMTP_FAILURES: Failure[] = [
+  { code: 421, retryable: true },
+  { code: 451, retryable: true },
+  { code: 452, retryable: true },
+  { code: 550, retryable: false },
+  { code: 552, retryable: false },
+  { code: 554, retryable: false },
+];
+
+/** The local stand-in for a service, switchable between accepting, refusing and silence. */
+interface Peer {
+  address: PeerAddress;
+  failures: Failure[];
+  /** How many messages it accepted. */
+  accepted(): number;
+  accept(): void;
+  /** Refuses with `failure.code`, quoting `leaks` back the way some services echo input. */
+  refuse(failure: Failure, leaks: readonly string[]): void;
+  /** Never answers. */
+  hang(): void;
+  close(): Promise<void>;
+}
+
+async function startPeer(fixture: NotifierFixture): Promise<Peer> {
+  return fixture.transport === 'smtp' ? startSmtpPeer() : startHttpPeer(fixture);
+}
+
+async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
+  const acceptedReply = fixture.accepted ?? { status: 200 };
+  const server = await startRecordingHttpServer(() => acceptedReply);
+  let acceptedCount = 0;
+  const accept = (): void =>
+    server.setResponder(() => {
+      acceptedCount += 1;
+      return acceptedReply;
+    });
+  accept();
+  return {
+    address: server,
+    failures: HTTP_FAILURES,
+    accepted: () => acceptedCount,
+    accept,
+    refuse: (failure, leaks) =>
+      server.setResponder((request) => ({
+        status: failure.code,
+        body: `refused; you sent ${leaks.filter((leak) => carries(request, leak)).join(' ')}`,
+      })),
+    hang: () => server.setResponder(() => 'no-reply'),
+    close: () => server.close(),
+  };
+}
+
+async function startSmtpPeer(): Promise<Peer> {
+  const receiver = await startSmtpReceiver({ credentials: SMTP_CREDENTIALS });
+  return {
+    address: { url: `smtp://${receiver.host}:${receiver.port}`, ...receiver },
+    failures: SMTP_FAILURES,
+    accepted: () => receiver.messages.length,
+    accept: () => receiver.setReply('accept'),
+    refuse: (failure, leaks) =>
+      receiver.setReply({ code: failure.code, message: `refused; you sent ${leaks.join(' ')}` }),
+    hang: () => receiver.setReply('no-reply'),
+    close: () => receiver.close(),
+  };
+}
+
+function carries(request: RecordedRequest, text: string): boolean {
+  const headerValues = Object.values(request.headers).flat().join(' ');
+  return [request.path, headerValues, request.text].some((part) => part.includes(text));
+}
+
+/** A secret and, for a secret URL, its path and query, where services keep the token. */
+function sensitiveParts(secret: string): string[] {
+  if (!URL.canParse(secret)) return [secret];
+  const { pathname, search } = new URL(secret);
+  return [secret, pathname + search];
+}
+
+/** Awaits a rejection and checks it is a TIRELESS_DELIVERY error naming the channel type. */
+async function deliveryFailure(type: string, sending: Promise<void>): Promise<TirelessError> {
+  const error = await sending.then(
+    () => assert.fail('send resolved, expected a delivery error'),
+    (rejection: unknown) => rejection,
+  );
+  assert.ok(error instanceof TirelessError, `not a TirelessError: ${describeError(error)}`);
+  assert.equal(error.code, 'TIRELESS_DELIVERY');
+  assert.ok(error.message.startsWith(`${type}: `), error.message);
+  return error;
+}
+
+function assertNoLeak(error: TirelessError, leaks: readonly string[]): void {
+  const printed = causeChain(error).map(describeError).join('\n');
+  for (const leak of leaks) assert.ok(!printed.includes(leak), `"${leak}" leaked: ${printed}`);
+}
+
+function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: NotifierFixture): void {
+  let peer: Peer;
+  let input: Record<string, unknown>;
+  let config: unknown;
+  let leaks: string[];
+  const send = (timeoutMs?: number, signal?: AbortSignal) =>
+    notifier.send(SAMPLES.down, config, testContext(timeoutMs, signal));
+
+  before(async () => {
+    peer = await startPeer(fixture);
+    input = fixture.config(peer.address);
+    config = notifier.config.parse(input);
+    leaks = secretsOf(type, input).flatMap(sensitiveParts);
+  });
+  after(() => peer.close());
+  beforeEach(() => peer.accept());
+
+  it('is registered under its own type', () => {
+    assert.equal(notifier.type, type);
+  });
+
+  it('names secret fields that the config has, and the fixture sets them all', () => {
+    assert.ok(notifier.secretFields.length > 0);
+    for (const field of notifier.secretFields) assert.ok(field in input, `${field} not set`);
+  });
+
+  it('rejects unknown config fields', () => {
+    const parsed = notifier.config.safeParse({ ...input, surprise: true });
+    assert.equal(parsed.success, false);
+    assert.ok(parsed.error?.issues.some((issue) => issue.code === 'unrecognized_keys'));
+  });
+
+  it('rejects a bad value, naming the field', () => {
+    const parsed = notifier.config.safeParse({ ...input, ...fixture.invalid.change });
+    assert.equal(parsed.success, false);
+    const paths = parsed.error?.issues.map((issue) => issue.path.join('.'));
+    assert.ok(paths?.includes(fixture.invalid.field), `issue paths: ${String(paths)}`);
+  });
+
+  it('names each missing required field', () => {
+    for (const field of Object.keys(input)) {
+      const { [field]: _removed, ...rest } = input;
+      const parsed = notifier.config.safeParse(rest);
+      if (parsed.success) continue; // optional or defaulted
+      const paths = parsed.error.issues.map((issue) => issue.path.join('.'));
+      assert.ok(paths.includes(field), `without ${field}: issue paths ${String(paths)}`);
+    }
+  });
+
+  it('resolves once the service accepted the message', async () => {
+    const before = peer.accepted();
+    await send();
+    assert.equal(peer.accepted(), before + 1);
+  });
+
+  it('maps refusals to retryable or not, quoting the code but no secret', async () => {
+    for (const failure of peer.failures) {
+      peer.refuse(failure, leaks);
+      const error = await deliveryFailure(type, send());
+      assert.equal(error.retryable, failure.retryable, `${failure.code}: ${error.message}`);
+      assert.match(error.message, new RegExp(`\\b${failure.code}\\b`));
+      assert.match(error.message, /refused/, 'quotes the reply');
+      assertNoLeak(error, leaks);
+    }
+  });
+
+  it('gives up with a retryable timeout when no reply comes', async () => {
+    peer.hang();
+    const started = performance.now();
+    const error = await deliveryFailure(type, send(300));
+    assert.ok(performance.now() - started < 1300, 'settles soon after the timeout');
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /timeout/);
+    assertNoLeak(error, leaks);
+  });
+
+  it('stops, retryable, when the caller aborts', async () => {
+    peer.hang();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = performance.now();
+    const error = await deliveryFailure(type, send(10_000, controller.signal));
+    assert.ok(performance.now() - started < 1000, 'settles soon after the abort');
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /abort/);
+  });
+
+  it('is retryable when nothing listens', async () => {
+    const gone = await startPeer(fixture);
+    await gone.close();
+    const unreachable = notifier.config.parse(fixture.config(gone.address));
+    const error = await deliveryFailure(
+      type,
+      notifier.send(SAMPLES.down, unreachable, testContext()),
+    );
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /ECONNREFUSED/);
+    assertNoLeak(error, leaks);
+  });
+}
+
+describe('notifier conformance', () => {
+  for (const [type, notifier] of Object.entries(notifiers) as [ChannelType, Notifier][]) {
+    describe(type, () => conformanceSuite(type, notifier, FIXTURES[type]));
+  }
+});

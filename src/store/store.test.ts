@@ -1,0 +1,193 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, type CheckedResult, type Judge } from './index.js';
+
+function openTemp(): Store {
+  return new Store(join(mkdtempSync(join(tmpdir(), 'tireless-store-')), 'tireless.db'));
+}
+
+function withMonitor(store: Store, id = 'mon_a', accountId = 'acc_1') {
+  store.applyConfig({
+    kind: 'account',
+    id: accountId,
+    accountId,
+    revision: 1,
+    doc: { id: accountId, accountId, revision: 1, name: 'A' },
+  });
+  const doc = {
+    id,
+    accountId,
+    revision: 1,
+    name: id,
+    type: 'http',
+    intervalSeconds: 10,
+    timeoutSeconds: 5,
+    retries: 0,
+    paused: false,
+    tags: [],
+    channelIds: ['ch_1'],
+    renotifyMinutes: null,
+    url: 'http://127.0.0.1/',
+  };
+  store.applyConfig({ kind: 'monitor', id, accountId, revision: 1, doc });
+}
+
+const result = (slot: number, status: 'up' | 'down' = 'up', node = 'n1'): CheckedResult => ({
+  monitorId: 'mon_a',
+  slot,
+  checkedAt: slot + 7,
+  status,
+  latencyMs: 12,
+  ...(status === 'down' ? { error: 'connection refused' } : {}),
+  node,
+  region: 'local',
+});
+
+test('ingest is idempotent: the same results twice are stored once and rolled up once', () => {
+  const store = openTemp();
+  withMonitor(store);
+  const batch = [result(10_000), result(20_000, 'down'), result(30_000)];
+  assert.deepEqual(store.ingest(batch), {
+    applied: 3,
+    duplicates: 0,
+    unknownMonitor: 0,
+    queued: 0,
+  });
+  assert.deepEqual(store.ingest(batch), {
+    applied: 0,
+    duplicates: 3,
+    unknownMonitor: 0,
+    queued: 0,
+  });
+  assert.equal(store.countResults(), 3);
+  assert.deepEqual(store.uptime('acc_1', 'mon_a', 0, 60_000), { up: 2, down: 1 });
+  const listed = store.listResults('acc_1', 'mon_a', { since: 0, until: 1e15, limit: 10 });
+  assert.deepEqual(listed[1], {
+    slot: 20_000,
+    checkedAt: 20_007,
+    status: 'down',
+    latencyMs: 12,
+    error: 'connection refused',
+    node: 'n1',
+    region: 'local',
+  });
+  assert.deepEqual(
+    listed.map((r) => r.slot),
+    [30_000, 20_000, 10_000],
+  );
+});
+
+test('the same slot from two nodes is two results; another account sees none', () => {
+  const store = openTemp();
+  withMonitor(store);
+  store.ingest([result(10_000, 'up', 'n1'), result(10_000, 'up', 'n2')]);
+  assert.equal(store.listResults('acc_1', 'mon_a', { since: 0, until: 1e15, limit: 10 }).length, 2);
+  assert.deepEqual(store.listResults('acc_2', 'mon_a', { since: 0, until: 1e15, limit: 10 }), []);
+  assert.deepEqual(store.uptime('acc_2', 'mon_a', 0, 60_000), { up: 0, down: 0 });
+});
+
+test('results of unknown monitors are dropped and counted', () => {
+  const store = openTemp();
+  assert.equal(store.ingest([result(1)]).unknownMonitor, 1);
+  assert.equal(store.countResults(), 0);
+});
+
+test('a judgement is written with its result: state, incident and one delivery per channel, once', () => {
+  const store = openTemp();
+  withMonitor(store);
+  const judge: Judge = (monitor, _state, r) =>
+    r.status === 'down'
+      ? {
+          state: { status: 'down' },
+          openIncident: {
+            id: `${monitor.id}:${r.slot}`,
+            accountId: monitor.accountId,
+            monitorId: monitor.id,
+            startedAt: r.slot,
+            endedAt: null,
+            cause: 'x',
+            inMaintenance: false,
+          },
+          notifications: [
+            {
+              key: `${monitor.id}:${r.slot}:down`,
+              event: 'monitor.down',
+              accountId: monitor.accountId,
+              channelIds: monitor.channelIds,
+              payload: { hello: 1 },
+            },
+          ],
+        }
+      : { state: { status: 'up' }, notifications: [] };
+  assert.equal(store.ingest([result(10_000, 'down')], judge).queued, 1);
+  assert.equal(store.ingest([result(10_000, 'down')], judge).queued, 0);
+  assert.deepEqual(store.getMonitorState('mon_a'), { status: 'down' });
+  assert.equal(store.listIncidents('acc_1', { limit: 10 }).length, 1);
+  const [claimed] = store.claimDueDeliveries(20_000, 10, 30_000);
+  assert.deepEqual(claimed, {
+    id: 'mon_a:10000:down:ch_1',
+    accountId: 'acc_1',
+    channelId: 'ch_1',
+    event: 'monitor.down',
+    payload: { hello: 1 },
+    attempts: 0,
+  });
+  assert.deepEqual(
+    store.claimDueDeliveries(20_001, 10, 30_000),
+    [],
+    'a claimed delivery is leased',
+  );
+  store.markDeliveryFailed(claimed.id, 'boom', 25_000);
+  assert.equal(store.claimDueDeliveries(25_000, 10, 30_000).length, 1);
+  store.markDelivered(claimed.id, 26_000);
+  assert.equal(store.countPendingDeliveries(), 0);
+  assert.deepEqual(store.getDelivery(claimed.id), { status: 'sent', attempts: 2, lastError: null });
+});
+
+test('config applies by revision: older or equal revisions change nothing; deletes remove data', () => {
+  const store = openTemp();
+  withMonitor(store);
+  const doc = (revision: number, name: string) => ({
+    kind: 'monitor' as const,
+    id: 'mon_a',
+    accountId: 'acc_1',
+    revision,
+    doc: { ...store.getConfig<Record<string, unknown>>('monitor', 'mon_a'), revision, name },
+  });
+  assert.equal(store.applyConfig(doc(3, 'three')), true);
+  assert.equal(store.applyConfig(doc(2, 'two')), false);
+  assert.equal(store.applyConfig(doc(3, 'again')), false);
+  assert.equal(store.getScoped<{ name: string }>('monitor', 'acc_1', 'mon_a')?.name, 'three');
+  assert.equal(store.getScoped('monitor', 'acc_2', 'mon_a'), undefined);
+  store.ingest([result(10_000)]);
+  assert.equal(
+    store.applyConfig({ kind: 'monitor', id: 'mon_a', accountId: 'acc_1', revision: 4, doc: null }),
+    true,
+  );
+  assert.equal(store.countResults(), 0);
+  assert.equal(store.ingest([result(20_000)]).unknownMonitor, 1);
+});
+
+test('pruning removes old raw results and keeps hour and day rollups', () => {
+  const store = openTemp();
+  withMonitor(store);
+  const day = 86_400_000;
+  store.ingest([result(1 * day + 10_000), result(5 * day + 10_000)]);
+  assert.equal(store.pruneBefore(3 * day), 1);
+  assert.equal(store.countResults(), 1);
+  assert.deepEqual(store.uptime('acc_1', 'mon_a', 0, 10 * day), { up: 2, down: 0 });
+});
+
+test('a store reopened after close keeps everything', () => {
+  const store = openTemp();
+  withMonitor(store);
+  store.ingest([result(10_000)]);
+  store.setMeta('node_id', 'node-x');
+  store.close();
+  const again = new Store(store.path);
+  assert.equal(again.countResults(), 1);
+  assert.equal(again.getMeta('node_id'), 'node-x');
+});
