@@ -98,7 +98,7 @@ async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
 async function startSmtpPeer(): Promise<Peer> {
   const receiver = await startSmtpReceiver({ credentials: SMTP_CREDENTIALS });
   return {
-    address: { url: `smtp://${receiver.host}:${receiver.port}`, ...receiver },
+    address: { url: `smtp://${receiver.host}:${receiver.port}`, host: receiver.host, port: receiver.port },
     failures: SMTP_FAILURES,
     accepted: () => receiver.messages.length,
     accept: () => receiver.setReply('accept'),
@@ -179,7 +179,8 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
 
   it('names each missing required field', () => {
     for (const field of Object.keys(input)) {
-      const { [field]: _removed, ...rest } = input;
+      const rest = { ...input };
+      delete rest[field];
       const parsed = notifier.config.safeParse(rest);
       if (parsed.success) continue; // optional or defaulted
       const paths = parsed.error.issues.map((issue) => issue.path.join('.'));

@@ -6,11 +6,12 @@ import { down, msSince, up } from '../outcome.js';
 import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types.js';
 import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
 import { httpOptions, statusBounds, type HttpOptions } from './options.js';
-import { exchange, type Reply } from './request.js';
+import { exchange, hostOf, type Reply } from './request.js';
 
 export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, httpOptions, type HttpOptions } from './options.js';
 
 const USER_AGENT = 'Tireless uptime monitor';
+const NO_BODY = Buffer.alloc(0);
 /** Headers that must not follow a redirect to another origin, as browsers do. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
@@ -47,6 +48,7 @@ function planFor(options: HttpOptions): Plan {
     plan = {
       url: new URL(options.url),
       headers: { 'user-agent': USER_AGENT, ...options.headers },
+      // The schema admits only well-formed entries; were one not, it would match nothing.
       statuses: options.expectedStatus.map((entry) => statusBounds(entry) ?? [0, -1]),
       keyword: options.keyword === undefined ? undefined : Buffer.from(options.keyword),
       keywordAbsent:
@@ -90,13 +92,18 @@ async function check(
     const next = redirectTarget(reply.location, url);
     if (typeof next === 'string') return down(msSince(startedAt), next, details);
     if (next.origin !== url.origin) headers = withoutCredentials(headers);
-    // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
-    if (reply.statusCode === 303 ? method !== 'HEAD' : reply.statusCode < 303 && method === 'POST') {
-      method = 'GET';
-      body = undefined;
-    }
+    const nextMethod = methodAfterRedirect(reply.statusCode, method);
+    if (nextMethod !== method) body = undefined;
+    method = nextMethod;
     url = next;
   }
+}
+
+// As browsers do: 303 turns any method but HEAD into GET, and 301/302 turn a POST into GET.
+function methodAfterRedirect(status: number, method: string): string {
+  if (status === 303 && method !== 'HEAD') return 'GET';
+  if ((status === 301 || status === 302) && method === 'POST') return 'GET';
+  return method;
 }
 
 /** The URL a redirect leads to, or why it cannot be followed. */
@@ -116,10 +123,6 @@ function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
   return Object.fromEntries(
     Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
   );
-}
-
-function hostOf(url: URL): string {
-  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
 function detailsOf(reply: Reply): CheckDetails {
@@ -143,7 +146,7 @@ function statusProblem(status: number, options: HttpOptions, plan: Plan): string
 }
 
 function keywordProblem(reply: Reply, options: HttpOptions, plan: Plan): string | undefined {
-  const body = reply.body ?? Buffer.alloc(0);
+  const body = reply.body ?? NO_BODY;
   const within = reply.truncated ? ` in the first ${reply.bytesRead} bytes` : '';
   if (plan.keyword && !body.includes(plan.keyword)) {
     return `keyword ${JSON.stringify(options.keyword)} not found${within}`;
@@ -161,7 +164,7 @@ function jsonProblem(reply: Reply, options: HttpOptions, plan: Plan): string | u
   }
   let document: unknown;
   try {
-    document = JSON.parse((reply.body ?? Buffer.alloc(0)).toString('utf8'));
+    document = JSON.parse((reply.body ?? NO_BODY).toString('utf8'));
   } catch {
     return 'body is not valid JSON';
   }

@@ -49,7 +49,7 @@ export function exchange(ex: Exchange): Promise<Reply> {
     const send = ex.url.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send({
       protocol: ex.url.protocol,
-      hostname: unbracket(ex.url.hostname),
+      hostname: hostOf(ex.url),
       port: ex.url.port,
       path: ex.url.pathname + ex.url.search,
       auth: credentials(ex.url),
@@ -146,9 +146,9 @@ class Phases {
   }
 }
 
-// URL keeps IPv6 literals in brackets; sockets want the bare address.
-function unbracket(hostname: string): string {
-  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+/** The host to connect to: URL keeps IPv6 literals in brackets, sockets want them bare. */
+export function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
 function credentials(url: URL): string | undefined {
