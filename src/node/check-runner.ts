@@ -71,12 +71,13 @@ async function runChecker(
   const checker = getChecker(monitor.type);
   if (!checker)
     return { status: 'down', latencyMs: 0, error: `unknown monitor type ${monitor.type}` };
-  const signal = AbortSignal.any([deps.shutdown, AbortSignal.timeout(monitor.timeoutMs)]);
   try {
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
     return await checker.run(monitor.options, {
+      // Checkers enforce timeoutMs themselves; one long-lived signal per check avoids
+      // AbortSignal.any, whose followers pile up on a long-lived signal in Node 20.
       timeoutMs: monitor.timeoutMs,
-      signal,
+      signal: deps.shutdown,
       now: startedAt,
       intervalMs: monitor.intervalSeconds * 1000,
       ...(lastPushAt === undefined ? {} : { lastPushAt }),

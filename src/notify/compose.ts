@@ -41,7 +41,7 @@ function composeText(n: NotificationInput): string[] {
     case 'monitor.down': {
       const headline = n.reminder ? `is ${stillDown(n.reminder)}` : 'is down';
       const error = n.result?.error && `Error: ${n.result.error}`;
-      const since = n.incident && `Down since: ${formatTime(n.incident.started)}`;
+      const since = n.incident && `Down since: ${formatTime(n.incident.started)}${lasting(n)}`;
       return present([`${monitorLabel(n)} ${headline}.`, error, when, since, incident]);
     }
     case 'monitor.up': {
@@ -75,6 +75,12 @@ function present(lines: (string | undefined)[]): string[] {
 /** "Shop (https://shop.example.com)", or just the target when it is the name. */
 function monitorLabel({ monitor }: NotificationInput): string {
   return monitor.name === monitor.target ? monitor.name : `${monitor.name} (${monitor.target})`;
+}
+
+/** " (for 30 min)" on a reminder, which people read to see how long it has been. */
+function lasting(n: NotificationInput): string {
+  const downFor = n.reminder ? downtime(n) : undefined;
+  return downFor ? ` (for ${downFor})` : '';
 }
 
 function stillDown(reminder: number): string {
@@ -113,7 +119,10 @@ function joinUnits(major: number, majorUnit: string, minor: number, minorUnit: s
 function formatTime(iso: string): string {
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return iso;
-  return new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(time)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 function expiry(daysLeft: number | undefined): string {

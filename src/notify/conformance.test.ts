@@ -31,6 +31,7 @@ interface Failure {
 }
 
 const HTTP_FAILURES: Failure[] = [
+  { code: 302, retryable: false },
   { code: 400, retryable: false },
   { code: 401, retryable: false },
   { code: 403, retryable: false },
@@ -61,6 +62,8 @@ interface Peer {
   accept(): void;
   /** Refuses with `failure.code`, quoting `leaks` back the way some services echo input. */
   refuse(failure: Failure, leaks: readonly string[]): void;
+  /** How many leaks the refusals quoted (so the no-leak check is not vacuous). */
+  quotedLeaks(): number;
   /** Never answers. */
   hang(): void;
   close(): Promise<void>;
@@ -74,6 +77,7 @@ async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
   const acceptedReply = fixture.accepted ?? { status: 200 };
   const server = await startRecordingHttpServer(() => acceptedReply);
   let acceptedCount = 0;
+  let quotedLeaks = 0;
   const accept = (): void =>
     server.setResponder(() => {
       acceptedCount += 1;
@@ -86,10 +90,12 @@ async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
     accepted: () => acceptedCount,
     accept,
     refuse: (failure, leaks) =>
-      server.setResponder((request) => ({
-        status: failure.code,
-        body: `refused; you sent ${leaks.filter((leak) => carries(request, leak)).join(' ')}`,
-      })),
+      server.setResponder((request) => {
+        const quoted = leaks.filter((leak) => carries(request, leak));
+        quotedLeaks += quoted.length;
+        return { status: failure.code, body: `refused; you sent ${quoted.join(' ')}` };
+      }),
+    quotedLeaks: () => quotedLeaks,
     hang: () => server.setResponder(() => 'no-reply'),
     close: () => server.close(),
   };
@@ -97,13 +103,21 @@ async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
 
 async function startSmtpPeer(): Promise<Peer> {
   const receiver = await startSmtpReceiver({ credentials: SMTP_CREDENTIALS });
+  let quotedLeaks = 0;
   return {
-    address: { url: `smtp://${receiver.host}:${receiver.port}`, host: receiver.host, port: receiver.port },
+    address: {
+      url: `smtp://${receiver.host}:${receiver.port}`,
+      host: receiver.host,
+      port: receiver.port,
+    },
     failures: SMTP_FAILURES,
     accepted: () => receiver.messages.length,
     accept: () => receiver.setReply('accept'),
-    refuse: (failure, leaks) =>
-      receiver.setReply({ code: failure.code, message: `refused; you sent ${leaks.join(' ')}` }),
+    refuse: (failure, leaks) => {
+      quotedLeaks += leaks.length;
+      receiver.setReply({ code: failure.code, message: `refused; you sent ${leaks.join(' ')}` });
+    },
+    quotedLeaks: () => quotedLeaks,
     hang: () => receiver.setReply('no-reply'),
     close: () => receiver.close(),
   };
@@ -155,29 +169,32 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
   after(() => peer.close());
   beforeEach(() => peer.accept());
 
-  it('is registered under its own type', () => {
+  void it('is registered under its own type', () => {
     assert.equal(notifier.type, type);
   });
 
-  it('names secret fields that the config has, and the fixture sets them all', () => {
+  void it('names string secret fields, which the fixture sets all of', () => {
     assert.ok(notifier.secretFields.length > 0);
-    for (const field of notifier.secretFields) assert.ok(field in input, `${field} not set`);
+    for (const field of notifier.secretFields) {
+      // Sealing at rest and masking in the API work on strings.
+      assert.equal(typeof input[field], 'string', `${field} must be set, as a string`);
+    }
   });
 
-  it('rejects unknown config fields', () => {
+  void it('rejects unknown config fields', () => {
     const parsed = notifier.config.safeParse({ ...input, surprise: true });
     assert.equal(parsed.success, false);
     assert.ok(parsed.error?.issues.some((issue) => issue.code === 'unrecognized_keys'));
   });
 
-  it('rejects a bad value, naming the field', () => {
+  void it('rejects a bad value, naming the field', () => {
     const parsed = notifier.config.safeParse({ ...input, ...fixture.invalid.change });
     assert.equal(parsed.success, false);
     const paths = parsed.error?.issues.map((issue) => issue.path.join('.'));
     assert.ok(paths?.includes(fixture.invalid.field), `issue paths: ${String(paths)}`);
   });
 
-  it('names each missing required field', () => {
+  void it('names each missing required field', () => {
     for (const field of Object.keys(input)) {
       const rest = { ...input };
       delete rest[field];
@@ -188,13 +205,13 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
     }
   });
 
-  it('resolves once the service accepted the message', async () => {
+  void it('resolves once the service accepted the message', async () => {
     const before = peer.accepted();
     await send();
     assert.equal(peer.accepted(), before + 1);
   });
 
-  it('maps refusals to retryable or not, quoting the code but no secret', async () => {
+  void it('maps refusals to retryable or not, quoting the code but no secret', async () => {
     for (const failure of peer.failures) {
       peer.refuse(failure, leaks);
       const error = await deliveryFailure(type, send());
@@ -203,9 +220,10 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
       assert.match(error.message, /refused/, 'quotes the reply');
       assertNoLeak(error, leaks);
     }
+    assert.ok(peer.quotedLeaks() > 0, 'the refusals quoted a secret');
   });
 
-  it('gives up with a retryable timeout when no reply comes', async () => {
+  void it('gives up with a retryable timeout when no reply comes', async () => {
     peer.hang();
     const started = performance.now();
     const error = await deliveryFailure(type, send(300));
@@ -215,7 +233,7 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
     assertNoLeak(error, leaks);
   });
 
-  it('stops, retryable, when the caller aborts', async () => {
+  void it('stops, retryable, when the caller aborts', async () => {
     peer.hang();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
@@ -226,7 +244,7 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
     assert.match(error.message, /abort/);
   });
 
-  it('is retryable when nothing listens', async () => {
+  void it('is retryable when nothing listens', async () => {
     const gone = await startPeer(fixture);
     await gone.close();
     const unreachable = notifier.config.parse(fixture.config(gone.address));
@@ -240,8 +258,10 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
   });
 }
 
-describe('notifier conformance', () => {
+// Notifiers run side by side, each with its own receiver; one notifier's cases share that
+// receiver's state, so they run one after another.
+void describe('notifier conformance', { concurrency: true }, () => {
   for (const [type, notifier] of Object.entries(notifiers) as [ChannelType, Notifier][]) {
-    describe(type, () => conformanceSuite(type, notifier, FIXTURES[type]));
+    void describe(type, { concurrency: 1 }, () => conformanceSuite(type, notifier, FIXTURES[type]));
   }
 });

@@ -35,6 +35,7 @@ export interface HttpReply {
   text: string;
 }
 
+/** `value` as JSON text, application/json. */
 export function jsonBody(value: unknown): RequestBody {
   return { contentType: 'application/json', text: JSON.stringify(value) };
 }
@@ -42,7 +43,9 @@ export function jsonBody(value: unknown): RequestBody {
 /** Form fields, application/x-www-form-urlencoded; undefined fields are left out. */
 export function formBody(fields: Record<string, string | undefined>): RequestBody {
   const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.set(name, value);
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined) form.set(name, value);
+  }
   return { contentType: 'application/x-www-form-urlencoded', text: form.toString() };
 }
 
@@ -61,7 +64,7 @@ export function replyJson(reply: HttpReply): unknown {
 }
 
 /** Whether trying again can help after an HTTP error status. */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 425 || status === 429;
 }
 
@@ -78,7 +81,10 @@ export interface HttpNotifierSpec<Config extends object> {
   refusal?(reply: HttpReply): string | undefined;
 }
 
-export function httpNotifier<Config extends object>(spec: HttpNotifierSpec<Config>): Notifier<Config> {
+/** A Notifier that delivers with the one request `spec.request` builds. */
+export function httpNotifier<Config extends object>(
+  spec: HttpNotifierSpec<Config>,
+): Notifier<Config> {
   const { type, config, secretFields } = spec;
   return {
     type,
@@ -89,7 +95,10 @@ export function httpNotifier<Config extends object>(spec: HttpNotifierSpec<Confi
       const reply = await sendHttp(type, spec.request(notification, channelConfig), ctx, secrets);
       const refusal = spec.refusal?.(reply);
       if (refusal !== undefined) {
-        throw deliveryError(type, `${refusal}: ${snippet(reply.text)}`, { retryable: true, secrets });
+        throw deliveryError(type, `${refusal}: ${snippet(reply.text)}`, {
+          retryable: true,
+          secrets,
+        });
       }
     },
   };
@@ -100,7 +109,7 @@ export function httpNotifier<Config extends object>(spec: HttpNotifierSpec<Confi
  * TIRELESS_DELIVERY error for any other status (redirects are not followed), a timeout or
  * a network failure, with `secrets` redacted from its message.
  */
-export async function sendHttp(
+async function sendHttp(
   type: string,
   request: HttpRequest,
   ctx: SendContext,
@@ -121,9 +130,13 @@ export async function sendHttp(
   } catch (error) {
     const reason = attempt.interruption() ?? `could not reach the service: ${networkReason(error)}`;
     throw deliveryError(type, reason, { retryable: true, secrets, cause: error });
+  } finally {
+    attempt.end();
   }
   if (reply.status < 200 || reply.status > 299) {
-    const reason = `HTTP ${reply.status}: ${snippet(reply.text)}`;
+    const redirect =
+      reply.status >= 300 && reply.status < 400 ? ' (redirects are not followed)' : '';
+    const reason = `HTTP ${reply.status}${redirect}: ${snippet(reply.text)}`;
     throw deliveryError(type, reason, { retryable: isRetryableStatus(reply.status), secrets });
   }
   return reply;

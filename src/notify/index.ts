@@ -12,12 +12,7 @@ import { telegram } from './telegram/index.js';
 import type { Notifier } from './types.js';
 import { webhook } from './webhook/index.js';
 
-export type {
-  Notification,
-  NotificationEvent,
-  Notifier,
-  SendContext,
-} from './types.js';
+export type { Notification, NotificationEvent, Notifier, SendContext } from './types.js';
 export { composeNotification, type NotificationInput } from './compose.js';
 export type { DiscordConfig } from './discord/index.js';
 export type { EmailConfig } from './email/index.js';
@@ -33,8 +28,11 @@ export type { TelegramConfig } from './telegram/index.js';
 export type { WebhookConfig } from './webhook/index.js';
 
 /**
- * Every notification channel type, keyed by the type a channel names. The one place a new
- * notifier is registered: add its folder, then its entry here.
+ * Every notification channel type, keyed by the type a channel names: the one place a
+ * notifier is registered. To add one: write `<type>/index.ts` exporting a Notifier
+ * (`httpNotifier` from http.ts when one HTTP request delivers a message), add its entry
+ * here, a fixture in test-fixtures.ts (the type checker asks for it; the conformance suite
+ * then covers errors, timeouts and secrets) and `<type>/index.test.ts` for its payloads.
  */
 export const notifiers = Object.freeze({
   email,
@@ -65,6 +63,7 @@ export function getNotifier(type: string): Notifier | undefined {
   return isChannelType(type) ? notifiers[type] : undefined;
 }
 
+/** Whether `type` names a registered notifier (own keys only, never `toString` and kin). */
 export function isChannelType(type: string): type is ChannelType {
   return Object.hasOwn(notifiers, type);
 }

@@ -49,7 +49,8 @@ export const FIXTURES: Record<ChannelType, NotifierFixture> = {
     config: ({ url }) => ({
       url: `${url}/hooks/tireless`,
       secret: 'webhook-signing-secret',
-      headers: { 'x-api-key': 'webhook-header-secret' },
+      authorization: 'Bearer webhook-auth-secret',
+      headers: { 'x-team': 'ops' },
     }),
     invalid: { change: { url: 'ftp://example.com/hook' }, field: 'url' },
   },
@@ -106,7 +107,11 @@ export const FIXTURES: Record<ChannelType, NotifierFixture> = {
   },
   ntfy: {
     transport: 'http',
-    config: ({ url }) => ({ serverUrl: url, topic: 'tireless-alerts', token: 'tk_ntfysecrettoken' }),
+    config: ({ url }) => ({
+      serverUrl: url,
+      topic: 'tireless-alerts',
+      token: 'tk_ntfysecrettoken',
+    }),
     accepted: { status: 200, body: { id: 'm1', event: 'message', topic: 'tireless-alerts' } },
     invalid: { change: { topic: 'bad topic!' }, field: 'topic' },
   },
@@ -187,16 +192,15 @@ export function testContext(timeoutMs = 2000, signal = new AbortController().sig
   return { timeoutMs, signal };
 }
 
-/** The config values under the notifier's secret fields, nested ones too. */
+/** The config's values under the notifier's secret fields. */
 export function secretsOf(type: ChannelType, config: Record<string, unknown>): string[] {
-  const collect = (value: unknown): string[] =>
-    typeof value === 'string'
-      ? [value]
-      : typeof value === 'object' && value !== null
-        ? Object.values(value).flatMap(collect)
-        : [];
-  return notifiers[type].secretFields.flatMap((field) => collect(config[field]));
+  const values = notifiers[type].secretFields.map((field) => config[field]);
+  return values.filter((value): value is string => typeof value === 'string');
 }
+
+/** Fields that replace the fixture config's; a function gets the receiver's address. */
+export type ConfigChange =
+  Record<string, unknown> | ((peer: PeerAddress) => Record<string, unknown>);
 
 /**
  * Sends each notification through the `type` notifier (its fixture config, with
@@ -206,13 +210,14 @@ export function secretsOf(type: ChannelType, config: Record<string, unknown>): s
 export async function captureRequests(
   type: HttpChannelType,
   notifications: readonly Notification[],
-  configChange: Record<string, unknown> = {},
+  configChange: ConfigChange = {},
 ): Promise<RecordedRequest[]> {
   const fixture = FIXTURES[type];
   const server = await startRecordingHttpServer(() => fixture.accepted ?? { status: 200 });
   try {
     const notifier: Notifier = notifiers[type];
-    const config = notifier.config.parse({ ...fixture.config(server), ...configChange });
+    const change = typeof configChange === 'function' ? configChange(server) : configChange;
+    const config = notifier.config.parse({ ...fixture.config(server), ...change });
     for (const notification of notifications) {
       await notifier.send(notification, config, testContext());
     }
@@ -226,9 +231,24 @@ export async function captureRequests(
 export async function captureRequest(
   type: HttpChannelType,
   notification: Notification,
-  configChange: Record<string, unknown> = {},
+  configChange: ConfigChange = {},
 ): Promise<RecordedRequest> {
   const [request] = await captureRequests(type, [notification], configChange);
   if (!request) throw new Error(`${type} sent no request`);
   return request;
+}
+
+/** Delivers the down sample through the `type` notifier to a server that answers `reply`. */
+export async function deliverAgainst(
+  type: HttpChannelType,
+  reply: Exclude<HttpReply, 'no-reply'>,
+): Promise<void> {
+  const server = await startRecordingHttpServer(() => reply);
+  try {
+    const notifier: Notifier = notifiers[type];
+    const config = notifier.config.parse(FIXTURES[type].config(server));
+    await notifier.send(SAMPLES.down, config, testContext());
+  } finally {
+    await server.close();
+  }
 }

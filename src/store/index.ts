@@ -11,3 +11,11 @@ export {
   type UptimeTotals,
 } from './store.js';
 export { coverRange, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-ranges.js';
+export {
+  copyDatabase,
+  inspectCopy,
+  mergeInto,
+  type CopyInfo,
+  type MergeProgress,
+  type MergeReport,
+} from './merge.js';

@@ -24,8 +24,7 @@ export interface RecordedRequest {
 
 /** What the recording server answers; `'no-reply'` keeps the request open until close(). */
 export type HttpReply =
-  | { status: number; headers?: Record<string, string>; body?: string | object }
-  | 'no-reply';
+  { status: number; headers?: Record<string, string>; body?: string | object } | 'no-reply';
 
 export type HttpResponder = (request: RecordedRequest) => HttpReply | Promise<HttpReply>;
 
@@ -159,6 +158,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   const server = new SMTPServer({
     ...smtpSecurityOptions(options),
     logger: false,
+    disableReverseLookup: true,
     // close() otherwise waits 30 s for clients that were left without a reply.
     closeTimeout: 50,
     onData(stream, session, callback) {
@@ -193,7 +193,10 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   };
 }
 
-function smtpSecurityOptions({ credentials, tls = 'none' }: SmtpReceiverOptions): SMTPServerOptions {
+function smtpSecurityOptions({
+  credentials,
+  tls = 'none',
+}: SmtpReceiverOptions): SMTPServerOptions {
   const security: SMTPServerOptions = {
     secure: tls === 'implicit',
     disabledCommands: tls === 'none' ? ['STARTTLS'] : [],
@@ -285,7 +288,9 @@ class Arrivals<T> {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`expected ${count} arrivals within ${timeoutMs} ms, got ${this.items.length}`));
+        reject(
+          new Error(`expected ${count} arrivals within ${timeoutMs} ms, got ${this.items.length}`),
+        );
       }, timeoutMs);
       this.waiters.add(check);
       check();

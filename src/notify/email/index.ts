@@ -44,10 +44,18 @@ export const emailConfig = z
   .strict()
   .superRefine((config, ctx) => {
     if (config.username !== undefined && config.password === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'password is required with username' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'password is required with username',
+      });
     }
     if (config.password !== undefined && config.username === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['username'], message: 'username is required with password' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['username'],
+        message: 'username is required with password',
+      });
     }
   });
 
@@ -65,6 +73,7 @@ export const email: Notifier<EmailConfig> = {
     } catch (error) {
       throw smtpError(error, attempt, secretValues(config, email.secretFields));
     } finally {
+      attempt.end();
       transport.close();
     }
   },
@@ -76,7 +85,8 @@ function smtpOptions(config: EmailConfig, ctx: SendContext) {
     port: config.port,
     secure: config.secure,
     requireTLS: config.requireTls,
-    auth: config.username === undefined ? undefined : { user: config.username, pass: config.password },
+    auth:
+      config.username === undefined ? undefined : { user: config.username, pass: config.password },
     tls: { rejectUnauthorized: !config.ignoreTlsErrors },
     // The attempt's signal is the real limit; these only keep a stalled socket from lingering.
     connectionTimeout: ctx.timeoutMs,

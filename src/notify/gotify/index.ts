@@ -4,7 +4,12 @@ import { severityOf, type Severity } from '../render.js';
 import { httpUrl, priority, requiredText } from '../schema.js';
 
 /** Priorities (0 silent … 10) when the channel sets none: 8 (pops up) for a down. */
-const DEFAULT_PRIORITY: Record<Severity, number> = { critical: 8, warning: 5, resolved: 5, info: 5 };
+const DEFAULT_PRIORITY: Record<Severity, number> = {
+  critical: 8,
+  warning: 5,
+  resolved: 5,
+  info: 5,
+};
 
 /**
  * Gotify message (POST /message).

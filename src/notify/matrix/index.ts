@@ -37,7 +37,10 @@ export const matrix = httpNotifier({
     const txnId = deliveryKey(notification, config.roomId);
     return {
       method: 'PUT',
-      url: joinUrl(config.homeserverUrl, `/_matrix/client/v3/rooms/${room}/send/m.room.message/${txnId}`),
+      url: joinUrl(
+        config.homeserverUrl,
+        `/_matrix/client/v3/rooms/${room}/send/m.room.message/${txnId}`,
+      ),
       headers: { authorization: `Bearer ${config.accessToken}` },
       body: jsonBody({ msgtype: 'm.text', body: truncate(fullText(notification), MAX_BODY_CHARS) }),
     };

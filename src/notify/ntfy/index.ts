@@ -8,7 +8,12 @@ import type { Notification } from '../types.js';
 const MAX_MESSAGE_CHARS = 4096;
 
 /** Priorities (1 min … 5 max) when the channel sets none: high for a down. */
-const DEFAULT_PRIORITY: Record<Severity, number> = { critical: 4, warning: 3, resolved: 3, info: 3 };
+const DEFAULT_PRIORITY: Record<Severity, number> = {
+  critical: 4,
+  warning: 3,
+  resolved: 3,
+  info: 3,
+};
 
 /** Tags ntfy shows as emoji before the title. */
 const TAG: Record<Severity, string> = {

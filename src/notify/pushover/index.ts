@@ -11,7 +11,12 @@ const MAX_MESSAGE_CHARS = 1024;
 const PUSHOVER_KEY = /^[A-Za-z0-9]{30}$/;
 
 /** Priorities (-2 lowest … 1 high) when the channel sets none: high for a down. */
-const DEFAULT_PRIORITY: Record<Severity, number> = { critical: 1, warning: 0, resolved: 0, info: 0 };
+const DEFAULT_PRIORITY: Record<Severity, number> = {
+  critical: 1,
+  warning: 0,
+  resolved: 0,
+  info: 0,
+};
 
 /**
  * Pushover message (POST /1/messages.json, form-encoded).
@@ -40,7 +45,8 @@ export const pushover = httpNotifier({
     url: joinUrl(config.apiUrl, '/1/messages.json'),
     body: formBody(pushoverFields(notification, config)),
   }),
-  refusal: (reply) => (statusOf(replyJson(reply)) === 1 ? undefined : 'Pushover did not answer status 1'),
+  refusal: (reply) =>
+    statusOf(replyJson(reply)) === 1 ? undefined : 'Pushover did not answer status 1',
 });
 
 function pushoverFields(notification: Notification, config: PushoverConfig) {
@@ -57,5 +63,7 @@ function pushoverFields(notification: Notification, config: PushoverConfig) {
 }
 
 function statusOf(reply: unknown): unknown {
-  return typeof reply === 'object' && reply !== null && 'status' in reply ? reply.status : undefined;
+  return typeof reply === 'object' && reply !== null && 'status' in reply
+    ? reply.status
+    : undefined;
 }

@@ -38,7 +38,10 @@ function slackMessage(notification: Notification) {
       },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(notification.text), MAX_SECTION_CHARS) },
+        text: {
+          type: 'mrkdwn',
+          text: truncate(escapeMrkdwn(notification.text), MAX_SECTION_CHARS),
+        },
       },
     ],
   };

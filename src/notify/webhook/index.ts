@@ -15,6 +15,7 @@ const RESERVED_HEADERS = new Set([
   'x-tireless-signature',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const SINGLE_LINE = /^[^\r\n\0]*$/;
 
 /**
  * Webhook: POSTs the whole Notification as JSON to `url`, with header
@@ -22,12 +23,16 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * - `url`: where to POST (http or https).
  * - `secret` (secret, optional): when set, `X-Tireless-Signature: sha256=<hex>` carries the
  *   HMAC-SHA256 of the exact body bytes under this key.
- * - `headers` (secret, optional): extra request headers, e.g. an Authorization header.
+ * - `authorization` (secret, optional): the Authorization header, e.g. `Bearer abc…`.
+ * - `headers` (optional, not secret): other request headers, e.g. `X-Team: ops`.
  */
 export const webhookConfig = z
   .object({
     url: httpUrl('url'),
     secret: requiredText('secret').optional(),
+    authorization: requiredText('authorization')
+      .regex(SINGLE_LINE, 'authorization must be a single line')
+      .optional(),
     headers: z
       .record(z.string(), z.string({ error: 'header values must be strings' }))
       .superRefine((headers, ctx) => {
@@ -44,20 +49,27 @@ export type WebhookConfig = z.infer<typeof webhookConfig>;
 
 function headerProblem(name: string, value: string): string | undefined {
   if (!HEADER_NAME.test(name)) return `"${name}" is not a valid header name`;
-  if (RESERVED_HEADERS.has(name.toLowerCase())) return `header "${name}" is set by Tireless`;
-  if (/[\r\n\0]/.test(value)) return `header "${name}" must be a single line`;
+  const lowerName = name.toLowerCase();
+  if (lowerName === 'authorization') return 'put credentials in authorization, which is secret';
+  if (RESERVED_HEADERS.has(lowerName)) return `header "${name}" is set by Tireless`;
+  if (!SINGLE_LINE.test(value)) return `header "${name}" must be a single line`;
   return undefined;
 }
 
 export const webhook = httpNotifier({
   type: 'webhook',
   config: webhookConfig,
-  secretFields: ['secret', 'headers'],
+  secretFields: ['secret', 'authorization'],
   request(notification, config) {
     const body = jsonBody(notification);
+    const authorization = config.authorization && { authorization: config.authorization };
     return {
       url: config.url,
-      headers: { ...config.headers, ...tirelessHeaders(notification, body.text, config.secret) },
+      headers: {
+        ...config.headers,
+        ...authorization,
+        ...tirelessHeaders(notification, body.text, config.secret),
+      },
       body,
     };
   },

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ConfigDoc } from '../cluster/index.js';
+import { TirelessError } from '../errors/index.js';
+import type { Account, User } from '../model/index.js';
+import { hashPassword, verifyPassword } from '../secrets/index.js';
+import { parseOrThrow } from '../validation/index.js';
+import { issueToken } from './credentials.js';
+import type { ApiDeps } from './deps.js';
+import { jsonSchema, routeSchema } from './openapi.js';
+import { newId } from './request.js';
+
+const email = z
+  .string({ message: 'is required' })
+  .trim()
+  .toLowerCase()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be an email address'));
+
+/** The password rules: 8 to 200 characters (the upper bound caps the work one KDF call does). */
+const newPassword = z
+  .string({ message: 'is required' })
+  .min(8, 'must be at least 8 characters')
+  .max(200, 'must be at most 200 characters');
+
+const credentials = z.object({ email, password: newPassword }).strict();
+// Login checks no rules beyond the size: the stored hash decides.
+const login = z
+  .object({ email, password: z.string({ message: 'is required' }).min(1, 'is required').max(200) })
+  .strict();
+
+/**
+ * The public routes that hand out session tokens: setup (the first owner), login and
+ * sign-up, all rate-limited per client address. Passwords are checked with scrypt.
+ */
+export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { max, windowMs } = deps.settings.authRateLimit;
+  // One limiter for the three routes: they share one count per client address.
+  const limited = app.rateLimit({
+    max,
+    timeWindow: windowMs,
+    errorResponseBuilder: (_request, context) =>
+      new TirelessError(
+        'TIRELESS_RATE_LIMITED',
+        `too many attempts from this address; retry in ${context.after}`,
+      ),
+  });
+  const accounts = new AccountCreator(deps);
+  // For unknown emails login still runs the KDF, against this, so timing reveals nothing.
+  const decoyHash = hashPassword(randomBytes(16).toString('hex'));
+  decoyHash.catch(() => undefined);
+  const docs = { tag: 'auth', public: true, body: jsonSchema(credentials) };
+
+  app.post(
+    '/api/v1/setup',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        ...docs,
+        summary: 'Create the first account and its owner (only while no user exists)',
+        responses: { 201: '{ token }: a session token' },
+      }),
+    },
+    async (request, reply) => {
+      const input = parseOrThrow(credentials, request.body);
+      const user = await accounts.create(input, () => {
+        if (deps.store.countAll('user') > 0)
+          throw new TirelessError('TIRELESS_CONFLICT', 'setup is done already; log in');
+      });
+      reply.code(201);
+      return { token: (await issueToken(deps, user, 'session', 'setup')).secret };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/signup',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        ...docs,
+        summary: 'Create a new account and its owner (when sign-up is open)',
+        responses: { 201: '{ token }: a session token' },
+      }),
+    },
+    async (request, reply) => {
+      if (deps.settings.signup !== 'open')
+        throw new TirelessError('TIRELESS_FORBIDDEN', 'sign-up is closed on this server');
+      const input = parseOrThrow(credentials, request.body);
+      const user = await accounts.create(input, () => {
+        if (deps.store.findUserByEmail(input.email))
+          throw new TirelessError('TIRELESS_CONFLICT', 'a user with this email exists; log in');
+      });
+      reply.code(201);
+      return { token: (await issueToken(deps, user, 'session', 'signup')).secret };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        ...docs,
+        body: jsonSchema(login),
+        summary: 'Exchange email and password for a session token',
+        responses: { 200: '{ token }: a session token' },
+      }),
+    },
+    async (request) => {
+      const input = parseOrThrow(login, request.body);
+      const user = deps.store.findUserByEmail<User>(input.email);
+      const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash));
+      if (!user || !matches)
+        throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
+      return { token: (await issueToken(deps, user, 'session', 'login')).secret };
+    },
+  );
+}
+
+/** Creates accounts with their owner, one at a time, so two racing requests cannot both pass a check. */
+class AccountCreator {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ApiDeps) {}
+
+  /**
+   * Hashes the password, then runs `check` (throws to refuse) and creates the account and its
+   * owner in the queue, after every earlier creation has finished.
+   */
+  async create(input: { email: string; password: string }, check: () => void): Promise<User> {
+    check(); // refuse early, before the KDF's work
+    const passwordHash = await hashPassword(input.password);
+    const run = this.queue.then(() => {
+      check();
+      return this.createOwner(input.email, passwordHash);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async createOwner(email: string, passwordHash: string): Promise<User> {
+    const { config, clock } = this.deps;
+    const now = clock.now();
+    const accountId = newId('acc_');
+    await config.put<Account & ConfigDoc>(
+      'account',
+      { id: accountId, accountId, name: email, createdAt: now, updatedAt: now },
+      0,
+    );
+    return config.put<User & ConfigDoc>(
+      'user',
+      {
+        id: newId('usr_'),
+        accountId,
+        email,
+        passwordHash,
+        role: 'owner',
+        createdAt: now,
+        updatedAt: now,
+      },
+      0,
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAuthRoutes } from './auth.js';
+import { registerChannelRoutes } from './channels.js';
+import { authenticate, unauthorized } from './credentials.js';
+import type { ApiDeps } from './deps.js';
+import { installErrorHandling } from './error-handler.js';
+import { registerIncidentRoutes } from './incidents.js';
+import { registerMaintenanceRoutes } from './maintenance.js';
+import { registerMonitorRoutes } from './monitors.js';
+import { registerOpenApi } from './openapi.js';
+import { PushTokens, registerPushRoutes } from './push.js';
+import { registerResultRoutes } from './results.js';
+import { registerSystemRoutes } from './system.js';
+import { registerTokenRoutes } from './tokens.js';
+
+/** Builds the API on `deps`; the caller calls listen() (or inject() in tests). */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  // Typed as Fastify's logger so the instance has the plain FastifyInstance type.
+  const logger: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: deps.settings.bodyLimitBytes,
+  });
+  app.decorateRequest('caller', null);
+  installErrorHandling(app, deps.settings.bodyLimitBytes);
+  await registerOpenApi(app, deps.node.version);
+  await app.register(rateLimit, { global: false });
+
+  registerSystemRoutes(app, deps);
+  registerAuthRoutes(app, deps);
+  const pushTokens = new PushTokens(deps.store, deps.config);
+  registerPushRoutes(app, deps, pushTokens);
+  void app.register((scope, _options, done) => {
+    // Everything in this scope needs a valid bearer token; nothing in it is rate-limited.
+    scope.addHook('onRequest', (request, _reply, next) => {
+      request.caller = authenticate(deps, request.headers.authorization) ?? null;
+      next(request.caller ? undefined : unauthorized());
+    });
+    registerTokenRoutes(scope, deps);
+    registerMonitorRoutes(scope, deps, pushTokens);
+    registerResultRoutes(scope, deps);
+    registerIncidentRoutes(scope, deps);
+    registerChannelRoutes(scope, deps);
+    registerMaintenanceRoutes(scope, deps);
+    done();
+  });
+  return app;
+}

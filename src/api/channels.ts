@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseChannelInput, type Channel } from '../model/index.js';
+import { CHANNEL_TYPES, composeNotification, getNotifier } from '../notify/index.js';
+import { maskFields } from '../secrets/index.js';
+import {
+  detachReferences,
+  findScoped,
+  mergePatch,
+  registerConfigResource,
+} from './config-resource.js';
+import { callerOf } from './credentials.js';
+import type { ApiDeps } from './deps.js';
+import { jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
+import { idParam, parseQuery, queryInteger } from './request.js';
+
+/** What replies show instead of a secret; sent back in a patch, it keeps the stored secret. */
+export const SECRET_MASK = '********';
+
+/**
+ * `/api/v1/channels`: CRUD with secret config fields sealed at rest and masked in replies;
+ * `POST /api/v1/channels/:id/test` and `GET /api/v1/deliveries`.
+ */
+export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  registerConfigResource<Channel>(app, deps, {
+    kind: 'channel',
+    path: '/channels',
+    idPrefix: 'ch_',
+    noun: 'channel',
+    bodySchema: channelBodySchema(),
+    prepare: (input) => {
+      const channel = parseChannelInput(input);
+      return {
+        ...channel,
+        config: deps.secrets.sealFields(channel.config, secretFieldsOf(channel.type)),
+      };
+    },
+    merge: (current, patch) => mergeChannelPatch(deps, current, patch),
+    present: (channel) => ({
+      ...channel,
+      config: maskFields(channel.config, secretFieldsOf(channel.type)),
+    }),
+    // Monitors alerting this channel no longer do.
+    afterRemove: (channel) => detachReferences(deps, 'monitor', 'channelIds', channel),
+  });
+  registerChannelTest(app, deps);
+  registerDeliveryList(app, deps);
+}
+
+function secretFieldsOf(type: string): readonly string[] {
+  return getNotifier(type)?.secretFields ?? [];
+}
+
+/**
+ * The input a patch makes of a stored channel: its secrets opened (so the notifier's schema
+ * validates real values), and each masked secret in the patch replaced by the stored one.
+ */
+function mergeChannelPatch(
+  deps: ApiDeps,
+  current: Channel,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const secretFields = secretFieldsOf(current.type);
+  const opened = { ...current, config: deps.secrets.openFields(current.config, secretFields) };
+  const sameType = patch.type === undefined || patch.type === current.type;
+  const config = patch.config;
+  if (!sameType || typeof config !== 'object' || config === null || Array.isArray(config)) {
+    return mergePatch(opened, patch);
+  }
+  const kept = Object.fromEntries(
+    Object.entries(config).map(([key, value]) =>
+      value === SECRET_MASK && secretFields.includes(key)
+        ? [key, opened.config[key]]
+        : [key, value],
+    ),
+  );
+  return mergePatch(opened, { ...patch, config: kept });
+}
+
+function channelBodySchema(): JsonSchema {
+  return {
+    type: 'object',
+    required: ['type', 'name', 'config'],
+    additionalProperties: false,
+    properties: {
+      type: { type: 'string', enum: [...CHANNEL_TYPES] },
+      name: { type: 'string', description: '1–200 characters' },
+      config: {
+        description: `The settings of the channel's type. Secret fields read back as "${SECRET_MASK}".`,
+        oneOf: CHANNEL_TYPES.map((type) => {
+          const notifier = getNotifier(type);
+          return { title: type, ...(notifier ? jsonSchema(notifier.config) : {}) };
+        }),
+      },
+    },
+  };
+}
+
+/** Queues a test message to the channel and wakes the deliverer; 202 with the delivery's id. */
+function registerChannelTest(app: FastifyInstance, deps: ApiDeps): void {
+  app.post(
+    '/api/v1/channels/:id/test',
+    {
+      schema: routeSchema({
+        tag: 'channels',
+        summary: 'Send a test message through the channel (see GET /api/v1/deliveries)',
+        params: ['id'],
+        responses: { 202: '{ deliveryId }: queued' },
+      }),
+    },
+    (request, reply) => {
+      const { accountId } = callerOf(request);
+      const channel = findScoped<Channel>(deps, 'channel', accountId, idParam(request));
+      const now = deps.clock.now();
+      const deliveryId = `test:${channel.id}:${randomUUID()}`;
+      const payload = composeNotification({
+        event: 'test',
+        at: new Date(now).toISOString(),
+        monitor: {
+          id: 'test',
+          name: `Test of channel ${channel.name}`,
+          type: 'test',
+          target: channel.name,
+        },
+      });
+      deps.store.queueDelivery(
+        { id: deliveryId, accountId, channelId: channel.id, event: 'test', payload },
+        now,
+      );
+      deps.wakeDeliverer();
+      reply.code(202);
+      return { deliveryId };
+    },
+  );
+}
+
+const deliveriesQuery = z.object({ limit: queryInteger(1, 1000, 50) });
+
+/** The account's recent deliveries, newest first, with status, attempts and last error. */
+function registerDeliveryList(app: FastifyInstance, deps: ApiDeps): void {
+  app.get(
+    '/api/v1/deliveries',
+    {
+      schema: routeSchema({
+        tag: 'channels',
+        summary: 'Recent notification deliveries (status, attempts, lastError), newest first',
+        query: deliveriesQuery,
+        responses: { 200: '{ items: [delivery…] }' },
+      }),
+    },
+    (request) => {
+      const { accountId } = callerOf(request);
+      const { limit } = parseQuery(deliveriesQuery, request);
+      return { items: deps.store.listDeliveries(accountId, limit) };
+    },
+  );
+}

@@ -1,0 +1,260 @@
+/**
+ * CRUD routes for a config entity kind (monitors, channels, maintenance windows): one
+ * implementation of scoping, ids, revisions, patch merging and 404s, with each kind
+ * supplying only how it validates, merges and shows its documents.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ConfigDoc } from '../cluster/index.js';
+import { notFound, type FieldProblem } from '../errors/index.js';
+import type { ConfigKind } from '../store/index.js';
+import { callerOf } from './credentials.js';
+import type { ApiDeps } from './deps.js';
+import { routeSchema, type JsonSchema } from './openapi.js';
+import { bodyObject, expectedRevision, idParam, newId, staleRevision } from './request.js';
+
+/** The fields every stored config entity has. */
+export interface EntityDoc {
+  id: string;
+  accountId: string;
+  revision: number;
+  /** ms since the epoch */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PrepareContext<Doc> {
+  accountId: string;
+  /** The entity's id (already chosen on create). */
+  id: string;
+  /** The stored entity on a patch; undefined on create. */
+  current: Doc | undefined;
+}
+
+export interface ConfigResource<Doc extends EntityDoc> {
+  kind: ConfigKind;
+  /** Collection path under /api/v1, e.g. `/monitors`; also the OpenAPI tag. */
+  path: string;
+  /** Prefix of new ids, e.g. `mon_`. */
+  idPrefix: string;
+  /** Singular name for messages and docs, e.g. `monitor`. */
+  noun: string;
+  /** OpenAPI schema of a create's body. */
+  bodySchema: JsonSchema;
+  /** Fields replies add (e.g. a monitor's status): ignored when a client sends them back. */
+  derivedFields?: readonly string[];
+  /**
+   * Validates an input (a create's body, or a patch merged onto the stored entity) into
+   * the fields to store; throws TIRELESS_VALIDATION naming every bad field.
+   */
+  prepare(input: Record<string, unknown>, context: PrepareContext<Doc>): Record<string, unknown>;
+  /** The input a patch makes of the stored entity. @defaultValue mergePatch(current, patch) */
+  merge?(current: Doc, patch: Record<string, unknown>): Record<string, unknown>;
+  /** The entity as replies show it. */
+  present(doc: Doc): Record<string, unknown>;
+  /** Runs after a delete, e.g. to drop references to the entity from others. */
+  afterRemove?(doc: Doc): Promise<void>;
+}
+
+/** Adds GET/POST `/api/v1{path}` and GET/PATCH/DELETE `/api/v1{path}/:id`. */
+export function registerConfigResource<Doc extends EntityDoc>(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  resource: ConfigResource<Doc>,
+): void {
+  const { kind, noun } = resource;
+  const collection = `/api/v1${resource.path}`;
+  const item = `${collection}/:id`;
+  const docs = { tag: resource.path.slice(1) };
+  const inputOf = (body: unknown) => withoutFields(bodyObject(body), resource.derivedFields);
+
+  app.get(
+    collection,
+    {
+      schema: routeSchema({
+        ...docs,
+        summary: `List ${noun}s`,
+        responses: { 200: `{ items: [${noun}…] }` },
+      }),
+    },
+    (request) => {
+      const { accountId } = callerOf(request);
+      const docs = deps.store.listScoped<Doc>(kind, accountId);
+      return { items: docs.map((doc) => resource.present(doc)) };
+    },
+  );
+
+  app.post(
+    collection,
+    {
+      schema: routeSchema({
+        ...docs,
+        summary: `Create a ${noun}`,
+        body: resource.bodySchema,
+        responses: { 201: `The ${noun}, with its id and revision` },
+      }),
+    },
+    async (request, reply) => {
+      const { accountId } = callerOf(request);
+      const id = newId(resource.idPrefix);
+      const fields = resource.prepare(inputOf(request.body), { accountId, id, current: undefined });
+      const now = deps.clock.now();
+      const saved = await deps.config.put<ConfigDoc>(
+        kind,
+        { ...fields, id, accountId, createdAt: now, updatedAt: now },
+        0,
+      );
+      reply.code(201);
+      return resource.present(saved as unknown as Doc);
+    },
+  );
+
+  app.get(
+    item,
+    {
+      schema: routeSchema({
+        ...docs,
+        summary: `Get a ${noun}`,
+        params: ['id'],
+        responses: { 200: `The ${noun}` },
+      }),
+    },
+    (request) => {
+      const { accountId } = callerOf(request);
+      return resource.present(findScoped<Doc>(deps, kind, accountId, idParam(request)));
+    },
+  );
+
+  app.patch(
+    item,
+    {
+      schema: routeSchema({
+        ...docs,
+        summary: `Change some fields of a ${noun} (null resets a field to its default)`,
+        params: ['id'],
+        body: { type: 'object', description: `Any fields of a ${noun}; optional \`revision\`` },
+        responses: { 200: `The changed ${noun}` },
+      }),
+    },
+    async (request) => {
+      const { accountId } = callerOf(request);
+      const current = findScoped<Doc>(deps, kind, accountId, idParam(request));
+      const patch = inputOf(request.body);
+      const expected = expectedRevision(request, patch) ?? current.revision;
+      if (expected !== current.revision) throw staleRevision(noun, current.revision, expected);
+      const input = resource.merge ? resource.merge(current, patch) : mergePatch(current, patch);
+      const fields = resource.prepare(input, { accountId, id: current.id, current });
+      const saved = await deps.config.put<ConfigDoc>(
+        kind,
+        {
+          ...fields,
+          id: current.id,
+          accountId,
+          createdAt: current.createdAt,
+          updatedAt: deps.clock.now(),
+        },
+        expected,
+      );
+      return resource.present(saved as unknown as Doc);
+    },
+  );
+
+  app.delete(
+    item,
+    {
+      schema: routeSchema({
+        ...docs,
+        summary: `Delete a ${noun}`,
+        params: ['id'],
+        responses: { 204: 'Deleted' },
+      }),
+    },
+    async (request, reply) => {
+      const { accountId } = callerOf(request);
+      const current = findScoped<Doc>(deps, kind, accountId, idParam(request));
+      const expected = expectedRevision(request);
+      if (expected !== undefined && expected !== current.revision) {
+        throw staleRevision(noun, current.revision, expected);
+      }
+      await deps.config.remove(kind, accountId, current.id, expected);
+      await resource.afterRemove?.(current);
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** A config entity of the caller's account; another account's id is simply not found. */
+export function findScoped<Doc>(
+  deps: ApiDeps,
+  kind: ConfigKind,
+  accountId: string,
+  id: string,
+): Doc {
+  const doc = deps.store.getScoped<Doc>(kind, accountId, id);
+  if (!doc) throw notFound(`${kind} ${id}`);
+  return doc;
+}
+
+/** `base` with the patch's top-level fields: a value replaces, null removes (back to the default). */
+export function mergePatch(base: object, patch: Record<string, unknown>): Record<string, unknown> {
+  // fromEntries defines properties, so a key like "__proto__" stays a plain key.
+  return Object.fromEntries([
+    ...Object.entries(base).filter(([key]) => !Object.hasOwn(patch, key)),
+    ...Object.entries(patch).filter(([, value]) => value !== null),
+  ]);
+}
+
+/**
+ * Problems for ids in `ids` that name no `kind` entity of the account, reported on `field`.
+ * Ids in `alreadyStored` are not checked again: a reference that went stale meanwhile (its
+ * entity deleted on another node) must not block unrelated changes.
+ */
+export function missingReferences(
+  deps: ApiDeps,
+  accountId: string,
+  kind: ConfigKind,
+  field: string,
+  ids: readonly string[],
+  alreadyStored: readonly string[] = [],
+): FieldProblem[] {
+  const missing = ids.filter(
+    (id) => !alreadyStored.includes(id) && !deps.store.getScoped(kind, accountId, id),
+  );
+  if (missing.length === 0) return [];
+  const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
+  return [{ field, problem: `names no ${kind} of this account: ${shown}` }];
+}
+
+/**
+ * Removes `removed.id` from the `field` list of every `kind` entity of its account (a deleted
+ * channel from the monitors' channelIds), so nothing is left pointing at nothing.
+ */
+export async function detachReferences(
+  deps: ApiDeps,
+  kind: ConfigKind,
+  field: string,
+  removed: EntityDoc,
+): Promise<void> {
+  for (const doc of deps.store.listScoped<ConfigDoc>(kind, removed.accountId)) {
+    const ids = doc[field];
+    if (!Array.isArray(ids) || !ids.includes(removed.id)) continue;
+    const kept = ids.filter((id) => id !== removed.id);
+    try {
+      await deps.config.put(
+        kind,
+        { ...doc, [field]: kept, updatedAt: deps.clock.now() },
+        doc.revision,
+      );
+    } catch (error) {
+      // Changed meanwhile: the stale id is harmless (missingReferences skips stored ids).
+      deps.log.warn({ err: error, kind, id: doc.id }, `could not drop ${removed.id} from ${field}`);
+    }
+  }
+}
+
+function withoutFields(
+  input: Record<string, unknown>,
+  fields: readonly string[] = [],
+): Record<string, unknown> {
+  if (fields.length === 0) return input;
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !fields.includes(key)));
+}

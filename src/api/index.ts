@@ -1,0 +1,19 @@
+/**
+ * The HTTP API: JSON under /api/v1 (bearer tokens, every query scoped to the caller's
+ * account), push heartbeats, health, metrics and OpenAPI docs. Built apart from listen():
+ * the node listens, tests inject().
+ */
+export { buildApi } from './build-api.js';
+export type { ApiDeps, ApiSettings } from './deps.js';
+export type { ErrorReply } from './error-handler.js';
+export type { Caller } from './credentials.js';
+export type { MonitorStatus } from './monitors.js';
+export { SECRET_MASK } from './channels.js';
+export {
+  createTestApi,
+  bearer,
+  signUp,
+  type CallOptions,
+  type TestApi,
+  type TestApiOptions,
+} from './testing.js';

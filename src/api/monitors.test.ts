@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { badFields, createTestApi, errorOf, type TestApi } from './testing.js';
+
+type Json = Record<string, unknown>;
+
+const HTTP_MONITOR = { name: 'shop', type: 'http', url: 'https://shop.example.com' };
+
+void describe('monitors', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await createTestApi();
+  });
+  after(() => api.close());
+
+  const create = async (payload: Json): Promise<Json> => {
+    const reply = await api.call('POST', '/api/v1/monitors', { payload });
+    assert.equal(reply.statusCode, 201, reply.body);
+    return reply.json();
+  };
+  const patch = (id: unknown, payload: Json, headers?: Record<string, string>) =>
+    api.call('PATCH', `/api/v1/monitors/${String(id)}`, {
+      payload,
+      ...(headers ? { headers } : {}),
+    });
+
+  void it('goes through create, read, list, change and delete', async () => {
+    const created = await create({ ...HTTP_MONITOR, intervalSeconds: 30, tags: ['web'] });
+    assert.match(String(created.id), /^mon_[0-9a-f]{20}$/);
+    assert.equal(created.revision, 1);
+    assert.equal(created.status, 'unknown');
+    assert.equal(created.timeoutSeconds, 30);
+    assert.equal(created.url, 'https://shop.example.com');
+
+    const read = await api.call('GET', `/api/v1/monitors/${String(created.id)}`);
+    assert.deepEqual(read.json(), created);
+    const list = (await api.call('GET', '/api/v1/monitors')).json<{ items: Json[] }>();
+    assert.ok(list.items.some((m) => m.id === created.id));
+
+    const changed = await patch(created.id, { name: 'shop front' });
+    assert.equal(changed.statusCode, 200);
+    assert.deepEqual(changed.json(), {
+      ...created,
+      name: 'shop front',
+      revision: 2,
+      updatedAt: changed.json<Json>().updatedAt,
+    });
+
+    assert.equal(
+      (await api.call('DELETE', `/api/v1/monitors/${String(created.id)}`)).statusCode,
+      204,
+    );
+    assert.equal((await api.call('GET', `/api/v1/monitors/${String(created.id)}`)).statusCode, 404);
+    assert.equal(
+      (await api.call('DELETE', `/api/v1/monitors/${String(created.id)}`)).statusCode,
+      404,
+    );
+  });
+
+  void it('drops the old type’s fields when the type changes', async () => {
+    const monitor = await create({ ...HTTP_MONITOR, keyword: 'Welcome', retries: 2 });
+    const tcp = (
+      await patch(monitor.id, { type: 'tcp', host: 'shop.example.com', port: 443 })
+    ).json<Json>();
+    assert.equal(tcp.type, 'tcp');
+    assert.equal(tcp.port, 443);
+    assert.equal(tcp.retries, 2);
+    for (const gone of ['url', 'keyword', 'method']) assert.ok(!(gone in tcp), gone);
+
+    const push = (await patch(monitor.id, { type: 'push' })).json<Json>();
+    assert.ok(!('host' in push) && !('port' in push));
+    assert.match(String(push.token), /^[A-Za-z0-9_-]{24,}$/);
+    assert.equal(push.pushUrl, `/api/push/${String(push.token)}`);
+
+    // Renaming keeps the token: the job calling the URL goes on working.
+    const renamed = (await patch(monitor.id, { name: 'nightly backup' })).json<Json>();
+    assert.equal(renamed.token, push.token);
+  });
+
+  void it('lets a default timeout follow a new interval, but not an explicit one', async () => {
+    const defaulted = await create(HTTP_MONITOR);
+    const faster = (await patch(defaulted.id, { intervalSeconds: 10 })).json<Json>();
+    assert.equal(faster.timeoutSeconds, 10);
+
+    const explicit = await create({ ...HTTP_MONITOR, timeoutSeconds: 20 });
+    const refused = await patch(explicit.id, { intervalSeconds: 10 });
+    assert.equal(refused.statusCode, 400);
+    assert.equal(badFields(refused)[0], 'timeoutSeconds');
+  });
+
+  void it('resets a field to its default with null', async () => {
+    const monitor = await create({ ...HTTP_MONITOR, renotifyMinutes: 30, tags: ['a'], retries: 3 });
+    const reset = (
+      await patch(monitor.id, { renotifyMinutes: null, tags: null, retries: null })
+    ).json<Json>();
+    assert.equal(reset.renotifyMinutes, null);
+    assert.deepEqual(reset.tags, []);
+    assert.equal(reset.retries, 0);
+  });
+
+  void it('takes back what it replied: a GET body sent as a PATCH', async () => {
+    const monitor = await create(HTTP_MONITOR);
+    const edited = {
+      ...(await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>(),
+      retries: 1,
+    };
+    const reply = await patch(monitor.id, edited);
+    assert.equal(reply.statusCode, 200, reply.body);
+    assert.equal(reply.json<Json>().retries, 1);
+  });
+
+  void it('refuses a stale revision with 409 and changes nothing', async () => {
+    const monitor = await create(HTTP_MONITOR);
+    await patch(monitor.id, { name: 'v2' });
+    const stale = [
+      await patch(monitor.id, { name: 'v3', revision: 1 }),
+      await patch(monitor.id, { name: 'v3' }, { 'if-match': '"1"' }),
+      await api.call('DELETE', `/api/v1/monitors/${String(monitor.id)}`, {
+        headers: { 'if-match': '1' },
+      }),
+    ];
+    for (const reply of stale) {
+      assert.equal(reply.statusCode, 409);
+      assert.equal(errorOf(reply).code, 'TIRELESS_CONFLICT');
+    }
+    const current = (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>();
+    assert.equal(current.name, 'v2');
+    assert.equal(current.revision, 2);
+    assert.equal((await patch(monitor.id, { name: 'v3' }, { 'if-match': '2' })).statusCode, 200);
+  });
+
+  void it('accepts channels of the account, and forgets a deleted channel', async () => {
+    const channel = (
+      await api.call('POST', '/api/v1/channels', {
+        payload: { type: 'webhook', name: 'hook', config: { url: 'https://hooks.example.com/x' } },
+      })
+    ).json<Json>();
+    const monitor = await create({ ...HTTP_MONITOR, channelIds: [channel.id] });
+    assert.deepEqual(monitor.channelIds, [channel.id]);
+
+    const unknown = await patch(monitor.id, { channelIds: [channel.id, 'ch_nope'] });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal(badFields(unknown)[0], 'channelIds');
+
+    await api.call('DELETE', `/api/v1/channels/${String(channel.id)}`);
+    const after = (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>();
+    assert.deepEqual(after.channelIds, []);
+  });
+
+  void it('shows paused monitors as paused and others with the coordinator’s status', async () => {
+    const paused = await create({ ...HTTP_MONITOR, paused: true });
+    assert.equal(paused.status, 'paused');
+
+    const monitor = await create(HTTP_MONITOR);
+    const now = Date.now();
+    api.deps.store.ingest(
+      [
+        {
+          monitorId: String(monitor.id),
+          slot: now,
+          checkedAt: now,
+          status: 'down',
+          latencyMs: 5,
+          error: 'refused',
+          node: 'n',
+          region: 'r',
+        },
+      ],
+      () => ({ state: { status: 'down' }, notifications: [] }),
+    );
+    const read = (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>();
+    assert.equal(read.status, 'down');
+  });
+});
+
+void describe('maintenance windows', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await createTestApi();
+  });
+  after(() => api.close());
+
+  void it('go through CRUD, name only monitors of the account, and forget deleted ones', async () => {
+    const monitor = (
+      await api.call('POST', '/api/v1/monitors', { payload: HTTP_MONITOR })
+    ).json<Json>();
+    const payload = {
+      name: 'Sunday upgrades',
+      monitorIds: [monitor.id],
+      schedule: {
+        kind: 'recurring',
+        every: 'week',
+        weekdays: [0],
+        startTime: '02:00',
+        durationMinutes: 60,
+      },
+    };
+    const created = await api.call('POST', '/api/v1/maintenance', { payload });
+    assert.equal(created.statusCode, 201, created.body);
+    const window = created.json<Json>();
+    assert.match(String(window.id), /^mw_/);
+
+    const once = { kind: 'once', startsAt: 1_000, endsAt: 2_000 };
+    const changed = await api.call('PATCH', `/api/v1/maintenance/${String(window.id)}`, {
+      payload: { schedule: once },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.deepEqual(changed.json<Json>().schedule, once);
+
+    const unknown = await api.call('POST', '/api/v1/maintenance', {
+      payload: { ...payload, monitorIds: ['mon_nope'] },
+    });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal(badFields(unknown)[0], 'monitorIds');
+
+    await api.call('DELETE', `/api/v1/monitors/${String(monitor.id)}`);
+    const after = (await api.call('GET', `/api/v1/maintenance/${String(window.id)}`)).json<Json>();
+    assert.deepEqual(after.monitorIds, []);
+
+    assert.equal(
+      (await api.call('DELETE', `/api/v1/maintenance/${String(window.id)}`)).statusCode,
+      204,
+    );
+    assert.deepEqual((await api.call('GET', '/api/v1/maintenance')).json(), { items: [] });
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * OpenAPI documentation. Routes carry JSON schemas for the docs only: the validator and
+ * serializer compilers are replaced, so zod alone validates input (its field names are the
+ * ones every error reports) and replies are sent as they are.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifySchema } from 'fastify';
+import { z } from 'zod';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** Where the UI is served; the document is at `${DOCS_PREFIX}/json`. */
+export const DOCS_PREFIX = '/api/docs';
+
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Tireless API',
+        version,
+        description: 'Errors are `{ error: { code, message, fields? } }`; see docs/ERRORS.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+}
+
+/** A zod schema as an OpenAPI 3.0 schema of what a client may send. */
+export function jsonSchema(schema: z.ZodType): JsonSchema {
+  const converted = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  delete converted.$schema;
+  return converted;
+}
+
+export interface RouteDocs {
+  /** One line for the operation list. */
+  summary: string;
+  /** The resource group, e.g. `monitors`. */
+  tag: string;
+  body?: JsonSchema;
+  query?: z.ZodType;
+  /** Path parameter names; each is a string. */
+  params?: readonly string[];
+  /** Description of each success status; 204 has no body. */
+  responses: Record<number, string>;
+  /** Reachable without a bearer token. */
+  public?: boolean;
+  /** The reply is text, not a JSON object. */
+  textReply?: boolean;
+}
+
+/** The route `schema` that documents a route in the OpenAPI document. */
+export function routeSchema(docs: RouteDocs): FastifySchema {
+  return {
+    summary: docs.summary,
+    tags: [docs.tag],
+    ...(docs.public ? { security: [] } : {}),
+    ...(docs.body ? { body: docs.body } : {}),
+    ...(docs.query ? { querystring: jsonSchema(docs.query) } : {}),
+    ...(docs.params ? { params: paramsSchema(docs.params) } : {}),
+    response: Object.fromEntries(
+      Object.entries(docs.responses).map(([status, description]) => [
+        status,
+        { description, type: status === '204' ? 'null' : docs.textReply ? 'string' : 'object' },
+      ]),
+    ),
+  };
+}
+
+function paramsSchema(names: readonly string[]): JsonSchema {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(names.map((name) => [name, { type: 'string' }])),
+    required: [...names],
+  };
+}

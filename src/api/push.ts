@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { ConfigWriter } from '../cluster/index.js';
+import { notFound } from '../errors/index.js';
+import type { Monitor } from '../model/index.js';
+import type { ConfigChange, Store } from '../store/index.js';
+import type { ApiDeps } from './deps.js';
+import { routeSchema } from './openapi.js';
+
+/**
+ * Push tokens of every push monitor, mapped to their monitor ids. Kept in memory and updated
+ * from config changes (local and, in a cluster, replicated ones) rather than queried: a
+ * heartbeat is unauthenticated and frequent, and the token sits inside a JSON document
+ * SQLite has no index on, so a query would scan every monitor. Built from one scan at start.
+ */
+export class PushTokens {
+  private readonly monitorByToken = new Map<string, string>();
+  private readonly tokenByMonitor = new Map<string, string>();
+
+  constructor(store: Store, config: ConfigWriter) {
+    config.onChange((change) => this.apply(change));
+    for (const monitor of store.listAll<Monitor>('monitor')) this.remember(monitor);
+  }
+
+  /** The id of the push monitor with this token. */
+  monitorFor(token: string): string | undefined {
+    return this.monitorByToken.get(token);
+  }
+
+  private apply(change: ConfigChange): void {
+    if (change.kind !== 'monitor') return;
+    const previous = this.tokenByMonitor.get(change.id);
+    if (previous !== undefined) this.monitorByToken.delete(previous);
+    this.tokenByMonitor.delete(change.id);
+    if (change.doc) this.remember(change.doc);
+  }
+
+  private remember(monitor: Record<string, unknown>): void {
+    const { id, type, token } = monitor;
+    if (type !== 'push' || typeof token !== 'string' || typeof id !== 'string') return;
+    this.monitorByToken.set(token, id);
+    this.tokenByMonitor.set(id, token);
+  }
+}
+
+/** The path a push monitor's job calls; the token in it is the only credential. */
+export function pushPath(token: string): string {
+  return `/api/push/${token}`;
+}
+
+/**
+ * `GET|POST /api/push/:token`: records a heartbeat. Registered in a scope of its own: cron
+ * jobs call it with curl and any body or content type, which is read and ignored.
+ */
+export function registerPushRoutes(app: FastifyInstance, deps: ApiDeps, tokens: PushTokens): void {
+  void app.register((scope, _options, done) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, parsed) =>
+      parsed(null),
+    );
+    scope.route({
+      method: ['GET', 'POST'],
+      url: '/api/push/:token',
+      schema: routeSchema({
+        tag: 'push',
+        summary: 'Record a heartbeat of the push monitor with this token (the URL is the secret)',
+        params: ['token'],
+        responses: { 200: '{ ok: true }' },
+        public: true,
+      }),
+      handler: (request) => {
+        const { token } = request.params as { token: string };
+        const monitorId = tokens.monitorFor(token);
+        if (monitorId === undefined) throw notFound('push monitor');
+        deps.store.recordPush(monitorId, deps.clock.now());
+        return { ok: true };
+      },
+    });
+    done();
+  });
+}

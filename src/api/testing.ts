@@ -1,0 +1,133 @@
+/**
+ * An API on real parts for tests: SQLite in a temp dir, the solo config writer, a real
+ * SecretBox, real metrics, a silent logger, and an owner created through setup.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+import { systemClock, type Clock } from '../clock/index.js';
+import { SoloConfigWriter } from '../cluster/index.js';
+import { createMetrics } from '../metrics/index.js';
+import { SecretBox } from '../secrets/index.js';
+import { Store } from '../store/index.js';
+import type { ApiDeps, ApiSettings } from './deps.js';
+import type { ErrorReply } from './error-handler.js';
+import { buildApi } from './build-api.js';
+
+export interface TestApiOptions {
+  /** Overrides of the test settings (sign-up closed, 1,000 auth attempts a minute). */
+  settings?: Partial<ApiSettings>;
+  /** @defaultValue systemClock */
+  clock?: Clock;
+  /** The owner created through setup. @defaultValue owner@example.com / correct-horse */
+  owner?: { email: string; password: string };
+}
+
+export interface TestApi {
+  app: FastifyInstance;
+  deps: ApiDeps;
+  /** The owner's session token from setup. */
+  token: string;
+  owner: { email: string; password: string };
+  /**
+   * Injects a request: as the owner by default, with `token` as someone else, or with
+   * `token: null` without any; `payload` objects are sent as JSON.
+   */
+  call(method: HTTPMethods, url: string, options?: CallOptions): Promise<LightMyRequestResponse>;
+  /** How often the API called deps.wakeDeliverer(). */
+  wakes(): number;
+  /** Closes the app and the store and deletes the temp dir. */
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  payload?: string | object;
+  /** @defaultValue the owner's token; null sends no Authorization header */
+  token?: string | null;
+  headers?: Record<string, string>;
+  /** The client address, for rate limits. @defaultValue 127.0.0.1 */
+  remoteAddress?: string;
+}
+
+/** The headers of a request made with `token`. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** The `error` of an error reply. */
+export function errorOf(reply: LightMyRequestResponse): ErrorReply['error'] {
+  return reply.json<ErrorReply>().error;
+}
+
+/** The names of the fields an error reply says are bad. */
+export function badFields(reply: LightMyRequestResponse): string[] {
+  return (errorOf(reply).fields ?? []).map((problem) => problem.field);
+}
+
+/** Signs up a new account (settings.signup must be 'open') and returns its owner's token. */
+export async function signUp(
+  app: FastifyInstance,
+  email: string,
+  password = 'correct-horse',
+): Promise<string> {
+  const reply = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email, password },
+  });
+  if (reply.statusCode !== 201)
+    throw new Error(`sign-up failed: ${reply.statusCode} ${reply.body}`);
+  return reply.json<{ token: string }>().token;
+}
+
+export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const dir = mkdtempSync(join(tmpdir(), 'tireless-api-'));
+  const store = new Store(join(dir, 'tireless.db'));
+  let wakes = 0;
+  const deps: ApiDeps = {
+    store,
+    config: new SoloConfigWriter(store),
+    secrets: new SecretBox(SecretBox.generateKey()),
+    clock: options.clock ?? systemClock,
+    metrics: createMetrics({
+      pendingDeliveries: () => store.countPendingDeliveries(),
+      monitorsScheduled: () => 0,
+    }),
+    log: pino({ level: 'silent' }),
+    node: { id: 'node-test', region: 'local', version: '0.0.0-test' },
+    settings: {
+      bodyLimitBytes: 1_048_576,
+      signup: 'closed',
+      authRateLimit: { max: 1000, windowMs: 60_000 },
+      sessionTtlMs: 30 * 24 * 3600_000,
+      ...options.settings,
+    },
+    wakeDeliverer: () => void wakes++,
+  };
+  const app = await buildApi(deps);
+  const close = async () => {
+    await app.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const owner = options.owner ?? { email: 'owner@example.com', password: 'correct-horse' };
+  const reply = await app.inject({ method: 'POST', url: '/api/v1/setup', payload: owner });
+  if (reply.statusCode !== 201) {
+    await close();
+    throw new Error(`setup failed: ${reply.statusCode} ${reply.body}`);
+  }
+  const token = reply.json<{ token: string }>().token;
+  const call = (method: HTTPMethods, url: string, call: CallOptions = {}) => {
+    const as = call.token === undefined ? token : call.token;
+    return app.inject({
+      method,
+      url,
+      headers: { ...(as === null ? {} : bearer(as)), ...call.headers },
+      ...(call.payload === undefined ? {} : { payload: call.payload }),
+      ...(call.remoteAddress === undefined ? {} : { remoteAddress: call.remoteAddress }),
+    });
+  };
+  return { app, deps, token, owner, call, wakes: () => wakes, close };
+}

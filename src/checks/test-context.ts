@@ -1,0 +1,20 @@
+import type { CheckContext } from './types.js';
+
+/**
+ * A CheckContext for tests: 2 s timeout, a signal nobody aborts, now = Date.now(), a
+ * 60 s interval; `overrides` replace any of these.
+ */
+export function testContext(overrides: Partial<CheckContext> = {}): CheckContext {
+  return {
+    timeoutMs: 2000,
+    signal: new AbortController().signal,
+    now: Date.now(),
+    intervalMs: 60_000,
+    ...overrides,
+  };
+}
+
+/** An address guard that refuses 127.0.0.2, as a shared deployment refuses private ranges. */
+export function refuse127002(address: string): string | undefined {
+  return address === '127.0.0.2' ? `address ${address} is not allowed` : undefined;
+}

@@ -1,0 +1,599 @@
+/**
+ * `tireless apply -f monitors.yaml`: config as code. The file declares an account's channels
+ * and monitors; apply reads what the account has through the REST API, prints a plan
+ * (create, update, delete) and carries it out, so the account matches the file.
+ */
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import {
+  describeError,
+  ERROR_CODES,
+  TirelessError,
+  type ErrorCode,
+  type FieldProblem,
+} from '../errors/index.js';
+import { parseChannelInput, parseMonitorInput } from '../model/index.js';
+import { getNotifier } from '../notify/index.js';
+
+export interface ApplyOptions {
+  /** The YAML file: `channels:` and `monitors:` (see docs/OPERATIONS.md). */
+  file: string;
+  /** Base URL of a running node, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** An API token (or session token) of the account to change. */
+  token: string;
+  /** Print the plan and change nothing. */
+  dryRun: boolean;
+  /** Receives the plan, a line per step carried out, and the outcome. */
+  log: (line: string) => void;
+  /** Time one API request may take, ms. @defaultValue 30_000 */
+  requestTimeoutMs?: number;
+}
+
+export type EntityKind = 'channel' | 'monitor';
+
+/** One field a plan changes; `undefined` stands for "not set" (the server's default). */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface PlannedStep {
+  action: 'create' | 'update' | 'delete';
+  kind: EntityKind;
+  name: string;
+  /** For updates: what changes. */
+  changes: FieldChange[];
+}
+
+export interface ApplyReport {
+  /** Every step, in the order carried out. */
+  steps: PlannedStep[];
+  /** Entities that already matched the file. */
+  unchanged: number;
+  /** True when nothing was changed (`dryRun`). */
+  dryRun: boolean;
+}
+
+/**
+ * Parses and validates `file` (structure, duplicate names, channel references, and each
+ * monitor and channel as the API would), reads the account's channels and monitors, prints
+ * the plan and, unless `dryRun`, carries it out: channels created or updated first, then
+ * monitors created, updated and deleted, then channels deleted. An invalid file throws
+ * TIRELESS_VALIDATION naming each path (`monitors[3].channels[0]`) before any request. A
+ * failing request stops the run with an error that says which steps were done and which
+ * were not.
+ */
+export async function runApply(options: ApplyOptions): Promise<ApplyReport> {
+  const desired = readApplyFile(options.file);
+  const api = new ApiClient(options.url, options.token, options.requestTimeoutMs ?? 30_000);
+  const [channels, monitors] = await Promise.all([
+    api.list('channels') as Promise<CurrentChannel[]>,
+    api.list('monitors') as Promise<CurrentMonitor[]>,
+  ]);
+  const plan = planApply(desired, { channels, monitors });
+  printPlan(plan, options);
+  const report = {
+    steps: plan.steps.map(({ action, kind, name, changes }) => ({ action, kind, name, changes })),
+    unchanged: plan.unchanged,
+    dryRun: options.dryRun,
+  };
+  if (options.dryRun || plan.steps.length === 0) return report;
+  await carryOut(plan, api, channels, options.log);
+  options.log(`applied: ${countsOf(plan.steps)}`);
+  return report;
+}
+
+// ---- the file ------------------------------------------------------------------------
+
+interface DesiredChannel {
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+}
+
+interface DesiredMonitor {
+  name: string;
+  /** Every field the monitor should have (defaults included), but channelIds. */
+  fields: Record<string, unknown>;
+  /** Fields the file leaves to a default the server makes at random (a push token). */
+  generated: ReadonlySet<string>;
+  /** Names of the channels it alerts. */
+  channels: string[];
+}
+
+interface DesiredState {
+  channels: DesiredChannel[];
+  monitors: DesiredMonitor[];
+}
+
+const channelEntrySchema = z
+  .object({
+    name: z.string().trim(),
+    type: z.string(),
+    config: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+// A monitor is flat as the API takes it: its type's fields are checked by the model below.
+const monitorEntrySchema = z.looseObject({
+  name: z.string().trim(),
+  channels: z.array(z.string().trim()).default([]),
+});
+
+const fileSchema = z
+  .object({
+    channels: z.array(channelEntrySchema).default([]),
+    monitors: z.array(monitorEntrySchema).default([]),
+  })
+  .strict();
+
+type FileEntries = z.output<typeof fileSchema>;
+
+function readApplyFile(file: string): DesiredState {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new TirelessError('TIRELESS_VALIDATION', `cannot read ${file}: ${describeError(error)}`);
+  }
+  return parseApplyFile(text, file);
+}
+
+/** The desired state a YAML text declares; throws TIRELESS_VALIDATION naming every problem. */
+export function parseApplyFile(text: string, file = 'the file'): DesiredState {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new TirelessError(
+      'TIRELESS_VALIDATION',
+      `${file} is not valid YAML: ${describeError(error)}`,
+    );
+  }
+  if (document === null || document === undefined) {
+    // An empty file would otherwise delete everything: that must be written out.
+    throw invalidFile(file, [
+      {
+        field: '(file)',
+        problem: 'declares nothing; to delete everything write `channels: []` and `monitors: []`',
+      },
+    ]);
+  }
+  const parsed = fileSchema.safeParse(document);
+  if (!parsed.success) throw invalidFile(file, parsed.error.issues.flatMap(issueProblems));
+  const problems: FieldProblem[] = [];
+  const desired = {
+    channels: parsed.data.channels.flatMap((entry, i) => desiredChannel(entry, i, problems)),
+    monitors: parsed.data.monitors.flatMap((entry, i) => desiredMonitor(entry, i, problems)),
+  };
+  problems.push(...duplicateNames(parsed.data), ...unknownChannels(parsed.data));
+  if (problems.length > 0) throw invalidFile(file, problems);
+  return desired;
+}
+
+function invalidFile(file: string, problems: FieldProblem[]): TirelessError {
+  const lines = problems.map((p) => `\n  ${p.field}: ${p.problem}`).join('');
+  return new TirelessError(
+    'TIRELESS_VALIDATION',
+    `${file} is invalid, nothing was changed:${lines}`,
+    {
+      fields: problems,
+    },
+  );
+}
+
+/** `monitors[3].channels[0]` from a path of keys and indexes. */
+function pathText(path: readonly PropertyKey[]): string {
+  const text = path
+    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+    .join('')
+    .replace(/^\./, '');
+  return text || '(file)';
+}
+
+function issueProblems(issue: z.core.$ZodIssue): FieldProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      field: pathText([...issue.path, key]),
+      problem: 'is not a known key',
+    }));
+  }
+  return [{ field: pathText(issue.path), problem: issue.message }];
+}
+
+/** The model's problems (dotted fields such as `expectedStatus.0`) under `prefix`. */
+function modelProblems(error: unknown, prefix: readonly PropertyKey[]): FieldProblem[] {
+  if (!(error instanceof TirelessError) || error.fields.length === 0) throw error;
+  return error.fields.map(({ field, problem }) => {
+    const keys = field === '(body)' ? [] : field.split('.');
+    return {
+      field: pathText([...prefix, ...keys.map((key) => (/^\d+$/.test(key) ? Number(key) : key))]),
+      problem,
+    };
+  });
+}
+
+function desiredChannel(
+  entry: FileEntries['channels'][number],
+  index: number,
+  problems: FieldProblem[],
+): DesiredChannel[] {
+  try {
+    return [parseChannelInput(entry)];
+  } catch (error) {
+    problems.push(...modelProblems(error, ['channels', index]));
+    return [];
+  }
+}
+
+function desiredMonitor(
+  entry: FileEntries['monitors'][number],
+  index: number,
+  problems: FieldProblem[],
+): DesiredMonitor[] {
+  const { channels, ...input } = entry;
+  if (Object.hasOwn(input, 'channelIds')) {
+    problems.push({
+      field: pathText(['monitors', index, 'channelIds']),
+      problem: 'name channels by name instead: `channels: [name, …]`',
+    });
+    return [];
+  }
+  try {
+    const parsed = parseMonitorInput(input);
+    // A default that differs between two parses is made at random (a push monitor's
+    // token): the server keeps the one it made, so apply neither compares nor sends it.
+    const again = parseMonitorInput(input);
+    const generated = new Set(
+      Object.keys(parsed).filter(
+        (key) => !Object.hasOwn(input, key) && !isDeepStrictEqual(parsed[key], again[key]),
+      ),
+    );
+    const fields: Record<string, unknown> = { ...parsed };
+    for (const key of [...generated, 'channelIds']) delete fields[key];
+    return [{ name: parsed.name, fields, generated, channels }];
+  } catch (error) {
+    problems.push(...modelProblems(error, ['monitors', index]));
+    return [];
+  }
+}
+
+function duplicateNames(entries: FileEntries): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const kind of ['channels', 'monitors'] as const) {
+    const seen = new Map<string, number>();
+    entries[kind].forEach(({ name }, i) => {
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, i);
+      else
+        problems.push({
+          field: pathText([kind, i, 'name']),
+          problem: `"${name}" is already the name of ${kind}[${first}]; names must be unique`,
+        });
+    });
+  }
+  return problems;
+}
+
+function unknownChannels(entries: FileEntries): FieldProblem[] {
+  const declared = new Set(entries.channels.map((channel) => channel.name));
+  return entries.monitors.flatMap((monitor, i) =>
+    monitor.channels.flatMap((name, j) =>
+      declared.has(name)
+        ? []
+        : [
+            {
+              field: pathText(['monitors', i, 'channels', j]),
+              problem: `names no channel of this file: "${name}"`,
+            },
+          ],
+    ),
+  );
+}
+
+// ---- the plan ------------------------------------------------------------------------
+
+interface CurrentEntity {
+  id: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+interface CurrentChannel extends CurrentEntity {
+  type: string;
+  config: Record<string, unknown>;
+}
+
+interface CurrentMonitor extends CurrentEntity {
+  channelIds: string[];
+}
+
+/** Fields the server sets or derives: never compared, never sent. */
+const SERVER_FIELDS = new Set([
+  'id',
+  'accountId',
+  'revision',
+  'createdAt',
+  'updatedAt',
+  'status',
+  'pushUrl',
+]);
+
+/** Turns channel names into ids, including channels created earlier in the same run. */
+type ChannelIdsOf = (names: readonly string[]) => string[];
+
+interface Step extends PlannedStep {
+  /** The entity's id, for updates and deletes. */
+  id?: string;
+  /** The request body, for creates and updates. */
+  body?: (channelIds: ChannelIdsOf) => Record<string, unknown>;
+}
+
+interface Plan {
+  steps: Step[];
+  unchanged: number;
+}
+
+/**
+ * What to do to make `current` match `desired`, matched by name: channel creates and
+ * updates, then monitor creates, updates and deletes, then channel deletes (monitors stop
+ * naming a channel before it goes). Pure.
+ */
+function planApply(
+  desired: DesiredState,
+  current: { channels: CurrentChannel[]; monitors: CurrentMonitor[] },
+): Plan {
+  const channelNames = new Map(current.channels.map((channel) => [channel.id, channel.name]));
+  const channels = matchByName(desired.channels, current.channels);
+  const monitors = matchByName(desired.monitors, current.monitors);
+  const steps: Step[] = [
+    ...channels.pairs.flatMap(([want, have]) => channelSteps(want, have)),
+    ...monitors.pairs.flatMap(([want, have]) => monitorSteps(want, have, channelNames)),
+    ...monitors.extra.map((have) => deleteStep('monitor', have)),
+    ...channels.extra.map((have) => deleteStep('channel', have)),
+  ];
+  const changed = steps.filter((step) => step.action !== 'delete').length;
+  return { steps, unchanged: desired.channels.length + desired.monitors.length - changed };
+}
+
+/** Pairs each desired entity with the current one of its name; current ones left over are extra. */
+function matchByName<Want extends { name: string }, Have extends CurrentEntity>(
+  wanted: Want[],
+  current: Have[],
+): { pairs: [Want, Have | undefined][]; extra: Have[] } {
+  const unmatched = [...current];
+  const pairs = wanted.map((want): [Want, Have | undefined] => {
+    const at = unmatched.findIndex((have) => have.name === want.name);
+    return [want, at === -1 ? undefined : unmatched.splice(at, 1)[0]];
+  });
+  return { pairs, extra: unmatched };
+}
+
+function deleteStep(kind: EntityKind, have: CurrentEntity): Step {
+  return { action: 'delete', kind, name: have.name, id: have.id, changes: [] };
+}
+
+/** How a secret that is set shows in a plan. */
+const SECRET_SET = Symbol('(secret)');
+
+function secretFieldsOf(type: string): readonly string[] {
+  return getNotifier(type)?.secretFields ?? [];
+}
+
+/**
+ * The API masks secret fields, so only whether a secret is set can be compared. A channel
+ * created or changed otherwise is sent whole, with the file's secrets.
+ */
+function channelSteps(want: DesiredChannel, have: CurrentChannel | undefined): Step[] {
+  const body = () => ({ name: want.name, type: want.type, config: want.config });
+  if (!have) return [{ action: 'create', kind: 'channel', name: want.name, changes: [], body }];
+  const secret = new Set([...secretFieldsOf(want.type), ...secretFieldsOf(have.type)]);
+  const changes: FieldChange[] =
+    have.type === want.type ? [] : [{ field: 'type', from: have.type, to: want.type }];
+  for (const key of new Set([...Object.keys(want.config), ...Object.keys(have.config)])) {
+    const shown = (config: Record<string, unknown>) =>
+      secret.has(key) ? (Object.hasOwn(config, key) ? SECRET_SET : undefined) : config[key];
+    const [from, to] = [shown(have.config), shown(want.config)];
+    if (!isDeepStrictEqual(from, to)) changes.push({ field: `config.${key}`, from, to });
+  }
+  if (changes.length === 0) return [];
+  return [{ action: 'update', kind: 'channel', name: want.name, id: have.id, changes, body }];
+}
+
+function monitorSteps(
+  want: DesiredMonitor,
+  have: CurrentMonitor | undefined,
+  channelNames: ReadonlyMap<string, string>,
+): Step[] {
+  if (!have) {
+    const body: Step['body'] = (channelIds) => ({
+      ...want.fields,
+      channelIds: channelIds(want.channels),
+    });
+    return [{ action: 'create', kind: 'monitor', name: want.name, changes: [], body }];
+  }
+  const changes = fieldChanges(want, have);
+  const from = have.channelIds.map((id) => channelNames.get(id) ?? id).sort();
+  const to = [...want.channels].sort();
+  if (!isDeepStrictEqual(from, to)) changes.push({ field: 'channels', from, to });
+  if (changes.length === 0) return [];
+  const body: Step['body'] = (channelIds) =>
+    Object.fromEntries(
+      changes.map(({ field, to }) =>
+        field === 'channels'
+          ? ['channelIds', channelIds(want.channels)]
+          : // null resets a field the file no longer sets to its default.
+            [field, to === undefined ? null : to],
+      ),
+    );
+  return [{ action: 'update', kind: 'monitor', name: want.name, id: have.id, changes, body }];
+}
+
+function fieldChanges(want: DesiredMonitor, have: CurrentMonitor): FieldChange[] {
+  const ignored = (key: string) =>
+    SERVER_FIELDS.has(key) || key === 'channelIds' || want.generated.has(key);
+  const keys = new Set([...Object.keys(want.fields), ...Object.keys(have)]);
+  return [...keys]
+    .filter((key) => !ignored(key) && !isDeepStrictEqual(have[key], want.fields[key]))
+    .map((field) => ({ field, from: have[field], to: want.fields[field] }));
+}
+
+// ---- output --------------------------------------------------------------------------
+
+const SIGNS = { create: '+', update: '~', delete: '-' } as const;
+
+// Monitor fields that may carry credentials (a push token, an Authorization header).
+const HIDDEN_VALUES = new Set(['token', 'headers', 'body']);
+
+function describeStep(step: PlannedStep): string {
+  const text = `${SIGNS[step.action]} ${step.action} ${step.kind} ${JSON.stringify(step.name)}`;
+  if (step.action === 'delete') return `${text} (not in the file)`;
+  if (step.changes.length === 0) return text;
+  return `${text} (${step.changes.map(describeChange).join(', ')})`;
+}
+
+function describeChange({ field, from, to }: FieldChange): string {
+  if (HIDDEN_VALUES.has(field)) return `${field} changed`;
+  return `${field}: ${valueText(from)} → ${valueText(to)}`;
+}
+
+function valueText(value: unknown): string {
+  if (value === undefined) return '(not set)';
+  if (value === SECRET_SET) return '(secret)';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+function countsOf(steps: readonly PlannedStep[]): string {
+  const count = (action: PlannedStep['action']) => steps.filter((s) => s.action === action).length;
+  return `${count('create')} created, ${count('update')} updated, ${count('delete')} deleted`;
+}
+
+function printPlan(plan: Plan, options: ApplyOptions): void {
+  options.log(`plan for ${options.url} from ${options.file}:`);
+  for (const step of plan.steps) options.log(`  ${describeStep(step)}`);
+  options.log(`  = ${plan.unchanged} unchanged`);
+  const deletions = plan.steps.filter((step) => step.action === 'delete');
+  if (deletions.length > 0) {
+    options.log(
+      `! ${deletions.length} not in the file will be DELETED (the file is the whole truth for the account): ${deletions.map((s) => `${s.kind} ${JSON.stringify(s.name)}`).join(', ')}`,
+    );
+  }
+  if (options.dryRun) options.log('dry run: nothing was changed');
+  else if (plan.steps.length === 0) options.log('nothing to do');
+}
+
+// ---- carrying it out ------------------------------------------------------------------
+
+async function carryOut(
+  plan: Plan,
+  api: ApiClient,
+  channels: CurrentChannel[],
+  log: (line: string) => void,
+): Promise<void> {
+  const channelIds = new Map(channels.map((channel) => [channel.name, channel.id]));
+  const idsOf: ChannelIdsOf = (names) => names.map((name) => channelIds.get(name) ?? name);
+  for (const [i, step] of plan.steps.entries()) {
+    try {
+      const path = `/api/v1/${step.kind}s`;
+      if (step.action === 'create') {
+        const created = (await api.send('POST', path, step.body?.(idsOf))) as CurrentEntity;
+        if (step.kind === 'channel') channelIds.set(step.name, created.id);
+      } else if (step.action === 'update') {
+        await api.send('PATCH', `${path}/${step.id}`, step.body?.(idsOf));
+      } else {
+        await api.send('DELETE', `${path}/${step.id}`);
+      }
+      log(`  done: ${describeStep(step)}`);
+    } catch (error) {
+      throw stopped(step, error, plan.steps.slice(0, i), plan.steps.slice(i + 1));
+    }
+  }
+}
+
+function stopped(step: Step, error: unknown, done: Step[], notDone: Step[]): TirelessError {
+  const list = (steps: Step[]) => steps.map((s) => `\n    ${describeStep(s)}`).join('') || ' none';
+  const code = error instanceof TirelessError ? error.code : 'TIRELESS_INTERNAL';
+  return new TirelessError(
+    code,
+    `apply stopped: ${step.action} ${step.kind} ${JSON.stringify(step.name)} failed: ${describeError(error)}` +
+      `\n  done (${done.length}):${list(done)}\n  not done (${notDone.length + 1}):${list([step, ...notDone])}` +
+      `\n  run apply again to finish: it plans from what the account has now`,
+    { cause: error, fields: error instanceof TirelessError ? error.fields : [] },
+  );
+}
+
+// ---- the REST API ---------------------------------------------------------------------
+
+/** The few calls apply makes, with the API's error shape turned into TirelessErrors. */
+class ApiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async list(collection: 'channels' | 'monitors'): Promise<unknown[]> {
+    const reply = (await this.send('GET', `/api/v1/${collection}`)) as { items?: unknown };
+    if (!Array.isArray(reply.items)) {
+      throw new TirelessError(
+        'TIRELESS_INTERNAL',
+        `GET /api/v1/${collection}: the reply has no items list`,
+      );
+    }
+    return reply.items as unknown[];
+  }
+
+  async send(method: string, path: string, body?: object): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new TirelessError(
+        'TIRELESS_INTERNAL',
+        `cannot reach ${this.baseUrl}: ${describeError(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const text = await response.text();
+    const reply = text ? parseJson(text) : undefined;
+    if (!response.ok) throw replyError(method, path, response.status, reply);
+    return reply;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function replyError(method: string, path: string, status: number, reply: unknown): TirelessError {
+  const error = (reply as { error?: { code?: string; message?: string; fields?: FieldProblem[] } })
+    ?.error;
+  const code: ErrorCode =
+    error?.code !== undefined && Object.hasOwn(ERROR_CODES, error.code)
+      ? (error.code as ErrorCode)
+      : 'TIRELESS_INTERNAL';
+  const message = error?.message ?? (typeof reply === 'string' ? reply.slice(0, 200) : '');
+  const hint = status === 401 ? ' (check --token or TIRELESS_TOKEN)' : '';
+  return new TirelessError(code, `${method} ${path} answered ${status}: ${message}${hint}`, {
+    fields: error?.fields ?? [],
+  });
+}

@@ -1,0 +1,223 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, type CheckedResult } from '../store/index.js';
+import { runBackup } from './backup.js';
+import { runRestore } from './restore.js';
+
+const ACCOUNT = 'acc_1';
+const MONITOR = 'mon_1';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tireless-cli-'));
+}
+
+/** A node's data dir: its database (left open, as a running node holds it) and secret key. */
+function dataDir(nodeId: string, key = randomBytes(32).toString('hex')) {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'secret.key'), `${key}\n`, { mode: 0o600 });
+  const store = new Store(join(dir, 'tireless.db'));
+  store.setMeta('node_id', nodeId);
+  const doc = { id: MONITOR, accountId: ACCOUNT, revision: 1, name: 'shop', type: 'http' };
+  store.applyConfig({ kind: 'monitor', id: MONITOR, accountId: ACCOUNT, revision: 1, doc });
+  return { dir, key, store };
+}
+
+/** One result every 10 s in [from, to) (ms) from `node`. */
+function results(node: string, from: number, to: number): CheckedResult[] {
+  const list: CheckedResult[] = [];
+  for (let slot = from; slot < to; slot += 10_000) {
+    list.push({
+      monitorId: MONITOR,
+      slot,
+      checkedAt: slot + 1,
+      status: 'up',
+      latencyMs: 5,
+      node,
+      region: 'eu',
+    });
+  }
+  return list;
+}
+
+const silent = () => {};
+
+function rejectsWith(code: string, pattern: RegExp) {
+  return (error: Error & { code?: string }) => error.code === code && pattern.test(error.message);
+}
+
+void test('backup writes a verified copy and its key (mode 0600) and never overwrites one', async () => {
+  const node = dataDir('node-a');
+  node.store.ingest(results('node-a', 0, 1_000_000));
+  const out = join(tempDir(), 'tireless.backup');
+  const lines: string[] = [];
+
+  const report = await runBackup({ dataDir: node.dir, out, log: (line) => lines.push(line) });
+  assert.equal(report.file, out);
+  assert.equal(report.results, 100);
+  assert.equal(report.monitors, 1);
+  assert.equal(report.bytes, statSync(out).size);
+  assert.equal(report.keyFile, `${out}.key`);
+  assert.equal(readFileSync(`${out}.key`, 'utf8').trim(), node.key);
+  assert.equal(statSync(`${out}.key`).mode & 0o777, 0o600);
+  assert.match(lines.join('\n'), /backup written: .* 100 results, 1 monitors/);
+  assert.deepEqual(readdirSync(join(out, '..')).sort(), ['tireless.backup', 'tireless.backup.key']);
+
+  await assert.rejects(
+    runBackup({ dataDir: node.dir, out, log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /already exists/),
+  );
+  await assert.rejects(
+    runBackup({ dataDir: tempDir(), out: join(tempDir(), 'x'), log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /no database to back up/),
+  );
+});
+
+void test('backup completes while the node keeps writing, with a consistent snapshot', async () => {
+  const node = dataDir('node-a');
+  // Enough pages for several copy steps: SQLite restarts a plain backup on every write.
+  const padding = 'x'.repeat(100_000);
+  for (let i = 0; i < 120; i++) {
+    const doc = { id: `ch_${i}`, accountId: ACCOUNT, revision: 1, padding };
+    node.store.applyConfig({
+      kind: 'channel',
+      id: `ch_${i}`,
+      accountId: ACCOUNT,
+      revision: 1,
+      doc,
+    });
+  }
+  let slot = 0;
+  let writing = true;
+  const deadline = Date.now() + 10_000;
+  const writer = (async () => {
+    while (writing && Date.now() < deadline) {
+      node.store.ingest(results('node-a', slot, (slot += 10_000)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  const report = await runBackup({ dataDir: node.dir, out: join(tempDir(), 'b'), log: silent });
+  const finishedInTime = Date.now() < deadline;
+  writing = false;
+  await writer;
+  assert.ok(finishedInTime, 'the copy finished while the node was still writing');
+  assert.ok(slot / 10_000 > report.results, 'the node wrote during the copy');
+  const copy = new Store(report.file);
+  assert.deepEqual(
+    copy.uptime(ACCOUNT, MONITOR, 0, slot),
+    { up: report.results, down: 0 },
+    'results and rollups of one moment',
+  );
+  copy.close();
+});
+
+void test('restore merges a backup and a dead node data dir into one whole', async () => {
+  const key = randomBytes(32).toString('hex');
+  const a = dataDir('node-a', key);
+  a.store.ingest(results('node-a', 0, 500_000));
+  const backup = join(tempDir(), 'a.backup');
+  await runBackup({ dataDir: a.dir, out: backup, log: silent });
+
+  const b = dataDir('node-b', key);
+  b.store.ingest([...results('node-a', 300_000, 500_000), ...results('node-b', 0, 800_000)]);
+  // A node killed mid-run leaves its last writes in the WAL: copy the dir as it lies.
+  const dead = tempDir();
+  for (const file of readdirSync(b.dir)) copyFileSync(join(b.dir, file), join(dead, file));
+  assert.ok(existsSync(join(dead, 'tireless.db-wal')));
+
+  const target = join(tempDir(), 'restored');
+  const lines: string[] = [];
+  const report = await runRestore({
+    from: [backup, dead],
+    dataDir: target,
+    log: (line) => lines.push(line),
+  });
+  assert.equal(report.results, 50 + 80);
+  assert.deepEqual(
+    report.sources.map((source) => source.merge.results),
+    [
+      { added: 50, duplicates: 0 },
+      { added: 80, duplicates: 20 },
+    ],
+  );
+  assert.equal(report.nodeId, 'node-a');
+  assert.equal(readFileSync(join(target, 'secret.key'), 'utf8').trim(), key);
+  assert.equal(statSync(join(target, 'secret.key')).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(target).sort(), ['secret.key', 'tireless.db']);
+  assert.match(lines.join('\n'), /= 130 results, 1 monitors/);
+
+  const restored = new Store(join(target, 'tireless.db'));
+  assert.equal(restored.countResults(), 130);
+  assert.deepEqual(restored.uptime(ACCOUNT, MONITOR, 0, 1_000_000), { up: 130, down: 0 });
+  assert.equal(restored.getMeta('node_id'), 'node-a');
+  restored.close();
+});
+
+void test('restore refuses an existing database, different keys and a corrupt copy, creating nothing', async () => {
+  const a = dataDir('node-a');
+  a.store.ingest(results('node-a', 0, 2_000_000));
+  const backup = join(tempDir(), 'a.backup');
+  await runBackup({ dataDir: a.dir, out: backup, log: silent });
+  const target = join(tempDir(), 'restored');
+
+  await assert.rejects(
+    runRestore({ from: [backup], dataDir: a.dir, log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /already exists/),
+  );
+  const other = dataDir('node-b');
+  await assert.rejects(
+    runRestore({ from: [backup, other.dir], dataDir: target, log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /different secret keys/),
+  );
+  await assert.rejects(
+    runRestore({ from: [backup, join(tempDir(), 'missing')], dataDir: target, log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /missing: no such file/),
+  );
+  const empty = tempDir();
+  await assert.rejects(
+    runRestore({ from: [empty], dataDir: target, log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /has none/),
+  );
+
+  const corrupt = join(tempDir(), 'corrupt.backup');
+  copyFileSync(backup, corrupt);
+  const fd = openSync(corrupt, 'r+');
+  writeSync(
+    fd,
+    Buffer.alloc(8192, 0xab),
+    0,
+    8192,
+    Math.floor(statSync(corrupt).size / 8192) * 4096,
+  );
+  closeSync(fd);
+  await assert.rejects(
+    runRestore({ from: [backup, corrupt], dataDir: target, log: silent }),
+    (error: Error & { code?: string }) =>
+      error.code === 'TIRELESS_BACKUP' && error.message.includes(corrupt),
+  );
+  assert.equal(existsSync(target), false, 'nothing was created');
+});
+
+void test('restore into an existing empty dir keeps an equal key already there', async () => {
+  const a = dataDir('node-a');
+  a.store.ingest(results('node-a', 0, 100_000));
+  const target = tempDir();
+  writeFileSync(join(target, 'secret.key'), `${a.key}\n`, { mode: 0o600 });
+  const report = await runRestore({ from: [a.dir], dataDir: target, log: silent });
+  assert.equal(report.results, 10);
+  assert.equal(readFileSync(join(target, 'secret.key'), 'utf8').trim(), a.key);
+});

@@ -1,0 +1,200 @@
+/**
+ * `tireless restore`: rebuilds one whole data dir from several partial copies (backups and
+ * data dirs of dead nodes), merged by union.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TirelessError } from '../errors/index.js';
+import { DATABASE_FILE, SECRET_KEY_FILE } from '../node/index.js';
+import { inspectCopy, mergeInto, Store, type CopyInfo, type MergeReport } from '../store/index.js';
+import { copySecretKey } from './backup.js';
+import { createProgress, formatCount, formatDuration } from './progress.js';
+
+export interface RestoreOptions {
+  /**
+   * Backup files (written by `tireless backup`, their key beside them as `<file>.key`) or
+   * data dirs (holding tireless.db and secret.key), merged in this order. At least one.
+   */
+  from: string[];
+  /** The data dir to create; refused if it already holds a database. */
+  dataDir: string;
+  /** Receives progress lines (at most one a second per step) and the summary. */
+  log: (line: string) => void;
+}
+
+export interface RestoredSource {
+  /** As given in `from`. */
+  path: string;
+  /** The database file read. */
+  database: string;
+  /** What the copy held. */
+  copy: CopyInfo;
+  merge: MergeReport;
+}
+
+export interface RestoreReport {
+  /** Absolute path of the new data dir. */
+  dataDir: string;
+  sources: RestoredSource[];
+  /** Distinct raw results in the new database. */
+  results: number;
+  monitors: number;
+  /** The first source's node id, which the restored node keeps. */
+  nodeId: string | undefined;
+  /** The key file copied into the data dir; null when no source had one. */
+  secretKeyFrom: string | null;
+  durationMs: number;
+}
+
+interface Source {
+  path: string;
+  database: string;
+  keyFile: string | null;
+  copy: CopyInfo;
+}
+
+/**
+ * Checks every source (SQLite's integrity check, schema version, one secret key for all)
+ * before writing anything, then creates `<dataDir>/tireless.db` and merges each source into
+ * it with mergeInto, and copies the secret key (mode 0600). Throws TIRELESS_BACKUP naming
+ * the source or path at fault. The database is built under a temporary name and renamed
+ * when complete, so an interrupted restore never leaves a partial database a node would
+ * start on.
+ */
+export function runRestore(options: RestoreOptions): Promise<RestoreReport> {
+  // The work is synchronous (better-sqlite3); the Promise keeps every CLI command's
+  // contract: failures arrive as rejections, never as throws.
+  return new Promise((done) => done(restore(options)));
+}
+
+function restore(options: RestoreOptions): RestoreReport {
+  const startedAt = performance.now();
+  const dataDir = resolve(options.dataDir);
+  const database = join(dataDir, DATABASE_FILE);
+  const targetKey = join(dataDir, SECRET_KEY_FILE);
+  if (options.from.length === 0) {
+    throw new TirelessError('TIRELESS_BACKUP', 'restore needs at least one --from');
+  }
+  if (existsSync(database)) {
+    throw new TirelessError(
+      'TIRELESS_BACKUP',
+      `${database} already exists; restore only creates a new data dir (choose another --data)`,
+    );
+  }
+  const sources = options.from.map(openSource);
+  const keyFrom = agreedSecretKey(sources, targetKey);
+
+  mkdirSync(dataDir, { recursive: true });
+  const building = `${database}.restoring-${process.pid}`;
+  const merged = buildDatabase(building, sources, options.log);
+  if (keyFrom && !existsSync(targetKey)) copySecretKey(keyFrom, targetKey);
+  renameSync(building, database);
+
+  const report: RestoreReport = {
+    dataDir,
+    sources: merged.sources,
+    ...merged.totals,
+    secretKeyFrom: keyFrom,
+    durationMs: performance.now() - startedAt,
+  };
+  printSummary(report, options.log);
+  return report;
+}
+
+function openSource(path: string): Source {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) {
+    throw new TirelessError('TIRELESS_BACKUP', `--from ${path}: no such file or directory`);
+  }
+  const isDir = statSync(absolute).isDirectory();
+  const database = isDir ? join(absolute, DATABASE_FILE) : absolute;
+  if (!existsSync(database)) {
+    throw new TirelessError(
+      'TIRELESS_BACKUP',
+      `--from ${path}: a data dir holds ${DATABASE_FILE}, and this one has none`,
+    );
+  }
+  const keyFile = isDir ? join(absolute, SECRET_KEY_FILE) : `${absolute}.key`;
+  return {
+    path,
+    database,
+    keyFile: existsSync(keyFile) ? keyFile : null,
+    copy: inspectCopy(database),
+  };
+}
+
+/**
+ * The key file to copy: every source (and the target dir, if it has one) must hold the same
+ * key, since channel secrets sealed under different keys cannot live in one database.
+ */
+function agreedSecretKey(sources: Source[], targetKey: string): string | null {
+  const holders = new Map<string, string[]>();
+  const files = sources.flatMap((source) => (source.keyFile ? [source.keyFile] : []));
+  for (const file of existsSync(targetKey) ? [...files, targetKey] : files) {
+    const key = readFileSync(file, 'utf8').trim();
+    holders.set(key, [...(holders.get(key) ?? []), file]);
+  }
+  if (holders.size > 1) {
+    const groups = [...holders.values()].map((group, i) => `key ${i + 1}: ${group.join(', ')}`);
+    throw new TirelessError(
+      'TIRELESS_BACKUP',
+      `the copies hold different secret keys (${groups.join('; ')}); secrets sealed under different keys cannot be merged: restore each group into its own data dir`,
+    );
+  }
+  return files[0] ?? null;
+}
+
+function buildDatabase(building: string, sources: Source[], log: (line: string) => void) {
+  const store = new Store(building);
+  try {
+    const restored = sources.map((source) => mergeSource(store, source, log));
+    const totals = {
+      results: store.countResults(),
+      monitors: store.countAll('monitor'),
+      nodeId: store.getMeta('node_id'),
+    };
+    store.close();
+    return { sources: restored, totals };
+  } catch (error) {
+    store.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(building + suffix, { force: true });
+    throw error;
+  }
+}
+
+function mergeSource(store: Store, source: Source, log: (line: string) => void): RestoredSource {
+  log(
+    `merging ${source.path} (${formatCount(source.copy.results)} results, ${formatCount(source.copy.monitors)} monitors)…`,
+  );
+  const progress = {
+    results: createProgress(log, `  ${source.path}: results`),
+    rollups: createProgress(log, `  ${source.path}: rollups`),
+  };
+  const merge = mergeInto(store, source.database, {
+    onProgress: ({ step, done, total }) => progress[step](done, total),
+  });
+  return { path: source.path, database: source.database, copy: source.copy, merge };
+}
+
+function printSummary(report: RestoreReport, log: (line: string) => void): void {
+  const sum = (pick: (merge: MergeReport) => number) =>
+    report.sources.reduce((n, source) => n + pick(source.merge), 0);
+  log(`restored ${report.dataDir} from ${report.sources.length} copies:`);
+  for (const { path, merge } of report.sources) {
+    log(
+      `  + ${path}: ${formatCount(merge.results.added)} new results, ${formatCount(merge.results.duplicates)} already merged; ${merge.config.applied} config documents newer, ${merge.config.older} older or equal`,
+    );
+  }
+  log(
+    `  = ${formatCount(report.results)} results, ${formatCount(report.monitors)} monitors, ${sum((m) => m.incidents.added)} incidents (${sum((m) => m.incidents.updated)} closed by a later copy), ${sum((m) => m.deliveries.added)} deliveries`,
+  );
+  log(`  node id: ${report.nodeId ?? '(none; a new one is made at start)'}, from the first copy`);
+  log(
+    report.secretKeyFrom
+      ? `  secret key: copied from ${report.secretKeyFrom} (mode 0600)`
+      : `  secret key: none in the copies; channel secrets stay unreadable unless the node is started with the original TIRELESS_SECRET_KEY`,
+  );
+  log(
+    `done in ${formatDuration(report.durationMs)}; start it with: tireless start --data ${report.dataDir}`,
+  );
+}

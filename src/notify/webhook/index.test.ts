@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { captureRequest, SAMPLES } from '../test-fixtures.js';
+import { webhook } from './index.js';
+
+void describe('webhook notifier', () => {
+  void it('POSTs the whole notification as JSON with its event', async () => {
+    const request = await captureRequest('webhook', SAMPLES.down);
+    assert.equal(request.method, 'POST');
+    assert.equal(request.path, '/hooks/tireless');
+    assert.equal(request.headers['content-type'], 'application/json');
+    assert.equal(request.headers['x-tireless-event'], 'monitor.down');
+    assert.deepEqual(request.json, SAMPLES.down);
+  });
+
+  void it('signs the exact body bytes with HMAC-SHA256 of the secret', async () => {
+    const request = await captureRequest('webhook', SAMPLES.up, { secret: 'shared-key' });
+    const expected = createHmac('sha256', 'shared-key').update(request.rawBody).digest('hex');
+    assert.equal(request.headers['x-tireless-signature'], `sha256=${expected}`);
+    assert.equal(request.headers['x-tireless-event'], 'monitor.up');
+  });
+
+  void it('signs a body with non-ASCII text as its UTF-8 bytes', async () => {
+    const named = { ...SAMPLES.test, title: 'Prüfung — ✓' };
+    const request = await captureRequest('webhook', named, { secret: 'shared-key' });
+    const expected = createHmac('sha256', 'shared-key').update(request.rawBody).digest('hex');
+    assert.equal(request.headers['x-tireless-signature'], `sha256=${expected}`);
+    assert.equal((request.json as { title: string }).title, 'Prüfung — ✓');
+  });
+
+  void it('sends the authorization and the other configured headers', async () => {
+    const request = await captureRequest('webhook', SAMPLES.test);
+    assert.equal(request.headers.authorization, 'Bearer webhook-auth-secret');
+    assert.equal(request.headers['x-team'], 'ops');
+  });
+
+  void it('sends no signature or authorization when they are not set', async () => {
+    const change = { secret: undefined, authorization: undefined, headers: undefined };
+    const request = await captureRequest('webhook', SAMPLES.test, change);
+    assert.equal(request.headers['x-tireless-signature'], undefined);
+    assert.equal(request.headers.authorization, undefined);
+    assert.equal(request.headers['x-tireless-event'], 'test');
+  });
+
+  void it('rejects headers that are invalid or that Tireless sets', () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ 'Content-Type': 'text/plain' }, 'headers.Content-Type'],
+      [{ 'X-Tireless-Signature': 'forged' }, 'headers.X-Tireless-Signature'],
+      [{ authorization: 'Bearer kept-in-the-clear' }, 'headers.authorization'],
+      [{ 'bad name': 'x' }, 'headers.bad name'],
+      [{ 'X-Split': 'a\r\nInjected: yes' }, 'headers.X-Split'],
+    ];
+    for (const [headers, path] of cases) {
+      const parsed = webhook.config.safeParse({ url: 'https://example.com/hook', headers });
+      assert.deepEqual(
+        parsed.error?.issues.map((issue) => issue.path.join('.')),
+        [path],
+      );
+    }
+  });
+});

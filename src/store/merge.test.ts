@@ -1,0 +1,314 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, DAY_MS, type CheckedResult, type Judge, type StoredResult } from './index.js';
+import { inspectCopy, mergeInto } from './merge.js';
+
+const ACCOUNT = 'acc_1';
+
+function tempStore(): Store {
+  return new Store(join(mkdtempSync(join(tmpdir(), 'tireless-merge-')), 'tireless.db'));
+}
+
+function applyMonitor(store: Store, id: string, revision = 1, name = id): void {
+  store.applyConfig({
+    kind: 'account',
+    id: ACCOUNT,
+    accountId: ACCOUNT,
+    revision: 1,
+    doc: { id: ACCOUNT, accountId: ACCOUNT, revision: 1, name: 'A' },
+  });
+  const doc = {
+    id,
+    accountId: ACCOUNT,
+    revision,
+    name,
+    type: 'http',
+    intervalSeconds: 10,
+    timeoutSeconds: 5,
+    retries: 0,
+    paused: false,
+    tags: [],
+    channelIds: ['ch_1'],
+    renotifyMinutes: null,
+    url: 'http://127.0.0.1/',
+  };
+  store.applyConfig({ kind: 'monitor', id, accountId: ACCOUNT, revision, doc });
+}
+
+interface Origin {
+  node: string;
+  region: string;
+}
+
+/** Results every 10 s in [fromSlot, toSlot); every 7th is down with an error naming its node. */
+function results(monitorId: string, origin: Origin, fromSlot: number, toSlot: number) {
+  const list: CheckedResult[] = [];
+  for (let slot = fromSlot; slot < toSlot; slot += 10_000) {
+    const down = (slot / 10_000) % 7 === 0;
+    list.push({
+      monitorId,
+      slot,
+      checkedAt: slot + 3,
+      status: down ? 'down' : 'up',
+      latencyMs: (slot / 10_000) % 50,
+      ...(down ? { error: `refused at ${origin.node}` } : {}),
+      ...origin,
+    });
+  }
+  return list;
+}
+
+/** Opens an incident on the first down result and closes it on the next up one. */
+const judge: Judge = (monitor, state, result) => {
+  const previous = state as { open?: string; lastSlot: number } | undefined;
+  if (previous && previous.lastSlot >= result.slot) return undefined;
+  const open = previous?.open;
+  const next = { lastSlot: result.slot, open };
+  if (result.status === 'down' && !open) {
+    const id = `inc-${monitor.id}-${result.slot}`;
+    return {
+      state: { ...next, open: id },
+      openIncident: {
+        id,
+        accountId: monitor.accountId,
+        monitorId: monitor.id,
+        startedAt: result.slot,
+        endedAt: null,
+        cause: result.error ?? '',
+        inMaintenance: false,
+      },
+      notifications: [
+        {
+          key: id,
+          event: 'monitor.down',
+          accountId: monitor.accountId,
+          channelIds: monitor.channelIds,
+          payload: { id },
+        },
+      ],
+    };
+  }
+  if (result.status === 'up' && open) {
+    return {
+      state: { ...next, open: undefined },
+      closeIncident: { id: open, endedAt: result.slot },
+      notifications: [],
+    };
+  }
+  return { state: next, notifications: [] };
+};
+
+const EU: Origin = { node: 'node-a', region: 'eu' };
+const US: Origin = { node: 'node-b', region: 'us' };
+const AP: Origin = { node: 'node-c', region: 'ap' };
+
+/**
+ * Three partial copies of one history, as three nodes would hold it after a bad night.
+ * Local keys differ between them: each met its monitors and origins in another order.
+ */
+function threeCopies() {
+  const a = tempStore();
+  a.setMeta('node_id', 'node-a');
+  applyMonitor(a, 'mon_1');
+  applyMonitor(a, 'mon_2');
+  const aResults = [...results('mon_1', EU, 0, 600_000), ...results('mon_2', EU, 0, 300_000)];
+  a.ingest(aResults, judge);
+  a.recordPush('mon_2', 1_000);
+
+  const b = tempStore();
+  b.setMeta('node_id', 'node-b');
+  applyMonitor(b, 'mon_3');
+  applyMonitor(b, 'mon_1', 2, 'renamed');
+  const bResults = [
+    ...results('mon_3', US, 0, 200_000),
+    // b holds part of a's results (replicated before the night) and its own.
+    ...results('mon_1', US, 300_000, 900_000),
+    ...results('mon_1', EU, 300_000, 700_000),
+  ];
+  b.ingest(bResults, judge);
+  b.recordPush('mon_2', 5_000);
+
+  const c = tempStore();
+  applyMonitor(c, 'mon_2');
+  const cResults = [...results('mon_2', AP, 0, 100_000), ...results('mon_2', EU, 200_000, 400_000)];
+  c.ingest(cResults, judge);
+
+  return { a, b, c, all: [...aResults, ...bResults, ...cResults] };
+}
+
+/** What listResults returns for a checked result. */
+function stored(result: CheckedResult): StoredResult {
+  return {
+    slot: result.slot,
+    checkedAt: result.checkedAt,
+    status: result.status,
+    latencyMs: result.latencyMs,
+    error: result.error ?? null,
+    node: result.node,
+    region: result.region,
+  };
+}
+
+function union(all: CheckedResult[], monitorId: string): StoredResult[] {
+  const byKey = new Map<string, StoredResult>();
+  for (const result of all.filter((r) => r.monitorId === monitorId)) {
+    byKey.set(`${result.slot}/${result.node}/${result.region}`, stored(result));
+  }
+  return [...byKey.values()].sort(
+    (x, y) => x.slot - y.slot || `${x.node}${x.region}`.localeCompare(`${y.node}${y.region}`),
+  );
+}
+
+function totals(list: { status: 'up' | 'down' }[]) {
+  const down = list.filter((r) => r.status === 'down').length;
+  return { up: list.length - down, down };
+}
+
+function listed(store: Store, monitorId: string): StoredResult[] {
+  return store
+    .listResults(ACCOUNT, monitorId, { since: 0, until: 1e15, limit: 1e6 })
+    .sort(
+      (x, y) => x.slot - y.slot || `${x.node}${x.region}`.localeCompare(`${y.node}${y.region}`),
+    );
+}
+
+function closeAll(...stores: Store[]): string[] {
+  return stores.map((store) => {
+    store.close();
+    return store.path;
+  });
+}
+
+void test('merging partial copies rebuilds their exact union, with rollups that match it', () => {
+  const { a, b, c, all } = threeCopies();
+  const sources = closeAll(a, b, c);
+  const target = tempStore();
+  const reports = sources.map((source) => mergeInto(target, source, { chunkRows: 7 }));
+
+  for (const monitorId of ['mon_1', 'mon_2', 'mon_3']) {
+    const expected = union(all, monitorId);
+    assert.deepEqual(listed(target, monitorId), expected, monitorId);
+    assert.deepEqual(
+      target.uptime(ACCOUNT, monitorId, 0, DAY_MS),
+      totals(expected),
+      `${monitorId}: rollups count the merged raw results`,
+    );
+  }
+  const distinct = ['mon_1', 'mon_2', 'mon_3'].reduce((n, id) => n + union(all, id).length, 0);
+  assert.equal(target.countResults(), distinct);
+  assert.equal(
+    reports.reduce((n, report) => n + report.results.added, 0),
+    distinct,
+  );
+  assert.equal(
+    reports.reduce((n, report) => n + report.results.added + report.results.duplicates, 0),
+    all.length,
+  );
+});
+
+void test('config keeps the highest revision; incidents, states, pushes and node id the most advanced', () => {
+  const { a, b, c } = threeCopies();
+  const sources = closeAll(a, b, c);
+  const target = tempStore();
+  for (const source of sources) mergeInto(target, source);
+
+  assert.equal(target.getConfig<{ name: string }>('monitor', 'mon_1')?.name, 'renamed');
+  assert.equal(target.countAll('monitor'), 3);
+  assert.equal(target.getMeta('node_id'), 'node-a', 'the first copy names the node');
+  assert.equal(target.lastPushAt('mon_2'), 5_000);
+  // a judged mon_1 up to slot 590 000, b up to 890 000: b's state is newer.
+  assert.deepEqual(target.getMonitorState('mon_1'), { lastSlot: 890_000 });
+  const incidents = target.listIncidents(ACCOUNT, { monitorId: 'mon_1', limit: 100 });
+  const first = incidents.find((incident) => incident.id === 'inc-mon_1-0');
+  assert.equal(first?.endedAt, 10_000);
+});
+
+void test('an incident or delivery one copy saw finish is finished after the merge, in any order', () => {
+  const deliveryId = 'inc-mon_1-70000:ch_1';
+  const open = tempStore();
+  applyMonitor(open, 'mon_1');
+  open.ingest(results('mon_1', EU, 60_000, 80_000), judge);
+  const closed = tempStore();
+  applyMonitor(closed, 'mon_1');
+  closed.ingest(results('mon_1', EU, 60_000, 90_000), judge);
+  closed.markDelivered(deliveryId, 75_000);
+  const [openPath, closedPath] = closeAll(open, closed) as [string, string];
+  for (const order of [
+    [openPath, closedPath],
+    [closedPath, openPath],
+  ]) {
+    const target = tempStore();
+    for (const source of order) mergeInto(target, source);
+    const [incident] = target.listIncidents(ACCOUNT, { limit: 10 });
+    assert.equal(incident?.endedAt, 80_000);
+    assert.equal(target.getDelivery(deliveryId)?.status, 'sent');
+  }
+});
+
+void test('merging the same copy again changes nothing', () => {
+  const { a, b, c } = threeCopies();
+  const [pathA, pathB] = closeAll(a, b, c) as [string, string];
+  const target = tempStore();
+  mergeInto(target, pathA);
+  mergeInto(target, pathB);
+  const count = target.countResults();
+  const again = mergeInto(target, pathA);
+  assert.deepEqual(again, {
+    results: { added: 0, duplicates: again.results.duplicates },
+    config: { applied: 0, older: again.config.older },
+    rollups: 0,
+    incidents: { added: 0, updated: 0 },
+    deliveries: { added: 0, updated: 0 },
+    monitorStates: { added: 0, updated: 0 },
+    pushes: { added: 0, updated: 0 },
+  });
+  assert.ok(again.results.duplicates > 0);
+  assert.equal(target.countResults(), count);
+});
+
+void test('buckets whose raw results were pruned keep the rollup of the copy that counted most', () => {
+  const pruned = tempStore();
+  applyMonitor(pruned, 'mon_1');
+  pruned.ingest(results('mon_1', EU, 0, 200_000));
+  pruned.ingest(results('mon_1', EU, 2 * DAY_MS, 2 * DAY_MS + 50_000));
+  pruned.pruneBefore(DAY_MS);
+  const fresh = tempStore();
+  applyMonitor(fresh, 'mon_1');
+  fresh.ingest(results('mon_1', US, 2 * DAY_MS, 2 * DAY_MS + 50_000));
+  const sources = closeAll(pruned, fresh);
+
+  const target = tempStore();
+  for (const source of sources) mergeInto(target, source);
+  assert.deepEqual(
+    target.uptime(ACCOUNT, 'mon_1', 0, DAY_MS),
+    totals(results('mon_1', EU, 0, 200_000)),
+    'only the pruned copy has day 0: its rollup is kept',
+  );
+  assert.deepEqual(
+    target.uptime(ACCOUNT, 'mon_1', 2 * DAY_MS, 3 * DAY_MS),
+    totals([
+      ...results('mon_1', EU, 2 * DAY_MS, 2 * DAY_MS + 50_000),
+      ...results('mon_1', US, 2 * DAY_MS, 2 * DAY_MS + 50_000),
+    ]),
+    'day 2 is recomputed from the union of raw results',
+  );
+});
+
+void test('inspectCopy counts a sound copy and names a corrupt one', () => {
+  const { a } = threeCopies();
+  const [path] = closeAll(a) as [string];
+  assert.deepEqual(inspectCopy(path), { results: 90, monitors: 2, nodeId: 'node-a' });
+
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(8192, 0xab), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+  closeSync(fd);
+  assert.throws(
+    () => inspectCopy(path),
+    (error: Error & { code?: string }) =>
+      error.code === 'TIRELESS_BACKUP' && error.message.startsWith(path),
+  );
+});
