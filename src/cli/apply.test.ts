@@ -86,7 +86,7 @@ monitors:
     intervalSeconds: 300
 `;
 
-void test('the first apply creates everything; applying the same file again changes nothing', async () => {
+test('the first apply creates everything; applying the same file again changes nothing', async () => {
   const { api, apply, lines } = await startApi();
   try {
     const first = await apply(FIRST);
@@ -102,10 +102,10 @@ void test('the first apply creates everything; applying the same file again chan
     );
     const channels = await list(api, 'channels');
     const monitors = await list(api, 'monitors');
-    assert.deepEqual(
-      byName(monitors, 'shop').channelIds,
-      [byName(channels, 'ops').id, byName(channels, 'chat').id],
-    );
+    assert.deepEqual(byName(monitors, 'shop').channelIds, [
+      byName(channels, 'ops').id,
+      byName(channels, 'chat').id,
+    ]);
     assert.equal(byName(monitors, 'db').port, 5432);
     const token = byName(monitors, 'cron').token;
     assert.equal(typeof token, 'string');
@@ -120,7 +120,7 @@ void test('the first apply creates everything; applying the same file again chan
   }
 });
 
-void test('an edited file updates, deletes what it dropped, and a dry run changes nothing', async () => {
+test('an edited file updates, deletes what it dropped, and a dry run changes nothing', async () => {
   const { api, apply, lines } = await startApi();
   try {
     await apply(FIRST);
@@ -152,7 +152,10 @@ void test('an edited file updates, deletes what it dropped, and a dry run change
     assert.equal(shop.intervalSeconds, 30);
     assert.equal(shop.keyword, undefined);
     assert.deepEqual(shop.channelIds, [byName(channels, 'ops').id]);
-    const ops = api.deps.store.getConfig<{ config: { secret: string } }>('channel', channels[0]!.id);
+    const ops = api.deps.store.getConfig<{ config: { secret: string } }>(
+      'channel',
+      channels[0]!.id,
+    );
     assert.equal(api.deps.secrets.open(ops!.config.secret), 's3cret-value', 'secret re-sent');
 
     assert.deepEqual((await apply(EDITED)).steps, []);
@@ -161,7 +164,7 @@ void test('an edited file updates, deletes what it dropped, and a dry run change
   }
 });
 
-void test('an invalid file is refused with the path of each problem, and nothing changes', async () => {
+test('an invalid file is refused with the path of each problem, and nothing changes', async () => {
   const { api, apply } = await startApi();
   try {
     const cases: [string, RegExp][] = [
@@ -201,7 +204,7 @@ void test('an invalid file is refused with the path of each problem, and nothing
   }
 });
 
-void test('a step the server refuses stops the run and says what was and was not done', async () => {
+test('a step the server refuses stops the run and says what was and was not done', async () => {
   const { api, apply } = await startApi();
   try {
     // Valid alone, refused together: a push token leads to one monitor only.
@@ -216,7 +219,10 @@ monitors:
     await assert.rejects(apply(yaml), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'TIRELESS_VALIDATION');
       assert.match(error.message, /create monitor "second" failed: .*token/);
-      assert.match(error.message, /done \(2\):\n {4}\+ create channel "ops"\n {4}\+ create monitor "first"/);
+      assert.match(
+        error.message,
+        /done \(2\):\n {4}\+ create channel "ops"\n {4}\+ create monitor "first"/,
+      );
       assert.match(error.message, /not done \(1\):\n {4}\+ create monitor "second"/);
       return true;
     });

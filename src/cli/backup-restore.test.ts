@@ -60,7 +60,7 @@ function rejectsWith(code: string, pattern: RegExp) {
   return (error: Error & { code?: string }) => error.code === code && pattern.test(error.message);
 }
 
-void test('backup writes a verified copy and its key (mode 0600) and never overwrites one', async () => {
+test('backup writes a verified copy and its key (mode 0600) and never overwrites one', async () => {
   const node = dataDir('node-a');
   node.store.ingest(results('node-a', 0, 1_000_000));
   const out = join(tempDir(), 'tireless.backup');
@@ -87,7 +87,7 @@ void test('backup writes a verified copy and its key (mode 0600) and never overw
   );
 });
 
-void test('backup completes while the node keeps writing, with a consistent snapshot', async () => {
+test('backup completes while the node keeps writing, with a consistent snapshot', async () => {
   const node = dataDir('node-a');
   // Enough pages for several copy steps: SQLite restarts a plain backup on every write.
   const padding = 'x'.repeat(100_000);
@@ -125,7 +125,7 @@ void test('backup completes while the node keeps writing, with a consistent snap
   copy.close();
 });
 
-void test('restore merges a backup and a dead node data dir into one whole', async () => {
+test('restore merges a backup and a dead node data dir into one whole', async () => {
   const key = randomBytes(32).toString('hex');
   const a = dataDir('node-a', key);
   a.store.ingest(results('node-a', 0, 500_000));
@@ -167,7 +167,7 @@ void test('restore merges a backup and a dead node data dir into one whole', asy
   restored.close();
 });
 
-void test('restore refuses an existing database, different keys and a corrupt copy, creating nothing', async () => {
+test('restore refuses an existing database, different keys and a corrupt copy, creating nothing', async () => {
   const a = dataDir('node-a');
   a.store.ingest(results('node-a', 0, 2_000_000));
   const backup = join(tempDir(), 'a.backup');
@@ -212,7 +212,7 @@ void test('restore refuses an existing database, different keys and a corrupt co
   assert.equal(existsSync(target), false, 'nothing was created');
 });
 
-void test('restore into an existing empty dir keeps an equal key already there', async () => {
+test('restore into an existing empty dir keeps an equal key already there', async () => {
   const a = dataDir('node-a');
   a.store.ingest(results('node-a', 0, 100_000));
   const target = tempDir();

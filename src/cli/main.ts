@@ -44,16 +44,18 @@ function program(): Command {
         process.env,
       );
       const node = await startNode(settings);
-      print(
+      // One write, so whoever waits for the URL line sees the whole banner.
+      const banner = [
         `Tireless ${VERSION} is running at ${node.url} (node ${node.nodeId}, data in ${settings.dataDir})`,
-      );
+      ];
       if (node.needsSetup) {
-        print(`First run: create the owner account at ${node.url}/setup`);
-        print(
+        banner.push(
+          `First run: create the owner account at ${node.url}/setup`,
           `  or: curl -X POST ${node.url}/api/v1/setup -H 'content-type: application/json' -d '{"email":"you@example.com","password":"…"}'`,
         );
       }
-      print(`API docs: ${node.url}/api/docs`);
+      banner.push(`API docs: ${node.url}/api/docs`);
+      print(banner.join('\n'));
       const stop = (signal: string) => {
         print(`${signal}: stopping (finishing checks in flight)…`);
         node.stop().then(

@@ -62,10 +62,9 @@ export async function startNode(
   const config = new SoloConfigWriter(store);
   const shutdown = new AbortController();
 
-  let scheduler: Scheduler<ScheduledMonitor> | undefined;
   const metrics = createMetrics({
     pendingDeliveries: () => store.countPendingDeliveries(),
-    monitorsScheduled: () => scheduler?.size ?? 0,
+    monitorsScheduled: () => schedule.size,
   });
 
   const maintenance = new Map<string, MaintenanceWindow[]>();
@@ -104,7 +103,7 @@ export async function startNode(
     lastPushAt: (monitorId) => store.lastPushAt(monitorId),
     record: (result) => writer.add(result),
   });
-  scheduler = new Scheduler<ScheduledMonitor>({
+  const schedule = new Scheduler<ScheduledMonitor>({
     clock,
     check: runCheck,
     isAssigned: (monitorId) => assignment.checks(monitorId),
@@ -114,7 +113,6 @@ export async function startNode(
     },
     maxConcurrent: settings.maxConcurrentChecks,
   });
-  const schedule = scheduler;
   for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
   config.onChange((change) => {
     if (change.kind === 'maintenance') maintenance.delete(change.accountId);

@@ -182,7 +182,7 @@ function closeAll(...stores: Store[]): string[] {
   });
 }
 
-void test('merging partial copies rebuilds their exact union, with rollups that match it', () => {
+test('merging partial copies rebuilds their exact union, with rollups that match it', () => {
   const { a, b, c, all } = threeCopies();
   const sources = closeAll(a, b, c);
   const target = tempStore();
@@ -209,7 +209,7 @@ void test('merging partial copies rebuilds their exact union, with rollups that 
   );
 });
 
-void test('config keeps the highest revision; incidents, states, pushes and node id the most advanced', () => {
+test('config keeps the highest revision; incidents, states, pushes and node id the most advanced', () => {
   const { a, b, c } = threeCopies();
   const sources = closeAll(a, b, c);
   const target = tempStore();
@@ -226,7 +226,7 @@ void test('config keeps the highest revision; incidents, states, pushes and node
   assert.equal(first?.endedAt, 10_000);
 });
 
-void test('an incident or delivery one copy saw finish is finished after the merge, in any order', () => {
+test('an incident or delivery one copy saw finish is finished after the merge, in any order', () => {
   const deliveryId = 'inc-mon_1-70000:ch_1';
   const open = tempStore();
   applyMonitor(open, 'mon_1');
@@ -248,7 +248,7 @@ void test('an incident or delivery one copy saw finish is finished after the mer
   }
 });
 
-void test('merging the same copy again changes nothing', () => {
+test('merging the same copy again changes nothing', () => {
   const { a, b, c } = threeCopies();
   const [pathA, pathB] = closeAll(a, b, c) as [string, string];
   const target = tempStore();
@@ -269,7 +269,7 @@ void test('merging the same copy again changes nothing', () => {
   assert.equal(target.countResults(), count);
 });
 
-void test('buckets whose raw results were pruned keep the rollup of the copy that counted most', () => {
+test('buckets whose raw results were pruned keep the rollup of the copy that counted most', () => {
   const pruned = tempStore();
   applyMonitor(pruned, 'mon_1');
   pruned.ingest(results('mon_1', EU, 0, 200_000));
@@ -297,7 +297,7 @@ void test('buckets whose raw results were pruned keep the rollup of the copy tha
   );
 });
 
-void test('inspectCopy counts a sound copy and names a corrupt one', () => {
+test('inspectCopy counts a sound copy and names a corrupt one', () => {
   const { a } = threeCopies();
   const [path] = closeAll(a) as [string];
   assert.deepEqual(inspectCopy(path), { results: 90, monitors: 2, nodeId: 'node-a' });

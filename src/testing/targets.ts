@@ -153,10 +153,10 @@ export async function startBlackholeTcpTarget(): Promise<Target> {
     server.listen({ port: 0, host: LOOPBACK, backlog: 1 }, () => resolve(serverPort(server)));
   });
   // The child inherits the listening socket; once this process closes its own copy, nobody
-  // accepts. `sleep` is a stand-in for any process that ignores the socket.
-  const holder = spawn('sleep', ['3600'], {
-    stdio: ['ignore', 'ignore', 'ignore', server as unknown as Socket],
-  });
+  // accepts. spawn() shares a socket through its native handle, which net.Server keeps in
+  // the undocumented `_handle`.
+  const { _handle: listening } = server as unknown as { _handle: Socket };
+  const holder = spawn('sleep', ['3600'], { stdio: ['ignore', 'ignore', 'ignore', listening] });
   await closeServer(server);
   const fillers = await fillAcceptQueue(port);
   const close = async (): Promise<void> => {
