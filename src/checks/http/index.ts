@@ -37,10 +37,19 @@ const plans = new WeakMap<HttpOptions, Plan>();
 export const httpChecker: Checker<HttpOptions> = {
   type: 'http',
   options: httpOptions,
-  target: ({ method, url }) => `${method} ${url}`,
+  target: ({ method, url }) => `${method} ${withoutUserInfo(url)}`,
   run: (options, ctx) =>
     withDeadline(ctx, (signal, startedAt) => check(options, planFor(options), ctx, signal, startedAt)),
 };
+
+// Credentials in a URL must not reach messages and logs.
+function withoutUserInfo(url: string): string {
+  if (!url.includes('@')) return url;
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}
 
 function planFor(options: HttpOptions): Plan {
   let plan = plans.get(options);
