@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseChannelInput, type Channel } from '../model/index.js';
 import { CHANNEL_TYPES, composeNotification, getNotifier } from '../notify/index.js';
-import { maskFields } from '../secrets/index.js';
 import {
   detachReferences,
   findScoped,

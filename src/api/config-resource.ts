@@ -10,7 +10,7 @@ import type { ConfigKind } from '../store/index.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { routeSchema, type JsonSchema } from './openapi.js';
-import { bodyObject, expectedRevision, idParam, newId, staleRevision } from './request.js';
+import { bodyObject, expectedRevision, idParam, newId } from './request.js';
 
 /** The fields every stored config entity has. */
 export interface EntityDoc {
@@ -64,14 +64,14 @@ export function registerConfigResource<Doc extends EntityDoc>(
   const { kind, noun } = resource;
   const collection = `/api/v1${resource.path}`;
   const item = `${collection}/:id`;
-  const docs = { tag: resource.path.slice(1) };
+  const tag = resource.path.slice(1);
   const inputOf = (body: unknown) => withoutFields(bodyObject(body), resource.derivedFields);
 
   app.get(
     collection,
     {
       schema: routeSchema({
-        ...docs,
+        tag,
         summary: `List ${noun}s`,
         responses: { 200: `{ items: [${noun}…] }` },
       }),
@@ -87,7 +87,7 @@ export function registerConfigResource<Doc extends EntityDoc>(
     collection,
     {
       schema: routeSchema({
-        ...docs,
+        tag,
         summary: `Create a ${noun}`,
         body: resource.bodySchema,
         responses: { 201: `The ${noun}, with its id and revision` },
@@ -112,7 +112,7 @@ export function registerConfigResource<Doc extends EntityDoc>(
     item,
     {
       schema: routeSchema({
-        ...docs,
+        tag,
         summary: `Get a ${noun}`,
         params: ['id'],
         responses: { 200: `The ${noun}` },
@@ -128,7 +128,7 @@ export function registerConfigResource<Doc extends EntityDoc>(
     item,
     {
       schema: routeSchema({
-        ...docs,
+        tag,
         summary: `Change some fields of a ${noun} (null resets a field to its default)`,
         params: ['id'],
         body: { type: 'object', description: `Any fields of a ${noun}; optional \`revision\`` },
@@ -139,8 +139,8 @@ export function registerConfigResource<Doc extends EntityDoc>(
       const { accountId } = callerOf(request);
       const current = findScoped<Doc>(deps, kind, accountId, idParam(request));
       const patch = inputOf(request.body);
+      // The writer refuses a stale revision with a 409.
       const expected = expectedRevision(request, patch) ?? current.revision;
-      if (expected !== current.revision) throw staleRevision(noun, current.revision, expected);
       const input = resource.merge ? resource.merge(current, patch) : mergePatch(current, patch);
       const fields = resource.prepare(input, { accountId, id: current.id, current });
       const saved = await deps.config.put<ConfigDoc>(
@@ -162,7 +162,7 @@ export function registerConfigResource<Doc extends EntityDoc>(
     item,
     {
       schema: routeSchema({
-        ...docs,
+        tag,
         summary: `Delete a ${noun}`,
         params: ['id'],
         responses: { 204: 'Deleted' },
@@ -172,9 +172,6 @@ export function registerConfigResource<Doc extends EntityDoc>(
       const { accountId } = callerOf(request);
       const current = findScoped<Doc>(deps, kind, accountId, idParam(request));
       const expected = expectedRevision(request);
-      if (expected !== undefined && expected !== current.revision) {
-        throw staleRevision(noun, current.revision, expected);
-      }
       await deps.config.remove(kind, accountId, current.id, expected);
       await resource.afterRemove?.(current);
       return reply.code(204).send();

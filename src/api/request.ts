@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { TirelessError, validationError } from '../errors/index.js';
+import { validationError } from '../errors/index.js';
 import { parseOrThrow } from '../validation/index.js';
 
 /** A new entity id: `prefix` and 20 random hex characters, e.g. `mon_3f9a…`. */
@@ -60,12 +60,4 @@ function revisionNumber(value: unknown, field: string): number {
   if (typeof revision === 'number' && Number.isSafeInteger(revision) && revision > 0)
     return revision;
   throw validationError([{ field, problem: 'must be a revision number (1 or more)' }]);
-}
-
-/** A 409 for a write that names a revision the entity is no longer at. */
-export function staleRevision(noun: string, current: number, expected: number): TirelessError {
-  return new TirelessError(
-    'TIRELESS_CONFLICT',
-    `${noun} changed meanwhile (revision ${current}, not ${expected}); reload and retry`,
-  );
 }

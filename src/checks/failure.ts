@@ -36,6 +36,8 @@ const CERTIFICATE_ERRORS: Readonly<Record<string, string>> = {
 
 interface SystemErrorFields {
   code?: unknown;
+  /** OpenSSL's reason, on TLS errors. */
+  reason?: unknown;
   address?: unknown;
   port?: unknown;
   hostname?: unknown;
@@ -63,6 +65,9 @@ function describe(error: unknown): string {
   if (network) return `${network} (${code}${where(fields)})`;
   if (code in CERTIFICATE_ERRORS) return certificateError(code, error.message);
   if (code.startsWith('HPE_')) return `invalid HTTP response (${code})`;
+  if (code.startsWith('ERR_SSL_') && typeof fields.reason === 'string') {
+    return `TLS handshake failed: ${fields.reason} (${code})`;
+  }
   return describeError(error);
 }
 

@@ -219,7 +219,16 @@ export class Store {
     if (inserted.changes === 0) return false;
     for (const granularity of ['minute', 'hour', 'day'] as const) {
       const bucket = Math.floor(result.slot / GRANULARITY_MS[granularity]);
-      this.sql.rollup[granularity].run(known.n, bucket, known.accountN, up, 1 - up, latency, latency, latency);
+      this.sql.rollup[granularity].run(
+        known.n,
+        bucket,
+        known.accountN,
+        up,
+        1 - up,
+        latency,
+        latency,
+        latency,
+      );
     }
     return true;
   }
