@@ -13,7 +13,13 @@ export interface CheckOutcome {
 
 export interface CheckDetails {
   /** http: ms spent in each phase of the request. */
-  timing?: { dnsMs?: number; connectMs?: number; tlsMs?: number; firstByteMs?: number; totalMs: number };
+  timing?: {
+    dnsMs?: number;
+    connectMs?: number;
+    tlsMs?: number;
+    firstByteMs?: number;
+    totalMs: number;
+  };
   /** http: the final status code after redirects. */
   statusCode?: number;
   /** tls: whole days until the leaf certificate expires (negative once expired). */

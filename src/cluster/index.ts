@@ -22,11 +22,7 @@ export interface ConfigWriter {
    * Creates (`expectedRevision` 0) or replaces (`expectedRevision` = the current revision)
    * an entity, and returns it with its new revision. A stale revision is a 409 conflict.
    */
-  put<T extends ConfigDoc>(
-    kind: ConfigKind,
-    doc: NewDoc<T>,
-    expectedRevision: number,
-  ): Promise<T>;
+  put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
   /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */
   remove(kind: ConfigKind, accountId: string, id: string, expectedRevision?: number): Promise<void>;
   /** Calls `listener` after every applied change, whoever made it. */
@@ -48,11 +44,7 @@ export class SoloConfigWriter implements ConfigWriter {
 
   constructor(private readonly store: Store) {}
 
-  put<T extends ConfigDoc>(
-    kind: ConfigKind,
-    doc: NewDoc<T>,
-    expectedRevision: number,
-  ): Promise<T> {
+  put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T> {
     const current = this.store.getConfig<ConfigDoc>(kind, doc.id);
     const currentRevision = current?.revision ?? 0;
     if (current && current.accountId !== doc.accountId) {

@@ -11,7 +11,11 @@ export function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
 }
 
 /** Parses `input` with `schema` or throws a TIRELESS_VALIDATION error naming each bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  prefix = '',
+): z.output<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw validationError(fieldProblems(parsed.error, prefix));
   return parsed.data;
