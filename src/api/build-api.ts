@@ -30,6 +30,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);
   const pushTokens = new PushTokens(deps.store, deps.config);
+  app.addHook('onClose', (_instance, done) => {
+    pushTokens.detach();
+    done();
+  });
   registerPushRoutes(app, deps, pushTokens);
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token; nothing in it is rate-limited.

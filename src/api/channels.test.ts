@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Channel } from '../model/index.js';
-import { SECRET_MASK } from './channels.js';
+import { SECRET_MASK } from '../secrets/index.js';
 import { createTestApi, type TestApi } from './testing.js';
 
 type Json = Record<string, unknown>;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseChannelInput, type Channel } from '../model/index.js';
 import { CHANNEL_TYPES, composeNotification, getNotifier } from '../notify/index.js';
+import { maskFields, SECRET_MASK } from '../secrets/index.js';
 import {
   detachReferences,
   findScoped,
@@ -15,7 +16,6 @@ import { jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 
 /** What replies show instead of a secret; sent back in a patch, it keeps the stored secret. */
-export const SECRET_MASK = '********';
 
 /**
  * `/api/v1/channels`: CRUD with secret config fields sealed at rest and masked in replies;

@@ -8,7 +8,6 @@ export type { ApiDeps, ApiSettings } from './deps.js';
 export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
 export type { MonitorStatus } from './monitors.js';
-export { SECRET_MASK } from './channels.js';
 export {
   createTestApi,
   bearer,

@@ -16,8 +16,11 @@ export class PushTokens {
   private readonly monitorByToken = new Map<string, string>();
   private readonly tokenByMonitor = new Map<string, string>();
 
+  /** Stops following config changes (when the app closes). */
+  readonly detach: () => void;
+
   constructor(store: Store, config: ConfigWriter) {
-    config.onChange((change) => this.apply(change));
+    this.detach = config.onChange((change) => this.apply(change));
     for (const monitor of store.listAll<Monitor>('monitor')) this.remember(monitor);
   }
 

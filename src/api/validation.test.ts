@@ -253,7 +253,7 @@ void describe('refused input', () => {
       payload: { ...HTTP_MONITOR, colour: 'red' },
     });
     assert.equal(reply.statusCode, 400);
-    assert.match(JSON.stringify(errorOf(reply).fields), /colour/);
+    assert.deepEqual(errorOf(reply).fields, [{ field: 'colour', problem: 'is not a known field' }]);
     assert.equal(snapshot(api), before);
   });
 
@@ -388,5 +388,22 @@ void describe('refused input', () => {
       }
     }
     assert.equal(snapshot(api), before);
+  });
+});
+
+void describe('unexpected errors', () => {
+  void it('answer 500 TIRELESS_INTERNAL with a generic message, and the API goes on', async (t) => {
+    const api = await createTestApi();
+    t.after(() => api.close());
+    const failing = t.mock.method(api.deps.store, 'listScoped', () => {
+      throw new Error('disk on fire at /var/lib/tireless/secret-path');
+    });
+    const reply = await api.call('GET', '/api/v1/monitors');
+    assert.equal(reply.statusCode, 500);
+    assert.equal(errorOf(reply).code, 'TIRELESS_INTERNAL');
+    assert.ok(!reply.body.includes('disk on fire'));
+
+    failing.mock.restore();
+    assert.equal((await api.call('GET', '/api/v1/monitors')).statusCode, 200);
   });
 });

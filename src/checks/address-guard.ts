@@ -11,7 +11,10 @@ const lookups = new WeakMap<AddressGuard, LookupFunction>();
  * without a guard). Sockets never call `lookup` for IP literals, so a refused literal is
  * refused here, by throwing AddressRefusedError.
  */
-export function lookupFor(host: string, guard: AddressGuard | undefined): LookupFunction | undefined {
+export function lookupFor(
+  host: string,
+  guard: AddressGuard | undefined,
+): LookupFunction | undefined {
   if (!guard) return undefined;
   refuseLiteral(host, guard);
   let lookup = lookups.get(guard);
@@ -42,7 +45,10 @@ function refuseLiteral(host: string, guard: AddressGuard): void {
 
 // Every address is checked, not just the first, so a name cannot smuggle a refused
 // address in behind an allowed one.
-function firstRefusal(addresses: readonly LookupAddress[], guard: AddressGuard): string | undefined {
+function firstRefusal(
+  addresses: readonly LookupAddress[],
+  guard: AddressGuard,
+): string | undefined {
   for (const { address } of addresses) {
     const refusal = guard(address);
     if (refusal !== undefined) return refusal;

@@ -32,18 +32,12 @@ export function withDeadline(ctx: CheckContext, probe: Probe): Promise<CheckOutc
     const onAbort = (): void => stop(abortReason(ctx));
     const timer = setTimeout(() => stop(timeoutReason(ctx)), ctx.timeoutMs);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    start(probe, controller.signal, startedAt).then(settle, (error: unknown) =>
-      settle(down(msSince(startedAt), describeFailure(error))),
+    // Through an executor, so that a probe throwing synchronously also ends as a rejection.
+    new Promise<CheckOutcome>((run) => run(probe(controller.signal, startedAt))).then(
+      settle,
+      (error: unknown) => settle(down(msSince(startedAt), describeFailure(error))),
     );
   });
-}
-
-function start(probe: Probe, signal: AbortSignal, startedAt: number): Promise<CheckOutcome> {
-  try {
-    return probe(signal, startedAt);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
 }
 
 function timeoutReason(ctx: CheckContext): string {

@@ -25,8 +25,8 @@ export interface ConfigWriter {
   put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
   /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */
   remove(kind: ConfigKind, accountId: string, id: string, expectedRevision?: number): Promise<void>;
-  /** Calls `listener` after every applied change, whoever made it. */
-  onChange(listener: (change: ConfigChange) => void): void;
+  /** Calls `listener` after every applied change, whoever made it; returns an unsubscribe. */
+  onChange(listener: (change: ConfigChange) => void): () => void;
 }
 
 /** Which monitors this node checks and which it coordinates (judges and alerts for). */
@@ -89,8 +89,12 @@ export class SoloConfigWriter implements ConfigWriter {
     return Promise.resolve();
   }
 
-  onChange(listener: (change: ConfigChange) => void): void {
+  onChange(listener: (change: ConfigChange) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
   }
 
   private apply(change: ConfigChange): void {

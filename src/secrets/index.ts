@@ -69,12 +69,15 @@ export class SecretBox {
   }
 }
 
-/** A copy of `config` with the named fields replaced by a mask, for API replies. */
+/** What a secret field reads as in API replies. */
+export const SECRET_MASK = '********';
+
+/** A copy of `config` with the named fields replaced by SECRET_MASK, for API replies. */
 export function maskFields(
   config: Record<string, unknown>,
   fields: readonly string[],
 ): Record<string, unknown> {
-  return mapFields(config, fields, () => '********');
+  return mapFields(config, fields, () => SECRET_MASK);
 }
 
 function mapFields(

@@ -221,27 +221,38 @@ export async function makeCertificates(
   { days }: { days: number },
 ): Promise<TestCertificates> {
   const path = (name: string): string => join(dir, name);
-  const altNames = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
   await openssl([
     ...['req', '-x509', ...NEW_EC_KEY, '-keyout', path('ca.key'), '-out', path('ca.crt')],
     ...['-days', '3650', '-subj', '/CN=Tireless Test CA'],
     ...['-addext', 'basicConstraints=critical,CA:TRUE'],
     ...['-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
   ]);
-  await openssl([
-    ...['req', '-new', ...NEW_EC_KEY, '-keyout', path('leaf.key'), '-out', path('leaf.csr')],
-    ...['-subj', '/CN=localhost'],
-  ]);
-  await writeFile(path('leaf.ext'), `${altNames}\nextendedKeyUsage=serverAuth\n`);
-  await openssl([
-    ...['x509', '-req', '-in', path('leaf.csr'), '-CA', path('ca.crt')],
-    ...['-CAkey', path('ca.key'), '-set_serial', `0x${randomBytes(8).toString('hex')}`],
-    ...['-days', String(days), '-extfile', path('leaf.ext'), '-out', path('leaf.crt')],
-  ]);
-  await openssl([
-    ...['req', '-x509', ...NEW_EC_KEY, '-keyout', path('self.key'), '-out', path('self.crt')],
-    ...['-days', String(days), '-subj', '/CN=localhost', '-addext', altNames],
-  ]);
+  await writeFile(
+    path('server.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
+  // `x509 -req` signs for any number of days, -1 included; `req -x509` refuses that.
+  const makeServerCertificate = async (name: string, signer: string[]): Promise<void> => {
+    const [key, request] = [path(`${name}.key`), path(`${name}.csr`)];
+    await openssl([
+      'req',
+      '-new',
+      ...NEW_EC_KEY,
+      '-keyout',
+      key,
+      '-out',
+      request,
+      '-subj',
+      '/CN=localhost',
+    ]);
+    await openssl([
+      ...['x509', '-req', '-in', request, ...signer, '-days', String(days)],
+      ...['-set_serial', `0x${randomBytes(8).toString('hex')}`],
+      ...['-extfile', path('server.ext'), '-out', path(`${name}.crt`)],
+    ]);
+  };
+  await makeServerCertificate('leaf', ['-CA', path('ca.crt'), '-CAkey', path('ca.key')]);
+  await makeServerCertificate('self', ['-signkey', path('self.key')]);
   const read = (name: string): Promise<string> => readFile(path(name), 'utf8');
   return {
     ca: await read('ca.crt'),
@@ -333,7 +344,8 @@ function sendLater(response: ServerResponse, ms: number): void {
 function redirect(response: ServerResponse, query: URLSearchParams): void {
   const hops = Number(query.get('n') ?? 1);
   const status = Number(query.get('status') ?? 302);
-  const location = query.get('to') ?? (hops > 1 ? `/redirect?n=${hops - 1}&status=${status}` : '/ok');
+  const location =
+    query.get('to') ?? (hops > 1 ? `/redirect?n=${hops - 1}&status=${status}` : '/ok');
   response.writeHead(status, { location, 'content-length': 0 });
   response.end();
 }

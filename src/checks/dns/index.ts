@@ -100,6 +100,8 @@ const DNS_ERRORS: Readonly<Record<string, string>> = {
 };
 
 const MAX_ANSWERS_SHOWN = 5;
+/** The properties in which node reports a CAA record's tag and value. */
+const CAA_TAGS = ['issue', 'issuewild', 'iodef', 'contactemail', 'contactphone'] as const;
 
 /**
  * Queries one record type with node's c-ares Resolver; up when there is an answer and, if
@@ -124,9 +126,9 @@ export const dnsChecker: Checker<DnsOptions> = {
 };
 
 function newResolver(options: DnsOptions, timeoutMs: number, guard?: AddressGuard): Resolver {
-  // One retry; c-ares waits about twice its timeout before retrying and four times before
-  // giving up, so the retry comes within the check's deadline, and the deadline ends a
-  // check that gets no answer.
+  // One retry. c-ares (1.34) sends it after about twice this timeout and gives up after
+  // about four times, so the retry comes within the deadline and the deadline, not c-ares,
+  // ends a check that gets no answer.
   const resolver = new Resolver({ timeout: Math.max(1, Math.floor(timeoutMs / 3)), tries: 2 });
   if (options.resolver !== undefined) {
     const address = resolverAddress(options.resolver) ?? options.resolver;
@@ -172,8 +174,8 @@ function noRecords({ recordType, name }: DnsOptions): string {
 }
 
 function caaText(record: CaaRecord): string {
-  const [tag, value] = Object.entries(record).find(([key]) => key !== 'critical') ?? ['', ''];
-  return `${record.critical} ${tag} "${String(value)}"`;
+  const tag = CAA_TAGS.find((name) => record[name] !== undefined);
+  return tag === undefined ? String(record.critical) : `${record.critical} ${tag} "${record[tag]}"`;
 }
 
 function soaText(soa: SoaRecord): string {

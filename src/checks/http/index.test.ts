@@ -93,7 +93,12 @@ describe('http checker', () => {
         assert.equal(outcome.status, 'up', outcome.error);
       }
       const agent = { 'User-Agent': 'probe/1' };
-      const own = { ...request, headers: agent, jsonPath: 'headers.user-agent', jsonValue: 'probe/1' };
+      const own = {
+        ...request,
+        headers: agent,
+        jsonPath: 'headers.user-agent',
+        jsonValue: 'probe/1',
+      };
       assert.equal((await check(own)).status, 'up');
     });
 
@@ -150,7 +155,10 @@ describe('http checker', () => {
     it('with a JSON path alone, needs the path to exist', async () => {
       const url = `${target.url}/json`;
       assert.equal((await check({ url, jsonPath: 'data.count' })).status, 'up');
-      assertDown(await check({ url, jsonPath: 'data.items[3]' }), 'jsonPath data.items[3] not found');
+      assertDown(
+        await check({ url, jsonPath: 'data.items[3]' }),
+        'jsonPath data.items[3] not found',
+      );
       assertDown(await check({ url, jsonPath: 'status.code' }), 'jsonPath status.code not found');
     });
 
@@ -163,7 +171,10 @@ describe('http checker', () => {
       const url = `${target.url}/big?bytes=3000000`;
       const drained = await check({ url });
       assert.equal(drained.status, 'up');
-      assertDown(await check({ url, keyword: 'END' }), 'keyword "END" not found in the first 1048576 bytes');
+      assertDown(
+        await check({ url, keyword: 'END' }),
+        'keyword "END" not found in the first 1048576 bytes',
+      );
       assert.equal((await check({ url, keyword: 'END', maxBodyBytes: 4_000_000 })).status, 'up');
       assertDown(
         await check({ url, jsonPath: 'a' }),
@@ -234,7 +245,10 @@ describe('http checker', () => {
       const same = `${target.url}/redirect?to=/echo`;
       assert.equal((await check({ url: same, headers, keyword: 'secret-token' })).status, 'up');
       const cross = `${target.url}/redirect?to=${other.url}/echo`;
-      assert.equal((await check({ url: cross, headers, keywordAbsent: 'secret-token' })).status, 'up');
+      assert.equal(
+        (await check({ url: cross, headers, keywordAbsent: 'secret-token' })).status,
+        'up',
+      );
     });
   });
 
@@ -283,7 +297,10 @@ describe('http checker', () => {
         closed = once(request.socket, 'close', { signal: AbortSignal.timeout(2000) });
       });
       try {
-        assertDown(await check({ url: `${silent.url}/` }, { timeoutMs: 200 }), 'timeout after 200 ms');
+        assertDown(
+          await check({ url: `${silent.url}/` }, { timeoutMs: 200 }),
+          'timeout after 200 ms',
+        );
         assert.ok(closed, 'the request arrived');
         await closed;
       } finally {

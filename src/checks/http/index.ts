@@ -39,7 +39,9 @@ export const httpChecker: Checker<HttpOptions> = {
   options: httpOptions,
   target: ({ method, url }) => `${method} ${withoutUserInfo(url)}`,
   run: (options, ctx) =>
-    withDeadline(ctx, (signal, startedAt) => check(options, planFor(options), ctx, signal, startedAt)),
+    withDeadline(ctx, (signal, startedAt) =>
+      check(options, planFor(options), ctx, signal, startedAt),
+    ),
 };
 
 // Credentials in a URL must not reach messages and logs.

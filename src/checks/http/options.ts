@@ -23,10 +23,7 @@ export function statusBounds(entry: number | string): [number, number] | undefin
 }
 
 const statusEntry = z.union(
-  [
-    z.int().min(100).max(599),
-    z.string().refine((text) => statusBounds(text) !== undefined),
-  ],
+  [z.int().min(100).max(599), z.string().refine((text) => statusBounds(text) !== undefined)],
   { error: 'must be a status code (e.g. 200) or a range of them (e.g. "200-399")' },
 );
 
@@ -45,7 +42,9 @@ export const httpOptions = z
     /** http:// or https:// URL to request. */
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     /** Request method. Default "GET". */
-    method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` }).default('GET'),
+    method: z
+      .enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` })
+      .default('GET'),
     /** Extra request headers; they override the default User-Agent. */
     headers: headers.optional(),
     /** Request body, sent as is (set a Content-Type header to describe it). */

@@ -1,0 +1,127 @@
+/**
+ * Scenario 1, the ceiling: how many fresh-connection GETs/s this machine and runtime do at
+ * most against the load target — bare Node loops (1 or 2 processes) against 1 or 2 target
+ * processes, and wrk when it is installed.
+ */
+import { spawnBenchChild } from './child-process.js';
+import type { BenchContext, Scenario } from './context.js';
+import type { LoopOutcome } from './fresh-get-main.js';
+import { ProcessSampler } from './proc-stats.js';
+import { fmt, type ScenarioReport, type Table } from './report.js';
+import { startTargetPool } from './target-pool.js';
+import { hasWrk, wrkRequestsPerSecond } from './wrk.js';
+
+/** GETs in flight per load process. */
+const CONCURRENCY = 50;
+
+interface CeilingRun {
+  loops: number;
+  targets: number;
+  perSecond: number;
+  errors: number;
+  /** CPU % (1 core = 100) of the load loops, the targets and the machine. */
+  loopCpu: number;
+  targetCpu: number;
+  machineCpu: number;
+}
+
+export const ceilingScenario: Scenario = {
+  name: 'ceiling',
+  async run(context: BenchContext): Promise<ScenarioReport> {
+    const seconds = context.quick ? 5 : 10;
+    const runs: CeilingRun[] = [];
+    for (const targets of [1, 2]) {
+      for (const loops of [1, 2]) runs.push(await runBareNode(loops, targets, seconds));
+    }
+    const reference = runs.find((r) => r.loops === 1 && r.targets === context.targetProcesses);
+    context.ceilingPerSecond = reference?.perSecond;
+    const wrk = (await hasWrk()) ? await runWrk(seconds) : undefined;
+    return {
+      name: 'ceiling',
+      tables: [ceilingTable(runs, wrk, seconds, context)],
+      data: { seconds, concurrency: CONCURRENCY, bareNode: runs, wrk: wrk ?? 'wrk not installed' },
+    };
+  },
+};
+
+async function runBareNode(loops: number, targets: number, seconds: number): Promise<CeilingRun> {
+  const pool = await startTargetPool(targets);
+  try {
+    const children = Array.from({ length: loops }, () =>
+      spawnBenchChild<LoopOutcome>('fresh-get-main.js', [
+        String(seconds),
+        String(CONCURRENCY),
+        ...pool.urls,
+      ]),
+    );
+    const sampler = new ProcessSampler({
+      loops: children.map((child) => child.pid),
+      targets: pool.pids,
+    });
+    sampler.start();
+    const outcomes = await Promise.all(children.map((child) => child.firstLine));
+    const cpu = sampler.stop();
+    return {
+      loops,
+      targets,
+      perSecond: outcomes.reduce((sum, o) => sum + o.requests / o.seconds, 0),
+      errors: outcomes.reduce((sum, o) => sum + o.errors, 0),
+      loopCpu: cpu.processes.loops ?? Number.NaN,
+      targetCpu: cpu.processes.targets ?? Number.NaN,
+      machineCpu: cpu.machine,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** wrk's GETs/s against 1 and 2 target processes: -c50 -t2 in all, split over the targets. */
+async function runWrk(seconds: number): Promise<Record<string, number>> {
+  const perTargets: Record<string, number> = {};
+  for (const targets of [1, 2]) {
+    const pool = await startTargetPool(targets);
+    try {
+      perTargets[`${targets} target`] = await wrkRequestsPerSecond(pool.urls, {
+        connections: CONCURRENCY,
+        threads: 2,
+        seconds,
+      });
+    } finally {
+      await pool.close();
+    }
+  }
+  return perTargets;
+}
+
+function ceilingTable(
+  runs: readonly CeilingRun[],
+  wrk: Record<string, number> | undefined,
+  seconds: number,
+  context: BenchContext,
+): Table {
+  const rows: (string | number)[][] = runs.map((r) => [
+    `bare Node, ${r.loops} process${r.loops > 1 ? 'es' : ''}`,
+    r.targets,
+    fmt(r.perSecond),
+    r.errors,
+    fmt(r.loopCpu),
+    fmt(r.targetCpu),
+    fmt(r.machineCpu),
+  ]);
+  if (wrk) {
+    for (const [targets, perSecond] of Object.entries(wrk)) {
+      rows.push(['wrk -c50 -t2 Connection: close', targets.split(' ')[0] ?? '', fmt(perSecond), '', '', '', '']);
+    }
+  } else {
+    rows.push(['wrk', '', 'wrk not installed', '', '', '', '']);
+  }
+  return {
+    title: 'Ceiling: fresh-connection GETs against the load target',
+    columns: ['load', 'target processes', 'GET/s', 'errors', 'load CPU %', 'target CPU %', 'machine CPU %'],
+    rows,
+    notes: [
+      `${seconds} s per run, ${CONCURRENCY} GETs in flight per load process, node:http agent:false; CPU %: 1 core = 100.`,
+      `Reference ceiling for the ratios below: 1 bare-Node process against ${context.targetProcesses} target process(es) = ${fmt(context.ceilingPerSecond ?? Number.NaN)} GET/s.`,
+    ],
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * A bare-Node load loop, run in its own process: `concurrency` GETs at a time, each on a
+ * fresh connection (node:http, agent: false, as a checker does), spread over the URLs
+ * given, for `seconds`. Prints `{"requests", "errors", "seconds"}` and exits.
+ *
+ * Usage: node fresh-get-main.js <seconds> <concurrency> <url>...
+ */
+import { get } from 'node:http';
+
+/** The loop's outcome: completed GETs, failed ones, and the wall-clock span, s. */
+export interface LoopOutcome {
+  requests: number;
+  errors: number;
+  seconds: number;
+}
+
+function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Promise<LoopOutcome> {
+  const startedAt = performance.now();
+  const endsAt = startedAt + seconds * 1000;
+  let requests = 0;
+  let errors = 0;
+  let next = 0;
+  return new Promise((resolve) => {
+    let running = 0;
+    const launch = (): void => {
+      if (performance.now() >= endsAt) {
+        if (--running === 0) {
+          resolve({ requests, errors, seconds: (performance.now() - startedAt) / 1000 });
+        }
+        return;
+      }
+      const url = urls[next++ % urls.length] as URL;
+      get(url, { agent: false }, (response) => {
+        response.resume();
+        response.once('end', () => {
+          requests++;
+          launch();
+        });
+      }).once('error', () => {
+        errors++;
+        launch();
+      });
+    };
+    for (; running < concurrency; running++) launch();
+  });
+}
+
+const [seconds, concurrency, ...targets] = process.argv.slice(2);
+runLoop(Number(seconds), Number(concurrency), targets.map((url) => new URL(url))).then(
+  (outcome) => process.stdout.write(JSON.stringify(outcome) + '\n'),
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

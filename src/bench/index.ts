@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: runs the scenarios in order, prints a table per scenario and writes
+ * bench/results.json with the machine and commit they ran on.
+ *
+ * Flags: `--quick` (a short run, about 4 minutes), `--only <scenario>` (one scenario; may
+ * repeat), `--targets <n>` (load target processes, default 2).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../testing/index.js';
+import { capacityScenario } from './capacity.js';
+import { ceilingScenario } from './ceiling.js';
+import { clusterScenario } from './cluster.js';
+import type { BenchContext, Scenario } from './context.js';
+import { ingestScenario } from './ingest.js';
+import { machineInfo } from './machine.js';
+import { profileScenario } from './profile.js';
+import { queriesScenario } from './queries.js';
+import { renderTable, type ScenarioReport } from './report.js';
+import { saturationScenario } from './saturation.js';
+
+const SCENARIOS: readonly Scenario[] = [
+  ceilingScenario,
+  capacityScenario,
+  saturationScenario,
+  profileScenario,
+  ingestScenario,
+  queriesScenario,
+  clusterScenario,
+];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      targets: { type: 'string', default: '2' },
+    },
+  });
+  const selected = selectScenarios(values.only);
+  const context: BenchContext = { quick: values.quick, targetProcesses: Number(values.targets) };
+  const startedAt = new Date();
+  const machine = machineInfo(startedAt);
+  console.log(
+    `Tireless bench${context.quick ? ' (quick)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ` +
+      `${Math.round(machine.memoryBytes / 2 ** 30)} GiB, Node ${machine.node}, ${machine.commit.slice(0, 7)}${machine.dirty ? '+dirty' : ''}`,
+  );
+  const reports: ScenarioReport[] = [];
+  for (const scenario of selected) {
+    const began = performance.now();
+    console.log(`\n== ${scenario.name} ==`);
+    const report = await scenario.run(context);
+    report.seconds = Math.round((performance.now() - began) / 1000);
+    for (const table of report.tables) console.log(`\n${renderTable(table)}`);
+    console.log(`\n(${scenario.name}: ${report.seconds} s)`);
+    reports.push(report);
+  }
+  const totalSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  writeResults({ machine, quick: context.quick, totalSeconds, scenarios: reports });
+  console.log(`\nbench done in ${totalSeconds} s; wrote bench/results.json`);
+}
+
+function selectScenarios(only: string[] | undefined): readonly Scenario[] {
+  if (!only) return SCENARIOS;
+  const unknown = only.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return SCENARIOS.filter((scenario) => only.includes(scenario.name));
+}
+
+function writeResults(results: Record<string, unknown>): void {
+  const dir = join(REPO_ROOT, 'bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

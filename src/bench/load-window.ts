@@ -1,0 +1,62 @@
+/**
+ * Measures a running node under its check load over a window: slots checked, lateness,
+ * checks/s, CPU and RSS of the node and of the targets, missed slots, event-loop delay.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProcessSampler } from './proc-stats.js';
+import { slotFigures, type SlotFigures } from './results-db.js';
+import type { TargetPool } from './target-pool.js';
+import { databaseOf, scrapeMetrics, sumSamples, type BenchNode } from './tireless-node.js';
+
+/** Seconds after a window ends before its results are read: checks finish, batches flush. */
+const GRACE_SECONDS = 3;
+
+export interface LoadFigures extends SlotFigures {
+  windowSeconds: number;
+  /** Results for slots in the window, per second. */
+  checksPerSecond: number;
+  /** Checked slots of expected, %. */
+  slotsCheckedPct: number;
+  /** Slots the scheduler reported missed during the window (tireless_scheduler_missed_slots_total). */
+  missedSlotsReported: number;
+  /** CPU % (1 core = 100) over the window. */
+  nodeCpu: number;
+  targetCpu: number;
+  /** All cores (2 cores fully busy = 200): the node, the targets, the kernel's network stack, the bench. */
+  machineCpu: number;
+  /** Largest node RSS sampled during the window, bytes. */
+  nodeMaxRss: number;
+  /** The node's event-loop delay p99 over the window, ms (prom-client's monitorEventLoopDelay). */
+  eventLoopDelayP99Ms: number;
+}
+
+/** Waits `seconds` while sampling, then `GRACE_SECONDS`, and reads the window's figures. */
+export async function measureLoadWindow(
+  node: BenchNode,
+  pool: TargetPool,
+  seconds: number,
+): Promise<LoadFigures> {
+  const before = await scrapeMetrics(node);
+  const sampler = new ProcessSampler({ node: [node.pid], targets: pool.pids });
+  const from = Date.now();
+  sampler.start();
+  await sleep(seconds * 1000);
+  const to = Date.now();
+  const cpu = sampler.stop();
+  const after = await scrapeMetrics(node);
+  await sleep(GRACE_SECONDS * 1000);
+  const slots = slotFigures(databaseOf(node), from, to);
+  const missed = 'tireless_scheduler_missed_slots_total';
+  return {
+    ...slots,
+    windowSeconds: (to - from) / 1000,
+    checksPerSecond: slots.checkedSlots / ((to - from) / 1000),
+    slotsCheckedPct: (100 * slots.checkedSlots) / slots.expectedSlots,
+    missedSlotsReported: sumSamples(after, missed) - sumSamples(before, missed),
+    nodeCpu: cpu.processes.node ?? Number.NaN,
+    targetCpu: cpu.processes.targets ?? Number.NaN,
+    machineCpu: cpu.machine,
+    nodeMaxRss: cpu.maxRss.node ?? Number.NaN,
+    eventLoopDelayP99Ms: 1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),
+  };
+}

@@ -1,0 +1,117 @@
+/** CPU and memory of processes and of the machine, read from /proc (Linux). */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU time the process has used so far (user + system), ms; NaN once it is gone. */
+export function cpuTimeMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The process's resident set size now, bytes; NaN once it is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Busy and total jiffies of all cores together, from the first line of /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** CPU use over a span, % of one core (1 core fully busy = 100). */
+export interface CpuUse {
+  /** Per process group name: the sum of its processes. */
+  processes: Record<string, number>;
+  /** The whole machine, all cores (2 cores fully busy = 200). */
+  machine: number;
+  /** Largest RSS seen per process group (sum of its processes), bytes. */
+  maxRss: Record<string, number>;
+}
+
+/**
+ * Samples CPU time and RSS of groups of processes from start() to stop(): CPU % is the
+ * delta of CPU time over the wall-clock span; RSS is sampled every `everyMs` and the
+ * largest kept.
+ */
+export class ProcessSampler {
+  private readonly startCpu = new Map<string, number>();
+  private readonly maxRss = new Map<string, number>();
+  private startedAt = 0;
+  private startMachine = { busy: 0, total: 0 };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly groups: Record<string, readonly number[]>,
+    private readonly everyMs = 1000,
+  ) {}
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.startMachine = machineJiffies();
+    for (const [name, pids] of Object.entries(this.groups)) {
+      this.startCpu.set(name, sumOf(pids, cpuTimeMs));
+    }
+    this.sampleRss();
+    this.timer = setInterval(() => this.sampleRss(), this.everyMs);
+  }
+
+  stop(): CpuUse {
+    clearInterval(this.timer);
+    this.sampleRss();
+    const elapsedMs = performance.now() - this.startedAt;
+    const machine = machineJiffies();
+    const processes: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(this.groups)) {
+      const used = sumOf(pids, cpuTimeMs) - (this.startCpu.get(name) ?? 0);
+      processes[name] = (100 * used) / elapsedMs;
+    }
+    const busy = machine.busy - this.startMachine.busy;
+    const total = machine.total - this.startMachine.total;
+    const cores = machineCores();
+    return {
+      processes,
+      machine: total > 0 ? (100 * cores * busy) / total : Number.NaN,
+      maxRss: Object.fromEntries(this.maxRss),
+    };
+  }
+
+  private sampleRss(): void {
+    for (const [name, pids] of Object.entries(this.groups)) {
+      const rss = sumOf(pids, rssBytes);
+      if (Number.isFinite(rss) && rss > (this.maxRss.get(name) ?? 0)) this.maxRss.set(name, rss);
+    }
+  }
+}
+
+function sumOf(pids: readonly number[], read: (pid: number) => number): number {
+  return pids.reduce((sum, pid) => sum + read(pid), 0);
+}
+
+function machineCores(): number {
+  return readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((line) => /^cpu\d+ /.test(line)).length;
+}

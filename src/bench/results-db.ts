@@ -1,0 +1,96 @@
+/**
+ * Exact figures read from a node's SQLite file (read-only, beside the running node): which
+ * slots of a time window have a result, how late checks started, bytes per stored result.
+ */
+import Database from 'better-sqlite3';
+import { slotAtOrBefore } from '../slots/index.js';
+import { spreadOf, type Spread } from './stats.js';
+
+/** What happened to the slots in a window [from, to), ms. */
+export interface SlotFigures {
+  /** Monitors not paused. */
+  monitors: number;
+  /** Slots of those monitors in the window. */
+  expectedSlots: number;
+  /** Of those, slots with a result. */
+  checkedSlots: number;
+  /** checkedAt − slot of the results in the window, ms. */
+  lateness: Spread;
+}
+
+/** Bytes on disk per stored raw result. */
+export interface StorageFigures {
+  results: number;
+  /** The results table (WITHOUT ROWID: it is its own primary-key index; it has no other). */
+  resultsBytesPerResult: number;
+  /** Rollup tables (minute, hour, day) per result. */
+  rollupBytesPerResult: number;
+  /** The whole database file (config, keys, rollups, state…) per result. */
+  databaseBytesPerResult: number;
+}
+
+function openReadOnly(file: string): Database.Database {
+  return new Database(file, { readonly: true, fileMustExist: true });
+}
+
+export function slotFigures(file: string, from: number, to: number): SlotFigures {
+  const db = openReadOnly(file);
+  try {
+    const present = new Map<string, number>();
+    const counts = db
+      .prepare(
+        `SELECT k.id, count(*) AS n FROM results r JOIN keys_monitor k ON k.n = r.monitor
+         WHERE r.slot >= ? AND r.slot < ? GROUP BY r.monitor`,
+      )
+      .all(from, to) as { id: string; n: number }[];
+    for (const { id, n } of counts) present.set(id, n);
+    const monitors = db
+      .prepare(
+        `SELECT id, json_extract(doc, '$.intervalSeconds') AS interval FROM config
+         WHERE kind = 'monitor' AND json_extract(doc, '$.paused') = 0`,
+      )
+      .all() as { id: string; interval: number }[];
+    let expectedSlots = 0;
+    let checkedSlots = 0;
+    for (const { id, interval } of monitors) {
+      const expected = slotsIn(id, interval * 1000, from, to);
+      expectedSlots += expected;
+      checkedSlots += Math.min(expected, present.get(id) ?? 0);
+    }
+    const lateness = db
+      .prepare('SELECT lateness FROM results WHERE slot >= ? AND slot < ?')
+      .pluck()
+      .all(from, to) as number[];
+    return { monitors: monitors.length, expectedSlots, checkedSlots, lateness: spreadOf(lateness) };
+  } finally {
+    db.close();
+  }
+}
+
+/** How many slots of the monitor's grid fall in [from, to). */
+function slotsIn(monitorId: string, intervalMs: number, from: number, to: number): number {
+  const last = slotAtOrBefore(monitorId, intervalMs, to - 1);
+  const beforeFirst = slotAtOrBefore(monitorId, intervalMs, from - 1);
+  return (last - beforeFirst) / intervalMs;
+}
+
+/** Bytes per result from SQLite's dbstat table (pages in use, WAL included). */
+export function storageFigures(file: string): StorageFigures {
+  const db = openReadOnly(file);
+  try {
+    const results = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
+    const bytesOf = (pattern: string) =>
+      (db.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?').pluck().get(pattern) as number);
+    const pageCount = db.pragma('page_count', { simple: true }) as number;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const per = (bytes: number) => (results === 0 ? Number.NaN : bytes / results);
+    return {
+      results,
+      resultsBytesPerResult: per(bytesOf('results')),
+      rollupBytesPerResult: per(bytesOf('rollup_%')),
+      databaseBytesPerResult: per(pageCount * pageSize),
+    };
+  } finally {
+    db.close();
+  }
+}

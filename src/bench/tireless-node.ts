@@ -1,0 +1,107 @@
+/** The real binary under load: started, set up, filled with monitors through the API. */
+import { join } from 'node:path';
+import { ApiClient, startTireless, type TirelessProcess } from '../testing/index.js';
+
+/** The database file inside a data dir (as the node names it). */
+export const DATABASE_FILE = 'tireless.db';
+/** Monitor POSTs in flight at once while creating monitors. */
+const CREATE_CONCURRENCY = 32;
+
+export interface BenchNode {
+  pid: number;
+  dataDir: string;
+  api: ApiClient;
+  /** SIGTERM; resolves when the process has exited. */
+  stop(): Promise<void>;
+}
+
+export interface MonitorSpec {
+  intervalSeconds: number;
+  /** Target URLs, used in turn. */
+  urls: readonly string[];
+  paused?: boolean;
+}
+
+/** Monitors created and how fast, monitors/s. */
+export interface Creation {
+  ids: string[];
+  perSecond: number;
+}
+
+/**
+ * Starts `tireless start` on `dataDir` and signs in: with `token` (a restart on a data dir
+ * that was set up before) or by running the first-time setup. `env` reaches the process,
+ * e.g. NODE_OPTIONS for --cpu-prof.
+ */
+export async function startBenchNode(
+  dataDir: string,
+  options: { token?: string; env?: Record<string, string> } = {},
+): Promise<BenchNode> {
+  const binary: TirelessProcess = await startTireless(dataDir, [], options.env);
+  const api = new ApiClient(binary.url, options.token);
+  api.token ??= (
+    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
+      email: 'bench@example.com',
+      password: 'bench-password',
+    })
+  ).token;
+  return {
+    pid: binary.child.pid as number,
+    dataDir,
+    api,
+    stop: async () => {
+      await binary.stop();
+    },
+  };
+}
+
+/** The node's SQLite file. */
+export function databaseOf(node: BenchNode): string {
+  return join(node.dataDir, DATABASE_FILE);
+}
+
+/** Creates `count` HTTP monitors through the API, CREATE_CONCURRENCY POSTs at a time. */
+export async function createMonitors(
+  node: BenchNode,
+  count: number,
+  spec: MonitorSpec,
+): Promise<Creation> {
+  const ids = new Array<string>(count);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const created = await node.api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+        name: `bench ${i}`,
+        type: 'http',
+        url: spec.urls[i % spec.urls.length],
+        intervalSeconds: spec.intervalSeconds,
+        ...(spec.paused ? { paused: true } : {}),
+      });
+      ids[i] = created.id;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, count) }, worker));
+  return { ids, perSecond: count / ((performance.now() - started) / 1000) };
+}
+
+/** The node's Prometheus samples, by name with labels, e.g. `x_total{reason="late"}`. */
+export async function scrapeMetrics(node: BenchNode): Promise<Map<string, number>> {
+  const reply = await fetch(`${node.api.baseUrl}/metrics`);
+  const samples = new Map<string, number>();
+  for (const line of (await reply.text()).split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
+/** Sum of every sample whose name (before any labels) is `name`. */
+export function sumSamples(samples: Map<string, number>, name: string): number {
+  let sum = 0;
+  for (const [key, value] of samples) {
+    if (key === name || key.startsWith(`${name}{`)) sum += value;
+  }
+  return sum;
+}
