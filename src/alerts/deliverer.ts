@@ -5,6 +5,7 @@ import type { Channel } from '../model/index.js';
 import { getNotifier, type Notification } from '../notify/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Delivery, Store } from '../store/index.js';
+import { fieldProblems } from '../validation/index.js';
 import { retryDelay } from './backoff.js';
 
 export interface DelivererOptions {
@@ -12,7 +13,7 @@ export interface DelivererOptions {
   pollMs?: number;
   /** Limit for one send attempt, ms. @defaultValue 10000 */
   sendTimeoutMs?: number;
-  /** Deliveries sent at once. @defaultValue 20 */
+  /** Deliveries sent at once at most. @defaultValue 20 */
   batch?: number;
   /** Called after each attempt (metrics). */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', delivery: Delivery) => void;
@@ -30,12 +31,13 @@ type DeliveryQueue = Pick<
  */
 export class Deliverer {
   private timer: TimerHandle | null = null;
-  private running: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly busyChannels = new Set<string>();
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly pollMs: number;
   private readonly sendTimeoutMs: number;
-  private readonly batch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -46,46 +48,51 @@ export class Deliverer {
   ) {
     this.pollMs = options.pollMs ?? 1000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
-    this.batch = options.batch ?? 20;
+    this.maxInFlight = options.batch ?? 20;
   }
 
   start(): void {
-    this.schedule(0);
+    this.poll();
   }
 
   /** Looks at the queue now (new deliveries were queued). */
   wake(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    this.pump();
   }
 
+  /** Stops taking deliveries; resolves when the sends in flight have settled. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     this.abort.abort();
-    await this.running;
+    await Promise.all([...this.inFlight]);
   }
 
-  private schedule(ms: number): void {
-    this.timer?.cancel();
-    this.timer = this.clock.setTimer(() => {
-      this.running = this.drain().finally(() => {
-        this.running = null;
-        if (!this.stopped) this.schedule(this.pollMs);
+  private poll(): void {
+    this.pump();
+    if (!this.stopped) this.timer = this.clock.setTimer(() => this.poll(), this.pollMs);
+  }
+
+  /**
+   * Starts as many due deliveries as there is room for, one at a time per channel. Each send
+   * frees its place when it settles and pumps again, so a slow channel holds one place, not
+   * the queue.
+   */
+  private pump(): void {
+    if (this.stopped) return;
+    const room = this.maxInFlight - this.inFlight.size;
+    if (room <= 0) return;
+    const due = this.queue.claimDueDeliveries(this.clock.now(), room, this.sendTimeoutMs * 3, [
+      ...this.busyChannels,
+    ]);
+    for (const delivery of due) {
+      this.busyChannels.add(delivery.channelId);
+      const sending: Promise<void> = this.attempt(delivery).finally(() => {
+        this.inFlight.delete(sending);
+        this.busyChannels.delete(delivery.channelId);
+        this.pump();
       });
-    }, ms);
-  }
-
-  /** Sends batches until nothing is due. */
-  private async drain(): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const due = this.queue.claimDueDeliveries(
-        this.clock.now(),
-        this.batch,
-        this.sendTimeoutMs * 3,
-      );
-      if (due.length === 0) return;
-      await Promise.all(due.map((delivery) => this.attempt(delivery)));
+      this.inFlight.add(sending);
     }
   }
 
@@ -134,13 +141,21 @@ export class Deliverer {
         retryable: false,
       });
     }
-    const config = notifier.config.parse(
+    const config = notifier.config.safeParse(
       this.secrets.openFields(channel.config, notifier.secretFields),
     );
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.sendTimeoutMs)]);
-    await notifier.send(delivery.payload as Notification, config, {
+    if (!config.success) {
+      const problems = fieldProblems(config.error, 'config').map((p) => `${p.field}: ${p.problem}`);
+      throw new TirelessError(
+        'TIRELESS_DELIVERY',
+        `the channel's settings are invalid: ${problems.join('; ')}`,
+        { retryable: false },
+      );
+    }
+    // Notifiers enforce timeoutMs themselves (AbortSignal.any on a long-lived signal leaks in Node 20).
+    await notifier.send(delivery.payload as Notification, config.data, {
       timeoutMs: this.sendTimeoutMs,
-      signal,
+      signal: this.abort.signal,
     });
   }
 }

@@ -375,11 +375,23 @@ export class Store {
   }
 
   /**
-   * Takes up to `limit` due deliveries and hides them for `leaseMs`, so a slow send is not
-   * picked again; one whose sender died becomes due again when the lease ends.
+   * Takes up to `limit` due deliveries, the oldest of each channel not in `busyChannels`, and
+   * hides them for `leaseMs`, so a slow send is not picked again; one whose sender died
+   * becomes due again when the lease ends. One per channel keeps a channel's messages in
+   * order (down before up) and a stuck channel to one place.
    */
-  claimDueDeliveries(now: number, limit: number, leaseMs: number): Delivery[] {
-    const rows = this.sql.claimDeliveries.all(now + leaseMs, now, limit) as {
+  claimDueDeliveries(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    busyChannels: readonly string[] = [],
+  ): Delivery[] {
+    const rows = this.sql.claimDeliveries.all(
+      now + leaseMs,
+      now,
+      JSON.stringify(busyChannels),
+      limit,
+    ) as {
       id: string;
       account_id: string;
       channel_id: string;
@@ -614,8 +626,11 @@ function prepareStatements(db: Database.Database) {
     ),
     claimDeliveries: db.prepare(
       `UPDATE deliveries SET next_at = ? WHERE id IN (
-         SELECT id FROM deliveries WHERE status = 'pending' AND next_at <= ?
-         ORDER BY next_at LIMIT ?)
+         SELECT id FROM (
+           SELECT id, next_at, row_number() OVER (PARTITION BY channel_id ORDER BY created_at, id) AS nth
+           FROM deliveries WHERE status = 'pending' AND next_at <= ?
+             AND channel_id NOT IN (SELECT value FROM json_each(?)))
+         WHERE nth = 1 ORDER BY next_at LIMIT ?)
        RETURNING id, account_id, channel_id, event, payload, attempts`,
     ),
     deliveryDone: db.prepare(

@@ -87,7 +87,9 @@ function readBody(
   const statusCode = response.statusCode ?? 0;
   const chunks: Buffer[] | undefined = ex.keepBody ? [] : undefined;
   let bytesRead = 0;
+  let finished = false;
   const finish = (truncated: boolean): void => {
+    finished = true;
     const body = chunks && (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytesRead));
     resolve({ statusCode, body, bytesRead, truncated, timing: phases.end() });
   };
@@ -104,8 +106,9 @@ function readBody(
   });
   response.once('end', () => finish(false));
   response.on('error', reject);
-  // Settles a body cut short without an error (a promise settles once, so after 'end' this is moot).
-  response.once('close', () => reject(new Error('connection closed before the body was complete')));
+  response.once('close', () => {
+    if (!finished) reject(new Error('connection closed before the body was complete'));
+  });
 }
 
 /** Timestamps of a request's phases (performance.now()), turned into durations at the end. */

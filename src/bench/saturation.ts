@@ -1,0 +1,127 @@
+/**
+ * Scenario 3, saturation: one node, monitors added step by step (offered checks/s rising)
+ * until p99 lateness passes 1 s. Reports every step, the largest load held, and what ran
+ * out first: the node's one busy core (event loop), the targets, or the machine.
+ */
+import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir } from '../testing/index.js';
+import type { BenchContext, Scenario } from './context.js';
+import { measureLoadWindow, type LoadFigures } from './load-window.js';
+import { fmt, megabytes, type ScenarioReport, type Table } from './report.js';
+import { startTargetPool, type TargetPool } from './target-pool.js';
+import { createMonitors, startBenchNode, type BenchNode } from './tireless-node.js';
+
+export const SATURATION_INTERVAL_SECONDS = 5;
+/** p99 lateness beyond which a step counts as not held, ms. */
+const HELD_P99_MS = 1000;
+
+interface Step extends LoadFigures {
+  offeredPerSecond: number;
+  held: boolean;
+}
+
+export const saturationScenario: Scenario = {
+  name: 'saturation',
+  async run(context: BenchContext): Promise<ScenarioReport> {
+    const rates = context.quick
+      ? [1000, 2000, 3000, 4000]
+      : [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000];
+    const windowSeconds = context.quick ? 10 : 20;
+    const pool = await startTargetPool(context.targetProcesses);
+    const dataDir = tempDir('tireless-bench-');
+    const node = await startBenchNode(dataDir);
+    const steps: Step[] = [];
+    try {
+      for (const rate of rates) {
+        const step = await runStep(node, pool, rate, steps.at(-1)?.monitors ?? 0, windowSeconds);
+        steps.push(step);
+        if (!step.held) break;
+      }
+    } finally {
+      await node.stop();
+      await pool.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const failed = steps.find((step) => !step.held);
+    const held = steps.filter((step) => step.held).at(-1);
+    context.saturation = {
+      monitors: (failed ?? held)?.monitors ?? 0,
+      intervalSeconds: SATURATION_INTERVAL_SECONDS,
+    };
+    return {
+      name: 'saturation',
+      tables: [stepTable(steps, windowSeconds, context)],
+      data: {
+        intervalSeconds: SATURATION_INTERVAL_SECONDS,
+        windowSeconds,
+        heldP99Ms: HELD_P99_MS,
+        steps,
+        largestHeld: held ?? null,
+        firstFailed: failed ?? null,
+        missedSlotsBeforeFailure: steps
+          .filter((step) => step.held)
+          .reduce((sum, step) => sum + step.expectedSlots - step.checkedSlots, 0),
+      },
+    };
+  },
+};
+
+async function runStep(
+  node: BenchNode,
+  pool: TargetPool,
+  offeredPerSecond: number,
+  existing: number,
+  windowSeconds: number,
+): Promise<Step> {
+  const monitors = offeredPerSecond * SATURATION_INTERVAL_SECONDS;
+  console.log(`saturation: ${fmt(monitors)} monitors (${fmt(offeredPerSecond)} checks/s offered)…`);
+  await createMonitors(node, monitors - existing, {
+    intervalSeconds: SATURATION_INTERVAL_SECONDS,
+    urls: pool.urls,
+  });
+  // One interval for the new monitors' first slots, one more to settle.
+  await sleep(2 * SATURATION_INTERVAL_SECONDS * 1000);
+  const load = await measureLoadWindow(node, pool, windowSeconds);
+  return { offeredPerSecond, ...load, held: load.lateness.p99 <= HELD_P99_MS };
+}
+
+function stepTable(steps: readonly Step[], windowSeconds: number, context: BenchContext): Table {
+  return {
+    title: `Saturation: monitors at ${SATURATION_INTERVAL_SECONDS} s added until p99 lateness > 1 s`,
+    columns: [
+      'monitors',
+      'offered/s',
+      'checks/s',
+      'slots checked',
+      'missed (metric)',
+      'lateness p50 / p99 / max',
+      'node CPU',
+      'target CPU',
+      'machine CPU',
+      'node RSS max',
+      'loop delay p99',
+      'of ceiling',
+    ],
+    rows: steps.map((s) => [
+      fmt(s.monitors),
+      fmt(s.offeredPerSecond),
+      fmt(s.checksPerSecond),
+      `${fmt(s.slotsCheckedPct, 2)} %`,
+      fmt(s.missedSlotsReported),
+      `${fmt(s.lateness.p50)} / ${fmt(s.lateness.p99)} / ${fmt(s.lateness.max)} ms`,
+      `${fmt(s.nodeCpu)} %`,
+      `${fmt(s.targetCpu)} %`,
+      `${fmt(s.machineCpu)} %`,
+      `${megabytes(s.nodeMaxRss)} MB`,
+      `${fmt(s.eventLoopDelayP99Ms, 1)} ms`,
+      context.ceilingPerSecond
+        ? `${fmt((100 * s.checksPerSecond) / context.ceilingPerSecond, 1)} %`
+        : '–',
+    ]),
+    notes: [
+      `One node, monitors added per step; ${windowSeconds} s window per step after two intervals of settling; stops at the first step whose p99 lateness passes 1 s.`,
+      'CPU: 1 core = 100 %; machine = both cores (node + targets + kernel network stack + bench + anything else running).',
+    ],
+  };
+}
