@@ -21,6 +21,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.settings.bodyLimitBytes,
+    trustProxy: deps.settings.trustProxy,
+    // One log line per request would drown the log of a busy node; errors are still logged.
+    disableRequestLogging: true,
   });
   app.decorateRequest('caller', null);
   installErrorHandling(app, deps.settings.bodyLimitBytes);

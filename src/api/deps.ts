@@ -28,4 +28,9 @@ export interface ApiSettings {
   authRateLimit: { max: number; windowMs: number };
   /** Lifetime of a login session token, ms. @defaultValue 30 days */
   sessionTtlMs: number;
+  /**
+   * Behind a reverse proxy: trust X-Forwarded-For from these addresses (comma-separated IPs
+   * or CIDRs; Fastify's trustProxy), so rate limits apply per real client. @defaultValue false
+   */
+  trustProxy: boolean | string;
 }

@@ -44,6 +44,11 @@ const settingsSchema = z
       .default(1_048_576),
     /** Checks in flight at most. @defaultValue 2000 */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
+    /**
+     * Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs or
+     * CIDRs); empty: none. @defaultValue ''
+     */
+    trustedProxies: z.string().default(''),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
   })

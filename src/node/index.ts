@@ -135,6 +135,7 @@ export async function startNode(
       signup: settings.signup,
       authRateLimit: { max: settings.authRateLimitPerMinute, windowMs: 60_000 },
       sessionTtlMs: 30 * DAY_MS,
+      trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
     },
     wakeDeliverer: () => deliverer.wake(),
   });

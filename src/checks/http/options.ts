@@ -35,61 +35,83 @@ const headers = z.record(
 
 /**
  * http options: one request to `url`, judged by status, body and time. Every field but
- * `url` is optional; defaults are noted per field.
+ * `url` is optional. Each field's description (also in the OpenAPI document) and default
+ * are in the schema.
  */
 export const httpOptions = z
   .object({
-    /** http:// or https:// URL to request. */
-    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
-    /** Request method. Default "GET". */
+    url: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .describe('http:// or https:// URL to request'),
     method: z
       .enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(', ')}` })
-      .default('GET'),
-    /** Extra request headers; they override the default User-Agent. */
-    headers: headers.optional(),
-    /** Request body, sent as is (set a Content-Type header to describe it). */
-    body: z.string().max(65_536, 'must be at most 65536 characters').optional(),
-    /** Statuses that count as up: codes and "low-high" ranges. Default ["200-399"]. */
+      .default('GET')
+      .describe('request method'),
+    headers: headers.optional().describe('extra request headers; they override the User-Agent'),
+    body: z
+      .string()
+      .max(65_536, 'must be at most 65536 characters')
+      .optional()
+      .describe('request body, sent as is (describe it with a Content-Type header)'),
     expectedStatus: z
       .array(statusEntry)
       .min(1, 'must list at least one status or range')
       .max(50)
-      .default(['200-399']),
-    /** Text that must appear in the body (UTF-8, case-sensitive, within maxBodyBytes). */
-    keyword: z.string().min(1, 'must not be empty').max(1024).optional(),
-    /** Text that must not appear in the body (UTF-8, case-sensitive, within maxBodyBytes). */
-    keywordAbsent: z.string().min(1, 'must not be empty').max(1024).optional(),
-    /**
-     * Path into a JSON body, e.g. `data.items[0].status`. Alone, the path must exist; with
-     * `jsonValue`, the value there must equal it.
-     */
+      .default(['200-399'])
+      .describe('statuses that count as up: codes (200) and ranges ("200-399")'),
+    keyword: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(1024)
+      .optional()
+      .describe('text that must appear in the body (case-sensitive, within maxBodyBytes)'),
+    keywordAbsent: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(1024)
+      .optional()
+      .describe('text that must not appear in the body (case-sensitive, within maxBodyBytes)'),
     jsonPath: z
       .string()
       .max(512)
       .refine(isJsonPath, 'must be a dotted path with [n] indexes, e.g. data.items[0].status')
-      .optional(),
-    /**
-     * The value expected at `jsonPath`, compared as JSON (deep equality, key order ignored).
-     * A string also matches a number, boolean or null written the same way ("200" matches 200).
-     */
-    jsonValue: z.json().optional(),
-    /** Down when the whole check (redirects and body included) takes longer, ms. */
-    maxResponseMs: z.int('must be whole milliseconds').min(1, 'must be at least 1 ms').optional(),
-    /** Follow 301/302/303/307/308 redirects. Default true. */
-    followRedirects: z.boolean().default(true),
-    /** Redirects to follow before the check is down. Default 10. */
-    maxRedirects: z.int('must be a whole number').min(0).max(20, 'must be at most 20').default(10),
-    /** Accept invalid, expired or self-signed certificates. Default false. */
-    ignoreTlsErrors: z.boolean().default(false),
-    /**
-     * Most body bytes read, default 1 MiB. The rest is not downloaded: keyword checks see
-     * only what was read, and a jsonPath check on a larger body is down.
-     */
+      .optional()
+      .describe(
+        'path into a JSON body, e.g. data.items[0].status; alone, the path must exist, ' +
+          'with jsonValue, the value there must equal it',
+      ),
+    jsonValue: z
+      .json()
+      .optional()
+      .describe(
+        'value expected at jsonPath, compared as JSON (deep, key order ignored); a string ' +
+          'also matches a number, boolean or null written the same way ("200" matches 200)',
+      ),
+    maxResponseMs: z
+      .int('must be whole milliseconds')
+      .min(1, 'must be at least 1 ms')
+      .optional()
+      .describe('down when the whole check (redirects and body included) takes longer, ms'),
+    followRedirects: z.boolean().default(true).describe('follow 301/302/303/307/308 redirects'),
+    maxRedirects: z
+      .int('must be a whole number')
+      .min(0)
+      .max(20, 'must be at most 20')
+      .default(10)
+      .describe('redirects to follow before the check is down'),
+    ignoreTlsErrors: z
+      .boolean()
+      .default(false)
+      .describe('accept invalid, expired or self-signed certificates'),
     maxBodyBytes: z
       .int('must be whole bytes')
       .min(1, 'must be at least 1 byte')
       .max(67_108_864, 'must be at most 64 MiB')
-      .default(DEFAULT_MAX_BODY_BYTES),
+      .default(DEFAULT_MAX_BODY_BYTES)
+      .describe(
+        'most body bytes read; the rest is not downloaded: keyword checks see only what ' +
+          'was read, and a jsonPath check on a larger body is down',
+      ),
   })
   .strict()
   .refine((options) => options.jsonValue === undefined || options.jsonPath !== undefined, {
