@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
@@ -49,6 +50,7 @@ export class Deliverer {
     this.pollMs = options.pollMs ?? 1000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
     this.maxInFlight = options.batch ?? 20;
+    setMaxListeners(0, this.abort.signal); // every send in flight listens to it
   }
 
   start(): void {

@@ -110,14 +110,30 @@ function ceilingTable(
   ]);
   if (wrk) {
     for (const [targets, perSecond] of Object.entries(wrk)) {
-      rows.push(['wrk -c50 -t2 Connection: close', targets.split(' ')[0] ?? '', fmt(perSecond), '', '', '', '']);
+      rows.push([
+        'wrk -c50 -t2 Connection: close',
+        targets.split(' ')[0] ?? '',
+        fmt(perSecond),
+        '',
+        '',
+        '',
+        '',
+      ]);
     }
   } else {
     rows.push(['wrk', '', 'wrk not installed', '', '', '', '']);
   }
   return {
     title: 'Ceiling: fresh-connection GETs against the load target',
-    columns: ['load', 'target processes', 'GET/s', 'errors', 'load CPU %', 'target CPU %', 'machine CPU %'],
+    columns: [
+      'load',
+      'target processes',
+      'GET/s',
+      'errors',
+      'load CPU %',
+      'target CPU %',
+      'machine CPU %',
+    ],
     rows,
     notes: [
       `${seconds} s per run, ${CONCURRENCY} GETs in flight per load process, node:http agent:false; CPU %: 1 core = 100.`,

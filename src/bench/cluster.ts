@@ -5,6 +5,10 @@ export const clusterScenario: Scenario = {
   name: 'cluster',
   run: () => {
     console.log('cluster: not yet (cluster issue)');
-    return Promise.resolve({ name: 'cluster', tables: [], data: { status: 'not yet (cluster issue)' } });
+    return Promise.resolve({
+      name: 'cluster',
+      tables: [],
+      data: { status: 'not yet (cluster issue)' },
+    });
   },
 };

@@ -14,5 +14,7 @@ export interface BenchContext {
 
 export interface Scenario {
   name: string;
+  /** Left out of a --quick run unless named with --only. */
+  fullOnly?: boolean;
   run(context: BenchContext): Promise<ScenarioReport>;
 }

@@ -59,7 +59,11 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 25): ProfileSumma
     const file = shortFile(url);
     add(byArea, areaOf(functionName, url), us);
     add(byFile, file || `${functionName || '(anonymous)'} [native]`, us);
-    add(byFunction, `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : '[native]'}`, us);
+    add(
+      byFunction,
+      `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : '[native]'}`,
+      us,
+    );
   }
   const busyUs = totalUs - idleUs;
   const ranked = (map: Map<string, number>) =>
@@ -83,7 +87,9 @@ function add(map: Map<string, number>, key: string, us: number): void {
 /** A coarse owner of the code: a V8 pseudo-frame, Node internals, an npm package, a Tireless folder. */
 function areaOf(functionName: string, url: string): string {
   if (url === '') {
-    return functionName.startsWith('(') ? functionName : 'native (V8 builtins, addons, e.g. better-sqlite3)';
+    return functionName.startsWith('(')
+      ? functionName
+      : 'native (V8 builtins, addons, e.g. better-sqlite3)';
   }
   if (url.startsWith('node:')) return `node internals: ${nodeModuleOf(url)}`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];

@@ -46,7 +46,11 @@ function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Pr
 }
 
 const [seconds, concurrency, ...targets] = process.argv.slice(2);
-runLoop(Number(seconds), Number(concurrency), targets.map((url) => new URL(url))).then(
+runLoop(
+  Number(seconds),
+  Number(concurrency),
+  targets.map((url) => new URL(url)),
+).then(
   (outcome) => process.stdout.write(JSON.stringify(outcome) + '\n'),
   (error: unknown) => {
     console.error(error);

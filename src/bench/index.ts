@@ -38,13 +38,14 @@ async function main(): Promise<void> {
       targets: { type: 'string', default: '2' },
     },
   });
-  const selected = selectScenarios(values.only);
+  const selected = selectScenarios(values.only, values.quick);
   const context: BenchContext = { quick: values.quick, targetProcesses: Number(values.targets) };
   const startedAt = new Date();
-  const machine = machineInfo(startedAt);
+  const machine = await machineInfo(startedAt);
   console.log(
     `Tireless bench${context.quick ? ' (quick)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ` +
-      `${Math.round(machine.memoryBytes / 2 ** 30)} GiB, Node ${machine.node}, ${machine.commit.slice(0, 7)}${machine.dirty ? '+dirty' : ''}`,
+      `${Math.round(machine.memoryBytes / 2 ** 30)} GiB, Node ${machine.node}, ${machine.commit.slice(0, 7)}${machine.dirty ? '+dirty' : ''}; ` +
+      `background CPU before the run ${Math.round(machine.backgroundCpu)} % (2 cores = 200)`,
   );
   const reports: ScenarioReport[] = [];
   for (const scenario of selected) {
@@ -61,8 +62,8 @@ async function main(): Promise<void> {
   console.log(`\nbench done in ${totalSeconds} s; wrote bench/results.json`);
 }
 
-function selectScenarios(only: string[] | undefined): readonly Scenario[] {
-  if (!only) return SCENARIOS;
+function selectScenarios(only: string[] | undefined, quick: boolean): readonly Scenario[] {
+  if (!only) return SCENARIOS.filter((scenario) => !(quick && scenario.fullOnly));
   const unknown = only.filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown.length > 0) {
     throw new Error(

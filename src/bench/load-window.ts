@@ -15,6 +15,8 @@ export interface LoadFigures extends SlotFigures {
   windowSeconds: number;
   /** Results for slots in the window, per second. */
   checksPerSecond: number;
+  /** Checks started in the window per second, whatever their slot (stale ones too). */
+  startedPerSecond: number;
   /** Checked slots of expected, %. */
   slotsCheckedPct: number;
   /** Slots the scheduler reported missed during the window (tireless_scheduler_missed_slots_total). */
@@ -51,12 +53,14 @@ export async function measureLoadWindow(
     ...slots,
     windowSeconds: (to - from) / 1000,
     checksPerSecond: slots.checkedSlots / ((to - from) / 1000),
+    startedPerSecond: slots.startedInWindow / ((to - from) / 1000),
     slotsCheckedPct: (100 * slots.checkedSlots) / slots.expectedSlots,
     missedSlotsReported: sumSamples(after, missed) - sumSamples(before, missed),
     nodeCpu: cpu.processes.node ?? Number.NaN,
     targetCpu: cpu.processes.targets ?? Number.NaN,
     machineCpu: cpu.machine,
     nodeMaxRss: cpu.maxRss.node ?? Number.NaN,
-    eventLoopDelayP99Ms: 1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),
+    eventLoopDelayP99Ms:
+      1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),
   };
 }

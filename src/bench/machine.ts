@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProcessSampler } from './proc-stats.js';
 
 /** The machine and code a run was measured on, for bench/results.json. */
 export interface MachineInfo {
@@ -13,9 +15,15 @@ export interface MachineInfo {
   commit: string;
   /** Whether the work tree had uncommitted changes. */
   dirty: boolean;
+  /** CPU % of the whole machine (2 cores = 200) over 2 s before the run: other work sharing it. */
+  backgroundCpu: number;
 }
 
-export function machineInfo(startedAt: Date): MachineInfo {
+export async function machineInfo(startedAt: Date): Promise<MachineInfo> {
+  const sampler = new ProcessSampler({});
+  sampler.start();
+  await sleep(2000);
+  const backgroundCpu = sampler.stop().machine;
   return {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -24,6 +32,7 @@ export function machineInfo(startedAt: Date): MachineInfo {
     date: startedAt.toISOString(),
     commit: git(['rev-parse', 'HEAD']) || 'unknown',
     dirty: git(['status', '--porcelain']) !== '',
+    backgroundCpu,
   };
 }
 

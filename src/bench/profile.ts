@@ -22,6 +22,7 @@ const KEPT_PROFILE = join(REPO_ROOT, 'bench', 'saturation.cpuprofile');
 
 export const profileScenario: Scenario = {
   name: 'profile',
+  fullOnly: true,
   async run(context: BenchContext): Promise<ScenarioReport> {
     const { monitors, intervalSeconds } = context.saturation ?? {
       monitors: DEFAULT_MONITORS,
@@ -38,7 +39,7 @@ export const profileScenario: Scenario = {
       await plain.stop();
       const profiled = await startBenchNode(dataDir, {
         token: plain.api.token as string,
-        env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
       });
       await sleep(2 * intervalSeconds * 1000);
       console.log(`profile: profiling for ${windowSeconds} s…`);
@@ -66,7 +67,8 @@ export const profileScenario: Scenario = {
 
 function onlyProfileIn(dir: string): string {
   const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
-  if (files.length !== 1) throw new Error(`expected one .cpuprofile in ${dir}, found ${files.length}`);
+  if (files.length !== 1)
+    throw new Error(`expected one .cpuprofile in ${dir}, found ${files.length}`);
   return files[0] as string;
 }
 

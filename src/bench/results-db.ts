@@ -16,6 +16,8 @@ export interface SlotFigures {
   checkedSlots: number;
   /** checkedAt − slot of the results in the window, ms. */
   lateness: Spread;
+  /** Results whose check started in the window, whatever their slot. */
+  startedInWindow: number;
 }
 
 /** Bytes on disk per stored raw result. */
@@ -61,7 +63,17 @@ export function slotFigures(file: string, from: number, to: number): SlotFigures
       .prepare('SELECT lateness FROM results WHERE slot >= ? AND slot < ?')
       .pluck()
       .all(from, to) as number[];
-    return { monitors: monitors.length, expectedSlots, checkedSlots, lateness: spreadOf(lateness) };
+    const startedInWindow = db
+      .prepare('SELECT count(*) FROM results WHERE slot + lateness >= ? AND slot + lateness < ?')
+      .pluck()
+      .get(from, to) as number;
+    return {
+      monitors: monitors.length,
+      expectedSlots,
+      checkedSlots,
+      lateness: spreadOf(lateness),
+      startedInWindow,
+    };
   } finally {
     db.close();
   }
@@ -80,7 +92,10 @@ export function storageFigures(file: string): StorageFigures {
   try {
     const results = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
     const bytesOf = (pattern: string) =>
-      (db.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?').pluck().get(pattern) as number);
+      db
+        .prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?')
+        .pluck()
+        .get(pattern) as number;
     const pageCount = db.pragma('page_count', { simple: true }) as number;
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     const per = (bytes: number) => (results === 0 ? Number.NaN : bytes / results);

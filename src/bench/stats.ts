@@ -27,7 +27,7 @@ export function spreadOf(samples: readonly number[]): Spread {
 }
 
 /** Milliseconds each call of `fn` took, `times` calls in a row (performance.now()). */
-export async function timeEach(times: number, fn: (i: number) => Promise<unknown> | unknown) {
+export async function timeEach(times: number, fn: (i: number) => unknown) {
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
     const start = performance.now();

@@ -33,7 +33,12 @@ export function applyMonitors(store: Store, count: number, intervalSeconds: numb
  * A result as a checker makes it: up with a loopback-like latency, and down with one of a
  * few error texts every `downEvery` results, so errors and incidents cost what they cost.
  */
-export function syntheticResult(monitorId: string, slot: number, seq: number, downEvery = 500): CheckedResult {
+export function syntheticResult(
+  monitorId: string,
+  slot: number,
+  seq: number,
+  downEvery = 500,
+): CheckedResult {
   const down = seq % downEvery === downEvery - 1;
   return {
     monitorId,

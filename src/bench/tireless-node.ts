@@ -1,11 +1,15 @@
 /** The real binary under load: started, set up, filled with monitors through the API. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
-import { ApiClient, startTireless, type TirelessProcess } from '../testing/index.js';
+import { ApiClient, TIRELESS_BIN } from '../testing/index.js';
 
 /** The database file inside a data dir (as the node names it). */
 export const DATABASE_FILE = 'tireless.db';
 /** Monitor POSTs in flight at once while creating monitors. */
 const CREATE_CONCURRENCY = 32;
+/** How long the binary may take to print the URL it listens on, ms. */
+const START_TIMEOUT_MS = 30_000;
 
 export interface BenchNode {
   pid: number;
@@ -30,29 +34,69 @@ export interface Creation {
 
 /**
  * Starts `tireless start` on `dataDir` and signs in: with `token` (a restart on a data dir
- * that was set up before) or by running the first-time setup. `env` reaches the process,
- * e.g. NODE_OPTIONS for --cpu-prof.
+ * that was set up before) or by running the first-time setup. `nodeArgs` go to node itself
+ * (e.g. --cpu-prof, which NODE_OPTIONS does not take), `env` to the process.
  */
 export async function startBenchNode(
   dataDir: string,
-  options: { token?: string; env?: Record<string, string> } = {},
+  options: { token?: string; nodeArgs?: string[]; env?: Record<string, string> } = {},
 ): Promise<BenchNode> {
-  const binary: TirelessProcess = await startTireless(dataDir, [], options.env);
-  const api = new ApiClient(binary.url, options.token);
+  const { url, stop, pid } = await launch(dataDir, options.nodeArgs ?? [], options.env ?? {});
+  const api = new ApiClient(url, options.token);
   api.token ??= (
     await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
       email: 'bench@example.com',
       password: 'bench-password',
     })
   ).token;
-  return {
-    pid: binary.child.pid as number,
+  return { pid, dataDir, api, stop };
+}
+
+/** Spawns the binary and resolves with its URL once it prints it. */
+async function launch(dataDir: string, nodeArgs: string[], env: Record<string, string>) {
+  const args = [
+    'start',
+    '--data',
     dataDir,
-    api,
-    stop: async () => {
-      await binary.stop();
-    },
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+  ];
+  const child = spawn(process.execPath, [...nodeArgs, TIRELESS_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  let output = '';
+  let started = false;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`tireless did not start:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
+    // Kept reading after the start (a full pipe would block the node), but not kept.
+    const onData = (chunk: Buffer) => {
+      if (started) return;
+      output += chunk.toString();
+      const match = /is running at (http:\/\/\S+)/.exec(output);
+      if (match) {
+        started = true;
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`tireless exited before it started:\n${output}`)));
+  });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
   };
+  return { url, stop, pid: child.pid as number };
 }
 
 /** The node's SQLite file. */

@@ -1,8 +1,6 @@
 /**
- * The checkers, one per monitor type, in one registration table. To add a type: create
- * `checks/<type>/index.ts` exporting a Checker (a strict zod options schema, `target`, and a
- * `run` that never throws and settles by ctx.timeoutMs), test it beside it in `index.test.ts`
- * against a local server from `testing/`, and add it to `checkers` below.
+ * The checkers, one per monitor type, in one registration table. To add a type, follow
+ * "Add a checker" in CONTRIBUTING.md.
  */
 import { dnsChecker } from './dns/index.js';
 import { httpChecker } from './http/index.js';

@@ -152,11 +152,13 @@ export async function startBlackholeTcpTarget(): Promise<Target> {
     server.once('error', reject);
     server.listen({ port: 0, host: LOOPBACK, backlog: 1 }, () => resolve(serverPort(server)));
   });
-  // The child inherits the listening socket; once this process closes its own copy, nobody
+  // A child inherits the listening socket; once this process closes its own copy, nobody
   // accepts. spawn() shares a socket through its native handle, which net.Server keeps in
   // the undocumented `_handle`.
   const { _handle: listening } = server as unknown as { _handle: Socket };
-  const holder = spawn('sleep', ['3600'], { stdio: ['ignore', 'ignore', 'ignore', listening] });
+  // `cat` reads its stdin, a pipe from this process, so it also ends if this process dies.
+  const holder = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore', listening] });
+  await once(holder, 'spawn');
   await closeServer(server);
   const fillers = await fillAcceptQueue(port);
   const close = async (): Promise<void> => {
@@ -235,15 +237,8 @@ export async function makeCertificates(
   const makeServerCertificate = async (name: string, signer: string[]): Promise<void> => {
     const [key, request] = [path(`${name}.key`), path(`${name}.csr`)];
     await openssl([
-      'req',
-      '-new',
-      ...NEW_EC_KEY,
-      '-keyout',
-      key,
-      '-out',
-      request,
-      '-subj',
-      '/CN=localhost',
+      ...['req', '-new', ...NEW_EC_KEY, '-subj', '/CN=localhost'],
+      ...['-keyout', key, '-out', request],
     ]);
     await openssl([
       ...['x509', '-req', '-in', request, ...signer, '-days', String(days)],

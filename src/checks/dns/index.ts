@@ -39,31 +39,35 @@ export function resolverAddress(resolver: string): string | undefined {
 /** dns options: query one record type of one name, optionally expecting a given answer. */
 export const dnsOptions = z
   .object({
-    /** The name to query (for PTR, an IP address or an in-addr.arpa / ip6.arpa name). */
-    name: hostField,
-    /** Record type to query. Default "A". */
+    name: hostField.describe(
+      'name to query (for PTR, an IP address or an in-addr.arpa / ip6.arpa name)',
+    ),
     recordType: z
       .enum(DNS_RECORD_TYPES, { error: `must be one of ${DNS_RECORD_TYPES.join(', ')}` })
-      .default('A'),
-    /**
-     * An answer that must be among the answers, written as text: "1.2.3.4", "10 mx.example.com"
-     * (MX: priority exchange), "0 5 5060 sip.example.com" (SRV: priority weight port target),
-     * '0 issue "letsencrypt.org"' (CAA), "ns hostmaster serial refresh retry expire minttl" (SOA),
-     * TXT strings joined. Compared exactly, and case-insensitively for every type but TXT.
-     * Absent: any answer is up.
-     */
-    expected: z.string().min(1, 'must not be empty').max(1024).optional(),
-    /**
-     * The DNS server to ask, an IP address with optional port: "1.1.1.1", "127.0.0.1:5353",
-     * "[::1]:5353". Default: the system's resolvers.
-     */
+      .default('A')
+      .describe('record type to query'),
+    expected: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(1024)
+      .optional()
+      .describe(
+        'an answer that must be among the answers, as text: "1.2.3.4"; MX "10 mx.example.com"; ' +
+          'SRV "0 5 5060 sip.example.com" (priority weight port target); CAA \'0 issue "ca.example"\'; ' +
+          'SOA "ns hostmaster serial refresh retry expire minttl"; TXT its strings joined. ' +
+          'Compared exactly, case-insensitively for all types but TXT; absent: any answer is up',
+      ),
     resolver: z
       .string()
       .refine(
         (value) => resolverAddress(value) !== undefined,
         'must be an IP address with an optional port, e.g. 1.1.1.1 or 127.0.0.1:5353 or [::1]:53',
       )
-      .optional(),
+      .optional()
+      .describe(
+        'DNS server to ask: an IP address with optional port ("1.1.1.1", "127.0.0.1:5353", ' +
+          '"[::1]:53"); default: the system resolvers',
+      ),
   })
   .strict();
 

@@ -20,14 +20,13 @@ const AVERAGE_RTT = /min\/avg\/max[^=]*= *[\d.]+\/([\d.]+)\//;
 /** ping options: ICMP echo to a host with the system's `ping` (iputils). */
 export const pingOptions = z
   .object({
-    /** Host name or IP address to ping. */
-    host: hostField,
-    /** Echo requests to send, 0.2 s apart. Default 3. */
+    host: hostField.describe('host name or IP address to ping'),
     count: z
       .int('must be a whole number')
       .min(1, 'must be at least 1')
       .max(20, 'must be at most 20')
-      .default(3),
+      .default(3)
+      .describe('echo requests to send, 0.2 s apart'),
   })
   .strict();
 

@@ -14,20 +14,20 @@ export function newPushToken(): string {
 /** push options: a heartbeat monitor that a job keeps alive by calling its secret URL. */
 export const pushOptions = z
   .object({
-    /** The secret in the push URL; 24–128 URL-safe characters. Default: a fresh random token. */
     token: z
       .string()
       .regex(
         /^[A-Za-z0-9_-]{24,128}$/,
         'must be 24 to 128 URL-safe characters (A-Z, a-z, 0-9, "_" or "-")',
       )
-      .default(newPushToken),
-    /** Seconds a heartbeat may be late before the monitor is down. Default 60. */
+      .default(newPushToken)
+      .describe('the secret in the push URL; default: a fresh random token'),
     graceSeconds: z
       .int('must be a whole number of seconds')
       .min(0, 'must be 0 or more')
       .max(86_400, 'must be at most 86400 (one day)')
-      .default(DEFAULT_PUSH_GRACE_SECONDS),
+      .default(DEFAULT_PUSH_GRACE_SECONDS)
+      .describe('seconds a heartbeat may be late before the monitor is down'),
   })
   .strict();
 

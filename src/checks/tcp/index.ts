@@ -10,10 +10,8 @@ import type { Checker } from '../types.js';
 /** tcp options: up when a TCP connection to `host`:`port` opens. */
 export const tcpOptions = z
   .object({
-    /** Host name or IP address to connect to. */
-    host: hostField,
-    /** TCP port, 1–65535. */
-    port: portField,
+    host: hostField.describe('host name or IP address to connect to'),
+    port: portField.describe('TCP port'),
   })
   .strict();
 

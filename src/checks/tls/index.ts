@@ -14,24 +14,29 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-
 /** tls options: the certificate a TLS server presents, its expiry and its chain. */
 export const tlsOptions = z
   .object({
-    /** Host name or IP address to connect to. */
-    host: hostField,
-    /** TCP port. Default 443. */
-    port: portField.default(443),
-    /** SNI name, and the name the certificate must match. Default: `host` (none for an IP). */
-    servername: z.string().refine(isHostName, 'must be a host name (not an IP address)').optional(),
-    /**
-     * Days before expiry at which the alerts layer warns (certificate.expiring); the check
-     * itself stays up. Default [30, 14, 7].
-     */
+    host: hostField.describe('host name or IP address to connect to'),
+    port: portField.default(443).describe('TCP port'),
+    servername: z
+      .string()
+      .refine(isHostName, 'must be a host name (not an IP address)')
+      .optional()
+      .describe(
+        'SNI name, and the name the certificate must match; default: host (none for an IP)',
+      ),
     warnDays: z
       .array(z.int('must be whole days').min(1, 'must be at least 1 day').max(3650))
       .max(10, 'at most 10 warning thresholds')
-      .default([30, 14, 7]),
-    /** PEM certificate(s) of a private CA, trusted instead of the system CAs. */
-    ca: z.string().regex(PEM_CERTIFICATE, 'must be a PEM certificate').optional(),
-    /** Judge only expiry: an untrusted chain or a name mismatch is not down. Default false. */
-    ignoreChain: z.boolean().default(false),
+      .default([30, 14, 7])
+      .describe('days before expiry at which to warn (certificate.expiring); the check stays up'),
+    ca: z
+      .string()
+      .regex(PEM_CERTIFICATE, 'must be a PEM certificate')
+      .optional()
+      .describe('PEM certificate(s) of a private CA, trusted instead of the system CAs'),
+    ignoreChain: z
+      .boolean()
+      .default(false)
+      .describe('judge only expiry: an untrusted chain or a name mismatch is not down'),
   })
   .strict();
 
