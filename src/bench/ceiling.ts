@@ -14,6 +14,11 @@ import { hasWrk, wrkRequestsPerSecond } from './wrk.js';
 /** GETs in flight per load process. */
 const CONCURRENCY = 50;
 
+interface WrkRun {
+  targets: number;
+  perSecond: number;
+}
+
 interface CeilingRun {
   loops: number;
   targets: number;
@@ -23,6 +28,8 @@ interface CeilingRun {
   loopCpu: number;
   targetCpu: number;
   machineCpu: number;
+  /** Every other process: other work sharing the machine, kernel threads, this bench. */
+  othersCpu: number;
 }
 
 export const ceilingScenario: Scenario = {
@@ -39,7 +46,12 @@ export const ceilingScenario: Scenario = {
     return {
       name: 'ceiling',
       tables: [ceilingTable(runs, wrk, seconds, context)],
-      data: { seconds, concurrency: CONCURRENCY, bareNode: runs, wrk: wrk ?? 'wrk not installed' },
+      data: {
+        seconds,
+        concurrency: CONCURRENCY,
+        bareNode: runs,
+        wrk: wrk ?? 'wrk not installed',
+      },
     };
   },
 };
@@ -69,6 +81,7 @@ async function runBareNode(loops: number, targets: number, seconds: number): Pro
       loopCpu: cpu.processes.loops ?? Number.NaN,
       targetCpu: cpu.processes.targets ?? Number.NaN,
       machineCpu: cpu.machine,
+      othersCpu: cpu.others,
     };
   } finally {
     await pool.close();
@@ -76,26 +89,38 @@ async function runBareNode(loops: number, targets: number, seconds: number): Pro
 }
 
 /** wrk's GETs/s against 1 and 2 target processes: -c50 -t2 in all, split over the targets. */
-async function runWrk(seconds: number): Promise<Record<string, number>> {
-  const perTargets: Record<string, number> = {};
+async function runWrk(seconds: number): Promise<WrkRun[]> {
+  const runs: WrkRun[] = [];
   for (const targets of [1, 2]) {
     const pool = await startTargetPool(targets);
     try {
-      perTargets[`${targets} target`] = await wrkRequestsPerSecond(pool.urls, {
+      const perSecond = await wrkRequestsPerSecond(pool.urls, {
         connections: CONCURRENCY,
         threads: 2,
         seconds,
       });
+      runs.push({ targets, perSecond });
     } finally {
       await pool.close();
     }
   }
-  return perTargets;
+  return runs;
 }
+
+const COLUMNS = [
+  'load',
+  'target processes',
+  'GET/s',
+  'errors',
+  'load CPU %',
+  'target CPU %',
+  'machine CPU %',
+  'others CPU %',
+];
 
 function ceilingTable(
   runs: readonly CeilingRun[],
-  wrk: Record<string, number> | undefined,
+  wrk: readonly WrkRun[] | undefined,
   seconds: number,
   context: BenchContext,
 ): Table {
@@ -107,36 +132,22 @@ function ceilingTable(
     fmt(r.loopCpu),
     fmt(r.targetCpu),
     fmt(r.machineCpu),
+    fmt(r.othersCpu),
   ]);
-  if (wrk) {
-    for (const [targets, perSecond] of Object.entries(wrk)) {
-      rows.push([
-        'wrk -c50 -t2 Connection: close',
-        targets.split(' ')[0] ?? '',
-        fmt(perSecond),
-        '',
-        '',
-        '',
-        '',
-      ]);
-    }
-  } else {
-    rows.push(['wrk', '', 'wrk not installed', '', '', '', '']);
+  const padded = (cells: (string | number)[]) => [
+    ...cells,
+    ...Array<string>(COLUMNS.length - cells.length).fill(''),
+  ];
+  for (const r of wrk ?? []) {
+    rows.push(padded(['wrk -c50 -t2, Connection: close', r.targets, fmt(r.perSecond)]));
   }
+  if (!wrk) rows.push(padded(['wrk', '', 'wrk not installed']));
   return {
     title: 'Ceiling: fresh-connection GETs against the load target',
-    columns: [
-      'load',
-      'target processes',
-      'GET/s',
-      'errors',
-      'load CPU %',
-      'target CPU %',
-      'machine CPU %',
-    ],
+    columns: COLUMNS,
     rows,
     notes: [
-      `${seconds} s per run, ${CONCURRENCY} GETs in flight per load process, node:http agent:false; CPU %: 1 core = 100.`,
+      `${seconds} s per run, ${CONCURRENCY} GETs in flight per load process, node:http agent:false; CPU %: 1 core = 100; others = every other process (other work sharing the machine, this bench).`,
       `Reference ceiling for the ratios below: 1 bare-Node process against ${context.targetProcesses} target process(es) = ${fmt(context.ceilingPerSecond ?? Number.NaN)} GET/s.`,
     ],
   };

@@ -26,6 +26,8 @@ export interface LoadFigures extends SlotFigures {
   targetCpu: number;
   /** All cores (2 cores fully busy = 200): the node, the targets, the kernel's network stack, the bench. */
   machineCpu: number;
+  /** Every other process (the bench itself, other work sharing the machine), 1 core = 100. */
+  othersCpu: number;
   /** Largest node RSS sampled during the window, bytes. */
   nodeMaxRss: number;
   /** The node's event-loop delay p99 over the window, ms (prom-client's monitorEventLoopDelay). */
@@ -59,6 +61,7 @@ export async function measureLoadWindow(
     nodeCpu: cpu.processes.node ?? Number.NaN,
     targetCpu: cpu.processes.targets ?? Number.NaN,
     machineCpu: cpu.machine,
+    othersCpu: cpu.others,
     nodeMaxRss: cpu.maxRss.node ?? Number.NaN,
     eventLoopDelayP99Ms:
       1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),

@@ -1,6 +1,6 @@
 /** CPU and memory of processes and of the machine, read from /proc (Linux). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -41,10 +41,26 @@ function machineJiffies(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+/** CPU time of every process on the machine now, ms by pid. */
+function allCpuTimes(): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const ms = cpuTimeMs(Number(name));
+    if (Number.isFinite(ms)) times.set(Number(name), ms);
+  }
+  return times;
+}
+
 /** CPU use over a span, % of one core (1 core fully busy = 100). */
 export interface CpuUse {
   /** Per process group name: the sum of its processes. */
   processes: Record<string, number>;
+  /**
+   * Every other process on the machine (other work sharing it, kernel threads), this
+   * process included: a process that ended during the span is not counted.
+   */
+  others: number;
   /** The whole machine, all cores (2 cores fully busy = 200). */
   machine: number;
   /** Largest RSS seen per process group (sum of its processes), bytes. */
@@ -61,6 +77,7 @@ export class ProcessSampler {
   private readonly maxRss = new Map<string, number>();
   private startedAt = 0;
   private startMachine = { busy: 0, total: 0 };
+  private startAll = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -71,6 +88,7 @@ export class ProcessSampler {
   start(): void {
     this.startedAt = performance.now();
     this.startMachine = machineJiffies();
+    this.startAll = allCpuTimes();
     for (const [name, pids] of Object.entries(this.groups)) {
       this.startCpu.set(name, sumOf(pids, cpuTimeMs));
     }
@@ -91,8 +109,14 @@ export class ProcessSampler {
     const busy = machine.busy - this.startMachine.busy;
     const total = machine.total - this.startMachine.total;
     const cores = machineCores();
+    const ours = new Set(Object.values(this.groups).flat());
+    let othersMs = 0;
+    for (const [pid, ms] of allCpuTimes()) {
+      if (!ours.has(pid)) othersMs += ms - (this.startAll.get(pid) ?? 0);
+    }
     return {
       processes,
+      others: (100 * othersMs) / elapsedMs,
       machine: total > 0 ? (100 * cores * busy) / total : Number.NaN,
       maxRss: Object.fromEntries(this.maxRss),
     };

@@ -103,6 +103,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       'node CPU',
       'target CPU',
       'machine CPU',
+      'others CPU',
       'node RSS max',
       'loop delay p99',
       'of ceiling',
@@ -117,6 +118,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       `${fmt(s.nodeCpu)} %`,
       `${fmt(s.targetCpu)} %`,
       `${fmt(s.machineCpu)} %`,
+      `${fmt(s.othersCpu)} %`,
       `${megabytes(s.nodeMaxRss)} MB`,
       `${fmt(s.eventLoopDelayP99Ms, 1)} ms`,
       context.ceilingPerSecond
@@ -126,7 +128,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
     notes: [
       `One node, monitors added per step; ${windowSeconds} s window per step after two intervals of settling; stops at the first step whose p99 lateness passes 1 s.`,
       'checks/s: results for slots in the window / checks started in the window whatever their slot (a backlog of stale slots counts here only). ✗: not held.',
-      'CPU: 1 core = 100 %; machine = both cores (node + targets + kernel network stack + bench + anything else running).',
+      'CPU: 1 core = 100 %; machine = both cores (node + targets + kernel network stack + everything else); others = every other process (other work sharing the machine, this bench).',
     ],
   };
 }

@@ -109,7 +109,7 @@ describe('http checker', () => {
       assert.equal(outcome.status, 'up');
       assert.equal(
         httpChecker.target(httpOptions.parse({ url })),
-        `GET http://127.0.0.1:${target.port}/echo`,
+        `http://127.0.0.1:${target.port}/echo`,
       );
     });
   });

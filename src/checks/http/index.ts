@@ -37,7 +37,8 @@ const plans = new WeakMap<HttpOptions, Plan>();
 export const httpChecker: Checker<HttpOptions> = {
   type: 'http',
   options: httpOptions,
-  target: ({ method, url }) => `${method} ${withoutUserInfo(url)}`,
+  target: ({ method, url }) =>
+    method === 'GET' ? withoutUserInfo(url) : `${method} ${withoutUserInfo(url)}`,
   run: (options, ctx) =>
     withDeadline(ctx, (signal, startedAt) =>
       check(options, planFor(options), ctx, signal, startedAt),
