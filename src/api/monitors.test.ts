@@ -223,4 +223,25 @@ void describe('maintenance windows', () => {
     );
     assert.deepEqual((await api.call('GET', '/api/v1/maintenance')).json(), { items: [] });
   });
+  void it('a monitor inside an active window reads inMaintenance: true, and false after', async () => {
+    const monitor = (
+      await api.call('POST', '/api/v1/monitors', { payload: { ...HTTP_MONITOR, name: 'mw-probe' } })
+    ).json<Json>();
+    const read = async () =>
+      (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>().inMaintenance;
+    assert.equal(await read(), false);
+    const now = Date.now();
+    const window = (
+      await api.call('POST', '/api/v1/maintenance', {
+        payload: {
+          name: 'now',
+          monitorIds: [monitor.id],
+          schedule: { kind: 'once', startsAt: now - 60_000, endsAt: now + 3_600_000 },
+        },
+      })
+    ).json<Json>();
+    assert.equal(await read(), true);
+    await api.call('DELETE', `/api/v1/maintenance/${String(window.id)}`);
+    assert.equal(await read(), false);
+  });
 });

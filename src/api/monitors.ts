@@ -1,8 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { MonitorState } from '../alerts/index.js';
+import { inMaintenance, type MonitorState } from '../alerts/index.js';
 import { getChecker, MONITOR_TYPES } from '../checks/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
-import { monitorOptions, parseMonitorInput, type Monitor } from '../model/index.js';
+import {
+  monitorOptions,
+  parseMonitorInput,
+  type MaintenanceWindow,
+  type Monitor,
+} from '../model/index.js';
 import {
   detachReferences,
   mergePatch,
@@ -17,22 +22,30 @@ import { pushPath, type PushTokens } from './push.js';
 /** What a monitor reply says about it now: the coordinator's verdict, or that it is paused. */
 export type MonitorStatus = 'up' | 'down' | 'unknown' | 'paused';
 
-/** `/api/v1/monitors`: CRUD; replies add `status`, and `pushUrl` for push monitors. */
+/**
+ * `/api/v1/monitors`: CRUD; replies add `status`, `inMaintenance`, and `pushUrl` for push
+ * monitors.
+ */
 export function registerMonitorRoutes(
   app: FastifyInstance,
   deps: ApiDeps,
   pushTokens: PushTokens,
 ): void {
+  const windows = new MaintenanceCache(deps);
+  app.addHook('onClose', (_instance, done) => {
+    windows.detach();
+    done();
+  });
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
     path: '/monitors',
     idPrefix: 'mon_',
     noun: 'monitor',
     bodySchema: monitorBodySchema(),
-    derivedFields: ['status', 'pushUrl'],
+    derivedFields: ['status', 'pushUrl', 'inMaintenance'],
     prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
     merge: mergeMonitorPatch,
-    present: (monitor) => presentMonitor(deps, monitor),
+    present: (monitor) => presentMonitor(deps, windows, monitor),
     // A maintenance window naming the monitor no longer does.
     afterRemove: (monitor) => detachReferences(deps, 'maintenance', 'monitorIds', monitor),
   });
@@ -107,11 +120,39 @@ function hasDefaultTimeout(monitor: Monitor): boolean {
   }
 }
 
-function presentMonitor(deps: ApiDeps, monitor: Monitor): Record<string, unknown> {
+/** Each account's maintenance windows, read once and dropped when one changes. */
+class MaintenanceCache {
+  private readonly byAccount = new Map<string, MaintenanceWindow[]>();
+  readonly detach: () => void;
+
+  constructor(private readonly deps: ApiDeps) {
+    this.detach = deps.config.onChange((change) => {
+      if (change.kind === 'maintenance') this.byAccount.delete(change.accountId);
+    });
+  }
+
+  of(accountId: string): MaintenanceWindow[] {
+    let windows = this.byAccount.get(accountId);
+    if (!windows) {
+      windows = this.deps.store.listScoped<MaintenanceWindow>('maintenance', accountId);
+      this.byAccount.set(accountId, windows);
+    }
+    return windows;
+  }
+}
+
+function presentMonitor(
+  deps: ApiDeps,
+  windows: MaintenanceCache,
+  monitor: Monitor,
+): Record<string, unknown> {
   const push = monitor.type === 'push' && typeof monitor.token === 'string';
+  const now = deps.clock.now();
   return {
     ...monitor,
     status: monitorStatus(deps, monitor),
+    // Alerts are held while a maintenance window covers the monitor: say so beside its status.
+    inMaintenance: inMaintenance(windows.of(monitor.accountId), monitor.id, now),
     ...(push ? { pushUrl: pushPath(monitor.token as string) } : {}),
   };
 }

@@ -1,21 +1,24 @@
 /**
  * A bare-Node load loop, run in its own process: `concurrency` GETs at a time, each on a
  * fresh connection (node:http, agent: false, as a checker does), spread over the URLs
- * given, for `seconds`. Prints `{"requests", "errors", "seconds"}` and exits.
+ * given, for `seconds`. Prints a LoopOutcome as one JSON line and exits.
  *
  * Usage: node fresh-get-main.js <seconds> <concurrency> <url>...
  */
 import { get } from 'node:http';
 
-/** The loop's outcome: completed GETs, failed ones, and the wall-clock span, s. */
+/** The loop's outcome: completed GETs, failed ones, the wall-clock span (s), and its CPU %. */
 export interface LoopOutcome {
   requests: number;
   errors: number;
   seconds: number;
+  /** CPU time the loop process used over the span, % of one core. */
+  cpuPct: number;
 }
 
 function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Promise<LoopOutcome> {
   const startedAt = performance.now();
+  const startCpu = process.cpuUsage();
   const endsAt = startedAt + seconds * 1000;
   let requests = 0;
   let errors = 0;
@@ -25,7 +28,10 @@ function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Pr
     const launch = (): void => {
       if (performance.now() >= endsAt) {
         if (--running === 0) {
-          resolve({ requests, errors, seconds: (performance.now() - startedAt) / 1000 });
+          const seconds = (performance.now() - startedAt) / 1000;
+          const cpu = process.cpuUsage(startCpu);
+          const cpuPct = (cpu.user + cpu.system) / 1e4 / seconds;
+          resolve({ requests, errors, seconds, cpuPct });
         }
         return;
       }
