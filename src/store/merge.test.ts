@@ -1,41 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Store, DAY_MS, type CheckedResult, type Judge, type StoredResult } from './index.js';
+import { openSync, writeSync, closeSync, statSync } from 'node:fs';
+import type { Store } from './index.js';
+import { DAY_MS, type CheckedResult, type Judge, type StoredResult } from './index.js';
 import { inspectCopy, mergeInto } from './merge.js';
+import { applyMonitor as applyMonitorFixture, tempStore } from './test-fixtures.js';
 
 const ACCOUNT = 'acc_1';
 
-function tempStore(): Store {
-  return new Store(join(mkdtempSync(join(tmpdir(), 'tireless-merge-')), 'tireless.db'));
-}
-
 function applyMonitor(store: Store, id: string, revision = 1, name = id): void {
-  store.applyConfig({
-    kind: 'account',
-    id: ACCOUNT,
-    accountId: ACCOUNT,
-    revision: 1,
-    doc: { id: ACCOUNT, accountId: ACCOUNT, revision: 1, name: 'A' },
-  });
-  const doc = {
-    id,
-    accountId: ACCOUNT,
-    revision,
-    name,
-    type: 'http',
-    intervalSeconds: 10,
-    timeoutSeconds: 5,
-    retries: 0,
-    paused: false,
-    tags: [],
-    channelIds: ['ch_1'],
-    renotifyMinutes: null,
-    url: 'http://127.0.0.1/',
-  };
-  store.applyConfig({ kind: 'monitor', id, accountId: ACCOUNT, revision, doc });
+  applyMonitorFixture(store, { id, accountId: ACCOUNT, revision, name });
 }
 
 interface Origin {

@@ -1,39 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Store, type CheckedResult, type Judge } from './index.js';
+import { applyMonitor, tempStore } from './test-fixtures.js';
 
-function openTemp(): Store {
-  return new Store(join(mkdtempSync(join(tmpdir(), 'tireless-store-')), 'tireless.db'));
-}
-
-function withMonitor(store: Store, id = 'mon_a', accountId = 'acc_1') {
-  store.applyConfig({
-    kind: 'account',
-    id: accountId,
-    accountId,
-    revision: 1,
-    doc: { id: accountId, accountId, revision: 1, name: 'A' },
-  });
-  const doc = {
-    id,
-    accountId,
-    revision: 1,
-    name: id,
-    type: 'http',
-    intervalSeconds: 10,
-    timeoutSeconds: 5,
-    retries: 0,
-    paused: false,
-    tags: [],
-    channelIds: ['ch_1'],
-    renotifyMinutes: null,
-    url: 'http://127.0.0.1/',
-  };
-  store.applyConfig({ kind: 'monitor', id, accountId, revision: 1, doc });
-}
+const openTemp = tempStore;
+const withMonitor = (store: Store) => applyMonitor(store);
 
 const result = (slot: number, status: 'up' | 'down' = 'up', node = 'n1'): CheckedResult => ({
   monitorId: 'mon_a',

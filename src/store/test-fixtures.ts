@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from './store.js';
+
+/** Test-only helpers for store tests: a fresh database, and a monitor applied to it. */
+
+export function tempStore(): Store {
+  return new Store(join(mkdtempSync(join(tmpdir(), 'tireless-store-')), 'tireless.db'));
+}
+
+/** Applies an account and an http monitor of it (revision and name as given). */
+export function applyMonitor(
+  store: Store,
+  options: { id?: string; accountId?: string; revision?: number; name?: string } = {},
+): void {
+  const { id = 'mon_a', accountId = 'acc_1', revision = 1, name = id } = options;
+  store.applyConfig({
+    kind: 'account',
+    id: accountId,
+    accountId,
+    revision: 1,
+    doc: { id: accountId, accountId, revision: 1, name: 'A' },
+  });
+  const doc = {
+    id,
+    accountId,
+    revision,
+    name,
+    type: 'http',
+    intervalSeconds: 10,
+    timeoutSeconds: 5,
+    retries: 0,
+    paused: false,
+    tags: [],
+    channelIds: ['ch_1'],
+    renotifyMinutes: null,
+    url: 'http://127.0.0.1/',
+  };
+  store.applyConfig({ kind: 'monitor', id, accountId, revision, doc });
+}
