@@ -38,12 +38,25 @@ export interface CheckRunnerDeps {
   record(result: CheckedResult): void;
 }
 
-/** Runs one check of one slot and records its result; a checker that throws is a down result. */
+/**
+ * Runs one check of one slot and records its result; a checker that throws is a down result.
+ * Each check gets its own abort signal, aborted at shutdown through a set: thousands of
+ * listeners on one shared signal would make every removal scan them all.
+ */
 export function createCheckRunner(deps: CheckRunnerDeps) {
+  const running = new Set<AbortController>();
+  deps.shutdown.addEventListener('abort', () => {
+    for (const check of running) check.abort();
+  });
   return async (monitor: ScheduledMonitor, slot: number): Promise<void> => {
     const checkedAt = deps.clock.now();
     deps.metrics.lateness.observe(Math.max(0, checkedAt - slot) / 1000);
-    const outcome = await runChecker(monitor, checkedAt, deps);
+    const abort = new AbortController();
+    running.add(abort);
+    if (deps.shutdown.aborted) abort.abort();
+    const outcome = await runChecker(monitor, checkedAt, abort.signal, deps).finally(() =>
+      running.delete(abort),
+    );
     if (deps.shutdown.aborted && outcome.status === 'down') return; // cut short by shutdown: not a finding
     deps.metrics.checks.inc({ type: monitor.type, status: outcome.status });
     deps.metrics.checkDuration.observe({ type: monitor.type }, outcome.latencyMs / 1000);
@@ -66,6 +79,7 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
 async function runChecker(
   monitor: ScheduledMonitor,
   startedAt: number,
+  signal: AbortSignal,
   deps: CheckRunnerDeps,
 ): Promise<CheckOutcome> {
   const checker = getChecker(monitor.type);
@@ -74,10 +88,9 @@ async function runChecker(
   try {
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
     return await checker.run(monitor.options, {
-      // Checkers enforce timeoutMs themselves; one long-lived signal per check avoids
-      // AbortSignal.any, whose followers pile up on a long-lived signal in Node 20.
+      // Checkers enforce timeoutMs themselves.
       timeoutMs: monitor.timeoutMs,
-      signal: deps.shutdown,
+      signal,
       now: startedAt,
       intervalMs: monitor.intervalSeconds * 1000,
       ...(lastPushAt === undefined ? {} : { lastPushAt }),

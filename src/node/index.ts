@@ -4,7 +4,6 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -62,8 +61,6 @@ export async function startNode(
   const assignment: Assignment = soloAssignment;
   const config = new SoloConfigWriter(store);
   const shutdown = new AbortController();
-  // Every check in flight listens to this one signal.
-  setMaxListeners(0, shutdown.signal);
 
   const metrics = createMetrics({
     pendingDeliveries: () => store.countPendingDeliveries(),

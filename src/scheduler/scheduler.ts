@@ -29,7 +29,7 @@ export class Scheduler<M extends Schedulable> {
   private readonly plan = new SlotPlan();
   private readonly monitors = new Map<string, M>();
   private readonly inFlight = new Set<string>();
-  private readonly waiting: DueCheck[] = [];
+  private readonly waiting = new Fifo<DueCheck>();
   private readonly running = new Set<Promise<void>>();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
@@ -80,7 +80,7 @@ export class Scheduler<M extends Schedulable> {
     this.started = false;
     this.timer?.cancel();
     this.timer = null;
-    this.waiting.length = 0;
+    this.waiting.clear();
     await Promise.all([...this.running]);
   }
 
@@ -127,9 +127,34 @@ export class Scheduler<M extends Schedulable> {
       .finally(() => {
         this.inFlight.delete(due.monitorId);
         this.running.delete(run);
-        const next = this.started ? this.waiting.shift() : undefined;
+        const next = this.started ? this.waiting.take() : undefined;
         if (next) this.enqueue(next);
       });
     this.running.add(run);
+  }
+}
+
+/** A first-in first-out queue with O(1) take (Array.shift is O(n) on a long backlog). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  take(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
   }
 }
