@@ -77,8 +77,12 @@ async function runBareNode(loops: number, targets: number, seconds: number): Pro
         ...pool.urls,
       ]),
     );
-    // The loops report their own CPU: they exit as they finish, before a sample could be taken.
-    const sampler = new ProcessSampler({ targets: pool.pids });
+    // The loops report their own CPU (they exit as they finish, before the sample is taken);
+    // they are sampled only so that they are not counted among the others.
+    const sampler = new ProcessSampler({
+      loops: children.map((child) => child.pid),
+      targets: pool.pids,
+    });
     sampler.start();
     const outcomes = await Promise.all(children.map((child) => child.firstLine));
     const cpu = sampler.stop();

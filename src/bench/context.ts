@@ -8,8 +8,8 @@ export interface BenchContext {
   targetProcesses: number;
   /** Fresh-connection GETs/s of one bare-Node process against that pool (set by ceiling). */
   ceilingPerSecond?: number;
-  /** Monitors and interval at which p99 lateness first passed 1 s (set by saturation). */
-  saturation?: { monitors: number; intervalSeconds: number };
+  /** Loads to profile, set by saturation: the largest held and the first not held. */
+  saturation?: { intervalSeconds: number; held?: number; failed?: number };
 }
 
 export interface Scenario {

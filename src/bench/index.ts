@@ -39,7 +39,11 @@ async function main(): Promise<void> {
     },
   });
   const selected = selectScenarios(values.only, values.quick);
-  const context: BenchContext = { quick: values.quick, targetProcesses: Number(values.targets) };
+  const targetProcesses = Number(values.targets);
+  if (!Number.isInteger(targetProcesses) || targetProcesses < 1 || targetProcesses > 8) {
+    throw new Error(`--targets must be a whole number from 1 to 8, not ${values.targets}`);
+  }
+  const context: BenchContext = { quick: values.quick, targetProcesses };
   const startedAt = new Date();
   const machine = await machineInfo(startedAt);
   console.log(

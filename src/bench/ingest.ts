@@ -9,6 +9,7 @@ import { createJudge } from '../alerts/index.js';
 import { Store, type CheckedResult, type Judge } from '../store/index.js';
 import { tempDir } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
+import { writtenBytes } from './proc-stats.js';
 import { fmt, type ScenarioReport } from './report.js';
 import { storageFigures, type StorageFigures } from './results-db.js';
 import { applyMonitors, syntheticResult } from './synthetic.js';
@@ -25,6 +26,8 @@ interface IngestRun extends StorageFigures {
   perSecond: number;
   /** µs per result. */
   microsPerResult: number;
+  /** Bytes this process wrote to storage per result (WAL, checkpoints). */
+  writtenPerResult: number;
 }
 
 export const ingestScenario: Scenario = {
@@ -39,16 +42,25 @@ export const ingestScenario: Scenario = {
       tables: [
         {
           title: 'Ingest: results applied into SQLite with rollups (in-process Store)',
-          columns: ['judge', 'results', 'results/s', 'µs/result', 'B/result (table / +rollups)'],
+          columns: [
+            'judge',
+            'results',
+            'results/s',
+            'µs/result',
+            'B/result (table / +rollups)',
+            'written/result',
+          ],
           rows: runs.map((r) => [
             r.judged ? 'createJudge (as a solo node)' : 'none',
             fmt(r.applied),
             fmt(r.perSecond),
             fmt(r.microsPerResult, 1),
             `${fmt(r.resultsBytesPerResult, 1)} / ${fmt(r.resultsBytesPerResult + r.rollupBytesPerResult, 1)}`,
+            `${fmt(r.writtenPerResult / 1000, 1)} kB`,
           ]),
           notes: [
             `${fmt(MONITORS)} monitors, results slot by slot (10 s grid), batches of ${fmt(BATCH)} (one transaction each), 1 in 500 down; a fresh database per run, at most ${limitSeconds} s each.`,
+            'written/result: bytes this process wrote to storage (WAL and checkpoints, /proc/self/io) per result.',
           ],
         },
       ],
@@ -65,6 +77,7 @@ function runIngest(slots: number, limitSeconds: number, judge: Judge | undefined
     const ids = applyMonitors(store, MONITORS, INTERVAL_MS / 1000);
     const startSlot = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - slots * INTERVAL_MS;
     const started = performance.now();
+    const writtenBefore = writtenBytes(process.pid);
     const deadline = started + limitSeconds * 1000;
     let applied = 0;
     let batch: CheckedResult[] = [];
@@ -80,12 +93,14 @@ function runIngest(slots: number, limitSeconds: number, judge: Judge | undefined
     applied += store.ingest(batch, judge).applied;
     const seconds = (performance.now() - started) / 1000;
     store.close();
+    const written = writtenBytes(process.pid) - writtenBefore;
     return {
       judged: judge !== undefined,
       applied,
       seconds,
       perSecond: applied / seconds,
       microsPerResult: (1e6 * seconds) / applied,
+      writtenPerResult: written / applied,
       ...storageFigures(file),
     };
   } finally {

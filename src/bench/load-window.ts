@@ -28,6 +28,8 @@ export interface LoadFigures extends SlotFigures {
   machineCpu: number;
   /** Every other process (the bench itself, other work sharing the machine), 1 core = 100. */
   othersCpu: number;
+  /** Bytes the node wrote to storage per second (SQLite WAL and checkpoints). */
+  nodeWriteBytesPerSecond: number;
   /** Largest node RSS sampled during the window, bytes. */
   nodeMaxRss: number;
   /** The node's event-loop delay p99 over the window, ms (prom-client's monitorEventLoopDelay). */
@@ -63,6 +65,7 @@ export async function measureLoadWindow(
     machineCpu: cpu.machine,
     othersCpu: cpu.others,
     nodeMaxRss: cpu.maxRss.node ?? Number.NaN,
+    nodeWriteBytesPerSecond: (cpu.written.node ?? Number.NaN) / ((to - from) / 1000),
     eventLoopDelayP99Ms:
       1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),
   };

@@ -29,6 +29,17 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/** Bytes the process has caused to be written to storage so far; NaN once it is gone. */
+export function writtenBytes(pid: number): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const bytes = /^write_bytes:\s+(\d+)/m.exec(io)?.[1];
+    return bytes === undefined ? Number.NaN : Number(bytes);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Busy and total jiffies of all cores together, from the first line of /proc/stat. */
 function machineJiffies(): { busy: number; total: number } {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
@@ -65,6 +76,8 @@ export interface CpuUse {
   machine: number;
   /** Largest RSS seen per process group (sum of its processes), bytes. */
   maxRss: Record<string, number>;
+  /** Bytes written to storage per process group over the span (/proc/<pid>/io write_bytes). */
+  written: Record<string, number>;
 }
 
 /**
@@ -74,6 +87,7 @@ export interface CpuUse {
  */
 export class ProcessSampler {
   private readonly startCpu = new Map<string, number>();
+  private readonly startWritten = new Map<string, number>();
   private readonly maxRss = new Map<string, number>();
   private startedAt = 0;
   private startMachine = { busy: 0, total: 0 };
@@ -91,6 +105,7 @@ export class ProcessSampler {
     this.startAll = allCpuTimes();
     for (const [name, pids] of Object.entries(this.groups)) {
       this.startCpu.set(name, sumOf(pids, cpuTimeMs));
+      this.startWritten.set(name, sumOf(pids, writtenBytes));
     }
     this.sampleRss();
     this.timer = setInterval(() => this.sampleRss(), this.everyMs);
@@ -102,9 +117,11 @@ export class ProcessSampler {
     const elapsedMs = performance.now() - this.startedAt;
     const machine = machineJiffies();
     const processes: Record<string, number> = {};
+    const written: Record<string, number> = {};
     for (const [name, pids] of Object.entries(this.groups)) {
       const used = sumOf(pids, cpuTimeMs) - (this.startCpu.get(name) ?? 0);
       processes[name] = (100 * used) / elapsedMs;
+      written[name] = sumOf(pids, writtenBytes) - (this.startWritten.get(name) ?? 0);
     }
     const busy = machine.busy - this.startMachine.busy;
     const total = machine.total - this.startMachine.total;
@@ -119,6 +136,7 @@ export class ProcessSampler {
       others: (100 * othersMs) / elapsedMs,
       machine: total > 0 ? (100 * cores * busy) / total : Number.NaN,
       maxRss: Object.fromEntries(this.maxRss),
+      written,
     };
   }
 

@@ -12,5 +12,6 @@ if (!file) {
   process.exitCode = 2;
 } else {
   const summary = summarizeCpuProfileFile(file, Number(top ?? 25));
-  for (const table of profileTables(summary)) console.log(`${renderTable(table)}\n`);
+  for (const table of profileTables(summary, undefined, true))
+    console.log(`${renderTable(table)}\n`);
 }

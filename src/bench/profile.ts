@@ -1,8 +1,9 @@
 /**
  * The node at its saturation point under `node --cpu-prof`: monitors are created on a
  * plain node first, then the node restarts under the profiler, so the profile holds the
- * steady check load, not the API calls that created the monitors. Summarised by self time;
- * the profile is kept as bench/saturation.cpuprofile (open it in Chrome DevTools).
+ * steady check load, not the API calls that created the monitors. Profiles a steady load
+ * below saturation and the first load saturation did not hold, summarised by self time; each
+ * profile is kept as bench/saturation-<steady|overloaded>.cpuprofile (Chrome DevTools opens it).
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,60 +11,107 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, tempDir } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
 import { summarizeCpuProfileFile, type ProfileSummary, type SelfTime } from './cpu-profile.js';
-import { measureLoadWindow } from './load-window.js';
+import { measureLoadWindow, type LoadFigures } from './load-window.js';
 import { fmt, megabytes, type ScenarioReport, type Table } from './report.js';
 import { SATURATION_INTERVAL_SECONDS } from './saturation.js';
-import { startTargetPool } from './target-pool.js';
+import { startTargetPool, type TargetPool } from './target-pool.js';
 import { createMonitors, startBenchNode } from './tireless-node.js';
 
 /** Monitors profiled when the saturation scenario did not run first. */
 const DEFAULT_MONITORS = 15_000;
-const KEPT_PROFILE = join(REPO_ROOT, 'bench', 'saturation.cpuprofile');
+
+/** One profiled load: its figures and its self-time summary. */
+interface ProfiledLoad {
+  label: string;
+  monitors: number;
+  load: LoadFigures;
+  summary: ProfileSummary;
+  /** Where the .cpuprofile was kept, relative to the repository. */
+  kept: string;
+}
 
 export const profileScenario: Scenario = {
   name: 'profile',
   fullOnly: true,
   async run(context: BenchContext): Promise<ScenarioReport> {
-    const { monitors, intervalSeconds } = context.saturation ?? {
-      monitors: DEFAULT_MONITORS,
-      intervalSeconds: SATURATION_INTERVAL_SECONDS,
-    };
+    const intervalSeconds = context.saturation?.intervalSeconds ?? SATURATION_INTERVAL_SECONDS;
+    const points = profilePoints(context);
     const windowSeconds = context.quick ? 10 : 30;
     const pool = await startTargetPool(context.targetProcesses);
-    const dataDir = tempDir('tireless-bench-');
-    const profileDir = join(dataDir, 'profile');
+    const profiled: ProfiledLoad[] = [];
     try {
-      const plain = await startBenchNode(dataDir);
-      console.log(`profile: creating ${fmt(monitors)} monitors at ${intervalSeconds} s…`);
-      await createMonitors(plain, monitors, { intervalSeconds, urls: pool.urls });
-      await plain.stop();
-      const profiled = await startBenchNode(dataDir, {
-        token: plain.api.token as string,
-        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
-      });
-      await sleep(2 * intervalSeconds * 1000);
-      console.log(`profile: profiling for ${windowSeconds} s…`);
-      const load = await measureLoadWindow(profiled, pool, windowSeconds);
-      await profiled.stop();
-      const file = join(profileDir, onlyProfileIn(profileDir));
-      mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
-      copyFileSync(file, KEPT_PROFILE);
-      const summary = summarizeCpuProfileFile(file);
-      const figures =
-        `${fmt(monitors)} monitors at ${intervalSeconds} s under the profiler: ${fmt(load.checksPerSecond)} checks/s, ` +
-        `p99 lateness ${fmt(load.lateness.p99)} ms, node CPU ${fmt(load.nodeCpu)} %, ` +
-        `RSS ${megabytes(load.nodeMaxRss)} MB; profile kept as bench/saturation.cpuprofile`;
-      return {
-        name: 'profile',
-        tables: profileTables(summary, figures),
-        data: { monitors, intervalSeconds, windowSeconds, load, summary },
-      };
+      for (const { label, monitors } of points) {
+        const spec = { monitors, intervalSeconds, windowSeconds };
+        profiled.push({ label, monitors, ...(await profileLoad(pool, spec, label)) });
+      }
     } finally {
       await pool.close();
-      rmSync(dataDir, { recursive: true, force: true });
     }
+    return {
+      name: 'profile',
+      tables: profiled.flatMap((p) => profileTables(p.summary, describeLoad(p, intervalSeconds))),
+      data: { intervalSeconds, windowSeconds, profiled },
+    };
   },
 };
+
+/**
+ * Three quarters of the largest load saturation held (steady: the profiler's own cost must
+ * not tip it over) and the first load it did not hold (overloaded), or a default.
+ */
+function profilePoints(context: BenchContext): { label: string; monitors: number }[] {
+  const { held, failed } = context.saturation ?? {};
+  const points = [
+    ...(held === undefined ? [] : [{ label: 'steady', monitors: Math.round(held * 0.75) }]),
+    ...(failed === undefined ? [] : [{ label: 'overloaded', monitors: failed }]),
+  ];
+  return points.length > 0 ? points : [{ label: 'default', monitors: DEFAULT_MONITORS }];
+}
+
+/**
+ * Creates the monitors on a plain node, restarts it under --cpu-prof, lets it settle for
+ * two intervals, measures a window, stops it, and summarises the profile.
+ */
+async function profileLoad(
+  pool: TargetPool,
+  spec: { monitors: number; intervalSeconds: number; windowSeconds: number },
+  label: string,
+): Promise<{ load: LoadFigures; summary: ProfileSummary; kept: string }> {
+  const dataDir = tempDir('tireless-bench-');
+  const profileDir = join(dataDir, 'profile');
+  try {
+    const plain = await startBenchNode(dataDir);
+    console.log(`profile: creating ${fmt(spec.monitors)} monitors at ${spec.intervalSeconds} s…`);
+    await createMonitors(plain, spec.monitors, {
+      intervalSeconds: spec.intervalSeconds,
+      urls: pool.urls,
+    });
+    await plain.stop();
+    const node = await startBenchNode(dataDir, {
+      token: plain.api.token as string,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
+    await sleep(2 * spec.intervalSeconds * 1000);
+    console.log(`profile: profiling for ${spec.windowSeconds} s…`);
+    const load = await measureLoadWindow(node, pool, spec.windowSeconds);
+    await node.stop();
+    const file = join(profileDir, onlyProfileIn(profileDir));
+    const kept = join('bench', `saturation-${label}.cpuprofile`);
+    mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
+    copyFileSync(file, join(REPO_ROOT, kept));
+    return { load, summary: summarizeCpuProfileFile(file), kept };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function describeLoad(p: ProfiledLoad, intervalSeconds: number): string {
+  return (
+    `${p.label}: ${fmt(p.monitors)} monitors at ${intervalSeconds} s under the profiler: ` +
+    `${fmt(p.load.checksPerSecond)} checks/s on slot, p99 lateness ${fmt(p.load.lateness.p99)} ms, ` +
+    `node CPU ${fmt(p.load.nodeCpu)} %, RSS ${megabytes(p.load.nodeMaxRss)} MB; profile kept as ${p.kept}`
+  );
+}
 
 function onlyProfileIn(dir: string): string {
   const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
@@ -72,21 +120,24 @@ function onlyProfileIn(dir: string): string {
   return files[0] as string;
 }
 
-/** The summary as three tables: by area, by file, by function. */
-export function profileTables(summary: ProfileSummary, context?: string): Table[] {
+/**
+ * The summary as tables: self time by area and by function, and by file when `byFile` (the
+ * bench leaves it to results.json).
+ */
+export function profileTables(summary: ProfileSummary, context?: string, byFile = false): Table[] {
   const table = (title: string, entries: readonly SelfTime[], top: number): Table => ({
-    title: `CPU profile, self time ${title}`,
+    title: `CPU profile${context ? ` (${context.split(':')[0]})` : ''}, self time ${title}`,
     columns: ['', 'self ms', '% of busy'],
     rows: entries.slice(0, top).map((e) => [e.name, fmt(e.ms), `${fmt(e.pct, 1)} %`]),
   });
-  const [byArea, byFile, byFunction] = [
-    table('by area', summary.byArea, 15),
-    table('by file', summary.byFile, 15),
-    table('by function', summary.byFunction, 25),
-  ];
+  const byArea = table('by area', summary.byArea, 12);
   byArea.notes = [
     `Profiled ${fmt(summary.totalMs / 1000, 1)} s, busy (not idle) ${fmt(summary.busyMs / 1000, 1)} s.`,
     ...(context ? [context] : []),
   ];
-  return [byArea, byFile, byFunction];
+  return [
+    byArea,
+    ...(byFile ? [table('by file', summary.byFile, 20)] : []),
+    table('by function', summary.byFunction, 20),
+  ];
 }

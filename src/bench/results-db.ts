@@ -86,16 +86,24 @@ function slotsIn(monitorId: string, intervalMs: number, from: number, to: number
   return (last - beforeFirst) / intervalMs;
 }
 
-/** Bytes per result from SQLite's dbstat table (pages in use, WAL included). */
+/**
+ * Bytes per result from SQLite's dbstat table (pages in use, WAL included); per table only
+ * where SQLite was built with dbstat (better-sqlite3's is), else NaN beside the file size.
+ */
 export function storageFigures(file: string): StorageFigures {
   const db = openReadOnly(file);
   try {
     const results = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
-    const bytesOf = (pattern: string) =>
-      db
-        .prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?')
-        .pluck()
-        .get(pattern) as number;
+    const bytesOf = (pattern: string) => {
+      try {
+        return db
+          .prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?')
+          .pluck()
+          .get(pattern) as number;
+      } catch {
+        return Number.NaN;
+      }
+    };
     const pageCount = db.pragma('page_count', { simple: true }) as number;
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     const per = (bytes: number) => (results === 0 ? Number.NaN : bytes / results);

@@ -25,8 +25,8 @@ export const saturationScenario: Scenario = {
   name: 'saturation',
   async run(context: BenchContext): Promise<ScenarioReport> {
     const rates = context.quick
-      ? [1000, 2000, 3000, 4000]
-      : [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000];
+      ? [1500, 3000, 4000]
+      : [500, 1000, 1500, 2000, 2500, 3000, 3250, 3500, 3750, 4000, 4500, 5000];
     const windowSeconds = context.quick ? 10 : 20;
     const pool = await startTargetPool(context.targetProcesses);
     const dataDir = tempDir('tireless-bench-');
@@ -46,8 +46,9 @@ export const saturationScenario: Scenario = {
     const failed = steps.find((step) => !step.held);
     const held = steps.filter((step) => step.held).at(-1);
     context.saturation = {
-      monitors: (failed ?? held)?.monitors ?? 0,
       intervalSeconds: SATURATION_INTERVAL_SECONDS,
+      held: held?.monitors,
+      failed: failed?.monitors,
     };
     return {
       name: 'saturation',
@@ -105,6 +106,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       'machine CPU',
       'others CPU',
       'node RSS max',
+      'node disk writes (per check)',
       'loop delay p99',
       'of ceiling',
     ],
@@ -120,6 +122,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       `${fmt(s.machineCpu)} %`,
       `${fmt(s.othersCpu)} %`,
       `${megabytes(s.nodeMaxRss)} MB`,
+      `${megabytes(s.nodeWriteBytesPerSecond)} MB/s (${fmt(s.nodeWriteBytesPerSecond / s.checksPerSecond / 1000, 1)} kB)`,
       `${fmt(s.eventLoopDelayP99Ms, 1)} ms`,
       context.ceilingPerSecond
         ? `${fmt((100 * s.checksPerSecond) / context.ceilingPerSecond, 1)} %`

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ApiClient, TIRELESS_BIN } from '../testing/index.js';
 
 /** The database file inside a data dir (as the node names it). */
-export const DATABASE_FILE = 'tireless.db';
+const DATABASE_FILE = 'tireless.db';
 /** Monitor POSTs in flight at once while creating monitors. */
 const CREATE_CONCURRENCY = 32;
 /** How long the binary may take to print the URL it listens on, ms. */
