@@ -93,6 +93,7 @@ export async function startNode(
       if (report.queued > 0) deliverer.wake();
     },
   });
+  const missedLog = new MissedSlotLog(log, clock);
   const runCheck = createCheckRunner({
     clock,
     node: nodeId,
@@ -109,7 +110,7 @@ export async function startNode(
     isAssigned: (monitorId) => assignment.checks(monitorId),
     onMissed: (monitorId, slots, reason) => {
       metrics.missedSlots.inc({ reason }, slots);
-      log.warn({ monitor: monitorId, slots, reason }, 'slot missed');
+      missedLog.add(monitorId, slots, reason);
     },
     maxConcurrent: settings.maxConcurrentChecks,
   });
@@ -179,6 +180,35 @@ export async function startNode(
     })());
 
   return { url, port, nodeId, store, app, scheduler: schedule, needsSetup, stop };
+}
+
+/**
+ * Missed slots, logged at most once per 10 s with counts: an overloaded node misses
+ * thousands a second, and a line for each would only add to the load.
+ */
+class MissedSlotLog {
+  private counts = { late: 0, busy: 0 };
+  private monitors = new Set<string>();
+  private lastLoggedAt = -Infinity;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  add(monitorId: string, slots: number, reason: 'late' | 'busy'): void {
+    this.counts[reason] += slots;
+    if (this.monitors.size < 10) this.monitors.add(monitorId);
+    const now = this.clock.now();
+    if (now - this.lastLoggedAt < 10_000) return;
+    this.log.warn(
+      { ...this.counts, examples: [...this.monitors] },
+      'slots missed (late: the node fell behind; busy: the previous check still ran)',
+    );
+    this.lastLoggedAt = now;
+    this.counts = { late: 0, busy: 0 };
+    this.monitors = new Set();
+  }
 }
 
 function createNodeId(store: Store): string {

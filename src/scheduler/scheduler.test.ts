@@ -110,3 +110,17 @@ test('stop waits for the checks in flight', async () => {
   assert.equal(finished, true);
   await scheduler.stop();
 });
+
+test('past its capacity the scheduler drops stale waiting checks instead of running them late', async () => {
+  const { clock, checks, missed, scheduler } = setup({ checkMs: 1500, maxConcurrent: 1 });
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  scheduler.upsert({ id: 'b', intervalSeconds: 1, paused: false });
+  scheduler.start();
+  await advance(clock, 6000);
+  for (const c of checks)
+    assert.ok(c.at - c.slot < 1000, `a check ran ${c.at - c.slot} ms after its slot`);
+  assert.ok(missed.some((m) => m.endsWith(':late')));
+  const stopping = scheduler.stop();
+  await advance(clock, 2000);
+  await stopping;
+});

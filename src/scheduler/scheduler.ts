@@ -117,6 +117,20 @@ export class Scheduler<M extends Schedulable> {
     this.launch(due);
   }
 
+  /**
+   * The oldest waiting check still worth running. One whose next slot has come meanwhile is
+   * dropped as missed: running stale slots first would leave every later check late too.
+   */
+  private nextWaiting(): DueCheck | undefined {
+    const now = this.options.clock.now();
+    for (let due = this.waiting.take(); due; due = this.waiting.take()) {
+      const monitor = this.monitors.get(due.monitorId);
+      if (monitor && now - due.slot < monitor.intervalSeconds * 1000) return due;
+      if (monitor) this.options.onMissed?.(due.monitorId, 1, 'late');
+    }
+    return undefined;
+  }
+
   private launch(due: DueCheck): void {
     const monitor = this.monitors.get(due.monitorId);
     if (!monitor || monitor.paused) return;
@@ -127,7 +141,7 @@ export class Scheduler<M extends Schedulable> {
       .finally(() => {
         this.inFlight.delete(due.monitorId);
         this.running.delete(run);
-        const next = this.started ? this.waiting.take() : undefined;
+        const next = this.started ? this.nextWaiting() : undefined;
         if (next) this.enqueue(next);
       });
     this.running.add(run);
