@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuthRoutes } from './auth.js';
 import { registerChannelRoutes } from './channels.js';
 import { authenticate, unauthorized } from './credentials.js';
@@ -23,7 +23,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: deps.settings.bodyLimitBytes,
     trustProxy: deps.settings.trustProxy,
     // One log line per request would drown the log of a busy node; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorateRequest('caller', null);
   installErrorHandling(app, deps.settings.bodyLimitBytes);
