@@ -7,7 +7,7 @@ export { buildApi } from './build-api.js';
 export type { ApiDeps, ApiSettings } from './deps.js';
 export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
-export type { MonitorStatus } from './monitors.js';
+export { MONITOR_DERIVED_FIELDS, type MonitorStatus } from './monitors.js';
 export {
   createTestApi,
   bearer,

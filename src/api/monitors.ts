@@ -20,6 +20,9 @@ import { jsonSchema, type JsonSchema } from './openapi.js';
 import { pushPath, type PushTokens } from './push.js';
 
 /** What a monitor reply says about it now: the coordinator's verdict, or that it is paused. */
+/** Fields monitor replies add: clients (and `tireless apply`) never send or compare them. */
+export const MONITOR_DERIVED_FIELDS: readonly string[] = ['status', 'pushUrl', 'inMaintenance'];
+
 export type MonitorStatus = 'up' | 'down' | 'unknown' | 'paused';
 
 /**
@@ -42,7 +45,7 @@ export function registerMonitorRoutes(
     idPrefix: 'mon_',
     noun: 'monitor',
     bodySchema: monitorBodySchema(),
-    derivedFields: ['status', 'pushUrl', 'inMaintenance'],
+    derivedFields: MONITOR_DERIVED_FIELDS,
     prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
     merge: mergeMonitorPatch,
     present: (monitor) => presentMonitor(deps, windows, monitor),

@@ -14,6 +14,7 @@ import {
   type ErrorCode,
   type FieldProblem,
 } from '../errors/index.js';
+import { MONITOR_DERIVED_FIELDS } from '../api/index.js';
 import { parseChannelInput, parseMonitorInput } from '../model/index.js';
 import { getNotifier } from '../notify/index.js';
 
@@ -319,8 +320,7 @@ const SERVER_FIELDS = new Set([
   'revision',
   'createdAt',
   'updatedAt',
-  'status',
-  'pushUrl',
+  ...MONITOR_DERIVED_FIELDS,
 ]);
 
 /** Turns channel names into ids, including channels created earlier in the same run. */
