@@ -1,15 +1,11 @@
 /** The real binary under load: started, set up, filled with monitors through the API. */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { ApiClient, TIRELESS_BIN } from '../testing/index.js';
+import { ApiClient, startTireless } from '../testing/index.js';
 
 /** The database file inside a data dir (as the node names it). */
 const DATABASE_FILE = 'tireless.db';
 /** Monitor POSTs in flight at once while creating monitors. */
 const CREATE_CONCURRENCY = 32;
-/** How long the binary may take to print the URL it listens on, ms. */
-const START_TIMEOUT_MS = 30_000;
 
 export interface BenchNode {
   pid: number;
@@ -52,51 +48,13 @@ export async function startBenchNode(
   return { pid, dataDir, api, stop };
 }
 
-/** Spawns the binary and resolves with its URL once it prints it. */
+/** Spawns the binary and resolves once it listens. */
 async function launch(dataDir: string, nodeArgs: string[], env: Record<string, string>) {
-  const args = [
-    'start',
-    '--data',
-    dataDir,
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-  ];
-  const child = spawn(process.execPath, [...nodeArgs, TIRELESS_BIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = once(child, 'exit');
-  let output = '';
-  let started = false;
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`tireless did not start:\n${output}`)),
-      START_TIMEOUT_MS,
-    );
-    // Kept reading after the start (a full pipe would block the node), but not kept.
-    const onData = (chunk: Buffer) => {
-      if (started) return;
-      output += chunk.toString();
-      const match = /is running at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        started = true;
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(() => reject(new Error(`tireless exited before it started:\n${output}`)));
-  });
+  const node = await startTireless(dataDir, { nodeArgs, env });
   const stop = async () => {
-    child.kill('SIGTERM');
-    await exited;
+    await node.stop();
   };
-  return { url, stop, pid: child.pid as number };
+  return { url: node.url, stop, pid: node.child.pid as number };
 }
 
 /** The node's SQLite file. */

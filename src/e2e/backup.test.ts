@@ -60,7 +60,7 @@ test('a backup taken while the node runs restores into a node with every result 
   const restoredDir = join(tempDir(), 'restored');
   const restore = await runTireless(['restore', '--from', out, '--data', restoredDir]);
   assert.equal(restore.code, 0, restore.stderr);
-  const restored = await startTireless(restoredDir, [], {});
+  const restored = await startTireless(restoredDir);
   t.after(() => restored.kill());
   const client = new ApiClient(restored.url, api.token);
   assert.ok((await results(client)).items.length >= before);

@@ -44,16 +44,18 @@ export function runTireless(
 
 /**
  * Starts the real binary (`tireless start --port 0 --data dir`), and resolves once it prints
- * the URL it listens on. Fails loudly with its output if it exits or is silent for 20 s.
+ * the URL it listens on. Fails loudly with its output if it exits or is silent for 30 s.
+ * `args` go to `tireless start`, `nodeArgs` to node itself (e.g. --cpu-prof, which
+ * NODE_OPTIONS does not take), `env` to the process.
  */
 export function startTireless(
   dataDir: string,
-  extraArgs: string[] = [],
-  env: Record<string, string> = {},
+  options: { args?: string[]; nodeArgs?: string[]; env?: Record<string, string> } = {},
 ): Promise<TirelessProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       TIRELESS_BIN,
       'start',
       '--data',
@@ -64,17 +66,17 @@ export function startTireless(
       '127.0.0.1',
       '--log-level',
       'warn',
-      ...extraArgs,
+      ...(options.args ?? []),
     ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return new Promise((resolvePromise, reject) => {
     const timeout = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`tireless did not start within 20 s; output:\n${output}`));
-    }, 20_000);
+      reject(new Error(`tireless did not start within 30 s; output:\n${output}`));
+    }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /is running at (http:\/\/\S+)/.exec(output);
