@@ -7,8 +7,8 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
-import { measureLoadWindow, type LoadFigures } from './load-window.js';
-import { fmt, megabytes, type ScenarioReport } from './report.js';
+import { LOAD_COLUMNS, loadCells, measureLoadWindow, type LoadFigures } from './load-window.js';
+import { fmt, type ScenarioReport } from './report.js';
 import { storageFigures, type StorageFigures } from './results-db.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
 import { createMonitors, databaseOf, startBenchNode } from './tireless-node.js';
@@ -47,14 +47,7 @@ export const capacityScenario: Scenario = {
             'created/s',
             'checks/s',
             'slots checked',
-            'lateness p50 / p99 / max',
-            'node CPU',
-            'target CPU',
-            'machine CPU',
-            'others CPU',
-            'node RSS max',
-            'node disk writes (per check)',
-            'loop delay p99',
+            ...LOAD_COLUMNS,
             'B/result (table / +rollups / file)',
             'of ceiling',
           ],
@@ -63,14 +56,7 @@ export const capacityScenario: Scenario = {
             fmt(r.createdPerSecond),
             fmt(r.checksPerSecond),
             `${fmt(r.slotsCheckedPct, 3)} %`,
-            `${fmt(r.lateness.p50)} / ${fmt(r.lateness.p99)} / ${fmt(r.lateness.max)} ms`,
-            `${fmt(r.nodeCpu)} %`,
-            `${fmt(r.targetCpu)} %`,
-            `${fmt(r.machineCpu)} %`,
-            `${fmt(r.othersCpu)} %`,
-            `${megabytes(r.nodeMaxRss)} MB`,
-            `${megabytes(r.nodeWriteBytesPerSecond)} MB/s (${fmt(r.nodeWriteBytesPerSecond / r.checksPerSecond / 1000, 1)} kB)`,
-            `${fmt(r.eventLoopDelayP99Ms, 1)} ms`,
+            ...loadCells(r),
             `${fmt(r.resultsBytesPerResult, 1)} / ${fmt(r.resultsBytesPerResult + r.rollupBytesPerResult, 1)} / ${fmt(r.databaseBytesPerResult, 1)}`,
             `${fmt(r.ofCeilingPct, 1)} %`,
           ]),

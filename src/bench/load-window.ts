@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessSampler } from './proc-stats.js';
+import { fmt, megabytes } from './report.js';
 import { slotFigures, type SlotFigures } from './results-db.js';
 import type { TargetPool } from './target-pool.js';
 import { databaseOf, scrapeMetrics, sumSamples, type BenchNode } from './tireless-node.js';
@@ -69,4 +70,30 @@ export async function measureLoadWindow(
     eventLoopDelayP99Ms:
       1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),
   };
+}
+
+/** Table columns for what every load window measures, from lateness to loop delay. */
+export const LOAD_COLUMNS = [
+  'lateness p50 / p99 / max',
+  'node CPU',
+  'target CPU',
+  'machine CPU',
+  'others CPU',
+  'node RSS max',
+  'node disk writes (per check)',
+  'loop delay p99',
+] as const;
+
+/** The cells under LOAD_COLUMNS for one window. */
+export function loadCells(f: LoadFigures): string[] {
+  return [
+    `${fmt(f.lateness.p50)} / ${fmt(f.lateness.p99)} / ${fmt(f.lateness.max)} ms`,
+    `${fmt(f.nodeCpu)} %`,
+    `${fmt(f.targetCpu)} %`,
+    `${fmt(f.machineCpu)} %`,
+    `${fmt(f.othersCpu)} %`,
+    `${megabytes(f.nodeMaxRss)} MB`,
+    `${megabytes(f.nodeWriteBytesPerSecond)} MB/s (${fmt(f.nodeWriteBytesPerSecond / f.checksPerSecond / 1000, 1)} kB)`,
+    `${fmt(f.eventLoopDelayP99Ms, 1)} ms`,
+  ];
 }

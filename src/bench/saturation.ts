@@ -7,8 +7,8 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
-import { measureLoadWindow, type LoadFigures } from './load-window.js';
-import { fmt, megabytes, type ScenarioReport, type Table } from './report.js';
+import { LOAD_COLUMNS, loadCells, measureLoadWindow, type LoadFigures } from './load-window.js';
+import { fmt, type ScenarioReport, type Table } from './report.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
 import { createMonitors, startBenchNode, type BenchNode } from './tireless-node.js';
 
@@ -100,14 +100,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       'checks/s (on slot / started)',
       'slots checked',
       'missed (metric)',
-      'lateness p50 / p99 / max',
-      'node CPU',
-      'target CPU',
-      'machine CPU',
-      'others CPU',
-      'node RSS max',
-      'node disk writes (per check)',
-      'loop delay p99',
+      ...LOAD_COLUMNS,
       'of ceiling',
     ],
     rows: steps.map((s) => [
@@ -116,14 +109,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       `${fmt(s.checksPerSecond)} / ${fmt(s.startedPerSecond)}`,
       `${fmt(s.slotsCheckedPct, 2)} %`,
       fmt(s.missedSlotsReported),
-      `${fmt(s.lateness.p50)} / ${fmt(s.lateness.p99)} / ${fmt(s.lateness.max)} ms`,
-      `${fmt(s.nodeCpu)} %`,
-      `${fmt(s.targetCpu)} %`,
-      `${fmt(s.machineCpu)} %`,
-      `${fmt(s.othersCpu)} %`,
-      `${megabytes(s.nodeMaxRss)} MB`,
-      `${megabytes(s.nodeWriteBytesPerSecond)} MB/s (${fmt(s.nodeWriteBytesPerSecond / s.checksPerSecond / 1000, 1)} kB)`,
-      `${fmt(s.eventLoopDelayP99Ms, 1)} ms`,
+      ...loadCells(s),
       context.ceilingPerSecond
         ? `${fmt((100 * s.checksPerSecond) / context.ceilingPerSecond, 1)} %`
         : '–',
