@@ -4,6 +4,7 @@
  * schema that rejects unknown keys, and frozen. Nothing else reads process.env.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { TirelessError, type FieldProblem } from '../errors/index.js';
 import { fieldProblems } from '../validation/index.js';
@@ -42,6 +43,16 @@ const settingsSchema = z
       .min(1024)
       .max(100 * 1024 * 1024)
       .default(1_048_576),
+    /**
+     * Worker threads that run checks; 0 runs them on the main thread.
+     * @defaultValue one per core but one, at least 1, at most 4
+     */
+    checkWorkers: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(() => Math.max(1, Math.min(4, availableParallelism() - 1))),
     /** Checks in flight at most. @defaultValue 2000 */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
     /**

@@ -8,13 +8,13 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer } from '../alerts/index.js';
+import { CheckPool } from '../check-pool/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { soloAssignment, SoloConfigWriter, type Assignment } from '../cluster/index.js';
 import type { Settings } from '../config/index.js';
 import { createMetrics } from '../metrics/index.js';
 import type { MaintenanceWindow, Monitor } from '../model/index.js';
-import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { Store, DAY_MS, HOUR_MS, type Judge } from '../store/index.js';
@@ -60,7 +60,6 @@ export async function startNode(
   const secrets = new SecretBox(loadSecretKey(dataDir, settings.secretKey));
   const assignment: Assignment = soloAssignment;
   const config = new SoloConfigWriter(store);
-  const shutdown = new AbortController();
 
   const metrics = createMetrics({
     pendingDeliveries: () => store.countPendingDeliveries(),
@@ -94,13 +93,17 @@ export async function startNode(
     },
   });
   const missedLog = new MissedSlotLog(log, clock);
+  const pool = new CheckPool({
+    workers: settings.checkWorkers,
+    blockPrivateTargets: settings.blockPrivateTargets,
+    log,
+  });
   const runCheck = createCheckRunner({
     clock,
     node: nodeId,
     region: settings.region,
     metrics,
-    shutdown: shutdown.signal,
-    ...(settings.blockPrivateTargets ? { addressGuard: privateAddressGuard } : {}),
+    pool,
     lastPushAt: (monitorId) => store.lastPushAt(monitorId),
     record: (result) => writer.add(result),
   });
@@ -158,7 +161,13 @@ export async function startNode(
   const pruneTimer = setInterval(prune, HOUR_MS);
   pruneTimer.unref();
   log.info(
-    { url, node: nodeId, region: settings.region, monitors: schedule.size },
+    {
+      url,
+      node: nodeId,
+      region: settings.region,
+      monitors: schedule.size,
+      checkWorkers: pool.workers,
+    },
     'tireless started',
   );
 
@@ -169,10 +178,10 @@ export async function startNode(
       await app.close();
       // In-flight checks finish (bounded by their timeouts) and their results are written.
       const checksDone = schedule.stop();
-      const deadline = setTimeout(() => shutdown.abort(), 10_000);
+      const deadline = setTimeout(() => pool.abortAll(), 10_000);
       await checksDone;
       clearTimeout(deadline);
-      shutdown.abort();
+      await pool.close();
       writer.flush();
       await deliverer.stop();
       store.close();

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { checkers } from '../checks/index.js';
+import { startHttpTarget, waitFor, type HttpTarget } from '../testing/index.js';
+import { CheckPool, type CheckJob } from './index.js';
+
+const log = pino({ level: 'silent' });
+
+function httpJob(url: string, timeoutMs = 2000): CheckJob {
+  return {
+    type: 'http',
+    options: checkers.http.options.parse({ url }),
+    timeoutMs,
+    intervalMs: 60_000,
+    now: Date.now(),
+  };
+}
+
+// Worker threads load compiled JavaScript: these tests run from dist/ (npm test).
+const exitingWorker = new URL('./test-exiting-worker.js', import.meta.url);
+
+describe('check pool', () => {
+  let target: HttpTarget;
+  before(async () => {
+    target = await startHttpTarget();
+  });
+  after(() => target.close());
+
+  for (const workers of [0, 1, 2]) {
+    it(`runs checks against a real server with ${workers} worker thread(s)`, async () => {
+      const pool = new CheckPool({ workers, blockPrivateTargets: false, log });
+      try {
+        const jobs = Array.from({ length: 50 }, (_, i) =>
+          httpJob(`${target.url}/${i % 5 === 0 ? 'status/503' : 'ok'}`),
+        );
+        const outcomes = await Promise.all(jobs.map((job) => pool.run(job)));
+        assert.equal(outcomes.filter((o) => o?.status === 'up').length, 40);
+        const down = outcomes.filter((o) => o?.status === 'down');
+        assert.equal(down.length, 10);
+        assert.match(down[0]?.error ?? '', /503/);
+        assert.equal(outcomes[1]?.details?.statusCode, 200);
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  it('refuses private targets in the worker when told to', async () => {
+    const pool = new CheckPool({ workers: 1, blockPrivateTargets: true, log });
+    try {
+      const outcome = await pool.run(httpJob(`${target.url}/ok`));
+      assert.equal(outcome?.status, 'down');
+      assert.match(outcome?.error ?? '', /address 127\.0\.0\.1 is private or reserved/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers a job of an unknown type with a down outcome, not a crash', async () => {
+    const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, log });
+    try {
+      const outcome = await pool.run({ ...httpJob(target.url), type: 'gopher' });
+      assert.deepEqual(outcome, {
+        status: 'down',
+        latencyMs: 0,
+        error: 'unknown monitor type gopher',
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('abortAll settles running checks at once as not run, and later ones too', async () => {
+    const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, log });
+    try {
+      const hanging = pool.run(httpJob(`${target.url}/hang`, 60_000));
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      pool.abortAll();
+      assert.equal(await hanging, undefined);
+      assert.ok(Date.now() - started < 1000);
+      assert.equal(await pool.run(httpJob(`${target.url}/ok`)), undefined);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('replaces a worker that dies; its checks resolve as not run, not as down', async () => {
+    const lines: string[] = [];
+    const recording = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const pool = new CheckPool({
+      workers: 1,
+      blockPrivateTargets: false,
+      log: recording,
+      workerUrl: exitingWorker,
+    });
+    try {
+      assert.equal((await pool.run(httpJob(`${target.url}/ok`)))?.status, 'up');
+      const hanging = pool.run(httpJob(`${target.url}/hang`, 60_000));
+      await new Promise((r) => setTimeout(r, 100));
+      const exiting = pool.run({ ...httpJob(target.url), type: 'exit' });
+      assert.equal(await exiting, undefined);
+      assert.equal(await hanging, undefined);
+      assert.match(lines.join(''), /check worker exited; replacing it/);
+      assert.match(lines.join(''), /"checksLost":2/);
+      const outcome = await waitFor('a replacement worker', () =>
+        pool.run(httpJob(`${target.url}/ok`)),
+      );
+      assert.equal(outcome.status, 'up');
+    } finally {
+      await pool.close();
+    }
+  });
+});

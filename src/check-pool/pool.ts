@@ -1,0 +1,193 @@
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { AddressGuard, CheckOutcome } from '../checks/index.js';
+import { describeError } from '../errors/index.js';
+import { privateAddressGuard } from '../net-guard/index.js';
+import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js';
+import { runCheck, type CheckJob } from './run-check.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export interface CheckPoolOptions {
+  /** Worker threads to run checks in; 0 runs them on this thread. */
+  workers: number;
+  /** Refuse private, loopback and link-local targets (see net-guard). */
+  blockPrivateTargets: boolean;
+  log: Logger;
+  /** The worker script; tests give one that misbehaves. @defaultValue ./worker.js */
+  workerUrl?: URL;
+}
+
+/** A check's outcome, or undefined when it could not run (pool stopping, worker died). */
+type Settle = (outcome: CheckOutcome | undefined) => void;
+
+/**
+ * Runs checks — in worker threads, so that the sockets, TLS and parsing of thousands of
+ * checks a second use the other cores while the main thread schedules, stores and serves.
+ * Jobs go to the threads in turn. A thread that dies is replaced; the checks it was running
+ * resolve undefined (not run: their slots become gaps, not false alerts).
+ */
+export class CheckPool {
+  private readonly threads: CheckThread[] = [];
+  private readonly inline: InlineChecks | undefined;
+  private turn = 0;
+  private stopped = false;
+
+  constructor(options: CheckPoolOptions) {
+    const settings: WorkerSettings = { blockPrivateTargets: options.blockPrivateTargets };
+    const url = options.workerUrl ?? WORKER_URL;
+    for (let i = 0; i < options.workers; i++)
+      this.threads.push(new CheckThread(url, settings, options.log));
+    if (options.workers === 0)
+      this.inline = new InlineChecks(options.blockPrivateTargets ? privateAddressGuard : undefined);
+  }
+
+  get workers(): number {
+    return this.threads.length;
+  }
+
+  run(job: CheckJob): Promise<CheckOutcome | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    if (this.inline) return this.inline.run(job);
+    const thread = this.threads[this.turn] as CheckThread;
+    this.turn = (this.turn + 1) % this.threads.length;
+    return thread.run(job);
+  }
+
+  /** Cuts every running check short; they and any later ones resolve undefined. */
+  abortAll(): void {
+    this.stopped = true;
+    this.inline?.abortAll();
+    for (const thread of this.threads) thread.abortAll();
+  }
+
+  /** Aborts what runs and stops the worker threads. */
+  async close(): Promise<void> {
+    this.abortAll();
+    await Promise.all(this.threads.map((thread) => thread.close()));
+  }
+}
+
+/** Workers 0: checks on the calling thread, each with its own abort controller. */
+class InlineChecks {
+  private readonly running = new Set<AbortController>();
+  private aborted = false;
+
+  constructor(private readonly addressGuard: AddressGuard | undefined) {}
+
+  async run(job: CheckJob): Promise<CheckOutcome | undefined> {
+    const abort = new AbortController();
+    this.running.add(abort);
+    const outcome = await runCheck(job, abort.signal, this.addressGuard);
+    this.running.delete(abort);
+    return this.aborted ? undefined : outcome;
+  }
+
+  abortAll(): void {
+    this.aborted = true;
+    for (const check of this.running) check.abort();
+  }
+}
+
+/** One worker thread and the checks it runs; jobs of one tick go over in one message. */
+class CheckThread {
+  private worker: Worker | undefined;
+  private startedAt = 0;
+  private readonly pending = new Map<number, Settle>();
+  private outbox: [number, CheckJob][] = [];
+  private nextId = 0;
+  private closing = false;
+  private respawn: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: URL,
+    private readonly settings: WorkerSettings,
+    private readonly log: Logger,
+  ) {
+    this.spawn();
+  }
+
+  run(job: CheckJob): Promise<CheckOutcome | undefined> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(undefined); // being replaced
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      // A thread with checks in flight keeps the process alive; an idle one does not.
+      if (this.pending.size === 0) worker.ref();
+      this.pending.set(id, resolve);
+      if (this.outbox.length === 0) queueMicrotask(() => this.flush());
+      this.outbox.push([id, job]);
+    });
+  }
+
+  abortAll(): void {
+    this.outbox = [];
+    this.worker?.postMessage({ kind: 'abort' } satisfies ToWorker);
+    this.settleAll();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.respawn);
+    this.abortAll();
+    await this.worker?.terminate();
+  }
+
+  private flush(): void {
+    const jobs = this.outbox;
+    this.outbox = [];
+    if (!this.worker || jobs.length === 0) return;
+    try {
+      this.worker.postMessage({ kind: 'run', jobs } satisfies ToWorker);
+    } catch (error) {
+      // Options that cannot be cloned: those checks do not run, and the node goes on.
+      this.log.error({ error: describeError(error), checks: jobs.length }, 'cannot send checks');
+      for (const [id] of jobs) this.settleOne(id, undefined);
+    }
+  }
+
+  private spawn(): void {
+    const worker = new Worker(this.url, { workerData: this.settings });
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.settle(message.outcomes));
+    worker.on('error', (error) =>
+      this.log.error({ error: describeError(error) }, 'check worker failed'),
+    );
+    worker.on('exit', (code) => this.exited(worker, code));
+    this.worker = worker;
+    this.startedAt = performance.now();
+  }
+
+  private settle(outcomes: FromWorker['outcomes']): void {
+    for (const [id, outcome] of outcomes) this.settleOne(id, outcome);
+  }
+
+  private settleOne(id: number, outcome: CheckOutcome | undefined): void {
+    const resolve = this.pending.get(id);
+    if (!resolve) return;
+    this.pending.delete(id);
+    resolve(outcome);
+    if (this.pending.size === 0) this.worker?.unref();
+  }
+
+  private settleAll(): void {
+    for (const resolve of this.pending.values()) resolve(undefined);
+    this.pending.clear();
+    this.worker?.unref();
+  }
+
+  private exited(worker: Worker, code: number): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    const checksLost = this.pending.size;
+    this.outbox = [];
+    this.settleAll();
+    if (this.closing) return;
+    // One that dies at once (it cannot even load) is restarted at most once a second.
+    const wait = performance.now() - this.startedAt < 1000 ? 1000 : 0;
+    this.log.error({ code, checksLost, restartInMs: wait }, 'check worker exited; replacing it');
+    this.respawn = setTimeout(() => this.spawn(), wait);
+    this.respawn.unref();
+  }
+}

@@ -1,0 +1,43 @@
+import { performance } from 'node:perf_hooks';
+import { getChecker, type AddressGuard, type CheckOutcome } from '../checks/index.js';
+import { describeError } from '../errors/index.js';
+
+/** One check to run: plain data, so it can cross to a worker thread as it is. */
+export interface CheckJob {
+  type: string;
+  options: Record<string, unknown>;
+  timeoutMs: number;
+  intervalMs: number;
+  /** When the check is judged, ms since the epoch (push monitors compare against it). */
+  now: number;
+  /** push monitors: the last heartbeat, ms since the epoch. */
+  lastPushAt?: number;
+}
+
+/** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
+export async function runCheck(
+  job: CheckJob,
+  signal: AbortSignal,
+  addressGuard: AddressGuard | undefined,
+): Promise<CheckOutcome> {
+  const checker = getChecker(job.type);
+  if (!checker) return { status: 'down', latencyMs: 0, error: `unknown monitor type ${job.type}` };
+  const startedAt = performance.now();
+  try {
+    return await checker.run(job.options, {
+      // Checkers enforce timeoutMs themselves.
+      timeoutMs: job.timeoutMs,
+      signal,
+      now: job.now,
+      intervalMs: job.intervalMs,
+      ...(job.lastPushAt === undefined ? {} : { lastPushAt: job.lastPushAt }),
+      ...(addressGuard ? { addressGuard } : {}),
+    });
+  } catch (error) {
+    return {
+      status: 'down',
+      latencyMs: Math.round(performance.now() - startedAt),
+      error: `check failed: ${describeError(error)}`,
+    };
+  }
+}
