@@ -24,6 +24,8 @@ export interface LoadFigures extends SlotFigures {
   missedSlotsReported: number;
   /** CPU % (1 core = 100) over the window. */
   nodeCpu: number;
+  /** CPU % of the node's main thread: the event loop (scheduling, SQLite, API). */
+  nodeMainThreadCpu: number;
   targetCpu: number;
   /** All cores (2 cores fully busy = 200): the node, the targets, the kernel's network stack, the bench. */
   machineCpu: number;
@@ -62,6 +64,7 @@ export async function measureLoadWindow(
     slotsCheckedPct: (100 * slots.checkedSlots) / slots.expectedSlots,
     missedSlotsReported: sumSamples(after, missed) - sumSamples(before, missed),
     nodeCpu: cpu.processes.node ?? Number.NaN,
+    nodeMainThreadCpu: cpu.mainThreads.node ?? Number.NaN,
     targetCpu: cpu.processes.targets ?? Number.NaN,
     machineCpu: cpu.machine,
     othersCpu: cpu.others,
@@ -75,7 +78,7 @@ export async function measureLoadWindow(
 /** Table columns for what every load window measures, from lateness to loop delay. */
 export const LOAD_COLUMNS = [
   'lateness p50 / p99 / max',
-  'node CPU',
+  'node CPU (main thread)',
   'target CPU',
   'machine CPU',
   'others CPU',
@@ -88,7 +91,7 @@ export const LOAD_COLUMNS = [
 export function loadCells(f: LoadFigures): string[] {
   return [
     `${fmt(f.lateness.p50)} / ${fmt(f.lateness.p99)} / ${fmt(f.lateness.max)} ms`,
-    `${fmt(f.nodeCpu)} %`,
+    `${fmt(f.nodeCpu)} % (${fmt(f.nodeMainThreadCpu)} %)`,
     `${fmt(f.targetCpu)} %`,
     `${fmt(f.machineCpu)} %`,
     `${fmt(f.othersCpu)} %`,

@@ -7,8 +7,17 @@ const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().
 
 /** CPU time the process has used so far (user + system), ms; NaN once it is gone. */
 export function cpuTimeMs(pid: number): number {
+  return statCpuTimeMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time of the process's main thread (its event loop, for node) so far, ms. */
+function mainThreadCpuTimeMs(pid: number): number {
+  return statCpuTimeMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuTimeMs(path: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
@@ -67,6 +76,8 @@ function allCpuTimes(): Map<number, number> {
 export interface CpuUse {
   /** Per process group name: the sum of its processes. */
   processes: Record<string, number>;
+  /** Per process group name: the main thread of its first process (node: the event loop). */
+  mainThreads: Record<string, number>;
   /**
    * Every other process on the machine (other work sharing it, kernel threads), this
    * process included: a process that ended during the span is not counted.
@@ -87,6 +98,7 @@ export interface CpuUse {
  */
 export class ProcessSampler {
   private readonly startCpu = new Map<string, number>();
+  private readonly startMainThread = new Map<string, number>();
   private readonly startWritten = new Map<string, number>();
   private readonly maxRss = new Map<string, number>();
   private startedAt = 0;
@@ -105,6 +117,7 @@ export class ProcessSampler {
     this.startAll = allCpuTimes();
     for (const [name, pids] of Object.entries(this.groups)) {
       this.startCpu.set(name, sumOf(pids, cpuTimeMs));
+      this.startMainThread.set(name, mainThreadCpuTimeMs(pids[0] ?? 0));
       this.startWritten.set(name, sumOf(pids, writtenBytes));
     }
     this.sampleRss();
@@ -117,10 +130,13 @@ export class ProcessSampler {
     const elapsedMs = performance.now() - this.startedAt;
     const machine = machineJiffies();
     const processes: Record<string, number> = {};
+    const mainThreads: Record<string, number> = {};
     const written: Record<string, number> = {};
     for (const [name, pids] of Object.entries(this.groups)) {
       const used = sumOf(pids, cpuTimeMs) - (this.startCpu.get(name) ?? 0);
       processes[name] = (100 * used) / elapsedMs;
+      const mainUsed = mainThreadCpuTimeMs(pids[0] ?? 0) - (this.startMainThread.get(name) ?? 0);
+      mainThreads[name] = (100 * mainUsed) / elapsedMs;
       written[name] = sumOf(pids, writtenBytes) - (this.startWritten.get(name) ?? 0);
     }
     const busy = machine.busy - this.startMachine.busy;
@@ -133,6 +149,7 @@ export class ProcessSampler {
     }
     return {
       processes,
+      mainThreads,
       others: (100 * othersMs) / elapsedMs,
       machine: total > 0 ? (100 * cores * busy) / total : Number.NaN,
       maxRss: Object.fromEntries(this.maxRss),
