@@ -12,6 +12,6 @@ if (!file) {
   process.exitCode = 2;
 } else {
   const summary = summarizeCpuProfileFile(file, Number(top ?? 25));
-  for (const table of profileTables(summary, undefined, true))
+  for (const table of profileTables(summary, undefined, undefined, true))
     console.log(`${renderTable(table)}\n`);
 }

@@ -2,8 +2,9 @@
  * The node at its saturation point under `node --cpu-prof`: monitors are created on a
  * plain node first, then the node restarts under the profiler, so the profile holds the
  * steady check load, not the API calls that created the monitors. Profiles a steady load
- * below saturation and the first load saturation did not hold, summarised by self time; each
- * profile is kept as bench/saturation-<steady|overloaded>.cpuprofile (Chrome DevTools opens it).
+ * below saturation and the first load saturation did not hold, summarised by self time per
+ * thread (the main thread, each check worker); each profile is kept as
+ * bench/saturation-<steady|overloaded>-<thread>.cpuprofile (Chrome DevTools opens it).
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,14 +21,20 @@ import { createMonitors, startBenchNode } from './tireless-node.js';
 /** Monitors profiled when the saturation scenario did not run first. */
 const DEFAULT_MONITORS = 15_000;
 
-/** One profiled load: its figures and its self-time summary. */
+/** One thread's profile: `main` or `worker-<thread id>`. */
+interface ThreadProfile {
+  thread: string;
+  summary: ProfileSummary;
+  /** Where the .cpuprofile was kept, relative to the repository. */
+  kept: string;
+}
+
+/** One profiled load: its figures and a self-time summary per thread. */
 interface ProfiledLoad {
   label: string;
   monitors: number;
   load: LoadFigures;
-  summary: ProfileSummary;
-  /** Where the .cpuprofile was kept, relative to the repository. */
-  kept: string;
+  threads: ThreadProfile[];
 }
 
 export const profileScenario: Scenario = {
@@ -49,7 +56,11 @@ export const profileScenario: Scenario = {
     }
     return {
       name: 'profile',
-      tables: profiled.flatMap((p) => profileTables(p.summary, describeLoad(p, intervalSeconds))),
+      tables: profiled.flatMap((p) =>
+        p.threads.flatMap((t) =>
+          profileTables(t.summary, `${p.label} ${t.thread}`, describeLoad(p, t, intervalSeconds)),
+        ),
+      ),
       data: { intervalSeconds, windowSeconds, profiled },
     };
   },
@@ -76,7 +87,7 @@ async function profileLoad(
   pool: TargetPool,
   spec: { monitors: number; intervalSeconds: number; windowSeconds: number },
   label: string,
-): Promise<{ load: LoadFigures; summary: ProfileSummary; kept: string }> {
+): Promise<{ load: LoadFigures; threads: ThreadProfile[] }> {
   const dataDir = tempDir('tireless-bench-');
   const profileDir = join(dataDir, 'profile');
   try {
@@ -95,38 +106,56 @@ async function profileLoad(
     console.log(`profile: profiling for ${spec.windowSeconds} s…`);
     const load = await measureLoadWindow(node, pool, spec.windowSeconds);
     await node.stop();
-    const file = join(profileDir, onlyProfileIn(profileDir));
-    const kept = join('bench', `saturation-${label}.cpuprofile`);
     mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
-    copyFileSync(file, join(REPO_ROOT, kept));
-    return { load, summary: summarizeCpuProfileFile(file), kept };
+    const threads = threadProfilesIn(profileDir).map(({ thread, file }) => {
+      const kept = join('bench', `saturation-${label}-${thread}.cpuprofile`);
+      copyFileSync(file, join(REPO_ROOT, kept));
+      return { thread, summary: summarizeCpuProfileFile(file), kept };
+    });
+    return { load, threads };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function describeLoad(p: ProfiledLoad, intervalSeconds: number): string {
+function describeLoad(p: ProfiledLoad, t: ThreadProfile, intervalSeconds: number): string {
   return (
     `${p.label}: ${fmt(p.monitors)} monitors at ${intervalSeconds} s under the profiler: ` +
     `${fmt(p.load.checksPerSecond)} checks/s on slot, p99 lateness ${fmt(p.load.lateness.p99)} ms, ` +
-    `node CPU ${fmt(p.load.nodeCpu)} %, RSS ${megabytes(p.load.nodeMaxRss)} MB; profile kept as ${p.kept}`
+    `node CPU ${fmt(p.load.nodeCpu)} % (main thread ${fmt(p.load.nodeMainThreadCpu)} %), ` +
+    `RSS ${megabytes(p.load.nodeMaxRss)} MB; profile kept as ${t.kept}`
   );
 }
 
-function onlyProfileIn(dir: string): string {
-  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
-  if (files.length !== 1)
-    throw new Error(`expected one .cpuprofile in ${dir}, found ${files.length}`);
-  return files[0] as string;
+/**
+ * The profiles node wrote, one per thread, named `CPU.<date>.<time>.<pid>.<thread id>.<n>`
+ * where thread 0 is the main thread.
+ */
+function threadProfilesIn(dir: string): { thread: string; file: string }[] {
+  const profiles = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => {
+      const threadId = name.split('.')[4];
+      return { thread: threadId === '0' ? 'main' : `worker-${threadId}`, file: join(dir, name) };
+    })
+    .sort((a, b) => a.thread.localeCompare(b.thread));
+  if (!profiles.some((p) => p.thread === 'main'))
+    throw new Error(`no main-thread .cpuprofile in ${dir}`);
+  return profiles;
 }
 
 /**
  * The summary as tables: self time by area and by function, and by file when `byFile` (the
  * bench leaves it to results.json).
  */
-export function profileTables(summary: ProfileSummary, context?: string, byFile = false): Table[] {
+export function profileTables(
+  summary: ProfileSummary,
+  label?: string,
+  context?: string,
+  byFile = false,
+): Table[] {
   const table = (title: string, entries: readonly SelfTime[], top: number): Table => ({
-    title: `CPU profile${context ? ` (${context.split(':')[0]})` : ''}, self time ${title}`,
+    title: `CPU profile${label ? ` (${label})` : ''}, self time ${title}`,
     columns: ['', 'self ms', '% of busy'],
     rows: entries.slice(0, top).map((e) => [e.name, fmt(e.ms), `${fmt(e.pct, 1)} %`]),
   });
