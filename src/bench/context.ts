@@ -6,6 +6,8 @@ export interface BenchContext {
   quick: boolean;
   /** Target processes the capacity, saturation and profile scenarios check against. */
   targetProcesses: number;
+  /** Offered checks/s of the saturation steps, instead of the default ones (--steps). */
+  saturationSteps?: number[];
   /** Fresh-connection GETs/s of one bare-Node process against that pool (set by ceiling). */
   ceilingPerSecond?: number;
   /** Loads to profile, set by saturation: the largest held and the first not held. */

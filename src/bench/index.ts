@@ -3,7 +3,9 @@
  * bench/results.json with the machine and commit they ran on.
  *
  * Flags: `--quick` (a short run, about 4 minutes), `--only <scenario>` (one scenario; may
- * repeat), `--targets <n>` (load target processes, default 2).
+ * repeat), `--targets <n>` (load target processes, default 2), `--steps <a,b,…>` (the
+ * saturation scenario's offered checks/s). The node inherits the environment, so
+ * `TIRELESS_CHECK_WORKERS=2 npm run bench` measures another worker count.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       targets: { type: 'string', default: '2' },
+      steps: { type: 'string' },
     },
   });
   const selected = selectScenarios(values.only, values.quick);
@@ -43,7 +46,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(targetProcesses) || targetProcesses < 1 || targetProcesses > 8) {
     throw new Error(`--targets must be a whole number from 1 to 8, not ${values.targets}`);
   }
-  const context: BenchContext = { quick: values.quick, targetProcesses };
+  const saturationSteps = values.steps?.split(',').map(Number);
+  if (saturationSteps?.some((rate) => !Number.isInteger(rate) || rate < 1)) {
+    throw new Error(`--steps must be whole checks/s separated by commas, not ${values.steps}`);
+  }
+  const context: BenchContext = {
+    quick: values.quick,
+    targetProcesses,
+    ...(saturationSteps ? { saturationSteps } : {}),
+  };
   const startedAt = new Date();
   const machine = await machineInfo(startedAt);
   console.log(

@@ -24,9 +24,11 @@ interface Step extends LoadFigures {
 export const saturationScenario: Scenario = {
   name: 'saturation',
   async run(context: BenchContext): Promise<ScenarioReport> {
-    const rates = context.quick
-      ? [1500, 3000, 4000]
-      : [500, 1000, 2000, 3000, 4000, 4500, 5000, 5500, 6000, 6500, 7000, 7500];
+    const rates =
+      context.saturationSteps ??
+      (context.quick
+        ? [1500, 3000, 4500]
+        : [500, 1000, 2000, 3000, 4000, 4500, 5000, 5500, 6000, 6500, 7000, 7500]);
     const windowSeconds = context.quick ? 10 : 20;
     const pool = await startTargetPool(context.targetProcesses);
     const dataDir = tempDir('tireless-bench-');
