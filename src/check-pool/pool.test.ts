@@ -7,8 +7,12 @@ import { CheckPool, type CheckJob } from './index.js';
 
 const log = pino({ level: 'silent' });
 
+let monitors = 0;
+
+/** A job for a new monitor checking `url`. */
 function httpJob(url: string, timeoutMs = 2000): CheckJob {
   return {
+    monitorId: `mon_${++monitors}`,
     type: 'http',
     options: checkers.http.options.parse({ url }),
     timeoutMs,
@@ -45,6 +49,21 @@ describe('check pool', () => {
       }
     });
   }
+
+  it('sends a monitor its options again when they change, and after forget', async () => {
+    const pool = new CheckPool({ workers: 2, blockPrivateTargets: false, log });
+    try {
+      const first = httpJob(`${target.url}/ok`);
+      assert.equal((await pool.run(first))?.status, 'up');
+      assert.equal((await pool.run({ ...first, now: Date.now() }))?.status, 'up');
+      const changed = { ...first, options: httpJob(`${target.url}/status/500`).options };
+      assert.match((await pool.run(changed))?.error ?? '', /got 500/);
+      pool.forget(first.monitorId);
+      assert.equal((await pool.run(first))?.status, 'up');
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('refuses private targets in the worker when told to', async () => {
     const pool = new CheckPool({ workers: 1, blockPrivateTargets: true, log });
@@ -96,7 +115,8 @@ describe('check pool', () => {
       workerUrl: exitingWorker,
     });
     try {
-      assert.equal((await pool.run(httpJob(`${target.url}/ok`)))?.status, 'up');
+      const steady = httpJob(`${target.url}/ok`);
+      assert.equal((await pool.run(steady))?.status, 'up');
       const hanging = pool.run(httpJob(`${target.url}/hang`, 60_000));
       await new Promise((r) => setTimeout(r, 100));
       const exiting = pool.run({ ...httpJob(target.url), type: 'exit' });
@@ -104,9 +124,8 @@ describe('check pool', () => {
       assert.equal(await hanging, undefined);
       assert.match(lines.join(''), /check worker exited; replacing it/);
       assert.match(lines.join(''), /"checksLost":2/);
-      const outcome = await waitFor('a replacement worker', () =>
-        pool.run(httpJob(`${target.url}/ok`)),
-      );
+      // The new worker holds no options: the pool must send them again.
+      const outcome = await waitFor('a replacement worker', () => pool.run(steady));
       assert.equal(outcome.status, 'up');
     } finally {
       await pool.close();

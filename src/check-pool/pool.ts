@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AddressGuard, CheckOutcome } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
-import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js';
+import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
 import { runCheck, type CheckJob } from './run-check.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -25,11 +25,13 @@ type Settle = (outcome: CheckOutcome | undefined) => void;
 /**
  * Runs checks — in worker threads, so that the sockets, TLS and parsing of thousands of
  * checks a second use the other cores while the main thread schedules, stores and serves.
- * Jobs go to the threads in turn. A thread that dies is replaced; the checks it was running
- * resolve undefined (not run: their slots become gaps, not false alerts).
+ * Each monitor stays with one thread (given out in turn), which holds its options. A thread
+ * that dies is replaced; the checks it was running resolve undefined (not run: their slots
+ * become gaps, not false alerts).
  */
 export class CheckPool {
   private readonly threads: CheckThread[] = [];
+  private readonly threadOf = new Map<string, CheckThread>();
   private readonly inline: InlineChecks | undefined;
   private turn = 0;
   private stopped = false;
@@ -50,9 +52,19 @@ export class CheckPool {
   run(job: CheckJob): Promise<CheckOutcome | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     if (this.inline) return this.inline.run(job);
-    const thread = this.threads[this.turn] as CheckThread;
-    this.turn = (this.turn + 1) % this.threads.length;
+    let thread = this.threadOf.get(job.monitorId);
+    if (!thread) {
+      thread = this.threads[this.turn++ % this.threads.length];
+      if (!thread) return Promise.resolve(undefined); // no threads: not reached (inline)
+      this.threadOf.set(job.monitorId, thread);
+    }
     return thread.run(job);
+  }
+
+  /** Lets go of a removed monitor's options. */
+  forget(monitorId: string): void {
+    this.threadOf.get(monitorId)?.forget(monitorId);
+    this.threadOf.delete(monitorId);
   }
 
   /** Cuts every running check short; they and any later ones resolve undefined. */
@@ -95,7 +107,9 @@ class CheckThread {
   private worker: Worker | undefined;
   private startedAt = 0;
   private readonly pending = new Map<number, Settle>();
-  private outbox: [number, CheckJob][] = [];
+  private outbox: WireJob[] = [];
+  /** The options object the worker holds for each monitor. */
+  private readonly sent = new Map<string, object>();
   private nextId = 0;
   private closing = false;
   private respawn: NodeJS.Timeout | undefined;
@@ -117,8 +131,19 @@ class CheckThread {
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, resolve);
       if (this.outbox.length === 0) queueMicrotask(() => this.flush());
-      this.outbox.push([id, job]);
+      const { options, ...rest } = job;
+      if (this.sent.get(job.monitorId) === options) {
+        this.outbox.push({ id, ...rest });
+      } else {
+        this.sent.set(job.monitorId, options);
+        this.outbox.push({ id, ...rest, options });
+      }
     });
+  }
+
+  forget(monitorId: string): void {
+    if (!this.sent.delete(monitorId)) return;
+    this.worker?.postMessage({ kind: 'forget', monitorIds: [monitorId] } satisfies ToWorker);
   }
 
   abortAll(): void {
@@ -143,7 +168,10 @@ class CheckThread {
     } catch (error) {
       // Options that cannot be cloned: those checks do not run, and the node goes on.
       this.log.error({ error: describeError(error), checks: jobs.length }, 'cannot send checks');
-      for (const [id] of jobs) this.settleOne(id, undefined);
+      for (const job of jobs) {
+        this.sent.delete(job.monitorId);
+        this.settleOne(job.id, undefined);
+      }
     }
   }
 
@@ -156,11 +184,12 @@ class CheckThread {
     );
     worker.on('exit', (code) => this.exited(worker, code));
     this.worker = worker;
+    this.sent.clear();
     this.startedAt = performance.now();
   }
 
   private settle(outcomes: FromWorker['outcomes']): void {
-    for (const [id, outcome] of outcomes) this.settleOne(id, outcome);
+    for (const [id, outcome] of outcomes) this.settleOne(id, outcome ?? undefined);
   }
 
   private settleOne(id: number, outcome: CheckOutcome | undefined): void {

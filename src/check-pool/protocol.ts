@@ -6,11 +6,23 @@ export interface WorkerSettings {
   blockPrivateTargets: boolean;
 }
 
-/** Main thread → worker: jobs to start (batched per tick), or abort every check running. */
-export type ToWorker = { kind: 'run'; jobs: [id: number, job: CheckJob][] } | { kind: 'abort' };
+/**
+ * A job as it crosses to a worker: its monitor's options only when the worker does not hold
+ * that version yet, so a check costs a few numbers, not a copy of its options.
+ */
+export type WireJob = Omit<CheckJob, 'options'> & {
+  id: number;
+  options?: CheckJob['options'];
+};
 
-/** Worker → main thread: outcomes finished since the last message. */
+/** Main thread → worker: jobs (batched per tick), monitors to drop, or abort everything. */
+export type ToWorker =
+  | { kind: 'run'; jobs: WireJob[] }
+  | { kind: 'forget'; monitorIds: string[] }
+  | { kind: 'abort' };
+
+/** Worker → main thread: outcomes finished since the last message; null: not run. */
 export interface FromWorker {
   kind: 'done';
-  outcomes: [id: number, outcome: CheckOutcome][];
+  outcomes: [id: number, outcome: CheckOutcome | null][];
 }

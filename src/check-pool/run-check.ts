@@ -2,9 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { getChecker, type AddressGuard, type CheckOutcome } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 
-/** One check to run: plain data, so it can cross to a worker thread as it is. */
+/** One check to run: plain data, so it can cross to a worker thread. */
 export interface CheckJob {
+  monitorId: string;
   type: string;
+  /**
+   * The monitor's checker options. Keep one object per monitor version: a worker is sent
+   * them again only when the object changes, and checkers cache what they derive from it.
+   */
   options: Record<string, unknown>;
   timeoutMs: number;
   intervalMs: number;

@@ -7,6 +7,6 @@ import type { ToWorker } from './protocol.js';
 import './worker.js';
 
 parentPort?.on('message', (message: ToWorker) => {
-  if (message.kind === 'run' && message.jobs.some(([, job]) => job.type === 'exit'))
+  if (message.kind === 'run' && message.jobs.some((job) => job.type === 'exit'))
     process.exit(3);
 });

@@ -1,33 +1,48 @@
 /**
- * A check worker thread: runs the jobs the pool sends and returns their outcomes. Outcomes
- * that finish in the same event-loop turn go back in one message.
+ * A check worker thread: runs the jobs the pool sends and returns their outcomes. It keeps
+ * each monitor's options (sent once per version); outcomes that finish in the same
+ * event-loop turn go back in one message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome } from '../checks/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
-import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js';
-import { runCheck, type CheckJob } from './run-check.js';
+import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
+import { runCheck } from './run-check.js';
 
 if (!parentPort) throw new Error('check worker must run in a worker thread');
 const port = parentPort;
 const settings = workerData as WorkerSettings;
 const addressGuard = settings.blockPrivateTargets ? privateAddressGuard : undefined;
+const optionsOf = new Map<string, Record<string, unknown>>();
 const running = new Set<AbortController>();
-let finished: [number, CheckOutcome][] = [];
+let finished: FromWorker['outcomes'] = [];
 
 port.on('message', (message: ToWorker) => {
-  if (message.kind === 'abort') {
-    for (const check of running) check.abort();
-    return;
+  switch (message.kind) {
+    case 'abort':
+      for (const check of running) check.abort();
+      return;
+    case 'forget':
+      for (const monitorId of message.monitorIds) optionsOf.delete(monitorId);
+      return;
+    case 'run':
+      for (const job of message.jobs) void start(job);
   }
-  for (const [id, job] of message.jobs) void start(id, job);
 });
 
-async function start(id: number, job: CheckJob): Promise<void> {
+async function start(wire: WireJob): Promise<void> {
+  const { id, options: sent, ...job } = wire;
+  if (sent) optionsOf.set(job.monitorId, sent);
+  const options = optionsOf.get(job.monitorId);
+  if (!options) return finish(id, null); // the pool always sends them first; never guess
   const abort = new AbortController();
   running.add(abort);
-  const outcome = await runCheck(job, abort.signal, addressGuard);
+  const outcome = await runCheck({ ...job, options }, abort.signal, addressGuard);
   running.delete(abort);
+  finish(id, outcome);
+}
+
+function finish(id: number, outcome: CheckOutcome | null): void {
   if (finished.length === 0) setImmediate(sendFinished);
   finished.push([id, outcome]);
 }

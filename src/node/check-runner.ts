@@ -45,6 +45,7 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
     deps.metrics.lateness.observe(Math.max(0, checkedAt - slot) / 1000);
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
     const job: CheckJob = {
+      monitorId: monitor.id,
       type: monitor.type,
       options: monitor.options,
       timeoutMs: monitor.timeoutMs,

@@ -121,8 +121,10 @@ export async function startNode(
   config.onChange((change) => {
     if (change.kind === 'maintenance') maintenance.delete(change.accountId);
     if (change.kind !== 'monitor') return;
-    if (change.doc === null) schedule.remove(change.id);
-    else schedule.upsert(toScheduled(change.doc as Monitor));
+    if (change.doc === null) {
+      schedule.remove(change.id);
+      pool.forget(change.id);
+    } else schedule.upsert(toScheduled(change.doc as Monitor));
   });
 
   const needsSetup = store.countAll('user') === 0;
