@@ -132,3 +132,27 @@ test('a delivery to a deleted channel is given up with the reason', async (t) =>
   );
   assert.match(store.getDelivery('orphan')?.lastError ?? '', /no longer exists/);
 });
+
+test('a channel aimed at an address the guard refuses is given up, nothing sent', async (t) => {
+  const { store, addChannel, queue } = setup();
+  const internal = await startRecordingHttpServer();
+  addChannel('internal', internal.url);
+  const deliverer = new Deliverer(store, secrets, systemClock, log, {
+    pollMs: 50,
+    addressGuard: (address) => (address === internal.host ? 'address is internal' : undefined),
+  });
+  t.after(async () => {
+    await deliverer.stop();
+    await internal.close();
+  });
+  queue('i', 'internal');
+  deliverer.start();
+  await waitFor(
+    'giving up',
+    () => (store.getDelivery('i')?.status === 'failed' ? true : undefined),
+    3000,
+  );
+  assert.match(store.getDelivery('i')?.lastError ?? '', /address refused: address is internal/);
+  assert.equal(store.getDelivery('i')?.attempts, 1);
+  assert.equal(internal.requests.length, 0);
+});

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { Channel } from '../model/index.js';
+import type { AddressGuard } from '../net-guard/index.js';
 import { getNotifier, type Notification } from '../notify/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Delivery, Store } from '../store/index.js';
@@ -16,6 +17,11 @@ export interface DelivererOptions {
   sendTimeoutMs?: number;
   /** Deliveries sent at once at most. @defaultValue 20 */
   batch?: number;
+  /**
+   * When set, channels may not send to the addresses it refuses (SSRF guard for shared
+   * deployments, setting blockPrivateTargets); such a delivery is given up.
+   */
+  addressGuard?: AddressGuard;
   /** Called after each attempt (metrics). */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', delivery: Delivery) => void;
 }
@@ -158,6 +164,7 @@ export class Deliverer {
     await notifier.send(delivery.payload as Notification, config.data, {
       timeoutMs: this.sendTimeoutMs,
       signal: this.abort.signal,
+      addressGuard: this.options.addressGuard,
     });
   }
 }

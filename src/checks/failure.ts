@@ -1,9 +1,5 @@
 import { describeError } from '../errors/index.js';
-
-/** Thrown when the context's address guard refuses a target; its message is the guard's reason. */
-export class AddressRefusedError extends Error {
-  override name = 'AddressRefusedError';
-}
+import { AddressRefusedError } from '../net-guard/index.js';
 
 /** System error codes a check commonly meets, in words. */
 const NETWORK_ERRORS: Readonly<Record<string, string>> = {

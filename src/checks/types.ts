@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import type { AddressGuard } from '../net-guard/index.js';
+
+export type { AddressGuard };
 
 /** What one check of one slot found. */
 export interface CheckOutcome {
@@ -44,9 +47,6 @@ export interface CheckContext {
   /** The monitor's interval, ms. */
   intervalMs: number;
 }
-
-/** Returns a reason when `address` (an IP literal) must not be contacted, else undefined. */
-export type AddressGuard = (address: string) => string | undefined;
 
 /**
  * A checker: one per monitor type, registered in checks/index.ts. `options` validates the

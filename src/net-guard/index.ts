@@ -1,9 +1,11 @@
 import { BlockList, isIP } from 'node:net';
 
+export { AddressRefusedError, lookupFor, resolveAllowed, type AddressGuard } from './lookup.js';
+
 /**
- * The SSRF guard for shared deployments (setting blockPrivateTargets): checks may not reach
- * loopback, private, link-local (cloud metadata), carrier-grade NAT, unique-local or
- * unspecified addresses, whatever name resolved to them.
+ * The SSRF guard for shared deployments (setting blockPrivateTargets): checks and
+ * notifications may not reach loopback, private, link-local (cloud metadata), carrier-grade
+ * NAT, unique-local or unspecified addresses, whatever name resolved to them.
  */
 const blocked = new BlockList();
 for (const [network, prefix] of [
@@ -39,6 +41,6 @@ export function privateAddressGuard(address: string): string | undefined {
     ? blocked.check(mapped, 'ipv4')
     : blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
   return isBlocked
-    ? `address ${address} is private or reserved; this server refuses to check it`
+    ? `address ${address} is private or reserved; this server refuses to contact it`
     : undefined;
 }

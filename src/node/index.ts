@@ -15,6 +15,7 @@ import { soloAssignment, SoloConfigWriter, type Assignment } from '../cluster/in
 import type { Settings } from '../config/index.js';
 import { createMetrics } from '../metrics/index.js';
 import type { MaintenanceWindow, Monitor } from '../model/index.js';
+import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { Store, DAY_MS, HOUR_MS, type Judge } from '../store/index.js';
@@ -84,6 +85,7 @@ export async function startNode(
     pollMs: options.tuning?.deliveryPollMs,
     sendTimeoutMs: options.tuning?.deliveryTimeoutMs,
     onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
+    addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
   });
   const writer = new ResultWriter(store, judge, clock, log, {
     flushMs: options.tuning?.flushMs,

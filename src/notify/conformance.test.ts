@@ -9,7 +9,9 @@ import {
 import { causeChain } from './delivery.js';
 import { notifiers, type ChannelType } from './index.js';
 import {
+  byName,
   FIXTURES,
+  refusing,
   SAMPLES,
   SMTP_CREDENTIALS,
   secretsOf,
@@ -21,7 +23,8 @@ import type { Notifier } from './types.js';
 
 /**
  * One suite run over every registered notifier: config schema, error mapping, timeouts,
- * aborts and secrets in errors, against a real local receiver (HTTP or SMTP).
+ * aborts, secrets in errors and the address guard, against a real local receiver (HTTP or
+ * SMTP).
  */
 
 /** A way the receiver can refuse, and whether the notifier must call it retryable. */
@@ -242,6 +245,34 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
     assert.ok(performance.now() - started < 1000, 'settles soon after the abort');
     assert.equal(error.retryable, true);
     assert.match(error.message, /abort/);
+  });
+
+  void it('refuses for good an address the guard rejects, sending nothing', async () => {
+    const before = peer.accepted();
+    const guarded = { ...testContext(), addressGuard: refusing(peer.address.host) };
+    const error = await deliveryFailure(type, notifier.send(SAMPLES.down, config, guarded));
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /address refused: address 127\.0\.0\.1 is not allowed/);
+    assertNoLeak(error, leaks);
+    assert.equal(peer.accepted(), before);
+  });
+
+  void it('refuses a name that resolves to an address the guard rejects', async () => {
+    const named = notifier.config.parse(fixture.config(byName(peer.address)));
+    const guarded = { ...testContext(), addressGuard: refusing('127.0.0.1', '::1') };
+    const error = await deliveryFailure(type, notifier.send(SAMPLES.down, named, guarded));
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /address refused: address (127\.0\.0\.1|::1) is not allowed/);
+  });
+
+  void it('delivers through the guard to a name it allows', async () => {
+    const before = peer.accepted();
+    const named = notifier.config.parse(fixture.config(byName(peer.address)));
+    await notifier.send(SAMPLES.down, named, {
+      ...testContext(),
+      addressGuard: refusing('127.0.0.2'),
+    });
+    assert.equal(peer.accepted(), before + 1);
   });
 
   void it('is retryable when nothing listens', async () => {

@@ -1,4 +1,5 @@
 import { describeError, TirelessError } from '../errors/index.js';
+import { AddressRefusedError } from '../net-guard/index.js';
 import type { SendContext } from './types.js';
 
 /** What every transport (HTTP, SMTP) shares: attempt deadlines, secret redaction, errors. */
@@ -83,6 +84,23 @@ export function deliveryError(
   return new TirelessError('TIRELESS_DELIVERY', `${type}: ${redact(reason, secrets)}`, {
     retryable,
     cause: cause === undefined ? undefined : withoutSecrets(cause, secrets),
+  });
+}
+
+/**
+ * The permanent TIRELESS_DELIVERY error for a connection the address guard refused (the
+ * channel's host will not become allowed by trying again), or undefined for any other error.
+ */
+export function refusedError(
+  type: string,
+  error: unknown,
+  secrets: readonly string[],
+): TirelessError | undefined {
+  if (!(error instanceof AddressRefusedError)) return undefined;
+  return deliveryError(type, `address refused: ${error.message}`, {
+    retryable: false,
+    secrets,
+    cause: error,
   });
 }
 

@@ -1,10 +1,17 @@
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { z } from 'zod';
 import { describeError } from '../errors/index.js';
-import { deliveryError, secretValues, startAttempt } from './delivery.js';
+import { lookupFor, type AddressGuard } from '../net-guard/index.js';
+import { deliveryError, refusedError, secretValues, startAttempt } from './delivery.js';
 import { oneLine, truncate } from './render.js';
 import type { Notification, Notifier, SendContext } from './types.js';
 
-/** Sending over HTTP with global fetch, shared by every notifier except email. */
+/**
+ * Sending over HTTP with node:http(s), shared by every notifier except email. Not fetch:
+ * Node's fetch takes no socket `lookup`, which the address guard needs.
+ */
 
 /** Most of a reply body read, bytes; enough for any service's error JSON. */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -106,8 +113,9 @@ export function httpNotifier<Config extends object>(
 
 /**
  * Sends `request` within the attempt's deadline and resolves with a 2xx reply; throws a
- * TIRELESS_DELIVERY error for any other status (redirects are not followed), a timeout or
- * a network failure, with `secrets` redacted from its message.
+ * TIRELESS_DELIVERY error for any other status (redirects are not followed), a refused
+ * address (permanent), a timeout or a network failure, with `secrets` redacted from its
+ * message.
  */
 async function sendHttp(
   type: string,
@@ -118,18 +126,13 @@ async function sendHttp(
   const attempt = startAttempt(ctx);
   let reply: HttpReply;
   try {
-    const response = await fetch(request.url, {
-      method: request.method ?? 'POST',
-      headers: requestHeaders(request),
-      body: request.body.text,
-      signal: attempt.signal,
-      // A redirect would turn a POST into a GET; a moved endpoint is a config problem.
-      redirect: 'manual',
-    });
-    reply = { status: response.status, text: await readText(response, MAX_REPLY_BYTES) };
+    reply = await exchange(request, attempt.signal, ctx.addressGuard);
   } catch (error) {
-    const reason = attempt.interruption() ?? `could not reach the service: ${networkReason(error)}`;
-    throw deliveryError(type, reason, { retryable: true, secrets, cause: error });
+    const reason = attempt.interruption() ?? `could not reach the service: ${describeError(error)}`;
+    throw (
+      refusedError(type, error, secrets) ??
+      deliveryError(type, reason, { retryable: true, secrets, cause: error })
+    );
   } finally {
     attempt.end();
   }
@@ -142,32 +145,62 @@ async function sendHttp(
   return reply;
 }
 
-/** The request's own headers over a default User-Agent; the body's content type always wins. */
-function requestHeaders(request: HttpRequest): Headers {
-  const headers = new Headers({ 'user-agent': USER_AGENT });
-  for (const [name, value] of Object.entries(request.headers ?? {})) headers.set(name, value);
-  headers.set('content-type', request.body.contentType);
+/**
+ * One request on a fresh connection to an address `guard` allows, resolving with the status
+ * and the start of the body. Throws AddressRefusedError at once for a refused IP literal
+ * (sockets look up only names).
+ */
+function exchange(
+  request: HttpRequest,
+  signal: AbortSignal,
+  guard: AddressGuard | undefined,
+): Promise<HttpReply> {
+  const target = urlToHttpOptions(new URL(request.url));
+  const lookup = lookupFor(target.hostname ?? '', guard);
+  const body = Buffer.from(request.body.text, 'utf8');
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = send({
+      ...target,
+      method: request.method ?? 'POST',
+      headers: requestHeaders(request, body.length),
+      // Pooled sockets are reused by host and port, whatever guard vetted them.
+      agent: false,
+      lookup,
+      signal,
+    });
+    outgoing.on('error', reject);
+    outgoing.once('response', (response) => {
+      readText(response, MAX_REPLY_BYTES).then(
+        (text) => resolve({ status: response.statusCode ?? 0, text }),
+        reject,
+      );
+    });
+    outgoing.end(body);
+  });
+}
+
+/** The request's own headers over a default User-Agent; the body's type and length always win. */
+function requestHeaders(request: HttpRequest, length: number): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT };
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
+  }
+  headers['content-type'] = request.body.contentType;
+  // A known length rather than chunked encoding, which some services refuse.
+  headers['content-length'] = length;
   return headers;
 }
 
-/** fetch wraps socket errors in TypeError("fetch failed"); the cause says what happened. */
-function networkReason(error: unknown): string {
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return describeError(cause);
-}
-
-async function readText(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
+async function readText(response: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  while (size < maxBytes) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks).toString('utf8');
-    chunks.push(value);
-    size += value.byteLength;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    // Leaving the loop destroys the response: the rest is not needed.
+    if (size >= maxBytes) break;
   }
-  await reader.cancel();
   return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 

@@ -1,3 +1,4 @@
+import type { AddressGuard } from '../net-guard/index.js';
 import {
   startRecordingHttpServer,
   type HttpReply,
@@ -190,6 +191,17 @@ export const SAMPLES = {
 /** A context with a fresh signal; `timeoutMs` default 2000. */
 export function testContext(timeoutMs = 2000, signal = new AbortController().signal): SendContext {
   return { timeoutMs, signal };
+}
+
+/** An address guard refusing `addresses`, as a shared deployment refuses private ones. */
+export function refusing(...addresses: string[]): AddressGuard {
+  return (address) =>
+    addresses.includes(address) ? `address ${address} is not allowed` : undefined;
+}
+
+/** The receiver at `peer` reached by the name localhost rather than its address. */
+export function byName(peer: PeerAddress): PeerAddress {
+  return { ...peer, url: peer.url.replace(peer.host, 'localhost'), host: 'localhost' };
 }
 
 /** The config's values under the notifier's secret fields. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AddressGuard } from '../net-guard/index.js';
 
 export type NotificationEvent = 'monitor.down' | 'monitor.up' | 'certificate.expiring' | 'test';
 
@@ -36,6 +37,11 @@ export interface SendContext {
   /** Hard limit for one delivery attempt, ms. */
   timeoutMs: number;
   signal: AbortSignal;
+  /**
+   * When set, every connection refuses the addresses it rejects, whatever name resolved to
+   * them (SSRF guard for shared deployments); such a send fails for good.
+   */
+  addressGuard?: AddressGuard;
 }
 
 /**

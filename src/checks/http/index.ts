@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
-import { lookupFor } from '../address-guard.js';
+import { lookupFor } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { down, msSince, up } from '../outcome.js';
 import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types.js';

@@ -1,6 +1,6 @@
 import { execFile, type ExecFileException } from 'node:child_process';
 import { z } from 'zod';
-import { resolveAllowed } from '../address-guard.js';
+import { resolveAllowed } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { hostField } from '../fields.js';
 import { down, msSince, roundMs, up } from '../outcome.js';

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { z } from 'zod';
-import { lookupFor } from '../address-guard.js';
+import { lookupFor } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { hostField, hostPort, portField } from '../fields.js';
 import { msSince, up } from '../outcome.js';

@@ -1,6 +1,6 @@
 import { checkServerIdentity, connect, type TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { lookupFor } from '../address-guard.js';
+import { lookupFor } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { certificateError } from '../failure.js';
 import { hostField, hostPort, isHostName, portField } from '../fields.js';

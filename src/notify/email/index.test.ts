@@ -5,7 +5,7 @@ import {
   type SmtpReceiver,
   type SmtpReceiverOptions,
 } from '../../testing/index.js';
-import { FIXTURES, SAMPLES, SMTP_CREDENTIALS, testContext } from '../test-fixtures.js';
+import { FIXTURES, refusing, SAMPLES, SMTP_CREDENTIALS, testContext } from '../test-fixtures.js';
 import type { Notification } from '../types.js';
 import { email } from './index.js';
 
@@ -14,12 +14,13 @@ async function deliver(
   options: SmtpReceiverOptions,
   change: Record<string, unknown> = {},
   notification: Notification = SAMPLES.down,
+  ctx = testContext(),
 ) {
   const receiver = await startSmtpReceiver(options);
   try {
     const input = FIXTURES.email.config({ url: '', host: receiver.host, port: receiver.port });
     const config = email.config.parse({ ...input, ...change });
-    await email.send(notification, config, testContext());
+    await email.send(notification, config, ctx);
     return receiver.messages;
   } finally {
     await receiver.close();
@@ -82,6 +83,18 @@ void describe('email notifier', () => {
     const implicit: SmtpReceiverOptions = { ...plainAuth, tls: 'implicit' };
     const delivered = await deliver(implicit, { secure: true, ignoreTlsErrors: true });
     assert.equal(delivered[0]?.subject, SAMPLES.down.title);
+  });
+
+  void it('keeps TLS and its certificate check on the connection it opens under a guard', async () => {
+    const guarded = { ...testContext(), addressGuard: refusing('127.0.0.2') };
+    const implicit: SmtpReceiverOptions = { ...plainAuth, tls: 'implicit' };
+    const secure = { secure: true, ignoreTlsErrors: true };
+    assert.equal((await deliver(implicit, secure, SAMPLES.down, guarded)).length, 1);
+    const starttls: SmtpReceiverOptions = { ...plainAuth, tls: 'starttls' };
+    const required = { requireTls: true, ignoreTlsErrors: true };
+    assert.equal((await deliver(starttls, required, SAMPLES.down, guarded)).length, 1);
+    const verified = deliver(starttls, { requireTls: true }, SAMPLES.down, guarded);
+    await assert.rejects(verified, /certificate/i);
   });
 
   void it('validates the config, naming the field', () => {

@@ -1,7 +1,15 @@
+import { connect, type Socket } from 'node:net';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { describeError } from '../../errors/index.js';
-import { deliveryError, secretValues, startAttempt, type Attempt } from '../delivery.js';
+import { lookupFor, type AddressGuard } from '../../net-guard/index.js';
+import {
+  deliveryError,
+  refusedError,
+  secretValues,
+  startAttempt,
+  type Attempt,
+} from '../delivery.js';
 import { deliveryKey } from '../keys.js';
 import { requiredText } from '../schema.js';
 import type { Notification, Notifier, SendContext } from '../types.js';
@@ -67,11 +75,12 @@ export const email: Notifier<EmailConfig> = {
   secretFields: ['password'],
   async send(notification, config, ctx) {
     const attempt = startAttempt(ctx);
-    const transport = createTransport(smtpOptions(config, ctx));
+    const transport = createTransport(smtpOptions(config, ctx, attempt.signal));
     try {
       await transport.sendMail({ ...message(notification, config), signal: attempt.signal });
     } catch (error) {
-      throw smtpError(error, attempt, secretValues(config, email.secretFields));
+      const secrets = secretValues(config, email.secretFields);
+      throw refusedError('email', error, secrets) ?? smtpError(error, attempt, secrets);
     } finally {
       attempt.end();
       transport.close();
@@ -79,7 +88,7 @@ export const email: Notifier<EmailConfig> = {
   },
 };
 
-function smtpOptions(config: EmailConfig, ctx: SendContext) {
+function smtpOptions(config: EmailConfig, ctx: SendContext, signal: AbortSignal) {
   return {
     host: config.host,
     port: config.port,
@@ -92,6 +101,31 @@ function smtpOptions(config: EmailConfig, ctx: SendContext) {
     connectionTimeout: ctx.timeoutMs,
     greetingTimeout: ctx.timeoutMs,
     socketTimeout: ctx.timeoutMs,
+    // nodemailer resolves names itself and takes no socket `lookup`, so under a guard the
+    // connection is opened here and handed over (its way for proxies).
+    getSocket: ctx.addressGuard && guardedSocket(config, ctx.addressGuard, signal),
+  };
+}
+
+type SocketCallback = (error: Error | null, socketOptions?: { connection: Socket }) => void;
+
+/** nodemailer's getSocket: a TCP connection to the SMTP server whose addresses `guard` vets. */
+function guardedSocket(config: EmailConfig, guard: AddressGuard, signal: AbortSignal) {
+  return (_options: unknown, callback: SocketCallback): void => {
+    let socket: Socket;
+    try {
+      const lookup = lookupFor(config.host, guard);
+      socket = connect({ host: config.host, port: config.port, lookup, signal });
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    const onError = (error: Error): void => callback(error);
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      callback(null, { connection: socket });
+    });
   };
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { captureRequest, SAMPLES } from '../test-fixtures.js';
+import { TirelessError } from '../../errors/index.js';
+import { captureRequest, refusing, SAMPLES, testContext } from '../test-fixtures.js';
 import { webhook } from './index.js';
 
 void describe('webhook notifier', () => {
@@ -41,6 +42,17 @@ void describe('webhook notifier', () => {
     assert.equal(request.headers['x-tireless-signature'], undefined);
     assert.equal(request.headers.authorization, undefined);
     assert.equal(request.headers['x-tireless-event'], 'test');
+  });
+
+  void it('refuses an IPv6 literal the address guard rejects', async () => {
+    const config = webhook.config.parse({ url: 'http://[::1]:9/hook' });
+    const guarded = { ...testContext(), addressGuard: refusing('::1') };
+    await assert.rejects(webhook.send(SAMPLES.test, config, guarded), (error) => {
+      assert.ok(error instanceof TirelessError);
+      assert.equal(error.message, 'webhook: address refused: address ::1 is not allowed');
+      assert.equal(error.retryable, false);
+      return true;
+    });
   });
 
   void it('rejects headers that are invalid or that Tireless sets', () => {

@@ -1,8 +1,14 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { lookup as dnsLookupAll } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import { AddressRefusedError } from './failure.js';
-import type { AddressGuard } from './types.js';
+
+/** Returns a reason when `address` (an IP literal) must not be contacted, else undefined. */
+export type AddressGuard = (address: string) => string | undefined;
+
+/** Thrown when an address guard refuses a host; its message is the guard's reason. */
+export class AddressRefusedError extends Error {
+  override name = 'AddressRefusedError';
+}
 
 const lookups = new WeakMap<AddressGuard, LookupFunction>();
 
