@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envName, loadSettings } from './index.js';
 import { TirelessError } from '../errors/index.js';
@@ -21,6 +21,12 @@ test('defaults, then environment, then flags', () => {
   );
 });
 
+test('check workers: one per core by default, at most 8; 0 runs checks on the main thread', () => {
+  assert.equal(loadSettings({}, {}).checkWorkers, Math.min(8, availableParallelism()));
+  assert.equal(loadSettings({}, { TIRELESS_CHECK_WORKERS: '0' }).checkWorkers, 0);
+  assert.equal(loadSettings({}, { TIRELESS_CHECK_WORKERS: '3' }).checkWorkers, 3);
+});
+
 test('a *_FILE variable reads a secret from a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tireless-config-'));
   const file = join(dir, 'key');
@@ -34,6 +40,8 @@ test('bad settings name the setting and its variable; unknown flags are refused'
     [{}, { TIRELESS_PORT: '70000' }, /port/],
     [{ region: 'Not A Region' }, {}, /region .*lowercase/],
     [{ secretKey: 'short' }, {}, /secretKey/],
+    [{}, { TIRELESS_CHECK_WORKERS: '-1' }, /checkWorkers \(TIRELESS_CHECK_WORKERS\)/],
+    [{}, { TIRELESS_CHECK_WORKERS: 'two' }, /checkWorkers \(TIRELESS_CHECK_WORKERS\)/],
     [{ colour: 'blue' }, {}, /colour|Unrecognized/i],
     [{}, { TIRELESS_SECRET_KEY_FILE: '/nonexistent/key' }, /TIRELESS_SECRET_KEY_FILE/],
   ];
