@@ -4,6 +4,7 @@
  * out first: the node's one busy core (event loop), the targets, or the machine.
  */
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
@@ -47,6 +48,7 @@ export const saturationScenario: Scenario = {
     }
     const failed = steps.find((step) => !step.held);
     const held = steps.filter((step) => step.held).at(-1);
+    const limit = failed ? ranOutFirst(failed, context.targetProcesses) : undefined;
     context.saturation = {
       intervalSeconds: SATURATION_INTERVAL_SECONDS,
       held: held?.monitors,
@@ -54,7 +56,7 @@ export const saturationScenario: Scenario = {
     };
     return {
       name: 'saturation',
-      tables: [stepTable(steps, windowSeconds, context)],
+      tables: [stepTable(steps, windowSeconds, context, limit)],
       data: {
         intervalSeconds: SATURATION_INTERVAL_SECONDS,
         windowSeconds,
@@ -62,6 +64,7 @@ export const saturationScenario: Scenario = {
         steps,
         largestHeld: held ?? null,
         firstFailed: failed ?? null,
+        ranOutFirst: limit ?? null,
         missedSlotsBeforeFailure: steps
           .filter((step) => step.held)
           .reduce((sum, step) => sum + step.expectedSlots - step.checkedSlots, 0),
@@ -93,7 +96,24 @@ async function runStep(
   };
 }
 
-function stepTable(steps: readonly Step[], windowSeconds: number, context: BenchContext): Table {
+/** What was busiest when the node fell behind, judged from the window's CPU figures. */
+function ranOutFirst(step: Step, targetProcesses: number): string {
+  const cores = availableParallelism();
+  if (step.machineCpu >= 95 * cores)
+    return `the machine: all ${cores} cores busy (${fmt(step.machineCpu)} %: node ${fmt(step.nodeCpu)} %, targets ${fmt(step.targetCpu)} %, the rest the kernel's network stack and others)`;
+  if (step.nodeMainThreadCpu >= 90)
+    return `the node's main thread (${fmt(step.nodeMainThreadCpu)} %: scheduling, SQLite, API)`;
+  if (step.targetCpu >= 90 * targetProcesses)
+    return `the load targets (${fmt(step.targetCpu)} % for ${targetProcesses} processes)`;
+  return `no core at its limit (machine ${fmt(step.machineCpu)} %, node main thread ${fmt(step.nodeMainThreadCpu)} %): look at the check workers in the profile`;
+}
+
+function stepTable(
+  steps: readonly Step[],
+  windowSeconds: number,
+  context: BenchContext,
+  limit: string | undefined,
+): Table {
   return {
     title: `Saturation: monitors at ${SATURATION_INTERVAL_SECONDS} s added until p99 lateness > 1 s`,
     columns: [
@@ -120,6 +140,7 @@ function stepTable(steps: readonly Step[], windowSeconds: number, context: Bench
       `One node, monitors added per step; ${windowSeconds} s window per step after two intervals of settling; stops at the first step whose p99 lateness passes 1 s.`,
       'checks/s: results for slots in the window / checks started in the window whatever their slot (a backlog of stale slots counts here only). ✗: not held.',
       'CPU: 1 core = 100 %; machine = both cores (node + targets + kernel network stack + everything else); others = every other process (other work sharing the machine, this bench).',
+      ...(limit ? [`Ran out first at the step not held: ${limit}.`] : []),
     ],
   };
 }
