@@ -26,6 +26,8 @@ export interface LoadFigures extends SlotFigures {
   nodeCpu: number;
   /** CPU % of the node's main thread: the event loop (scheduling, SQLite, API). */
   nodeMainThreadCpu: number;
+  /** CPU % of the node's busiest other thread: a check worker. */
+  nodeBusiestWorkerCpu: number;
   targetCpu: number;
   /** All cores (2 cores fully busy = 200): the node, the targets, the kernel's network stack, the bench. */
   machineCpu: number;
@@ -65,6 +67,7 @@ export async function measureLoadWindow(
     missedSlotsReported: sumSamples(after, missed) - sumSamples(before, missed),
     nodeCpu: cpu.processes.node ?? Number.NaN,
     nodeMainThreadCpu: cpu.mainThreads.node ?? Number.NaN,
+    nodeBusiestWorkerCpu: cpu.busiestOtherThreads.node ?? Number.NaN,
     targetCpu: cpu.processes.targets ?? Number.NaN,
     machineCpu: cpu.machine,
     othersCpu: cpu.others,
@@ -78,7 +81,7 @@ export async function measureLoadWindow(
 /** Table columns for what every load window measures, from lateness to loop delay. */
 export const LOAD_COLUMNS = [
   'lateness p50 / p99 / max',
-  'node CPU (main thread)',
+  'node CPU (main / busiest worker)',
   'target CPU',
   'machine CPU',
   'others CPU',
@@ -91,7 +94,7 @@ export const LOAD_COLUMNS = [
 export function loadCells(f: LoadFigures): string[] {
   return [
     `${fmt(f.lateness.p50)} / ${fmt(f.lateness.p99)} / ${fmt(f.lateness.max)} ms`,
-    `${fmt(f.nodeCpu)} % (${fmt(f.nodeMainThreadCpu)} %)`,
+    `${fmt(f.nodeCpu)} % (${fmt(f.nodeMainThreadCpu)} / ${fmt(f.nodeBusiestWorkerCpu)} %)`,
     `${fmt(f.targetCpu)} %`,
     `${fmt(f.machineCpu)} %`,
     `${fmt(f.othersCpu)} %`,

@@ -15,6 +15,19 @@ function mainThreadCpuTimeMs(pid: number): number {
   return statCpuTimeMs(`/proc/${pid}/task/${pid}/stat`);
 }
 
+/** CPU time of each thread of the process but the main one so far, ms by thread id. */
+function otherThreadsCpuTimeMs(pid: number): Map<number, number> {
+  const times = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
+      if (tid !== pid) times.set(tid, statCpuTimeMs(`/proc/${pid}/task/${tid}/stat`));
+    }
+  } catch {
+    // The process is gone: no threads.
+  }
+  return times;
+}
+
 function statCpuTimeMs(path: string): number {
   try {
     const stat = readFileSync(path, 'utf8');
@@ -78,6 +91,8 @@ export interface CpuUse {
   processes: Record<string, number>;
   /** Per process group name: the main thread of its first process (node: the event loop). */
   mainThreads: Record<string, number>;
+  /** Per process group name: the busiest other thread of its first process (node: a worker). */
+  busiestOtherThreads: Record<string, number>;
   /**
    * Every other process on the machine (other work sharing it, kernel threads), this
    * process included: a process that ended during the span is not counted.
@@ -99,6 +114,7 @@ export interface CpuUse {
 export class ProcessSampler {
   private readonly startCpu = new Map<string, number>();
   private readonly startMainThread = new Map<string, number>();
+  private readonly startOtherThreads = new Map<string, Map<number, number>>();
   private readonly startWritten = new Map<string, number>();
   private readonly maxRss = new Map<string, number>();
   private startedAt = 0;
@@ -118,6 +134,7 @@ export class ProcessSampler {
     for (const [name, pids] of Object.entries(this.groups)) {
       this.startCpu.set(name, sumOf(pids, cpuTimeMs));
       this.startMainThread.set(name, mainThreadCpuTimeMs(pids[0] ?? 0));
+      this.startOtherThreads.set(name, otherThreadsCpuTimeMs(pids[0] ?? 0));
       this.startWritten.set(name, sumOf(pids, writtenBytes));
     }
     this.sampleRss();
@@ -131,12 +148,18 @@ export class ProcessSampler {
     const machine = machineJiffies();
     const processes: Record<string, number> = {};
     const mainThreads: Record<string, number> = {};
+    const busiestOtherThreads: Record<string, number> = {};
     const written: Record<string, number> = {};
     for (const [name, pids] of Object.entries(this.groups)) {
       const used = sumOf(pids, cpuTimeMs) - (this.startCpu.get(name) ?? 0);
       processes[name] = (100 * used) / elapsedMs;
       const mainUsed = mainThreadCpuTimeMs(pids[0] ?? 0) - (this.startMainThread.get(name) ?? 0);
       mainThreads[name] = (100 * mainUsed) / elapsedMs;
+      const startOthers = this.startOtherThreads.get(name) ?? new Map<number, number>();
+      let busiest = 0;
+      for (const [tid, ms] of otherThreadsCpuTimeMs(pids[0] ?? 0))
+        busiest = Math.max(busiest, ms - (startOthers.get(tid) ?? 0));
+      busiestOtherThreads[name] = (100 * busiest) / elapsedMs;
       written[name] = sumOf(pids, writtenBytes) - (this.startWritten.get(name) ?? 0);
     }
     const busy = machine.busy - this.startMachine.busy;
@@ -150,6 +173,7 @@ export class ProcessSampler {
     return {
       processes,
       mainThreads,
+      busiestOtherThreads,
       others: (100 * othersMs) / elapsedMs,
       machine: total > 0 ? (100 * cores * busy) / total : Number.NaN,
       maxRss: Object.fromEntries(this.maxRss),

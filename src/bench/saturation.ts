@@ -103,9 +103,11 @@ function ranOutFirst(step: Step, targetProcesses: number): string {
     return `the machine: all ${cores} cores busy (${fmt(step.machineCpu)} %: node ${fmt(step.nodeCpu)} %, targets ${fmt(step.targetCpu)} %, the rest the kernel's network stack and others)`;
   if (step.nodeMainThreadCpu >= 90)
     return `the node's main thread (${fmt(step.nodeMainThreadCpu)} %: scheduling, SQLite, API)`;
+  if (step.nodeBusiestWorkerCpu >= 90)
+    return `a check worker thread (${fmt(step.nodeBusiestWorkerCpu)} %): more workers (TIRELESS_CHECK_WORKERS) may help`;
   if (step.targetCpu >= 90 * targetProcesses)
     return `the load targets (${fmt(step.targetCpu)} % for ${targetProcesses} processes)`;
-  return `no core at its limit (machine ${fmt(step.machineCpu)} %, node main thread ${fmt(step.nodeMainThreadCpu)} %): look at the check workers in the profile`;
+  return `no core at its limit (machine ${fmt(step.machineCpu)} %, node main thread ${fmt(step.nodeMainThreadCpu)} %, busiest worker ${fmt(step.nodeBusiestWorkerCpu)} %): look at the profile`;
 }
 
 function stepTable(
