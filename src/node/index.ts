@@ -13,12 +13,13 @@ import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { soloAssignment, SoloConfigWriter, type Assignment } from '../cluster/index.js';
 import type { Settings } from '../config/index.js';
+import { describeError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
 import type { MaintenanceWindow, Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store, DAY_MS, HOUR_MS, type Judge } from '../store/index.js';
+import { Store, DAY_MS, HOUR_MS, startCheckpointer, type Judge } from '../store/index.js';
 import { registerPages } from '../web/index.js';
 import { createCheckRunner, toScheduled, type ScheduledMonitor } from './check-runner.js';
 import { ResultWriter } from './result-writer.js';
@@ -155,6 +156,11 @@ export async function startNode(
     settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
 
+  // WAL checkpoints on another core, beside the commits (the Store's autocheckpoint is the backstop).
+  const checkpointer = startCheckpointer(store.path, {
+    onError: (error) =>
+      log.warn({ error: describeError(error) }, 'WAL checkpointer failed; starting it again'),
+  });
   schedule.start();
   deliverer.start();
   const prune = () => {
@@ -188,6 +194,7 @@ export async function startNode(
       await pool.close();
       writer.flush();
       await deliverer.stop();
+      await checkpointer.stop();
       store.close();
       log.info('tireless stopped');
     })());

@@ -10,6 +10,12 @@ export {
   type StoredResult,
   type UptimeTotals,
 } from './store.js';
+export {
+  startCheckpointer,
+  type Checkpointer,
+  type CheckpointerOptions,
+  type CheckpointReport,
+} from './checkpointer.js';
 export { coverRange, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-ranges.js';
 export {
   copyDatabase,

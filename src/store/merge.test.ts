@@ -286,3 +286,21 @@ test('inspectCopy counts a sound copy and names a corrupt one', () => {
       error.code === 'TIRELESS_BACKUP' && error.message.startsWith(path),
   );
 });
+
+test('a state merged in is the one the next result is judged against', () => {
+  const target = tempStore();
+  applyMonitor(target, 'mon_1');
+  target.ingest(results('mon_1', EU, 0, 50_000), judge);
+  const source = tempStore();
+  applyMonitor(source, 'mon_1');
+  source.ingest(results('mon_1', US, 0, 300_000), judge);
+  const [sourcePath] = closeAll(source) as [string];
+
+  mergeInto(target, sourcePath);
+  const seen: (object | undefined)[] = [];
+  target.ingest(results('mon_1', EU, 300_000, 310_000), (monitor, state, result) => {
+    seen.push(state);
+    return judge(monitor, state, result);
+  });
+  assert.deepEqual(seen, [{ lastSlot: 290_000 }]);
+});

@@ -209,6 +209,8 @@ export function mergeInto(
   } finally {
     dropKeyMaps(db);
     db.prepare(`DETACH DATABASE ${SOURCE}`).run();
+    // Monitor states were written behind the store's back.
+    target.dropCaches();
   }
 }
 

@@ -162,3 +162,71 @@ test('a store reopened after close keeps everything', () => {
   assert.equal(again.countResults(), 1);
   assert.equal(again.getMeta('node_id'), 'node-x');
 });
+
+/** A judge that counts its judgements in the state and records the state it was given. */
+function countingJudge() {
+  const seen: (object | undefined)[] = [];
+  const judge: Judge = (_monitor, state, r) => {
+    seen.push(state);
+    const count = ((state as { count?: number } | undefined)?.count ?? 0) + 1;
+    return { state: { count, lastSlot: r.slot }, notifications: [] };
+  };
+  return { judge, seen };
+}
+
+test('the judge gets the state it returned last: after a monitor change, a removal and a reopen', () => {
+  const store = openTemp();
+  withMonitor(store);
+  const { judge, seen } = countingJudge();
+  store.ingest([result(10_000), result(20_000)], judge);
+  assert.deepEqual(seen, [undefined, { count: 1, lastSlot: 10_000 }]);
+  assert.ok(Object.isFrozen(seen[1]), 'the cached state is handed out frozen');
+
+  applyMonitor(store, { revision: 2, name: 'renamed' });
+  store.ingest([result(30_000)], judge);
+  assert.deepEqual(seen[2], { count: 2, lastSlot: 20_000 });
+  assert.deepEqual(store.getMonitorState('mon_a'), { count: 3, lastSlot: 30_000 });
+
+  store.close();
+  const reopened = new Store(store.path);
+  reopened.ingest([result(40_000)], judge);
+  assert.deepEqual(seen[3], { count: 3, lastSlot: 30_000 });
+
+  reopened.applyConfig({
+    kind: 'monitor',
+    id: 'mon_a',
+    accountId: 'acc_1',
+    revision: 3,
+    doc: null,
+  });
+  applyMonitor(reopened, { revision: 4 });
+  reopened.ingest([result(50_000)], judge);
+  assert.equal(seen[4], undefined, 'a removed monitor starts afresh');
+  assert.deepEqual(reopened.getMonitorState('mon_a'), { count: 1, lastSlot: 50_000 });
+});
+
+test('a batch that fails is rolled back with its states: its retry is judged as the first time', () => {
+  const store = openTemp();
+  withMonitor(store);
+  const { judge, seen } = countingJudge();
+  store.ingest([result(10_000)], judge);
+  const failing: Judge = (monitor, state, r) => {
+    if (r.slot === 30_000) throw new Error('judge failed');
+    return judge(monitor, state, r);
+  };
+  const batch = [result(20_000, 'down'), result(30_000)];
+  assert.throws(() => store.ingest(batch, failing), /judge failed/);
+  assert.deepEqual(store.getMonitorState('mon_a'), { count: 1, lastSlot: 10_000 });
+
+  assert.equal(store.ingest(batch, judge).applied, 2);
+  assert.deepEqual(seen.slice(-2), [
+    { count: 1, lastSlot: 10_000 },
+    { count: 2, lastSlot: 20_000 },
+  ]);
+  assert.deepEqual(store.getMonitorState('mon_a'), { count: 3, lastSlot: 30_000 });
+  assert.equal(
+    store.listResults('acc_1', 'mon_a', { since: 0, until: 1e15, limit: 10 })[1]?.error,
+    'connection refused',
+    'the error text keyed in the failed batch is keyed again',
+  );
+});

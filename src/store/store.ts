@@ -21,6 +21,10 @@ export type CheckedResult = Result & { details?: Record<string, unknown> };
 
 /** What the coordinator decided about one new result; the store writes it atomically. */
 export interface Judgement {
+  /**
+   * Plain JSON data. The monitor's next judgement gets this very object, frozen (the store
+   * caches it), or after a restart its JSON copy.
+   */
   state: object;
   openIncident?: Incident;
   closeIncident?: { id: string; endedAt: number };
@@ -84,6 +88,8 @@ interface KnownMonitor {
   monitor: Monitor;
   n: number;
   accountN: number;
+  /** The monitor_state row as last written, so judging a result reads no row. */
+  state: object | undefined;
 }
 
 /**
@@ -101,8 +107,9 @@ export class Store {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // Checkpoint less often: every result dirties pages of four tables, and a checkpoint
-    // rewrites each dirty page; fewer checkpoints write each page once for many results.
+    // A node checkpoints from a worker (startCheckpointer), beside its commits; this is the
+    // backstop without one (CLI, a dead worker). Rare: every result dirties pages of four
+    // tables, and a checkpoint rewrites each dirty page once for many results.
     this.db.pragma('wal_autocheckpoint = 20000');
     this.db.pragma('journal_size_limit = 134217728');
     this.db.pragma('busy_timeout = 5000');
@@ -189,21 +196,28 @@ export class Store {
    */
   ingest(results: readonly CheckedResult[], judge?: Judge): IngestReport {
     const report: IngestReport = { applied: 0, duplicates: 0, unknownMonitor: 0, queued: 0 };
-    this.db.transaction(() => {
-      for (const result of results) {
-        const known = this.knownMonitor(result.monitorId);
-        if (!known) {
-          report.unknownMonitor++;
-          continue;
+    try {
+      this.db.transaction(() => {
+        for (const result of results) {
+          const known = this.knownMonitor(result.monitorId);
+          if (!known) {
+            report.unknownMonitor++;
+            continue;
+          }
+          if (!this.insertResult(known, result)) {
+            report.duplicates++;
+            continue;
+          }
+          report.applied++;
+          if (judge) report.queued += this.applyJudgement(known, result, judge);
         }
-        if (!this.insertResult(known, result)) {
-          report.duplicates++;
-          continue;
-        }
-        report.applied++;
-        if (judge) report.queued += this.applyJudgement(known, result, judge);
-      }
-    })();
+      })();
+    } catch (error) {
+      // The rollback undid key rows and states the caches already hold; a retry of the
+      // batch must see what is stored, or it would judge against states never written.
+      this.dropCaches();
+      throw error;
+    }
     return report;
   }
 
@@ -238,18 +252,15 @@ export class Store {
   }
 
   private applyJudgement(known: KnownMonitor, result: CheckedResult, judge: Judge): number {
-    const stateRow = this.sql.getState.get(known.monitor.id) as { state: string } | undefined;
-    const judgement = judge(
-      known.monitor,
-      stateRow ? (JSON.parse(stateRow.state) as object) : undefined,
-      result,
-    );
+    const judgement = judge(known.monitor, known.state, result);
     if (!judgement) return 0;
     this.sql.setState.run(
       known.monitor.id,
       known.monitor.accountId,
       JSON.stringify(judgement.state),
     );
+    // Frozen: the next judgement gets this object itself, and must not change the cache.
+    known.state = Object.freeze(judgement.state);
     const open = judgement.openIncident;
     if (open) {
       this.sql.openIncident.run(
@@ -336,6 +347,17 @@ export class Store {
   getMonitorState(monitorId: string): object | undefined {
     const row = this.sql.getState.get(monitorId) as { state: string } | undefined;
     return row ? (JSON.parse(row.state) as object) : undefined;
+  }
+
+  /**
+   * Forgets what the store caches from its tables (monitors with their alert states, origin
+   * and error keys); they are read again when next needed. For writers that change those
+   * tables through `db` directly (mergeInto).
+   */
+  dropCaches(): void {
+    this.monitors.clear();
+    this.origins.clear();
+    this.errorTexts.clear();
   }
 
   listIncidents(accountId: string, filter: { monitorId?: string; limit: number }): Incident[] {
@@ -486,6 +508,7 @@ export class Store {
         monitor,
         n: (this.sql.monitorKey.get(monitor.id) as { n: number }).n,
         accountN: (this.sql.accountKey.get(monitor.accountId) as { n: number }).n,
+        state: this.getMonitorState(monitor.id),
       };
     }
     this.monitors.set(monitorId, known);
