@@ -17,9 +17,7 @@ export type WireJob = Omit<CheckJob, 'options'> & {
 
 /** Main thread → worker: jobs (batched per tick), monitors to drop, or abort everything. */
 export type ToWorker =
-  | { kind: 'run'; jobs: WireJob[] }
-  | { kind: 'forget'; monitorIds: string[] }
-  | { kind: 'abort' };
+  { kind: 'run'; jobs: WireJob[] } | { kind: 'forget'; monitorIds: string[] } | { kind: 'abort' };
 
 /** Worker → main thread: outcomes finished since the last message; null: not run. */
 export interface FromWorker {

@@ -7,6 +7,5 @@ import type { ToWorker } from './protocol.js';
 import './worker.js';
 
 parentPort?.on('message', (message: ToWorker) => {
-  if (message.kind === 'run' && message.jobs.some((job) => job.type === 'exit'))
-    process.exit(3);
+  if (message.kind === 'run' && message.jobs.some((job) => job.type === 'exit')) process.exit(3);
 });
