@@ -30,59 +30,63 @@ type Settle = (outcome: CheckOutcome | undefined) => void;
  * become gaps, not false alerts).
  */
 export class CheckPool {
-  private readonly threads: CheckThread[] = [];
-  private readonly threadOf = new Map<string, CheckThread>();
-  private readonly inline: InlineChecks | undefined;
+  /** Worker threads running checks (0: checks run on this thread). */
+  readonly workers: number;
+  private readonly runners: [CheckRunner, ...CheckRunner[]];
+  private readonly runnerOf = new Map<string, CheckRunner>();
   private turn = 0;
   private stopped = false;
 
   constructor(options: CheckPoolOptions) {
     const settings: WorkerSettings = { blockPrivateTargets: options.blockPrivateTargets };
     const url = options.workerUrl ?? WORKER_URL;
-    for (let i = 0; i < options.workers; i++)
-      this.threads.push(new CheckThread(url, settings, options.log));
-    if (options.workers === 0)
-      this.inline = new InlineChecks(options.blockPrivateTargets ? privateAddressGuard : undefined);
-  }
-
-  get workers(): number {
-    return this.threads.length;
+    const thread = () => new CheckThread(url, settings, options.log);
+    this.runners =
+      options.workers === 0
+        ? [new InlineChecks(options.blockPrivateTargets ? privateAddressGuard : undefined)]
+        : [thread(), ...Array.from({ length: options.workers - 1 }, thread)];
+    this.workers = options.workers;
   }
 
   run(job: CheckJob): Promise<CheckOutcome | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
-    if (this.inline) return this.inline.run(job);
-    let thread = this.threadOf.get(job.monitorId);
-    if (!thread) {
-      thread = this.threads[this.turn++ % this.threads.length];
-      if (!thread) return Promise.resolve(undefined); // no threads: not reached (inline)
-      this.threadOf.set(job.monitorId, thread);
+    let runner = this.runnerOf.get(job.monitorId);
+    if (!runner) {
+      runner = this.runners[this.turn++ % this.runners.length] ?? this.runners[0];
+      this.runnerOf.set(job.monitorId, runner);
     }
-    return thread.run(job);
+    return runner.run(job);
   }
 
   /** Lets go of a removed monitor's options. */
   forget(monitorId: string): void {
-    this.threadOf.get(monitorId)?.forget(monitorId);
-    this.threadOf.delete(monitorId);
+    this.runnerOf.get(monitorId)?.forget(monitorId);
+    this.runnerOf.delete(monitorId);
   }
 
   /** Cuts every running check short; they and any later ones resolve undefined. */
   abortAll(): void {
     this.stopped = true;
-    this.inline?.abortAll();
-    for (const thread of this.threads) thread.abortAll();
+    for (const runner of this.runners) runner.abortAll();
   }
 
   /** Aborts what runs and stops the worker threads. */
   async close(): Promise<void> {
     this.abortAll();
-    await Promise.all(this.threads.map((thread) => thread.close()));
+    await Promise.all(this.runners.map((runner) => runner.close()));
   }
 }
 
+/** Where a monitor's checks run: a worker thread, or this thread. */
+interface CheckRunner {
+  run(job: CheckJob): Promise<CheckOutcome | undefined>;
+  forget(monitorId: string): void;
+  abortAll(): void;
+  close(): Promise<void>;
+}
+
 /** Workers 0: checks on the calling thread, each with its own abort controller. */
-class InlineChecks {
+class InlineChecks implements CheckRunner {
   private readonly running = new Set<AbortController>();
   private aborted = false;
 
@@ -96,14 +100,23 @@ class InlineChecks {
     return this.aborted ? undefined : outcome;
   }
 
+  forget(): void {
+    // Options live with the caller's monitor; nothing is held here.
+  }
+
   abortAll(): void {
     this.aborted = true;
     for (const check of this.running) check.abort();
   }
+
+  close(): Promise<void> {
+    this.abortAll();
+    return Promise.resolve();
+  }
 }
 
 /** One worker thread and the checks it runs; jobs of one tick go over in one message. */
-class CheckThread {
+class CheckThread implements CheckRunner {
   private worker: Worker | undefined;
   private startedAt = 0;
   private readonly pending = new Map<number, Settle>();
