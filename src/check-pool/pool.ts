@@ -5,7 +5,7 @@ import type { AddressGuard, CheckOutcome } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { runCheck, type CheckJob } from './run-check.js';
+import { RunningChecks, type CheckJob } from './run-check.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -85,18 +85,17 @@ interface CheckRunner {
   close(): Promise<void>;
 }
 
-/** Workers 0: checks on the calling thread, each with its own abort controller. */
+/** Workers 0: checks on the calling thread. */
 class InlineChecks implements CheckRunner {
-  private readonly running = new Set<AbortController>();
+  private readonly checks: RunningChecks;
   private aborted = false;
 
-  constructor(private readonly addressGuard: AddressGuard | undefined) {}
+  constructor(addressGuard: AddressGuard | undefined) {
+    this.checks = new RunningChecks(addressGuard);
+  }
 
   async run(job: CheckJob): Promise<CheckOutcome | undefined> {
-    const abort = new AbortController();
-    this.running.add(abort);
-    const outcome = await runCheck(job, abort.signal, this.addressGuard);
-    this.running.delete(abort);
+    const outcome = await this.checks.run(job);
     return this.aborted ? undefined : outcome;
   }
 
@@ -106,7 +105,7 @@ class InlineChecks implements CheckRunner {
 
   abortAll(): void {
     this.aborted = true;
-    for (const check of this.running) check.abort();
+    this.checks.abortAll();
   }
 
   close(): Promise<void> {

@@ -19,8 +19,33 @@ export interface CheckJob {
   lastPushAt?: number;
 }
 
+/**
+ * The checks running on one thread, each with its own abort controller (thousands of
+ * listeners on one shared signal would make every removal scan them all), so that shutdown
+ * can cut them all short.
+ */
+export class RunningChecks {
+  private readonly running = new Set<AbortController>();
+
+  constructor(private readonly addressGuard: AddressGuard | undefined) {}
+
+  async run(job: CheckJob): Promise<CheckOutcome> {
+    const abort = new AbortController();
+    this.running.add(abort);
+    try {
+      return await runCheck(job, abort.signal, this.addressGuard);
+    } finally {
+      this.running.delete(abort);
+    }
+  }
+
+  abortAll(): void {
+    for (const check of this.running) check.abort();
+  }
+}
+
 /** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
-export async function runCheck(
+async function runCheck(
   job: CheckJob,
   signal: AbortSignal,
   addressGuard: AddressGuard | undefined,

@@ -7,20 +7,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome } from '../checks/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { runCheck } from './run-check.js';
+import { RunningChecks } from './run-check.js';
 
 if (!parentPort) throw new Error('check worker must run in a worker thread');
 const port = parentPort;
 const settings = workerData as WorkerSettings;
-const addressGuard = settings.blockPrivateTargets ? privateAddressGuard : undefined;
+const checks = new RunningChecks(settings.blockPrivateTargets ? privateAddressGuard : undefined);
 const optionsOf = new Map<string, Record<string, unknown>>();
-const running = new Set<AbortController>();
 let finished: FromWorker['outcomes'] = [];
 
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'abort':
-      for (const check of running) check.abort();
+      checks.abortAll();
       return;
     case 'forget':
       for (const monitorId of message.monitorIds) optionsOf.delete(monitorId);
@@ -35,11 +34,7 @@ async function start(wire: WireJob): Promise<void> {
   if (sent) optionsOf.set(job.monitorId, sent);
   const options = optionsOf.get(job.monitorId);
   if (!options) return finish(id, null); // the pool always sends them first; never guess
-  const abort = new AbortController();
-  running.add(abort);
-  const outcome = await runCheck({ ...job, options }, abort.signal, addressGuard);
-  running.delete(abort);
-  finish(id, outcome);
+  finish(id, await checks.run({ ...job, options }));
 }
 
 function finish(id: number, outcome: CheckOutcome | null): void {
