@@ -6,10 +6,21 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+# promtool (Prometheus's own linter) checks /metrics; it comes with the server package.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test setup: installing ${need_apt[*]} (Debian packages)"
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # We want the tools, not services: a policy-rc.d that answers 101 keeps the package
+    # scripts from starting the prometheus server (with systemd or without).
+    policy=/usr/sbin/policy-rc.d made_policy=
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+      trap 'rm -f "$policy"' EXIT
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    if [ -n "$made_policy" ]; then rm -f "$policy" && trap - EXIT; fi
   else
     echo "test setup: need root to install ${need_apt[*]}; install them and run again" >&2
     exit 1

@@ -73,8 +73,7 @@ export async function measureLoadWindow(
     othersCpu: cpu.others,
     nodeMaxRss: cpu.maxRss.node ?? Number.NaN,
     nodeWriteBytesPerSecond: (cpu.written.node ?? Number.NaN) / ((to - from) / 1000),
-    eventLoopDelayP99Ms:
-      1000 * sumSamples(after, 'tireless_process_nodejs_eventloop_lag_p99_seconds'),
+    eventLoopDelayP99Ms: 1000 * sumSamples(after, 'nodejs_eventloop_lag_p99_seconds'),
   };
 }
 

@@ -1,12 +1,27 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The node's Prometheus metrics, in one registry per node (tests start many nodes). */
+/**
+ * prom-client's defaults name three gauges `…_total` (the sum of the labelled gauge beside
+ * each), a suffix Prometheus keeps for counters: `sum(nodejs_active_handles)` says the same.
+ */
+const NON_COUNTERS_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/**
+ * The node's Prometheus metrics, in one registry per node (tests start many nodes): ours
+ * under `tireless_`, and the process and Node.js runtime ones under the names every client
+ * library and dashboard uses (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`).
+ */
 export function createMetrics(sources: {
   pendingDeliveries(): number;
   monitorsScheduled(): number;
 }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tireless_process_' });
+  collectDefaultMetrics({ register: registry });
+  for (const name of NON_COUNTERS_NAMED_TOTAL) registry.removeSingleMetric(name);
   return {
     registry,
     checks: new Counter({
