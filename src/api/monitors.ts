@@ -206,7 +206,7 @@ function monitorBodySchema(): JsonSchema {
       return {
         type: 'object',
         title: type,
-        required: ['name', 'type', ...required],
+        required: [...new Set(['name', 'type', ...required])],
         properties: {
           ...COMMON_FIELDS,
           type: { type: 'string', enum: [type] },

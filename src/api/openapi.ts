@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { z } from 'zod';
+import { TirelessError } from '../errors/index.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -31,15 +32,45 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 }
 
-/** A zod schema as an OpenAPI 3.0 schema of what a client may send. */
+/** A zod schema as a self-contained OpenAPI 3.0 schema of what a client may send. */
 export function jsonSchema(schema: z.ZodType): JsonSchema {
   const converted = z.toJSONSchema(schema, {
     target: 'openapi-3.0',
     io: 'input',
     unrepresentable: 'any',
   }) as JsonSchema;
+  const definitions = (converted.definitions ?? {}) as Record<string, unknown>;
   delete converted.$schema;
-  return converted;
+  delete converted.definitions;
+  return inlineDefinitions(converted, definitions);
+}
+
+const DEFINITION_REF = '#/definitions/';
+
+/**
+ * zod puts a schema used twice or within itself (`z.json()`: a JSON value holds JSON values)
+ * in local `definitions`, which an OpenAPI document has no place for: its references would
+ * point nowhere. Each reference is replaced by the definition; inside itself, by `{}` (any
+ * value), which is what a nested JSON value is.
+ */
+function inlineDefinitions(schema: JsonSchema, definitions: Record<string, unknown>): JsonSchema {
+  const inline = (node: unknown, within: ReadonlySet<string>): unknown => {
+    if (Array.isArray(node)) return node.map((item) => inline(item, within));
+    if (node === null || typeof node !== 'object') return node;
+    const { $ref: ref, ...rest } = node as JsonSchema;
+    const entries = Object.entries(rest).map(([key, value]) => [key, inline(value, within)]);
+    if (typeof ref !== 'string') return Object.fromEntries(entries);
+    const name = ref.startsWith(DEFINITION_REF) ? ref.slice(DEFINITION_REF.length) : undefined;
+    if (name === undefined || !Object.hasOwn(definitions, name)) {
+      throw new TirelessError(
+        'TIRELESS_INTERNAL',
+        `jsonSchema: cannot inline the reference ${ref}`,
+      );
+    }
+    const target = within.has(name) ? {} : inline(definitions[name], new Set([...within, name]));
+    return { ...(target as JsonSchema), ...Object.fromEntries(entries) };
+  };
+  return inline(schema, new Set()) as JsonSchema;
 }
 
 export interface RouteDocs {
