@@ -4,8 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createTestApi, type TestApi } from '../api/index.js';
-import { runApply, type ApplyReport } from './apply.js';
+import { TIRELESS_BIN } from '../testing/index.js';
+import type { TirelessError } from '../errors/index.js';
+import { DAY_MS, HOUR_MS } from '../store/index.js';
+import { runApply, type ApplyOptions, type ApplyReport } from './apply.js';
 
 interface Entity {
   id: string;
@@ -20,14 +24,49 @@ async function startApi() {
   const url = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'tireless-apply-'));
   let files = 0;
-  const lines: string[] = [];
-  const apply = (yaml: string, dryRun = false, token = api.token): Promise<ApplyReport> => {
+  const fileOf = (yaml: string) => {
     const file = join(dir, `monitors-${++files}.yaml`);
     writeFileSync(file, yaml);
-    lines.length = 0;
-    return runApply({ file, url, token, dryRun, log: (line) => lines.push(line) });
+    return file;
   };
-  return { api, apply, lines };
+  const lines: string[] = [];
+  // As from a script: stdin is no terminal, so no `confirm` unless a test gives one.
+  const apply = (yaml: string, options: Partial<ApplyOptions> = {}): Promise<ApplyReport> => {
+    lines.length = 0;
+    return runApply({
+      file: fileOf(yaml),
+      url,
+      token: api.token,
+      dryRun: false,
+      log: (line) => lines.push(line),
+      ...options,
+    });
+  };
+  return { api, apply, lines, url, fileOf };
+}
+
+/**
+ * Runs the real `tireless apply` with `input` on its stdin: a pipe, or a terminal (`script`
+ * from util-linux runs it on a pseudo-terminal).
+ */
+function runCommand(
+  args: string[],
+  input: string,
+  stdin: 'pipe' | 'terminal',
+): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, TIRELESS_BIN, 'apply', ...args];
+  const child =
+    stdin === 'terminal'
+      ? spawn('script', ['-qec', command.map((arg) => `'${arg}'`).join(' '), '/dev/null'])
+      : spawn(command[0]!, command.slice(1));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
 }
 
 async function list(api: TestApi, collection: 'monitors' | 'channels'): Promise<Entity[]> {
@@ -40,6 +79,36 @@ function byName(entities: Entity[], name: string): Entity {
   assert.ok(found, `${name} exists`);
   return found;
 }
+
+/** Stores check results for a monitor, over 40 days (older ones live on in the rollups). */
+function recordResults(api: TestApi, monitorId: string, ages: readonly number[]): void {
+  const now = Date.now();
+  api.deps.store.ingest(
+    ages.map((age) => {
+      const slot = now - age - ((now - age) % 1000);
+      return {
+        monitorId,
+        slot,
+        checkedAt: slot,
+        status: 'up',
+        latencyMs: 5,
+        node: 'n',
+        region: 'local',
+      };
+    }),
+  );
+}
+
+const HISTORY = [40 * DAY_MS, 2 * HOUR_MS, 60_000];
+
+/** The names of the monitors and of the channels of the account. */
+async function namesOf(api: TestApi): Promise<{ monitors: string[]; channels: string[] }> {
+  const names = async (collection: 'monitors' | 'channels') =>
+    (await list(api, collection)).map((entity) => entity.name).sort();
+  return { monitors: await names('monitors'), channels: await names('channels') };
+}
+
+const planLines = (lines: string[]) => lines.filter((line) => /^ {2}[+~\-·] /.test(line));
 
 const FIRST = `
 channels:
@@ -120,45 +189,174 @@ test('the first apply creates everything; applying the same file again changes n
   }
 });
 
-test('an edited file updates, deletes what it dropped, and a dry run changes nothing', async () => {
+test('an edited file updates, and deletes nothing it no longer names without --prune', async () => {
   const { api, apply, lines } = await startApi();
   try {
     await apply(FIRST);
+    recordResults(api, byName(await list(api, 'monitors'), 'db').id, HISTORY);
     const before = await list(api, 'monitors');
 
-    const dry = await apply(EDITED, true);
+    const dry = await apply(EDITED, { dryRun: true });
+    assert.deepEqual(planLines(lines), [
+      '  ~ update channel "ops" (config.url: "https://hooks.example.com/ops" → "https://hooks.example.com/ops-v2")',
+      '  ~ update monitor "shop" (intervalSeconds: 60 → 30, keyword: "Welcome" → (not set), channels: ["chat","ops"] → ["ops"])',
+      '  · keep monitor "db" (not in the file; --prune deletes it and its 3 recorded results)',
+      '  · keep channel "chat" (not in the file; --prune deletes it)',
+    ]);
+    assert.equal(dry.dryRun, true);
     assert.deepEqual(
-      lines.filter((line) => /^ {2}[+~-] /.test(line)),
+      dry.kept.map((step) => [step.action, step.kind, step.name, step.results]),
       [
-        '  ~ update channel "ops" (config.url: "https://hooks.example.com/ops" → "https://hooks.example.com/ops-v2")',
-        '  ~ update monitor "shop" (intervalSeconds: 60 → 30, keyword: "Welcome" → (not set), channels: ["chat","ops"] → ["ops"])',
-        '  - delete monitor "db" (not in the file)',
-        '  - delete channel "chat" (not in the file)',
+        ['delete', 'monitor', 'db', 3],
+        ['delete', 'channel', 'chat', undefined],
       ],
     );
-    assert.ok(lines.some((line) => line.startsWith('! 2 not in the file will be DELETED')));
-    assert.equal(dry.dryRun, true);
     assert.deepEqual(await list(api, 'monitors'), before, 'a dry run changes nothing');
 
-    await apply(EDITED);
+    const applied = await apply(EDITED);
+    assert.ok(applied.steps.every((step) => step.action === 'update'));
+    assert.ok(lines.includes('applied: 0 created, 2 updated, 0 deleted'), lines.join('\n'));
+    assert.deepEqual(await namesOf(api), {
+      monitors: ['cron', 'db', 'shop'],
+      channels: ['chat', 'ops'],
+    });
     const channels = await list(api, 'channels');
-    const monitors = await list(api, 'monitors');
-    assert.deepEqual(monitors.map((m) => m.name).sort(), ['cron', 'shop']);
-    assert.deepEqual(
-      channels.map((c) => c.name),
-      ['ops'],
-    );
-    const shop = byName(monitors, 'shop');
+    const shop = byName(await list(api, 'monitors'), 'shop');
     assert.equal(shop.intervalSeconds, 30);
     assert.equal(shop.keyword, undefined);
     assert.deepEqual(shop.channelIds, [byName(channels, 'ops').id]);
     const ops = api.deps.store.getConfig<{ config: { secret: string } }>(
       'channel',
-      channels[0]!.id,
+      byName(channels, 'ops').id,
     );
     assert.equal(api.deps.secrets.open(ops!.config.secret), 's3cret-value', 'secret re-sent');
 
     assert.deepEqual((await apply(EDITED)).steps, []);
+    assert.ok(lines.includes('nothing to do'), lines.join('\n'));
+  } finally {
+    await api.close();
+  }
+});
+
+test('--prune --yes deletes what the file does not name, and the plan says how much history goes', async () => {
+  const { api, apply, lines } = await startApi();
+  try {
+    await apply(FIRST);
+    const db = byName(await list(api, 'monitors'), 'db');
+    recordResults(api, db.id, HISTORY);
+
+    const names = await namesOf(api);
+    assert.equal(api.deps.store.countResults(), HISTORY.length);
+    await apply(EDITED, { prune: true, dryRun: true });
+    assert.deepEqual(planLines(lines).slice(2), [
+      '  - delete monitor "db" (not in the file; 3 recorded results go with it)',
+      '  - delete channel "chat" (not in the file)',
+    ]);
+    assert.ok(
+      lines.includes(
+        '! --prune: DELETES 1 monitor and 1 channel (monitor "db", channel "chat"), with 3 recorded results',
+      ),
+      lines.join('\n'),
+    );
+    assert.deepEqual(await namesOf(api), names, 'a dry run changes nothing');
+
+    const report = await apply(EDITED, { prune: true, yes: true });
+    assert.deepEqual(
+      report.steps.map((step) => `${step.action} ${step.kind} ${step.name}`),
+      ['update channel ops', 'update monitor shop', 'delete monitor db', 'delete channel chat'],
+    );
+    assert.deepEqual(report.kept, []);
+    assert.deepEqual(await namesOf(api), { monitors: ['cron', 'shop'], channels: ['ops'] });
+    assert.equal(api.deps.store.countResults(), 0, 'its results went with it');
+  } finally {
+    await api.close();
+  }
+});
+
+test('--prune is refused without a terminal or --yes, and asks at a terminal', async () => {
+  const { api, apply, lines } = await startApi();
+  try {
+    await apply(FIRST);
+    recordResults(api, byName(await list(api, 'monitors'), 'db').id, HISTORY);
+    const before = { monitors: await list(api, 'monitors'), channels: await list(api, 'channels') };
+    const unchanged = async (why: string) =>
+      assert.deepEqual(
+        { monitors: await list(api, 'monitors'), channels: await list(api, 'channels') },
+        before,
+        why,
+      );
+
+    await assert.rejects(apply(EDITED, { prune: true }), (error: TirelessError) => {
+      assert.equal(error.code, 'TIRELESS_VALIDATION');
+      assert.match(
+        error.message,
+        /^apply --prune would delete 1 monitor and 1 channel \(monitor "db", channel "chat"\), with 3 recorded results, and cannot ask: add --yes .*nothing was changed$/,
+      );
+      assert.deepEqual(
+        error.fields.map((problem) => problem.field),
+        ['--yes'],
+      );
+      return true;
+    });
+    assert.ok(
+      lines.some((line) => line.startsWith('! --prune: DELETES')),
+      'the plan was shown',
+    );
+    await unchanged('refused without a terminal: nothing changed, not even the updates');
+
+    const questions: string[] = [];
+    const answer = (yes: boolean) => (question: string) => {
+      questions.push(question);
+      return Promise.resolve(yes);
+    };
+    await assert.rejects(apply(EDITED, { prune: true, confirm: answer(false) }), /apply cancelled/);
+    await unchanged('not confirmed: nothing changed');
+    await apply(EDITED, { prune: true, confirm: answer(true) });
+    assert.deepEqual(questions, [
+      'Delete 1 monitor and 1 channel (monitor "db", channel "chat"), with 3 recorded results? Only "yes" deletes: ',
+      'Delete 1 monitor and 1 channel (monitor "db", channel "chat"), with 3 recorded results? Only "yes" deletes: ',
+    ]);
+    assert.deepEqual(await namesOf(api), { monitors: ['cron', 'shop'], channels: ['ops'] });
+
+    const none: string[] = [];
+    await apply(EDITED, {
+      prune: true,
+      confirm: (question) => Promise.resolve(!none.push(question)),
+    });
+    assert.deepEqual(none, [], 'nothing to delete: nothing asked');
+  } finally {
+    await api.close();
+  }
+});
+
+test('tireless apply --prune asks at a terminal, and without one needs --yes', async () => {
+  const { api, apply, url, fileOf } = await startApi();
+  try {
+    await apply(FIRST);
+    const all = await namesOf(api);
+    const args = ['-f', fileOf(EDITED), '--url', url, '--token', api.token, '--prune'];
+
+    const no = await runCommand(args, 'no\n', 'terminal');
+    assert.equal(no.code, 1, no.output);
+    assert.match(no.output, /Delete 1 monitor and 1 channel \(monitor "db", channel "chat"\)/);
+    assert.match(no.output, /tireless: apply cancelled: .*nothing was changed/);
+    assert.deepEqual(await namesOf(api), all);
+
+    const piped = await runCommand(args, 'yes\n', 'pipe');
+    assert.equal(piped.code, 1, piped.output);
+    assert.match(piped.output, /cannot ask: add --yes to delete them, or leave out --prune/);
+    assert.deepEqual(await namesOf(api), all, 'an answer on a pipe is no confirmation');
+
+    const pruned = { monitors: ['cron', 'shop'], channels: ['ops'] };
+    const yes = await runCommand(args, 'yes\n', 'terminal');
+    assert.equal(yes.code, 0, yes.output);
+    assert.match(yes.output, /applied: 0 created, 2 updated, 2 deleted/);
+    assert.deepEqual(await namesOf(api), pruned);
+
+    await apply(FIRST);
+    const script = await runCommand([...args, '--yes'], '', 'pipe');
+    assert.equal(script.code, 0, script.output);
+    assert.deepEqual(await namesOf(api), pruned);
   } finally {
     await api.close();
   }
@@ -231,7 +429,7 @@ monitors:
       ['first'],
     );
     await assert.rejects(
-      apply('monitors: []\n', false, 'not-a-token'),
+      apply('monitors: []\n', { token: 'not-a-token' }),
       /answered 401: .*check --token/,
     );
   } finally {

@@ -1,7 +1,8 @@
 /**
  * `tireless apply -f monitors.yaml`: config as code. The file declares an account's channels
  * and monitors; apply reads what the account has through the REST API, prints a plan
- * (create, update, delete) and carries it out, so the account matches the file.
+ * (create, update, and with `--prune` delete) and carries it out, so the account matches the
+ * file. Deleting what the file does not name is opt-in and confirmed, as it takes history.
  */
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -27,6 +28,15 @@ export interface ApplyOptions {
   token: string;
   /** Print the plan and change nothing. */
   dryRun: boolean;
+  /** Also delete the channels and monitors the file does not name. @defaultValue false */
+  prune?: boolean;
+  /** With `prune`: delete without asking (scripts). @defaultValue false */
+  yes?: boolean;
+  /**
+   * Asks the person at the terminal a yes/no question; absent when stdin is not a terminal,
+   * and then deleting needs `yes`.
+   */
+  confirm?: (question: string) => Promise<boolean>;
   /** Receives the plan, a line per step carried out, and the outcome. */
   log: (line: string) => void;
   /** Time one API request may take, ms. @defaultValue 30_000 */
@@ -48,11 +58,15 @@ export interface PlannedStep {
   name: string;
   /** For updates: what changes. */
   changes: FieldChange[];
+  /** For a monitor not in the file: the check results recorded for it, which go with it. */
+  results?: number;
 }
 
 export interface ApplyReport {
   /** Every step, in the order carried out. */
   steps: PlannedStep[];
+  /** Without `prune`: the deletions of what the file does not name, not carried out. */
+  kept: PlannedStep[];
   /** Entities that already matched the file. */
   unchanged: number;
   /** True when nothing was changed (`dryRun`). */
@@ -61,11 +75,13 @@ export interface ApplyReport {
 
 /**
  * Parses and validates `file` (structure, duplicate names, channel references, and each
- * monitor and channel as the API would), reads the account's channels and monitors, prints
- * the plan and, unless `dryRun`, carries it out: channels created or updated first, then
- * monitors created, updated and deleted, then channels deleted. An invalid file throws
- * TIRELESS_VALIDATION naming each path (`monitors[3].channels[0]`) before any request. A
- * failing request stops the run with an error that says which steps were done and which
+ * monitor and channel as the API would), reads the account's channels and monitors (and how
+ * many results each monitor the file does not name has), prints the plan and, unless
+ * `dryRun`, carries it out: channels created or updated first, then monitors created,
+ * updated and, with `prune`, deleted, then channels deleted. Deletions need `yes` or a
+ * "yes" to `confirm`; without either, TIRELESS_VALIDATION before any change. An invalid file
+ * throws TIRELESS_VALIDATION naming each path (`monitors[3].channels[0]`) before any request.
+ * A failing request stops the run with an error that says which steps were done and which
  * were not.
  */
 export async function runApply(options: ApplyOptions): Promise<ApplyReport> {
@@ -76,16 +92,51 @@ export async function runApply(options: ApplyOptions): Promise<ApplyReport> {
     api.list('monitors') as Promise<CurrentMonitor[]>,
   ]);
   const plan = planApply(desired, { channels, monitors });
-  printPlan(plan, options);
+  for (const step of plan.deletions) {
+    if (step.kind === 'monitor') step.results = await api.recordedResults(step.id ?? '');
+  }
+  const prune = options.prune ?? false;
+  const steps = prune ? [...plan.steps, ...plan.deletions] : plan.steps;
+  printPlan(plan, prune, options);
   const report = {
-    steps: plan.steps.map(({ action, kind, name, changes }) => ({ action, kind, name, changes })),
+    steps: steps.map(plannedStep),
+    kept: prune ? [] : plan.deletions.map(plannedStep),
     unchanged: plan.unchanged,
     dryRun: options.dryRun,
   };
-  if (options.dryRun || plan.steps.length === 0) return report;
-  await carryOut(plan, api, channels, options.log);
-  options.log(`applied: ${countsOf(plan.steps)}`);
+  if (options.dryRun || steps.length === 0) return report;
+  if (prune && plan.deletions.length > 0 && !options.yes) {
+    await confirmDeletions(plan.deletions, options.confirm);
+  }
+  await carryOut(steps, api, channels, options.log);
+  options.log(`applied: ${countsOf(steps)}`);
   return report;
+}
+
+function plannedStep({ action, kind, name, changes, results }: Step): PlannedStep {
+  return { action, kind, name, changes, ...(results === undefined ? {} : { results }) };
+}
+
+/** Asks before deleting; throws TIRELESS_VALIDATION (nothing changed) unless the answer is yes. */
+async function confirmDeletions(
+  deletions: readonly Step[],
+  confirm: ApplyOptions['confirm'],
+): Promise<void> {
+  const what = deletionsText(deletions);
+  if (!confirm) {
+    const problem = 'is needed to delete without a terminal to ask (stdin is not a terminal)';
+    throw new TirelessError(
+      'TIRELESS_VALIDATION',
+      `apply --prune would delete ${what}, and cannot ask: add --yes to delete them, or leave out --prune; nothing was changed`,
+      { fields: [{ field: '--yes', problem }] },
+    );
+  }
+  if (!(await confirm(`Delete ${what}? Only "yes" deletes: `))) {
+    throw new TirelessError(
+      'TIRELESS_VALIDATION',
+      'apply cancelled: the deletions were not confirmed; nothing was changed',
+    );
+  }
 }
 
 // ---- the file ------------------------------------------------------------------------
@@ -334,14 +385,17 @@ interface Step extends PlannedStep {
 }
 
 interface Plan {
+  /** Creates and updates. */
   steps: Step[];
+  /** What the file does not name: monitors first, then channels (when no monitor names them). */
+  deletions: Step[];
   unchanged: number;
 }
 
 /**
  * What to do to make `current` match `desired`, matched by name: channel creates and
- * updates, then monitor creates, updates and deletes, then channel deletes (monitors stop
- * naming a channel before it goes). Pure.
+ * updates, then monitor creates and updates; and apart, the deletions, carried out after
+ * them (monitors stop naming a channel before it goes). Pure.
  */
 function planApply(
   desired: DesiredState,
@@ -353,11 +407,13 @@ function planApply(
   const steps: Step[] = [
     ...channels.pairs.flatMap(([want, have]) => channelSteps(want, have)),
     ...monitors.pairs.flatMap(([want, have]) => monitorSteps(want, have, channelNames)),
+  ];
+  const deletions = [
     ...monitors.extra.map((have) => deleteStep('monitor', have)),
     ...channels.extra.map((have) => deleteStep('channel', have)),
   ];
-  const changed = steps.filter((step) => step.action !== 'delete').length;
-  return { steps, unchanged: desired.channels.length + desired.monitors.length - changed };
+  const unchanged = desired.channels.length + desired.monitors.length - steps.length;
+  return { steps, deletions, unchanged };
 }
 
 /** Pairs each desired entity with the current one of its name; current ones left over are extra. */
@@ -450,10 +506,32 @@ const SIGNS = { create: '+', update: '~', delete: '-' } as const;
 const HIDDEN_VALUES = new Set(['token', 'headers', 'body']);
 
 function describeStep(step: PlannedStep): string {
-  const text = `${SIGNS[step.action]} ${step.action} ${step.kind} ${JSON.stringify(step.name)}`;
-  if (step.action === 'delete') return `${text} (not in the file)`;
+  const text = `${SIGNS[step.action]} ${step.action} ${entityText(step)}`;
+  if (step.action === 'delete') {
+    const history = step.results === undefined ? '' : `; ${resultsText(step.results)} go with it`;
+    return `${text} (not in the file${history})`;
+  }
   if (step.changes.length === 0) return text;
   return `${text} (${step.changes.map(describeChange).join(', ')})`;
+}
+
+function entityText({ kind, name }: PlannedStep): string {
+  return `${kind} ${JSON.stringify(name)}`;
+}
+
+function resultsText(results: number): string {
+  return `${results.toLocaleString('en-US')} recorded result${results === 1 ? '' : 's'}`;
+}
+
+/** `2 monitors and 1 channel (monitor "a", …), with 1,234 recorded results` */
+function deletionsText(deletions: readonly PlannedStep[]): string {
+  const count = (kind: EntityKind) => {
+    const n = deletions.filter((step) => step.kind === kind).length;
+    return n === 0 ? [] : [`${n} ${kind}${n === 1 ? '' : 's'}`];
+  };
+  const results = deletions.reduce((sum, step) => sum + (step.results ?? 0), 0);
+  const names = deletions.map(entityText).join(', ');
+  return `${[...count('monitor'), ...count('channel')].join(' and ')} (${names}), with ${resultsText(results)}`;
 }
 
 function describeChange({ field, from, to }: FieldChange): string {
@@ -473,31 +551,36 @@ function countsOf(steps: readonly PlannedStep[]): string {
   return `${count('create')} created, ${count('update')} updated, ${count('delete')} deleted`;
 }
 
-function printPlan(plan: Plan, options: ApplyOptions): void {
+function printPlan(plan: Plan, prune: boolean, options: ApplyOptions): void {
   options.log(`plan for ${options.url} from ${options.file}:`);
   for (const step of plan.steps) options.log(`  ${describeStep(step)}`);
+  if (prune) for (const step of plan.deletions) options.log(`  ${describeStep(step)}`);
   options.log(`  = ${plan.unchanged} unchanged`);
-  const deletions = plan.steps.filter((step) => step.action === 'delete');
-  if (deletions.length > 0) {
-    options.log(
-      `! ${deletions.length} not in the file will be DELETED (the file is the whole truth for the account): ${deletions.map((s) => `${s.kind} ${JSON.stringify(s.name)}`).join(', ')}`,
-    );
+  if (plan.deletions.length > 0 && prune) {
+    options.log(`! --prune: DELETES ${deletionsText(plan.deletions)}`);
+  } else if (plan.deletions.length > 0) {
+    for (const step of plan.deletions) {
+      const history = step.results === undefined ? '' : ` and its ${resultsText(step.results)}`;
+      options.log(`  · keep ${entityText(step)} (not in the file; --prune deletes it${history})`);
+    }
   }
   if (options.dryRun) options.log('dry run: nothing was changed');
-  else if (plan.steps.length === 0) options.log('nothing to do');
+  else if (plan.steps.length === 0 && !(prune && plan.deletions.length > 0)) {
+    options.log('nothing to do');
+  }
 }
 
 // ---- carrying it out ------------------------------------------------------------------
 
 async function carryOut(
-  plan: Plan,
+  steps: readonly Step[],
   api: ApiClient,
   channels: CurrentChannel[],
   log: (line: string) => void,
 ): Promise<void> {
   const channelIds = new Map(channels.map((channel) => [channel.name, channel.id]));
   const idsOf: ChannelIdsOf = (names) => names.map((name) => channelIds.get(name) ?? name);
-  for (const [i, step] of plan.steps.entries()) {
+  for (const [i, step] of steps.entries()) {
     try {
       const path = `/api/v1/${step.kind}s`;
       if (step.action === 'create') {
@@ -510,7 +593,7 @@ async function carryOut(
       }
       log(`  done: ${describeStep(step)}`);
     } catch (error) {
-      throw stopped(step, error, plan.steps.slice(0, i), plan.steps.slice(i + 1));
+      throw stopped(step, error, steps.slice(0, i), steps.slice(i + 1));
     }
   }
 }
@@ -546,6 +629,19 @@ class ApiClient {
       );
     }
     return reply.items as unknown[];
+  }
+
+  /**
+   * Every check result recorded for a monitor: its uptime over all time (whole days from the
+   * rollups, which outlive the raw results), so the history a deletion takes.
+   */
+  async recordedResults(monitorId: string): Promise<number> {
+    const path = `/api/v1/monitors/${encodeURIComponent(monitorId)}/uptime?from=0`;
+    const reply = (await this.send('GET', path)) as { checks?: unknown };
+    if (typeof reply.checks !== 'number') {
+      throw new TirelessError('TIRELESS_INTERNAL', `GET ${path}: the reply has no checks count`);
+    }
+    return reply.checks;
   }
 
   async send(method: string, path: string, body?: object): Promise<unknown> {

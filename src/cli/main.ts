@@ -2,6 +2,7 @@
  * The `tireless` command: start a node, back up, restore, apply config as code.
  * Errors print one clear line (with the setting or field at fault) and exit 1.
  */
+import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { describeError, TirelessError } from '../errors/index.js';
 import { loadSettings } from '../config/index.js';
@@ -11,6 +12,25 @@ import { runRestore } from './restore.js';
 import { runApply } from './apply.js';
 
 const print = (line: string) => process.stdout.write(line + '\n');
+
+interface ApplyFlags {
+  file: string;
+  url: string;
+  token?: string;
+  dryRun: boolean;
+  prune: boolean;
+  yes: boolean;
+}
+
+/** True when the person at the terminal answers exactly "yes" (as terraform asks). */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await terminal.question(question)).trim() === 'yes';
+  } finally {
+    terminal.close();
+  }
+}
 
 function program(): Command {
   const cli = new Command('tireless')
@@ -95,14 +115,21 @@ function program(): Command {
     .option('--url <url>', 'URL of a running node', 'http://127.0.0.1:3000')
     .option('--token <token>', 'API token (env TIRELESS_TOKEN)')
     .option('--dry-run', 'print the plan and change nothing', false)
-    .action(async (flags: { file: string; url: string; token?: string; dryRun: boolean }) => {
+    .option('--prune', 'also delete the channels and monitors the file does not name', false)
+    .option('-y, --yes', 'with --prune: delete without asking (for scripts)', false)
+    .action(async (flags: ApplyFlags) => {
       const token = flags.token ?? process.env.TIRELESS_TOKEN;
       if (!token)
         throw new TirelessError(
           'TIRELESS_CONFIG',
           'apply needs a token: --token or TIRELESS_TOKEN',
         );
-      await runApply({ file: flags.file, url: flags.url, token, dryRun: flags.dryRun, log: print });
+      await runApply({
+        ...flags,
+        token,
+        log: print,
+        ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+      });
     });
 
   return cli;
