@@ -207,11 +207,12 @@ export function parseApplyFile(text: string, file = 'the file'): DesiredState {
     );
   }
   if (document === null || document === undefined) {
-    // An empty file would otherwise delete everything: that must be written out.
+    // An empty file with --prune would delete everything: that must be written out.
     throw invalidFile(file, [
       {
         field: '(file)',
-        problem: 'declares nothing; to delete everything write `channels: []` and `monitors: []`',
+        problem:
+          'declares nothing; to delete everything write `channels: []` and `monitors: []` and apply with --prune',
       },
     ]);
   }
