@@ -388,7 +388,7 @@ interface Step extends PlannedStep {
 interface Plan {
   /** Creates and updates. */
   steps: Step[];
-  /** What the file does not name: monitors first, then channels (when no monitor names them). */
+  /** What the file does not name: monitors first, then channels. */
   deletions: Step[];
   unchanged: number;
 }
