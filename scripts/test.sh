@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test setup: installing ${need_apt[*]} (Debian packages)"
   if [ "$(id -u)" = 0 ]; then
