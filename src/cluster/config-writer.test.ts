@@ -79,7 +79,10 @@ async function kvReplica(nc: NatsConnection, bucket: string, store = openStore()
 const implementations: [string, () => Promise<Replica>][] = [
   [
     'solo',
-    () => Promise.resolve(((s) => ({ writer: new SoloConfigWriter(s), store: s }))(openStore())),
+    () => {
+      const store = openStore();
+      return Promise.resolve({ writer: new SoloConfigWriter(store), store });
+    },
   ],
   [
     'JetStream KV',
