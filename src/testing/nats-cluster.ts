@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { tempDir, waitFor } from './node-process.js';
 
 /** One nats-server process of a test cluster, on loopback ports chosen at start. */
@@ -24,15 +26,16 @@ export interface NatsCluster {
   readonly servers: readonly NatsServer[];
   /** Every server's client URL, for a client that should fail over between them. */
   readonly urls: readonly string[];
+  /** Resolves once JetStream answers (its meta leader is elected), through `server`. */
+  jetStreamReady(server?: number): Promise<void>;
   /** Stops every server still running. */
   stop(): Promise<void>;
 }
 
 /**
  * A real JetStream cluster of `size` nats-server processes on 127.0.0.1, each with its own
- * store directory, routed to one another. Resolves once each server answers on its client
- * port; JetStream needs a moment more to elect its meta leader, which callers wait for
- * through their own first JetStream request. Fails loudly when nats-server is missing.
+ * store directory, routed to one another. Resolves once JetStream answers. Fails loudly
+ * when nats-server is missing.
  */
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   requireNatsServer();
@@ -60,9 +63,30 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     return new NatsServerProcess(name, clientPort, configFile);
   });
   await Promise.all(servers.map((server) => server.start()));
+  const jetStreamReady = async (server = 0) => {
+    const nc = await connect({ servers: servers[server]?.url });
+    try {
+      await waitFor(
+        'JetStream to elect its meta leader',
+        () =>
+          jetstreamManager(nc, { timeout: 1000 })
+            .then((jsm) => jsm.getAccountInfo())
+            .then(
+              () => true,
+              () => undefined,
+            ),
+        30_000,
+        100,
+      );
+    } finally {
+      await nc.close();
+    }
+  };
+  await jetStreamReady();
   return {
     servers,
     urls: servers.map((server) => server.url),
+    jetStreamReady,
     stop: async () => {
       await Promise.all(servers.filter((s) => s.running).map((s) => s.stop()));
     },
