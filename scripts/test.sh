@@ -8,6 +8,8 @@ need_apt=()
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 # promtool (Prometheus's own linter) checks /metrics; it comes with the server package.
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+# nats-server: the cluster tests run a real three-server JetStream cluster on loopback.
+command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test setup: installing ${need_apt[*]} (Debian packages)"
   if [ "$(id -u)" = 0 ]; then

@@ -51,6 +51,16 @@ function program(): Command {
     .option('--region <name>', 'region recorded with each result (env TIRELESS_REGION)', undefined)
     .addOption(new Option('--log-level <level>', 'log level (env TIRELESS_LOG_LEVEL)'))
     .addOption(new Option('--signup <mode>', 'open or closed sign-up (env TIRELESS_SIGNUP)'))
+    .option(
+      '--cluster <urls>',
+      'cluster mode: NATS servers, comma-separated nats://host:port (env TIRELESS_CLUSTER)',
+    )
+    .option('--node-id <id>', "this node's name in the cluster (env TIRELESS_NODE_ID)")
+    .option('--nats-creds <file>', 'NATS credentials file (env TIRELESS_NATS_CREDS)')
+    .option('--nats-user <user>', 'NATS user; the password from TIRELESS_NATS_PASSWORD(_FILE)')
+    .option('--nats-tls-ca <file>', 'CA of the NATS servers (env TIRELESS_NATS_TLS_CA)')
+    .option('--nats-tls-cert <file>', 'client certificate for NATS (env TIRELESS_NATS_TLS_CERT)')
+    .option('--nats-tls-key <file>', 'its private key (env TIRELESS_NATS_TLS_KEY)')
     .action(async (flags: Record<string, string | undefined>) => {
       const settings = loadSettings(
         {
@@ -60,6 +70,13 @@ function program(): Command {
           region: flags.region,
           logLevel: flags.logLevel,
           signup: flags.signup,
+          cluster: flags.cluster,
+          nodeId: flags.nodeId,
+          natsCreds: flags.natsCreds,
+          natsUser: flags.natsUser,
+          natsTlsCa: flags.natsTlsCa,
+          natsTlsCert: flags.natsTlsCert,
+          natsTlsKey: flags.natsTlsKey,
         },
         process.env,
       );

@@ -5,29 +5,10 @@
  */
 import { TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
+import type { ConfigDoc, ConfigWriter, NewDoc } from './config-writer.js';
 
-export interface ConfigDoc {
-  id: string;
-  accountId: string;
-  revision: number;
-  [field: string]: unknown;
-}
-
-/** A document as written: everything but the revision the writer assigns. */
-export type NewDoc<T extends ConfigDoc> = Omit<T, 'revision'> & { id: string; accountId: string };
-
-/** Writes config. Resolves once the local replica has applied the change (read your writes). */
-export interface ConfigWriter {
-  /**
-   * Creates (`expectedRevision` 0) or replaces (`expectedRevision` = the current revision)
-   * an entity, and returns it with its new revision. A stale revision is a 409 conflict.
-   */
-  put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
-  /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */
-  remove(kind: ConfigKind, accountId: string, id: string, expectedRevision?: number): Promise<void>;
-  /** Calls `listener` after every applied change, whoever made it; returns an unsubscribe. */
-  onChange(listener: (change: ConfigChange) => void): () => void;
-}
+export type { ConfigDoc, ConfigWriter, NewDoc } from './config-writer.js';
+export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
 
 /** Which monitors this node checks and which it coordinates (judges and alerts for). */
 export interface Assignment {

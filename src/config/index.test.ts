@@ -21,6 +21,18 @@ test('defaults, then environment, then flags', () => {
   );
 });
 
+test('cluster: servers from a comma-separated list; heartbeats every 1 s, dead after 3 s', () => {
+  const solo = loadSettings({}, {});
+  assert.equal(solo.cluster, undefined);
+  assert.deepEqual([solo.heartbeatMs, solo.deadAfterMs], [1000, 3000]);
+  const settings = loadSettings(
+    { nodeId: 'n1' },
+    { TIRELESS_CLUSTER: 'nats://127.0.0.1:4222, tls://nats.example:4222' },
+  );
+  assert.deepEqual(settings.cluster, ['nats://127.0.0.1:4222', 'tls://nats.example:4222']);
+  assert.equal(settings.nodeId, 'n1');
+});
+
 test('check workers: one per core by default, at most 8; 0 runs checks on the main thread', () => {
   assert.equal(loadSettings({}, {}).checkWorkers, Math.min(8, availableParallelism()));
   assert.equal(loadSettings({}, { TIRELESS_CHECK_WORKERS: '0' }).checkWorkers, 0);
@@ -44,6 +56,16 @@ test('bad settings name the setting and its variable; unknown flags are refused'
     [{}, { TIRELESS_CHECK_WORKERS: 'two' }, /checkWorkers \(TIRELESS_CHECK_WORKERS\)/],
     [{ colour: 'blue' }, {}, /colour|Unrecognized/i],
     [{}, { TIRELESS_SECRET_KEY_FILE: '/nonexistent/key' }, /TIRELESS_SECRET_KEY_FILE/],
+    [
+      { cluster: 'http://a:4222' },
+      {},
+      /cluster \(TIRELESS_CLUSTER\): http:\/\/a:4222 is not nats:\/\//,
+    ],
+    [{ cluster: ' , ' }, {}, /cluster .*at least one/],
+    [{ nodeId: 'Node 1' }, {}, /nodeId \(TIRELESS_NODE_ID\)/],
+    [{}, { TIRELESS_NATS_USER: 'tl' }, /natsPassword .*go together/],
+    [{ natsTlsCert: '/c.pem' }, {}, /natsTlsKey .*go together/],
+    [{ heartbeatMs: 1000, deadAfterMs: 1500 }, {}, /deadAfterMs .*twice heartbeatMs/],
   ];
   for (const [flags, env, pattern] of cases) {
     assert.throws(

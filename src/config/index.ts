@@ -63,6 +63,50 @@ const settingsSchema = z
     trustedProxies: z.string().default(''),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
+    /**
+     * Cluster mode: the NATS servers of the JetStream cluster, comma-separated
+     * (`nats://a:4222,nats://b:4222`; `tls://` for TLS). Absent: solo.
+     */
+    cluster: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((url) => url.trim())
+          .filter(Boolean),
+      )
+      .superRefine((urls, context) => {
+        if (urls.length === 0)
+          context.addIssue({ code: 'custom', message: 'must name at least one server' });
+        for (const url of urls.filter((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u))) {
+          context.addIssue({
+            code: 'custom',
+            message: `${url} is not nats://host:port or tls://host:port`,
+          });
+        }
+      })
+      .optional(),
+    /**
+     * This node's name in the cluster; kept in the data dir, so a node restarted on its data
+     * dir is the same node. @defaultValue node-<random>, chosen on first start
+     */
+    nodeId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')
+      .optional(),
+    /** NATS credentials file (JWT + nkey seed), as `nsc` writes it. */
+    natsCreds: z.string().min(1).optional(),
+    /** NATS user and password (the password best through TIRELESS_NATS_PASSWORD_FILE). */
+    natsUser: z.string().min(1).optional(),
+    natsPassword: z.string().min(1).optional(),
+    /** PEM files: the CA that signed the NATS servers' certificates; a client certificate and key. */
+    natsTlsCa: z.string().min(1).optional(),
+    natsTlsCert: z.string().min(1).optional(),
+    natsTlsKey: z.string().min(1).optional(),
+    /** How often a node says it is alive, ms. @defaultValue 1000 */
+    heartbeatMs: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** A node not heard for this long is dead and its work moves, ms. @defaultValue 3000 */
+    deadAfterMs: z.coerce.number().int().min(150).max(600_000).default(3000),
   })
   .strict();
 
@@ -107,9 +151,28 @@ export function loadSettings(
   }
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) problems.push(...fieldProblems(parsed.error));
+  else problems.push(...clusterProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) {
     const text = problems.map((p) => `${p.field} (${envName(p.field)}): ${p.problem}`).join('; ');
     throw new TirelessError('TIRELESS_CONFIG', `bad setting: ${text}`, { fields: problems });
   }
   return Object.freeze(parsed.data);
+}
+
+/** Settings that only make sense together. */
+function clusterProblems(settings: z.output<typeof settingsSchema>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if ((settings.natsUser === undefined) !== (settings.natsPassword === undefined)) {
+    problems.push({ field: 'natsPassword', problem: 'natsUser and natsPassword go together' });
+  }
+  if ((settings.natsTlsCert === undefined) !== (settings.natsTlsKey === undefined)) {
+    problems.push({ field: 'natsTlsKey', problem: 'natsTlsCert and natsTlsKey go together' });
+  }
+  if (settings.deadAfterMs < 2 * settings.heartbeatMs) {
+    problems.push({
+      field: 'deadAfterMs',
+      problem: `must be at least twice heartbeatMs (${settings.heartbeatMs} ms), or one late heartbeat kills a node`,
+    });
+  }
+  return problems;
 }

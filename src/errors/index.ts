@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   TIRELESS_CONFIG: { status: 500, retryable: false },
   TIRELESS_DELIVERY: { status: 502, retryable: true },
   TIRELESS_BACKUP: { status: 500, retryable: false },
+  TIRELESS_UNAVAILABLE: { status: 503, retryable: true },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

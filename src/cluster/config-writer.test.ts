@@ -1,0 +1,334 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { TirelessError } from '../errors/index.js';
+import { Store, type ConfigChange } from '../store/index.js';
+import { startNatsCluster, tempDir, waitFor, type NatsCluster } from '../testing/index.js';
+import { KvConfigWriter, SoloConfigWriter, type ConfigDoc, type ConfigWriter } from './index.js';
+
+const log = pino({ level: 'silent' });
+
+interface Replica {
+  writer: ConfigWriter;
+  store: Store;
+}
+
+const monitor = (id: string, name: string, accountId = 'acc_1') => ({
+  id,
+  accountId,
+  name,
+  type: 'http',
+});
+
+function openStore(): Store {
+  return new Store(join(tempDir(), 'tireless.db'));
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof TirelessError, String(error));
+    assert.equal(error.code, code, error.message);
+    return true;
+  });
+}
+
+let cluster: NatsCluster;
+const connections: NatsConnection[] = [];
+const writers: KvConfigWriter[] = [];
+let buckets = 0;
+
+async function connectTo(url: string | readonly string[]): Promise<NatsConnection> {
+  const nc = await connect({ servers: [url].flat(), maxReconnectAttempts: -1 });
+  connections.push(nc);
+  return nc;
+}
+
+/** A new bucket per test, replicated on all three servers. */
+async function newBucket(nc: NatsConnection): Promise<string> {
+  const name = `tireless_config_test_${++buckets}`;
+  await waitFor(
+    'JetStream to elect its leader and create the bucket',
+    async () => {
+      try {
+        await new Kvm(nc).create(name, { replicas: 3, history: 1 });
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+    250,
+  );
+  return name;
+}
+
+async function openKv(nc: NatsConnection, bucket: string): Promise<KV> {
+  return new Kvm(nc).open(bucket);
+}
+
+async function kvReplica(nc: NatsConnection, bucket: string, store = openStore()) {
+  const writer = await KvConfigWriter.open({
+    kv: await openKv(nc, bucket),
+    bucket,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    store,
+    log,
+  });
+  writers.push(writer);
+  return { writer, store };
+}
+
+// One suite, run against every ConfigWriter: the solo one and the JetStream one.
+const implementations: [string, () => Promise<Replica>][] = [
+  [
+    'solo',
+    () => {
+      const store = openStore();
+      return Promise.resolve({ writer: new SoloConfigWriter(store), store });
+    },
+  ],
+  [
+    'JetStream KV',
+    async () => {
+      const nc = await connectTo(cluster.urls);
+      return kvReplica(nc, await newBucket(nc));
+    },
+  ],
+];
+
+before(async () => {
+  cluster = await startNatsCluster(3);
+});
+
+after(async () => {
+  for (const writer of writers) writer.close();
+  await Promise.all(connections.map((nc) => nc.close()));
+  await cluster.stop();
+});
+
+for (const [name, open] of implementations) {
+  void describe(`ConfigWriter conformance: ${name}`, () => {
+    void it('creates once; a second create of the id is a conflict', async () => {
+      const { writer, store } = await open();
+      const saved = await writer.put<ConfigDoc>('monitor', monitor('mon_1', 'shop'), 0);
+      assert.ok(saved.revision > 0);
+      assert.deepEqual(store.getConfig('monitor', 'mon_1'), saved);
+      await rejectsWith(writer.put('monitor', monitor('mon_1', 'other'), 0), 'TIRELESS_CONFLICT');
+      assert.equal(store.getConfig<ConfigDoc>('monitor', 'mon_1')?.name, 'shop');
+    });
+
+    void it('updates only from the current revision; revisions only increase', async () => {
+      const { writer, store } = await open();
+      const first = await writer.put<ConfigDoc>('monitor', monitor('mon_1', 'a'), 0);
+      await writer.put<ConfigDoc>('monitor', monitor('mon_2', 'unrelated'), 0);
+      const second = await writer.put<ConfigDoc>('monitor', monitor('mon_1', 'b'), first.revision);
+      assert.ok(second.revision > first.revision);
+      await rejectsWith(
+        writer.put('monitor', monitor('mon_1', 'stale'), first.revision),
+        'TIRELESS_CONFLICT',
+      );
+      assert.equal(store.getConfig<ConfigDoc>('monitor', 'mon_1')?.name, 'b');
+    });
+
+    void it("never touches another account's entity", async () => {
+      const { writer, store } = await open();
+      const saved = await writer.put<ConfigDoc>('monitor', monitor('mon_1', 'a'), 0);
+      await rejectsWith(
+        writer.put('monitor', monitor('mon_1', 'taken', 'acc_2'), saved.revision),
+        'TIRELESS_NOT_FOUND',
+      );
+      await rejectsWith(writer.remove('monitor', 'acc_2', 'mon_1'), 'TIRELESS_NOT_FOUND');
+      assert.equal(store.getConfig<ConfigDoc>('monitor', 'mon_1')?.accountId, 'acc_1');
+    });
+
+    void it('removes from the expected revision only, and tells listeners', async () => {
+      const { writer, store } = await open();
+      const changes: ConfigChange[] = [];
+      writer.onChange((change) => changes.push(change));
+      const first = await writer.put<ConfigDoc>('monitor', monitor('mon_1', 'a'), 0);
+      const second = await writer.put<ConfigDoc>('monitor', monitor('mon_1', 'b'), first.revision);
+      await rejectsWith(
+        writer.remove('monitor', 'acc_1', 'mon_1', first.revision),
+        'TIRELESS_CONFLICT',
+      );
+      assert.ok(store.getConfig('monitor', 'mon_1'));
+      await writer.remove('monitor', 'acc_1', 'mon_1', second.revision);
+      assert.equal(store.getConfig('monitor', 'mon_1'), undefined);
+      assert.deepEqual(
+        changes.map((change) => [change.id, change.doc === null ? 'deleted' : 'put']),
+        [
+          ['mon_1', 'put'],
+          ['mon_1', 'put'],
+          ['mon_1', 'deleted'],
+        ],
+      );
+      await rejectsWith(writer.remove('monitor', 'acc_1', 'mon_1'), 'TIRELESS_NOT_FOUND');
+    });
+  });
+}
+
+void describe('JetStream KV config across nodes', () => {
+  void it('a write on one node is on the other, and concurrent edits of one entity: one wins, one gets 409', async () => {
+    const a = await connectTo(cluster.urls[0] as string);
+    const b = await connectTo(cluster.urls[1] as string);
+    const bucket = await newBucket(a);
+    const nodeA = await kvReplica(a, bucket);
+    const nodeB = await kvReplica(b, bucket);
+    const seenOnB: ConfigChange[] = [];
+    nodeB.writer.onChange((change) => seenOnB.push(change));
+
+    const created = await nodeA.writer.put<ConfigDoc>('monitor', monitor('mon_1', 'shop'), 0);
+    await waitFor('the monitor on node B', () =>
+      nodeB.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.revision === created.revision
+        ? true
+        : undefined,
+    );
+    assert.equal(seenOnB.length, 1);
+
+    const outcomes = await Promise.allSettled([
+      nodeA.writer.put<ConfigDoc>('monitor', monitor('mon_1', 'from A'), created.revision),
+      nodeB.writer.put<ConfigDoc>('monitor', monitor('mon_1', 'from B'), created.revision),
+    ]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const lost = outcomes.filter((o) => o.status === 'rejected');
+    assert.equal(won.length, 1);
+    assert.equal(lost.length, 1);
+    assert.equal((lost[0]?.reason as TirelessError).code, 'TIRELESS_CONFLICT');
+    const winner = (won[0] as PromiseFulfilledResult<ConfigDoc>).value;
+    for (const node of [nodeA, nodeB]) {
+      await waitFor('both nodes on the winner', () =>
+        node.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.revision === winner.revision
+          ? true
+          : undefined,
+      );
+      assert.equal(node.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.name, winner.name);
+    }
+
+    // Many rounds, three writers on three servers: each round exactly one wins (nats-server
+    // 2.9's own per-key check lets all of them win; see KvConfigWriter).
+    const c = await connectTo(cluster.urls[2] as string);
+    const nodeC = await kvReplica(c, bucket);
+    let revision = winner.revision;
+    for (let round = 0; round < 15; round++) {
+      const contest = await Promise.allSettled(
+        [nodeA, nodeB, nodeC].map((node, i) =>
+          node.writer.put<ConfigDoc>('monitor', monitor('mon_1', `r${round}n${i}`), revision),
+        ),
+      );
+      const winners = contest.filter((o) => o.status === 'fulfilled');
+      assert.equal(winners.length, 1, `round ${round}`);
+      revision = (winners[0] as PromiseFulfilledResult<ConfigDoc>).value.revision;
+      await waitFor('node C on the round winner', () =>
+        nodeC.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.revision === revision
+          ? true
+          : undefined,
+      );
+    }
+    await waitFor('node A on the last winner', () =>
+      nodeA.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.revision === revision
+        ? true
+        : undefined,
+    );
+
+    await nodeB.writer.remove('monitor', 'acc_1', 'mon_1', revision);
+    await waitFor('the delete on node A', () =>
+      nodeA.store.getConfig('monitor', 'mon_1') === undefined ? true : undefined,
+    );
+    await rejectsWith(
+      nodeA.writer.put('monitor', monitor('mon_1', 'resurrected'), revision),
+      'TIRELESS_CONFLICT',
+    );
+    assert.equal(nodeA.store.getConfig('monitor', 'mon_1'), undefined);
+  });
+
+  void it('a new replica holds the whole config before open resolves; a reopened one resumes where it was', async () => {
+    const nc = await connectTo(cluster.urls);
+    const bucket = await newBucket(nc);
+    const first = await kvReplica(nc, bucket);
+    const kept = await first.writer.put<ConfigDoc>('monitor', monitor('mon_kept', 'kept'), 0);
+    const gone = await first.writer.put<ConfigDoc>('channel', monitor('ch_gone', 'gone'), 0);
+    await first.writer.remove('channel', 'acc_1', 'ch_gone', gone.revision);
+
+    const late = await kvReplica(nc, bucket);
+    assert.deepEqual(late.store.getConfig('monitor', 'mon_kept'), kept);
+    assert.equal(late.store.getConfig('channel', 'ch_gone'), undefined);
+
+    // The late replica stops; meanwhile the first changes things; reopened on the same
+    // store, it applies what it missed (and only that) before it resolves.
+    late.writer.close();
+    const renamed = await first.writer.put<ConfigDoc>(
+      'monitor',
+      monitor('mon_kept', 'renamed'),
+      kept.revision,
+    );
+    await first.writer.put<ConfigDoc>(
+      'account',
+      { id: 'acc_1', accountId: 'acc_1', name: 'Acme' },
+      0,
+    );
+    const reopened = await kvReplica(nc, bucket, late.store);
+    assert.deepEqual(late.store.getConfig('monitor', 'mon_kept'), renamed);
+    assert.equal(late.store.getConfig<ConfigDoc>('account', 'acc_1')?.name, 'Acme');
+    assert.equal(reopened.writer.appliedRevision, first.writer.appliedRevision);
+  });
+
+  void it('passes over malformed entries in the bucket and keeps applying the rest', async () => {
+    const nc = await connectTo(cluster.urls);
+    const bucket = await newBucket(nc);
+    const node = await kvReplica(nc, bucket);
+    const kv = await openKv(nc, bucket);
+    await kv.put('monitor.acc_1.mon_bad', 'not json');
+    await kv.put('nonsense.acc_1.x', JSON.stringify({ id: 'x', accountId: 'acc_1' }));
+    await kv.put('monitor.acc_1.mon_liar', JSON.stringify({ id: 'mon_other', accountId: 'acc_1' }));
+    const good = await node.writer.put<ConfigDoc>('monitor', monitor('mon_ok', 'ok'), 0);
+    assert.deepEqual(node.store.getConfig('monitor', 'mon_ok'), good);
+    assert.equal(node.store.getConfig('monitor', 'mon_bad'), undefined);
+    assert.equal(node.store.getConfig('monitor', 'mon_other'), undefined);
+    assert.equal(node.store.getConfig('monitor', 'mon_liar'), undefined);
+  });
+
+  // Last in the file: it takes two servers away and brings them back.
+  void it('without quorum a write answers unavailable and this replica is unchanged; with quorum back, writes work', async () => {
+    const nc = await connectTo(cluster.urls[0] as string);
+    const bucket = await newBucket(nc);
+    const node = await kvReplica(nc, bucket);
+    const saved = await node.writer.put<ConfigDoc>('monitor', monitor('mon_1', 'before'), 0);
+
+    await Promise.all([cluster.servers[1]?.kill(), cluster.servers[2]?.kill()]);
+    await rejectsWith(
+      node.writer.put('monitor', monitor('mon_1', 'during'), saved.revision),
+      'TIRELESS_UNAVAILABLE',
+    );
+    assert.equal(node.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.name, 'before');
+
+    await Promise.all([cluster.servers[1]?.start(), cluster.servers[2]?.start()]);
+    // A write that timed out may still have landed: each try starts from the replica.
+    const after = await waitFor(
+      'a write once quorum is back',
+      async () => {
+        const current = node.store.getConfig<ConfigDoc>('monitor', 'mon_1');
+        try {
+          return await node.writer.put<ConfigDoc>(
+            'monitor',
+            monitor('mon_1', 'after'),
+            current?.revision ?? 0,
+          );
+        } catch (error) {
+          if (error instanceof TirelessError && error.retryable) return undefined;
+          if (error instanceof TirelessError && error.code === 'TIRELESS_CONFLICT')
+            return undefined;
+          throw error;
+        }
+      },
+      60_000,
+      500,
+    );
+    assert.equal(node.store.getConfig<ConfigDoc>('monitor', 'mon_1')?.name, 'after');
+    assert.ok(after.revision > saved.revision);
+  });
+});

@@ -1,0 +1,24 @@
+import type { ConfigChange, ConfigKind } from '../store/index.js';
+
+export interface ConfigDoc {
+  id: string;
+  accountId: string;
+  revision: number;
+  [field: string]: unknown;
+}
+
+/** A document as written: everything but the revision the writer assigns. */
+export type NewDoc<T extends ConfigDoc> = Omit<T, 'revision'> & { id: string; accountId: string };
+
+/** Writes config. Resolves once the local replica has applied the change (read your writes). */
+export interface ConfigWriter {
+  /**
+   * Creates (`expectedRevision` 0) or replaces (`expectedRevision` = the current revision)
+   * an entity, and returns it with its new revision. A stale revision is a 409 conflict.
+   */
+  put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
+  /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */
+  remove(kind: ConfigKind, accountId: string, id: string, expectedRevision?: number): Promise<void>;
+  /** Calls `listener` after every applied change, whoever made it; returns an unsubscribe. */
+  onChange(listener: (change: ConfigChange) => void): () => void;
+}

@@ -1,0 +1,163 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import {
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from '@nats-io/transport-node';
+import { Kvm, type KV } from '@nats-io/kv';
+import { describeError, TirelessError } from '../errors/index.js';
+
+/** The KV bucket of config documents (accounts, users, tokens, monitors, channels, …). */
+export const CONFIG_BUCKET = 'tireless_config';
+/** The KV bucket of cluster-wide facts: the secret key's fingerprint, one-time claims. */
+export const CLUSTER_BUCKET = 'tireless_cluster';
+const FINGERPRINT_KEY = 'secret-key-fingerprint';
+
+export interface JoinOptions {
+  /** nats:// or tls:// URLs of the JetStream cluster's servers. */
+  servers: readonly string[];
+  nodeId: string;
+  /** The node's secret key: every node of a cluster must hold the same. */
+  secretKey: Buffer;
+  log: Logger;
+  natsCreds?: string;
+  natsUser?: string;
+  natsPassword?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
+  /** How long to wait for JetStream to answer (a quorum to form), ms. @defaultValue 60000 */
+  readyTimeoutMs?: number;
+}
+
+export interface ClusterLink {
+  nc: NatsConnection;
+  /** Replicas of Tireless's streams and buckets: min(3, servers in the cluster). */
+  replicas: number;
+  config: KV;
+  cluster: KV;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the JetStream cluster, creates Tireless's buckets when they are missing (with
+ * as many replicas as the cluster allows, up to 3) and checks that this node's secret key
+ * is the cluster's: a node with another key could not read the channel secrets the others
+ * wrote, so it refuses to start.
+ */
+export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
+  const { log } = options;
+  let nc: NatsConnection;
+  try {
+    nc = await connect(connectionOptions(options));
+  } catch (error) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+  try {
+    const servers = Math.max(nc.info?.connect_urls?.length ?? 1, options.servers.length);
+    const replicas = Math.min(3, servers);
+    const kvm = new Kvm(nc);
+    const { config, cluster } = await untilJetStreamAnswers(options, async () => ({
+      config: await kvm.create(CONFIG_BUCKET, { replicas, history: 1 }),
+      cluster: await kvm.create(CLUSTER_BUCKET, { replicas, history: 1 }),
+    }));
+    await checkSecretKey(cluster, options.secretKey);
+    log.info(
+      { servers, replicas, buckets: [CONFIG_BUCKET, CLUSTER_BUCKET] },
+      `joined the cluster (JetStream replicas: ${replicas})`,
+    );
+    return { nc, replicas, config, cluster, close: () => nc.drain() };
+  } catch (error) {
+    await nc.close();
+    if (error instanceof TirelessError) throw error;
+    throw new TirelessError(
+      'TIRELESS_UNAVAILABLE',
+      `the cluster at ${options.servers.join(', ')} answered but JetStream did not: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Runs `attempt` until JetStream answers it: right after the servers start, or while they
+ * have no quorum, its requests time out. Gives up after `readyTimeoutMs`.
+ */
+async function untilJetStreamAnswers<T>(
+  options: JoinOptions,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  let lastLogAt = Date.now();
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      if (Date.now() - lastLogAt >= 5000) {
+        lastLogAt = Date.now();
+        options.log.warn(
+          { error: describeError(error) },
+          'waiting for JetStream to answer (is a quorum of its servers up?)',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** A fingerprint of the secret key that tells keys apart and reveals nothing of them. */
+export function secretKeyFingerprint(key: Buffer): string {
+  return createHmac('sha256', key).update('tireless secret key fingerprint v1').digest('hex');
+}
+
+async function checkSecretKey(cluster: KV, key: Buffer): Promise<void> {
+  const mine = secretKeyFingerprint(key);
+  try {
+    await cluster.create(FINGERPRINT_KEY, mine);
+    return;
+  } catch {
+    // Someone set it first (or the write failed): compare with what is there.
+  }
+  const theirs = (await cluster.get(FINGERPRINT_KEY))?.string();
+  if (theirs === undefined) {
+    throw new TirelessError('TIRELESS_UNAVAILABLE', 'cannot read the cluster key fingerprint');
+  }
+  if (theirs !== mine) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `this node's secret key is not the cluster's (fingerprint ${mine.slice(0, 12)}…, cluster ${theirs.slice(0, 12)}…): every node must hold the same key — copy secret.key from a running node's data dir, or set TIRELESS_SECRET_KEY(_FILE)`,
+    );
+  }
+}
+
+function connectionOptions(options: JoinOptions): NodeConnectionOptions {
+  const tls =
+    options.natsTlsCa !== undefined || options.natsTlsCert !== undefined
+      ? {
+          ...(options.natsTlsCa === undefined ? {} : { caFile: options.natsTlsCa }),
+          ...(options.natsTlsCert === undefined
+            ? {}
+            : { certFile: options.natsTlsCert, keyFile: options.natsTlsKey }),
+        }
+      : undefined;
+  return {
+    servers: [...options.servers],
+    name: `tireless ${options.nodeId}`,
+    // A node keeps trying for ever: losing the cluster is island mode, not the end.
+    maxReconnectAttempts: -1,
+    ...(options.natsCreds === undefined
+      ? {}
+      : { authenticator: credsAuthenticator(readFileSync(options.natsCreds)) }),
+    ...(options.natsUser === undefined
+      ? {}
+      : { user: options.natsUser, pass: options.natsPassword }),
+    ...(tls === undefined ? {} : { tls }),
+  };
+}
