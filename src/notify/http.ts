@@ -1,17 +1,13 @@
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { urlToHttpOptions } from 'node:url';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
+import { Deadline } from '../deadline/index.js';
 import { describeError } from '../errors/index.js';
-import { lookupFor, type AddressGuard } from '../net-guard/index.js';
-import { deliveryError, refusedError, secretValues, startAttempt } from './delivery.js';
+import { exchange } from '../http-client/index.js';
+import { deliveryError, interruptionText, refusedError, secretValues } from './delivery.js';
 import { oneLine, truncate } from './render.js';
 import type { Notification, Notifier, SendContext } from './types.js';
 
-/**
- * Sending over HTTP with node:http(s), shared by every notifier except email. Not fetch:
- * Node's fetch takes no socket `lookup`, which the address guard needs.
- */
+/** Sending over HTTP with the shared HTTP client, for every notifier except email. */
 
 /** Most of a reply body read, bytes; enough for any service's error JSON. */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -123,12 +119,25 @@ async function sendHttp(
   ctx: SendContext,
   secrets: readonly string[],
 ): Promise<HttpReply> {
-  const attempt = startAttempt(ctx);
+  const attempt = new Deadline(ctx.timeoutMs, ctx.signal);
   let reply: HttpReply;
   try {
-    reply = await exchange(request, attempt.signal, ctx.addressGuard);
+    const body = Buffer.from(request.body.text, 'utf8');
+    const answer = await exchange({
+      url: new URL(request.url),
+      method: request.method ?? 'POST',
+      headers: requestHeaders(request, body.length),
+      body,
+      keepBody: true,
+      maxBodyBytes: MAX_REPLY_BYTES,
+      stopAtRedirect: false,
+      addressGuard: ctx.addressGuard,
+      signal: attempt.signal,
+    });
+    reply = { status: answer.statusCode, text: answer.body?.toString('utf8') ?? '' };
   } catch (error) {
-    const reason = attempt.interruption() ?? `could not reach the service: ${describeError(error)}`;
+    const reason =
+      interruptionText(attempt) ?? `could not reach the service: ${describeError(error)}`;
     throw (
       refusedError(type, error, secrets) ??
       deliveryError(type, reason, { retryable: true, secrets, cause: error })
@@ -145,41 +154,6 @@ async function sendHttp(
   return reply;
 }
 
-/**
- * One request on a fresh connection to an address `guard` allows, resolving with the status
- * and the start of the body. Throws AddressRefusedError at once for a refused IP literal
- * (sockets look up only names).
- */
-function exchange(
-  request: HttpRequest,
-  signal: AbortSignal,
-  guard: AddressGuard | undefined,
-): Promise<HttpReply> {
-  const target = urlToHttpOptions(new URL(request.url));
-  const lookup = lookupFor(target.hostname ?? '', guard);
-  const body = Buffer.from(request.body.text, 'utf8');
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const outgoing = send({
-      ...target,
-      method: request.method ?? 'POST',
-      headers: requestHeaders(request, body.length),
-      // Pooled sockets are reused by host and port, whatever guard vetted them.
-      agent: false,
-      lookup,
-      signal,
-    });
-    outgoing.on('error', reject);
-    outgoing.once('response', (response) => {
-      readText(response, MAX_REPLY_BYTES).then(
-        (text) => resolve({ status: response.statusCode ?? 0, text }),
-        reject,
-      );
-    });
-    outgoing.end(body);
-  });
-}
-
 /** The request's own headers over a default User-Agent; the body's type and length always win. */
 function requestHeaders(request: HttpRequest, length: number): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT };
@@ -190,18 +164,6 @@ function requestHeaders(request: HttpRequest, length: number): OutgoingHttpHeade
   // A known length rather than chunked encoding, which some services refuse.
   headers['content-length'] = length;
   return headers;
-}
-
-async function readText(response: IncomingMessage, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    // Leaving the loop destroys the response: the rest is not needed.
-    if (size >= maxBytes) break;
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 /** The start of a reply body on one line, for error messages. */
