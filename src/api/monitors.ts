@@ -1,13 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { inMaintenance, type MonitorState } from '../alerts/index.js';
+import type { MonitorState } from '../alerts/index.js';
 import { getChecker, MONITOR_TYPES } from '../checks/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
-import {
-  monitorOptions,
-  parseMonitorInput,
-  type MaintenanceWindow,
-  type Monitor,
-} from '../model/index.js';
+import { monitorOptions, parseMonitorInput, type Monitor } from '../model/index.js';
 import {
   detachReferences,
   mergePatch,
@@ -34,11 +29,6 @@ export function registerMonitorRoutes(
   deps: ApiDeps,
   pushTokens: PushTokens,
 ): void {
-  const windows = new MaintenanceCache(deps);
-  app.addHook('onClose', (_instance, done) => {
-    windows.detach();
-    done();
-  });
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
     path: '/monitors',
@@ -48,7 +38,7 @@ export function registerMonitorRoutes(
     derivedFields: MONITOR_DERIVED_FIELDS,
     prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
     merge: mergeMonitorPatch,
-    present: (monitor) => presentMonitor(deps, windows, monitor),
+    present: (monitor) => presentMonitor(deps, monitor),
     // A maintenance window naming the monitor no longer does.
     afterRemove: (monitor) => detachReferences(deps, 'maintenance', 'monitorIds', monitor),
   });
@@ -123,39 +113,14 @@ function hasDefaultTimeout(monitor: Monitor): boolean {
   }
 }
 
-/** Each account's maintenance windows, read once and dropped when one changes. */
-class MaintenanceCache {
-  private readonly byAccount = new Map<string, MaintenanceWindow[]>();
-  readonly detach: () => void;
-
-  constructor(private readonly deps: ApiDeps) {
-    this.detach = deps.config.onChange((change) => {
-      if (change.kind === 'maintenance') this.byAccount.delete(change.accountId);
-    });
-  }
-
-  of(accountId: string): MaintenanceWindow[] {
-    let windows = this.byAccount.get(accountId);
-    if (!windows) {
-      windows = this.deps.store.listScoped<MaintenanceWindow>('maintenance', accountId);
-      this.byAccount.set(accountId, windows);
-    }
-    return windows;
-  }
-}
-
-function presentMonitor(
-  deps: ApiDeps,
-  windows: MaintenanceCache,
-  monitor: Monitor,
-): Record<string, unknown> {
+function presentMonitor(deps: ApiDeps, monitor: Monitor): Record<string, unknown> {
   const push = monitor.type === 'push' && typeof monitor.token === 'string';
   const now = deps.clock.now();
   return {
     ...monitor,
     status: monitorStatus(deps, monitor),
     // Alerts are held while a maintenance window covers the monitor: say so beside its status.
-    inMaintenance: inMaintenance(windows.of(monitor.accountId), monitor.id, now),
+    inMaintenance: deps.maintenance.covers(monitor, now),
     ...(push ? { pushUrl: pushPath(monitor.token as string) } : {}),
   };
 }
