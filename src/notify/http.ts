@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { Deadline } from '../deadline/index.js';
 import { describeError } from '../errors/index.js';
 import { exchange } from '../http-client/index.js';
-import { deliveryError, interruptionText, refusedError, secretValues } from './delivery.js';
+import { deliveryError, interruptionText, refusedError, secretValues } from './send-errors.js';
 import { oneLine, truncate } from './render.js';
 import type { Notification, Notifier, SendContext } from './types.js';
 

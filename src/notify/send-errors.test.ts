@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeError } from '../errors/index.js';
 import { Deadline } from '../deadline/index.js';
-import { causeChain, deliveryError, interruptionText, redact, secretValues } from './delivery.js';
+import {
+  causeChain,
+  deliveryError,
+  interruptionText,
+  redact,
+  secretValues,
+} from './send-errors.js';
 
 void describe('secretValues', () => {
   void it('collects the string values of secret fields, and nothing else', () => {

@@ -2,7 +2,10 @@ import type { Deadline } from '../deadline/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { AddressRefusedError } from '../net-guard/index.js';
 
-/** What every transport (HTTP, SMTP) shares: interruptions, secret redaction, errors. */
+/**
+ * What a failed send says, shared by every transport (HTTP, SMTP): why it was cut short, its
+ * TIRELESS_DELIVERY error, and no secret in either.
+ */
 
 const REDACTED = '[redacted]';
 

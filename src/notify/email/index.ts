@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describeError } from '../../errors/index.js';
 import { lookupFor, type AddressGuard } from '../../net-guard/index.js';
 import { Deadline } from '../../deadline/index.js';
-import { deliveryError, interruptionText, refusedError, secretValues } from '../delivery.js';
+import { deliveryError, interruptionText, refusedError, secretValues } from '../send-errors.js';
 import { deliveryKey } from '../keys.js';
 import { requiredText } from '../schema.js';
 import type { Notification, Notifier, SendContext } from '../types.js';
