@@ -23,7 +23,7 @@ export interface RequestBody {
 }
 
 /** One HTTP request that delivers a notification. */
-export interface HttpRequest {
+export interface ServiceRequest {
   /** @defaultValue 'POST' */
   method?: 'POST' | 'PUT';
   url: string;
@@ -32,7 +32,7 @@ export interface HttpRequest {
 }
 
 /** What the service answered. */
-export interface HttpReply {
+export interface ServiceReply {
   status: number;
   /** The body as text, at most 64 KiB of it. */
   text: string;
@@ -58,7 +58,7 @@ export function joinUrl(base: string, path: string): string {
 }
 
 /** The JSON in a reply, or undefined when it is not JSON. */
-export function replyJson(reply: HttpReply): unknown {
+export function replyJson(reply: ServiceReply): unknown {
   try {
     return JSON.parse(reply.text) as unknown;
   } catch {
@@ -76,12 +76,12 @@ export interface HttpNotifierSpec<Config extends object> {
   type: string;
   config: z.ZodType<Config>;
   secretFields: readonly (keyof Config & string)[];
-  request(notification: Notification, config: Config): HttpRequest;
+  request(notification: Notification, config: Config): ServiceRequest;
   /**
    * Why a 2xx reply still means the service refused the message (e.g. Telegram's
    * `{ok: false}`), or undefined when it accepted it. Such refusals count as retryable.
    */
-  refusal?(reply: HttpReply): string | undefined;
+  refusal?(reply: ServiceReply): string | undefined;
 }
 
 /** A Notifier that delivers with the one request `spec.request` builds. */
@@ -115,12 +115,12 @@ export function httpNotifier<Config extends object>(
  */
 async function sendHttp(
   type: string,
-  request: HttpRequest,
+  request: ServiceRequest,
   ctx: SendContext,
   secrets: readonly string[],
-): Promise<HttpReply> {
+): Promise<ServiceReply> {
   const attempt = new Deadline(ctx.timeoutMs, ctx.signal);
-  let reply: HttpReply;
+  let reply: ServiceReply;
   try {
     const body = Buffer.from(request.body.text, 'utf8');
     const answer = await exchange({
@@ -155,7 +155,7 @@ async function sendHttp(
 }
 
 /** The request's own headers over a default User-Agent; the body's type and length always win. */
-function requestHeaders(request: HttpRequest, length: number): OutgoingHttpHeaders {
+function requestHeaders(request: ServiceRequest, length: number): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT };
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     headers[name.toLowerCase()] = value;
