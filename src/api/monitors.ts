@@ -35,8 +35,11 @@ const monitorDerivedSchema = z.object({
   pushUrl: z.string().optional().describe('push monitors: the path to call, /api/push/{token}'),
 });
 
+/** What a monitor reply adds to the stored monitor. */
+type MonitorDerived = z.output<typeof monitorDerivedSchema>;
+
 /** What a monitor reply says about it now: the coordinator's verdict, or that it is paused. */
-export type MonitorStatus = z.output<typeof monitorDerivedSchema>['status'];
+export type MonitorStatus = MonitorDerived['status'];
 
 /** The names of the fields monitor replies add (monitorDerivedSchema's). */
 export const MONITOR_DERIVED_FIELDS: readonly string[] = Object.freeze(
@@ -137,7 +140,7 @@ function hasDefaultTimeout(monitor: Monitor): boolean {
   }
 }
 
-function presentMonitor(deps: ApiDeps, monitor: Monitor): Record<string, unknown> {
+function presentMonitor(deps: ApiDeps, monitor: Monitor): Monitor & MonitorDerived {
   const push = monitor.type === 'push' && typeof monitor.token === 'string';
   const now = deps.clock.now();
   return {
