@@ -55,12 +55,8 @@ export interface Token extends Entity {
 
 export type Monitor = Entity & MonitorCommon & { [typeField: string]: unknown };
 
-export interface Channel extends Entity {
-  type: string;
-  name: string;
-  /** The notifier's settings; secret fields are encrypted in storage. */
-  config: Record<string, unknown>;
-}
+/** A notification channel; the secret fields of its `config` are encrypted in storage. */
+export type Channel = Entity & z.output<typeof channelInputSchema>;
 
 export type MaintenanceSchedule =
   | { kind: 'once'; startsAt: number; endsAt: number }
