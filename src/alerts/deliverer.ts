@@ -160,7 +160,7 @@ export class Deliverer {
         { retryable: false },
       );
     }
-    // Notifiers enforce timeoutMs themselves (AbortSignal.any on a long-lived signal leaks in Node 20).
+    // Each notifier bounds its attempt with a Deadline of timeoutMs under this node's signal.
     await notifier.send(delivery.payload as Notification, config.data, {
       timeoutMs: this.sendTimeoutMs,
       signal: this.abort.signal,

@@ -1,6 +1,7 @@
 export { createJudge, type CoordinatorDeps } from './coordinator.js';
 export { Deliverer, type DelivererOptions } from './deliverer.js';
-export { inMaintenance, scheduleCovers } from './maintenance.js';
+export { scheduleCovers } from './maintenance.js';
+export { MaintenanceCalendar } from './maintenance-calendar.js';
 export { retryDelay, DELIVERY_RETRY } from './backoff.js';
 export {
   judgeResult,

@@ -108,3 +108,30 @@ void describe('channels', () => {
     assert.equal(listed.channelId, created.id);
   });
 });
+
+void describe('channel shape in the OpenAPI document', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await createTestApi();
+  });
+  after(() => api.close());
+
+  void it("documents the model's bounds and every field a reply holds", async () => {
+    const spec = (await api.call('GET', '/api/docs/json', { token: null })).json<Json>();
+    const operations = (spec.paths as Json)['/api/v1/channels'] as Json;
+    const schemaOf = (content: unknown) =>
+      ((content as Json)['application/json'] as Json).schema as { properties: Json };
+    const post = operations.post as { requestBody: { content: Json }; responses: Json };
+    const body = schemaOf(post.requestBody.content).properties;
+    assert.equal((body.name as Json).maxLength, 200, 'the bound the model checks');
+    assert.equal(body.id, undefined, 'set by the server, not sent');
+    const documented = schemaOf((post.responses['201'] as Json).content).properties;
+    const reply = await api.call('POST', '/api/v1/channels', {
+      payload: { type: 'webhook', name: 'hook', config: { url: HOOK_URL, secret: HMAC_KEY } },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    for (const key of Object.keys(reply.json<Json>())) {
+      assert.ok(documented[key], `${key} is documented`);
+    }
+  });
+});

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { parseChannelInput, type Channel } from '../model/index.js';
+import {
+  channelInputSchema,
+  entitySchema,
+  parseChannelInput,
+  type Channel,
+} from '../model/index.js';
 import { CHANNEL_TYPES, composeNotification, getNotifier } from '../notify/index.js';
 import { maskFields, SECRET_MASK } from '../secrets/index.js';
 import {
@@ -15,8 +20,6 @@ import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 
-/** What replies show instead of a secret; sent back in a patch, it keeps the stored secret. */
-
 /**
  * `/api/v1/channels`: CRUD with secret config fields sealed at rest and masked in replies;
  * `POST /api/v1/channels/:id/test` and `GET /api/v1/deliveries`.
@@ -27,7 +30,8 @@ export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void
     path: '/channels',
     idPrefix: 'ch_',
     noun: 'channel',
-    bodySchema: channelBodySchema(),
+    bodySchema: channelSchema('input'),
+    replySchema: channelSchema('reply'),
     prepare: (input) => {
       const channel = parseChannelInput(input);
       return {
@@ -77,22 +81,28 @@ function mergeChannelPatch(
   return mergePatch(opened, { ...patch, config: kept });
 }
 
-function channelBodySchema(): JsonSchema {
+/**
+ * The OpenAPI schema of a channel, from the model's schema and each notifier's: what a client
+ * sends (`input`), or what replies show (`reply`: also the entity's fields).
+ */
+function channelSchema(io: 'input' | 'reply'): JsonSchema {
+  const input = jsonSchema(channelInputSchema);
+  const properties = {
+    ...(input.properties as JsonSchema),
+    config: {
+      description: `The settings of the channel's type. Secret fields read back as "${SECRET_MASK}".`,
+      oneOf: CHANNEL_TYPES.map((type) => {
+        const notifier = getNotifier(type);
+        return { title: type, ...(notifier ? jsonSchema(notifier.config) : {}) };
+      }),
+    },
+  };
+  if (io === 'input') return { ...input, properties };
+  const entity = jsonSchema(entitySchema);
   return {
     type: 'object',
-    required: ['type', 'name', 'config'],
-    additionalProperties: false,
-    properties: {
-      type: { type: 'string', enum: [...CHANNEL_TYPES] },
-      name: { type: 'string', description: '1–200 characters' },
-      config: {
-        description: `The settings of the channel's type. Secret fields read back as "${SECRET_MASK}".`,
-        oneOf: CHANNEL_TYPES.map((type) => {
-          const notifier = getNotifier(type);
-          return { title: type, ...(notifier ? jsonSchema(notifier.config) : {}) };
-        }),
-      },
-    },
+    required: [...(entity.required as string[]), ...(input.required as string[])],
+    properties: { ...(entity.properties as JsonSchema), ...properties },
   };
 }
 

@@ -3,24 +3,15 @@
  * implementation of scoping, ids, revisions, patch merging and 404s, with each kind
  * supplying only how it validates, merges and shows its documents.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { ConfigDoc } from '../cluster/index.js';
 import { notFound, type FieldProblem } from '../errors/index.js';
+import type { Entity } from '../model/index.js';
 import type { ConfigKind } from '../store/index.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { routeSchema, type JsonSchema } from './openapi.js';
 import { bodyObject, expectedRevision, idParam, newId } from './request.js';
-
-/** The fields every stored config entity has. */
-export interface EntityDoc {
-  id: string;
-  accountId: string;
-  revision: number;
-  /** ms since the epoch */
-  createdAt: number;
-  updatedAt: number;
-}
 
 export interface PrepareContext<Doc> {
   accountId: string;
@@ -30,7 +21,7 @@ export interface PrepareContext<Doc> {
   current: Doc | undefined;
 }
 
-export interface ConfigResource<Doc extends EntityDoc> {
+export interface ConfigResource<Doc extends Entity> {
   kind: ConfigKind;
   /** Collection path under /api/v1, e.g. `/monitors`; also the OpenAPI tag. */
   path: string;
@@ -38,8 +29,10 @@ export interface ConfigResource<Doc extends EntityDoc> {
   idPrefix: string;
   /** Singular name for messages and docs, e.g. `monitor`. */
   noun: string;
-  /** OpenAPI schema of a create's body. */
+  /** OpenAPI schema of a create's body (from the model's schema, not copied). */
   bodySchema: JsonSchema;
+  /** OpenAPI schema of the entity as replies show it. @defaultValue an object */
+  replySchema?: JsonSchema;
   /** Fields replies add (e.g. a monitor's status): ignored when a client sends them back. */
   derivedFields?: readonly string[];
   /**
@@ -56,7 +49,7 @@ export interface ConfigResource<Doc extends EntityDoc> {
 }
 
 /** Adds GET/POST `/api/v1{path}` and GET/PATCH/DELETE `/api/v1{path}/:id`. */
-export function registerConfigResource<Doc extends EntityDoc>(
+export function registerConfigResource<Doc extends Entity>(
   app: FastifyInstance,
   deps: ApiDeps,
   resource: ConfigResource<Doc>,
@@ -66,15 +59,21 @@ export function registerConfigResource<Doc extends EntityDoc>(
   const item = `${collection}/:id`;
   const tag = resource.path.slice(1);
   const inputOf = (body: unknown) => withoutFields(bodyObject(body), resource.derivedFields);
+  const one = resource.replySchema;
+  const list = one && {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: one } },
+  };
 
   app.get(
     collection,
     {
-      schema: routeSchema({
-        tag,
-        summary: `List ${noun}s`,
-        responses: { 200: `{ items: [${noun}…] }` },
-      }),
+      schema: withReply(
+        routeSchema({ tag, summary: `List ${noun}s`, responses: { 200: `{ items: [${noun}…] }` } }),
+        200,
+        list,
+      ),
     },
     (request) => {
       const { accountId } = callerOf(request);
@@ -86,12 +85,16 @@ export function registerConfigResource<Doc extends EntityDoc>(
   app.post(
     collection,
     {
-      schema: routeSchema({
-        tag,
-        summary: `Create a ${noun}`,
-        body: resource.bodySchema,
-        responses: { 201: `The ${noun}, with its id and revision` },
-      }),
+      schema: withReply(
+        routeSchema({
+          tag,
+          summary: `Create a ${noun}`,
+          body: resource.bodySchema,
+          responses: { 201: `The ${noun}, with its id and revision` },
+        }),
+        201,
+        one,
+      ),
     },
     async (request, reply) => {
       const { accountId } = callerOf(request);
@@ -111,12 +114,16 @@ export function registerConfigResource<Doc extends EntityDoc>(
   app.get(
     item,
     {
-      schema: routeSchema({
-        tag,
-        summary: `Get a ${noun}`,
-        params: ['id'],
-        responses: { 200: `The ${noun}` },
-      }),
+      schema: withReply(
+        routeSchema({
+          tag,
+          summary: `Get a ${noun}`,
+          params: ['id'],
+          responses: { 200: `The ${noun}` },
+        }),
+        200,
+        one,
+      ),
     },
     (request) => {
       const { accountId } = callerOf(request);
@@ -127,13 +134,17 @@ export function registerConfigResource<Doc extends EntityDoc>(
   app.patch(
     item,
     {
-      schema: routeSchema({
-        tag,
-        summary: `Change some fields of a ${noun} (null resets a field to its default)`,
-        params: ['id'],
-        body: { type: 'object', description: `Any fields of a ${noun}; optional \`revision\`` },
-        responses: { 200: `The changed ${noun}` },
-      }),
+      schema: withReply(
+        routeSchema({
+          tag,
+          summary: `Change some fields of a ${noun} (null resets a field to its default)`,
+          params: ['id'],
+          body: { type: 'object', description: `Any fields of a ${noun}; optional \`revision\`` },
+          responses: { 200: `The changed ${noun}` },
+        }),
+        200,
+        one,
+      ),
     },
     async (request) => {
       const { accountId } = callerOf(request);
@@ -229,7 +240,7 @@ export async function detachReferences(
   deps: ApiDeps,
   kind: ConfigKind,
   field: string,
-  removed: EntityDoc,
+  removed: Entity,
 ): Promise<void> {
   for (const doc of deps.store.listScoped<ConfigDoc>(kind, removed.accountId)) {
     const ids = doc[field];
@@ -246,6 +257,17 @@ export async function detachReferences(
       deps.log.warn({ err: error, kind, id: doc.id }, `could not drop ${removed.id} from ${field}`);
     }
   }
+}
+
+/** `schema` with the reply of `status` documented by `reply` (when given), beside its description. */
+function withReply(
+  schema: FastifySchema,
+  status: number,
+  reply: JsonSchema | undefined,
+): FastifySchema {
+  if (!reply) return schema;
+  const responses = schema.response as Record<number, JsonSchema>;
+  return { ...schema, response: { ...responses, [status]: { ...responses[status], ...reply } } };
 }
 
 function withoutFields(

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { MaintenanceCalendar } from '../alerts/index.js';
 import type { Clock } from '../clock/index.js';
 import type { ConfigWriter } from '../cluster/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -9,6 +10,8 @@ import type { Store } from '../store/index.js';
 export interface ApiDeps {
   store: Store;
   config: ConfigWriter;
+  /** The node's maintenance windows, the same cache its judge reads. */
+  maintenance: MaintenanceCalendar;
   secrets: SecretBox;
   clock: Clock;
   metrics: Metrics;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MONITOR_TYPES } from '../checks/index.js';
+import { ENTITY_FIELDS, monitorCommonSchema } from '../model/index.js';
+import { MONITOR_DERIVED_FIELDS } from './monitors.js';
 import { badFields, createTestApi, errorOf, type TestApi } from './testing.js';
 
 type Json = Record<string, unknown>;
@@ -243,5 +246,62 @@ void describe('maintenance windows', () => {
     assert.equal(await read(), true);
     await api.call('DELETE', `/api/v1/maintenance/${String(window.id)}`);
     assert.equal(await read(), false);
+  });
+});
+
+void describe('monitor shape in the OpenAPI document', () => {
+  let api: TestApi;
+  let variants: { create: Json[]; reply: Json[] };
+  before(async () => {
+    api = await createTestApi();
+    const spec = (await api.call('GET', '/api/docs/json', { token: null })).json<Json>();
+    const collection = (spec.paths as Json)['/api/v1/monitors'] as Json;
+    const item = (spec.paths as Json)['/api/v1/monitors/{id}'] as Json;
+    const body = ((collection.post as Json).requestBody as Json).content as Json;
+    const reply = (((item.get as Json).responses as Json)['200'] as Json).content as Json;
+    const schemaOf = (content: Json) => (content['application/json'] as Json).schema as Json;
+    variants = {
+      create: schemaOf(body).oneOf as Json[],
+      reply: schemaOf(reply).oneOf as Json[],
+    };
+  });
+  after(() => api.close());
+
+  const variant = (list: Json[], type: string) => {
+    const found = list.find((schema) => schema.title === type);
+    assert.ok(found, `a variant for ${type}`);
+    return found.properties as Record<string, Json>;
+  };
+
+  void it("documents each type's fields with the model's own bounds", () => {
+    assert.deepEqual(
+      variants.create.map((schema) => schema.title),
+      MONITOR_TYPES,
+    );
+    for (const type of MONITOR_TYPES) {
+      const fields = variant(variants.create, type);
+      for (const key of Object.keys(monitorCommonSchema.shape)) assert.ok(fields[key], key);
+      assert.equal(fields.intervalSeconds?.maximum, 86_400, 'the bound the model checks');
+      assert.deepEqual(fields.type?.enum, [type]);
+      for (const key of [...ENTITY_FIELDS, ...MONITOR_DERIVED_FIELDS]) {
+        assert.equal(fields[key], undefined, `${key} is not sent`);
+      }
+    }
+  });
+
+  void it('documents every field a reply holds', async () => {
+    const monitors = [
+      HTTP_MONITOR,
+      { name: 'db', type: 'tcp', host: '127.0.0.1', port: 5432 },
+      { name: 'cron', type: 'push' },
+    ];
+    for (const payload of monitors) {
+      const reply = await api.call('POST', '/api/v1/monitors', { payload });
+      assert.equal(reply.statusCode, 201, reply.body);
+      const documented = variant(variants.reply, payload.type);
+      for (const key of Object.keys(reply.json<Json>())) {
+        assert.ok(documented[key], `${payload.type}: ${key} is documented`);
+      }
+    }
   });
 });

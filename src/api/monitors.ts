@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { inMaintenance, type MonitorState } from '../alerts/index.js';
+import { z } from 'zod';
+import type { MonitorState } from '../alerts/index.js';
 import { getChecker, MONITOR_TYPES } from '../checks/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
 import {
+  entitySchema,
+  monitorCommonSchema,
   monitorOptions,
   parseMonitorInput,
-  type MaintenanceWindow,
   type Monitor,
 } from '../model/index.js';
 import {
@@ -19,11 +21,30 @@ import type { ApiDeps } from './deps.js';
 import { jsonSchema, type JsonSchema } from './openapi.js';
 import { pushPath, type PushTokens } from './push.js';
 
-/** What a monitor reply says about it now: the coordinator's verdict, or that it is paused. */
-/** Fields monitor replies add: clients (and `tireless apply`) never send or compare them. */
-export const MONITOR_DERIVED_FIELDS: readonly string[] = ['status', 'pushUrl', 'inMaintenance'];
+/**
+ * What monitor replies add to the stored monitor: derived, so clients (and `tireless apply`)
+ * never send or compare them.
+ */
+const monitorDerivedSchema = z.object({
+  status: z
+    .enum(['up', 'down', 'unknown', 'paused'])
+    .describe("the coordinator's verdict (unknown before the first), or paused"),
+  inMaintenance: z
+    .boolean()
+    .describe('whether a maintenance window covers the monitor now (its alerts are held)'),
+  pushUrl: z.string().optional().describe('push monitors: the path to call, /api/push/{token}'),
+});
 
-export type MonitorStatus = 'up' | 'down' | 'unknown' | 'paused';
+/** What a monitor reply adds to the stored monitor. */
+type MonitorDerived = z.output<typeof monitorDerivedSchema>;
+
+/** What a monitor reply says about it now: the coordinator's verdict, or that it is paused. */
+export type MonitorStatus = MonitorDerived['status'];
+
+/** The names of the fields monitor replies add (monitorDerivedSchema's). */
+export const MONITOR_DERIVED_FIELDS: readonly string[] = Object.freeze(
+  Object.keys(monitorDerivedSchema.shape),
+);
 
 /**
  * `/api/v1/monitors`: CRUD; replies add `status`, `inMaintenance`, and `pushUrl` for push
@@ -34,21 +55,17 @@ export function registerMonitorRoutes(
   deps: ApiDeps,
   pushTokens: PushTokens,
 ): void {
-  const windows = new MaintenanceCache(deps);
-  app.addHook('onClose', (_instance, done) => {
-    windows.detach();
-    done();
-  });
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
     path: '/monitors',
     idPrefix: 'mon_',
     noun: 'monitor',
-    bodySchema: monitorBodySchema(),
+    bodySchema: monitorSchema('input'),
+    replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
     prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
     merge: mergeMonitorPatch,
-    present: (monitor) => presentMonitor(deps, windows, monitor),
+    present: (monitor) => presentMonitor(deps, monitor),
     // A maintenance window naming the monitor no longer does.
     afterRemove: (monitor) => detachReferences(deps, 'maintenance', 'monitorIds', monitor),
   });
@@ -123,39 +140,14 @@ function hasDefaultTimeout(monitor: Monitor): boolean {
   }
 }
 
-/** Each account's maintenance windows, read once and dropped when one changes. */
-class MaintenanceCache {
-  private readonly byAccount = new Map<string, MaintenanceWindow[]>();
-  readonly detach: () => void;
-
-  constructor(private readonly deps: ApiDeps) {
-    this.detach = deps.config.onChange((change) => {
-      if (change.kind === 'maintenance') this.byAccount.delete(change.accountId);
-    });
-  }
-
-  of(accountId: string): MaintenanceWindow[] {
-    let windows = this.byAccount.get(accountId);
-    if (!windows) {
-      windows = this.deps.store.listScoped<MaintenanceWindow>('maintenance', accountId);
-      this.byAccount.set(accountId, windows);
-    }
-    return windows;
-  }
-}
-
-function presentMonitor(
-  deps: ApiDeps,
-  windows: MaintenanceCache,
-  monitor: Monitor,
-): Record<string, unknown> {
+function presentMonitor(deps: ApiDeps, monitor: Monitor): Monitor & MonitorDerived {
   const push = monitor.type === 'push' && typeof monitor.token === 'string';
   const now = deps.clock.now();
   return {
     ...monitor,
     status: monitorStatus(deps, monitor),
     // Alerts are held while a maintenance window covers the monitor: say so beside its status.
-    inMaintenance: inMaintenance(windows.of(monitor.accountId), monitor.id, now),
+    inMaintenance: deps.maintenance.covers(monitor, now),
     ...(push ? { pushUrl: pushPath(monitor.token as string) } : {}),
   };
 }
@@ -166,54 +158,42 @@ function monitorStatus(deps: ApiDeps, monitor: Monitor): MonitorStatus {
   return state?.status ?? 'unknown';
 }
 
-// The common fields for the docs. The model validates them (its schema is not exported, so
-// these carry types and defaults, not every bound).
-const COMMON_FIELDS: Record<string, JsonSchema> = {
-  name: { type: 'string', description: 'Shown in alerts, 1–200 characters' },
-  intervalSeconds: {
-    type: 'integer',
-    minimum: 1,
-    default: 60,
-    description: 'Seconds between checks',
-  },
-  timeoutSeconds: {
-    type: 'number',
-    description: 'Seconds a check may take; default min(interval, 30)',
-  },
-  retries: {
-    type: 'integer',
-    minimum: 0,
-    default: 0,
-    description: 'Failures tolerated before down',
-  },
-  paused: { type: 'boolean', default: false },
-  tags: { type: 'array', items: { type: 'string' } },
-  channelIds: { type: 'array', items: { type: 'string' }, description: 'Channels to alert' },
-  renotifyMinutes: {
-    type: 'integer',
-    nullable: true,
-    description: 'Re-alert every N minutes while down',
-  },
-};
-
-/** One variant per monitor type: the common fields and that type's own fields. */
-function monitorBodySchema(): JsonSchema {
+/**
+ * The OpenAPI schema of a monitor, one variant per type, all from the model's schemas: what a
+ * client sends (`input`: the common fields and the type's own), or what replies show (`reply`:
+ * also the entity's fields and the derived ones).
+ */
+function monitorSchema(io: 'input' | 'reply'): JsonSchema {
+  const common = jsonSchema(monitorCommonSchema);
+  const entity = jsonSchema(entitySchema);
+  const derived = jsonSchema(monitorDerivedSchema);
   return {
     oneOf: MONITOR_TYPES.map((type) => {
       const checker = getChecker(type);
       const options = checker ? jsonSchema(checker.options) : {};
-      const required = Array.isArray(options.required) ? (options.required as string[]) : [];
+      const properties = {
+        ...(common.properties as JsonSchema),
+        type: { type: 'string', enum: [type] },
+        ...(options.properties as JsonSchema | undefined),
+      };
+      const required = [...requiredOf(common), ...requiredOf(options)];
+      if (io === 'input') {
+        return { type: 'object', title: type, required, properties, additionalProperties: false };
+      }
       return {
         type: 'object',
         title: type,
-        required: [...new Set(['name', 'type', ...required])],
+        required: [...new Set([...requiredOf(entity), ...required, ...requiredOf(derived)])],
         properties: {
-          ...COMMON_FIELDS,
-          type: { type: 'string', enum: [type] },
-          ...(options.properties as JsonSchema | undefined),
+          ...(entity.properties as JsonSchema),
+          ...properties,
+          ...(derived.properties as JsonSchema),
         },
-        additionalProperties: false,
       };
     }),
   };
+}
+
+function requiredOf(schema: JsonSchema): string[] {
+  return Array.isArray(schema.required) ? (schema.required as string[]) : [];
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
+import { MaintenanceCalendar } from '../alerts/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { SoloConfigWriter } from '../cluster/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -86,9 +87,11 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const dir = mkdtempSync(join(tmpdir(), 'tireless-api-'));
   const store = new Store(join(dir, 'tireless.db'));
   let wakes = 0;
+  const config = new SoloConfigWriter(store);
   const deps: ApiDeps = {
     store,
-    config: new SoloConfigWriter(store),
+    config,
+    maintenance: new MaintenanceCalendar(store, config),
     secrets: new SecretBox(SecretBox.generateKey()),
     clock: options.clock ?? systemClock,
     metrics: createMetrics({

@@ -1,3 +1,4 @@
+import { Deadline, interruptionOf, type Interruption } from '../deadline/index.js';
 import { describeFailure } from './failure.js';
 import { down, msSince } from './outcome.js';
 import type { CheckContext, CheckOutcome } from './types.js';
@@ -10,44 +11,31 @@ import type { CheckContext, CheckOutcome } from './types.js';
 export type Probe = (signal: AbortSignal, startedAt: number) => Promise<CheckOutcome>;
 
 /**
- * Runs `probe` so that the check settles by `ctx.timeoutMs` and on `ctx.signal`, whatever
- * the probe does: a timeout or an abort becomes a `down` outcome at once and aborts the
- * probe's signal; anything the probe throws becomes a `down` outcome with a readable error.
- * Never rejects.
+ * Runs `probe` under a Deadline (the one deadline helper) so that the check settles by
+ * `ctx.timeoutMs` and on `ctx.signal`, whatever the probe does: a timeout or an abort
+ * becomes a `down` outcome at once and aborts the probe's signal; anything the probe throws
+ * becomes a `down` outcome with a readable error. Never rejects.
  */
 export function withDeadline(ctx: CheckContext, probe: Probe): Promise<CheckOutcome> {
   const startedAt = performance.now();
-  if (ctx.signal.aborted) return Promise.resolve(down(0, abortReason(ctx)));
-  const controller = new AbortController();
+  if (ctx.signal.aborted)
+    return Promise.resolve(down(0, reasonOf(interruptionOf(ctx.signal), ctx)));
   return new Promise((resolve) => {
+    const deadline = new Deadline(ctx.timeoutMs, ctx.signal, (interruption) =>
+      resolve(down(msSince(startedAt), reasonOf(interruption, ctx))),
+    );
     const settle = (outcome: CheckOutcome): void => {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
+      deadline.end();
       resolve(outcome);
     };
-    const stop = (reason: string): void => {
-      settle(down(msSince(startedAt), reason));
-      controller.abort();
-    };
-    const onAbort = (): void => stop(abortReason(ctx));
-    const timer = setTimeout(() => stop(timeoutReason(ctx)), ctx.timeoutMs);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
     // Through an executor, so that a probe throwing synchronously also ends as a rejection.
-    new Promise<CheckOutcome>((run) => run(probe(controller.signal, startedAt))).then(
+    new Promise<CheckOutcome>((run) => run(probe(deadline.signal, startedAt))).then(
       settle,
       (error: unknown) => settle(down(msSince(startedAt), describeFailure(error))),
     );
   });
 }
 
-function timeoutReason(ctx: CheckContext): string {
-  return `timeout after ${ctx.timeoutMs} ms`;
-}
-
-// The caller may abort ctx.signal with AbortSignal.timeout(), which is a timeout too.
-function abortReason(ctx: CheckContext): string {
-  const reason: unknown = ctx.signal.reason;
-  return reason instanceof DOMException && reason.name === 'TimeoutError'
-    ? timeoutReason(ctx)
-    : 'check aborted';
+function reasonOf(interruption: Interruption, ctx: CheckContext): string {
+  return interruption === 'timeout' ? `timeout after ${ctx.timeoutMs} ms` : 'check aborted';
 }

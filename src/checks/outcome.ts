@@ -1,9 +1,8 @@
+import { roundMs } from '../http-client/index.js';
 import type { CheckDetails, CheckOutcome } from './types.js';
 
-/** Rounds a duration to 0.1 ms: finer is noise, coarser hides loopback and LAN latencies. */
-export function roundMs(ms: number): number {
-  return Math.round(ms * 10) / 10;
-}
+// Latencies are rounded as the HTTP client rounds its timings, so the two compare.
+export { roundMs };
 
 /** Milliseconds elapsed since `start`, a `performance.now()` reading. */
 export function msSince(start: number): number {

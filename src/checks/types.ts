@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { HttpTiming } from '../http-client/index.js';
 import type { AddressGuard } from '../net-guard/index.js';
 
 export type { AddressGuard };
@@ -15,14 +16,8 @@ export interface CheckOutcome {
 }
 
 export interface CheckDetails {
-  /** http: ms spent in each phase of the request. */
-  timing?: {
-    dnsMs?: number;
-    connectMs?: number;
-    tlsMs?: number;
-    firstByteMs?: number;
-    totalMs: number;
-  };
+  /** http: ms spent in each phase of the final request. */
+  timing?: HttpTiming;
   /** http: the final status code after redirects. */
   statusCode?: number;
   /** tls: whole days until the leaf certificate expires (negative once expired). */

@@ -16,7 +16,7 @@ import {
   type FieldProblem,
 } from '../errors/index.js';
 import { MONITOR_DERIVED_FIELDS } from '../api/index.js';
-import { parseChannelInput, parseMonitorInput } from '../model/index.js';
+import { ENTITY_FIELDS, parseChannelInput, parseMonitorInput } from '../model/index.js';
 import { getNotifier } from '../notify/index.js';
 
 export interface ApplyOptions {
@@ -366,14 +366,7 @@ interface CurrentMonitor extends CurrentEntity {
 }
 
 /** Fields the server sets or derives: never compared, never sent. */
-const SERVER_FIELDS = new Set([
-  'id',
-  'accountId',
-  'revision',
-  'createdAt',
-  'updatedAt',
-  ...MONITOR_DERIVED_FIELDS,
-]);
+const SERVER_FIELDS = new Set([...ENTITY_FIELDS, ...MONITOR_DERIVED_FIELDS]);
 
 /** Turns channel names into ids, including channels created earlier in the same run. */
 type ChannelIdsOf = (names: readonly string[]) => string[];

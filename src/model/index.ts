@@ -12,15 +12,27 @@ import { fieldProblems } from '../validation/index.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 
-interface Entity {
-  id: string;
-  accountId: string;
-  /** Increases by one with every change; 1 on create. */
-  revision: number;
-  /** ms since the epoch */
-  createdAt: number;
-  updatedAt: number;
-}
+/**
+ * The fields every stored config entity has. The server sets them: what a client sends for
+ * them is ignored, and they are never part of a create's or a patch's input.
+ */
+export const entitySchema = z.object({
+  id: z.string().describe('set by the server, e.g. mon_…'),
+  accountId: z.string().describe('the account the entity belongs to'),
+  revision: z
+    .int()
+    .nonnegative()
+    .describe(
+      'grows with every write (by any amount: opaque); send it back to change only an unchanged entity',
+    ),
+  createdAt: z.int().nonnegative().describe('ms since the epoch'),
+  updatedAt: z.int().nonnegative().describe('ms since the epoch'),
+});
+
+export type Entity = z.output<typeof entitySchema>;
+
+/** The names of the fields every config entity has (entitySchema's). */
+export const ENTITY_FIELDS: readonly string[] = Object.freeze(Object.keys(entitySchema.shape));
 
 export interface Account extends Entity {
   name: string;
@@ -41,31 +53,10 @@ export interface Token extends Entity {
   expiresAt: number | null;
 }
 
-/** The fields every monitor has; its type's own fields sit beside them in the same object. */
-export interface MonitorCommon {
-  name: string;
-  type: string;
-  /** Seconds between slots, ≥ 1. */
-  intervalSeconds: number;
-  /** Seconds one check may take; defaults to min(interval, 30) and never exceeds the interval. */
-  timeoutSeconds: number;
-  /** Consecutive failures tolerated before the monitor is down. @defaultValue 0 */
-  retries: number;
-  paused: boolean;
-  tags: string[];
-  channelIds: string[];
-  /** Re-send the down alert every N minutes while down; null: never. */
-  renotifyMinutes: number | null;
-}
-
 export type Monitor = Entity & MonitorCommon & { [typeField: string]: unknown };
 
-export interface Channel extends Entity {
-  type: string;
-  name: string;
-  /** The notifier's settings; secret fields are encrypted in storage. */
-  config: Record<string, unknown>;
-}
+/** A notification channel; the secret fields of its `config` are encrypted in storage. */
+export type Channel = Entity & z.output<typeof channelInputSchema>;
 
 export type MaintenanceSchedule =
   | { kind: 'once'; startsAt: number; endsAt: number }
@@ -111,44 +102,71 @@ export interface Incident {
   inMaintenance: boolean;
 }
 
-const COMMON_KEYS = new Set([
-  'name',
-  'type',
-  'intervalSeconds',
-  'timeoutSeconds',
-  'retries',
-  'paused',
-  'tags',
-  'channelIds',
-  'renotifyMinutes',
-]);
-
-const READ_ONLY_KEYS = new Set(['id', 'accountId', 'revision', 'createdAt', 'updatedAt']);
-
-const monitorCommonSchema = z
+/**
+ * The fields every monitor has, whatever its type; the type's own fields (its checker's
+ * options schema) sit beside them in the same object. With entitySchema and the checkers'
+ * schemas, the one source of a monitor's shape: input validation, replies and the OpenAPI
+ * document all come from it.
+ */
+export const monitorCommonSchema = z
   .object({
-    name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
-    type: z.enum(MONITOR_TYPES as [string, ...string[]], {
-      message: `must be one of ${MONITOR_TYPES.join(', ')}`,
-    }),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(200, 'must be at most 200 characters')
+      .describe('shown in alerts, 1–200 characters'),
+    type: z
+      .enum(MONITOR_TYPES as [string, ...string[]], {
+        message: `must be one of ${MONITOR_TYPES.join(', ')}`,
+      })
+      .describe('what the monitor checks; the type decides its other fields'),
     intervalSeconds: z
       .number({ message: 'must be a number of seconds' })
       .int('must be a whole number of seconds')
       .min(1, 'must be at least 1')
       .max(86_400, 'must be at most 86400 (one day)')
-      .default(60),
+      .default(60)
+      .describe('seconds between checks'),
     timeoutSeconds: z
       .number({ message: 'must be a number of seconds' })
       .positive('must be positive')
       .max(300, 'must be at most 300')
-      .optional(),
-    retries: z.number().int('must be a whole number').min(0).max(100).default(0),
-    paused: z.boolean().default(false),
+      .optional()
+      .describe('seconds one check may take; default min(intervalSeconds, 30), never more than it'),
+    retries: z
+      .number()
+      .int('must be a whole number')
+      .min(0)
+      .max(100)
+      .default(0)
+      .describe('consecutive failures tolerated before the monitor is down'),
+    paused: z.boolean().default(false).describe('a paused monitor is not checked'),
     tags: z.array(z.string().trim().min(1).max(50)).max(50).default([]),
-    channelIds: z.array(z.string().min(1)).max(50).default([]),
-    renotifyMinutes: z.number().int().min(1).max(10_080).nullable().default(null),
+    channelIds: z
+      .array(z.string().min(1))
+      .max(50)
+      .default([])
+      .describe('channels alerted when the monitor goes down or up'),
+    renotifyMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_080)
+      .nullable()
+      .default(null)
+      .describe('re-send the down alert every N minutes while down; null: never'),
   })
   .strict();
+
+/** The fields every monitor has; its type's own fields sit beside them in the same object. */
+export type MonitorCommon = Omit<z.output<typeof monitorCommonSchema>, 'timeoutSeconds'> & {
+  /** Seconds one check may take; the model fills in the default. */
+  timeoutSeconds: number;
+};
+
+const COMMON_KEYS = new Set(Object.keys(monitorCommonSchema.shape));
+const READ_ONLY_KEYS = new Set(ENTITY_FIELDS);
 
 /**
  * Validates a whole monitor as a user sends it (create, or the merged result of a patch):
@@ -201,13 +219,20 @@ export function monitorTarget(monitor: Monitor): string {
   return checker ? checker.target(monitorOptions(monitor)) : monitor.type;
 }
 
-const channelInputSchema = z
+/**
+ * What a user sends for a channel; `config` holds the settings of its type, which the type's
+ * notifier validates (its schema is their one source). With entitySchema, the one source of
+ * a channel's shape.
+ */
+export const channelInputSchema = z
   .object({
-    type: z.enum(CHANNEL_TYPES as [string, ...string[]], {
-      message: `must be one of ${CHANNEL_TYPES.join(', ')}`,
-    }),
-    name: z.string().trim().min(1, 'is required').max(200),
-    config: z.record(z.string(), z.unknown()),
+    type: z
+      .enum(CHANNEL_TYPES as [string, ...string[]], {
+        message: `must be one of ${CHANNEL_TYPES.join(', ')}`,
+      })
+      .describe('the service the channel sends to'),
+    name: z.string().trim().min(1, 'is required').max(200).describe('1–200 characters'),
+    config: z.record(z.string(), z.unknown()).describe("the settings of the channel's type"),
   })
   .strict();
 

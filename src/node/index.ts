@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createJudge, Deliverer } from '../alerts/index.js';
+import { createJudge, Deliverer, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -15,7 +15,7 @@ import { soloAssignment, SoloConfigWriter, type Assignment } from '../cluster/in
 import type { Settings } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
-import type { MaintenanceWindow, Monitor } from '../model/index.js';
+import type { Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SecretBox } from '../secrets/index.js';
@@ -68,17 +68,10 @@ export async function startNode(
     monitorsScheduled: () => schedule.size,
   });
 
-  const maintenance = new Map<string, MaintenanceWindow[]>();
-  const maintenanceOf = (accountId: string) => {
-    let windows = maintenance.get(accountId);
-    if (!windows)
-      maintenance.set(
-        accountId,
-        (windows = store.listScoped<MaintenanceWindow>('maintenance', accountId)),
-      );
-    return windows;
-  };
-  const coordinatorJudge = createJudge({ maintenanceOf });
+  const maintenance = new MaintenanceCalendar(store, config);
+  const coordinatorJudge = createJudge({
+    maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
+  });
   const judge: Judge = (monitor, state, result) =>
     assignment.coordinates(monitor.id) ? coordinatorJudge(monitor, state, result) : undefined;
 
@@ -122,7 +115,6 @@ export async function startNode(
   });
   for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
   config.onChange((change) => {
-    if (change.kind === 'maintenance') maintenance.delete(change.accountId);
     if (change.kind !== 'monitor') return;
     if (change.doc === null) {
       schedule.remove(change.id);
@@ -134,6 +126,7 @@ export async function startNode(
   const app = await buildApi({
     store,
     config,
+    maintenance,
     secrets,
     clock,
     metrics,

@@ -6,7 +6,7 @@ import {
   startSmtpReceiver,
   type RecordedRequest,
 } from '../testing/index.js';
-import { causeChain } from './delivery.js';
+import { causeChain } from './send-errors.js';
 import { notifiers, type ChannelType } from './index.js';
 import {
   byName,

@@ -1,17 +1,13 @@
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { urlToHttpOptions } from 'node:url';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
+import { Deadline } from '../deadline/index.js';
 import { describeError } from '../errors/index.js';
-import { lookupFor, type AddressGuard } from '../net-guard/index.js';
-import { deliveryError, refusedError, secretValues, startAttempt } from './delivery.js';
+import { exchange } from '../http-client/index.js';
+import { deliveryError, interruptionText, refusedError, secretValues } from './send-errors.js';
 import { oneLine, truncate } from './render.js';
 import type { Notification, Notifier, SendContext } from './types.js';
 
-/**
- * Sending over HTTP with node:http(s), shared by every notifier except email. Not fetch:
- * Node's fetch takes no socket `lookup`, which the address guard needs.
- */
+/** Sending over HTTP with the shared HTTP client, for every notifier except email. */
 
 /** Most of a reply body read, bytes; enough for any service's error JSON. */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -27,7 +23,7 @@ export interface RequestBody {
 }
 
 /** One HTTP request that delivers a notification. */
-export interface HttpRequest {
+export interface ServiceRequest {
   /** @defaultValue 'POST' */
   method?: 'POST' | 'PUT';
   url: string;
@@ -36,7 +32,7 @@ export interface HttpRequest {
 }
 
 /** What the service answered. */
-export interface HttpReply {
+export interface ServiceReply {
   status: number;
   /** The body as text, at most 64 KiB of it. */
   text: string;
@@ -62,7 +58,7 @@ export function joinUrl(base: string, path: string): string {
 }
 
 /** The JSON in a reply, or undefined when it is not JSON. */
-export function replyJson(reply: HttpReply): unknown {
+export function replyJson(reply: ServiceReply): unknown {
   try {
     return JSON.parse(reply.text) as unknown;
   } catch {
@@ -80,12 +76,12 @@ export interface HttpNotifierSpec<Config extends object> {
   type: string;
   config: z.ZodType<Config>;
   secretFields: readonly (keyof Config & string)[];
-  request(notification: Notification, config: Config): HttpRequest;
+  request(notification: Notification, config: Config): ServiceRequest;
   /**
    * Why a 2xx reply still means the service refused the message (e.g. Telegram's
    * `{ok: false}`), or undefined when it accepted it. Such refusals count as retryable.
    */
-  refusal?(reply: HttpReply): string | undefined;
+  refusal?(reply: ServiceReply): string | undefined;
 }
 
 /** A Notifier that delivers with the one request `spec.request` builds. */
@@ -119,16 +115,29 @@ export function httpNotifier<Config extends object>(
  */
 async function sendHttp(
   type: string,
-  request: HttpRequest,
+  request: ServiceRequest,
   ctx: SendContext,
   secrets: readonly string[],
-): Promise<HttpReply> {
-  const attempt = startAttempt(ctx);
-  let reply: HttpReply;
+): Promise<ServiceReply> {
+  const attempt = new Deadline(ctx.timeoutMs, ctx.signal);
+  let reply: ServiceReply;
   try {
-    reply = await exchange(request, attempt.signal, ctx.addressGuard);
+    const body = Buffer.from(request.body.text, 'utf8');
+    const answer = await exchange({
+      url: new URL(request.url),
+      method: request.method ?? 'POST',
+      headers: requestHeaders(request, body.length),
+      body,
+      keepBody: true,
+      maxBodyBytes: MAX_REPLY_BYTES,
+      stopAtRedirect: false,
+      addressGuard: ctx.addressGuard,
+      signal: attempt.signal,
+    });
+    reply = { status: answer.statusCode, text: answer.body?.toString('utf8') ?? '' };
   } catch (error) {
-    const reason = attempt.interruption() ?? `could not reach the service: ${describeError(error)}`;
+    const reason =
+      interruptionText(attempt) ?? `could not reach the service: ${describeError(error)}`;
     throw (
       refusedError(type, error, secrets) ??
       deliveryError(type, reason, { retryable: true, secrets, cause: error })
@@ -145,43 +154,8 @@ async function sendHttp(
   return reply;
 }
 
-/**
- * One request on a fresh connection to an address `guard` allows, resolving with the status
- * and the start of the body. Throws AddressRefusedError at once for a refused IP literal
- * (sockets look up only names).
- */
-function exchange(
-  request: HttpRequest,
-  signal: AbortSignal,
-  guard: AddressGuard | undefined,
-): Promise<HttpReply> {
-  const target = urlToHttpOptions(new URL(request.url));
-  const lookup = lookupFor(target.hostname ?? '', guard);
-  const body = Buffer.from(request.body.text, 'utf8');
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const outgoing = send({
-      ...target,
-      method: request.method ?? 'POST',
-      headers: requestHeaders(request, body.length),
-      // Pooled sockets are reused by host and port, whatever guard vetted them.
-      agent: false,
-      lookup,
-      signal,
-    });
-    outgoing.on('error', reject);
-    outgoing.once('response', (response) => {
-      readText(response, MAX_REPLY_BYTES).then(
-        (text) => resolve({ status: response.statusCode ?? 0, text }),
-        reject,
-      );
-    });
-    outgoing.end(body);
-  });
-}
-
 /** The request's own headers over a default User-Agent; the body's type and length always win. */
-function requestHeaders(request: HttpRequest, length: number): OutgoingHttpHeaders {
+function requestHeaders(request: ServiceRequest, length: number): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { 'user-agent': USER_AGENT };
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     headers[name.toLowerCase()] = value;
@@ -190,18 +164,6 @@ function requestHeaders(request: HttpRequest, length: number): OutgoingHttpHeade
   // A known length rather than chunked encoding, which some services refuse.
   headers['content-length'] = length;
   return headers;
-}
-
-async function readText(response: IncomingMessage, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    // Leaving the loop destroys the response: the rest is not needed.
-    if (size >= maxBytes) break;
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 /** The start of a reply body on one line, for error messages. */

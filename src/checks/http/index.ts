@@ -1,12 +1,11 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
-import { lookupFor } from '../../net-guard/index.js';
+import { exchange, type HttpReply } from '../../http-client/index.js';
 import { withDeadline } from '../deadline.js';
 import { down, msSince, up } from '../outcome.js';
 import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types.js';
 import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
 import { httpOptions, statusBounds, type HttpOptions } from './options.js';
-import { exchange, hostOf, type Reply } from './request.js';
 
 export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, httpOptions, type HttpOptions } from './options.js';
 
@@ -84,6 +83,7 @@ async function check(
   let method: string = options.method;
   let body = options.body;
   for (let redirects = 0; ; redirects++) {
+    // The request starts now: the first one is when the check reaches its target.
     const reply = await exchange({
       url,
       method,
@@ -93,7 +93,7 @@ async function check(
       maxBodyBytes: options.maxBodyBytes,
       stopAtRedirect: options.followRedirects,
       rejectUnauthorized: !options.ignoreTlsErrors,
-      lookup: lookupFor(hostOf(url), ctx.addressGuard),
+      addressGuard: ctx.addressGuard,
       signal,
     });
     if (reply.location === undefined) return judge(reply, options, plan, msSince(startedAt));
@@ -137,11 +137,16 @@ function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
   );
 }
 
-function detailsOf(reply: Reply): CheckDetails {
+function detailsOf(reply: HttpReply): CheckDetails {
   return { timing: reply.timing, statusCode: reply.statusCode };
 }
 
-function judge(reply: Reply, options: HttpOptions, plan: Plan, latencyMs: number): CheckOutcome {
+function judge(
+  reply: HttpReply,
+  options: HttpOptions,
+  plan: Plan,
+  latencyMs: number,
+): CheckOutcome {
   const problem =
     statusProblem(reply.statusCode, options, plan) ??
     keywordProblem(reply, options, plan) ??
@@ -157,7 +162,7 @@ function statusProblem(status: number, options: HttpOptions, plan: Plan): string
   return `expected status ${options.expectedStatus.join(', ')}, got ${status}`;
 }
 
-function keywordProblem(reply: Reply, options: HttpOptions, plan: Plan): string | undefined {
+function keywordProblem(reply: HttpReply, options: HttpOptions, plan: Plan): string | undefined {
   const body = reply.body ?? NO_BODY;
   const within = reply.truncated ? ` in the first ${reply.bytesRead} bytes` : '';
   if (plan.keyword && !body.includes(plan.keyword)) {
@@ -169,7 +174,7 @@ function keywordProblem(reply: Reply, options: HttpOptions, plan: Plan): string 
   return undefined;
 }
 
-function jsonProblem(reply: Reply, options: HttpOptions, plan: Plan): string | undefined {
+function jsonProblem(reply: HttpReply, options: HttpOptions, plan: Plan): string | undefined {
   if (!plan.jsonPath) return undefined;
   if (reply.truncated) {
     return `body larger than maxBodyBytes (${options.maxBodyBytes}), cannot check jsonPath`;

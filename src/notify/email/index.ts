@@ -3,13 +3,8 @@ import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { describeError } from '../../errors/index.js';
 import { lookupFor, type AddressGuard } from '../../net-guard/index.js';
-import {
-  deliveryError,
-  refusedError,
-  secretValues,
-  startAttempt,
-  type Attempt,
-} from '../delivery.js';
+import { Deadline } from '../../deadline/index.js';
+import { deliveryError, interruptionText, refusedError, secretValues } from '../send-errors.js';
 import { deliveryKey } from '../keys.js';
 import { requiredText } from '../schema.js';
 import type { Notification, Notifier, SendContext } from '../types.js';
@@ -74,7 +69,7 @@ export const email: Notifier<EmailConfig> = {
   config: emailConfig,
   secretFields: ['password'],
   async send(notification, config, ctx) {
-    const attempt = startAttempt(ctx);
+    const attempt = new Deadline(ctx.timeoutMs, ctx.signal);
     const transport = createTransport(smtpOptions(config, ctx, attempt.signal));
     try {
       await transport.sendMail({ ...message(notification, config), signal: attempt.signal });
@@ -144,9 +139,9 @@ function message(notification: Notification, config: EmailConfig) {
 }
 
 /** SMTP replies decide first (4xx retry, 5xx not); without one, the nodemailer code does. */
-function smtpError(error: unknown, attempt: Attempt, secrets: readonly string[]) {
+function smtpError(error: unknown, attempt: Deadline, secrets: readonly string[]) {
   const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
-  const interruption = attempt.interruption();
+  const interruption = interruptionText(attempt);
   if (interruption !== undefined) {
     return deliveryError('email', interruption, { retryable: true, secrets, cause: error });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpNotifier, joinUrl, jsonBody, type HttpRequest } from '../http.js';
+import { httpNotifier, joinUrl, jsonBody, type ServiceRequest } from '../http.js';
 import { alertKey } from '../keys.js';
 import { severityOf, truncate, type Severity } from '../render.js';
 import { httpUrl, requiredText } from '../schema.js';
@@ -37,7 +37,7 @@ export const opsgenie = httpNotifier({
   type: 'opsgenie',
   config: opsgenieConfig,
   secretFields: ['apiKey'],
-  request(notification, config): HttpRequest {
+  request(notification, config): ServiceRequest {
     const headers = { authorization: `GenieKey ${config.apiKey}` };
     const alias = alertKey(notification);
     if (notification.event === 'monitor.up') {

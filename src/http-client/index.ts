@@ -1,62 +1,89 @@
+/**
+ * The one HTTP client of checks and notifiers: one request on a fresh connection, through
+ * the net-guard address guard, bounded by a signal, its body read up to a cap, each phase
+ * timed. On node:http(s), not fetch: fetch takes no socket `lookup`, which the guard needs,
+ * and reports no phase timing.
+ */
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction, Socket } from 'node:net';
-import { roundMs } from '../outcome.js';
-import type { CheckDetails } from '../types.js';
+import type { Socket } from 'node:net';
+import { lookupFor, type AddressGuard } from '../net-guard/index.js';
 
-export type Timing = NonNullable<CheckDetails['timing']>;
-
-/** One HTTP exchange to perform. */
-export interface Exchange {
+/** One request to send. */
+export interface HttpExchange {
   url: URL;
   method: string;
   headers: OutgoingHttpHeaders;
-  body: string | undefined;
-  /** Keep the body bytes read (for keyword and JSON checks), or only count them. */
+  body: string | Buffer | undefined;
+  /** Keep the body bytes read, or only count them (spares copies when nobody reads them). */
   keepBody: boolean;
-  /** Stop reading the body beyond this many bytes. */
+  /** Most body bytes read, bytes; the connection is closed there and the rest not downloaded. */
   maxBodyBytes: number;
-  /** Answer a redirect at once, without reading its body. */
+  /** Answer a redirect (301/302/303/307/308 with a Location) at once, without its body. */
   stopAtRedirect: boolean;
-  rejectUnauthorized: boolean;
-  lookup: LookupFunction | undefined;
+  /** Refuse invalid certificates. @defaultValue true */
+  rejectUnauthorized?: boolean;
+  /** When set, the connection refuses the addresses it rejects, whatever name resolved to them. */
+  addressGuard: AddressGuard | undefined;
+  /**
+   * Ends the request (its socket is destroyed) and rejects it when it aborts. Timeouts are the
+   * caller's, with a Deadline: one may span several requests (a check's redirects).
+   */
   signal: AbortSignal;
 }
 
 /** What came back. */
-export interface Reply {
+export interface HttpReply {
   statusCode: number;
-  /** The Location of a redirect answered at once (see Exchange.stopAtRedirect). */
+  /** The Location of a redirect answered at once (see HttpExchange.stopAtRedirect). */
   location?: string;
   /** The body read, when kept: at most maxBodyBytes. */
   body?: Buffer;
   bytesRead: number;
   /** True when the body went on beyond maxBodyBytes and was cut off there. */
   truncated: boolean;
-  timing: Timing;
+  timing: HttpTiming;
+}
+
+/** Each phase's own length, ms, to 0.1 ms. */
+export interface HttpTiming {
+  /** Name lookup; absent for IP literals. */
+  dnsMs?: number;
+  /** TCP connect. */
+  connectMs?: number;
+  /** TLS handshake; absent for http. */
+  tlsMs?: number;
+  /** From the request sent until the response headers. */
+  firstByteMs?: number;
+  /** From the start of the request until the reply resolved (body read). */
+  totalMs: number;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
- * Sends one request on a fresh connection (agent: false, as a first-time visitor would),
- * timing each phase from socket events. Rejects on connection, TLS and protocol errors, and
- * when `signal` aborts.
+ * Sends one request on a fresh connection (agent: false: as a first-time visitor would, and
+ * because pooled sockets are reused by host and port, whatever guard vetted them), timing
+ * each phase from socket events. Rejects on connection, TLS and protocol errors, when the
+ * guard refuses the host (AddressRefusedError; at once for an IP literal), and when `signal`
+ * aborts.
  */
-export function exchange(ex: Exchange): Promise<Reply> {
+export function exchange(ex: HttpExchange): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
+    const host = hostOf(ex.url);
+    const lookup = lookupFor(host, ex.addressGuard);
     const phases = new Phases();
     const send = ex.url.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send({
       protocol: ex.url.protocol,
-      hostname: hostOf(ex.url),
+      hostname: host,
       port: ex.url.port,
       path: ex.url.pathname + ex.url.search,
       auth: credentials(ex.url),
       method: ex.method,
       headers: ex.headers,
       agent: false,
-      lookup: ex.lookup,
+      lookup,
       rejectUnauthorized: ex.rejectUnauthorized,
       signal: ex.signal,
     });
@@ -79,9 +106,9 @@ export function exchange(ex: Exchange): Promise<Reply> {
 
 function readBody(
   response: IncomingMessage,
-  ex: Exchange,
+  ex: HttpExchange,
   phases: Phases,
-  resolve: (reply: Reply) => void,
+  resolve: (reply: HttpReply) => void,
   reject: (error: Error) => void,
 ): void {
   const statusCode = response.statusCode ?? 0;
@@ -125,12 +152,8 @@ class Phases {
     socket.once('secureConnect', () => (this.secure = performance.now()));
   }
 
-  /**
-   * Each phase's own length, ms: dnsMs (lookup; absent for IP literals), connectMs (TCP),
-   * tlsMs (handshake), firstByteMs (request sent until response headers); totalMs spans all.
-   */
-  end(): Timing {
-    const timing: Timing = { totalMs: roundMs(performance.now() - this.start) };
+  end(): HttpTiming {
+    const timing: HttpTiming = { totalMs: roundMs(performance.now() - this.start) };
     let from = this.start;
     if (this.lookup !== undefined) {
       timing.dnsMs = roundMs(this.lookup - from);
@@ -149,8 +172,13 @@ class Phases {
   }
 }
 
+/** Rounds a duration to 0.1 ms: finer is noise, coarser hides loopback and LAN latencies. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 /** The host to connect to: URL keeps IPv6 literals in brackets, sockets want them bare. */
-export function hostOf(url: URL): string {
+function hostOf(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 

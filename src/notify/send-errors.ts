@@ -1,47 +1,27 @@
+import type { Deadline } from '../deadline/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { AddressRefusedError } from '../net-guard/index.js';
-import type { SendContext } from './types.js';
 
-/** What every transport (HTTP, SMTP) shares: attempt deadlines, secret redaction, errors. */
+/**
+ * What a failed send says, shared by every transport (HTTP, SMTP): why it was cut short, its
+ * TIRELESS_DELIVERY error, and no secret in either.
+ */
 
 const REDACTED = '[redacted]';
 
-/** One delivery attempt's signal and why it was cut short. */
-export interface Attempt {
-  /** Aborts when the caller aborts or when `ctx.timeoutMs` has passed. */
-  signal: AbortSignal;
-  /** Why the attempt was cut short ("timeout: …" or "aborted …"), or undefined if it was not. */
-  interruption(): string | undefined;
-  /** Releases the timer and the listener on the caller's signal; call once the attempt is over. */
-  end(): void;
-}
-
 /**
- * Starts an attempt bounded by `ctx`. Not AbortSignal.any: on Node 20 every call leaves an
- * entry on the caller's signal, which may live as long as the process.
+ * Why a delivery attempt, bounded by `new Deadline(ctx.timeoutMs, ctx.signal)`, was cut short
+ * ("timeout: …" or "aborted …"), or undefined if it was not.
  */
-export function startAttempt(ctx: SendContext): Attempt {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`no reply within ${ctx.timeoutMs} ms`, 'TimeoutError'));
-  }, ctx.timeoutMs);
-  const onCallerAbort = (): void => controller.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onCallerAbort();
-  else ctx.signal.addEventListener('abort', onCallerAbort, { once: true });
-  return {
-    signal: controller.signal,
-    interruption() {
-      if (ctx.signal.aborted) return 'aborted before the service replied';
-      if (timedOut) return `timeout: no reply within ${ctx.timeoutMs} ms`;
+export function interruptionText(attempt: Deadline): string | undefined {
+  switch (attempt.interruption) {
+    case 'timeout':
+      return `timeout: no reply within ${attempt.timeoutMs} ms`;
+    case 'abort':
+      return 'aborted before the service replied';
+    case undefined:
       return undefined;
-    },
-    end() {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onCallerAbort);
-    },
-  };
+  }
 }
 
 /**

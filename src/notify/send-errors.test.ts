@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeError } from '../errors/index.js';
-import { causeChain, deliveryError, redact, secretValues, startAttempt } from './delivery.js';
+import { Deadline } from '../deadline/index.js';
+import {
+  causeChain,
+  deliveryError,
+  interruptionText,
+  redact,
+  secretValues,
+} from './send-errors.js';
 
 void describe('secretValues', () => {
   void it('collects the string values of secret fields, and nothing else', () => {
@@ -56,32 +63,15 @@ void describe('deliveryError', () => {
   });
 });
 
-void describe('startAttempt', () => {
-  void it('aborts after the timeout and says so', async () => {
-    const attempt = startAttempt({ timeoutMs: 20, signal: new AbortController().signal });
-    assert.equal(attempt.interruption(), undefined);
+void describe('interruptionText', () => {
+  void it('says nothing while the attempt runs, then why it stopped', async () => {
+    const attempt = new Deadline(20, new AbortController().signal);
+    assert.equal(interruptionText(attempt), undefined);
     await new Promise((resolve) => attempt.signal.addEventListener('abort', resolve));
-    assert.equal(attempt.interruption(), 'timeout: no reply within 20 ms');
-    attempt.end();
-  });
-
-  void it('aborts with the caller, even one that aborted already', () => {
+    assert.equal(interruptionText(attempt), 'timeout: no reply within 20 ms');
     const caller = new AbortController();
-    const attempt = startAttempt({ timeoutMs: 10_000, signal: caller.signal });
+    const aborted = new Deadline(10_000, caller.signal);
     caller.abort();
-    assert.ok(attempt.signal.aborted);
-    assert.match(attempt.interruption() ?? '', /^aborted/);
-    attempt.end();
-    const late = startAttempt({ timeoutMs: 10_000, signal: caller.signal });
-    assert.ok(late.signal.aborted);
-    late.end();
-  });
-
-  void it('lets go of the caller’s signal once ended', () => {
-    const caller = new AbortController();
-    const attempt = startAttempt({ timeoutMs: 10_000, signal: caller.signal });
-    attempt.end();
-    caller.abort();
-    assert.equal(attempt.signal.aborted, false);
+    assert.match(interruptionText(aborted) ?? '', /^aborted before the service replied$/);
   });
 });

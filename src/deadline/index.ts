@@ -1,0 +1,71 @@
+/**
+ * The one deadline/abort helper: a bound on one operation (a check, a notification attempt)
+ * that ends it when its time is up or when its caller aborts, and says which of the two.
+ */
+
+/** Why an operation was cut short: its time ran out, or its caller aborted it. */
+export type Interruption = 'timeout' | 'abort';
+
+/**
+ * A signal for one operation that aborts after `timeoutMs` or when `parent` aborts, whichever
+ * comes first. Not AbortSignal.any / AbortSignal.timeout: on Node 20 every `any` call leaves an
+ * entry on the parent signal, which may live as long as the process, and neither says which
+ * of the two fired. Call `end()` once the operation is over (it releases the timer and the
+ * listener on the parent); a deadline that fired needs no `end()`, but it is harmless.
+ */
+export class Deadline {
+  /** Aborts when the deadline passes or the parent aborts; pass it to the operation. */
+  readonly signal: AbortSignal;
+  /** What cut the operation short, or undefined while it has not been. */
+  interruption: Interruption | undefined;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onParentAbort = (): void => this.interrupt(interruptionOf(this.parent));
+
+  /**
+   * @param timeoutMs limit for the operation, ms
+   * @param parent the caller's signal (a node shutting down, a check's own signal)
+   * @param onInterrupt called once, at the moment the deadline fires, before `signal` aborts
+   *   (a check settles then, whatever its probe still does)
+   */
+  constructor(
+    readonly timeoutMs: number,
+    private readonly parent: AbortSignal,
+    private readonly onInterrupt?: (interruption: Interruption) => void,
+  ) {
+    this.signal = this.controller.signal;
+    if (parent.aborted) {
+      this.interrupt(interruptionOf(parent));
+      return;
+    }
+    this.timer = setTimeout(() => this.interrupt('timeout'), timeoutMs);
+    parent.addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  /** Releases the timer and the listener on the parent; the signal will not abort any more. */
+  end(): void {
+    clearTimeout(this.timer);
+    this.parent.removeEventListener('abort', this.onParentAbort);
+  }
+
+  private interrupt(interruption: Interruption): void {
+    if (this.interruption !== undefined) return;
+    this.interruption = interruption;
+    this.end();
+    this.onInterrupt?.(interruption);
+    this.controller.abort(
+      interruption === 'timeout'
+        ? new DOMException(`no result within ${this.timeoutMs} ms`, 'TimeoutError')
+        : this.parent.reason,
+    );
+  }
+}
+
+/**
+ * Why `signal` aborted: a caller that aborts with AbortSignal.timeout() (a DOMException named
+ * TimeoutError) means a timeout too; any other reason is an abort.
+ */
+export function interruptionOf(signal: AbortSignal): Interruption {
+  const reason: unknown = signal.reason;
+  return reason instanceof DOMException && reason.name === 'TimeoutError' ? 'timeout' : 'abort';
+}
