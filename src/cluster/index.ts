@@ -20,7 +20,8 @@ export type NewDoc<T extends ConfigDoc> = Omit<T, 'revision'> & { id: string; ac
 export interface ConfigWriter {
   /**
    * Creates (`expectedRevision` 0) or replaces (`expectedRevision` = the current revision)
-   * an entity, and returns it with its new revision. A stale revision is a 409 conflict.
+   * an entity, and returns it with its new revision: opaque, higher than the entity's
+   * previous one, not necessarily by one. A stale revision is a 409 conflict.
    */
   put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
   /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */
@@ -38,7 +39,10 @@ export interface Assignment {
 /** Solo: the only node checks and coordinates everything. */
 export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };
 
-/** Solo config: writes go straight into the local SQLite, one transaction each. */
+/**
+ * Solo config: writes go straight into the local SQLite, one transaction each. Revisions
+ * come from the store's one increasing sequence (as a KV bucket's), not +1 per entity.
+ */
 export class SoloConfigWriter implements ConfigWriter {
   private readonly listeners: ((change: ConfigChange) => void)[] = [];
 
@@ -60,7 +64,7 @@ export class SoloConfigWriter implements ConfigWriter {
         ),
       );
     }
-    const saved = { ...doc, revision: currentRevision + 1 } as T;
+    const saved = { ...doc, revision: this.store.nextConfigRevision() } as T;
     this.apply({
       kind,
       id: doc.id,
@@ -85,7 +89,7 @@ export class SoloConfigWriter implements ConfigWriter {
         new TirelessError('TIRELESS_CONFLICT', `${kind} ${id} changed meanwhile`),
       );
     }
-    this.apply({ kind, id, accountId, revision: current.revision + 1, doc: null });
+    this.apply({ kind, id, accountId, revision: this.store.nextConfigRevision(), doc: null });
     return Promise.resolve();
   }
 
