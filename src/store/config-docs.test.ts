@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { FakeClock } from '../clock/index.js';
 import { Store, type ConfigChange } from './index.js';
+import { MIGRATIONS } from './migrations.js';
 import { applyMonitor, tempStore } from './test-fixtures.js';
 
 const ACCOUNT = 'acc_1';
@@ -131,4 +133,28 @@ test('revisions come from one store-wide sequence that survives a reopen and nev
   const tombstone = reopened.listConfigEntries().find((entry) => entry.id === 'mon_a');
   assert.equal(tombstone?.deletedAt, 1_000, 'stamped by the store’s clock');
   reopened.close();
+});
+
+test('a database of schema 1 upgrades: its documents stay, the sequence starts above them', () => {
+  const path = tempStore().path.replace(/tireless\.db$/, 'v1.db');
+  const v1 = new Database(path);
+  v1.exec(MIGRATIONS[0] as string);
+  v1.pragma('user_version = 1');
+  const doc = { id: 'mon_a', accountId: ACCOUNT, revision: 7, name: 'shop' };
+  v1.prepare('INSERT INTO config VALUES (?, ?, ?, ?, ?)').run(
+    'monitor',
+    'mon_a',
+    ACCOUNT,
+    7,
+    JSON.stringify(doc),
+  );
+  v1.close();
+
+  const store = new Store(path);
+  assert.deepEqual(store.listAll('monitor'), [doc]);
+  assert.equal(store.nextConfigRevision(), 8);
+  assert.equal(store.applyConfig(deleteMonitor(8)), true);
+  assert.equal(store.applyConfig(monitorDoc(store, 7, 'back')), false);
+  assert.equal(store.countAll('monitor'), 0);
+  store.close();
 });

@@ -105,9 +105,11 @@ export class ConfigDocs {
            ORDER BY kind, id`,
         ),
       pruneTombstones: db.prepare('DELETE FROM config WHERE doc IS NULL AND deleted_at < ?'),
-      // json_extract of an API token's null expiry is NULL, which is never < anything.
+      // json_extract of an API token's null expiry is NULL, which is never < anything. Without
+      // ANALYZE statistics SQLite would rather walk every token by the primary key.
       pruneExpiredTokens: db.prepare(
-        `DELETE FROM config WHERE kind = 'token' AND json_extract(doc, '$.expiresAt') < ?`,
+        `DELETE FROM config INDEXED BY config_token_expiry
+         WHERE kind = 'token' AND json_extract(doc, '$.expiresAt') < ?`,
       ),
     };
   }
