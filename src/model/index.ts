@@ -1,8 +1,8 @@
 /**
  * The data model: entity types, and validation of what users send for them. Config
  * entities are documents with an `id`, their `accountId` and a `revision` (optimistic
- * concurrency now, a JetStream KV revision in a cluster). Results are immutable facts
- * keyed by (monitorId, slot, node).
+ * concurrency now, a JetStream KV revision in a cluster; opaque, only increasing per
+ * entity). Results are immutable facts keyed by (monitorId, slot, node).
  */
 import { z } from 'zod';
 import { getChecker, MONITOR_TYPES } from '../checks/index.js';
@@ -15,7 +15,10 @@ export type Role = 'owner' | 'admin' | 'member';
 interface Entity {
   id: string;
   accountId: string;
-  /** Increases by one with every change; 1 on create. */
+  /**
+   * Opaque, and higher after every change: a store-wide sequence (a JetStream KV bucket's in a
+   * cluster), so not one more than the entity's previous revision. Compare for equality only.
+   */
   revision: number;
   /** ms since the epoch */
   createdAt: number;
