@@ -55,6 +55,9 @@ function watchedCheckpointer(path: string) {
     nextReport,
     /** A report of a checkpoint begun after this call (the one under way may be older). */
     settled: async () => {
+      // Reports the worker posted while this thread was busy (say, committing) are queued
+      // still, and would pass for newer ones: let them arrive first.
+      await sleep(20);
       await nextReport();
       return nextReport();
     },
