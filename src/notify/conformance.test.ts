@@ -69,6 +69,12 @@ interface Peer {
   quotedLeaks(): number;
   /** Never answers. */
   hang(): void;
+  /**
+   * Runs `leaveUnanswered` (which sends one request the peer does not answer) and resolves
+   * once the peer holds that request. Else, under load, the request could reach the peer
+   * after the next test switched it back to accepting, and count there.
+   */
+  unanswered<T>(leaveUnanswered: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -100,6 +106,12 @@ async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
       }),
     quotedLeaks: () => quotedLeaks,
     hang: () => server.setResponder(() => 'no-reply'),
+    unanswered: async (leaveUnanswered) => {
+      const held = server.requests.length + 1;
+      const outcome = await leaveUnanswered();
+      await server.waitFor(held);
+      return outcome;
+    },
     close: () => server.close(),
   };
 }
@@ -122,6 +134,8 @@ async function startSmtpPeer(): Promise<Peer> {
     },
     quotedLeaks: () => quotedLeaks,
     hang: () => receiver.setReply('no-reply'),
+    // A silent SMTP peer holds the session; it never accepts that message later.
+    unanswered: (leaveUnanswered) => leaveUnanswered(),
     close: () => receiver.close(),
   };
 }
@@ -229,7 +243,7 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
   void it('gives up with a retryable timeout when no reply comes', async () => {
     peer.hang();
     const started = performance.now();
-    const error = await deliveryFailure(type, send(300));
+    const error = await peer.unanswered(() => deliveryFailure(type, send(300)));
     assert.ok(performance.now() - started < 1300, 'settles soon after the timeout');
     assert.equal(error.retryable, true);
     assert.match(error.message, /timeout/);
@@ -241,7 +255,9 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = performance.now();
-    const error = await deliveryFailure(type, send(10_000, controller.signal));
+    const error = await peer.unanswered(() =>
+      deliveryFailure(type, send(10_000, controller.signal)),
+    );
     assert.ok(performance.now() - started < 1000, 'settles soon after the abort');
     assert.equal(error.retryable, true);
     assert.match(error.message, /abort/);
