@@ -193,12 +193,20 @@ void describe('maintenance windows', () => {
         weekdays: [0],
         startTime: '02:00',
         durationMinutes: 60,
+        timeZone: 'Europe/Berlin',
       },
     };
     const created = await api.call('POST', '/api/v1/maintenance', { payload });
     assert.equal(created.statusCode, 201, created.body);
     const window = created.json<Json>();
     assert.match(String(window.id), /^mw_/);
+    assert.deepEqual(window.schedule, payload.schedule);
+    const inUtc = await api.call('POST', '/api/v1/maintenance', {
+      payload: { name: 'nightly', schedule: { ...payload.schedule, timeZone: undefined } },
+    });
+    assert.equal(inUtc.statusCode, 201, inUtc.body);
+    assert.equal((inUtc.json<Json>().schedule as Json).timeZone, 'UTC', 'UTC by default');
+    await api.call('DELETE', `/api/v1/maintenance/${String(inUtc.json<Json>().id)}`);
 
     const once = { kind: 'once', startsAt: 1_000, endsAt: 2_000 };
     const changed = await api.call('PATCH', `/api/v1/maintenance/${String(window.id)}`, {
