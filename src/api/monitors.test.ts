@@ -153,23 +153,33 @@ void describe('monitors', () => {
 
     const monitor = await create(HTTP_MONITOR);
     const now = Date.now();
-    api.deps.store.ingest(
-      [
-        {
-          monitorId: String(monitor.id),
-          slot: now,
-          checkedAt: now,
-          status: 'down',
-          latencyMs: 5,
-          error: 'refused',
-          node: 'n',
-          region: 'r',
-        },
-      ],
-      () => ({ state: { status: 'down' }, notifications: [] }),
-    );
-    const read = (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>();
-    assert.equal(read.status, 'down');
+    api.record([
+      {
+        monitorId: String(monitor.id),
+        slot: now,
+        checkedAt: now,
+        status: 'down',
+        latencyMs: 5,
+        error: 'refused',
+        node: 'n',
+        region: 'r',
+      },
+    ]);
+    const read = async () =>
+      (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>().status;
+    assert.equal(await read(), 'down');
+    api.record([
+      {
+        monitorId: String(monitor.id),
+        slot: now + 60_000,
+        checkedAt: now + 60_000,
+        status: 'up',
+        latencyMs: 5,
+        node: 'n',
+        region: 'r',
+      },
+    ]);
+    assert.equal(await read(), 'up');
   });
 });
 

@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
+import { createJudge } from '../alerts/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { SoloConfigWriter } from '../cluster/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store } from '../store/index.js';
+import type { MaintenanceWindow } from '../model/index.js';
+import { Store, type CheckedResult, type IngestReport } from '../store/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
 import type { ErrorReply } from './error-handler.js';
 import { buildApi } from './build-api.js';
@@ -36,6 +38,11 @@ export interface TestApi {
    * `token: null` without any; `payload` objects are sent as JSON.
    */
   call(method: HTTPMethods, url: string, options?: CallOptions): Promise<LightMyRequestResponse>;
+  /**
+   * Stores check results as a node's result writer does: through the real judge (the one a
+   * node coordinating the monitors runs), with the account's maintenance windows as stored.
+   */
+  record(results: readonly CheckedResult[]): IngestReport;
   /** How often the API called deps.wakeDeliverer(). */
   wakes(): number;
   /** Closes the app and the store and deletes the temp dir. */
@@ -130,5 +137,9 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       ...(call.remoteAddress === undefined ? {} : { remoteAddress: call.remoteAddress }),
     });
   };
-  return { app, deps, token, owner, call, wakes: () => wakes, close };
+  const judge = createJudge({
+    maintenanceOf: (accountId) => store.listScoped<MaintenanceWindow>('maintenance', accountId),
+  });
+  const record = (results: readonly CheckedResult[]) => store.ingest(results, judge);
+  return { app, deps, token, owner, call, record, wakes: () => wakes, close };
 }
