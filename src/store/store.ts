@@ -401,10 +401,11 @@ export class Store {
   }
 
   /**
-   * Takes up to `limit` due deliveries, the oldest of each channel not in `busyChannels`, and
-   * hides them for `leaseMs`, so a slow send is not picked again; one whose sender died
-   * becomes due again when the lease ends. One per channel keeps a channel's messages in
-   * order (down before up) and a stuck channel to one place.
+   * Takes up to `limit` deliveries, each the oldest pending one of its channel (not in
+   * `busyChannels`) when that one is due, and hides them for `leaseMs`, so a slow send is not
+   * picked again; one whose sender died becomes due again when the lease ends. A channel's
+   * later messages wait while its oldest is leased or waits for a retry: they go in order
+   * (down before up), and a stuck channel holds one place.
    */
   claimDueDeliveries(
     now: number,
@@ -414,8 +415,8 @@ export class Store {
   ): Delivery[] {
     const rows = this.sql.claimDeliveries.all(
       now + leaseMs,
-      now,
       JSON.stringify(busyChannels),
+      now,
       limit,
     ) as {
       id: string;
@@ -655,9 +656,9 @@ function prepareStatements(db: Database.Database) {
       `UPDATE deliveries SET next_at = ? WHERE id IN (
          SELECT id FROM (
            SELECT id, next_at, row_number() OVER (PARTITION BY channel_id ORDER BY created_at, id) AS nth
-           FROM deliveries WHERE status = 'pending' AND next_at <= ?
+           FROM deliveries WHERE status = 'pending'
              AND channel_id NOT IN (SELECT value FROM json_each(?)))
-         WHERE nth = 1 ORDER BY next_at LIMIT ?)
+         WHERE nth = 1 AND next_at <= ? ORDER BY next_at LIMIT ?)
        RETURNING id, account_id, channel_id, event, payload, attempts`,
     ),
     deliveryDone: db.prepare(
