@@ -6,9 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { Store } from '../store/index.js';
 import {
   ApiClient,
   runTireless,
+  startHttpTarget,
   startRecordingHttpServer,
   startTireless,
   tempDir,
@@ -141,20 +144,98 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
   assert.match(metrics, /tireless_checks_total\{type="http",status="down"\} [1-9]/);
   assert.match(metrics, /tireless_scheduler_lateness_seconds_count [1-9]/);
 
-  const before = (await results(10_000)).items.length;
   assert.equal(await node.stop(), 0, 'SIGTERM exits cleanly');
   assert.match(node.output(), /SIGTERM: stopping/);
-  const again = await startTireless(tempDirFromOutput(node.output()));
-  t.after(() => again.kill());
-  const kept = await new ApiClient(again.url, token).expect<{ items: Item[] }>(
-    200,
-    'GET',
-    `/api/v1/monitors/${monitor.id}/results?limit=10000`,
+});
+
+test('SIGTERM: every request the target received, answered before the signal or after, has its stored result', async (t) => {
+  // Answers after 300 ms, so that checks are in flight when the signal comes.
+  const received = new Map<string, { arrivedAt: number; answeredAt?: number }[]>();
+  const target = await startHttpTarget((request, response) => {
+    const seen = { arrivedAt: Date.now() } as { arrivedAt: number; answeredAt?: number };
+    const path = request.url ?? '';
+    received.set(path, [...(received.get(path) ?? []), seen]);
+    setTimeout(() => {
+      response.end('ok', () => (seen.answeredAt = Date.now()));
+    }, 300);
+  });
+  const dataDir = tempDir();
+  const node = await startTireless(dataDir);
+  t.after(async () => {
+    await node.kill().catch(() => undefined);
+    await target.close();
+  });
+  const api = new ApiClient(node.url);
+  api.token = (
+    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
+      email: 'owner@example.com',
+      password: 'correct horse battery',
+    })
+  ).token;
+  const monitors: { id: string; accountId: string; path: string }[] = [];
+  for (let i = 0; i < 8; i++) {
+    const path = `/m${i}`;
+    const created = await api.expect<{ id: string; accountId: string }>(
+      201,
+      'POST',
+      '/api/v1/monitors',
+      { name: `m${i}`, type: 'http', url: `${target.url}${path}`, intervalSeconds: 1 },
+    );
+    monitors.push({ ...created, path });
+  }
+  const all = () => [...received.values()].flat();
+  await waitFor('three answered requests per monitor', () =>
+    monitors.every(
+      (m) => (received.get(m.path) ?? []).filter((r) => r.answeredAt !== undefined).length >= 3,
+    )
+      ? true
+      : undefined,
+  );
+  // Signal while a request waits for its answer.
+  await waitFor('a request in flight', () =>
+    all().some((r) => r.answeredAt === undefined) ? true : undefined,
+  );
+  const signalledAt = Date.now();
+  assert.equal(await node.stop(), 0, 'SIGTERM exits cleanly');
+  const answeredBefore = all().filter(
+    (r) => r.answeredAt !== undefined && r.answeredAt < signalledAt,
+  );
+  const inFlight = all().filter(
+    (r) => r.arrivedAt < signalledAt && !(r.answeredAt !== undefined && r.answeredAt < signalledAt),
   );
   assert.ok(
-    kept.items.length >= before,
-    `${kept.items.length} results after restart, ${before} before`,
+    answeredBefore.length >= 24 && inFlight.length >= 1,
+    `${answeredBefore.length} answered, ${inFlight.length} in flight`,
   );
+
+  const store = new Store(join(dataDir, 'tireless.db'));
+  t.after(() => store.close());
+  for (const monitor of monitors) {
+    const requests = received.get(monitor.path) ?? [];
+    const stored = store
+      .listResults(monitor.accountId, monitor.id, {
+        since: 0,
+        until: Number.MAX_SAFE_INTEGER,
+        limit: 10_000,
+      })
+      .reverse();
+    // One check at a time per monitor, one request per check: the k-th result (by slot) is
+    // the k-th request's, and its slot came before the request arrived (a lost result would
+    // pair a request with the next check's later slot).
+    assert.equal(
+      stored.length,
+      requests.length,
+      `${monitor.path}: ${stored.length} results for ${requests.length} requests`,
+    );
+    requests.forEach((request, k) => {
+      const result = stored[k];
+      assert.ok(
+        result && result.slot <= request.arrivedAt,
+        `${monitor.path}: request ${k} has no result`,
+      );
+      assert.equal(result.status, 'up');
+    });
+  }
 });
 
 test('a bad setting stops the start with a message naming it', async () => {
@@ -165,9 +246,3 @@ test('a bad setting stops the start with a message naming it', async () => {
   assert.equal(env.code, 1);
   assert.match(env.stderr, /region \(TIRELESS_REGION\)/);
 });
-
-function tempDirFromOutput(output: string): string {
-  const match = /data in (\S+)\)/.exec(output);
-  assert.ok(match, output);
-  return match[1] as string;
-}
