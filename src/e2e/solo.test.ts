@@ -5,12 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { Store } from '../store/index.js';
 import {
   ApiClient,
   runTireless,
+  makeCertificates,
+  startHttpsTarget,
   startHttpTarget,
   startRecordingHttpServer,
   startTireless,
@@ -236,6 +238,64 @@ test('SIGTERM: every request the target received, answered before the signal or 
       assert.equal(result.status, 'up');
     });
   }
+});
+
+test('a certificate that expires in 5 days: a certificate warning is delivered, once', async (t) => {
+  const certs = await makeCertificates(tempDir(), { days: 5 });
+  const site = await startHttpsTarget({ pair: certs.leaf });
+  const hooks = await startRecordingHttpServer();
+  const node = await startTireless(tempDir());
+  t.after(async () => {
+    await node.kill().catch(() => undefined);
+    await site.close();
+    await hooks.close();
+  });
+  const api = new ApiClient(node.url);
+  api.token = (
+    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
+      email: 'owner@example.com',
+      password: 'correct horse battery',
+    })
+  ).token;
+  const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
+    type: 'webhook',
+    name: 'hooks',
+    config: { url: `${hooks.url}/tireless` },
+  });
+  const monitor = await api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+    name: 'certificate',
+    type: 'tls',
+    host: '127.0.0.1',
+    port: site.port,
+    ca: certs.ca,
+    warnDays: [30, 7],
+    intervalSeconds: 1,
+    channelIds: [channel.id],
+  });
+  const warnings = () =>
+    hooks.requests.filter((r) => (r.json as { event?: string })?.event === 'certificate.expiring');
+  const [warning] = await waitFor('the certificate warning', () =>
+    warnings().length > 0 ? warnings() : undefined,
+  );
+  const body = warning?.json as {
+    monitor: { id: string };
+    certificate: { daysLeft: number; expiresAt: string };
+  };
+  assert.equal(body.monitor.id, monitor.id);
+  const notAfter = new X509Certificate(certs.leaf.cert).validTo;
+  assert.equal(body.certificate.expiresAt, new Date(notAfter).toISOString());
+  assert.ok(body.certificate.daysLeft >= 4 && body.certificate.daysLeft <= 5, JSON.stringify(body));
+  // Further checks of the same certificate, up and inside the same threshold, send nothing.
+  const since = Date.now();
+  await waitFor('three more up results', async () => {
+    const { items } = await api.expect<{ items: Item[] }>(
+      200,
+      'GET',
+      `/api/v1/monitors/${monitor.id}/results?limit=100`,
+    );
+    return items.filter((r) => r.slot > since && r.status === 'up').length >= 3 ? true : undefined;
+  });
+  assert.equal(warnings().length, 1, 'one warning per threshold');
 });
 
 test('a bad setting stops the start with a message naming it', async () => {
