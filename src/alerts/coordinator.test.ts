@@ -10,7 +10,8 @@ import { createJudge } from './coordinator.js';
 const ACCOUNT = 'acc_1';
 
 function setup(monitor: Record<string, unknown> = {}) {
-  const store = new Store(join(tempDir(), 'tireless.db'));
+  const path = join(tempDir(), 'tireless.db');
+  let store = new Store(path);
   const doc = {
     ...parseMonitorInput({
       name: 'Shop',
@@ -26,7 +27,13 @@ function setup(monitor: Record<string, unknown> = {}) {
   };
   store.applyConfig({ kind: 'monitor', id: 'mon_1', accountId: ACCOUNT, revision: 1, doc });
   const windows: MaintenanceWindow[] = [];
-  const judge = createJudge({ maintenanceOf: () => windows });
+  let judge = createJudge({ maintenanceOf: () => windows });
+  /** A node restart: the store closed and opened again on its file, a new judge. */
+  const restart = () => {
+    store.close();
+    store = new Store(path);
+    judge = createJudge({ maintenanceOf: () => windows });
+  };
   const feed = (slot: number, status: 'up' | 'down', details?: Record<string, unknown>) => {
     const result: CheckedResult = {
       monitorId: 'mon_1',
@@ -41,11 +48,13 @@ function setup(monitor: Record<string, unknown> = {}) {
     };
     return store.ingest([result], judge);
   };
+  // What is queued now, taken as a deliverer would and marked sent (the next of a channel waits till then).
   const queued = () =>
-    store
-      .claimDueDeliveries(Number.MAX_SAFE_INTEGER, 100, 1)
-      .map((d) => ({ id: d.id, payload: d.payload as Notification }));
-  return { store, feed, queued, windows };
+    store.claimDueDeliveries(Number.MAX_SAFE_INTEGER, 100, 1).map((d) => {
+      store.markDelivered(d.id, 0);
+      return { id: d.id, payload: d.payload as Notification };
+    });
+  return { store, feed, queued, windows, restart };
 }
 
 test('after its retries a monitor goes down: one incident, one delivery per channel, with the webhook body', () => {
@@ -90,6 +99,26 @@ test('a replayed result changes nothing and queues nothing again', () => {
   assert.equal(feed(60_000, 'down').queued, 2);
   assert.equal(feed(60_000, 'down').queued, 0);
   assert.equal(feed(60_000, 'down').duplicates, 1);
+});
+
+test('re-notify while down goes on across a restart, on the same schedule and keys', () => {
+  const { feed, queued, restart } = setup({ retries: 0, renotifyMinutes: 1, channelIds: ['ch_a'] });
+  const keys = () => queued().map((d) => d.id);
+  feed(60_000, 'down');
+  assert.deepEqual(keys(), ['mon_1:60000:down:ch_a']);
+  feed(90_000, 'down');
+  restart();
+  feed(110_000, 'down');
+  assert.deepEqual(keys(), [], 'not a minute yet, and no second down alert');
+  feed(120_000, 'down');
+  assert.deepEqual(keys(), ['mon_1:60000:down:1:ch_a'], 'the first reminder, a minute on');
+  restart();
+  feed(150_000, 'down');
+  feed(180_000, 'down');
+  assert.deepEqual(keys(), ['mon_1:60000:down:2:ch_a']);
+  restart();
+  feed(190_000, 'up');
+  assert.deepEqual(keys(), ['mon_1:60000:up:ch_a']);
 });
 
 test('maintenance opens a quiet incident: nothing is sent, down or up', () => {

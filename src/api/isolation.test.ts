@@ -35,33 +35,19 @@ void describe('account isolation', () => {
     });
     apiToken = await create('/api/v1/tokens', { name: 'ci' });
     const now = Date.now();
-    api.deps.store.ingest(
-      [
-        {
-          monitorId: String(monitor.id),
-          slot: now,
-          checkedAt: now,
-          status: 'down',
-          latencyMs: 3,
-          error: 'timeout',
-          node: 'n1',
-          region: 'eu',
-        },
-      ],
-      (m) => ({
-        state: { status: 'down' },
-        openIncident: {
-          id: `inc:${m.id}:${now}`,
-          accountId: m.accountId,
-          monitorId: m.id,
-          startedAt: now,
-          endedAt: null,
-          cause: 'timeout',
-          inMaintenance: false,
-        },
-        notifications: [],
-      }),
-    );
+    // Through the real judge: an incident, and a queued down alert for the channel.
+    api.record([
+      {
+        monitorId: String(monitor.id),
+        slot: now,
+        checkedAt: now,
+        status: 'down',
+        latencyMs: 3,
+        error: 'timeout',
+        node: 'n1',
+        region: 'eu',
+      },
+    ]);
   });
   after(() => api.close());
 
@@ -142,6 +128,7 @@ void describe('account isolation', () => {
       1,
     );
     assert.equal(((await read('/api/v1/tokens')).items as Json[]).length, 1);
+    assert.equal(((await read('/api/v1/deliveries')).items as Json[]).length, 1);
     assert.equal(api.wakes(), 0);
   });
 });

@@ -160,23 +160,33 @@ void describe('monitors', () => {
 
     const monitor = await create(HTTP_MONITOR);
     const now = Date.now();
-    api.deps.store.ingest(
-      [
-        {
-          monitorId: String(monitor.id),
-          slot: now,
-          checkedAt: now,
-          status: 'down',
-          latencyMs: 5,
-          error: 'refused',
-          node: 'n',
-          region: 'r',
-        },
-      ],
-      () => ({ state: { status: 'down' }, notifications: [] }),
-    );
-    const read = (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>();
-    assert.equal(read.status, 'down');
+    api.record([
+      {
+        monitorId: String(monitor.id),
+        slot: now,
+        checkedAt: now,
+        status: 'down',
+        latencyMs: 5,
+        error: 'refused',
+        node: 'n',
+        region: 'r',
+      },
+    ]);
+    const read = async () =>
+      (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>().status;
+    assert.equal(await read(), 'down');
+    api.record([
+      {
+        monitorId: String(monitor.id),
+        slot: now + 60_000,
+        checkedAt: now + 60_000,
+        status: 'up',
+        latencyMs: 5,
+        node: 'n',
+        region: 'r',
+      },
+    ]);
+    assert.equal(await read(), 'up');
   });
 });
 
@@ -200,12 +210,20 @@ void describe('maintenance windows', () => {
         weekdays: [0],
         startTime: '02:00',
         durationMinutes: 60,
+        timeZone: 'Europe/Berlin',
       },
     };
     const created = await api.call('POST', '/api/v1/maintenance', { payload });
     assert.equal(created.statusCode, 201, created.body);
     const window = created.json<Json>();
     assert.match(String(window.id), /^mw_/);
+    assert.deepEqual(window.schedule, payload.schedule);
+    const inUtc = await api.call('POST', '/api/v1/maintenance', {
+      payload: { name: 'nightly', schedule: { ...payload.schedule, timeZone: undefined } },
+    });
+    assert.equal(inUtc.statusCode, 201, inUtc.body);
+    assert.equal((inUtc.json<Json>().schedule as Json).timeZone, 'UTC', 'UTC by default');
+    await api.call('DELETE', `/api/v1/maintenance/${String(inUtc.json<Json>().id)}`);
 
     const once = { kind: 'once', startsAt: 1_000, endsAt: 2_000 };
     const changed = await api.call('PATCH', `/api/v1/maintenance/${String(window.id)}`, {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock } from '../clock/index.js';
-import type { CheckedResult, Judge } from '../store/index.js';
+import type { CheckedResult } from '../store/index.js';
 import { createTestApi, type TestApi } from './testing.js';
 
 type Json = Record<string, unknown>;
@@ -26,24 +26,6 @@ void describe('results, uptime and incidents', () => {
     node: 'node-a',
     region: 'eu',
   });
-  // Opens an incident on the first down result, as a coordinator would.
-  const judge: Judge = (monitor, _state, checked) =>
-    checked.status === 'down' && checked.slot === NOW - 4 * MINUTE
-      ? {
-          state: { status: 'down' },
-          openIncident: {
-            id: `inc_${checked.slot}`,
-            accountId: monitor.accountId,
-            monitorId: monitor.id,
-            startedAt: checked.slot,
-            endedAt: null,
-            cause: checked.error ?? 'down',
-            inMaintenance: false,
-          },
-          notifications: [],
-        }
-      : undefined;
-
   before(async () => {
     api = await createTestApi({ clock });
     const create = async (name: string) =>
@@ -54,18 +36,16 @@ void describe('results, uptime and incidents', () => {
       ).json<{ id: string }>().id;
     monitorId = await create('shop');
     quietId = await create('quiet');
-    api.deps.store.ingest(
-      [
-        result(NOW - 90 * DAY + MINUTE, 'up'),
-        result(NOW - 40 * DAY, 'up'),
-        result(NOW - 3 * DAY, 'down'),
-        result(NOW - 4 * MINUTE, 'down'),
-        result(NOW - 3 * MINUTE, 'up'),
-        result(NOW - 2 * MINUTE, 'up'),
-        result(NOW - 1 * MINUTE, 'up'),
-      ],
-      judge,
-    );
+    // Through the real judge (no retries): down 3 days ago, up again 3 minutes ago.
+    api.record([
+      result(NOW - 90 * DAY + MINUTE, 'up'),
+      result(NOW - 40 * DAY, 'up'),
+      result(NOW - 3 * DAY, 'down'),
+      result(NOW - 4 * MINUTE, 'down'),
+      result(NOW - 3 * MINUTE, 'up'),
+      result(NOW - 2 * MINUTE, 'up'),
+      result(NOW - 1 * MINUTE, 'up'),
+    ]);
   });
   after(() => api.close());
 
@@ -148,20 +128,58 @@ void describe('results, uptime and incidents', () => {
 
   void it('lists incidents of the account, of one monitor, and limited', async () => {
     const all = (await get('/api/v1/incidents')) as { items: Json[] };
-    assert.equal(all.items.length, 1);
-    assert.deepEqual(all.items[0], {
-      id: `inc_${NOW - 4 * MINUTE}`,
-      accountId: api.deps.store.getConfig<{ accountId: string }>('monitor', monitorId)?.accountId,
-      monitorId,
-      startedAt: NOW - 4 * MINUTE,
-      endedAt: null,
-      cause: 'connection refused',
-      inMaintenance: false,
-    });
+    assert.deepEqual(all.items, [
+      {
+        id: `${monitorId}:${NOW - 3 * DAY}`,
+        accountId: api.deps.store.getConfig<{ accountId: string }>('monitor', monitorId)?.accountId,
+        monitorId,
+        startedAt: NOW - 3 * DAY,
+        endedAt: NOW - 3 * MINUTE,
+        cause: 'connection refused',
+        inMaintenance: false,
+      },
+    ]);
     assert.equal(
       ((await get(`/api/v1/incidents?monitorId=${monitorId}&limit=1`)).items as Json[]).length,
       1,
     );
     assert.deepEqual(await get(`/api/v1/incidents?monitorId=${quietId}`), { items: [] });
+  });
+
+  void it('records an outage inside a maintenance window as such', async () => {
+    const window = await api.call('POST', '/api/v1/maintenance', {
+      payload: {
+        name: 'nightly',
+        monitorIds: [quietId],
+        schedule: {
+          kind: 'recurring',
+          every: 'day',
+          startTime: '12:00',
+          durationMinutes: 60,
+          timeZone: 'Asia/Tokyo',
+        },
+      },
+    });
+    assert.equal(window.statusCode, 201, window.body);
+    // NOW is 12:00 UTC, 21:00 in Tokyo; 03:00 UTC the day before was 12:00 there.
+    const quiet = (slot: number, status: 'up' | 'down') => ({
+      ...result(slot, status),
+      monitorId: quietId,
+    });
+    api.record([
+      quiet(NOW - DAY - 9 * 60 * MINUTE, 'down'),
+      quiet(NOW - DAY - 8 * 60 * MINUTE - MINUTE, 'up'),
+      quiet(NOW - 2 * MINUTE, 'down'),
+      quiet(NOW - MINUTE, 'up'),
+    ]);
+    const { items } = (await get(`/api/v1/incidents?monitorId=${quietId}`)) as { items: Json[] };
+    assert.deepEqual(
+      items.map((incident) => [incident.startedAt, incident.inMaintenance]),
+      [
+        [NOW - 2 * MINUTE, false],
+        [NOW - DAY - 9 * 60 * MINUTE, true],
+      ],
+    );
+    assert.equal(api.deps.store.countPendingDeliveries(), 0, 'no channels, nothing queued');
   });
 });

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
-import { MaintenanceCalendar } from '../alerts/index.js';
+import { createJudge, MaintenanceCalendar } from '../alerts/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { SoloConfigWriter } from '../cluster/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store } from '../store/index.js';
+import { Store, type CheckedResult, type IngestReport } from '../store/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
 import type { ErrorReply } from './error-handler.js';
 import { buildApi } from './build-api.js';
@@ -37,6 +37,11 @@ export interface TestApi {
    * `token: null` without any; `payload` objects are sent as JSON.
    */
   call(method: HTTPMethods, url: string, options?: CallOptions): Promise<LightMyRequestResponse>;
+  /**
+   * Stores check results as a node's result writer does: through the real judge (the one a
+   * node coordinating the monitors runs), with the account's maintenance windows as stored.
+   */
+  record(results: readonly CheckedResult[]): IngestReport;
   /** How often the API called deps.wakeDeliverer(). */
   wakes(): number;
   /** Closes the app and the store and deletes the temp dir. */
@@ -88,10 +93,11 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const store = new Store(join(dir, 'tireless.db'));
   let wakes = 0;
   const config = new SoloConfigWriter(store);
+  const maintenance = new MaintenanceCalendar(store, config);
   const deps: ApiDeps = {
     store,
     config,
-    maintenance: new MaintenanceCalendar(store, config),
+    maintenance,
     secrets: new SecretBox(SecretBox.generateKey()),
     clock: options.clock ?? systemClock,
     metrics: createMetrics({
@@ -133,5 +139,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       ...(call.remoteAddress === undefined ? {} : { remoteAddress: call.remoteAddress }),
     });
   };
-  return { app, deps, token, owner, call, wakes: () => wakes, close };
+  const judge = createJudge({ maintenanceOf: (accountId) => maintenance.windowsOf(accountId) });
+  const record = (results: readonly CheckedResult[]) => store.ingest(results, judge);
+  return { app, deps, token, owner, call, record, wakes: () => wakes, close };
 }

@@ -179,6 +179,22 @@ void describe('refused input', () => {
       fields: ['schedule.startTime'],
     },
     {
+      title: 'maintenance: a time zone that does not exist',
+      method: 'POST',
+      url: () => '/api/v1/maintenance',
+      payload: {
+        name: 'm',
+        schedule: {
+          kind: 'recurring',
+          every: 'day',
+          startTime: '22:00',
+          durationMinutes: 240,
+          timeZone: 'Europe/Atlantis',
+        },
+      },
+      fields: ['schedule.timeZone'],
+    },
+    {
       title: 'token without a name',
       method: 'POST',
       url: () => '/api/v1/tokens',

@@ -42,12 +42,15 @@ function dataDir(nodeId: string, key = randomBytes(32).toString('hex'), name = '
 function results(node: string, from: number, to: number): CheckedResult[] {
   const list: CheckedResult[] = [];
   for (let slot = from; slot < to; slot += 10_000) {
+    // Varied fields, so that a copy that mixes them up differs.
+    const down = (slot / 10_000) % 7 === 3;
     list.push({
       monitorId: MONITOR,
       slot,
-      checkedAt: slot + 1,
-      status: 'up',
-      latencyMs: 5,
+      checkedAt: slot + 1 + ((slot / 10_000) % 5),
+      status: down ? 'down' : 'up',
+      latencyMs: 5 + ((slot / 10_000) % 11),
+      ...(down ? { error: `refused by ${node}` } : {}),
       node,
       region: 'eu',
     });
@@ -56,6 +59,39 @@ function results(node: string, from: number, to: number): CheckedResult[] {
 }
 
 const silent = () => {};
+
+/** Every result of the monitor in the database at `file`, each as all its fields. */
+function storedSet(file: string): Set<string> {
+  const store = new Store(file);
+  try {
+    return new Set(
+      store
+        .listResults(ACCOUNT, MONITOR, { since: 0, until: Number.MAX_SAFE_INTEGER, limit: 1e6 })
+        .map((r) =>
+          JSON.stringify([r.slot, r.checkedAt, r.status, r.latencyMs, r.error, r.node, r.region]),
+        ),
+    );
+  } finally {
+    store.close();
+  }
+}
+
+/** The same fields of results as written. */
+function writtenSet(results: readonly CheckedResult[]): Set<string> {
+  return new Set(
+    results.map((r) =>
+      JSON.stringify([
+        r.slot,
+        r.checkedAt,
+        r.status,
+        r.latencyMs,
+        r.error ?? null,
+        r.node,
+        r.region,
+      ]),
+    ),
+  );
+}
 
 function rejectsWith(code: string, pattern: RegExp) {
   return (error: Error & { code?: string }) => error.code === code && pattern.test(error.message);
@@ -69,6 +105,7 @@ test('backup writes a verified copy and its key (mode 0600) and never overwrites
 
   const report = await runBackup({ dataDir: node.dir, out, log: (line) => lines.push(line) });
   assert.equal(report.file, out);
+  assert.deepEqual(storedSet(out), writtenSet(results('node-a', 0, 1_000_000)));
   assert.equal(report.results, 100);
   assert.equal(report.monitors, 1);
   assert.equal(report.bytes, statSync(out).size);
@@ -117,10 +154,15 @@ test('backup completes while the node keeps writing, with a consistent snapshot'
   await writer;
   assert.ok(finishedInTime, 'the copy finished while the node was still writing');
   assert.ok(slot / 10_000 > report.results, 'the node wrote during the copy');
+  // One moment of the writes: exactly the first n batches, whole, with rollups to match.
+  const copied = storedSet(report.file);
+  assert.deepEqual(copied, writtenSet(results('node-a', 0, copied.size * 10_000)));
+  assert.equal(report.results, copied.size);
   const copy = new Store(report.file);
+  const down = [...copied].filter((r) => r.includes('"down"')).length;
   assert.deepEqual(
     copy.uptime(ACCOUNT, MONITOR, 0, slot),
-    { up: report.results, down: 0 },
+    { up: copied.size - down, down },
     'results and rollups of one moment',
   );
   copy.close();
@@ -161,9 +203,11 @@ test('restore merges a backup and a dead node data dir into one whole', async ()
   assert.deepEqual(readdirSync(target).sort(), ['secret.key', 'tireless.db']);
   assert.match(lines.join('\n'), /= 130 results, 1 monitors/);
 
+  const whole = writtenSet([...results('node-a', 0, 500_000), ...results('node-b', 0, 800_000)]);
+  assert.deepEqual(storedSet(join(target, 'tireless.db')), whole);
   const restored = new Store(join(target, 'tireless.db'));
-  assert.equal(restored.countResults(), 130);
-  assert.deepEqual(restored.uptime(ACCOUNT, MONITOR, 0, 1_000_000), { up: 130, down: 0 });
+  const down = [...whole].filter((r) => r.includes('"down"')).length;
+  assert.deepEqual(restored.uptime(ACCOUNT, MONITOR, 0, 1_000_000), { up: 130 - down, down });
   assert.equal(restored.getMeta('node_id'), 'node-a');
   restored.close();
 });
@@ -220,6 +264,10 @@ test('restore into an existing empty dir keeps an equal key already there', asyn
   writeFileSync(join(target, 'secret.key'), `${a.key}\n`, { mode: 0o600 });
   const report = await runRestore({ from: [a.dir], dataDir: target, log: silent });
   assert.equal(report.results, 10);
+  assert.deepEqual(
+    storedSet(join(target, 'tireless.db')),
+    writtenSet(results('node-a', 0, 100_000)),
+  );
   assert.equal(readFileSync(join(target, 'secret.key'), 'utf8').trim(), a.key);
 });
 

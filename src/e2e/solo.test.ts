@@ -5,10 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import { Store } from '../store/index.js';
 import {
   ApiClient,
   runTireless,
+  makeCertificates,
+  startHttpsTarget,
+  startHttpTarget,
   startRecordingHttpServer,
   startTireless,
   tempDir,
@@ -141,20 +146,156 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
   assert.match(metrics, /tireless_checks_total\{type="http",status="down"\} [1-9]/);
   assert.match(metrics, /tireless_scheduler_lateness_seconds_count [1-9]/);
 
-  const before = (await results(10_000)).items.length;
   assert.equal(await node.stop(), 0, 'SIGTERM exits cleanly');
   assert.match(node.output(), /SIGTERM: stopping/);
-  const again = await startTireless(tempDirFromOutput(node.output()));
-  t.after(() => again.kill());
-  const kept = await new ApiClient(again.url, token).expect<{ items: Item[] }>(
-    200,
-    'GET',
-    `/api/v1/monitors/${monitor.id}/results?limit=10000`,
+});
+
+test('SIGTERM: every request the target received, answered before the signal or after, has its stored result', async (t) => {
+  // Answers after 300 ms, so that checks are in flight when the signal comes.
+  const received = new Map<string, { arrivedAt: number; answeredAt?: number }[]>();
+  const target = await startHttpTarget((request, response) => {
+    const seen = { arrivedAt: Date.now() } as { arrivedAt: number; answeredAt?: number };
+    const path = request.url ?? '';
+    received.set(path, [...(received.get(path) ?? []), seen]);
+    setTimeout(() => {
+      response.end('ok', () => (seen.answeredAt = Date.now()));
+    }, 300);
+  });
+  const dataDir = tempDir();
+  const node = await startTireless(dataDir);
+  t.after(async () => {
+    await node.kill().catch(() => undefined);
+    await target.close();
+  });
+  const api = new ApiClient(node.url);
+  api.token = (
+    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
+      email: 'owner@example.com',
+      password: 'correct horse battery',
+    })
+  ).token;
+  const monitors: { id: string; accountId: string; path: string }[] = [];
+  for (let i = 0; i < 8; i++) {
+    const path = `/m${i}`;
+    const created = await api.expect<{ id: string; accountId: string }>(
+      201,
+      'POST',
+      '/api/v1/monitors',
+      { name: `m${i}`, type: 'http', url: `${target.url}${path}`, intervalSeconds: 1 },
+    );
+    monitors.push({ ...created, path });
+  }
+  const all = () => [...received.values()].flat();
+  await waitFor('three answered requests per monitor', () =>
+    monitors.every(
+      (m) => (received.get(m.path) ?? []).filter((r) => r.answeredAt !== undefined).length >= 3,
+    )
+      ? true
+      : undefined,
+  );
+  // Signal while a request waits for its answer.
+  await waitFor('a request in flight', () =>
+    all().some((r) => r.answeredAt === undefined) ? true : undefined,
+  );
+  const signalledAt = Date.now();
+  assert.equal(await node.stop(), 0, 'SIGTERM exits cleanly');
+  const answeredBefore = all().filter(
+    (r) => r.answeredAt !== undefined && r.answeredAt < signalledAt,
+  );
+  const inFlight = all().filter(
+    (r) => r.arrivedAt < signalledAt && !(r.answeredAt !== undefined && r.answeredAt < signalledAt),
   );
   assert.ok(
-    kept.items.length >= before,
-    `${kept.items.length} results after restart, ${before} before`,
+    answeredBefore.length >= 24 && inFlight.length >= 1,
+    `${answeredBefore.length} answered, ${inFlight.length} in flight`,
   );
+
+  const store = new Store(join(dataDir, 'tireless.db'));
+  t.after(() => store.close());
+  for (const monitor of monitors) {
+    const requests = received.get(monitor.path) ?? [];
+    const stored = store
+      .listResults(monitor.accountId, monitor.id, {
+        since: 0,
+        until: Number.MAX_SAFE_INTEGER,
+        limit: 10_000,
+      })
+      .reverse();
+    // One check at a time per monitor, one request per check: the k-th result (by slot) is
+    // the k-th request's, and its slot came before the request arrived (a lost result would
+    // pair a request with the next check's later slot).
+    assert.equal(
+      stored.length,
+      requests.length,
+      `${monitor.path}: ${stored.length} results for ${requests.length} requests`,
+    );
+    requests.forEach((request, k) => {
+      const result = stored[k];
+      assert.ok(
+        result && result.slot <= request.arrivedAt,
+        `${monitor.path}: request ${k} has no result`,
+      );
+      assert.equal(result.status, 'up');
+    });
+  }
+});
+
+test('a certificate that expires in 5 days: a certificate warning is delivered, once', async (t) => {
+  const certs = await makeCertificates(tempDir(), { days: 5 });
+  const site = await startHttpsTarget({ pair: certs.leaf });
+  const hooks = await startRecordingHttpServer();
+  const node = await startTireless(tempDir());
+  t.after(async () => {
+    await node.kill().catch(() => undefined);
+    await site.close();
+    await hooks.close();
+  });
+  const api = new ApiClient(node.url);
+  api.token = (
+    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
+      email: 'owner@example.com',
+      password: 'correct horse battery',
+    })
+  ).token;
+  const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
+    type: 'webhook',
+    name: 'hooks',
+    config: { url: `${hooks.url}/tireless` },
+  });
+  const monitor = await api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+    name: 'certificate',
+    type: 'tls',
+    host: '127.0.0.1',
+    port: site.port,
+    ca: certs.ca,
+    warnDays: [30, 7],
+    intervalSeconds: 1,
+    channelIds: [channel.id],
+  });
+  const warnings = () =>
+    hooks.requests.filter((r) => (r.json as { event?: string })?.event === 'certificate.expiring');
+  const [warning] = await waitFor('the certificate warning', () =>
+    warnings().length > 0 ? warnings() : undefined,
+  );
+  const body = warning?.json as {
+    monitor: { id: string };
+    certificate: { daysLeft: number; expiresAt: string };
+  };
+  assert.equal(body.monitor.id, monitor.id);
+  const notAfter = new X509Certificate(certs.leaf.cert).validTo;
+  assert.equal(body.certificate.expiresAt, new Date(notAfter).toISOString());
+  assert.ok(body.certificate.daysLeft >= 4 && body.certificate.daysLeft <= 5, JSON.stringify(body));
+  // Further checks of the same certificate, up and inside the same threshold, send nothing.
+  const since = Date.now();
+  await waitFor('three more up results', async () => {
+    const { items } = await api.expect<{ items: Item[] }>(
+      200,
+      'GET',
+      `/api/v1/monitors/${monitor.id}/results?limit=100`,
+    );
+    return items.filter((r) => r.slot > since && r.status === 'up').length >= 3 ? true : undefined;
+  });
+  assert.equal(warnings().length, 1, 'one warning per threshold');
 });
 
 test('a bad setting stops the start with a message naming it', async () => {
@@ -165,9 +306,3 @@ test('a bad setting stops the start with a message naming it', async () => {
   assert.equal(env.code, 1);
   assert.match(env.stderr, /region \(TIRELESS_REGION\)/);
 });
-
-function tempDirFromOutput(output: string): string {
-  const match = /data in (\S+)\)/.exec(output);
-  assert.ok(match, output);
-  return match[1] as string;
-}

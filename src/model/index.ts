@@ -65,9 +65,12 @@ export type MaintenanceSchedule =
       every: 'day' | 'week';
       /** 0 = Sunday … 6 = Saturday; for `week` */
       weekdays: number[];
-      /** "HH:MM", UTC */
+      /** "HH:MM", wall-clock time in `timeZone` */
       startTime: string;
+      /** Elapsed minutes from the start (a window over a DST change lasts as long as any other). */
       durationMinutes: number;
+      /** IANA time zone of `startTime` and `weekdays`, e.g. "Europe/Berlin"; absent in windows stored before it existed. @defaultValue "UTC" */
+      timeZone?: string;
     };
 
 export interface MaintenanceWindow extends Entity {
@@ -248,7 +251,16 @@ export function parseChannelInput(input: unknown): Pick<Channel, 'type' | 'name'
   return { ...parsed.data, config: config.data as Record<string, unknown> };
 }
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" (24 h, UTC)');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" (24 h)');
+/** Whether `name` is a time zone this runtime knows (IANA names such as "Europe/Berlin", "UTC"). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const maintenanceInputSchema = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
@@ -272,6 +284,11 @@ const maintenanceInputSchema = z
           weekdays: z.array(z.number().int().min(0).max(6)).default([]),
           startTime: hhmm,
           durationMinutes: z.number().int().min(1).max(10_080),
+          timeZone: z
+            .string()
+            .max(100)
+            .refine(isTimeZone, 'must be an IANA time zone name, e.g. "Europe/Berlin" or "UTC"')
+            .default('UTC'),
         })
         .strict(),
     ]),

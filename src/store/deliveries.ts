@@ -30,9 +30,9 @@ export class DeliveryQueue {
         `UPDATE deliveries SET next_at = ? WHERE id IN (
            SELECT id FROM (
              SELECT id, next_at, row_number() OVER (PARTITION BY channel_id ORDER BY created_at, id) AS nth
-             FROM deliveries WHERE status = 'pending' AND next_at <= ?
+             FROM deliveries WHERE status = 'pending'
                AND channel_id NOT IN (SELECT value FROM json_each(?)))
-           WHERE nth = 1 ORDER BY next_at LIMIT ?)
+           WHERE nth = 1 AND next_at <= ? ORDER BY next_at LIMIT ?)
          RETURNING id, account_id, channel_id, event, payload, attempts`,
       ),
       done: db.prepare(
@@ -75,7 +75,7 @@ export class DeliveryQueue {
 
   /** See Store.claimDueDeliveries. */
   claimDue(now: number, limit: number, leaseMs: number, busyChannels: readonly string[]) {
-    const rows = this.sql.claim.all(now + leaseMs, now, JSON.stringify(busyChannels), limit) as {
+    const rows = this.sql.claim.all(now + leaseMs, JSON.stringify(busyChannels), now, limit) as {
       id: string;
       account_id: string;
       channel_id: string;

@@ -242,10 +242,11 @@ export class Store {
   }
 
   /**
-   * Takes up to `limit` due deliveries, the oldest of each channel not in `busyChannels`, and
-   * hides them for `leaseMs`, so a slow send is not picked again; one whose sender died
-   * becomes due again when the lease ends. One per channel keeps a channel's messages in
-   * order (down before up) and a stuck channel to one place.
+   * Takes up to `limit` deliveries, each the oldest pending one of its channel (not in
+   * `busyChannels`) when that one is due, and hides them for `leaseMs`, so a slow send is not
+   * picked again; one whose sender died becomes due again when the lease ends. A channel's
+   * later messages wait while its oldest is leased or waits for a retry: they go in order
+   * (down before up), and a stuck channel holds one place.
    */
   claimDueDeliveries(
     now: number,
