@@ -176,7 +176,7 @@ function monitorSchema(io: 'input' | 'reply'): JsonSchema {
         type: { type: 'string', enum: [type] },
         ...(options.properties as JsonSchema | undefined),
       };
-      const required = [...requiredOf(common), ...requiredOf(options)];
+      const required = [...new Set([...requiredOf(common), ...requiredOf(options)])];
       if (io === 'input') {
         return { type: 'object', title: type, required, properties, additionalProperties: false };
       }
