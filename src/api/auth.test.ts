@@ -28,8 +28,7 @@ void describe('setup', () => {
     t.after(() => api.close());
     const tokenId = createHash('sha256').update(api.token).digest('hex');
     assert.ok(api.deps.store.getConfig('token', tokenId));
-    const rows = api.deps.store.db.prepare('SELECT doc FROM config').all() as { doc: string }[];
-    const everything = rows.map((row) => row.doc).join('\n');
+    const everything = JSON.stringify(api.deps.store.listConfigEntries());
     assert.ok(!everything.includes(api.token));
     assert.ok(!everything.includes(api.owner.password));
     assert.match(everything, /"passwordHash":"scrypt\$/);

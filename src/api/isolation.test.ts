@@ -128,9 +128,14 @@ void describe('account isolation', () => {
 
   void it("leaves the owner's entities as they were", async () => {
     const read = async (url: string) => (await api.call('GET', url)).json<Json>();
-    assert.deepEqual((await read(`/api/v1/monitors/${String(monitor.id)}`)).revision, 1);
-    assert.deepEqual((await read(`/api/v1/channels/${String(channel.id)}`)).revision, 1);
-    assert.deepEqual((await read(`/api/v1/maintenance/${String(window.id)}`)).revision, 1);
+    for (const [path, entity] of [
+      ['monitors', monitor],
+      ['channels', channel],
+      ['maintenance', window],
+    ] as const) {
+      const { revision } = await read(`/api/v1/${path}/${String(entity.id)}`);
+      assert.equal(revision, entity.revision, `${path}: unchanged since it was created`);
+    }
     assert.equal(((await read('/api/v1/incidents')).items as Json[]).length, 1);
     assert.equal(
       ((await read(`/api/v1/monitors/${String(monitor.id)}/results`)).items as Json[]).length,

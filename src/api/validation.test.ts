@@ -11,10 +11,7 @@ const ONCE = { kind: 'once', startsAt: 1_000, endsAt: 2_000 };
 
 /** Every config row, to show a refused request changed nothing. */
 function snapshot(api: TestApi): string {
-  const rows = api.deps.store.db.prepare(
-    'SELECT kind, id, revision, doc FROM config ORDER BY kind, id',
-  );
-  return JSON.stringify(rows.all());
+  return JSON.stringify(api.deps.store.listConfigEntries());
 }
 
 void describe('refused input', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   copyFileSync,
@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SoloConfigWriter } from '../cluster/index.js';
 import { Store, type CheckedResult } from '../store/index.js';
 import { runBackup } from './backup.js';
 import { runRestore } from './restore.js';
@@ -27,12 +28,12 @@ function tempDir(): string {
 }
 
 /** A node's data dir: its database (left open, as a running node holds it) and secret key. */
-function dataDir(nodeId: string, key = randomBytes(32).toString('hex')) {
+function dataDir(nodeId: string, key = randomBytes(32).toString('hex'), name = 'shop') {
   const dir = tempDir();
   writeFileSync(join(dir, 'secret.key'), `${key}\n`, { mode: 0o600 });
   const store = new Store(join(dir, 'tireless.db'));
   store.setMeta('node_id', nodeId);
-  const doc = { id: MONITOR, accountId: ACCOUNT, revision: 1, name: 'shop', type: 'http' };
+  const doc = { id: MONITOR, accountId: ACCOUNT, revision: 1, name, type: 'http' };
   store.applyConfig({ kind: 'monitor', id: MONITOR, accountId: ACCOUNT, revision: 1, doc });
   return { dir, key, store };
 }
@@ -150,8 +151,8 @@ test('restore merges a backup and a dead node data dir into one whole', async ()
   assert.deepEqual(
     report.sources.map((source) => source.merge.results),
     [
-      { added: 50, duplicates: 0 },
-      { added: 80, duplicates: 20 },
+      { added: 50, duplicates: 0, deletedMonitor: 0 },
+      { added: 80, duplicates: 20, deletedMonitor: 0 },
     ],
   );
   assert.equal(report.nodeId, 'node-a');
@@ -220,4 +221,77 @@ test('restore into an existing empty dir keeps an equal key already there', asyn
   const report = await runRestore({ from: [a.dir], dataDir: target, log: silent });
   assert.equal(report.results, 10);
   assert.equal(readFileSync(join(target, 'secret.key'), 'utf8').trim(), a.key);
+});
+
+test('restore of a data dir and an older backup keeps a monitor deleted since the backup deleted', async () => {
+  const a = dataDir('node-a');
+  a.store.ingest(results('node-a', 0, 300_000));
+  const backup = join(tempDir(), 'a.backup');
+  await runBackup({ dataDir: a.dir, out: backup, log: silent });
+  await new SoloConfigWriter(a.store).remove('monitor', ACCOUNT, MONITOR);
+  a.store.close();
+
+  for (const from of [
+    [a.dir, backup],
+    [backup, a.dir],
+  ]) {
+    const target = join(tempDir(), 'restored');
+    const lines: string[] = [];
+    const report = await runRestore({ from, dataDir: target, log: (line) => lines.push(line) });
+    assert.equal(report.monitors, 0);
+    assert.equal(report.results, 0);
+    const restored = new Store(join(target, 'tireless.db'));
+    assert.equal(restored.getConfig('monitor', MONITOR), undefined);
+    assert.deepEqual(
+      restored.listResults(ACCOUNT, MONITOR, { since: 0, until: 1e15, limit: 10 }),
+      [],
+    );
+    restored.close();
+    if (from[0] === a.dir) {
+      assert.ok(
+        lines.includes(
+          `  + ${backup}: 0 new results, 0 already merged, 30 of deleted monitors left out; 0 config documents newer, 1 older or equal`,
+        ),
+        lines.join('\n'),
+      );
+    }
+  }
+});
+
+test('restore keeps one of two contents under one revision, the same in either order, and says so', async () => {
+  const key = randomBytes(32).toString('hex');
+  const left = dataDir('node-a', key, 'left');
+  const right = dataDir('node-b', key, 'right');
+  const hashOf = (name: string) =>
+    createHash('sha256')
+      .update(JSON.stringify({ id: MONITOR, accountId: ACCOUNT, revision: 1, name, type: 'http' }))
+      .digest('hex');
+  const winner = hashOf('left') > hashOf('right') ? 'left' : 'right';
+  left.store.close();
+  right.store.close();
+  const dirs = { left: left.dir, right: right.dir };
+
+  for (const [first, second] of [
+    ['left', 'right'],
+    ['right', 'left'],
+  ] as const) {
+    const target = join(tempDir(), 'restored');
+    const lines: string[] = [];
+    const report = await runRestore({
+      from: [dirs[first], dirs[second]],
+      dataDir: target,
+      log: (line) => lines.push(line),
+    });
+    const kept = second === winner ? "this copy's" : "the earlier copies'";
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith('  !')),
+      [
+        `  ! ${dirs[second]}: monitor ${MONITOR} has revision 1 with other content than in the earlier copies; kept ${kept} (the larger content hash wins a tie)`,
+      ],
+    );
+    assert.equal(report.sources[1]?.merge.config.conflicts.length, 1);
+    const restored = new Store(join(target, 'tireless.db'));
+    assert.equal(restored.getConfig<{ name: string }>('monitor', MONITOR)?.name, winner);
+    restored.close();
+  }
 });

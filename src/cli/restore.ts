@@ -6,7 +6,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } fro
 import { join, resolve } from 'node:path';
 import { TirelessError } from '../errors/index.js';
 import { DATABASE_FILE, SECRET_KEY_FILE } from '../node/index.js';
-import { inspectCopy, mergeInto, Store, type CopyInfo, type MergeReport } from '../store/index.js';
+import {
+  inspectCopy,
+  mergeInto,
+  Store,
+  type ConfigConflict,
+  type CopyInfo,
+  type MergeReport,
+} from '../store/index.js';
 import { copySecretKey } from './backup.js';
 import { createProgress, formatCount, formatDuration } from './progress.js';
 
@@ -176,14 +183,28 @@ function mergeSource(store: Store, source: Source, log: (line: string) => void):
   return { path: source.path, database: source.database, copy: source.copy, merge };
 }
 
+/** Conflicts listed per copy; the report holds them all. */
+const MAX_CONFLICT_LINES = 20;
+
+function conflictText(conflict: ConfigConflict): string {
+  const kept = conflict.kept === 'source' ? "this copy's" : "the earlier copies'";
+  return `${conflict.kind} ${conflict.id} has revision ${conflict.revision} with other content than in the earlier copies; kept ${kept} (${conflict.rule === 'deleted' ? 'a delete wins a tie' : 'the larger content hash wins a tie'})`;
+}
+
 function printSummary(report: RestoreReport, log: (line: string) => void): void {
   const sum = (pick: (merge: MergeReport) => number) =>
     report.sources.reduce((n, source) => n + pick(source.merge), 0);
   log(`restored ${report.dataDir} from ${report.sources.length} copies:`);
   for (const { path, merge } of report.sources) {
+    const leftOut = merge.results.deletedMonitor;
     log(
-      `  + ${path}: ${formatCount(merge.results.added)} new results, ${formatCount(merge.results.duplicates)} already merged; ${merge.config.applied} config documents newer, ${merge.config.older} older or equal`,
+      `  + ${path}: ${formatCount(merge.results.added)} new results, ${formatCount(merge.results.duplicates)} already merged${leftOut > 0 ? `, ${formatCount(leftOut)} of deleted monitors left out` : ''}; ${merge.config.applied} config documents newer, ${merge.config.older} older or equal`,
     );
+    for (const conflict of merge.config.conflicts.slice(0, MAX_CONFLICT_LINES)) {
+      log(`  ! ${path}: ${conflictText(conflict)}`);
+    }
+    const more = merge.config.conflicts.length - MAX_CONFLICT_LINES;
+    if (more > 0) log(`  ! ${path}: … and ${more} more such conflicts`);
   }
   log(
     `  = ${formatCount(report.results)} results, ${formatCount(report.monitors)} monitors, ${sum((m) => m.incidents.added)} incidents (${sum((m) => m.incidents.updated)} closed by a later copy), ${sum((m) => m.deliveries.added)} deliveries`,

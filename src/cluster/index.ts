@@ -14,7 +14,10 @@ export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
 /** Solo: the only node checks and coordinates everything. */
 export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };
 
-/** Solo config: writes go straight into the local SQLite, one transaction each. */
+/**
+ * Solo config: writes go straight into the local SQLite, one transaction each. Revisions
+ * come from the store's one increasing sequence (as a KV bucket's), not +1 per entity.
+ */
 export class SoloConfigWriter implements ConfigWriter {
   private readonly listeners: ((change: ConfigChange) => void)[] = [];
 
@@ -36,7 +39,7 @@ export class SoloConfigWriter implements ConfigWriter {
         ),
       );
     }
-    const saved = { ...doc, revision: currentRevision + 1 } as T;
+    const saved = { ...doc, revision: this.store.nextConfigRevision() } as T;
     this.apply({
       kind,
       id: doc.id,
@@ -61,7 +64,7 @@ export class SoloConfigWriter implements ConfigWriter {
         new TirelessError('TIRELESS_CONFLICT', `${kind} ${id} changed meanwhile`),
       );
     }
-    this.apply({ kind, id, accountId, revision: current.revision + 1, doc: null });
+    this.apply({ kind, id, accountId, revision: this.store.nextConfigRevision(), doc: null });
     return Promise.resolve();
   }
 

@@ -14,7 +14,8 @@ export type NewDoc<T extends ConfigDoc> = Omit<T, 'revision'> & { id: string; ac
 export interface ConfigWriter {
   /**
    * Creates (`expectedRevision` 0) or replaces (`expectedRevision` = the current revision)
-   * an entity, and returns it with its new revision. A stale revision is a 409 conflict.
+   * an entity, and returns it with its new revision: opaque, higher than the entity's
+   * previous one, not necessarily by one. A stale revision is a 409 conflict.
    */
   put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
   /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */

@@ -1,8 +1,8 @@
 /**
  * The data model: entity types, and validation of what users send for them. Config
  * entities are documents with an `id`, their `accountId` and a `revision` (optimistic
- * concurrency now, a JetStream KV revision in a cluster). Results are immutable facts
- * keyed by (monitorId, slot, node).
+ * concurrency now, a JetStream KV revision in a cluster; opaque, only increasing per
+ * entity). Results are immutable facts keyed by (monitorId, slot, node).
  */
 import { z } from 'zod';
 import { getChecker, MONITOR_TYPES } from '../checks/index.js';
@@ -23,7 +23,7 @@ export const entitySchema = z.object({
     .int()
     .nonnegative()
     .describe(
-      'grows with every write (by any amount: opaque); send it back to change only an unchanged entity',
+      "opaque: higher after every write (a store-wide sequence, in a cluster the KV bucket's, so not one more than before); compare for equality only, and send it back to change only an unchanged entity",
     ),
   createdAt: z.int().nonnegative().describe('ms since the epoch'),
   updatedAt: z.int().nonnegative().describe('ms since the epoch'),

@@ -157,8 +157,9 @@ export async function startNode(
   schedule.start();
   deliverer.start();
   const prune = () => {
-    const removed = store.pruneBefore(clock.now() - settings.retentionDays * DAY_MS);
-    if (removed > 0) log.info({ removed }, 'old results pruned');
+    const retentionMs = settings.retentionDays * DAY_MS;
+    const removed = store.housekeep({ now: clock.now(), retentionMs });
+    if (Object.values(removed).some((n) => n > 0)) log.info({ removed }, 'old rows pruned');
   };
   prune();
   const pruneTimer = setInterval(prune, HOUR_MS);

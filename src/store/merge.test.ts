@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, writeSync, closeSync, statSync } from 'node:fs';
-import type { Store } from './index.js';
-import { DAY_MS, type CheckedResult, type Judge, type StoredResult } from './index.js';
+import { createHash } from 'node:crypto';
+import { openSync, writeSync, closeSync, copyFileSync, statSync } from 'node:fs';
+import { FakeClock } from '../clock/index.js';
+import { DAY_MS, Store, type CheckedResult, type Judge, type StoredResult } from './index.js';
 import { inspectCopy, mergeInto } from './merge.js';
 import { applyMonitor as applyMonitorFixture, tempStore } from './test-fixtures.js';
 
@@ -231,8 +232,8 @@ test('merging the same copy again changes nothing', () => {
   const count = target.countResults();
   const again = mergeInto(target, pathA);
   assert.deepEqual(again, {
-    results: { added: 0, duplicates: again.results.duplicates },
-    config: { applied: 0, older: again.config.older },
+    results: { added: 0, duplicates: again.results.duplicates, deletedMonitor: 0 },
+    config: { applied: 0, older: again.config.older, conflicts: [] },
     rollups: 0,
     incidents: { added: 0, updated: 0 },
     deliveries: { added: 0, updated: 0 },
@@ -303,4 +304,92 @@ test('a state merged in is the one the next result is judged against', () => {
     return judge(monitor, state, result);
   });
   assert.deepEqual(seen, [{ lastSlot: 290_000 }]);
+});
+
+test('an older backup and a newer copy in which a monitor was deleted: it stays deleted, in either order', () => {
+  const backup = tempStore();
+  applyMonitor(backup, 'mon_1', 2);
+  applyMonitor(backup, 'mon_2');
+  backup.ingest([...results('mon_1', EU, 0, 100_000), ...results('mon_2', EU, 0, 100_000)], judge);
+  backup.recordPush('mon_1', 1_000);
+  const [backupPath] = closeAll(backup) as [string];
+  const newer = tempStore();
+  newer.close();
+  copyFileSync(backupPath, newer.path);
+  const live = new Store(newer.path);
+  live.ingest(results('mon_2', EU, 100_000, 200_000), judge);
+  live.applyConfig({ kind: 'monitor', id: 'mon_1', accountId: ACCOUNT, revision: 3, doc: null });
+  const [newerPath] = closeAll(live) as [string];
+
+  for (const order of [
+    [backupPath, newerPath],
+    [newerPath, backupPath],
+  ]) {
+    const target = tempStore();
+    const reports = order.map((source) => mergeInto(target, source));
+    assert.equal(target.getConfig('monitor', 'mon_1'), undefined);
+    assert.equal(target.countAll('monitor'), 1);
+    assert.deepEqual(listed(target, 'mon_1'), []);
+    assert.equal(target.countResults(), 20, "mon_2's results only");
+    assert.deepEqual(
+      target.uptime(ACCOUNT, 'mon_2', 0, DAY_MS),
+      totals(union(results('mon_2', EU, 0, 200_000), 'mon_2')),
+    );
+    assert.equal(target.getMonitorState('mon_1'), undefined);
+    assert.equal(target.lastPushAt('mon_1'), undefined);
+    const fromBackup = reports[order.indexOf(backupPath)];
+    if (order[0] === newerPath) {
+      assert.equal(
+        fromBackup?.results.deletedMonitor,
+        10,
+        "the backup's results of mon_1 are left out",
+      );
+    }
+  }
+});
+
+test('two copies with one revision of different content: the same winner in either order, reported', () => {
+  const left = tempStore();
+  applyMonitor(left, 'mon_1', 3, 'left');
+  const right = tempStore();
+  applyMonitor(right, 'mon_1', 3, 'right');
+  const docOf = (store: Store) =>
+    JSON.stringify(store.listConfigEntries().find((entry) => entry.id === 'mon_1')?.doc);
+  const hashOf = (store: Store) => createHash('sha256').update(docOf(store)).digest('hex');
+  const winner = hashOf(left) > hashOf(right) ? 'left' : 'right';
+  const paths = { left: left.path, right: right.path };
+  closeAll(left, right);
+
+  for (const [first, second] of [
+    ['left', 'right'],
+    ['right', 'left'],
+  ] as const) {
+    const target = tempStore();
+    const firstReport = mergeInto(target, paths[first]);
+    const report = mergeInto(target, paths[second]);
+    assert.equal(target.getConfig<{ name: string }>('monitor', 'mon_1')?.name, winner);
+    assert.deepEqual(firstReport.config.conflicts, []);
+    assert.deepEqual(report.config.conflicts, [
+      {
+        kind: 'monitor',
+        id: 'mon_1',
+        revision: 3,
+        kept: second === winner ? 'source' : 'target',
+        rule: 'larger content hash',
+      },
+    ]);
+  }
+});
+
+test('a merge raises the revision sequence to the copy’s, even past tombstones it pruned', () => {
+  const clock = new FakeClock(1_000);
+  const copy = new Store(tempStore().path, { clock });
+  applyMonitor(copy, 'mon_1', 40);
+  copy.applyConfig({ kind: 'monitor', id: 'mon_1', accountId: ACCOUNT, revision: 41, doc: null });
+  const pruned = copy.housekeep({ now: 2_000, retentionMs: DAY_MS, longRetentionMs: 500 });
+  assert.equal(pruned.tombstones, 1);
+  const [path] = closeAll(copy) as [string];
+  const target = tempStore();
+  mergeInto(target, path);
+  assert.equal(target.nextConfigRevision(), 42);
 });

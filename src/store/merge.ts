@@ -7,9 +7,20 @@
  */
 import Database from 'better-sqlite3';
 import { TirelessError } from '../errors/index.js';
+import type { AlertState } from './alert-state.js';
+import {
+  LIVE_MONITOR_IDS,
+  wasApplied,
+  type ConfigChange,
+  type ConfigDocs,
+  type ConfigKind,
+  type ConfigOutcome,
+} from './config-docs.js';
+import type { Connection } from './database.js';
+import type { DeliveryQueue } from './deliveries.js';
+import type { Meta } from './meta.js';
 import { MIGRATIONS } from './migrations.js';
-import { GRANULARITY_MS, type Granularity } from './rollup-ranges.js';
-import type { ConfigKind, Store } from './store.js';
+import type { Results } from './results.js';
 
 /** What a copy holds, read after SQLite's integrity check passed. */
 export interface CopyInfo {
@@ -27,11 +38,32 @@ export interface RowCounts {
   updated: number;
 }
 
+/**
+ * One config entity that two copies hold at the same revision with different content (they
+ * diverged). Every merge order keeps the same one: a tombstone, else the content with the
+ * larger SHA-256.
+ */
+export interface ConfigConflict {
+  kind: ConfigKind;
+  id: string;
+  revision: number;
+  /** Whose content was kept: the copy being merged, or what the target held (earlier copies). */
+  kept: 'source' | 'target';
+  /** Why: `deleted` (a tombstone wins a tie) or `larger content hash`. */
+  rule: 'deleted' | 'larger content hash';
+}
+
 export interface MergeReport {
-  /** Raw results new to the target, and those it already held. */
-  results: { added: number; duplicates: number };
-  /** Config documents written (new, or a higher revision), and those the target had as new or newer. */
-  config: { applied: number; older: number };
+  /**
+   * Raw results new to the target, those it already held, and those of monitors the merged
+   * config has deleted (or never had), left out.
+   */
+  results: { added: number; duplicates: number; deletedMonitor: number };
+  /**
+   * Config documents and tombstones written (new, a higher revision, or the winner of a
+   * tie), and those the target had as new or newer; `conflicts` lists the ties.
+   */
+  config: { applied: number; older: number; conflicts: ConfigConflict[] };
   /** Rollup rows (minute, hour and day) written, from the source or recomputed from raw. */
   rollups: number;
   /** Incidents: `updated` counts open ones the source has closed. */
@@ -62,19 +94,8 @@ export interface MergeOptions {
   chunkRows?: number;
 }
 
+/** The schema name a copy is attached under while it is merged. */
 const SOURCE = 'merge_source';
-
-/** The local integer key tables, with the natural columns that identify a row. */
-const KEY_TABLES = [
-  { table: 'keys_monitor', natural: ['id'] },
-  { table: 'keys_account', natural: ['id'] },
-  { table: 'keys_origin', natural: ['node', 'region'] },
-  { table: 'error_texts', natural: ['text'] },
-] as const;
-
-type KeyTable = (typeof KEY_TABLES)[number]['table'];
-
-const ROLLUP_COLUMNS = 'monitor, bucket, account, up, down, latency_sum, latency_min, latency_max';
 
 export interface CopyOptions {
   /** Called between steps with pages copied so far and the pages in all. */
@@ -163,7 +184,7 @@ function readCopyInfo(db: Database.Database, path: string): CopyInfo {
     { value: string } | undefined;
   return {
     results: count('SELECT count(*) AS n FROM results'),
-    monitors: count(`SELECT count(*) AS n FROM config WHERE kind = 'monitor'`),
+    monitors: count(`SELECT count(*) AS n FROM config WHERE kind = 'monitor' AND doc IS NOT NULL`),
     nodeId: nodeId?.value,
   };
 }
@@ -172,236 +193,109 @@ function copyError(path: string, problem: string, cause?: unknown): TirelessErro
   return new TirelessError('TIRELESS_BACKUP', `${path} ${problem}`, { cause });
 }
 
+/** What merging needs of a store: its connection and parts, and its config apply. */
+export interface MergeParts {
+  db: Connection;
+  /** The store's own config apply (tombstones, caches, a deleted monitor's data). */
+  applyConfig: (change: ConfigChange, deletedAt: number) => ConfigOutcome;
+  config: ConfigDocs;
+  results: Results;
+  alerts: AlertState;
+  deliveries: DeliveryQueue;
+  meta: Meta;
+}
+
 /**
  * Merges the database at `sourcePath` into `target` by union: config documents by highest
- * revision, raw results by natural key (the source's local integer keys remapped to the
- * target's), rollups recomputed from the merged raw results, incidents, deliveries,
- * monitor states and pushes by id, keeping the most advanced of each. Idempotent. Check
- * the source first with inspectCopy. Rows are copied in SQL (the source is attached to
- * the target's connection), so millions of results take seconds, not hours.
+ * revision (tombstones included, so nothing deleted comes back; ties resolved and
+ * reported), raw results by natural key (the source's local integer keys remapped to the
+ * target's), rollups recomputed from the merged raw results, incidents, deliveries, monitor
+ * states and pushes by id, keeping the most advanced of each; rows of monitors the merged
+ * config has deleted are left out. Idempotent. Check the source first with inspectCopy.
  */
 export function mergeInto(
-  target: Store,
+  target: { merge(sourcePath: string, options?: MergeOptions): MergeReport },
   sourcePath: string,
   options: MergeOptions = {},
 ): MergeReport {
-  const db = target.db;
+  return target.merge(sourcePath, options);
+}
+
+/**
+ * Store.merge: each table is written by the part that owns it, config through the store's
+ * own apply. Rows are copied in SQL (the source is attached to the target's connection), so
+ * millions of results take seconds, not hours.
+ */
+export function mergeCopy(
+  parts: MergeParts,
+  sourcePath: string,
+  options: MergeOptions,
+): MergeReport {
+  const { db, results, alerts, deliveries } = parts;
   db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourcePath);
   try {
-    const config = mergeConfig(target);
-    mapKeys(db);
-    const results = mergeResults(db, options);
+    const config = mergeConfig(parts);
+    db.transaction(() => results.mapKeys(SOURCE, LIVE_MONITOR_IDS))();
+    const merged = mergeResults(parts, options);
     options.onProgress?.({ step: 'rollups', done: 0, total: 1 });
-    const rollups = db.transaction(() => mergeRollups(db))();
+    const rollups = db.transaction(() => results.mergeRollups(SOURCE))();
     options.onProgress?.({ step: 'rollups', done: 1, total: 1 });
     return db.transaction(() => {
-      keepFirstNodeId(db);
+      // The first copy merged names the node; later copies keep it.
+      parts.meta.keepFirst(SOURCE, 'node_id');
       return {
-        results,
+        results: merged,
         config,
         rollups,
-        incidents: mergeIncidents(db),
-        deliveries: mergeDeliveries(db),
-        monitorStates: mergeMonitorStates(db),
-        pushes: mergePushes(db),
+        incidents: alerts.mergeIncidents(SOURCE),
+        deliveries: deliveries.mergeFrom(SOURCE),
+        monitorStates: alerts.mergeStates(SOURCE, LIVE_MONITOR_IDS),
+        pushes: alerts.mergePushes(SOURCE, LIVE_MONITOR_IDS),
       };
     })();
   } finally {
-    dropKeyMaps(db);
+    results.dropKeyMaps();
     db.prepare(`DETACH DATABASE ${SOURCE}`).run();
-    // Monitor states were written behind the store's back.
-    target.dropCaches();
   }
 }
 
-/** Through applyConfig, which keeps the highest revision and maintains the target's caches. */
-function mergeConfig(target: Store): MergeReport['config'] {
-  const rows = target.db
-    .prepare(`SELECT kind, id, account_id, revision, doc FROM ${SOURCE}.config`)
-    .all() as { kind: ConfigKind; id: string; account_id: string; revision: number; doc: string }[];
-  const counts = { applied: 0, older: 0 };
-  target.db.transaction(() => {
-    for (const row of rows) {
-      const applied = target.applyConfig({
-        kind: row.kind,
-        id: row.id,
-        accountId: row.account_id,
-        revision: row.revision,
-        doc: JSON.parse(row.doc) as Record<string, unknown>,
-      });
-      counts[applied ? 'applied' : 'older']++;
+/**
+ * Every config row of the source, tombstones too, through the store's apply; the revision
+ * sequence rises to the source's, so no later write reuses a revision the copy had used.
+ */
+function mergeConfig(parts: MergeParts): MergeReport['config'] {
+  const counts: MergeReport['config'] = { applied: 0, older: 0, conflicts: [] };
+  parts.db.transaction(() => {
+    for (const entry of parts.config.entries(SOURCE)) {
+      const outcome = parts.applyConfig(entry, entry.deletedAt ?? 0);
+      counts[wasApplied(outcome) ? 'applied' : 'older']++;
+      if (outcome === 'tie-won' || outcome === 'tie-lost') {
+        const kept = outcome === 'tie-won' ? 'source' : 'target';
+        const keptDeleted =
+          kept === 'source' ? entry.doc === null : !parts.config.get(entry.kind, entry.id);
+        counts.conflicts.push({
+          kind: entry.kind,
+          id: entry.id,
+          revision: entry.revision,
+          kept,
+          rule: keptDeleted ? 'deleted' : 'larger content hash',
+        });
+      }
     }
+    parts.config.raiseSequence(parts.config.sequenceOf(SOURCE));
   })();
   return counts;
 }
 
-/**
- * Gives every natural key of the source a local key in the target, and fills temp tables
- * `map_<table>` (src → dst) that the row copies join through.
- */
-function mapKeys(db: Database.Database): void {
-  db.transaction(() => {
-    for (const { table, natural } of KEY_TABLES) {
-      const columns = natural.join(', ');
-      db.exec(`
-        INSERT OR IGNORE INTO main.${table} (${columns}) SELECT ${columns} FROM ${SOURCE}.${table};
-        CREATE TEMP TABLE ${keyMap(table)} (src INTEGER PRIMARY KEY, dst INTEGER NOT NULL);
-        INSERT INTO ${keyMap(table)} (src, dst)
-          SELECT s.n, t.n FROM ${SOURCE}.${table} s JOIN main.${table} t
-          ON ${natural.map((column) => `t.${column} = s.${column}`).join(' AND ')};
-      `);
-    }
-  })();
-}
-
-function dropKeyMaps(db: Database.Database): void {
-  for (const { table } of KEY_TABLES) db.exec(`DROP TABLE IF EXISTS temp.${keyMap(table)}`);
-}
-
-function keyMap(table: KeyTable): string {
-  return `map_${table}`;
-}
-
-/**
- * Copies source results in chunks of whole (monitor, slot) runs, walking the primary key,
- * so each statement is short and progress can be shown. INSERT OR IGNORE on the natural
- * key (through the remapped local keys) makes a result the target holds a no-op.
- */
-function mergeResults(db: Database.Database, options: MergeOptions): MergeReport['results'] {
+function mergeResults(parts: MergeParts, options: MergeOptions): MergeReport['results'] {
+  const { results } = parts;
   const chunkRows = options.chunkRows ?? 50_000;
-  const total = (db.prepare(`SELECT count(*) AS n FROM ${SOURCE}.results`).get() as { n: number })
-    .n;
-  const chunkEnd = db.prepare(
-    `SELECT monitor, slot FROM ${SOURCE}.results WHERE (monitor, slot) > (?, ?)
-     ORDER BY monitor, slot LIMIT 1 OFFSET ?`,
-  );
-  const copyRange = db.prepare(
-    `INSERT OR IGNORE INTO main.results
-       (monitor, slot, origin, account, lateness, up, latency, error)
-     SELECT m.dst, r.slot, o.dst, a.dst, r.lateness, r.up, r.latency, e.dst
-     FROM ${SOURCE}.results r
-     JOIN ${keyMap('keys_monitor')} m ON m.src = r.monitor
-     JOIN ${keyMap('keys_origin')} o ON o.src = r.origin
-     JOIN ${keyMap('keys_account')} a ON a.src = r.account
-     LEFT JOIN ${keyMap('error_texts')} e ON e.src = r.error
-     WHERE (r.monitor, r.slot) > (?, ?) AND (r.monitor, r.slot) <= (?, ?)`,
-  );
-  let from = { monitor: -1, slot: Number.MIN_SAFE_INTEGER };
-  let added = 0;
+  const total = results.countIn(SOURCE);
+  const deletedMonitor = results.countUnmapped(SOURCE);
   let done = 0;
-  for (;;) {
-    const next = chunkEnd.get(from.monitor, from.slot, chunkRows - 1) as
-      { monitor: number; slot: number } | undefined;
-    // The last chunk runs to the end of the table.
-    const to = next ?? { monitor: Number.MAX_SAFE_INTEGER, slot: Number.MAX_SAFE_INTEGER };
-    added += copyRange.run(from.monitor, from.slot, to.monitor, to.slot).changes;
-    done = next ? Math.min(done + chunkRows, total) : total;
+  const added = results.mergeResults(SOURCE, chunkRows, (last) => {
+    done = last ? total : Math.min(done + chunkRows, total);
     options.onProgress?.({ step: 'results', done, total });
-    if (!next) break;
-    from = next;
-  }
-  return { added, duplicates: total - added };
-}
-
-/**
- * Rollups: every bucket keeps the row with the most checks, from the source or recomputed
- * from the merged raw results. Where raw results exist for the whole bucket, the
- * recomputed row counts a superset of any copy's and wins; where retention pruned raw
- * results (old buckets, and the bucket at the pruning edge), a copy's rollup counted more
- * and is kept.
- */
-function mergeRollups(db: Database.Database): number {
-  let written = 0;
-  for (const [granularity, bucketMs] of Object.entries(GRANULARITY_MS)) {
-    const table = `rollup_${granularity as Granularity}`;
-    const keepMostChecks = `ON CONFLICT (monitor, bucket) DO UPDATE SET account = excluded.account,
-        up = excluded.up, down = excluded.down, latency_sum = excluded.latency_sum,
-        latency_min = excluded.latency_min, latency_max = excluded.latency_max
-      WHERE excluded.up + excluded.down > ${table}.up + ${table}.down`;
-    written += db
-      .prepare(
-        `INSERT INTO main.${table} (${ROLLUP_COLUMNS})
-         SELECT m.dst, r.bucket, a.dst, r.up, r.down, r.latency_sum, r.latency_min, r.latency_max
-         FROM ${SOURCE}.${table} r
-         JOIN ${keyMap('keys_monitor')} m ON m.src = r.monitor
-         JOIN ${keyMap('keys_account')} a ON a.src = r.account
-         WHERE true ${keepMostChecks}`,
-      )
-      .run().changes;
-    written += db
-      .prepare(
-        `INSERT INTO main.${table} (${ROLLUP_COLUMNS})
-         SELECT monitor, slot / ${bucketMs} AS b, account, sum(up), sum(1 - up), sum(latency),
-           min(latency), max(latency)
-         FROM main.results WHERE monitor IN (SELECT dst FROM ${keyMap('keys_monitor')})
-         GROUP BY monitor, b ${keepMostChecks}`,
-      )
-      .run().changes;
-  }
-  return written;
-}
-
-/** Runs an upsert and tells inserted rows from updated ones (`changes` counts both). */
-function upsert(db: Database.Database, table: string, sql: string): RowCounts {
-  const count = db.prepare(`SELECT count(*) AS n FROM main.${table}`);
-  const before = (count.get() as { n: number }).n;
-  const changes = db.prepare(sql).run().changes;
-  const added = (count.get() as { n: number }).n - before;
-  return { added, updated: changes - added };
-}
-
-/** Union by id; an incident one copy saw close is closed. */
-function mergeIncidents(db: Database.Database): RowCounts {
-  const columns = 'id, account_id, monitor_id, started_at, ended_at, cause, in_maintenance';
-  return upsert(
-    db,
-    'incidents',
-    `INSERT INTO main.incidents (${columns}) SELECT ${columns} FROM ${SOURCE}.incidents WHERE true
-     ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at
-     WHERE incidents.ended_at IS NULL AND excluded.ended_at IS NOT NULL`,
-  );
-}
-
-/** Union by id; a delivery one copy finished (sent or given up) is not sent again. */
-function mergeDeliveries(db: Database.Database): RowCounts {
-  const columns =
-    'id, account_id, channel_id, event, payload, status, attempts, next_at, last_error, created_at, sent_at';
-  return upsert(
-    db,
-    'deliveries',
-    `INSERT INTO main.deliveries (${columns}) SELECT ${columns} FROM ${SOURCE}.deliveries WHERE true
-     ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-       next_at = excluded.next_at, last_error = excluded.last_error, sent_at = excluded.sent_at
-     WHERE deliveries.status = 'pending' AND excluded.status <> 'pending'`,
-  );
-}
-
-/** The state judged from the latest slot wins (the coordinator's `lastSlot`). */
-function mergeMonitorStates(db: Database.Database): RowCounts {
-  const lastSlot = (table: string) => `coalesce(json_extract(${table}.state, '$.lastSlot'), -1)`;
-  return upsert(
-    db,
-    'monitor_state',
-    `INSERT INTO main.monitor_state (monitor_id, account_id, state)
-     SELECT monitor_id, account_id, state FROM ${SOURCE}.monitor_state WHERE true
-     ON CONFLICT (monitor_id) DO UPDATE SET account_id = excluded.account_id, state = excluded.state
-     WHERE ${lastSlot('excluded')} > ${lastSlot('monitor_state')}`,
-  );
-}
-
-function mergePushes(db: Database.Database): RowCounts {
-  return upsert(
-    db,
-    'pushes',
-    `INSERT INTO main.pushes (monitor_id, at) SELECT monitor_id, at FROM ${SOURCE}.pushes WHERE true
-     ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at WHERE excluded.at > pushes.at`,
-  );
-}
-
-/** The first copy merged names the node; later copies keep it. */
-function keepFirstNodeId(db: Database.Database): void {
-  db.prepare(
-    `INSERT OR IGNORE INTO main.meta (key, value)
-     SELECT key, value FROM ${SOURCE}.meta WHERE key = 'node_id'`,
-  ).run();
+  });
+  return { added, duplicates: total - added - deletedMonitor, deletedMonitor };
 }

@@ -90,4 +90,43 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE pushes (monitor_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // 2: deletes become tombstones that keep their revision; one store-wide revision sequence;
+  // the indexes retention (housekeeping) needs.
+  `
+  -- doc NULL is a tombstone: the entity was deleted at that revision, and deleted_at (ms) is
+  -- when, so retention can prune it. SQLite cannot drop a NOT NULL, hence the rebuild.
+  CREATE TABLE config_v2 (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    doc TEXT,
+    deleted_at INTEGER,
+    PRIMARY KEY (kind, id),
+    CHECK ((doc IS NULL) = (deleted_at IS NOT NULL))
+  ) WITHOUT ROWID;
+  INSERT INTO config_v2 (kind, id, account_id, revision, doc)
+    SELECT kind, id, account_id, revision, doc FROM config;
+  DROP TABLE config;
+  ALTER TABLE config_v2 RENAME TO config;
+  CREATE INDEX config_by_account ON config (kind, account_id) WHERE doc IS NOT NULL;
+  CREATE INDEX config_user_email ON config (json_extract(doc, '$.email') COLLATE NOCASE)
+    WHERE kind = 'user';
+  CREATE INDEX config_tombstones ON config (deleted_at) WHERE doc IS NULL;
+  CREATE INDEX config_token_expiry ON config (json_extract(doc, '$.expiresAt'))
+    WHERE kind = 'token';
+
+  -- The highest revision this store has applied or handed out, as a KV bucket's sequence:
+  -- a solo writer's next revision is one more, whatever key it writes.
+  CREATE TABLE config_sequence (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision INTEGER NOT NULL
+  );
+  INSERT INTO config_sequence (id, revision) SELECT 1, coalesce(max(revision), 0) FROM config;
+
+  -- Retention: error texts no result refers to, closed incidents, finished deliveries.
+  CREATE INDEX results_by_error ON results (error) WHERE error IS NOT NULL;
+  CREATE INDEX incidents_closed ON incidents (ended_at) WHERE ended_at IS NOT NULL;
+  CREATE INDEX deliveries_finished ON deliveries (created_at) WHERE status <> 'pending';
+  `,
 ];

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,16 @@ import { Store } from './store.js';
 
 export function tempStore(): Store {
   return new Store(join(mkdtempSync(join(tmpdir(), 'tireless-store-')), 'tireless.db'));
+}
+
+/** SQLite's integrity check of the database at `path`, on a read-only connection of its own. */
+export function integrityOf(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.pragma('integrity_check', { simple: true }) as string;
+  } finally {
+    db.close();
+  }
 }
 
 /** Applies an account and an http monitor of it (revision and name as given). */

@@ -1,0 +1,216 @@
+import type { Incident, Monitor } from '../model/index.js';
+import { upsertCounts, type Connection } from './database.js';
+import type { DeliveryQueue } from './deliveries.js';
+import type { CheckedResult } from './results.js';
+
+/** What the coordinator decided about one new result; the store writes it atomically. */
+export interface Judgement {
+  /**
+   * Plain JSON data. The monitor's next judgement gets this very object, frozen (the store
+   * caches it), or after a restart its JSON copy.
+   */
+  state: object;
+  openIncident?: Incident;
+  closeIncident?: { id: string; endedAt: number };
+  notifications: {
+    key: string;
+    event: string;
+    accountId: string;
+    channelIds: string[];
+    payload: unknown;
+  }[];
+}
+
+export type Judge = (
+  monitor: Monitor,
+  state: object | undefined,
+  result: CheckedResult,
+) => Judgement | undefined;
+
+/** A monitor with its alert state as last written, so judging a result reads no row. */
+export interface JudgedMonitor {
+  monitor: Monitor;
+  state: object | undefined;
+}
+
+interface IncidentRow {
+  id: string;
+  account_id: string;
+  monitor_id: string;
+  started_at: number;
+  ended_at: number | null;
+  cause: string;
+  in_maintenance: number;
+}
+
+const INCIDENT_COLUMNS = 'id, account_id, monitor_id, started_at, ended_at, cause, in_maintenance';
+
+/** A later push wins, whether it is recorded or merged. */
+const LATEST_PUSH =
+  'ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at WHERE excluded.at > pushes.at';
+
+/**
+ * The coordinator's alert state of each monitor, incidents, and heartbeat pushes; a
+ * judgement is written here, its notifications into the delivery queue.
+ */
+export class AlertState {
+  private readonly sql;
+
+  constructor(
+    private readonly db: Connection,
+    private readonly deliveries: DeliveryQueue,
+  ) {
+    this.sql = {
+      getState: db.prepare('SELECT state FROM monitor_state WHERE monitor_id = ?').pluck(),
+      setState: db.prepare(
+        'INSERT OR REPLACE INTO monitor_state (monitor_id, account_id, state) VALUES (?, ?, ?)',
+      ),
+      openIncident: db.prepare(
+        `INSERT OR IGNORE INTO incidents (${INCIDENT_COLUMNS}) VALUES (?, ?, ?, ?, NULL, ?, ?)`,
+      ),
+      closeIncident: db.prepare(
+        'UPDATE incidents SET ended_at = ? WHERE id = ? AND ended_at IS NULL',
+      ),
+      incidentsOfAccount: db.prepare(
+        'SELECT * FROM incidents WHERE account_id = ? ORDER BY started_at DESC LIMIT ?',
+      ),
+      incidentsOfMonitor: db.prepare(
+        `SELECT * FROM incidents WHERE account_id = ? AND monitor_id = ?
+         ORDER BY started_at DESC LIMIT ?`,
+      ),
+      recordPush: db.prepare(`INSERT INTO pushes (monitor_id, at) VALUES (?, ?) ${LATEST_PUSH}`),
+      lastPush: db.prepare('SELECT at FROM pushes WHERE monitor_id = ?').pluck(),
+      forget: [
+        db.prepare('DELETE FROM monitor_state WHERE monitor_id = ?'),
+        db.prepare('DELETE FROM pushes WHERE monitor_id = ?'),
+      ],
+      // The condition matches incidents_closed, a partial index.
+      pruneClosed: db.prepare('DELETE FROM incidents WHERE ended_at < ?'),
+    };
+  }
+
+  getState(monitorId: string): object | undefined {
+    const state = this.sql.getState.get(monitorId) as string | undefined;
+    return state === undefined ? undefined : (JSON.parse(state) as object);
+  }
+
+  /**
+   * Judges a new result of `judged.monitor` and writes the verdict — state (also into
+   * `judged.state`), incident opened or closed, one delivery per notification and channel.
+   * Returns the deliveries newly queued. Run it inside the result's transaction.
+   */
+  judge(judged: JudgedMonitor, result: CheckedResult, judge: Judge): number {
+    const { monitor } = judged;
+    const judgement = judge(monitor, judged.state, result);
+    if (!judgement) return 0;
+    this.sql.setState.run(monitor.id, monitor.accountId, JSON.stringify(judgement.state));
+    // Frozen: the next judgement gets this object itself, and must not change the cache.
+    judged.state = Object.freeze(judgement.state);
+    const open = judgement.openIncident;
+    if (open) {
+      this.sql.openIncident.run(
+        open.id,
+        open.accountId,
+        open.monitorId,
+        open.startedAt,
+        open.cause,
+        open.inMaintenance ? 1 : 0,
+      );
+    }
+    const close = judgement.closeIncident;
+    if (close) this.sql.closeIncident.run(close.endedAt, close.id);
+    let queued = 0;
+    for (const notification of judgement.notifications) {
+      for (const channelId of notification.channelIds) {
+        queued += this.deliveries.queue(
+          {
+            id: `${notification.key}:${channelId}`,
+            accountId: notification.accountId,
+            channelId,
+            event: notification.event,
+            payload: notification.payload,
+          },
+          result.checkedAt,
+        );
+      }
+    }
+    return queued;
+  }
+
+  listIncidents(accountId: string, filter: { monitorId?: string; limit: number }): Incident[] {
+    const rows = (
+      filter.monitorId === undefined
+        ? this.sql.incidentsOfAccount.all(accountId, filter.limit)
+        : this.sql.incidentsOfMonitor.all(accountId, filter.monitorId, filter.limit)
+    ) as IncidentRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      accountId: row.account_id,
+      monitorId: row.monitor_id,
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      cause: row.cause,
+      inMaintenance: row.in_maintenance === 1,
+    }));
+  }
+
+  recordPush(monitorId: string, at: number): void {
+    this.sql.recordPush.run(monitorId, at);
+  }
+
+  lastPushAt(monitorId: string): number | undefined {
+    return this.sql.lastPush.get(monitorId) as number | undefined;
+  }
+
+  /** Deletes a deleted monitor's state and last push; its incidents stay (history). */
+  forgetMonitor(monitorId: string): void {
+    for (const statement of this.sql.forget) statement.run(monitorId);
+  }
+
+  /** Deletes incidents that closed before `before` (ms); open ones stay whatever their age. */
+  pruneClosedIncidents(before: number): number {
+    return this.sql.pruneClosed.run(before).changes;
+  }
+
+  // ---- merging a copy attached as `schema` ------------------------------------------
+  // These statements name the attached copy, so they are prepared per merge.
+
+  /** Union by id; an incident one copy saw close is closed. */
+  mergeIncidents(schema: string): { added: number; updated: number } {
+    return upsertCounts(
+      this.db,
+      'incidents',
+      `INSERT INTO main.incidents (${INCIDENT_COLUMNS})
+       SELECT ${INCIDENT_COLUMNS} FROM ${schema}.incidents WHERE true
+       ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at
+       WHERE incidents.ended_at IS NULL AND excluded.ended_at IS NOT NULL`,
+    );
+  }
+
+  /**
+   * Of the monitors in `liveMonitors` (a SQL query of ids), the state judged from the latest
+   * slot wins (the coordinator's `lastSlot`); a deleted monitor's state is left out.
+   */
+  mergeStates(schema: string, liveMonitors: string): { added: number; updated: number } {
+    const lastSlot = (table: string) => `coalesce(json_extract(${table}.state, '$.lastSlot'), -1)`;
+    return upsertCounts(
+      this.db,
+      'monitor_state',
+      `INSERT INTO main.monitor_state (monitor_id, account_id, state)
+       SELECT monitor_id, account_id, state FROM ${schema}.monitor_state
+       WHERE monitor_id IN (${liveMonitors})
+       ON CONFLICT (monitor_id) DO UPDATE SET account_id = excluded.account_id, state = excluded.state
+       WHERE ${lastSlot('excluded')} > ${lastSlot('monitor_state')}`,
+    );
+  }
+
+  /** The latest push of each monitor in `liveMonitors`, as recordPush keeps it. */
+  mergePushes(schema: string, liveMonitors: string): { added: number; updated: number } {
+    return upsertCounts(
+      this.db,
+      'pushes',
+      `INSERT INTO main.pushes (monitor_id, at) SELECT monitor_id, at FROM ${schema}.pushes
+       WHERE monitor_id IN (${liveMonitors}) ${LATEST_PUSH}`,
+    );
+  }
+}
