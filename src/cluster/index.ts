@@ -9,6 +9,7 @@ import type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
 
 export type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
 export { ClusterAssignment } from './assignment.js';
+export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
 
 /** Solo: the only node checks and coordinates everything. */
