@@ -5,16 +5,12 @@
  */
 import { TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
-import type { ConfigDoc, ConfigWriter, NewDoc } from './config-writer.js';
+import type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
 
-export type { ConfigDoc, ConfigWriter, NewDoc } from './config-writer.js';
+export type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
+export { ClusterAssignment } from './assignment.js';
+export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
-
-/** Which monitors this node checks and which it coordinates (judges and alerts for). */
-export interface Assignment {
-  checks(monitorId: string): boolean;
-  coordinates(monitorId: string): boolean;
-}
 
 /** Solo: the only node checks and coordinates everything. */
 export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };

@@ -9,7 +9,7 @@ import type { KV, KvEntry } from '@nats-io/kv';
 import { headers } from '@nats-io/transport-node';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
-import type { ConfigDoc, ConfigWriter, NewDoc } from './config-writer.js';
+import type { ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
 
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'account',

@@ -74,6 +74,7 @@ export class ConfigDocs {
   constructor(private readonly db: Connection) {
     this.sql = {
       row: db.prepare('SELECT revision, doc FROM config WHERE kind = ? AND id = ?'),
+      deleted: db.prepare('SELECT 1 FROM config WHERE kind = ? AND id = ? AND doc IS NULL').pluck(),
       write: db.prepare(
         `INSERT INTO config (kind, id, account_id, revision, doc, deleted_at)
          VALUES (?, ?, ?, ?, ?, ?)
@@ -159,6 +160,11 @@ export class ConfigDocs {
   /** Merge: never hand out a revision below one a copy has used (even for a pruned tombstone). */
   raiseSequence(revision: number): void {
     this.sql.raiseSequence.run(revision);
+  }
+
+  /** Whether the entity was deleted (its tombstone is here). */
+  isDeleted(kind: ConfigKind, id: string): boolean {
+    return this.sql.deleted.get(kind, id) !== undefined;
   }
 
   get<T>(kind: ConfigKind, id: string): T | undefined {

@@ -3,6 +3,7 @@ import type { ConfigDocs } from './config-docs.js';
 import type { DeliveryQueue } from './deliveries.js';
 import type { Results } from './results.js';
 import { DAY_MS } from './rollup-ranges.js';
+import type { WaitingResults } from './outbox.js';
 
 /**
  * How long closed incidents and tombstones are kept: 400 days. Incidents: a year of them
@@ -62,6 +63,7 @@ export class Housekeeping {
       results: Results;
       alerts: AlertState;
       deliveries: DeliveryQueue;
+      waiting: WaitingResults;
     },
   ) {}
 
@@ -72,9 +74,9 @@ export class Housekeeping {
    */
   run(options: HousekeepingOptions): HousekeepingReport {
     const cut = retentionCutoffs(options);
-    const { config, results, alerts, deliveries } = this.parts;
+    const { config, results, alerts, deliveries, waiting } = this.parts;
     return {
-      results: results.pruneBefore(cut.results),
+      results: results.pruneBefore(cut.results) + waiting.pruneBefore(cut.results),
       deliveries: deliveries.pruneFinished(cut.deliveries),
       incidents: alerts.pruneClosedIncidents(cut.incidents),
       tokens: config.pruneExpiredTokens(cut.tokens),

@@ -129,4 +129,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX incidents_closed ON incidents (ended_at) WHERE ended_at IS NOT NULL;
   CREATE INDEX deliveries_finished ON deliveries (created_at) WHERE status <> 'pending';
   `,
+  // 3: cluster mode. This node's own results waiting for the results stream (a row per
+  // stream message), and results from other nodes whose monitor's config has not arrived.
+  `
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    results TEXT NOT NULL
+  );
+  CREATE TABLE waiting_results (
+    monitor_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    result TEXT NOT NULL
+  );
+  CREATE INDEX waiting_results_by_monitor ON waiting_results (monitor_id);
+  CREATE INDEX waiting_results_by_slot ON waiting_results (slot);
+  `,
 ];

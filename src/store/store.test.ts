@@ -26,12 +26,14 @@ test('ingest is idempotent: the same results twice are stored once and rolled up
     duplicates: 0,
     unknownMonitor: 0,
     queued: 0,
+    waiting: 0,
   });
   assert.deepEqual(store.ingest(batch), {
     applied: 0,
     duplicates: 3,
     unknownMonitor: 0,
     queued: 0,
+    waiting: 0,
   });
   assert.equal(store.countResults(), 3);
   assert.deepEqual(store.uptime('acc_1', 'mon_a', 0, 60_000), { up: 2, down: 1 });
@@ -229,4 +231,71 @@ test('a batch that fails is rolled back with its states: its retry is judged as 
     'connection refused',
     'the error text keyed in the failed batch is keyed again',
   );
+});
+
+test('own results go to the outbox in the transaction that stores them, once; published ones leave it', () => {
+  const store = openTemp();
+  withMonitor(store);
+  store.ingest([result(10_000), result(20_000)], undefined, { outbox: true });
+  // Ingested again (a retried batch): stored once, queued once.
+  store.ingest([result(10_000), result(30_000)], undefined, { outbox: true });
+  const pending = store.outboxPending(10);
+  assert.deepEqual(
+    pending.map((batch) => batch.results.map((r) => r.slot)),
+    [[10_000, 20_000], [30_000]],
+  );
+  store.outboxPublished([pending[0]?.seq as number]);
+  assert.equal(store.outboxDepth(), 1);
+  store.close();
+  const reopened = new Store(store.path);
+  assert.deepEqual(
+    reopened.outboxPending(10).map((batch) => batch.results.map((r) => r.slot)),
+    [[30_000]],
+  );
+});
+
+test('the stream position is stored with the results it reached, and not when their batch fails', () => {
+  const store = openTemp();
+  withMonitor(store);
+  assert.equal(store.streamPosition(), 0);
+  store.ingest([result(10_000)], undefined, { streamPosition: 41 });
+  assert.equal(store.streamPosition(), 41);
+  const failing: Judge = () => {
+    throw new Error('judge failed');
+  };
+  assert.throws(() => store.ingest([result(20_000)], failing, { streamPosition: 42 }));
+  assert.equal(store.streamPosition(), 41);
+  assert.equal(store.countResults(), 1);
+});
+
+test("results for a monitor whose config has not arrived wait for it; a deleted monitor's are dropped", () => {
+  const store = openTemp();
+  const early = { ...result(10_000), monitorId: 'mon_later' };
+  const report = store.ingest([early, { ...early, slot: 20_000 }], undefined, {
+    keepUnknown: true,
+  });
+  assert.equal(report.waiting, 2);
+  assert.equal(store.countResults(), 0);
+  applyMonitor(store, { id: 'mon_later' });
+  assert.equal(store.countWaitingResults(), 0);
+  assert.equal(store.countResults(), 2);
+  assert.equal(
+    store.listResults('acc_1', 'mon_later', { since: 0, until: 1e15, limit: 5 }).length,
+    2,
+  );
+
+  store.applyConfig({
+    kind: 'monitor',
+    id: 'mon_gone',
+    accountId: 'acc_1',
+    revision: 50,
+    doc: null,
+  });
+  const late = store.ingest([{ ...early, monitorId: 'mon_gone' }], undefined, {
+    keepUnknown: true,
+  });
+  assert.deepEqual([late.waiting, late.unknownMonitor], [0, 1]);
+  // Without keepUnknown (this node's own results), an unknown monitor's results are dropped.
+  assert.equal(store.ingest([{ ...early, monitorId: 'mon_x' }]).unknownMonitor, 1);
+  assert.equal(store.countWaitingResults(), 0);
 });

@@ -14,6 +14,7 @@ import { DeliveryQueue, type Delivery } from './deliveries.js';
 import { Housekeeping, type HousekeepingOptions, type HousekeepingReport } from './housekeeping.js';
 import { mergeCopy, type MergeOptions, type MergeReport } from './merge.js';
 import { Meta } from './meta.js';
+import { Outbox, WaitingResults } from './outbox.js';
 import {
   Results,
   type CheckedResult,
@@ -37,7 +38,24 @@ export interface IngestReport {
   unknownMonitor: number;
   /** Deliveries newly queued. */
   queued: number;
+  /** Results for monitors not known yet, kept until their config arrives (`keepUnknown`). */
+  waiting: number;
 }
+
+export interface IngestOptions {
+  /** Also queue the newly stored results for the cluster's results stream (own results). */
+  outbox?: boolean;
+  /** The results stream position these results reach, stored in the same transaction. */
+  streamPosition?: number;
+  /**
+   * Keep results of monitors this replica does not know yet (and did not delete) until
+   * their config arrives, rather than dropping them (results from other nodes).
+   */
+  keepUnknown?: boolean;
+}
+
+/** Where the results stream position this replica applied is kept (meta). */
+const STREAM_POSITION = 'results_stream_position';
 
 export interface StoreOptions {
   /** Stamps tombstones, so retention can prune them. @defaultValue systemClock */
@@ -63,6 +81,8 @@ export class Store {
   private readonly deliveries: DeliveryQueue;
   private readonly alerts: AlertState;
   private readonly housekeeping: Housekeeping;
+  private readonly outbox: Outbox;
+  private readonly waiting: WaitingResults;
   private readonly monitors = new Map<string, KnownMonitor | null>();
 
   constructor(
@@ -76,7 +96,10 @@ export class Store {
     this.results = new Results(this.db);
     this.deliveries = new DeliveryQueue(this.db);
     this.alerts = new AlertState(this.db, this.deliveries);
+    this.outbox = new Outbox(this.db);
+    this.waiting = new WaitingResults(this.db);
     this.housekeeping = new Housekeeping({
+      waiting: this.waiting,
       config: this.config,
       results: this.results,
       alerts: this.alerts,
@@ -157,14 +180,28 @@ export class Store {
    * and judged; a result already stored changes nothing. Safe to call twice with the same
    * results (after a crash, or from a replaying stream).
    */
-  ingest(results: readonly CheckedResult[], judge?: Judge): IngestReport {
-    const report: IngestReport = { applied: 0, duplicates: 0, unknownMonitor: 0, queued: 0 };
+  ingest(
+    results: readonly CheckedResult[],
+    judge?: Judge,
+    options: IngestOptions = {},
+  ): IngestReport {
+    const report: IngestReport = {
+      applied: 0,
+      duplicates: 0,
+      unknownMonitor: 0,
+      queued: 0,
+      waiting: 0,
+    };
     try {
       this.db.transaction(() => {
+        const stored: CheckedResult[] = [];
         for (const result of results) {
           const known = this.knownMonitor(result.monitorId);
           if (!known) {
-            report.unknownMonitor++;
+            if (options.keepUnknown && !this.config.isDeleted('monitor', result.monitorId)) {
+              this.waiting.add(result);
+              report.waiting++;
+            } else report.unknownMonitor++;
             continue;
           }
           if (!this.results.insert(known, result)) {
@@ -172,7 +209,12 @@ export class Store {
             continue;
           }
           report.applied++;
+          if (options.outbox) stored.push(result);
           if (judge) report.queued += this.alerts.judge(known, result, judge);
+        }
+        if (stored.length > 0) this.outbox.add(stored);
+        if (options.streamPosition !== undefined) {
+          this.meta.set(STREAM_POSITION, String(options.streamPosition));
         }
       })();
     } catch (error) {
@@ -182,6 +224,30 @@ export class Store {
       throw error;
     }
     return report;
+  }
+
+  /** The results stream position this replica has applied (0: none). */
+  streamPosition(): number {
+    return Number(this.meta.get(STREAM_POSITION) ?? 0);
+  }
+
+  /** This node's results waiting for the results stream, oldest first (cluster mode). */
+  outboxPending(limit: number): { seq: number; results: CheckedResult[] }[] {
+    return this.outbox.pending(limit);
+  }
+
+  /** The results stream acknowledged these outbox batches. */
+  outboxPublished(seqs: readonly number[]): void {
+    this.outbox.published(seqs);
+  }
+
+  outboxDepth(): number {
+    return this.outbox.depth();
+  }
+
+  /** Results kept for monitors whose config has not arrived yet. */
+  countWaitingResults(): number {
+    return this.waiting.count();
   }
 
   /** Results of one monitor of one account, newest first, slots in [since, until). */
@@ -335,10 +401,25 @@ export class Store {
         this.alerts.forgetMonitor(change.id);
       }
       if (change.doc !== null && change.kind === 'account') this.results.keyAccount(change.id);
+      if (change.doc !== null && change.kind === 'monitor') this.storeWaiting(change.id);
       return outcome;
     })();
     if (change.kind === 'monitor' && wasApplied(outcome)) this.monitors.delete(change.id);
     return outcome;
+  }
+
+  /**
+   * Stores the results that waited for this monitor's config (inside the config's
+   * transaction). They are not judged: the judge sees results as they come, and these
+   * came before there was a monitor to judge.
+   */
+  private storeWaiting(monitorId: string): void {
+    const waiting = this.waiting.take(monitorId);
+    if (waiting.length === 0) return;
+    this.monitors.delete(monitorId);
+    const known = this.knownMonitor(monitorId);
+    if (known) for (const result of waiting) this.results.insert(known, result);
+    this.monitors.delete(monitorId);
   }
 
   private knownMonitor(monitorId: string): KnownMonitor | null {

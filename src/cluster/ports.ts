@@ -23,3 +23,9 @@ export interface ConfigWriter {
   /** Calls `listener` after every applied change, whoever made it; returns an unsubscribe. */
   onChange(listener: (change: ConfigChange) => void): () => void;
 }
+
+/** Which monitors this node checks and which it coordinates (judges and alerts for). */
+export interface Assignment {
+  checks(monitorId: string): boolean;
+  coordinates(monitorId: string): boolean;
+}

@@ -1,0 +1,188 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { systemClock } from '../clock/index.js';
+import type { CheckedResult } from '../store/index.js';
+import { startNatsCluster, waitFor, type NatsCluster } from '../testing/index.js';
+import {
+  ensureResultsStream,
+  ResultFollower,
+  ResultPublisher,
+  RESULTS_STREAM,
+  type Outbox,
+} from './results-stream.js';
+
+const log = pino({ level: 'silent' });
+let cluster: NatsCluster;
+const connections: NatsConnection[] = [];
+
+before(async () => {
+  cluster = await startNatsCluster(3);
+  const nc = await open(0);
+  await ensureResultsStream(await jetstreamManager(nc), { replicas: 3, maxAgeMs: 3_600_000 });
+});
+
+after(async () => {
+  await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()));
+  await cluster.stop();
+});
+
+async function open(server: number | 'all'): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: server === 'all' ? [...cluster.urls] : cluster.urls[server],
+    maxReconnectAttempts: -1,
+  });
+  connections.push(nc);
+  return nc;
+}
+
+/** A node's outbox as its interface says, in memory (the SQLite one has its own tests). */
+class MemoryOutbox implements Outbox {
+  private next = 1;
+  readonly rows = new Map<number, CheckedResult[]>();
+  add(results: CheckedResult[]): void {
+    this.rows.set(this.next++, results);
+  }
+  pending(limit: number) {
+    return [...this.rows].slice(0, limit).map(([seq, results]) => ({ seq, results }));
+  }
+  published(seqs: readonly number[]): void {
+    for (const seq of seqs) this.rows.delete(seq);
+  }
+  depth(): number {
+    return this.rows.size;
+  }
+}
+
+/** A replica as the follower sees it: results by key, and the position applied. */
+function replica(nc: NatsConnection, from = 0) {
+  const held = new Map<string, number>();
+  let position = from;
+  const follower = new ResultFollower({
+    js: jetstream(nc),
+    log,
+    applied: () => position,
+    apply: (results, reached) => {
+      for (const r of results) {
+        const key = `${r.monitorId}:${r.slot}:${r.node}`;
+        held.set(key, (held.get(key) ?? 0) + 1);
+      }
+      position = reached;
+    },
+  });
+  return { held, follower, position: () => position };
+}
+
+const results = (node: string, monitor: string, from: number, count: number): CheckedResult[] =>
+  Array.from({ length: count }, (_, i) => ({
+    monitorId: monitor,
+    slot: (from + i) * 10_000,
+    checkedAt: (from + i) * 10_000 + 3,
+    status: 'up',
+    latencyMs: 4,
+    node,
+    region: 'eu',
+  }));
+
+test('published batches reach a follower on another server once each, in order; a restarted follower resumes after its position', async () => {
+  const outbox = new MemoryOutbox();
+  const nc = await open(0);
+  const publisher = new ResultPublisher({
+    js: jetstream(nc),
+    outbox,
+    node: 'n1',
+    clock: systemClock,
+    log,
+  });
+  for (let i = 0; i < 50; i++) outbox.add(results('n1', `mon_${i % 5}`, i * 10, 10));
+  const reader = replica(await open(1));
+  await reader.follower.start();
+  publisher.start();
+  await waitFor('500 results on the follower', () => (reader.held.size === 500 ? true : undefined));
+  assert.equal(outbox.depth(), 0);
+  assert.ok([...reader.held.values()].every((n) => n === 1));
+  reader.follower.stop();
+
+  const stoppedAt = reader.position();
+  outbox.add(results('n1', 'mon_late', 0, 3));
+  publisher.wake();
+  await waitFor('the outbox drained', () => (outbox.depth() === 0 ? true : undefined));
+  // The same replica state, restarted: it starts after the position it had applied.
+  const resumed = replica(await open(2), stoppedAt);
+  await resumed.follower.start();
+  await waitFor('the late batch', () => (resumed.held.size === 3 ? true : undefined));
+  assert.deepEqual([...resumed.held.keys()].sort(), [
+    'mon_late:0:n1',
+    'mon_late:10000:n1',
+    'mon_late:20000:n1',
+  ]);
+  resumed.follower.stop();
+  publisher.stop();
+});
+
+test('garbage on the results subjects is passed over and counted; what follows is applied', async () => {
+  const nc = await open(0);
+  const js = jetstream(nc);
+  const reader = replica(await open(1));
+  await reader.follower.start();
+  const base = reader.held.size;
+  await js.publish('tireless.v1.results.x', 'not json');
+  await js.publish('tireless.v1.results.x', JSON.stringify({ v: 1, node: 'x', results: [] }));
+  await js.publish(
+    'tireless.v1.results.x',
+    JSON.stringify({ v: 1, node: 'x', results: [{ monitorId: 'm' }] }),
+  );
+  await js.publish('tireless.v1.results.x', Buffer.alloc(500_000, 0x7b));
+  const outbox = new MemoryOutbox();
+  outbox.add(results('n2', 'mon_after', 0, 2));
+  const publisher = new ResultPublisher({ js, outbox, node: 'n2', clock: systemClock, log });
+  publisher.start();
+  await waitFor('the good batch after the garbage', () =>
+    reader.held.has('mon_after:10000:n2') ? true : undefined,
+  );
+  assert.equal(reader.follower.rejectedMessages, 4);
+  assert.ok(reader.held.size >= base + 2);
+  reader.follower.stop();
+  publisher.stop();
+});
+
+test('island: with two of three servers gone the outbox keeps everything; when they return it drains and each result arrives once', async () => {
+  const nc = await open(0);
+  const outbox = new MemoryOutbox();
+  const publisher = new ResultPublisher({
+    js: jetstream(nc, { timeout: 1000 }),
+    outbox,
+    node: 'n3',
+    clock: systemClock,
+    log,
+    retryMs: 200,
+  });
+  publisher.start();
+  const before = (await (await jetstreamManager(nc)).streams.info(RESULTS_STREAM)).state.messages;
+
+  await Promise.all([cluster.servers[1]?.kill(), cluster.servers[2]?.kill()]);
+  for (let i = 0; i < 20; i++) outbox.add(results('n3', 'mon_island', i * 5, 5));
+  publisher.wake();
+  await waitFor('the publisher to notice', () => (publisher.isFailing ? true : undefined), 20_000);
+  assert.ok(outbox.depth() > 0, 'results wait in the outbox');
+
+  await Promise.all([cluster.servers[1]?.start(), cluster.servers[2]?.start()]);
+  await waitFor('the outbox drained', () => (outbox.depth() === 0 ? true : undefined), 60_000);
+  const reader = replica(await open('all'));
+  await reader.follower.start();
+  await waitFor(
+    'all 100 island results',
+    () =>
+      [...reader.held.keys()].filter((k) => k.startsWith('mon_island:')).length === 100
+        ? true
+        : undefined,
+    30_000,
+  );
+  for (const [key, n] of reader.held) if (key.startsWith('mon_island:')) assert.equal(n, 1, key);
+  const info = await (await jetstreamManager(nc)).streams.info(RESULTS_STREAM);
+  assert.ok(info.state.messages - before <= 20 + 20, 'no flood of copies');
+  reader.follower.stop();
+  publisher.stop();
+});

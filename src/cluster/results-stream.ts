@@ -1,0 +1,232 @@
+import type { Logger } from 'pino';
+import {
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Clock, TimerHandle } from '../clock/index.js';
+import { describeError } from '../errors/index.js';
+import type { CheckedResult } from '../store/index.js';
+import { decodeBatch, encodeBatch } from './result-batch.js';
+
+export const RESULTS_STREAM = 'TIRELESS_RESULTS';
+const SUBJECT_PREFIX = 'tireless.v1.results';
+
+export interface ResultsStreamOptions {
+  replicas: number;
+  /** How long the stream keeps results; a node that was away longer starts from a snapshot, ms. */
+  maxAgeMs: number;
+}
+
+/** Creates the results stream, or updates its replicas and age if it exists. */
+export async function ensureResultsStream(
+  jsm: JetStreamManager,
+  options: ResultsStreamOptions,
+): Promise<void> {
+  const config = {
+    name: RESULTS_STREAM,
+    subjects: [`${SUBJECT_PREFIX}.>`],
+    num_replicas: options.replicas,
+    max_age: options.maxAgeMs * 1_000_000,
+    // Re-publishing a batch after a crash within this window is dropped by the stream;
+    // later, the replicas' idempotent ingest drops it.
+    duplicate_window: 120 * 1_000_000_000,
+  };
+  try {
+    await jsm.streams.info(RESULTS_STREAM);
+    await jsm.streams.update(RESULTS_STREAM, config);
+  } catch {
+    await jsm.streams.add(config);
+  }
+}
+
+/**
+ * This node's results waiting to be published, kept durably beside them (the store writes a
+ * node's own results and its outbox row in one transaction): a stream that loses messages,
+ * or a cluster that is away, never holds the last copy.
+ */
+export interface Outbox {
+  /** The oldest unpublished batches, oldest first. */
+  pending(limit: number): { seq: number; results: CheckedResult[] }[];
+  /** The stream acknowledged these batches. */
+  published(seqs: readonly number[]): void;
+  /** Batches waiting. */
+  depth(): number;
+}
+
+export interface ResultPublisherOptions {
+  js: JetStreamClient;
+  outbox: Outbox;
+  node: string;
+  clock: Clock;
+  log: Logger;
+  /** Publishes in flight at most. @defaultValue 64 */
+  inFlight?: number;
+  /** Wait after a failed publish (no quorum, no connection), ms. @defaultValue 1000 */
+  retryMs?: number;
+}
+
+/**
+ * Drains the outbox into the results stream. Each batch's message id is `node:seq`, so a
+ * batch sent again after a crash is dropped by JetStream (or, later, by the replicas).
+ * When the cluster cannot take messages — island mode — batches stay in the outbox and go
+ * out in order when it can.
+ */
+export class ResultPublisher {
+  private timer: TimerHandle | null = null;
+  private running = false;
+  private stopped = false;
+  private failing = false;
+
+  constructor(private readonly options: ResultPublisherOptions) {}
+
+  /** Whether the last publish failed (the cluster took nothing). */
+  get isFailing(): boolean {
+    return this.failing;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** There is something new in the outbox. */
+  wake(): void {
+    if (this.stopped || this.running) return;
+    this.timer?.cancel();
+    this.timer = null;
+    void this.drain();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private async drain(): Promise<void> {
+    const { outbox, js, node, log } = this.options;
+    this.running = true;
+    try {
+      for (;;) {
+        const batches = outbox.pending(this.options.inFlight ?? 64);
+        if (batches.length === 0 || this.stopped) break;
+        const outcomes = await Promise.allSettled(
+          batches.map((batch) =>
+            js.publish(`${SUBJECT_PREFIX}.${node}`, encodeBatch({ node, results: batch.results }), {
+              msgID: `${node}:${batch.seq}`,
+            }),
+          ),
+        );
+        const done = batches.filter((_, i) => outcomes[i]?.status === 'fulfilled');
+        outbox.published(done.map((batch) => batch.seq));
+        const failed = outcomes.find((o) => o.status === 'rejected');
+        if (failed) {
+          if (!this.failing) {
+            log.warn(
+              { error: describeError(failed.reason), waiting: outbox.depth() },
+              'results not published: the cluster takes none now; they wait in the outbox',
+            );
+          }
+          this.failing = true;
+          this.timer = this.options.clock.setTimer(() => this.wake(), this.options.retryMs ?? 1000);
+          return;
+        }
+        if (this.failing) log.info('results flow to the cluster again');
+        this.failing = false;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+export interface ResultFollowerOptions {
+  js: JetStreamClient;
+  log: Logger;
+  /** The stream position this replica has applied (0: none). */
+  applied: () => number;
+  /**
+   * Applies results from the stream, in stream order, with the position reached: the
+   * store writes both in one transaction, so a restart resumes exactly after them.
+   */
+  apply: (results: CheckedResult[], position: number) => void;
+  /** Most messages applied in one call. @defaultValue 200 */
+  maxBatch?: number;
+}
+
+/**
+ * Follows the results stream from just after the position this replica applied, and
+ * applies every batch, its own included (ingest ignores what it holds), so a node that lost
+ * its data dir gets its own results back too. A malformed message is logged and passed over;
+ * its position still counts.
+ */
+export class ResultFollower {
+  private messages: ConsumerMessages | null = null;
+  private rejected = 0;
+  private lagValue = 0;
+
+  constructor(private readonly options: ResultFollowerOptions) {}
+
+  /** Malformed messages passed over. */
+  get rejectedMessages(): number {
+    return this.rejected;
+  }
+
+  /** Messages in the stream not yet applied here, as last seen. */
+  get lag(): number {
+    return this.lagValue;
+  }
+
+  async start(): Promise<void> {
+    const { js } = this.options;
+    const from = this.options.applied() + 1;
+    const consumer = await js.consumers.get(RESULTS_STREAM, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    const messages = await consumer.consume({ max_messages: 1000 });
+    this.messages = messages;
+    void this.follow(messages).catch((error: unknown) =>
+      this.options.log.error({ error: describeError(error) }, 'results stream follower ended'),
+    );
+  }
+
+  stop(): void {
+    this.messages?.stop();
+    this.messages = null;
+  }
+
+  private async follow(messages: ConsumerMessages): Promise<void> {
+    const maxBatch = this.options.maxBatch ?? 200;
+    let results: CheckedResult[] = [];
+    let position = 0;
+    let count = 0;
+    const flush = () => {
+      if (position === 0) return;
+      this.options.apply(results, position);
+      results = [];
+      position = 0;
+      count = 0;
+    };
+    for await (const message of messages) {
+      try {
+        const batch = decodeBatch(message.data);
+        for (const result of batch.results) results.push(result);
+      } catch (error) {
+        this.rejected++;
+        this.options.log.warn(
+          { seq: message.seq, subject: message.subject, error: describeError(error) },
+          'results stream message passed over',
+        );
+      }
+      position = message.seq;
+      this.lagValue = message.info.pending;
+      // Apply when caught up or the batch is full, so a replay goes in big transactions
+      // and a live result waits for nothing.
+      if (++count >= maxBatch || message.info.pending === 0) flush();
+    }
+    flush();
+  }
+}
