@@ -4,7 +4,7 @@
  * a KV bucket, results on a stream, rendezvous-hashed assignment) behind the same shapes.
  */
 import { TirelessError } from '../errors/index.js';
-import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
+import type { CheckedResult, ConfigChange, ConfigKind, Store } from '../store/index.js';
 
 export interface ConfigDoc {
   id: string;
@@ -27,6 +27,22 @@ export interface ConfigWriter {
   remove(kind: ConfigKind, accountId: string, id: string, expectedRevision?: number): Promise<void>;
   /** Calls `listener` after every applied change, whoever made it; returns an unsubscribe. */
   onChange(listener: (change: ConfigChange) => void): () => void;
+}
+
+/**
+ * Where a node's check results go. Solo: the local SQLite (the node's ResultWriter); cluster:
+ * a JetStream stream, published with `Nats-Msg-Id = monitor:slot:node`, then applied by every
+ * node. Either way a result is keyed by (monitor, slot, node, region), so writing it twice
+ * changes nothing.
+ */
+export interface ResultSink {
+  /**
+   * Takes one result and answers at once; the sink writes it soon (batched). Never throws and
+   * never drops a result silently: one it cannot write now is retried, then kept on disk.
+   */
+  add(result: CheckedResult): void;
+  /** Writes everything taken so far; resolves when it is stored (or kept on disk). */
+  drain(): Promise<void>;
 }
 
 /** Which monitors this node checks and which it coordinates (judges and alerts for). */
