@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics(sources: {
   pendingDeliveries(): number;
   monitorsScheduled(): number;
+  /** Whether the node writes to a fresh store because its database is damaged. */
+  storeDegraded?(): boolean;
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tireless_process_' });
@@ -59,6 +61,14 @@ export function createMetrics(sources: {
       registers: [registry],
       collect() {
         this.set(sources.monitorsScheduled());
+      },
+    }),
+    storeDegraded: new Gauge({
+      name: 'tireless_store_degraded',
+      help: 'Whether the database was found damaged and new results go to a fresh store (1) or not (0); /healthz and the log say why and how to recover.',
+      registers: [registry],
+      collect() {
+        this.set(sources.storeDegraded?.() ? 1 : 0);
       },
     }),
   };

@@ -108,7 +108,8 @@ export class Lifecycle {
       settle(() => part.close()),
       this.closeTimeoutMs,
     );
-    if (closed === 'timeout') return { name: part.name, how: 'timeout', ms: elapsed(startedAt), error };
+    if (closed === 'timeout')
+      return { name: part.name, how: 'timeout', ms: elapsed(startedAt), error };
     if (closed !== 'ok') error = `${error}; close failed: ${describeError(closed.error)}`;
     return { name: part.name, how: 'closed', ms: elapsed(startedAt), error };
   }

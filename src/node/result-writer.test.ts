@@ -130,7 +130,11 @@ void describe('ResultWriter', () => {
     writer.start();
     clock.advance(0);
     assert.deepEqual(storedSlots(store), [10_000, 20_000, 30_000]);
-    assert.equal(reports.reduce((a, b) => a + b, 0), 2, 'the one already stored changed nothing');
+    assert.equal(
+      reports.reduce((a, b) => a + b, 0),
+      2,
+      'the one already stored changed nothing',
+    );
     assert.equal(existsSync(spill.path), false);
     store.close();
   });
@@ -138,9 +142,15 @@ void describe('ResultWriter', () => {
   void it('drains to the spill file when stopping with a failing store', async () => {
     const { dir, store } = storeWithMonitor();
     const spill = new SpillFile(join(dir, 'spill.jsonl'));
-    const writer = new ResultWriter((batch) => store.ingest(batch), spill, new FakeClock(), silent, {
-      maxBatch: 2,
-    });
+    const writer = new ResultWriter(
+      (batch) => store.ingest(batch),
+      spill,
+      new FakeClock(),
+      silent,
+      {
+        maxBatch: 2,
+      },
+    );
     store.close();
     for (const slot of [10_000, 20_000, 30_000]) writer.add(result(slot));
     await writer.drain();

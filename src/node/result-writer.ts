@@ -153,7 +153,10 @@ export class ResultWriter implements ResultSink {
     if (this.spillRead >= this.spill.size()) {
       this.spill.remove();
       this.spillRead = 0;
-      this.log.warn({ file: this.spill.path }, 'every spilled result is stored; spill file removed');
+      this.log.warn(
+        { file: this.spill.path },
+        'every spilled result is stored; spill file removed',
+      );
     }
   }
 

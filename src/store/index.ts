@@ -25,3 +25,16 @@ export {
   type MergeProgress,
   type MergeReport,
 } from './merge.js';
+export {
+  checkIntegrity,
+  isCorruption,
+  type IntegrityCheck,
+  type IntegrityMode,
+  type IntegrityVerdict,
+} from './integrity.js';
+export {
+  salvageDatabase,
+  type SalvageReport,
+  type SalvageScope,
+  type TableSalvage,
+} from './salvage.js';

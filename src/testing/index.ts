@@ -2,3 +2,4 @@
 export * from './targets.js';
 export * from './receivers.js';
 export * from './node-process.js';
+export * from './damage.js';
