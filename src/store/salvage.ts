@@ -213,10 +213,11 @@ class TableReader {
         return { complete: false, last, error: (error as Error).message };
       }
       if (singly > 0) singly--;
-      if (rows.length === 0) return { complete: true, last };
+      const end = rows[rows.length - 1];
+      if (end === undefined) return { complete: true, last };
       write(rows);
-      last = rows[rows.length - 1];
-      from = this.keyOf(last);
+      last = end;
+      from = this.keyOf(end);
       include = false;
     }
   }
