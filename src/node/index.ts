@@ -268,10 +268,8 @@ export async function startNode(
     'tireless started',
   );
 
-  const stop = async () => {
-    await lifecycle.stop();
-    log.info('tireless stopped');
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= lifecycle.stop().then(() => log.info('tireless stopped')));
   return {
     url,
     port,

@@ -45,13 +45,18 @@ export class IntegrityWatch implements Part {
     void quick.then(() => this.check('full', this.guard.path));
   }
 
-  stop(): Promise<void> {
-    return this.close();
+  stop(): void {
+    this.close();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the checks that run. Not awaited: a worker inside SQLite's C code ends only when
+   * that call returns, which on a large file can take minutes; it holds nothing the node
+   * needs, and never keeps the process alive.
+   */
+  close(): void {
     this.stopped = true;
-    await Promise.all([...this.running].map((check) => check.abort()));
+    for (const check of this.running) void check.abort();
   }
 
   /** Runs one check of `path` and acts on its verdict; never rejects. */

@@ -89,7 +89,7 @@ export class Lifecycle {
       expired ||= outcome.error?.startsWith(DEADLINE) ?? false;
       outcomes.push(outcome);
       const fields = { part: part.name, how: outcome.how, ms: outcome.ms, error: outcome.error };
-      if (outcome.how === 'stopped') this.log.debug(fields, 'part stopped');
+      if (outcome.how === 'stopped') this.log.info(fields, 'part stopped');
       else this.log.warn(fields, 'part aborted');
     }
     return outcomes;
