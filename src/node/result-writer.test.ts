@@ -139,6 +139,37 @@ void describe('ResultWriter', () => {
     store.close();
   });
 
+  void it('waits for the backoff when the store still refuses what was spilled', () => {
+    const { dir, store } = storeWithMonitor();
+    const spill = new SpillFile(join(dir, 'spill.jsonl'));
+    spill.append([result(10_000)]);
+    store.close();
+    const clock = new FakeClock(1_000_000);
+    let attempts = 0;
+    const writer = new ResultWriter(
+      (batch) => {
+        attempts++;
+        return store.ingest(batch);
+      },
+      spill,
+      clock,
+      silent,
+      { retryMs: 1000 },
+    );
+    writer.start();
+    clock.advance(999);
+    // One try at once, the next after 1 s, then 2 s: no busy loop over the spill file.
+    assert.equal(attempts, 1);
+    clock.advance(1);
+    assert.equal(attempts, 2);
+    clock.advance(2000);
+    assert.equal(attempts, 3);
+    assert.deepEqual(
+      spill.read(0, 10).results.map((r) => r.slot),
+      [10_000],
+    );
+  });
+
   void it('drains to the spill file when stopping with a failing store', async () => {
     const { dir, store } = storeWithMonitor();
     const spill = new SpillFile(join(dir, 'spill.jsonl'));

@@ -100,7 +100,10 @@ export class ResultWriter implements ResultSink {
         return;
       }
     }
-    if (this.spillRead < this.spill.size()) this.replaySpill();
+    if (this.spillRead < this.spill.size() && !this.replaySpill()) {
+      this.arm(this.retryDelay());
+      return;
+    }
     if (this.buffer.length > 0 || this.spillRead < this.spill.size()) this.arm(0);
   }
 
@@ -139,15 +142,18 @@ export class ResultWriter implements ResultSink {
     }
   }
 
-  /** Writes one batch of the spill file; the file goes once all of it is stored. */
-  private replaySpill(): void {
+  /**
+   * Writes one batch of the spill file; the file goes once all of it is stored. False when the
+   * store refused the batch.
+   */
+  private replaySpill(): boolean {
     const chunk = this.spill.read(this.spillRead, this.maxBatch);
     if (chunk.skipped > 0) {
       this.log.warn({ file: this.spill.path, lines: chunk.skipped }, 'torn spill lines skipped');
     }
     if (chunk.results.length > 0 && !this.write(chunk.results)) {
       this.failures++;
-      return;
+      return false;
     }
     this.spillRead = chunk.next;
     if (this.spillRead >= this.spill.size()) {
@@ -158,6 +164,7 @@ export class ResultWriter implements ResultSink {
         'every spilled result is stored; spill file removed',
       );
     }
+    return true;
   }
 
   private retryDelay(): number {
