@@ -30,11 +30,5 @@ export {
   isCorruption,
   type IntegrityCheck,
   type IntegrityMode,
-  type IntegrityVerdict,
 } from './integrity.js';
-export {
-  salvageDatabase,
-  type SalvageReport,
-  type SalvageScope,
-  type TableSalvage,
-} from './salvage.js';
+export { salvageDatabase, type SalvageReport } from './salvage.js';
