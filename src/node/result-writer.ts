@@ -27,7 +27,9 @@ export interface ResultWriterOptions {
  * is acknowledged (visible through the API) only once its batch is committed. A batch the
  * store refuses is retried a few times with backoff, then appended to the spill file (fsync'd)
  * rather than held in memory without limit; the spill file is written to the store again once
- * a batch succeeds and at every start (ingest ignores results it already holds).
+ * a batch succeeds and at every start (ingest ignores results it already holds). New results go
+ * first, so an alert is never held up behind a backlog; a spilled result older than its
+ * monitor's last judged slot is stored and counted but not judged again.
  */
 export class ResultWriter implements ResultSink {
   private buffer: CheckedResult[] = [];
