@@ -194,6 +194,7 @@ test('pages overwritten before start: the node starts degraded, checks, alerts, 
   const again = await startTireless(prepared.dataDir);
   t.after(() => again.kill().catch(() => undefined));
   assert.equal((await health(again.url)).body.status, 'degraded');
+  assert.match(again.output(), /degraded since an earlier run[^\n]*To recover: stop the node/);
   assert.equal(existsSync(join(prepared.dataDir, 'tireless.fresh-2.db')), false);
   assert.equal(await again.stop(), 0);
 

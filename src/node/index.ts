@@ -28,6 +28,7 @@ import { SecretBox } from '../secrets/index.js';
 import {
   DAY_MS,
   HOUR_MS,
+  isCorruption,
   startCheckpointer,
   type Checkpointer,
   type Judge,
@@ -289,11 +290,20 @@ export async function startNode(
  */
 function checkpointerPart(guard: StoreGuard, log: Logger): Part {
   let checkpointer: Checkpointer | undefined;
-  const begin = () =>
-    startCheckpointer(guard.path, {
-      onError: (error) =>
-        log.warn({ error: describeError(error) }, 'WAL checkpointer failed; starting it again'),
+  const begin = () => {
+    const path = guard.path;
+    return startCheckpointer(path, {
+      onError: (error) => {
+        log.warn({ error: describeError(error) }, 'WAL checkpointer failed; starting it again');
+        if (!isCorruption(error)) return;
+        try {
+          guard.replace(describeError(error), path, 'call');
+        } catch (failure) {
+          log.error({ error: describeError(failure) }, 'opening a fresh store failed');
+        }
+      },
     });
+  };
   guard.onReplaced(() => {
     if (!checkpointer) return;
     void checkpointer.stop();

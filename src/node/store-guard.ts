@@ -73,7 +73,13 @@ export class StoreGuard {
       opened = this.openFresh(describeError(error), this.currentPath);
     }
     this.current = opened;
-    if (!this.state && files.length > 1) this.state = this.recordedDamage(files);
+    if (!this.state && files.length > 1) {
+      this.state = this.recordedDamage(files);
+      this.log.error(
+        { ...this.state },
+        `this data dir is degraded since an earlier run: ${this.state.damagedFile} is damaged (${this.state.reason}); writing to ${this.currentPath}. To recover: ${this.state.recovery}`,
+      );
+    }
     this.store = new Proxy(this.current, {
       get: (_target, property) => {
         const value: unknown = Reflect.get(this.current, property, this.current);
