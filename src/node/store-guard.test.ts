@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { FakeClock } from '../clock/index.js';
 import { Store } from '../store/index.js';
-import { damagePages, leafPages, tempDir } from '../testing/index.js';
+import { damagePages, leafPages, overwriteBytes, tempDir } from '../testing/index.js';
 import { StoreGuard, storeFiles, type Degraded } from './store-guard.js';
 
 const silent = pino({ level: 'silent' });
@@ -69,6 +69,16 @@ void describe('StoreGuard', () => {
       storeFiles(dir).map((file) => file.slice(dir.length + 1)),
       ['tireless.db', 'tireless.fresh-2.db', 'tireless.fresh-10.db'],
     );
+  });
+
+  void it('refuses to start on a file of which nothing can be read, creating no fresh store', () => {
+    const dir = dataDirWithHistory();
+    overwriteBytes(join(dir, 'tireless.db'), 0, 100);
+    assert.throws(() => new StoreGuard(dir, new FakeClock(), silent), {
+      code: 'TIRELESS_CONFIG',
+      message: /tireless\.db is damaged .*nothing of its config can be read.*tireless restore/,
+    });
+    assert.deepEqual(storeFiles(dir), [join(dir, 'tireless.db')]);
   });
 
   void it('replaces a store that a call finds damaged, and runs the call again on the fresh one', () => {

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/index.js';
-import { describeError } from '../errors/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
 import { isCorruption, salvageDatabase, Store } from '../store/index.js';
 
 export const DATABASE_FILE = 'tireless.db';
@@ -151,18 +151,20 @@ export class StoreGuard {
     const freshPath = join(this.dataDir, `tireless.fresh-${last + 1}.db`);
     const building = `${freshPath}.salvaging`;
     for (const suffix of ['', '-wal', '-shm']) rmSync(building + suffix, { force: true });
-    let salvaged = 'nothing could be read';
+    let salvaged: string;
     try {
       const report = salvageDatabase(damagedPath, building, 'config');
       salvaged = `${report.rows} rows of config, alert state and deliveries, ${report.holes} unreadable stretches skipped`;
     } catch (error) {
-      this.log.error(
-        { error: describeError(error), file: damagedPath },
-        'nothing of the damaged store could be read; the fresh store starts empty',
-      );
       for (const suffix of ['', '-wal', '-shm']) rmSync(building + suffix, { force: true });
+      // An empty store would know no monitor and open the setup form to anyone: refuse.
+      throw new TirelessError(
+        'TIRELESS_CONFIG',
+        `the database ${damagedPath} is damaged (${reason}) and nothing of its config can be read (${describeError(error)}); restore from a backup: tireless restore --from <backup file or copy of the data dir> --data <new dir>`,
+        { cause: error },
+      );
     }
-    if (existsSync(building)) renameSync(building, freshPath);
+    renameSync(building, freshPath);
     const fresh = new Store(freshPath);
     const since = this.clock.now();
     fresh.setMeta('degraded_reason', reason);
