@@ -21,6 +21,11 @@ export class MaintenanceCalendar {
     });
   }
 
+  /** Reads every account's windows again (the node's store was replaced by a fresh one). */
+  forgetAll(): void {
+    this.byAccount.clear();
+  }
+
   /** The account's maintenance windows. */
   windowsOf(accountId: string): readonly MaintenanceWindow[] {
     let windows = this.byAccount.get(accountId);

@@ -18,6 +18,8 @@ export interface ApiDeps {
   log: Logger;
   node: { id: string; region: string; version: string };
   settings: ApiSettings;
+  /** Set while the node writes to a fresh store because its database is damaged (/healthz). */
+  degraded?(): { reason: string; recovery: string } | undefined;
   /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
   wakeDeliverer(): void;
 }

@@ -35,12 +35,35 @@ void describe('health, metrics and docs', () => {
     });
   });
 
+  void it('answers /healthz with 503, why and how to recover while the node is degraded', async () => {
+    const degraded = {
+      reason: 'database disk image is malformed',
+      recovery: 'stop the node, run `tireless restore --from /data --data <new dir>`',
+    };
+    api.deps.degraded = () => degraded;
+    try {
+      const reply = await api.call('GET', '/healthz', { token: null });
+      assert.equal(reply.statusCode, 503);
+      assert.deepEqual(reply.json(), {
+        status: 'degraded',
+        ...degraded,
+        node: 'node-test',
+        region: 'local',
+        version: '0.0.0-test',
+      });
+    } finally {
+      delete api.deps.degraded;
+    }
+    assert.equal((await api.call('GET', '/healthz', { token: null })).statusCode, 200);
+  });
+
   void it('serves Prometheus metrics without a token', async () => {
     const reply = await api.call('GET', '/metrics', { token: null });
     assert.equal(reply.statusCode, 200);
     assert.match(String(reply.headers['content-type']), /^text\/plain/);
     assert.match(reply.body, /^# TYPE tireless_checks_total counter$/m);
     assert.match(reply.body, /^tireless_delivery_queue_depth 0$/m);
+    assert.match(reply.body, /^tireless_store_degraded 0$/m);
   });
 
   void it('publishes an OpenAPI 3 document of every route, and a UI', async () => {

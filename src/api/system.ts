@@ -11,16 +11,21 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ApiDeps): void 
       schema: routeSchema({
         tag,
         public: true,
-        summary: 'Liveness: this node answers',
-        responses: { 200: "{ status: 'ok', node, region, version }" },
+        summary:
+          'Health: ok, or degraded (the database was found damaged) with why and how to recover',
+        responses: {
+          200: "{ status: 'ok', node, region, version }",
+          503: "{ status: 'degraded', reason, recovery, node, region, version }: checks and alerts go on, new results go to a fresh store",
+        },
       }),
     },
-    () => ({
-      status: 'ok',
-      node: deps.node.id,
-      region: deps.node.region,
-      version: deps.node.version,
-    }),
+    (_request, reply) => {
+      const node = { node: deps.node.id, region: deps.node.region, version: deps.node.version };
+      const degraded = deps.degraded?.();
+      if (!degraded) return { status: 'ok', ...node };
+      reply.code(503);
+      return { status: 'degraded', reason: degraded.reason, recovery: degraded.recovery, ...node };
+    },
   );
   app.get(
     '/metrics',

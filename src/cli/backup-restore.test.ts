@@ -212,7 +212,7 @@ test('restore merges a backup and a dead node data dir into one whole', async ()
   restored.close();
 });
 
-test('restore refuses an existing database, different keys and a corrupt copy, creating nothing', async () => {
+test('restore refuses an existing database and different keys, creating nothing, and salvages a corrupt copy', async () => {
   const a = dataDir('node-a');
   a.store.ingest(results('node-a', 0, 2_000_000));
   const backup = join(tempDir(), 'a.backup');
@@ -238,6 +238,9 @@ test('restore refuses an existing database, different keys and a corrupt copy, c
     rejectsWith('TIRELESS_BACKUP', /has none/),
   );
 
+  assert.equal(existsSync(target), false, 'nothing was created');
+
+  // A damaged copy is not refused: what is readable of it is salvaged and merged.
   const corrupt = join(tempDir(), 'corrupt.backup');
   copyFileSync(backup, corrupt);
   const fd = openSync(corrupt, 'r+');
@@ -249,12 +252,10 @@ test('restore refuses an existing database, different keys and a corrupt copy, c
     Math.floor(statSync(corrupt).size / 8192) * 4096,
   );
   closeSync(fd);
-  await assert.rejects(
-    runRestore({ from: [backup, corrupt], dataDir: target, log: silent }),
-    (error: Error & { code?: string }) =>
-      error.code === 'TIRELESS_BACKUP' && error.message.includes(corrupt),
-  );
-  assert.equal(existsSync(target), false, 'nothing was created');
+  const report = await runRestore({ from: [backup, corrupt], dataDir: target, log: silent });
+  assert.equal(report.sources[0]?.salvaged, undefined);
+  assert.match(report.sources[1]?.salvaged?.problem ?? '', /malformed|integrity check/);
+  assert.equal(report.results, 200);
 });
 
 test('restore into an existing empty dir keeps an equal key already there', async () => {

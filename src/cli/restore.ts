@@ -3,16 +3,18 @@
  * data dirs of dead nodes), merged by union.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { TirelessError } from '../errors/index.js';
-import { DATABASE_FILE, SECRET_KEY_FILE } from '../node/index.js';
+import { DATABASE_FILE, SECRET_KEY_FILE, storeFiles } from '../node/index.js';
 import {
   inspectCopy,
   mergeInto,
+  salvageDatabase,
   Store,
   type ConfigConflict,
   type CopyInfo,
   type MergeReport,
+  type SalvageReport,
 } from '../store/index.js';
 import { copySecretKey } from './backup.js';
 import { createProgress, formatCount, formatDuration } from './progress.js';
@@ -20,7 +22,10 @@ import { createProgress, formatCount, formatDuration } from './progress.js';
 export interface RestoreOptions {
   /**
    * Backup files (written by `tireless backup`, their key beside them as `<file>.key`) or
-   * data dirs (holding tireless.db and secret.key), merged in this order. At least one.
+   * data dirs (holding tireless.db and secret.key, and the fresh stores
+   * `tireless.fresh-<n>.db` a node wrote to after finding tireless.db damaged), merged in
+   * this order. At least one. A damaged file is salvaged first: what is readable of it is
+   * merged.
    */
   from: string[];
   /** The data dir to create; refused if it already holds a database. */
@@ -34,9 +39,11 @@ export interface RestoredSource {
   path: string;
   /** The database file read. */
   database: string;
-  /** What the copy held. */
+  /** What the copy held (for a damaged file: what could be salvaged of it). */
   copy: CopyInfo;
   merge: MergeReport;
+  /** Set when the file was damaged: why, and what was read of it. */
+  salvaged?: { problem: string; report: SalvageReport };
 }
 
 export interface RestoreReport {
@@ -57,7 +64,8 @@ interface Source {
   path: string;
   database: string;
   keyFile: string | null;
-  copy: CopyInfo;
+  /** Sound: what it holds; damaged: why (it is salvaged into a temporary copy first). */
+  copy: CopyInfo | { problem: string };
 }
 
 /**
@@ -88,7 +96,7 @@ function restore(options: RestoreOptions): RestoreReport {
       `${database} already exists; restore only creates a new data dir (choose another --data)`,
     );
   }
-  const sources = options.from.map(openSource);
+  const sources = options.from.flatMap(openSources);
   const keyFrom = agreedSecretKey(sources, targetKey);
 
   mkdirSync(dataDir, { recursive: true });
@@ -108,26 +116,37 @@ function restore(options: RestoreOptions): RestoreReport {
   return report;
 }
 
-function openSource(path: string): Source {
+/** A backup file, or every store file of a data dir (tireless.db, then its fresh stores). */
+function openSources(path: string): Source[] {
   const absolute = resolve(path);
   if (!existsSync(absolute)) {
     throw new TirelessError('TIRELESS_BACKUP', `--from ${path}: no such file or directory`);
   }
   const isDir = statSync(absolute).isDirectory();
-  const database = isDir ? join(absolute, DATABASE_FILE) : absolute;
-  if (!existsSync(database)) {
+  const databases = isDir ? storeFiles(absolute) : [absolute];
+  if (databases.length === 0) {
     throw new TirelessError(
       'TIRELESS_BACKUP',
       `--from ${path}: a data dir holds ${DATABASE_FILE}, and this one has none`,
     );
   }
   const keyFile = isDir ? join(absolute, SECRET_KEY_FILE) : `${absolute}.key`;
-  return {
-    path,
+  return databases.map((database) => ({
+    path: isDir && databases.length > 1 ? join(path, basename(database)) : path,
     database,
     keyFile: existsSync(keyFile) ? keyFile : null,
-    copy: inspectCopy(database),
-  };
+    copy: inspectOrNoteDamage(database),
+  }));
+}
+
+/** What a sound copy holds; for one that fails the check, why (it will be salvaged). */
+function inspectOrNoteDamage(database: string): CopyInfo | { problem: string } {
+  try {
+    return inspectCopy(database);
+  } catch (error) {
+    if (!(error instanceof TirelessError)) throw error;
+    return { problem: error.message };
+  }
 }
 
 /**
@@ -136,7 +155,7 @@ function openSource(path: string): Source {
  */
 function agreedSecretKey(sources: Source[], targetKey: string): string | null {
   const holders = new Map<string, string[]>();
-  const files = sources.flatMap((source) => (source.keyFile ? [source.keyFile] : []));
+  const files = [...new Set(sources.flatMap((source) => (source.keyFile ? [source.keyFile] : [])))];
   for (const file of existsSync(targetKey) ? [...files, targetKey] : files) {
     const key = readFileSync(file, 'utf8').trim();
     holders.set(key, [...(holders.get(key) ?? []), file]);
@@ -154,7 +173,11 @@ function agreedSecretKey(sources: Source[], targetKey: string): string | null {
 function buildDatabase(building: string, sources: Source[], log: (line: string) => void) {
   const store = new Store(building);
   try {
-    const restored = sources.map((source) => mergeSource(store, source, log));
+    const restored = sources.map((source, i) =>
+      'problem' in source.copy
+        ? mergeSalvaged(store, source, source.copy.problem, `${building}.salvaged-${i}`, log)
+        : mergeSource(store, { ...source, copy: source.copy }, log),
+    );
     const totals = {
       results: store.countResults(),
       monitors: store.countAll('monitor'),
@@ -169,7 +192,36 @@ function buildDatabase(building: string, sources: Source[], log: (line: string) 
   }
 }
 
-function mergeSource(store: Store, source: Source, log: (line: string) => void): RestoredSource {
+/**
+ * A damaged source: what is readable of it goes into a temporary sound copy (salvageDatabase),
+ * which is checked and merged like any other, then deleted.
+ */
+function mergeSalvaged(
+  store: Store,
+  source: Source,
+  problem: string,
+  temporary: string,
+  log: (line: string) => void,
+): RestoredSource {
+  log(`${source.path} is damaged (${problem}); salvaging what is readable…`);
+  try {
+    const report = salvageDatabase(source.database, temporary);
+    log(
+      `  ${source.path}: salvaged ${formatCount(report.rows)} rows, ${report.holes} unreadable stretches skipped`,
+    );
+    const copy = inspectCopy(temporary);
+    const merged = mergeSource(store, { ...source, database: temporary, copy }, log);
+    return { ...merged, database: source.database, salvaged: { problem, report } };
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(temporary + suffix, { force: true });
+  }
+}
+
+function mergeSource(
+  store: Store,
+  source: Source & { copy: CopyInfo },
+  log: (line: string) => void,
+): RestoredSource {
   log(
     `merging ${source.path} (${formatCount(source.copy.results)} results, ${formatCount(source.copy.monitors)} monitors)…`,
   );
@@ -195,10 +247,10 @@ function printSummary(report: RestoreReport, log: (line: string) => void): void 
   const sum = (pick: (merge: MergeReport) => number) =>
     report.sources.reduce((n, source) => n + pick(source.merge), 0);
   log(`restored ${report.dataDir} from ${report.sources.length} copies:`);
-  for (const { path, merge } of report.sources) {
+  for (const { path, merge, salvaged } of report.sources) {
     const leftOut = merge.results.deletedMonitor;
     log(
-      `  + ${path}: ${formatCount(merge.results.added)} new results, ${formatCount(merge.results.duplicates)} already merged${leftOut > 0 ? `, ${formatCount(leftOut)} of deleted monitors left out` : ''}; ${merge.config.applied} config documents newer, ${merge.config.older} older or equal`,
+      `  + ${path}${salvaged ? ' (damaged, salvaged)' : ''}: ${formatCount(merge.results.added)} new results, ${formatCount(merge.results.duplicates)} already merged${leftOut > 0 ? `, ${formatCount(leftOut)} of deleted monitors left out` : ''}; ${merge.config.applied} config documents newer, ${merge.config.older} older or equal`,
     );
     for (const conflict of merge.config.conflicts.slice(0, MAX_CONFLICT_LINES)) {
       log(`  ! ${path}: ${conflictText(conflict)}`);

@@ -7,7 +7,7 @@ import { TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
 import type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
 
-export type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
+export type { Assignment, ConfigDoc, ConfigWriter, NewDoc, ResultSink } from './ports.js';
 export { ClusterAssignment } from './assignment.js';
 export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';

@@ -1,4 +1,4 @@
-import type { ConfigChange, ConfigKind } from '../store/index.js';
+import type { CheckedResult, ConfigChange, ConfigKind } from '../store/index.js';
 
 export interface ConfigDoc {
   id: string;
@@ -28,4 +28,20 @@ export interface ConfigWriter {
 export interface Assignment {
   checks(monitorId: string): boolean;
   coordinates(monitorId: string): boolean;
+}
+
+/**
+ * Where a node's check results go. Solo: the local SQLite (the node's ResultWriter); cluster:
+ * the same, with an outbox row per batch in the same transaction, published to the results
+ * stream and applied by every node. Either way a result is keyed by (monitor, slot, node,
+ * region), so writing it twice changes nothing.
+ */
+export interface ResultSink {
+  /**
+   * Takes one result and answers at once; the sink writes it soon (batched). Never throws and
+   * never drops a result silently: one it cannot write now is retried, then kept on disk.
+   */
+  add(result: CheckedResult): void;
+  /** Writes everything taken so far; resolves when it is stored (or kept on disk). */
+  drain(): Promise<void>;
 }

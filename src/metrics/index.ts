@@ -18,6 +18,8 @@ const NON_COUNTERS_NAMED_TOTAL = [
 export function createMetrics(sources: {
   pendingDeliveries(): number;
   monitorsScheduled(): number;
+  /** Whether the node writes to a fresh store because its database is damaged. */
+  storeDegraded?(): boolean;
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -74,6 +76,14 @@ export function createMetrics(sources: {
       registers: [registry],
       collect() {
         this.set(sources.monitorsScheduled());
+      },
+    }),
+    storeDegraded: new Gauge({
+      name: 'tireless_store_degraded',
+      help: 'Whether the database was found damaged and new results go to a fresh store (1) or not (0); /healthz and the log say why and how to recover.',
+      registers: [registry],
+      collect() {
+        this.set(sources.storeDegraded?.() ? 1 : 0);
       },
     }),
   };

@@ -1,6 +1,7 @@
 /**
  * The composition root: builds a node from its settings — store, config writer, scheduler,
- * checkers, result writer, judge, deliverer and HTTP API — and starts and stops it in order.
+ * checkers, result writer, judge, deliverer and HTTP API — and starts its parts in order and
+ * stops them in reverse order through one Lifecycle.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,12 @@ import { createJudge, Deliverer, MaintenanceCalendar } from '../alerts/index.js'
 import { CheckPool } from '../check-pool/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
-import { soloAssignment, SoloConfigWriter, type Assignment } from '../cluster/index.js';
+import {
+  soloAssignment,
+  SoloConfigWriter,
+  type Assignment,
+  type ResultSink,
+} from '../cluster/index.js';
 import type { Settings } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -19,14 +25,28 @@ import type { Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store, DAY_MS, HOUR_MS, startCheckpointer, type Judge } from '../store/index.js';
+import {
+  DAY_MS,
+  HOUR_MS,
+  isCorruption,
+  startCheckpointer,
+  type Checkpointer,
+  type Judge,
+  type Store,
+} from '../store/index.js';
 import { registerPages } from '../web/index.js';
 import { createCheckRunner, toScheduled, type ScheduledMonitor } from './check-runner.js';
+import { IntegrityWatch } from './integrity-watch.js';
+import { Lifecycle, type Part } from './lifecycle.js';
 import { ResultWriter } from './result-writer.js';
+import { SpillFile } from './spill-file.js';
+import { StoreGuard, type Degraded } from './store-guard.js';
 
+export { DATABASE_FILE, storeFiles, type Degraded } from './store-guard.js';
 export const VERSION = '0.1.0';
-export const DATABASE_FILE = 'tireless.db';
 export const SECRET_KEY_FILE = 'secret.key';
+/** Results the store refused, kept until it takes them (JSON lines; see ResultWriter). */
+export const SPILL_FILE = 'results-spill.jsonl';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -45,7 +65,12 @@ export interface RunningNode {
   scheduler: Scheduler<ScheduledMonitor>;
   /** Whether the database had no user when the node started (the setup form is open). */
   needsSetup: boolean;
-  /** Stops checks (waiting for those in flight), writes buffered results, closes everything. */
+  /** Set while the node writes to a fresh store because its database is damaged. */
+  degraded(): Degraded | undefined;
+  /**
+   * Stops every part in reverse start order: the HTTP server, then checks (waiting for those
+   * in flight), the deliverer, buffered results, the checkpointer, the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -57,8 +82,13 @@ export async function startNode(
   const log = options.log ?? pino({ level: settings.logLevel });
   const dataDir = resolve(settings.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const store = new Store(join(dataDir, DATABASE_FILE));
+  const guard = new StoreGuard(dataDir, clock, log);
+  const store = guard.store;
   const nodeId = store.getMeta('node_id') ?? createNodeId(store);
+  // A fresh store whose salvage could not read the node id still belongs to this node.
+  guard.onReplaced(() => {
+    if (store.getMeta('node_id') === undefined) store.setMeta('node_id', nodeId);
+  });
   const secrets = new SecretBox(loadSecretKey(dataDir, settings.secretKey));
   const assignment: Assignment = soloAssignment;
   const config = new SoloConfigWriter(store);
@@ -66,9 +96,12 @@ export async function startNode(
   const metrics = createMetrics({
     pendingDeliveries: () => store.countPendingDeliveries(),
     monitorsScheduled: () => schedule.size,
+    storeDegraded: () => guard.degraded !== undefined,
   });
 
   const maintenance = new MaintenanceCalendar(store, config);
+  // The fresh store's documents are the damaged one's, as far as they could be read.
+  guard.onReplaced(() => maintenance.forgetAll());
   const coordinatorJudge = createJudge({
     maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
   });
@@ -81,13 +114,20 @@ export async function startNode(
     onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
     addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
   });
-  const writer = new ResultWriter(store, judge, clock, log, {
-    flushMs: options.tuning?.flushMs,
-    onFlushed: (report) => {
-      metrics.resultsApplied.inc(report.applied);
-      if (report.queued > 0) deliverer.wake();
+  const writer = new ResultWriter(
+    (batch) => store.ingest(batch, judge),
+    new SpillFile(join(dataDir, SPILL_FILE)),
+    clock,
+    log,
+    {
+      flushMs: options.tuning?.flushMs,
+      onFlushed: (report) => {
+        metrics.resultsApplied.inc(report.applied);
+        if (report.queued > 0) deliverer.wake();
+      },
     },
-  });
+  );
+  const sink: ResultSink = writer;
   const missedLog = new MissedSlotLog(log, clock);
   const pool = new CheckPool({
     workers: settings.checkWorkers,
@@ -101,7 +141,7 @@ export async function startNode(
     metrics,
     pool,
     lastPushAt: (monitorId) => store.lastPushAt(monitorId),
-    record: (result) => writer.add(result),
+    record: (result) => sink.add(result),
   });
   const schedule = new Scheduler<ScheduledMonitor>({
     clock,
@@ -139,31 +179,78 @@ export async function startNode(
       sessionTtlMs: 30 * DAY_MS,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
     },
+    degraded: () => guard.degraded,
     wakeDeliverer: () => deliverer.wake(),
   });
   registerPages(app, { needsSetup: () => store.countAll('user') === 0, version: VERSION });
-  await app.listen({ port: settings.port, host: settings.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
-  const shownHost =
-    settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
 
-  // WAL checkpoints on another core, beside the commits (the Store's autocheckpoint is the backstop).
-  const checkpointer = startCheckpointer(store.path, {
-    onError: (error) =>
-      log.warn({ error: describeError(error) }, 'WAL checkpointer failed; starting it again'),
-  });
-  schedule.start();
-  deliverer.start();
   const prune = () => {
     const retentionMs = settings.retentionDays * DAY_MS;
     const removed = store.housekeep({ now: clock.now(), retentionMs });
     if (Object.values(removed).some((n) => n > 0)) log.info({ removed }, 'old rows pruned');
   };
-  prune();
-  const pruneTimer = setInterval(prune, HOUR_MS);
-  pruneTimer.unref();
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const lifecycle = new Lifecycle(
+    [
+      {
+        name: 'store',
+        start: () => undefined,
+        stop: () => store.close(),
+        close: () => store.close(),
+      },
+      new IntegrityWatch(guard, log),
+      checkpointerPart(guard, log),
+      {
+        name: 'result sink',
+        start: () => writer.start(),
+        stop: () => sink.drain(),
+        close: () => sink.drain(),
+      },
+      {
+        name: 'deliverer',
+        start: () => deliverer.start(),
+        stop: () => deliverer.stop(),
+        close: () => deliverer.stop(),
+      },
+      {
+        name: 'check pool',
+        start: () => undefined,
+        stop: () => pool.close(),
+        close: () => pool.close(),
+      },
+      {
+        // In-flight checks finish (bounded by their timeouts) and their results are written;
+        // past the deadline they are cut short and record nothing.
+        name: 'scheduler',
+        start: () => schedule.start(),
+        stop: () => schedule.stop(),
+        close: () => pool.abortAll(),
+      },
+      {
+        name: 'pruning timer',
+        start: () => {
+          prune();
+          pruneTimer = setInterval(prune, HOUR_MS);
+          pruneTimer.unref();
+        },
+        stop: () => clearInterval(pruneTimer),
+        close: () => clearInterval(pruneTimer),
+      },
+      {
+        name: 'HTTP server',
+        start: async () => void (await app.listen({ port: settings.port, host: settings.host })),
+        stop: () => app.close(),
+        close: () => app.server.closeAllConnections(),
+      },
+    ],
+    log,
+  );
+  await lifecycle.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const shownHost =
+    settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   log.info(
     {
       url,
@@ -171,29 +258,57 @@ export async function startNode(
       region: settings.region,
       monitors: schedule.size,
       checkWorkers: pool.workers,
+      ...(guard.degraded ? { degraded: guard.degraded.reason } : {}),
     },
     'tireless started',
   );
 
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      clearInterval(pruneTimer);
-      await app.close();
-      // In-flight checks finish (bounded by their timeouts) and their results are written.
-      const checksDone = schedule.stop();
-      const deadline = setTimeout(() => pool.abortAll(), 10_000);
-      await checksDone;
-      clearTimeout(deadline);
-      await pool.close();
-      writer.flush();
-      await deliverer.stop();
-      await checkpointer.stop();
-      store.close();
-      log.info('tireless stopped');
-    })());
+  const stop = () => (stopping ??= lifecycle.stop().then(() => log.info('tireless stopped')));
+  return {
+    url,
+    port,
+    nodeId,
+    store,
+    app,
+    scheduler: schedule,
+    needsSetup,
+    degraded: () => guard.degraded,
+    stop,
+  };
+}
 
-  return { url, port, nodeId, store, app, scheduler: schedule, needsSetup, stop };
+/**
+ * WAL checkpoints on another core, beside the commits (the Store's autocheckpoint is the
+ * backstop), of whichever file is the store in use.
+ */
+function checkpointerPart(guard: StoreGuard, log: Logger): Part {
+  let checkpointer: Checkpointer | undefined;
+  const begin = () => {
+    const path = guard.path;
+    return startCheckpointer(path, {
+      onError: (error) => {
+        log.warn({ error: describeError(error) }, 'WAL checkpointer failed; starting it again');
+        if (!isCorruption(error)) return;
+        try {
+          guard.replace(describeError(error), path, 'call');
+        } catch (failure) {
+          log.error({ error: describeError(failure) }, 'opening a fresh store failed');
+        }
+      },
+    });
+  };
+  guard.onReplaced(() => {
+    if (!checkpointer) return;
+    void checkpointer.stop();
+    checkpointer = begin();
+  });
+  return {
+    name: 'checkpointer',
+    start: () => void (checkpointer = begin()),
+    stop: () => checkpointer?.stop(),
+    close: () => checkpointer?.stop(),
+  };
 }
 
 /**

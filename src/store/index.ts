@@ -31,3 +31,10 @@ export {
   type MergeProgress,
   type MergeReport,
 } from './merge.js';
+export {
+  checkIntegrity,
+  isCorruption,
+  type IntegrityCheck,
+  type IntegrityMode,
+} from './integrity.js';
+export { salvageDatabase, type SalvageReport } from './salvage.js';

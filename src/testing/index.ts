@@ -3,3 +3,4 @@ export * from './targets.js';
 export * from './receivers.js';
 export * from './node-process.js';
 export * from './nats-cluster.js';
+export * from './damage.js';
