@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { AddressGuard, CheckOutcome } from '../checks/index.js';
+import type { AddressGuard } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { RunningChecks, type CheckJob } from './run-check.js';
+import { RunningChecks, type CheckJob, type RanCheck } from './run-check.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -19,8 +19,8 @@ export interface CheckPoolOptions {
   workerUrl?: URL;
 }
 
-/** A check's outcome, or undefined when it could not run (pool stopping, worker died). */
-type Settle = (outcome: CheckOutcome | undefined) => void;
+/** A check that ran, or undefined when it could not run (pool stopping, worker died). */
+type Settle = (ran: RanCheck | undefined) => void;
 
 /**
  * Runs checks — in worker threads, so that the sockets, TLS and parsing of thousands of
@@ -48,7 +48,7 @@ export class CheckPool {
     this.workers = options.workers;
   }
 
-  run(job: CheckJob): Promise<CheckOutcome | undefined> {
+  run(job: CheckJob): Promise<RanCheck | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     let runner = this.runnerOf.get(job.monitorId);
     if (!runner) {
@@ -79,7 +79,7 @@ export class CheckPool {
 
 /** Where a monitor's checks run: a worker thread, or this thread. */
 interface CheckRunner {
-  run(job: CheckJob): Promise<CheckOutcome | undefined>;
+  run(job: CheckJob): Promise<RanCheck | undefined>;
   forget(monitorId: string): void;
   abortAll(): void;
   close(): Promise<void>;
@@ -94,9 +94,9 @@ class InlineChecks implements CheckRunner {
     this.checks = new RunningChecks(addressGuard);
   }
 
-  async run(job: CheckJob): Promise<CheckOutcome | undefined> {
-    const outcome = await this.checks.run(job);
-    return this.aborted ? undefined : outcome;
+  async run(job: CheckJob): Promise<RanCheck | undefined> {
+    const ran = await this.checks.run(job);
+    return this.aborted ? undefined : ran;
   }
 
   forget(): void {
@@ -134,7 +134,7 @@ class CheckThread implements CheckRunner {
     this.spawn();
   }
 
-  run(job: CheckJob): Promise<CheckOutcome | undefined> {
+  run(job: CheckJob): Promise<RanCheck | undefined> {
     const worker = this.worker;
     if (!worker) return Promise.resolve(undefined); // being replaced
     return new Promise((resolve) => {
@@ -201,14 +201,16 @@ class CheckThread implements CheckRunner {
   }
 
   private settle(outcomes: FromWorker['outcomes']): void {
-    for (const [id, outcome] of outcomes) this.settleOne(id, outcome ?? undefined);
+    for (const [id, outcome, startedAt] of outcomes) {
+      this.settleOne(id, outcome ? { outcome, startedAt } : undefined);
+    }
   }
 
-  private settleOne(id: number, outcome: CheckOutcome | undefined): void {
+  private settleOne(id: number, ran: RanCheck | undefined): void {
     const resolve = this.pending.get(id);
     if (!resolve) return;
     this.pending.delete(id);
-    resolve(outcome);
+    resolve(ran);
     if (this.pending.size === 0) this.worker?.unref();
   }
 

@@ -33,13 +33,14 @@ async function start(wire: WireJob): Promise<void> {
   const { id, options: sent, ...job } = wire;
   if (sent) optionsOf.set(job.monitorId, sent);
   const options = optionsOf.get(job.monitorId);
-  if (!options) return finish(id, null); // the pool always sends them first; never guess
-  finish(id, await checks.run({ ...job, options }));
+  if (!options) return finish(id, null, Date.now()); // the pool always sends them first; never guess
+  const ran = await checks.run({ ...job, options });
+  finish(id, ran.outcome, ran.startedAt);
 }
 
-function finish(id: number, outcome: CheckOutcome | null): void {
+function finish(id: number, outcome: CheckOutcome | null, startedAt: number): void {
   if (finished.length === 0) setImmediate(sendFinished);
-  finished.push([id, outcome]);
+  finished.push([id, outcome, startedAt]);
 }
 
 function sendFinished(): void {
