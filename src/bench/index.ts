@@ -4,14 +4,15 @@
  *
  * Flags: `--quick` (a short run, about 4 minutes), `--only <scenario>` (one scenario; may
  * repeat), `--targets <n>` (load target processes, default 2), `--steps <a,b,…>` (the
- * saturation scenario's offered checks/s). The node inherits the environment, so
+ * saturation scenario's offered checks/s), `--monitors <rows>` (the capacity rows: counts of
+ * HTTP monitors, or <kind>:<count> with kind http, https, remote or mixed). The node inherits the environment, so
  * `TIRELESS_CHECK_WORKERS=2 npm run bench` measures another worker count.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
-import { capacityScenario } from './capacity.js';
+import { CAPACITY_KINDS, capacityScenario, isCapacityKind, type CapacityRow } from './capacity.js';
 import { ceilingScenario } from './ceiling.js';
 import { clusterScenario } from './cluster.js';
 import type { BenchContext, Scenario } from './context.js';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       only: { type: 'string', multiple: true },
       targets: { type: 'string', default: '2' },
       steps: { type: 'string' },
+      monitors: { type: 'string' },
     },
   });
   const selected = selectScenarios(values.only, values.quick);
@@ -50,10 +52,12 @@ async function main(): Promise<void> {
   if (saturationSteps?.some((rate) => !Number.isInteger(rate) || rate < 1)) {
     throw new Error(`--steps must be whole checks/s separated by commas, not ${values.steps}`);
   }
+  const capacityRows = values.monitors?.split(',').map(parseCapacityRow);
   const context: BenchContext = {
     quick: values.quick,
     targetProcesses,
     ...(saturationSteps ? { saturationSteps } : {}),
+    ...(capacityRows ? { capacityRows } : {}),
   };
   const startedAt = new Date();
   const machine = await machineInfo(startedAt);
@@ -75,6 +79,18 @@ async function main(): Promise<void> {
   const totalSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   writeResults({ machine, quick: context.quick, totalSeconds, scenarios: reports });
   console.log(`\nbench done in ${totalSeconds} s; wrote bench/results.json`);
+}
+
+/** A --monitors entry: `30000` (HTTP) or `<kind>:<count>`, e.g. `remote:30000`. */
+function parseCapacityRow(entry: string): CapacityRow {
+  const [kind, count] = entry.includes(':') ? entry.split(':') : ['http', entry];
+  const n = Number(count);
+  if (!isCapacityKind(kind) || !Number.isInteger(n) || n < 1) {
+    throw new Error(
+      `--monitors takes counts or <kind>:<count> separated by commas (kinds: ${CAPACITY_KINDS.join(', ')}), not ${entry}`,
+    );
+  }
+  return [kind, n];
 }
 
 function selectScenarios(only: string[] | undefined, quick: boolean): readonly Scenario[] {
