@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnBenchChild, type BenchChild } from './child-process.js';
 
 /** How long a `remote` target takes to answer, ms: uniform in [min, max). */
-export const REMOTE_DELAY_MS = { min: 100, max: 700 } as const;
+export const REMOTE_DELAY_MS = { min: 200, max: 1200 } as const;
 
 /** How the targets behave. */
 export interface TargetOptions {

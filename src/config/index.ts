@@ -54,7 +54,11 @@ const settingsSchema = z
       .min(0)
       .max(64)
       .default(() => Math.min(8, availableParallelism())),
-    /** Checks in flight at most. @defaultValue 2000 */
+    /**
+     * Checks starting at most: a check counts for its first 250 ms; one still waiting on a
+     * slow target after that no longer holds others back (in flight at most: 10 × this).
+     * @defaultValue 2000
+     */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
     /**
      * Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs or

@@ -16,8 +16,29 @@ export interface SchedulerOptions<M extends Schedulable> {
   isAssigned?(monitorId: string): boolean;
   /** A slot that will have no result from this node, and why. */
   onMissed?(monitorId: string, slots: number, reason: 'late' | 'busy'): void;
-  /** Checks in flight at most; further due checks wait their turn. @defaultValue 2000 */
+  /**
+   * Checks starting at most: a check counts while it is younger than `startingMs`; further
+   * due checks wait their turn. @defaultValue 2000
+   */
   maxConcurrent?: number;
+  /**
+   * How long a check counts against maxConcurrent, ms. A check still running after that is
+   * waiting on the network (a slow or silent target), which costs a socket's memory, not
+   * CPU: it no longer holds back the next ones, so slow targets do not make the limit the
+   * ceiling. The limit then bounds starts to maxConcurrent per startingMs (8,000/s by
+   * default, beyond what a 2-core node checks), which still spreads a burst.
+   * @defaultValue 250
+   */
+  startingMs?: number;
+  /** Checks in flight at most, waiting ones included: a bound on their memory. @defaultValue 10 × maxConcurrent */
+  maxInFlight?: number;
+}
+
+/** A check in flight, in launch order. */
+interface Launched {
+  at: number;
+  /** Finished, or older than startingMs: no longer counted as starting. */
+  counted: boolean;
 }
 
 /**
@@ -31,13 +52,22 @@ export class Scheduler<M extends Schedulable> {
   private readonly inFlight = new Set<string>();
   private readonly waiting = new Fifo<DueCheck>();
   private readonly running = new Set<Promise<void>>();
+  /** Checks launched within the last startingMs (and some older, not yet looked at). */
+  private readonly launched = new Fifo<Launched>();
+  /** Of those, how many still count: unfinished and younger than startingMs. */
+  private starting = 0;
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
+  private ageTimer: TimerHandle | null = null;
   private started = false;
   private readonly maxConcurrent: number;
+  private readonly startingMs: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: SchedulerOptions<M>) {
     this.maxConcurrent = options.maxConcurrent ?? 2000;
+    this.startingMs = options.startingMs ?? 250;
+    this.maxInFlight = options.maxInFlight ?? 10 * this.maxConcurrent;
   }
 
   get size(): number {
@@ -80,6 +110,8 @@ export class Scheduler<M extends Schedulable> {
     this.started = false;
     this.timer?.cancel();
     this.timer = null;
+    this.ageTimer?.cancel();
+    this.ageTimer = null;
     this.waiting.clear();
     await Promise.all([...this.running]);
   }
@@ -110,11 +142,58 @@ export class Scheduler<M extends Schedulable> {
       this.options.onMissed?.(due.monitorId, 1, 'busy');
       return;
     }
-    if (this.running.size >= this.maxConcurrent) {
+    if (!this.hasRoom()) {
       this.waiting.push(due);
+      this.armAging();
       return;
     }
     this.launch(due);
+  }
+
+  private hasRoom(): boolean {
+    if (this.running.size >= this.maxInFlight) return false;
+    if (this.starting < this.maxConcurrent) return true;
+    this.ageOut(this.options.clock.now());
+    return this.starting < this.maxConcurrent;
+  }
+
+  /** Stops counting the checks launched startingMs ago or more. */
+  private ageOut(now: number): void {
+    for (let first = this.launched.peek(); first; first = this.launched.peek()) {
+      if (first.counted && now - first.at < this.startingMs) return;
+      this.launched.take();
+      if (first.counted) {
+        first.counted = false;
+        this.starting--;
+      }
+    }
+  }
+
+  /**
+   * While checks wait for the starting ones, a timer for when the oldest of those stops
+   * counting. (Waiting for maxInFlight ends as checks finish, which starts waiting ones.)
+   */
+  private armAging(): void {
+    if (this.ageTimer || !this.started || this.starting < this.maxConcurrent) return;
+    const now = this.options.clock.now();
+    this.ageOut(now);
+    const oldest = this.launched.peek();
+    if (!oldest) return;
+    const wait = oldest.at + this.startingMs - now;
+    this.ageTimer = this.options.clock.setTimer(() => {
+      this.ageTimer = null;
+      this.startWaiting();
+      if (this.waiting.size > 0) this.armAging();
+    }, wait);
+  }
+
+  /** Launches waiting checks while there is room. */
+  private startWaiting(): void {
+    while (this.started && this.hasRoom()) {
+      const next = this.nextWaiting();
+      if (!next) return;
+      this.enqueue(next);
+    }
   }
 
   /**
@@ -135,14 +214,22 @@ export class Scheduler<M extends Schedulable> {
     const monitor = this.monitors.get(due.monitorId);
     if (!monitor || monitor.paused) return;
     this.inFlight.add(due.monitorId);
+    const now = this.options.clock.now();
+    this.ageOut(now); // keeps `launched` to the last startingMs
+    const launched: Launched = { at: now, counted: true };
+    this.launched.push(launched);
+    this.starting++;
     const run = this.options
       .check(monitor, due.slot)
       .catch(() => undefined)
       .finally(() => {
         this.inFlight.delete(due.monitorId);
         this.running.delete(run);
-        const next = this.started ? this.nextWaiting() : undefined;
-        if (next) this.enqueue(next);
+        if (launched.counted) {
+          launched.counted = false;
+          this.starting--;
+        }
+        this.startWaiting();
       });
     this.running.add(run);
   }
@@ -155,6 +242,14 @@ class Fifo<T> {
 
   push(item: T): void {
     this.items.push(item);
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
   }
 
   take(): T | undefined {
