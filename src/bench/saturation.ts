@@ -40,9 +40,7 @@ export const saturationScenario: Scenario = {
   async run(context: BenchContext): Promise<ScenarioReport> {
     const rates =
       context.saturationSteps ??
-      (context.quick
-        ? [1500, 3000, 4500]
-        : [500, 1000, 2000, 3000, 4000, 4500, 5000, 5500, 6000, 6500, 7000, 7500]);
+      (context.quick ? [1500, 3000, 4500] : [2000, 3000, 4000, 4500, 5000, 5500, 6000, 6500, 7000]);
     const windowSeconds = context.quick ? 10 : 20;
     await referenceCeiling(context);
     const fleet = emptyFleet();

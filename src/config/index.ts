@@ -56,7 +56,7 @@ const settingsSchema = z
       .default(() => Math.min(8, availableParallelism())),
     /**
      * Checks starting at most: a check counts for its first 250 ms; one still waiting on a
-     * slow target after that no longer holds others back (in flight at most: 10 × this).
+     * slow target after that no longer holds others back (in flight at most: 4 × this).
      * @defaultValue 2000
      */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),

@@ -30,7 +30,11 @@ export interface SchedulerOptions<M extends Schedulable> {
    * @defaultValue 250
    */
   startingMs?: number;
-  /** Checks in flight at most, waiting ones included: a bound on their memory. @defaultValue 10 × maxConcurrent */
+  /**
+   * Checks in flight at most, waiting ones included: a bound on their memory (a check that
+   * waits because its thread is short of CPU also stops counting as starting, and each in
+   * flight holds a socket and its buffers). @defaultValue 4 × maxConcurrent
+   */
   maxInFlight?: number;
 }
 
@@ -67,7 +71,7 @@ export class Scheduler<M extends Schedulable> {
   constructor(private readonly options: SchedulerOptions<M>) {
     this.maxConcurrent = options.maxConcurrent ?? 2000;
     this.startingMs = options.startingMs ?? 250;
-    this.maxInFlight = options.maxInFlight ?? 10 * this.maxConcurrent;
+    this.maxInFlight = options.maxInFlight ?? 4 * this.maxConcurrent;
   }
 
   get size(): number {
