@@ -39,7 +39,18 @@ describe('check pool', () => {
           httpJob(`${target.url}/${i % 5 === 0 ? 'status/503' : 'ok'}`),
         );
         const handedOverAt = Date.now();
-        const ran = await Promise.all(jobs.map((job) => pool.run(job)));
+        let started = 0;
+        const ran = await Promise.all(
+          jobs.map((job) =>
+            pool
+              .run(job, () => started++)
+              .then((r) => {
+                assert.ok(started > 0, 'told it started before it settled');
+                return r;
+              }),
+          ),
+        );
+        assert.equal(started, 50, 'every check said it started');
         const outcomes = ran.map((r) => r?.outcome);
         // Stamped where the check started: after the handover, before its outcome came back.
         for (const r of ran) {

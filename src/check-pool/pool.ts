@@ -48,14 +48,18 @@ export class CheckPool {
     this.workers = options.workers;
   }
 
-  run(job: CheckJob): Promise<RanCheck | undefined> {
+  /**
+   * Runs the check; `started` is called once it has started in its thread (it then waits on
+   * the network rather than for CPU), at the latest before the promise settles.
+   */
+  run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     let runner = this.runnerOf.get(job.monitorId);
     if (!runner) {
       runner = this.runners[this.turn++ % this.runners.length] ?? this.runners[0];
       this.runnerOf.set(job.monitorId, runner);
     }
-    return runner.run(job);
+    return runner.run(job, started);
   }
 
   /** Lets go of a removed monitor's options. */
@@ -79,7 +83,7 @@ export class CheckPool {
 
 /** Where a monitor's checks run: a worker thread, or this thread. */
 interface CheckRunner {
-  run(job: CheckJob): Promise<RanCheck | undefined>;
+  run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined>;
   forget(monitorId: string): void;
   abortAll(): void;
   close(): Promise<void>;
@@ -94,8 +98,10 @@ class InlineChecks implements CheckRunner {
     this.checks = new RunningChecks(addressGuard);
   }
 
-  async run(job: CheckJob): Promise<RanCheck | undefined> {
-    const ran = await this.checks.run(job);
+  async run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
+    const running = this.checks.run(job); // connects before it first awaits
+    started?.();
+    const ran = await running;
     return this.aborted ? undefined : ran;
   }
 
@@ -119,6 +125,9 @@ class CheckThread implements CheckRunner {
   private worker: Worker | undefined;
   private startedAt = 0;
   private readonly pending = new Map<number, Settle>();
+  /** Jobs sent whose start the worker has not confirmed yet, in id order, and whom to tell. */
+  private starting: [id: number, started: () => void][] = [];
+  private startingHead = 0;
   private outbox: WireJob[] = [];
   /** The options object the worker holds for each monitor. */
   private readonly sent = new Map<string, object>();
@@ -134,11 +143,12 @@ class CheckThread implements CheckRunner {
     this.spawn();
   }
 
-  run(job: CheckJob): Promise<RanCheck | undefined> {
+  run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
     const worker = this.worker;
     if (!worker) return Promise.resolve(undefined); // being replaced
     return new Promise((resolve) => {
       const id = this.nextId++;
+      if (started) this.starting.push([id, started]);
       // A thread with checks in flight keeps the process alive; an idle one does not.
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, resolve);
@@ -190,7 +200,10 @@ class CheckThread implements CheckRunner {
   private spawn(): void {
     const worker = new Worker(this.url, { workerData: this.settings });
     worker.unref();
-    worker.on('message', (message: FromWorker) => this.settle(message.outcomes));
+    worker.on('message', (message: FromWorker) => {
+      this.confirmStarted(message.startedThrough);
+      this.settle(message.outcomes);
+    });
     worker.on('error', (error) =>
       this.log.error({ error: describeError(error) }, 'check worker failed'),
     );
@@ -198,6 +211,17 @@ class CheckThread implements CheckRunner {
     this.worker = worker;
     this.sent.clear();
     this.startedAt = performance.now();
+  }
+
+  private confirmStarted(through: number): void {
+    const queue = this.starting;
+    while (this.startingHead < queue.length && (queue[this.startingHead]?.[0] ?? 0) <= through) {
+      queue[this.startingHead++]?.[1]();
+    }
+    if (this.startingHead > 1024 && this.startingHead * 2 > queue.length) {
+      this.starting = queue.slice(this.startingHead);
+      this.startingHead = 0;
+    }
   }
 
   private settle(outcomes: FromWorker['outcomes']): void {
@@ -215,6 +239,8 @@ class CheckThread implements CheckRunner {
   }
 
   private settleAll(): void {
+    this.starting = [];
+    this.startingHead = 0;
     for (const resolve of this.pending.values()) resolve(undefined);
     this.pending.clear();
     this.worker?.unref();

@@ -26,4 +26,6 @@ export type ToWorker =
 export interface FromWorker {
   kind: 'done';
   outcomes: [id: number, outcome: CheckOutcome | null, startedAt: number][];
+  /** Every job up to this id has started (jobs start in the order they were sent). */
+  startedThrough: number;
 }

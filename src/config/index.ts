@@ -55,8 +55,8 @@ const settingsSchema = z
       .max(64)
       .default(() => Math.min(8, availableParallelism())),
     /**
-     * Checks starting at most: a check counts for its first 250 ms; one still waiting on a
-     * slow target after that no longer holds others back (in flight at most: 4 × this).
+     * Checks handed to the check threads and not yet started there, at most: a check that
+     * has started and waits on a slow target no longer counts (in flight at most: 4 × this).
      * @defaultValue 2000
      */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),

@@ -40,7 +40,7 @@ export interface CheckRunnerDeps {
  * could not run (shutting down, worker replaced) records nothing: its slot stays a gap.
  */
 export function createCheckRunner(deps: CheckRunnerDeps) {
-  return async (monitor: ScheduledMonitor, slot: number): Promise<void> => {
+  return async (monitor: ScheduledMonitor, slot: number, started?: () => void): Promise<void> => {
     const handedOverAt = deps.clock.now();
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
     const job: CheckJob = {
@@ -52,7 +52,7 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
       now: handedOverAt,
       ...(lastPushAt === undefined ? {} : { lastPushAt }),
     };
-    const ran = await deps.pool.run(job);
+    const ran = await deps.pool.run(job, started);
     if (!ran) return;
     // When the check really started (in its thread, before connecting), not when it was handed over.
     const { outcome, startedAt: checkedAt } = ran;

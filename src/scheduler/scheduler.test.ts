@@ -8,7 +8,8 @@ function setup(
   options: {
     checkMs?: number;
     maxConcurrent?: number;
-    startingMs?: number;
+    /** The check says it started (is waiting on the network) after this many ms. */
+    startsAfterMs?: number;
     maxInFlight?: number;
   } = {},
 ) {
@@ -18,10 +19,10 @@ function setup(
   const scheduler = new Scheduler<Schedulable>({
     clock,
     maxConcurrent: options.maxConcurrent,
-    startingMs: options.startingMs,
     maxInFlight: options.maxInFlight,
-    check: (monitor, slot) => {
+    check: (monitor, slot, started) => {
       checks.push({ id: monitor.id, slot, at: clock.now() });
+      if (options.startsAfterMs !== undefined) clock.setTimer(started, options.startsAfterMs);
       return new Promise((resolve) => clock.setTimer(resolve, options.checkMs ?? 10));
     },
     onMissed: (id, slots, reason) => missed.push(`${id}:${slots}:${reason}`),
@@ -121,11 +122,7 @@ test('stop waits for the checks in flight', async () => {
 });
 
 test('past its capacity the scheduler drops stale waiting checks instead of running them late', async () => {
-  const { clock, checks, missed, scheduler } = setup({
-    checkMs: 1500,
-    maxConcurrent: 1,
-    startingMs: Infinity,
-  });
+  const { clock, checks, missed, scheduler } = setup({ checkMs: 1500, maxConcurrent: 1 });
   scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
   scheduler.upsert({ id: 'b', intervalSeconds: 1, paused: false });
   scheduler.start();
@@ -138,13 +135,13 @@ test('past its capacity the scheduler drops stale waiting checks instead of runn
   await stopping;
 });
 
-test('a check waiting on a slow target stops counting against the limit after startingMs', async () => {
-  // 20 monitors due within one second, each check 2 s long (a slow remote target), 2 starting
-  // at most: were every check in flight counted, 2 would run and the rest be dropped.
+test('a check that started and waits on a slow target no longer counts against the limit', async () => {
+  // 20 monitors, each check 2 s long (a slow remote target) and started after 100 ms, 2
+  // starting at most: were every check in flight counted, 2 would run and the rest be dropped.
   const { clock, checks, missed, scheduler } = setup({
     checkMs: 2000,
     maxConcurrent: 2,
-    startingMs: 100,
+    startsAfterMs: 100,
   });
   for (let i = 0; i < 20; i++)
     scheduler.upsert({ id: `slow${i}`, intervalSeconds: 10, paused: false });
@@ -170,9 +167,9 @@ test('maxInFlight bounds the checks in flight, waiting ones included', async () 
   const scheduler = new Scheduler<Schedulable>({
     clock,
     maxConcurrent: 100,
-    startingMs: 10,
     maxInFlight: 3,
-    check: () => {
+    check: (_monitor, _slot, started) => {
+      started();
       ran++;
       most = Math.max(most, ++inFlight);
       return new Promise((resolve) =>

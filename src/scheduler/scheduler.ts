@@ -10,39 +10,28 @@ export interface Schedulable {
 
 export interface SchedulerOptions<M extends Schedulable> {
   clock: Clock;
-  /** Runs one check of `monitor` for `slot` and records its result; must not throw. */
-  check(monitor: M, slot: number): Promise<void>;
+  /**
+   * Runs one check of `monitor` for `slot` and records its result; must not throw. It calls
+   * `started` once the check has really started in its thread (connecting): from then on it
+   * mostly waits on the network, and no longer counts against maxConcurrent.
+   */
+  check(monitor: M, slot: number, started: () => void): Promise<void>;
   /** Whether this node checks the monitor now (solo: always). */
   isAssigned?(monitorId: string): boolean;
   /** A slot that will have no result from this node, and why. */
   onMissed?(monitorId: string, slots: number, reason: 'late' | 'busy'): void;
   /**
-   * Checks starting at most: a check counts while it is younger than `startingMs`; further
-   * due checks wait their turn. @defaultValue 2000
+   * Checks handed over but not yet started in their thread, at most; further due checks wait
+   * their turn. Checks pile up there when the check threads are short of CPU; one waiting on
+   * a slow or silent target has started and costs a socket's memory, not CPU, so slow targets
+   * do not make this limit the ceiling. @defaultValue 2000
    */
   maxConcurrent?: number;
   /**
-   * How long a check counts against maxConcurrent, ms. A check still running after that is
-   * waiting on the network (a slow or silent target), which costs a socket's memory, not
-   * CPU: it no longer holds back the next ones, so slow targets do not make the limit the
-   * ceiling. The limit then bounds starts to maxConcurrent per startingMs (8,000/s by
-   * default, beyond what a 2-core node checks), which still spreads a burst.
-   * @defaultValue 250
-   */
-  startingMs?: number;
-  /**
-   * Checks in flight at most, waiting ones included: a bound on their memory (a check that
-   * waits because its thread is short of CPU also stops counting as starting, and each in
-   * flight holds a socket and its buffers). @defaultValue 4 × maxConcurrent
+   * Checks in flight at most, started ones included: a bound on their memory (each holds a
+   * socket and its buffers). @defaultValue 4 × maxConcurrent
    */
   maxInFlight?: number;
-}
-
-/** A check in flight, in launch order. */
-interface Launched {
-  at: number;
-  /** Finished, or older than startingMs: no longer counted as starting. */
-  counted: boolean;
 }
 
 /**
@@ -56,21 +45,17 @@ export class Scheduler<M extends Schedulable> {
   private readonly inFlight = new Set<string>();
   private readonly waiting = new Fifo<DueCheck>();
   private readonly running = new Set<Promise<void>>();
-  /** Checks launched within the last startingMs (and some older, not yet looked at). */
-  private readonly launched = new Fifo<Launched>();
-  /** Of those, how many still count: unfinished and younger than startingMs. */
+  /** Checks handed over and not yet started in their thread (nor finished). */
   private starting = 0;
+  private draining = false;
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
-  private ageTimer: TimerHandle | null = null;
   private started = false;
   private readonly maxConcurrent: number;
-  private readonly startingMs: number;
   private readonly maxInFlight: number;
 
   constructor(private readonly options: SchedulerOptions<M>) {
     this.maxConcurrent = options.maxConcurrent ?? 2000;
-    this.startingMs = options.startingMs ?? 250;
     this.maxInFlight = options.maxInFlight ?? 4 * this.maxConcurrent;
   }
 
@@ -114,8 +99,6 @@ export class Scheduler<M extends Schedulable> {
     this.started = false;
     this.timer?.cancel();
     this.timer = null;
-    this.ageTimer?.cancel();
-    this.ageTimer = null;
     this.waiting.clear();
     await Promise.all([...this.running]);
   }
@@ -148,55 +131,30 @@ export class Scheduler<M extends Schedulable> {
     }
     if (!this.hasRoom()) {
       this.waiting.push(due);
-      this.armAging();
       return;
     }
     this.launch(due);
   }
 
   private hasRoom(): boolean {
-    if (this.running.size >= this.maxInFlight) return false;
-    if (this.starting < this.maxConcurrent) return true;
-    this.ageOut(this.options.clock.now());
-    return this.starting < this.maxConcurrent;
-  }
-
-  /** Stops counting the checks launched startingMs ago or more. */
-  private ageOut(now: number): void {
-    for (let first = this.launched.peek(); first; first = this.launched.peek()) {
-      if (first.counted && now - first.at < this.startingMs) return;
-      this.launched.take();
-      if (first.counted) {
-        first.counted = false;
-        this.starting--;
-      }
-    }
+    return this.starting < this.maxConcurrent && this.running.size < this.maxInFlight;
   }
 
   /**
-   * While checks wait for the starting ones, a timer for when the oldest of those stops
-   * counting. (Waiting for maxInFlight ends as checks finish, which starts waiting ones.)
+   * Launches waiting checks while there is room. Not re-entered: a check that says it started
+   * while being launched would otherwise recurse once per waiting check.
    */
-  private armAging(): void {
-    if (this.ageTimer || !this.started || this.starting < this.maxConcurrent) return;
-    const now = this.options.clock.now();
-    this.ageOut(now);
-    const oldest = this.launched.peek();
-    if (!oldest) return;
-    const wait = oldest.at + this.startingMs - now;
-    this.ageTimer = this.options.clock.setTimer(() => {
-      this.ageTimer = null;
-      this.startWaiting();
-      if (this.waiting.size > 0) this.armAging();
-    }, wait);
-  }
-
-  /** Launches waiting checks while there is room. */
   private startWaiting(): void {
-    while (this.started && this.hasRoom()) {
-      const next = this.nextWaiting();
-      if (!next) return;
-      this.enqueue(next);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.started && this.hasRoom()) {
+        const next = this.nextWaiting();
+        if (!next) return;
+        this.enqueue(next);
+      }
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -218,19 +176,22 @@ export class Scheduler<M extends Schedulable> {
     const monitor = this.monitors.get(due.monitorId);
     if (!monitor || monitor.paused) return;
     this.inFlight.add(due.monitorId);
-    const now = this.options.clock.now();
-    this.ageOut(now); // keeps `launched` to the last startingMs
-    const launched: Launched = { at: now, counted: true };
-    this.launched.push(launched);
+    let starting = true;
     this.starting++;
+    const started = (): void => {
+      if (!starting) return;
+      starting = false;
+      this.starting--;
+      this.startWaiting();
+    };
     const run = this.options
-      .check(monitor, due.slot)
+      .check(monitor, due.slot, started)
       .catch(() => undefined)
       .finally(() => {
         this.inFlight.delete(due.monitorId);
         this.running.delete(run);
-        if (launched.counted) {
-          launched.counted = false;
+        if (starting) {
+          starting = false;
           this.starting--;
         }
         this.startWaiting();
@@ -246,14 +207,6 @@ class Fifo<T> {
 
   push(item: T): void {
     this.items.push(item);
-  }
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  peek(): T | undefined {
-    return this.items[this.head];
   }
 
   take(): T | undefined {
