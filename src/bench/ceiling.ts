@@ -3,6 +3,7 @@
  * most against the load target — bare Node loops (1 or 2 processes) against 1 or 2 target
  * processes, and wrk when it is installed.
  */
+import { loadSettings } from '../config/index.js';
 import { spawnBenchChild } from './child-process.js';
 import type { BenchContext, Scenario } from './context.js';
 import type { LoopOutcome } from './fresh-get-main.js';
@@ -32,18 +33,49 @@ interface CeilingRun {
   othersCpu: number;
 }
 
+/**
+ * Threads the node runs checks on, as it will start with this environment: its check
+ * workers, or its main thread when it has none. The ceiling runs as many bare-Node loops.
+ */
+export function nodeCheckThreads(): number {
+  return Math.max(1, loadSettings({}, process.env).checkWorkers);
+}
+
+function ceilingTiming(context: BenchContext): { seconds: number; repeats: number } {
+  return { seconds: context.quick ? 5 : 10, repeats: context.quick ? 1 : 3 };
+}
+
+/**
+ * The reference ceiling of this invocation: as many bare-Node loops as the node has check
+ * threads against the same target processes, measured now unless the ceiling scenario ran.
+ */
+export async function referenceCeiling(context: BenchContext): Promise<number> {
+  if (context.ceilingPerSecond === undefined) {
+    const { seconds, repeats } = ceilingTiming(context);
+    const loops = nodeCheckThreads();
+    console.log(`ceiling: ${loops} bare-Node loop(s), the reference for this run…`);
+    const run = await medianOf(repeats, () => runBareNode(loops, context.targetProcesses, seconds));
+    context.ceilingPerSecond = run.perSecond;
+    context.ceilingLoops = loops;
+  }
+  return context.ceilingPerSecond;
+}
+
 export const ceilingScenario: Scenario = {
   name: 'ceiling',
   async run(context: BenchContext): Promise<ScenarioReport> {
-    const seconds = context.quick ? 5 : 10;
-    const repeats = context.quick ? 1 : 3;
+    const { seconds, repeats } = ceilingTiming(context);
+    const checkThreads = nodeCheckThreads();
     const runs: CeilingRun[] = [];
-    for (const targets of [1, 2]) {
-      for (const loops of [1, 2])
+    for (const targets of [...new Set([1, context.targetProcesses])]) {
+      for (const loops of [...new Set([1, checkThreads])])
         runs.push(await medianOf(repeats, () => runBareNode(loops, targets, seconds)));
     }
-    const reference = runs.find((r) => r.loops === 1 && r.targets === context.targetProcesses);
+    const reference = runs.find(
+      (r) => r.loops === checkThreads && r.targets === context.targetProcesses,
+    );
     context.ceilingPerSecond = reference?.perSecond;
+    context.ceilingLoops = checkThreads;
     const wrk = (await hasWrk()) ? await runWrk(seconds) : undefined;
     return {
       name: 'ceiling',
@@ -161,7 +193,7 @@ function ceilingTable(
     rows,
     notes: [
       `Median of ${repeats} run(s) of ${seconds} s each, ${CONCURRENCY} GETs in flight per load process, node:http agent:false; CPU %: 1 core = 100; others = every other process (other work sharing the machine, this bench).`,
-      `Reference ceiling for the ratios below: 1 bare-Node process against ${context.targetProcesses} target process(es) = ${fmt(context.ceilingPerSecond ?? Number.NaN)} GET/s.`,
+      `Reference ceiling for the ratios below: ${context.ceilingLoops ?? '?'} bare-Node process(es) (as many as the node has check threads) against ${context.targetProcesses} target process(es) = ${fmt(context.ceilingPerSecond ?? Number.NaN)} GET/s, measured in this run.`,
     ],
   };
 }

@@ -8,8 +8,15 @@ export interface BenchContext {
   targetProcesses: number;
   /** Offered checks/s of the saturation steps, instead of the default ones (--steps). */
   saturationSteps?: number[];
-  /** Fresh-connection GETs/s of one bare-Node process against that pool (set by ceiling). */
+  /** Rows of the capacity scenario, instead of the default ones (--monitors). */
+  capacityRows?: [kind: 'http' | 'https' | 'remote' | 'mixed', count: number][];
+  /**
+   * Fresh-connection GETs/s of as many bare-Node processes as the node has check threads
+   * against that pool, measured in this invocation (see referenceCeiling).
+   */
   ceilingPerSecond?: number;
+  /** How many bare-Node processes that was. */
+  ceilingLoops?: number;
   /** Loads to profile, set by saturation: the largest held and the first not held. */
   saturation?: { intervalSeconds: number; held?: number; failed?: number };
 }

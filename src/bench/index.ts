@@ -2,16 +2,20 @@
  * `npm run bench`: runs the scenarios in order, prints a table per scenario and writes
  * bench/results.json with the machine and commit they ran on.
  *
+ * A full run (no flags) from a clean work tree also writes docs/BENCHMARKS.md and
+ * docs/bench-results/<commit>.json; `--allow-dirty` writes them from a dirty one, marked so.
+ *
  * Flags: `--quick` (a short run, about 4 minutes), `--only <scenario>` (one scenario; may
  * repeat), `--targets <n>` (load target processes, default 2), `--steps <a,b,…>` (the
- * saturation scenario's offered checks/s). The node inherits the environment, so
+ * saturation scenario's offered checks/s), `--monitors <rows>` (the capacity rows: counts of
+ * HTTP monitors, or <kind>:<count> with kind http, https, remote or mixed). The node inherits the environment, so
  * `TIRELESS_CHECK_WORKERS=2 npm run bench` measures another worker count.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
-import { capacityScenario } from './capacity.js';
+import { CAPACITY_KINDS, capacityScenario, isCapacityKind, type CapacityRow } from './capacity.js';
 import { ceilingScenario } from './ceiling.js';
 import { clusterScenario } from './cluster.js';
 import type { BenchContext, Scenario } from './context.js';
@@ -21,6 +25,8 @@ import { profileScenario } from './profile.js';
 import { queriesScenario } from './queries.js';
 import { renderTable, type ScenarioReport } from './report.js';
 import { saturationScenario } from './saturation.js';
+import { storeScenario } from './store-size.js';
+import { commitLabel, writeDocuments } from './document.js';
 
 const SCENARIOS: readonly Scenario[] = [
   ceilingScenario,
@@ -28,6 +34,7 @@ const SCENARIOS: readonly Scenario[] = [
   saturationScenario,
   profileScenario,
   ingestScenario,
+  storeScenario,
   queriesScenario,
   clusterScenario,
 ];
@@ -39,6 +46,8 @@ async function main(): Promise<void> {
       only: { type: 'string', multiple: true },
       targets: { type: 'string', default: '2' },
       steps: { type: 'string' },
+      monitors: { type: 'string' },
+      'allow-dirty': { type: 'boolean', default: false },
     },
   });
   const selected = selectScenarios(values.only, values.quick);
@@ -50,10 +59,12 @@ async function main(): Promise<void> {
   if (saturationSteps?.some((rate) => !Number.isInteger(rate) || rate < 1)) {
     throw new Error(`--steps must be whole checks/s separated by commas, not ${values.steps}`);
   }
+  const capacityRows = values.monitors?.split(',').map(parseCapacityRow);
   const context: BenchContext = {
     quick: values.quick,
     targetProcesses,
     ...(saturationSteps ? { saturationSteps } : {}),
+    ...(capacityRows ? { capacityRows } : {}),
   };
   const startedAt = new Date();
   const machine = await machineInfo(startedAt);
@@ -73,8 +84,34 @@ async function main(): Promise<void> {
     reports.push(report);
   }
   const totalSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
-  writeResults({ machine, quick: context.quick, totalSeconds, scenarios: reports });
+  const args = process.argv.slice(2);
+  const results = { machine, quick: context.quick, totalSeconds, args, scenarios: reports };
+  writeResults(results);
   console.log(`\nbench done in ${totalSeconds} s; wrote bench/results.json`);
+  // Only a full run with the default settings describes the node as it ships.
+  const full = args.every((arg) => arg === '--allow-dirty');
+  if (!full) return;
+  if (machine.dirty && !values['allow-dirty']) {
+    console.log(
+      `NOT writing docs/BENCHMARKS.md: the work tree has uncommitted changes (${commitLabel(machine)}). ` +
+        'Commit them and run again, or pass --allow-dirty to write it marked "+dirty".',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`wrote ${writeDocuments(results).join(' and ')} for ${commitLabel(machine)}`);
+}
+
+/** A --monitors entry: `30000` (HTTP) or `<kind>:<count>`, e.g. `remote:30000`. */
+function parseCapacityRow(entry: string): CapacityRow {
+  const [kind, count] = entry.includes(':') ? entry.split(':') : ['http', entry];
+  const n = Number(count);
+  if (!isCapacityKind(kind) || !Number.isInteger(n) || n < 1) {
+    throw new Error(
+      `--monitors takes counts or <kind>:<count> separated by commas (kinds: ${CAPACITY_KINDS.join(', ')}), not ${entry}`,
+    );
+  }
+  return [kind, n];
 }
 
 function selectScenarios(only: string[] | undefined, quick: boolean): readonly Scenario[] {

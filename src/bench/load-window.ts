@@ -3,11 +3,19 @@
  * checks/s, CPU and RSS of the node and of the targets, missed slots, event-loop delay.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { heldVerdict, targetLateness, type HeldVerdict } from './held.js';
 import { ProcessSampler } from './proc-stats.js';
 import { fmt, megabytes } from './report.js';
 import { slotFigures, type SlotFigures } from './results-db.js';
+import type { Spread } from './stats.js';
 import type { TargetPool } from './target-pool.js';
-import { databaseOf, scrapeMetrics, sumSamples, type BenchNode } from './tireless-node.js';
+import {
+  databaseOf,
+  scrapeMetrics,
+  sumSamples,
+  type BenchNode,
+  type Fleet,
+} from './tireless-node.js';
 
 /** Seconds after a window ends before its results are read: checks finish, batches flush. */
 const GRACE_SECONDS = 3;
@@ -39,6 +47,12 @@ export interface LoadFigures extends SlotFigures {
   nodeMaxRss: number;
   /** The node's event-loop delay p99 over the window, ms (prom-client's monitorEventLoopDelay). */
   eventLoopDelayP99Ms: number;
+  /** arrival − slot of the requests that reached the targets for slots in the window, ms. */
+  targetLateness: Spread;
+  /** Checks up of those against healthy targets, %. */
+  upPct: number;
+  /** Each criterion of "held", and all of them. */
+  verdict: HeldVerdict;
 }
 
 /** Waits `seconds` while sampling, then `GRACE_SECONDS`, and reads the window's figures. */
@@ -46,9 +60,11 @@ export async function measureLoadWindow(
   node: BenchNode,
   pool: TargetPool,
   seconds: number,
+  fleet: Fleet,
 ): Promise<LoadFigures> {
   const before = await scrapeMetrics(node);
   const sampler = new ProcessSampler({ node: [node.pid], targets: pool.pids });
+  await pool.resetArrivals();
   const from = Date.now();
   sampler.start();
   await sleep(seconds * 1000);
@@ -56,15 +72,21 @@ export async function measureLoadWindow(
   const cpu = sampler.stop();
   const after = await scrapeMetrics(node);
   await sleep(GRACE_SECONDS * 1000);
-  const slots = slotFigures(databaseOf(node), from, to);
+  const slots = slotFigures(databaseOf(node), from, to, fleet.unhealthy);
+  const atTarget = targetLateness(await pool.arrivals(), fleet.monitors, from, to);
   const missed = 'tireless_scheduler_missed_slots_total';
+  const missedSlotsReported = sumSamples(after, missed) - sumSamples(before, missed);
+  const verdict = heldVerdict({ ...slots, missedSlotsReported, targetLateness: atTarget });
   return {
     ...slots,
     windowSeconds: (to - from) / 1000,
     checksPerSecond: slots.checkedSlots / ((to - from) / 1000),
     startedPerSecond: slots.startedInWindow / ((to - from) / 1000),
-    slotsCheckedPct: (100 * slots.checkedSlots) / slots.expectedSlots,
-    missedSlotsReported: sumSamples(after, missed) - sumSamples(before, missed),
+    slotsCheckedPct: verdict.slotsCheckedPct,
+    missedSlotsReported,
+    targetLateness: atTarget,
+    upPct: verdict.upPct,
+    verdict,
     nodeCpu: cpu.processes.node ?? Number.NaN,
     nodeMainThreadCpu: cpu.mainThreads.node ?? Number.NaN,
     nodeBusiestWorkerCpu: cpu.busiestOtherThreads.node ?? Number.NaN,
@@ -77,9 +99,35 @@ export async function measureLoadWindow(
   };
 }
 
-/** Table columns for what every load window measures, from lateness to loop delay. */
+/** Table columns for the criteria of "held", each with its figure. */
+export const HELD_COLUMNS = [
+  'held',
+  'slots checked ≥ 99.9 %',
+  'missed (scheduler) = 0',
+  'up ≥ 99.9 %',
+  'stored lateness p50 / p99 / max (p99 ≤ 250 ms)',
+  'at the target p50 / p99 / max (p99 ≤ 250 ms)',
+] as const;
+
+const mark = (ok: boolean): string => (ok ? '✓' : '✗');
+
+/** The cells under HELD_COLUMNS for one window. */
+export function heldCells(f: LoadFigures): string[] {
+  const v = f.verdict;
+  const spread = (s: Spread, ok: boolean) =>
+    `${fmt(s.p50)} / ${fmt(s.p99)} / ${fmt(s.max)} ms ${mark(ok)}`;
+  return [
+    v.held ? 'held ✓' : 'not held ✗',
+    `${fmt(v.slotsCheckedPct, 2)} % ${mark(v.slotsChecked)}`,
+    `${fmt(f.missedSlotsReported)} ${mark(v.noMissedSlot)}`,
+    `${fmt(v.upPct, 2)} % ${mark(v.up)}`,
+    spread(f.lateness, v.storedP99),
+    spread(f.targetLateness, v.targetP99),
+  ];
+}
+
+/** Table columns for what every load window measures beside the criteria. */
 export const LOAD_COLUMNS = [
-  'lateness p50 / p99 / max',
   'node CPU (main / busiest worker)',
   'target CPU',
   'machine CPU',
@@ -92,7 +140,6 @@ export const LOAD_COLUMNS = [
 /** The cells under LOAD_COLUMNS for one window. */
 export function loadCells(f: LoadFigures): string[] {
   return [
-    `${fmt(f.lateness.p50)} / ${fmt(f.lateness.p99)} / ${fmt(f.lateness.max)} ms`,
     `${fmt(f.nodeCpu)} % (${fmt(f.nodeMainThreadCpu)} / ${fmt(f.nodeBusiestWorkerCpu)} %)`,
     `${fmt(f.targetCpu)} %`,
     `${fmt(f.machineCpu)} %`,

@@ -16,7 +16,7 @@ import { measureLoadWindow, type LoadFigures } from './load-window.js';
 import { fmt, megabytes, type ScenarioReport, type Table } from './report.js';
 import { SATURATION_INTERVAL_SECONDS } from './saturation.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
-import { createMonitors, startBenchNode } from './tireless-node.js';
+import { createMonitors, emptyFleet, httpFields, startBenchNode } from './tireless-node.js';
 
 /** Monitors profiled when the saturation scenario did not run first. */
 const DEFAULT_MONITORS = 15_000;
@@ -93,9 +93,10 @@ async function profileLoad(
   try {
     const plain = await startBenchNode(dataDir);
     console.log(`profile: creating ${fmt(spec.monitors)} monitors at ${spec.intervalSeconds} s…`);
-    await createMonitors(plain, spec.monitors, {
+    const fleet = emptyFleet();
+    await createMonitors(plain, fleet, spec.monitors, {
       intervalSeconds: spec.intervalSeconds,
-      urls: pool.urls,
+      fields: httpFields(pool),
     });
     await plain.stop();
     const node = await startBenchNode(dataDir, {
@@ -104,7 +105,7 @@ async function profileLoad(
     });
     await sleep(2 * spec.intervalSeconds * 1000);
     console.log(`profile: profiling for ${spec.windowSeconds} s…`);
-    const load = await measureLoadWindow(node, pool, spec.windowSeconds);
+    const load = await measureLoadWindow(node, pool, spec.windowSeconds, fleet);
     await node.stop();
     mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
     const threads = threadProfilesIn(profileDir).map(({ thread, file }) => {

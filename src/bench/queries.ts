@@ -11,7 +11,13 @@ import type { BenchContext, Scenario } from './context.js';
 import { fmt, type ScenarioReport, type Table } from './report.js';
 import { spreadOf, timeEach, type Spread } from './stats.js';
 import { syntheticResult } from './synthetic.js';
-import { createMonitors, databaseOf, startBenchNode, type BenchNode } from './tireless-node.js';
+import {
+  createMonitors,
+  emptyFleet,
+  databaseOf,
+  startBenchNode,
+  type BenchNode,
+} from './tireless-node.js';
 
 const MONITORS = 1_000;
 const HISTORY_DAYS = 90;
@@ -47,9 +53,9 @@ export const queriesScenario: Scenario = {
     try {
       const setup = await startBenchNode(dataDir);
       const ids = (
-        await createMonitors(setup, MONITORS, {
+        await createMonitors(setup, emptyFleet(), MONITORS, {
           intervalSeconds: 60,
-          urls: ['http://127.0.0.1:9/'],
+          fields: () => ({ type: 'http', url: 'http://127.0.0.1:9/' }),
           paused: true,
         })
       ).ids;

@@ -3,7 +3,7 @@
  * slots of a time window have a result, how late checks started, bytes per stored result.
  */
 import Database from 'better-sqlite3';
-import { slotAtOrBefore } from '../slots/index.js';
+import { slotsIn } from './held.js';
 import { spreadOf, type Spread } from './stats.js';
 
 /** What happened to the slots in a window [from, to), ms. */
@@ -18,6 +18,9 @@ export interface SlotFigures {
   lateness: Spread;
   /** Results whose check started in the window, whatever their slot. */
   startedInWindow: number;
+  /** Results in the window of monitors whose target is healthy, and of those, up. */
+  healthyResults: number;
+  healthyUp: number;
 }
 
 /** Bytes on disk per stored raw result. */
@@ -35,17 +38,31 @@ function openReadOnly(file: string): Database.Database {
   return new Database(file, { readonly: true, fileMustExist: true });
 }
 
-export function slotFigures(file: string, from: number, to: number): SlotFigures {
+/** `unhealthy`: monitors whose target never answers on purpose (left out of the up share). */
+export function slotFigures(
+  file: string,
+  from: number,
+  to: number,
+  unhealthy: ReadonlySet<string> = new Set(),
+): SlotFigures {
   const db = openReadOnly(file);
   try {
     const present = new Map<string, number>();
     const counts = db
       .prepare(
-        `SELECT k.id, count(*) AS n FROM results r JOIN keys_monitor k ON k.n = r.monitor
+        `SELECT k.id, count(*) AS n, sum(r.up) AS up FROM results r
+         JOIN keys_monitor k ON k.n = r.monitor
          WHERE r.slot >= ? AND r.slot < ? GROUP BY r.monitor`,
       )
-      .all(from, to) as { id: string; n: number }[];
-    for (const { id, n } of counts) present.set(id, n);
+      .all(from, to) as { id: string; n: number; up: number }[];
+    let healthyResults = 0;
+    let healthyUp = 0;
+    for (const { id, n, up } of counts) {
+      present.set(id, n);
+      if (unhealthy.has(id)) continue;
+      healthyResults += n;
+      healthyUp += up;
+    }
     const monitors = db
       .prepare(
         `SELECT id, json_extract(doc, '$.intervalSeconds') AS interval FROM config
@@ -73,17 +90,12 @@ export function slotFigures(file: string, from: number, to: number): SlotFigures
       checkedSlots,
       lateness: spreadOf(lateness),
       startedInWindow,
+      healthyResults,
+      healthyUp,
     };
   } finally {
     db.close();
   }
-}
-
-/** How many slots of the monitor's grid fall in [from, to). */
-function slotsIn(monitorId: string, intervalMs: number, from: number, to: number): number {
-  const last = slotAtOrBefore(monitorId, intervalMs, to - 1);
-  const beforeFirst = slotAtOrBefore(monitorId, intervalMs, from - 1);
-  return (last - beforeFirst) / intervalMs;
 }
 
 /**

@@ -3,7 +3,9 @@
 /** The p-th percentile (0..100) of ascending `sorted` values, nearest rank; NaN when empty. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // p · n / 100 rather than p / 100 · n: 99.9 / 100 · 1000 is 999.0000000000001 in binary
+  // floating point, whose ceiling would take the 1,000th value for the 999th.
+  const rank = Math.ceil((p * sorted.length) / 100);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 

@@ -1,6 +1,8 @@
 /** The real binary under load: started, set up, filled with monitors through the API. */
 import { join } from 'node:path';
 import { ApiClient, startTireless } from '../testing/index.js';
+import type { BenchMonitor } from './held.js';
+import type { TargetPool } from './target-pool.js';
 
 /** The database file inside a data dir (as the node names it). */
 const DATABASE_FILE = 'tireless.db';
@@ -17,9 +19,33 @@ export interface BenchNode {
 
 export interface MonitorSpec {
   intervalSeconds: number;
-  /** Target URLs, used in turn. */
-  urls: readonly string[];
+  /** Monitor n's fields beyond name and interval, e.g. `{ type: 'http', url }`. */
+  fields(n: number): Record<string, unknown>;
+  /** Whether monitor n's target never answers on purpose (left out of the up share). */
+  unhealthy?(n: number): boolean;
   paused?: boolean;
+}
+
+/**
+ * The bench's monitors on one node, numbered from 0 in creation order: monitor n is the one
+ * whose requests reach the targets as /m/<n>.
+ */
+export interface Fleet {
+  monitors: BenchMonitor[];
+  /** Ids of the monitors whose target never answers on purpose. */
+  unhealthy: Set<string>;
+}
+
+export function emptyFleet(): Fleet {
+  return { monitors: [], unhealthy: new Set() };
+}
+
+/** `fields` of HTTP monitors spread over the pool's targets, each with its own /m/<n> path. */
+export function httpFields(pool: TargetPool, silent?: (n: number) => boolean) {
+  return (n: number): Record<string, unknown> => {
+    const base = pool.urls[n % pool.urls.length] as string;
+    return { type: 'http', url: `${base}${silent?.(n) ? 'silent' : 'm'}/${n}` };
+  };
 }
 
 /** Monitors created and how fast, monitors/s. */
@@ -62,28 +88,35 @@ export function databaseOf(node: BenchNode): string {
   return join(node.dataDir, DATABASE_FILE);
 }
 
-/** Creates `count` HTTP monitors through the API, CREATE_CONCURRENCY POSTs at a time. */
+/**
+ * Creates `count` more monitors of the fleet through the API, CREATE_CONCURRENCY POSTs at a
+ * time, numbered on from the fleet's last.
+ */
 export async function createMonitors(
   node: BenchNode,
+  fleet: Fleet,
   count: number,
   spec: MonitorSpec,
 ): Promise<Creation> {
+  const first = fleet.monitors.length;
   const ids = new Array<string>(count);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
+      const n = first + i;
       const created = await node.api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
-        name: `bench ${i}`,
-        type: 'http',
-        url: spec.urls[i % spec.urls.length],
+        name: `bench ${n}`,
+        ...spec.fields(n),
         intervalSeconds: spec.intervalSeconds,
         ...(spec.paused ? { paused: true } : {}),
       });
       ids[i] = created.id;
+      if (spec.unhealthy?.(n)) fleet.unhealthy.add(created.id);
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, count) }, worker));
+  for (const id of ids) fleet.monitors.push({ id, intervalMs: spec.intervalSeconds * 1000 });
   return { ids, perSecond: count / ((performance.now() - started) / 1000) };
 }
 

@@ -38,7 +38,24 @@ describe('check pool', () => {
         const jobs = Array.from({ length: 50 }, (_, i) =>
           httpJob(`${target.url}/${i % 5 === 0 ? 'status/503' : 'ok'}`),
         );
-        const outcomes = await Promise.all(jobs.map((job) => pool.run(job)));
+        const handedOverAt = Date.now();
+        let started = 0;
+        const ran = await Promise.all(
+          jobs.map((job) =>
+            pool
+              .run(job, () => started++)
+              .then((r) => {
+                assert.ok(started > 0, 'told it started before it settled');
+                return r;
+              }),
+          ),
+        );
+        assert.equal(started, 50, 'every check said it started');
+        const outcomes = ran.map((r) => r?.outcome);
+        // Stamped where the check started: after the handover, before its outcome came back.
+        for (const r of ran) {
+          assert.ok(r && r.startedAt >= handedOverAt && r.startedAt <= Date.now(), 'startedAt');
+        }
         assert.equal(outcomes.filter((o) => o?.status === 'up').length, 40);
         const down = outcomes.filter((o) => o?.status === 'down');
         assert.equal(down.length, 10);
@@ -54,12 +71,12 @@ describe('check pool', () => {
     const pool = new CheckPool({ workers: 2, blockPrivateTargets: false, log });
     try {
       const first = httpJob(`${target.url}/ok`);
-      assert.equal((await pool.run(first))?.status, 'up');
-      assert.equal((await pool.run({ ...first, now: Date.now() }))?.status, 'up');
+      assert.equal((await pool.run(first))?.outcome.status, 'up');
+      assert.equal((await pool.run({ ...first, now: Date.now() }))?.outcome.status, 'up');
       const changed = { ...first, options: httpJob(`${target.url}/status/500`).options };
-      assert.match((await pool.run(changed))?.error ?? '', /got 500/);
+      assert.match((await pool.run(changed))?.outcome.error ?? '', /got 500/);
       pool.forget(first.monitorId);
-      assert.equal((await pool.run(first))?.status, 'up');
+      assert.equal((await pool.run(first))?.outcome.status, 'up');
     } finally {
       await pool.close();
     }
@@ -68,7 +85,7 @@ describe('check pool', () => {
   it('refuses private targets in the worker when told to', async () => {
     const pool = new CheckPool({ workers: 1, blockPrivateTargets: true, log });
     try {
-      const outcome = await pool.run(httpJob(`${target.url}/ok`));
+      const outcome = (await pool.run(httpJob(`${target.url}/ok`)))?.outcome;
       assert.equal(outcome?.status, 'down');
       assert.match(outcome?.error ?? '', /address 127\.0\.0\.1 is private or reserved/);
     } finally {
@@ -79,7 +96,7 @@ describe('check pool', () => {
   it('answers a job of an unknown type with a down outcome, not a crash', async () => {
     const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, log });
     try {
-      const outcome = await pool.run({ ...httpJob(target.url), type: 'gopher' });
+      const outcome = (await pool.run({ ...httpJob(target.url), type: 'gopher' }))?.outcome;
       assert.deepEqual(outcome, {
         status: 'down',
         latencyMs: 0,
@@ -116,7 +133,7 @@ describe('check pool', () => {
     });
     try {
       const steady = httpJob(`${target.url}/ok`);
-      assert.equal((await pool.run(steady))?.status, 'up');
+      assert.equal((await pool.run(steady))?.outcome.status, 'up');
       const hanging = pool.run(httpJob(`${target.url}/hang`, 60_000));
       await new Promise((r) => setTimeout(r, 100));
       const exiting = pool.run({ ...httpJob(target.url), type: 'exit' });
@@ -125,8 +142,8 @@ describe('check pool', () => {
       assert.match(lines.join(''), /check worker exited; replacing it/);
       assert.match(lines.join(''), /"checksLost":2/);
       // The new worker holds no options: the pool must send them again.
-      const outcome = await waitFor('a replacement worker', () => pool.run(steady));
-      assert.equal(outcome.status, 'up');
+      const ran = await waitFor('a replacement worker', () => pool.run(steady));
+      assert.equal(ran.outcome.status, 'up');
     } finally {
       await pool.close();
     }

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { AddressGuard, CheckOutcome } from '../checks/index.js';
+import type { AddressGuard } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { RunningChecks, type CheckJob } from './run-check.js';
+import { RunningChecks, type CheckJob, type RanCheck } from './run-check.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -19,8 +19,8 @@ export interface CheckPoolOptions {
   workerUrl?: URL;
 }
 
-/** A check's outcome, or undefined when it could not run (pool stopping, worker died). */
-type Settle = (outcome: CheckOutcome | undefined) => void;
+/** A check that ran, or undefined when it could not run (pool stopping, worker died). */
+type Settle = (ran: RanCheck | undefined) => void;
 
 /**
  * Runs checks — in worker threads, so that the sockets, TLS and parsing of thousands of
@@ -48,14 +48,18 @@ export class CheckPool {
     this.workers = options.workers;
   }
 
-  run(job: CheckJob): Promise<CheckOutcome | undefined> {
+  /**
+   * Runs the check; `started` is called once it has started in its thread (it then waits on
+   * the network rather than for CPU), at the latest before the promise settles.
+   */
+  run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     let runner = this.runnerOf.get(job.monitorId);
     if (!runner) {
       runner = this.runners[this.turn++ % this.runners.length] ?? this.runners[0];
       this.runnerOf.set(job.monitorId, runner);
     }
-    return runner.run(job);
+    return runner.run(job, started);
   }
 
   /** Lets go of a removed monitor's options. */
@@ -79,7 +83,7 @@ export class CheckPool {
 
 /** Where a monitor's checks run: a worker thread, or this thread. */
 interface CheckRunner {
-  run(job: CheckJob): Promise<CheckOutcome | undefined>;
+  run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined>;
   forget(monitorId: string): void;
   abortAll(): void;
   close(): Promise<void>;
@@ -94,9 +98,11 @@ class InlineChecks implements CheckRunner {
     this.checks = new RunningChecks(addressGuard);
   }
 
-  async run(job: CheckJob): Promise<CheckOutcome | undefined> {
-    const outcome = await this.checks.run(job);
-    return this.aborted ? undefined : outcome;
+  async run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
+    const running = this.checks.run(job); // connects before it first awaits
+    started?.();
+    const ran = await running;
+    return this.aborted ? undefined : ran;
   }
 
   forget(): void {
@@ -119,6 +125,9 @@ class CheckThread implements CheckRunner {
   private worker: Worker | undefined;
   private startedAt = 0;
   private readonly pending = new Map<number, Settle>();
+  /** Jobs sent whose start the worker has not confirmed yet, in id order, and whom to tell. */
+  private starting: [id: number, started: () => void][] = [];
+  private startingHead = 0;
   private outbox: WireJob[] = [];
   /** The options object the worker holds for each monitor. */
   private readonly sent = new Map<string, object>();
@@ -134,11 +143,12 @@ class CheckThread implements CheckRunner {
     this.spawn();
   }
 
-  run(job: CheckJob): Promise<CheckOutcome | undefined> {
+  run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
     const worker = this.worker;
     if (!worker) return Promise.resolve(undefined); // being replaced
     return new Promise((resolve) => {
       const id = this.nextId++;
+      if (started) this.starting.push([id, started]);
       // A thread with checks in flight keeps the process alive; an idle one does not.
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, resolve);
@@ -190,7 +200,10 @@ class CheckThread implements CheckRunner {
   private spawn(): void {
     const worker = new Worker(this.url, { workerData: this.settings });
     worker.unref();
-    worker.on('message', (message: FromWorker) => this.settle(message.outcomes));
+    worker.on('message', (message: FromWorker) => {
+      this.confirmStarted(message.startedThrough);
+      this.settle(message.outcomes);
+    });
     worker.on('error', (error) =>
       this.log.error({ error: describeError(error) }, 'check worker failed'),
     );
@@ -200,19 +213,34 @@ class CheckThread implements CheckRunner {
     this.startedAt = performance.now();
   }
 
-  private settle(outcomes: FromWorker['outcomes']): void {
-    for (const [id, outcome] of outcomes) this.settleOne(id, outcome ?? undefined);
+  private confirmStarted(through: number): void {
+    const queue = this.starting;
+    while (this.startingHead < queue.length && (queue[this.startingHead]?.[0] ?? 0) <= through) {
+      queue[this.startingHead++]?.[1]();
+    }
+    if (this.startingHead > 1024 && this.startingHead * 2 > queue.length) {
+      this.starting = queue.slice(this.startingHead);
+      this.startingHead = 0;
+    }
   }
 
-  private settleOne(id: number, outcome: CheckOutcome | undefined): void {
+  private settle(outcomes: FromWorker['outcomes']): void {
+    for (const [id, outcome, startedAt] of outcomes) {
+      this.settleOne(id, outcome ? { outcome, startedAt } : undefined);
+    }
+  }
+
+  private settleOne(id: number, ran: RanCheck | undefined): void {
     const resolve = this.pending.get(id);
     if (!resolve) return;
     this.pending.delete(id);
-    resolve(outcome);
+    resolve(ran);
     if (this.pending.size === 0) this.worker?.unref();
   }
 
   private settleAll(): void {
+    this.starting = [];
+    this.startingHead = 0;
     for (const resolve of this.pending.values()) resolve(undefined);
     this.pending.clear();
     this.worker?.unref();

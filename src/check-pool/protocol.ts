@@ -19,8 +19,13 @@ export type WireJob = Omit<CheckJob, 'options'> & {
 export type ToWorker =
   { kind: 'run'; jobs: WireJob[] } | { kind: 'forget'; monitorIds: string[] } | { kind: 'abort' };
 
-/** Worker → main thread: outcomes finished since the last message; null: not run. */
+/**
+ * Worker → main thread: checks finished since the last message, each with its outcome (null:
+ * not run) and when it started (ms since the epoch, see RanCheck.startedAt).
+ */
 export interface FromWorker {
   kind: 'done';
-  outcomes: [id: number, outcome: CheckOutcome | null][];
+  outcomes: [id: number, outcome: CheckOutcome | null, startedAt: number][];
+  /** Every job up to this id has started (jobs start in the order they were sent). */
+  startedThrough: number;
 }

@@ -19,6 +19,18 @@ export interface CheckJob {
   lastPushAt?: number;
 }
 
+/** A check that ran: what it found, and when it really started. */
+export interface RanCheck {
+  outcome: CheckOutcome;
+  /**
+   * When the check started, just before its checker connected, ms since the epoch: Date.now()
+   * in the thread that ran it. The system clock is one for every thread and process, so it
+   * compares with slots computed on the main thread; performance.now() would not (it counts
+   * from each thread's own start, its `performance.timeOrigin`).
+   */
+  startedAt: number;
+}
+
 /**
  * The checks running on one thread, each with its own abort controller (thousands of
  * listeners on one shared signal would make every removal scan them all), so that shutdown
@@ -29,11 +41,12 @@ export class RunningChecks {
 
   constructor(private readonly addressGuard: AddressGuard | undefined) {}
 
-  async run(job: CheckJob): Promise<CheckOutcome> {
+  async run(job: CheckJob): Promise<RanCheck> {
     const abort = new AbortController();
     this.running.add(abort);
     try {
-      return await runCheck(job, abort.signal, this.addressGuard);
+      const startedAt = Date.now();
+      return { outcome: await runCheck(job, abort.signal, this.addressGuard), startedAt };
     } finally {
       this.running.delete(abort);
     }

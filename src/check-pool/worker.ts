@@ -15,6 +15,8 @@ const settings = workerData as WorkerSettings;
 const checks = new RunningChecks(settings.blockPrivateTargets ? privateAddressGuard : undefined);
 const optionsOf = new Map<string, Record<string, unknown>>();
 let finished: FromWorker['outcomes'] = [];
+let startedThrough = -1;
+let sendScheduled = false;
 
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
@@ -26,6 +28,9 @@ port.on('message', (message: ToWorker) => {
       return;
     case 'run':
       for (const job of message.jobs) void start(job);
+      // Said back with the next outcomes, or alone: the pool counts started checks apart.
+      startedThrough = message.jobs.at(-1)?.id ?? startedThrough;
+      scheduleSend();
   }
 });
 
@@ -33,17 +38,25 @@ async function start(wire: WireJob): Promise<void> {
   const { id, options: sent, ...job } = wire;
   if (sent) optionsOf.set(job.monitorId, sent);
   const options = optionsOf.get(job.monitorId);
-  if (!options) return finish(id, null); // the pool always sends them first; never guess
-  finish(id, await checks.run({ ...job, options }));
+  if (!options) return finish(id, null, Date.now()); // the pool always sends them first; never guess
+  const ran = await checks.run({ ...job, options });
+  finish(id, ran.outcome, ran.startedAt);
 }
 
-function finish(id: number, outcome: CheckOutcome | null): void {
-  if (finished.length === 0) setImmediate(sendFinished);
-  finished.push([id, outcome]);
+function finish(id: number, outcome: CheckOutcome | null, startedAt: number): void {
+  scheduleSend();
+  finished.push([id, outcome, startedAt]);
+}
+
+function scheduleSend(): void {
+  if (sendScheduled) return;
+  sendScheduled = true;
+  setImmediate(sendFinished);
 }
 
 function sendFinished(): void {
-  const message: FromWorker = { kind: 'done', outcomes: finished };
+  const message: FromWorker = { kind: 'done', outcomes: finished, startedThrough };
   finished = [];
+  sendScheduled = false;
   port.postMessage(message);
 }

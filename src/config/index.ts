@@ -54,7 +54,11 @@ const settingsSchema = z
       .min(0)
       .max(64)
       .default(() => Math.min(8, availableParallelism())),
-    /** Checks in flight at most. @defaultValue 2000 */
+    /**
+     * Checks handed to the check threads and not yet started there, at most: a check that
+     * has started and waits on a slow target no longer counts (in flight at most: 4 × this).
+     * @defaultValue 2000
+     */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
     /**
      * Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs or

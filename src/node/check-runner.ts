@@ -40,9 +40,8 @@ export interface CheckRunnerDeps {
  * could not run (shutting down, worker replaced) records nothing: its slot stays a gap.
  */
 export function createCheckRunner(deps: CheckRunnerDeps) {
-  return async (monitor: ScheduledMonitor, slot: number): Promise<void> => {
-    const checkedAt = deps.clock.now();
-    deps.metrics.lateness.observe(Math.max(0, checkedAt - slot) / 1000);
+  return async (monitor: ScheduledMonitor, slot: number, started?: () => void): Promise<void> => {
+    const handedOverAt = deps.clock.now();
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
     const job: CheckJob = {
       monitorId: monitor.id,
@@ -50,11 +49,14 @@ export function createCheckRunner(deps: CheckRunnerDeps) {
       options: monitor.options,
       timeoutMs: monitor.timeoutMs,
       intervalMs: monitor.intervalSeconds * 1000,
-      now: checkedAt,
+      now: handedOverAt,
       ...(lastPushAt === undefined ? {} : { lastPushAt }),
     };
-    const outcome = await deps.pool.run(job);
-    if (!outcome) return;
+    const ran = await deps.pool.run(job, started);
+    if (!ran) return;
+    // When the check really started (in its thread, before connecting), not when it was handed over.
+    const { outcome, startedAt: checkedAt } = ran;
+    deps.metrics.lateness.observe(Math.max(0, checkedAt - slot) / 1000);
     deps.metrics.checks.inc({ type: monitor.type, status: outcome.status });
     deps.metrics.checkDuration.observe({ type: monitor.type }, outcome.latencyMs / 1000);
     deps.record({

@@ -4,15 +4,25 @@ import { FakeClock } from '../clock/index.js';
 import { Scheduler, type Schedulable } from './scheduler.js';
 import { slotOffset } from '../slots/index.js';
 
-function setup(options: { checkMs?: number; maxConcurrent?: number } = {}) {
+function setup(
+  options: {
+    checkMs?: number;
+    maxConcurrent?: number;
+    /** The check says it started (is waiting on the network) after this many ms. */
+    startsAfterMs?: number;
+    maxInFlight?: number;
+  } = {},
+) {
   const clock = new FakeClock(1_000_000);
   const checks: { id: string; slot: number; at: number }[] = [];
   const missed: string[] = [];
   const scheduler = new Scheduler<Schedulable>({
     clock,
     maxConcurrent: options.maxConcurrent,
-    check: (monitor, slot) => {
+    maxInFlight: options.maxInFlight,
+    check: (monitor, slot, started) => {
       checks.push({ id: monitor.id, slot, at: clock.now() });
+      if (options.startsAfterMs !== undefined) clock.setTimer(started, options.startsAfterMs);
       return new Promise((resolve) => clock.setTimer(resolve, options.checkMs ?? 10));
     },
     onMissed: (id, slots, reason) => missed.push(`${id}:${slots}:${reason}`),
@@ -122,5 +132,60 @@ test('past its capacity the scheduler drops stale waiting checks instead of runn
   assert.ok(missed.some((m) => m.endsWith(':late')));
   const stopping = scheduler.stop();
   await advance(clock, 2000);
+  await stopping;
+});
+
+test('a check that started and waits on a slow target no longer counts against the limit', async () => {
+  // 20 monitors, each check 2 s long (a slow remote target) and started after 100 ms, 2
+  // starting at most: were every check in flight counted, 2 would run and the rest be dropped.
+  const { clock, checks, missed, scheduler } = setup({
+    checkMs: 2000,
+    maxConcurrent: 2,
+    startsAfterMs: 100,
+  });
+  for (let i = 0; i < 20; i++)
+    scheduler.upsert({ id: `slow${i}`, intervalSeconds: 10, paused: false });
+  scheduler.start();
+  await advance(clock, 10_000);
+  assert.equal(checks.length, 20);
+  assert.deepEqual(missed, []);
+  // Never more than 2 launched within any 100 ms.
+  const starts = checks.map((c) => c.at).sort((a, b) => a - b);
+  for (let i = 2; i < starts.length; i++) {
+    assert.ok((starts[i] as number) - (starts[i - 2] as number) >= 100, `start ${i}`);
+  }
+  const stopping = scheduler.stop();
+  await advance(clock, 3000);
+  await stopping;
+});
+
+test('maxInFlight bounds the checks in flight, waiting ones included', async () => {
+  const clock = new FakeClock(1_000_000);
+  let inFlight = 0;
+  let most = 0;
+  let ran = 0;
+  const scheduler = new Scheduler<Schedulable>({
+    clock,
+    maxConcurrent: 100,
+    maxInFlight: 3,
+    check: (_monitor, _slot, started) => {
+      started();
+      ran++;
+      most = Math.max(most, ++inFlight);
+      return new Promise((resolve) =>
+        clock.setTimer(() => {
+          inFlight--;
+          resolve();
+        }, 3000),
+      );
+    },
+  });
+  for (let i = 0; i < 20; i++) scheduler.upsert({ id: `m${i}`, intervalSeconds: 5, paused: false });
+  scheduler.start();
+  await advance(clock, 20_000);
+  assert.equal(most, 3);
+  assert.ok(ran >= 3 * 6, `ran ${ran}`); // the three places stayed busy
+  const stopping = scheduler.stop();
+  await advance(clock, 4000);
   await stopping;
 });

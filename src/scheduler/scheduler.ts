@@ -10,14 +10,28 @@ export interface Schedulable {
 
 export interface SchedulerOptions<M extends Schedulable> {
   clock: Clock;
-  /** Runs one check of `monitor` for `slot` and records its result; must not throw. */
-  check(monitor: M, slot: number): Promise<void>;
+  /**
+   * Runs one check of `monitor` for `slot` and records its result; must not throw. It calls
+   * `started` once the check has really started in its thread (connecting): from then on it
+   * mostly waits on the network, and no longer counts against maxConcurrent.
+   */
+  check(monitor: M, slot: number, started: () => void): Promise<void>;
   /** Whether this node checks the monitor now (solo: always). */
   isAssigned?(monitorId: string): boolean;
   /** A slot that will have no result from this node, and why. */
   onMissed?(monitorId: string, slots: number, reason: 'late' | 'busy'): void;
-  /** Checks in flight at most; further due checks wait their turn. @defaultValue 2000 */
+  /**
+   * Checks handed over but not yet started in their thread, at most; further due checks wait
+   * their turn. Checks pile up there when the check threads are short of CPU; one waiting on
+   * a slow or silent target has started and costs a socket's memory, not CPU, so slow targets
+   * do not make this limit the ceiling. @defaultValue 2000
+   */
   maxConcurrent?: number;
+  /**
+   * Checks in flight at most, started ones included: a bound on their memory (each holds a
+   * socket and its buffers). @defaultValue 4 × maxConcurrent
+   */
+  maxInFlight?: number;
 }
 
 /**
@@ -31,13 +45,18 @@ export class Scheduler<M extends Schedulable> {
   private readonly inFlight = new Set<string>();
   private readonly waiting = new Fifo<DueCheck>();
   private readonly running = new Set<Promise<void>>();
+  /** Checks handed over and not yet started in their thread (nor finished). */
+  private starting = 0;
+  private draining = false;
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private started = false;
   private readonly maxConcurrent: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: SchedulerOptions<M>) {
     this.maxConcurrent = options.maxConcurrent ?? 2000;
+    this.maxInFlight = options.maxInFlight ?? 4 * this.maxConcurrent;
   }
 
   get size(): number {
@@ -110,11 +129,33 @@ export class Scheduler<M extends Schedulable> {
       this.options.onMissed?.(due.monitorId, 1, 'busy');
       return;
     }
-    if (this.running.size >= this.maxConcurrent) {
+    if (!this.hasRoom()) {
       this.waiting.push(due);
       return;
     }
     this.launch(due);
+  }
+
+  private hasRoom(): boolean {
+    return this.starting < this.maxConcurrent && this.running.size < this.maxInFlight;
+  }
+
+  /**
+   * Launches waiting checks while there is room. Not re-entered: a check that says it started
+   * while being launched would otherwise recurse once per waiting check.
+   */
+  private startWaiting(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.started && this.hasRoom()) {
+        const next = this.nextWaiting();
+        if (!next) return;
+        this.enqueue(next);
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   /**
@@ -135,14 +176,25 @@ export class Scheduler<M extends Schedulable> {
     const monitor = this.monitors.get(due.monitorId);
     if (!monitor || monitor.paused) return;
     this.inFlight.add(due.monitorId);
+    let starting = true;
+    this.starting++;
+    const started = (): void => {
+      if (!starting) return;
+      starting = false;
+      this.starting--;
+      this.startWaiting();
+    };
     const run = this.options
-      .check(monitor, due.slot)
+      .check(monitor, due.slot, started)
       .catch(() => undefined)
       .finally(() => {
         this.inFlight.delete(due.monitorId);
         this.running.delete(run);
-        const next = this.started ? this.nextWaiting() : undefined;
-        if (next) this.enqueue(next);
+        if (starting) {
+          starting = false;
+          this.starting--;
+        }
+        this.startWaiting();
       });
     this.running.add(run);
   }
