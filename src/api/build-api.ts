@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuthRoutes } from './auth.js';
 import { registerChannelRoutes } from './channels.js';
+import { registerClusterRoutes } from './cluster.js';
 import { authenticate, unauthorized } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
@@ -48,6 +49,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerMonitorRoutes(scope, deps, pushTokens);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);
+    registerClusterRoutes(scope, deps);
     registerChannelRoutes(scope, deps);
     registerMaintenanceRoutes(scope, deps);
     done();

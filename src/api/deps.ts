@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MaintenanceCalendar } from '../alerts/index.js';
 import type { Clock } from '../clock/index.js';
-import type { ConfigWriter } from '../cluster/index.js';
+import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
@@ -20,6 +20,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Set while the node writes to a fresh store because its database is damaged (/healthz). */
   degraded?(): { reason: string; recovery: string } | undefined;
+  /** Cluster mode: this node's view of the cluster (`GET /api/v1/cluster`). */
+  cluster?(): ClusterStatus;
   /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
   wakeDeliverer(): void;
 }

@@ -148,7 +148,7 @@ export class ClusterNode {
   async start(): Promise<void> {
     this.membership.start();
     this.publisher.start();
-    await this.follower.start();
+    this.follower.start();
     await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
   }
 

@@ -98,7 +98,7 @@ test('published batches reach a follower on another server once each, in order; 
   });
   for (let i = 0; i < 50; i++) outbox.add(results('n1', `mon_${i % 5}`, i * 10, 10));
   const reader = replica(await open(1));
-  await reader.follower.start();
+  reader.follower.start();
   publisher.start();
   await waitFor('500 results on the follower', () => (reader.held.size === 500 ? true : undefined));
   assert.equal(outbox.depth(), 0);
@@ -111,7 +111,7 @@ test('published batches reach a follower on another server once each, in order; 
   await waitFor('the outbox drained', () => (outbox.depth() === 0 ? true : undefined));
   // The same replica state, restarted: it starts after the position it had applied.
   const resumed = replica(await open(2), stoppedAt);
-  await resumed.follower.start();
+  resumed.follower.start();
   await waitFor('the late batch', () => (resumed.held.size === 3 ? true : undefined));
   assert.deepEqual([...resumed.held.keys()].sort(), [
     'mon_late:0:n1',
@@ -126,7 +126,7 @@ test('garbage on the results subjects is passed over and counted; what follows i
   const nc = await open(0);
   const js = jetstream(nc);
   const reader = replica(await open(1));
-  await reader.follower.start();
+  reader.follower.start();
   const base = reader.held.size;
   await js.publish('tireless.v1.results.x', 'not json');
   await js.publish('tireless.v1.results.x', JSON.stringify({ v: 1, node: 'x', results: [] }));
@@ -171,7 +171,7 @@ test('island: with two of three servers gone the outbox keeps everything; when t
   await Promise.all([cluster.servers[1]?.start(), cluster.servers[2]?.start()]);
   await waitFor('the outbox drained', () => (outbox.depth() === 0 ? true : undefined), 60_000);
   const reader = replica(await open('all'));
-  await reader.follower.start();
+  reader.follower.start();
   await waitFor(
     'all 100 island results',
     () =>

@@ -154,6 +154,8 @@ export interface ResultFollowerOptions {
   apply: (results: CheckedResult[], position: number) => void;
   /** Most messages applied in one call. @defaultValue 200 */
   maxBatch?: number;
+  /** Wait before following again when the stream cannot be read, ms. @defaultValue 1000 */
+  retryMs?: number;
 }
 
 /**
@@ -164,6 +166,7 @@ export interface ResultFollowerOptions {
  */
 export class ResultFollower {
   private messages: ConsumerMessages | null = null;
+  private stopped = false;
   private rejected = 0;
   private lagValue = 0;
 
@@ -179,23 +182,50 @@ export class ResultFollower {
     return this.lagValue;
   }
 
-  async start(): Promise<void> {
-    const { js } = this.options;
-    const from = this.options.applied() + 1;
-    const consumer = await js.consumers.get(RESULTS_STREAM, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: from,
-    });
-    const messages = await consumer.consume({ max_messages: 1000 });
-    this.messages = messages;
-    void this.follow(messages).catch((error: unknown) =>
-      this.options.log.error({ error: describeError(error) }, 'results stream follower ended'),
-    );
+  /**
+   * Starts following, in the background: while the stream cannot be read (no quorum yet,
+   * the cluster away) it tries again every `retryMs`, from the position applied by then.
+   */
+  start(): void {
+    this.stopped = false;
+    void this.run();
   }
 
   stop(): void {
+    this.stopped = true;
     this.messages?.stop();
     this.messages = null;
+  }
+
+  private async run(): Promise<void> {
+    const { js, log } = this.options;
+    let complained = false;
+    while (!this.stopped) {
+      try {
+        const consumer = await js.consumers.get(RESULTS_STREAM, {
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.options.applied() + 1,
+        });
+        const messages = await consumer.consume({ max_messages: 1000 });
+        if (this.stopped) {
+          messages.stop();
+          return;
+        }
+        this.messages = messages;
+        complained = false;
+        await this.follow(messages);
+      } catch (error) {
+        if (!complained) {
+          log.warn(
+            { error: describeError(error) },
+            'cannot follow the results stream; trying again',
+          );
+          complained = true;
+        }
+      }
+      if (!this.stopped)
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1000));
+    }
   }
 
   private async follow(messages: ConsumerMessages): Promise<void> {

@@ -13,13 +13,15 @@ import { CheckPool } from '../check-pool/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
+  ClusterNode,
   soloAssignment,
   SoloConfigWriter,
   type Assignment,
+  type ConfigWriter,
   type ResultSink,
 } from '../cluster/index.js';
 import type { Settings } from '../config/index.js';
-import { describeError } from '../errors/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
 import type { Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
@@ -84,14 +86,44 @@ export async function startNode(
   mkdirSync(dataDir, { recursive: true });
   const guard = new StoreGuard(dataDir, clock, log);
   const store = guard.store;
-  const nodeId = store.getMeta('node_id') ?? createNodeId(store);
+  const nodeId = nodeIdOf(store, settings.nodeId);
   // A fresh store whose salvage could not read the node id still belongs to this node.
   guard.onReplaced(() => {
     if (store.getMeta('node_id') === undefined) store.setMeta('node_id', nodeId);
   });
-  const secrets = new SecretBox(loadSecretKey(dataDir, settings.secretKey));
-  const assignment: Assignment = soloAssignment;
-  const config = new SoloConfigWriter(store);
+  const secretKey = loadSecretKey(dataDir, settings.secretKey);
+  const secrets = new SecretBox(secretKey);
+  // Cluster mode: config from the KV bucket (loaded into the replica before anything else
+  // reads it), work by rendezvous over live members, results through the stream.
+  const cluster = settings.cluster
+    ? await ClusterNode.join({
+        servers: settings.cluster,
+        nodeId,
+        region: settings.region,
+        version: VERSION,
+        secretKey,
+        store,
+        clock,
+        log,
+        judge: (monitor, state, result) => judge(monitor, state, result),
+        locationsOf: () => 1,
+        heartbeatMs: settings.heartbeatMs,
+        deadAfterMs: settings.deadAfterMs,
+        streamMaxAgeMs: settings.retentionDays * DAY_MS,
+        onApplied: (report) => {
+          metrics.resultsApplied.inc(report.applied);
+          if (report.queued > 0) deliverer.wake();
+        },
+        natsCreds: settings.natsCreds,
+        natsUser: settings.natsUser,
+        natsPassword: settings.natsPassword,
+        natsTlsCa: settings.natsTlsCa,
+        natsTlsCert: settings.natsTlsCert,
+        natsTlsKey: settings.natsTlsKey,
+      })
+    : undefined;
+  const assignment: Assignment = cluster?.assignment ?? soloAssignment;
+  const config: ConfigWriter = cluster?.config ?? new SoloConfigWriter(store);
 
   const metrics = createMetrics({
     pendingDeliveries: () => store.countPendingDeliveries(),
@@ -115,7 +147,8 @@ export async function startNode(
     addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
   });
   const writer = new ResultWriter(
-    (batch) => store.ingest(batch, judge),
+    // In a cluster a node's own results get their outbox rows in the same transaction.
+    (batch) => store.ingest(batch, judge, { outbox: cluster !== undefined }),
     new SpillFile(join(dataDir, SPILL_FILE)),
     clock,
     log,
@@ -124,6 +157,7 @@ export async function startNode(
       onFlushed: (report) => {
         metrics.resultsApplied.inc(report.applied);
         if (report.queued > 0) deliverer.wake();
+        if (report.applied > 0) cluster?.resultsStored();
       },
     },
   );
@@ -180,6 +214,7 @@ export async function startNode(
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
     },
     degraded: () => guard.degraded,
+    ...(cluster ? { cluster: () => cluster.status() } : {}),
     wakeDeliverer: () => deliverer.wake(),
   });
   registerPages(app, { needsSetup: () => store.countAll('user') === 0, version: VERSION });
@@ -218,6 +253,17 @@ export async function startNode(
         stop: () => pool.close(),
         close: () => pool.close(),
       },
+      ...(cluster
+        ? [
+            {
+              // Before the scheduler: a node learns its peers before it picks its work.
+              name: 'cluster',
+              start: () => cluster.start(),
+              stop: () => cluster.stop(),
+              close: () => cluster.stop(),
+            },
+          ]
+        : []),
       {
         // In-flight checks finish (bounded by their timeouts) and their results are written;
         // past the deadline they are cut short and record nothing.
@@ -340,9 +386,21 @@ class MissedSlotLog {
   }
 }
 
-function createNodeId(store: Store): string {
-  const id = `node-${randomUUID().slice(0, 8)}`;
-  store.setMeta('node_id', id);
+/**
+ * The node's id, kept in its data dir: a node restarted on its data dir is the same node.
+ * A configured id names a new data dir's node; it cannot rename an existing one.
+ */
+function nodeIdOf(store: Store, configured: string | undefined): string {
+  const stored = store.getMeta('node_id');
+  if (stored !== undefined && configured !== undefined && stored !== configured) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `this data dir belongs to node ${stored}, not ${configured}: drop --node-id, or give this node a data dir of its own`,
+      { fields: [{ field: 'nodeId', problem: `the data dir belongs to node ${stored}` }] },
+    );
+  }
+  const id = stored ?? configured ?? `node-${randomUUID().slice(0, 8)}`;
+  if (stored === undefined) store.setMeta('node_id', id);
   return id;
 }
 
