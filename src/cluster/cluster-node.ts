@@ -4,7 +4,12 @@ import type { Clock } from '../clock/index.js';
 import { describeError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
-import { CONFIG_BUCKET, joinCluster, type JoinOptions } from './connection.js';
+import {
+  CONFIG_BUCKET,
+  joinCluster,
+  untilJetStreamAnswers,
+  type JoinOptions,
+} from './connection.js';
 import { KvConfigWriter } from './kv-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
@@ -71,18 +76,22 @@ export class ClusterNode {
     const link = await joinCluster(options);
     try {
       const js = jetstream(link.nc);
-      const jsm = await jetstreamManager(link.nc);
-      await ensureResultsStream(jsm, {
-        replicas: link.replicas,
-        maxAgeMs: options.streamMaxAgeMs,
-      });
-      const config = await KvConfigWriter.open({
-        kv: link.config,
-        bucket: CONFIG_BUCKET,
-        js,
-        jsm,
-        store,
-        log,
+      // Right after the servers start (or while they recover) placing a stream or reading
+      // the bucket can time out for a while: try until JetStream answers.
+      const config = await untilJetStreamAnswers(options, async () => {
+        const jsm = await jetstreamManager(link.nc);
+        await ensureResultsStream(jsm, {
+          replicas: link.replicas,
+          maxAgeMs: options.streamMaxAgeMs,
+        });
+        return KvConfigWriter.open({
+          kv: link.config,
+          bucket: CONFIG_BUCKET,
+          js,
+          jsm,
+          store,
+          log,
+        });
       });
       const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
       const membership = new Membership({

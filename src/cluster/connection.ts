@@ -89,8 +89,8 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
  * Runs `attempt` until JetStream answers it: right after the servers start, or while they
  * have no quorum, its requests time out. Gives up after `readyTimeoutMs`.
  */
-async function untilJetStreamAnswers<T>(
-  options: JoinOptions,
+export async function untilJetStreamAnswers<T>(
+  options: Pick<JoinOptions, 'log' | 'readyTimeoutMs'>,
   attempt: () => Promise<T>,
 ): Promise<T> {
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);

@@ -66,11 +66,17 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const jetStreamReady = async (server = 0) => {
     const nc = await connect({ servers: servers[server]?.url });
     try {
+      // Ready means a stream with a replica on every server can be placed (the meta leader
+      // knows all its peers), not only that the meta leader answers.
+      const probe = `READY_${server}_${Date.now()}`;
       await waitFor(
-        'JetStream to elect its meta leader',
+        'JetStream to place a stream on every server',
         () =>
           jetstreamManager(nc, { timeout: 1000 })
-            .then((jsm) => jsm.getAccountInfo())
+            .then(async (jsm) => {
+              await jsm.streams.add({ name: probe, subjects: [probe], num_replicas: size });
+              await jsm.streams.delete(probe);
+            })
             .then(
               () => true,
               () => undefined,
