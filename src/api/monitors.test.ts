@@ -62,6 +62,25 @@ void describe('monitors', () => {
     );
   });
 
+  void it('creates a monitor of every type with its own fields, each kept apart from the common ones', async () => {
+    const own: Record<string, Json> = {
+      http: { url: 'https://shop.example.com' },
+      tcp: { host: 'db.example.com', port: 5432 },
+      dns: { hostname: 'example.com', recordType: 'MX' },
+      ping: { host: 'example.com' },
+      tls: { host: 'example.com' },
+      push: {},
+    };
+    assert.deepEqual(Object.keys(own).sort(), [...MONITOR_TYPES].sort());
+    for (const type of MONITOR_TYPES) {
+      const fields = own[type] as Json;
+      const created = await create({ name: `a ${type} monitor`, type, ...fields });
+      assert.equal(created.name, `a ${type} monitor`, type);
+      for (const [field, value] of Object.entries(fields))
+        assert.equal(created[field], value, type);
+    }
+  });
+
   void it('drops the old type’s fields when the type changes', async () => {
     const monitor = await create({ ...HTTP_MONITOR, keyword: 'Welcome', retries: 2 });
     const tcp = (

@@ -7,7 +7,7 @@ import { ownersOf, type Member, type MonitorOwners } from './rendezvous.js';
  * monitor does): the scheduler asks for every due slot.
  */
 export class ClusterAssignment implements Assignment {
-  private members: readonly Member[] = [];
+  private current: readonly Member[] = [];
   private readonly owners = new Map<string, MonitorOwners>();
 
   constructor(
@@ -18,8 +18,13 @@ export class ClusterAssignment implements Assignment {
 
   /** The live members changed: every monitor's owners are computed again. */
   setMembers(members: readonly Member[]): void {
-    this.members = members;
+    this.current = members;
     this.owners.clear();
+  }
+
+  /** The live members it assigns over. */
+  get members(): readonly Member[] {
+    return this.current;
   }
 
   /** A monitor changed (its locations may have): its owners are computed again. */
@@ -38,7 +43,7 @@ export class ClusterAssignment implements Assignment {
   private ownersOf(monitorId: string): MonitorOwners {
     let owners = this.owners.get(monitorId);
     if (!owners) {
-      owners = ownersOf(monitorId, this.members, this.locationsOf(monitorId));
+      owners = ownersOf(monitorId, this.current, this.locationsOf(monitorId));
       this.owners.set(monitorId, owners);
     }
     return owners;

@@ -31,6 +31,10 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   streamMaxAgeMs: number;
   /** After each batch from the stream is applied (metrics, waking the deliverer). */
   onApplied?: (report: IngestReport) => void;
+  /** The monitors this node knows (to tell which ones a change of members gave it). */
+  monitorIds: () => Iterable<string>;
+  /** Members changed and these monitors are now this node's to check. */
+  onTakeover: (monitorIds: string[]) => void;
 }
 
 export interface ClusterStatus {
@@ -101,7 +105,19 @@ export class ClusterNode {
         log,
         heartbeatMs: options.heartbeatMs,
         deadAfterMs: options.deadAfterMs,
-        onChange: (members) => assignment.setMembers(members),
+        onChange: (members) => {
+          const left = assignment.members.some((m) => !members.some((n) => n.id === m.id));
+          if (!left) {
+            // Only joins: the monitors that move had a live owner, which checked them.
+            assignment.setMembers(members);
+            return;
+          }
+          const ids = [...options.monitorIds()];
+          const before = new Set(ids.filter((id) => assignment.checks(id)));
+          assignment.setMembers(members);
+          const gained = ids.filter((id) => !before.has(id) && assignment.checks(id));
+          if (gained.length > 0) options.onTakeover(gained);
+        },
       });
       assignment.setMembers(membership.live);
       const publisher = new ResultPublisher({

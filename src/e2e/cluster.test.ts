@@ -20,7 +20,9 @@ interface StoredResult {
 }
 
 const SECRET_KEY = 'c0ffee'.repeat(10) + 'c0ff';
-const MONITORS = 30;
+/** Monitors at 1 s (failover time) and at 10 s (no slot missed). */
+const FAST = 30;
+const SLOW = 15;
 
 const running: TirelessProcess[] = [];
 let nats: NatsCluster | undefined;
@@ -50,7 +52,7 @@ async function resultsOf(api: ApiClient, monitorId: string): Promise<StoredResul
   return reply.items;
 }
 
-test('three nodes: config and results on every node, work shared, a node killed -9 has its monitors checked elsewhere within 5 s and catches up when back', async () => {
+test('three nodes: config and results on every node, work shared, a node killed -9 has its monitors checked elsewhere within 5 s, no 10 s slot missed, and it catches up when back', async () => {
   nats = await startNatsCluster(3);
   target = await startHttpTarget();
   const dirs = [tempDir(), tempDir(), tempDir()];
@@ -85,17 +87,24 @@ test('three nodes: config and results on every node, work shared, a node killed 
     409,
   );
 
-  const ids: string[] = [];
-  for (let i = 0; i < MONITORS; i++) {
+  const fast: string[] = [];
+  const slow: string[] = [];
+  for (let i = 0; i < FAST + SLOW; i++) {
     // Written through each node in turn.
     const created = await ([a, b, c][i % 3] as ApiClient).expect<{ id: string }>(
       201,
       'POST',
       '/api/v1/monitors',
-      { name: `m${i}`, type: 'http', url: `${target.url}/ok`, intervalSeconds: 1 },
+      {
+        name: `m${i}`,
+        type: 'http',
+        url: `${target.url}/ok`,
+        intervalSeconds: i < FAST ? 1 : 10,
+      },
     );
-    ids.push(created.id);
+    (i < FAST ? fast : slow).push(created.id);
   }
+  const ids = [...fast, ...slow];
 
   const cluster = await waitFor('three live nodes on node 1', async () => {
     const reply = await a.expect<{ mode: string; nodes: { id: string; alive: boolean }[] }>(
@@ -109,13 +118,12 @@ test('three nodes: config and results on every node, work shared, a node killed 
 
   // Every monitor checked by exactly one node, every node with a share, results visible on
   // every node (read on node 2 whichever node checked).
-  const owner = new Map<string, string>();
   await waitFor(
-    'three results of every monitor on node 2',
+    'results of every monitor on node 2',
     async () => {
       for (const id of ids) {
         const results = await resultsOf(b, id);
-        if (results.length < 3) return undefined;
+        if (results.length < (fast.includes(id) ? 3 : 1)) return undefined;
       }
       return true;
     },
@@ -124,26 +132,34 @@ test('three nodes: config and results on every node, work shared, a node killed 
   );
   const settledFrom = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 3000));
+  const owner = new Map<string, string>();
   for (const id of ids) {
-    const recent = (await resultsOf(b, id)).filter((r) => r.slot >= settledFrom);
+    const recent = (await resultsOf(b, id)).filter((r) =>
+      fast.includes(id) ? r.slot >= settledFrom : true,
+    );
     const checkers = new Set(recent.map((r) => r.node));
     assert.equal(checkers.size, 1, `${id} checked by ${[...checkers].join(', ')}`);
     owner.set(id, [...checkers][0] as string);
   }
-  const shares = new Set(owner.values());
-  assert.deepEqual([...shares].sort(), ['n1', 'n2', 'n3']);
+  assert.deepEqual([...new Set(fast.map((id) => owner.get(id)))].sort(), ['n1', 'n2', 'n3']);
 
-  // kill -9 node 3: its monitors go to the others within 5 s.
-  const orphaned = ids.filter((id) => owner.get(id) === 'n3');
+  // kill -9 the node that checks the most 10 s monitors: its monitors go to the others
+  // within 5 s, and no slot of a 10 s monitor is left unchecked.
+  const victim = ['n1', 'n2', 'n3']
+    .map((id) => ({ id, slow: slow.filter((m) => owner.get(m) === id).length }))
+    .sort((x, y) => y.slow - x.slow)[0]?.id as string;
+  const k = Number(victim.slice(1)) - 1;
+  const survivor = [a, b, c][(k + 1) % 3] as ApiClient;
+  const orphaned = ids.filter((id) => owner.get(id) === victim);
   const killedAt = Date.now();
-  await (nodes[2] as TirelessProcess).kill();
+  await (nodes[k] as TirelessProcess).kill();
   const takenOver = await waitFor(
-    "every one of node 3's monitors checked by another node",
+    `every one of ${victim}'s 1 s monitors checked by another node`,
     async () => {
       const firsts: number[] = [];
-      for (const id of orphaned) {
-        const after = (await resultsOf(a, id)).filter(
-          (r) => r.node !== 'n3' && r.checkedAt >= killedAt,
+      for (const id of orphaned.filter((m) => fast.includes(m))) {
+        const after = (await resultsOf(survivor, id)).filter(
+          (r) => r.node !== victim && r.checkedAt >= killedAt,
         );
         if (after.length === 0) return undefined;
         firsts.push(Math.min(...after.map((r) => r.checkedAt)));
@@ -156,24 +172,39 @@ test('three nodes: config and results on every node, work shared, a node killed 
   const failover = Math.max(...takenOver) - killedAt;
   assert.ok(failover < 5000, `failover took ${failover} ms`);
 
-  // Node 3 comes back on its data dir: the same node, and it receives every result recorded
-  // meanwhile (none twice: one result per slot and node).
+  // Two more 10 s slots of every monitor: each slot from the last before the kill on has a
+  // result from some node.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, killedAt + 22_000 - Date.now())));
+  for (const id of orphaned.filter((m) => slow.includes(m))) {
+    const results = await resultsOf(survivor, id);
+    const slots = new Set(results.map((r) => r.slot));
+    const lastBefore = Math.max(...results.filter((r) => r.slot < killedAt).map((r) => r.slot));
+    for (let slot = lastBefore; slot <= Date.now() - 11_000; slot += 10_000) {
+      assert.ok(slots.has(slot), `${id}: slot ${slot - killedAt} ms after the kill has no result`);
+    }
+  }
+
+  // The victim comes back on its data dir: the same node, and it receives every result
+  // recorded meanwhile (none twice: one result per slot and node).
   const backAt = Date.now();
-  const again = await startNode(2, dirs[2] as string);
-  const c2 = new ApiClient(again.url, setup.token);
+  const again = await startNode(k, dirs[k] as string);
+  const back = new ApiClient(again.url, setup.token);
   const probe = orphaned[0] as string;
-  await waitFor('node 3 holding what node 1 recorded while it was away', async () => {
-    const onA = (await resultsOf(a, probe)).filter((r) => r.slot < backAt && r.slot >= killedAt);
-    const onC = (await resultsOf(c2, probe)).filter((r) => r.slot < backAt && r.slot >= killedAt);
+  await waitFor(`${victim} holding what was recorded while it was away`, async () => {
     const key = (r: StoredResult) => `${r.slot}:${r.node}`;
-    return onA.length > 0 && onA.map(key).sort().join() === onC.map(key).sort().join()
-      ? true
-      : undefined;
+    const meanwhile = (list: StoredResult[]) =>
+      list
+        .filter((r) => r.slot < backAt && r.slot >= killedAt)
+        .map(key)
+        .sort()
+        .join();
+    const there = meanwhile(await resultsOf(survivor, probe));
+    return there !== '' && there === meanwhile(await resultsOf(back, probe)) ? true : undefined;
   });
   for (const id of ids) {
-    const keys = (await resultsOf(c2, id)).map((r) => `${r.slot}:${r.node}`);
+    const keys = (await resultsOf(back, id)).map((r) => `${r.slot}:${r.node}`);
     assert.equal(new Set(keys).size, keys.length, `${id}: a result stored twice`);
   }
-  const status = await c2.expect<{ node: string }>(200, 'GET', '/api/v1/cluster');
-  assert.equal(status.node, 'n3');
+  const status = await back.expect<{ node: string }>(200, 'GET', '/api/v1/cluster');
+  assert.equal(status.node, victim);
 });

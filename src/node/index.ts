@@ -26,6 +26,7 @@ import { createMetrics } from '../metrics/index.js';
 import type { Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
+import { slotAtOrBefore } from '../slots/index.js';
 import { SecretBox } from '../secrets/index.js';
 import {
   DAY_MS,
@@ -113,6 +114,18 @@ export async function startNode(
         onApplied: (report) => {
           metrics.resultsApplied.inc(report.applied);
           if (report.queued > 0) deliverer.wake();
+        },
+        monitorIds: () => schedule.monitorIds(),
+        // A monitor taken over from a node that died: its latest slot may have no result
+        // (the dead node's check was lost, or came between its death and our noticing).
+        onTakeover: (monitorIds) => {
+          const now = clock.now();
+          for (const id of monitorIds) {
+            const monitor = store.getConfig<Monitor>('monitor', id);
+            if (!monitor || monitor.paused) continue;
+            const slot = slotAtOrBefore(id, monitor.intervalSeconds * 1000, now);
+            if (!store.hasResult(id, slot)) schedule.catchUp(id, slot);
+          }
         },
         natsCreds: settings.natsCreds,
         natsUser: settings.natsUser,

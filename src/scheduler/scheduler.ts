@@ -59,6 +59,11 @@ export class Scheduler<M extends Schedulable> {
     this.maxInFlight = options.maxInFlight ?? 4 * this.maxConcurrent;
   }
 
+  /** The monitors it knows, paused ones included. */
+  monitorIds(): IterableIterator<string> {
+    return this.monitors.keys();
+  }
+
   get size(): number {
     return this.plan.size;
   }
@@ -92,6 +97,16 @@ export class Scheduler<M extends Schedulable> {
   start(): void {
     this.started = true;
     this.arm();
+  }
+
+  /**
+   * Checks one slot of a monitor now, late: a node that takes a monitor over from a node
+   * that died checks the latest slot nobody recorded, so the handover misses no slot.
+   * Nothing happens for an unknown, paused or already running monitor.
+   */
+  catchUp(monitorId: string, slot: number): void {
+    if (!this.started || !this.monitors.has(monitorId) || this.inFlight.has(monitorId)) return;
+    this.enqueue({ monitorId, slot, skipped: 0 });
   }
 
   /** Stops planning; resolves when the checks in flight have recorded their results. */

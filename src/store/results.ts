@@ -86,6 +86,7 @@ export class Results {
          ORDER BY r.slot DESC, r.origin LIMIT ?`,
       ),
       count: db.prepare('SELECT count(*) FROM results').pluck(),
+      hasSlot: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot = ? LIMIT 1').pluck(),
       rollup: rollup((table) =>
         db.prepare(
           `INSERT INTO ${table} (${ROLLUP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -198,6 +199,11 @@ export class Results {
 
   count(): number {
     return this.sql.count.get() as number;
+  }
+
+  /** Whether any node's result for the slot is stored. */
+  hasSlot(monitorN: number, slot: number): boolean {
+    return this.sql.hasSlot.get(monitorN, slot) !== undefined;
   }
 
   /** Deletes a deleted monitor's results and rollups. */

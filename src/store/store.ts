@@ -268,6 +268,12 @@ export class Store {
     return this.results.uptime(known.n, from, to);
   }
 
+  /** Whether a result of the monitor's slot is stored, from any node and region. */
+  hasResult(monitorId: string, slot: number): boolean {
+    const known = this.knownMonitor(monitorId);
+    return known !== null && this.results.hasSlot(known.n, slot);
+  }
+
   /** Number of stored raw results (all monitors). */
   countResults(): number {
     return this.results.count();

@@ -59,7 +59,7 @@ describe('dns checker', () => {
   }
 
   it('is up when there is an answer, with the query time as latency', async () => {
-    const outcome = await check({ name: 'example.test' });
+    const outcome = await check({ hostname: 'example.test' });
     assert.equal(outcome.status, 'up', outcome.error);
     assert.ok(outcome.latencyMs > 0 && outcome.latencyMs < 1000);
   });
@@ -89,7 +89,7 @@ describe('dns checker', () => {
   });
 
   it('is down when no answer is the expected one', async () => {
-    const outcome = await check({ name: 'example.test', expected: '192.0.2.9' });
+    const outcome = await check({ hostname: 'example.test', expected: '192.0.2.9' });
     assert.deepEqual(
       [outcome.status, outcome.error],
       ['down', 'expected 192.0.2.9, got 192.0.2.1, 192.0.2.2'],
@@ -97,20 +97,28 @@ describe('dns checker', () => {
   });
 
   it('compares names and addresses case-insensitively, TXT exactly', async () => {
-    const aaaa = await check({ name: 'example.test', recordType: 'AAAA', expected: '2001:DB8::1' });
+    const aaaa = await check({
+      hostname: 'example.test',
+      recordType: 'AAAA',
+      expected: '2001:DB8::1',
+    });
     assert.equal(aaaa.status, 'up');
     const mx = await check({
-      name: 'example.test',
+      hostname: 'example.test',
       recordType: 'MX',
       expected: '10 MAIL.example.test',
     });
     assert.equal(mx.status, 'up');
-    const txt = await check({ name: 'example.test', recordType: 'TXT', expected: 'V=SPF1 -all' });
+    const txt = await check({
+      hostname: 'example.test',
+      recordType: 'TXT',
+      expected: 'V=SPF1 -all',
+    });
     assert.equal(txt.status, 'down');
   });
 
   it('is down when the name has no records of the type', async () => {
-    const outcome = await check({ name: 'www.example.test', recordType: 'AAAA' });
+    const outcome = await check({ hostname: 'www.example.test', recordType: 'AAAA' });
     assert.deepEqual(
       [outcome.status, outcome.error],
       ['down', 'no AAAA records for www.example.test'],
@@ -118,7 +126,7 @@ describe('dns checker', () => {
   });
 
   it('is down when the name does not exist', async () => {
-    const outcome = await check({ name: 'missing.test' });
+    const outcome = await check({ hostname: 'missing.test' });
     assert.deepEqual(
       [outcome.status, outcome.error],
       ['down', 'missing.test does not exist (NXDOMAIN)'],
@@ -126,7 +134,7 @@ describe('dns checker', () => {
   });
 
   it('is down when the server fails', async () => {
-    const outcome = await check({ name: 'example.test', resolver: failing.address });
+    const outcome = await check({ hostname: 'example.test', resolver: failing.address });
     assert.deepEqual(
       [outcome.status, outcome.error],
       ['down', 'DNS server failed to answer (ESERVFAIL)'],
@@ -135,7 +143,7 @@ describe('dns checker', () => {
 
   it('is down at the deadline when the server never answers', async () => {
     const outcome = await check(
-      { name: 'example.test', resolver: silent.address },
+      { hostname: 'example.test', resolver: silent.address },
       { timeoutMs: 300 },
     );
     assert.deepEqual([outcome.status, outcome.error], ['down', 'timeout after 300 ms']);
@@ -146,7 +154,7 @@ describe('dns checker', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const outcome = await check(
-      { name: 'example.test', resolver: silent.address },
+      { hostname: 'example.test', resolver: silent.address },
       { signal: controller.signal },
     );
     assert.deepEqual([outcome.status, outcome.error], ['down', 'check aborted']);
@@ -155,11 +163,11 @@ describe('dns checker', () => {
 
   it('refuses a resolver the guard rejects', async () => {
     const outcome = await check(
-      { name: 'example.test', resolver: `127.0.0.2:${server.port}` },
+      { hostname: 'example.test', resolver: `127.0.0.2:${server.port}` },
       { addressGuard: refuse127002 },
     );
     assert.deepEqual([outcome.status, outcome.error], ['down', 'address 127.0.0.2 is not allowed']);
-    const allowed = await check({ name: 'example.test' }, { addressGuard: refuse127002 });
+    const allowed = await check({ hostname: 'example.test' }, { addressGuard: refuse127002 });
     assert.equal(allowed.status, 'up');
   });
 
@@ -183,11 +191,11 @@ describe('dns checker', () => {
   });
 
   it('fills in the defaults and renders its target', () => {
-    const options = dnsOptions.parse({ name: 'example.test' });
-    assert.deepEqual(options, { name: 'example.test', recordType: 'A' });
+    const options = dnsOptions.parse({ hostname: 'example.test' });
+    assert.deepEqual(options, { hostname: 'example.test', recordType: 'A' });
     assert.equal(dnsChecker.target(options), 'A example.test');
     const asked = dnsOptions.parse({
-      name: 'example.test',
+      hostname: 'example.test',
       recordType: 'MX',
       resolver: '[::1]:53',
     });
@@ -196,20 +204,20 @@ describe('dns checker', () => {
 
   it('rejects bad options, naming the field', () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{}, 'name'],
-      [{ name: 'https://example.test' }, 'name'],
-      [{ name: 'example.test', recordType: 'ANY' }, 'recordType'],
-      [{ name: 'example.test', recordType: 'a' }, 'recordType'],
-      [{ name: 'example.test', expected: '' }, 'expected'],
-      [{ name: 'example.test', resolver: 'dns.test' }, 'resolver'],
-      [{ name: 'example.test', resolver: '127.0.0.1:99999' }, 'resolver'],
+      [{}, 'hostname'],
+      [{ hostname: 'https://example.test' }, 'hostname'],
+      [{ hostname: 'example.test', recordType: 'ANY' }, 'recordType'],
+      [{ hostname: 'example.test', recordType: 'a' }, 'recordType'],
+      [{ hostname: 'example.test', expected: '' }, 'expected'],
+      [{ hostname: 'example.test', resolver: 'dns.test' }, 'resolver'],
+      [{ hostname: 'example.test', resolver: '127.0.0.1:99999' }, 'resolver'],
     ];
     for (const [input, field] of cases) {
       const parsed = dnsOptions.safeParse(input);
       assert.equal(parsed.success, false, JSON.stringify(input));
       assert.deepEqual(parsed.error?.issues[0]?.path, [field], JSON.stringify(input));
     }
-    const unknown = dnsOptions.safeParse({ name: 'example.test', server: '1.1.1.1' });
+    const unknown = dnsOptions.safeParse({ hostname: 'example.test', server: '1.1.1.1' });
     assert.equal(unknown.error?.issues[0]?.code, 'unrecognized_keys');
   });
 });

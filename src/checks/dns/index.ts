@@ -40,7 +40,7 @@ export function resolverAddress(resolver: string): string | undefined {
 /** dns options: query one record type of one name, optionally expecting a given answer. */
 export const dnsOptions = z
   .object({
-    name: hostField.describe(
+    hostname: hostField.describe(
       'name to query (for PTR, an IP address or an in-addr.arpa / ip6.arpa name)',
     ),
     recordType: z
@@ -115,14 +115,14 @@ const CAA_TAGS = ['issue', 'issuewild', 'iodef', 'contactemail', 'contactphone']
 export const dnsChecker: Checker<DnsOptions> = {
   type: 'dns',
   options: dnsOptions,
-  target: ({ name, recordType, resolver }) =>
-    resolver ? `${recordType} ${name} @${resolver}` : `${recordType} ${name}`,
+  target: ({ hostname, recordType, resolver }) =>
+    resolver ? `${recordType} ${hostname} @${resolver}` : `${recordType} ${hostname}`,
   run: (options, ctx) =>
     withDeadline(ctx, async (signal, startedAt) => {
       const resolver = newResolver(options, ctx.timeoutMs, ctx.addressGuard);
       signal.addEventListener('abort', () => resolver.cancel(), { once: true });
       try {
-        const answers = await QUERIES[options.recordType](resolver, options.name);
+        const answers = await QUERIES[options.recordType](resolver, options.hostname);
         return judgeAnswers(answers, options, msSince(startedAt));
       } catch (error) {
         return down(msSince(startedAt), dnsProblem(error, options));
@@ -169,13 +169,13 @@ function listAnswers(answers: string[]): string {
 function dnsProblem(error: unknown, options: DnsOptions): string {
   const code = (error as { code?: unknown }).code;
   if (code === 'ENODATA') return noRecords(options);
-  if (code === 'ENOTFOUND') return `${options.name} does not exist (NXDOMAIN)`;
+  if (code === 'ENOTFOUND') return `${options.hostname} does not exist (NXDOMAIN)`;
   const phrase = typeof code === 'string' ? DNS_ERRORS[code] : undefined;
   return phrase ? `${phrase} (${code as string})` : describeFailure(error);
 }
 
-function noRecords({ recordType, name }: DnsOptions): string {
-  return `no ${recordType} records for ${name}`;
+function noRecords({ recordType, hostname }: DnsOptions): string {
+  return `no ${recordType} records for ${hostname}`;
 }
 
 function caaText(record: CaaRecord): string {
