@@ -33,7 +33,7 @@ describe('checker contract', () => {
     return {
       http: { url: `http://127.0.0.1:${port}/` },
       tcp: { host: '127.0.0.1', port },
-      dns: { name: 'example.test', resolver: `127.0.0.1:${port}` },
+      dns: { hostname: 'example.test', resolver: `127.0.0.1:${port}` },
       ping: { host: '127.0.0.1', count: 1 },
       tls: { host: '127.0.0.1', port },
       push: {},

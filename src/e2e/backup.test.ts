@@ -21,12 +21,7 @@ test('a backup taken while the node runs restores into a node with every result 
     await target.close();
   });
   const api = new ApiClient(node.url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'b@example.com',
-      password: 'backup password',
-    })
-  ).token;
+  await api.setUp({ email: 'b@example.com', password: 'backup password' });
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'w',

@@ -66,11 +66,8 @@ test('three nodes: config and results on every node, work shared, a node killed 
   ];
 
   // Setup on one node; its token works on the others once the config has replicated.
-  const setup = await a.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-    email: 'owner@example.com',
-    password: 'a long password',
-  });
-  for (const api of [a, b, c]) api.token = setup.token;
+  const token = await a.setUp({ email: 'owner@example.com', password: 'a long password' });
+  for (const api of [b, c]) api.token = token;
   for (const api of [b, c]) {
     await waitFor('the token on the other nodes', async () =>
       (await api.request('GET', '/api/v1/monitors')).status === 200 ? true : undefined,
@@ -188,7 +185,7 @@ test('three nodes: config and results on every node, work shared, a node killed 
   // recorded meanwhile (none twice: one result per slot and node).
   const backAt = Date.now();
   const again = await startNode(k, dirs[k] as string);
-  const back = new ApiClient(again.url, setup.token);
+  const back = new ApiClient(again.url, token);
   const probe = orphaned[0] as string;
   await waitFor(`${victim} holding what was recorded while it was away`, async () => {
     const key = (r: StoredResult) => `${r.slot}:${r.node}`;

@@ -27,12 +27,7 @@ interface Item {
 /** Sets up the owner of a fresh node and returns a client with its token. */
 async function owner(url: string): Promise<ApiClient> {
   const api = new ApiClient(url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'o@example.com',
-      password: 'crash test password',
-    })
-  ).token;
+  await api.setUp({ email: 'o@example.com', password: 'crash test password' });
   return api;
 }
 

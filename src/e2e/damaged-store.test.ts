@@ -52,12 +52,7 @@ async function preparedDataDir(
   const first = await startTireless(dataDir);
   t.after(() => first.kill().catch(() => undefined));
   const api = new ApiClient(first.url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery',
-    })
-  ).token;
+  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hooks',

@@ -21,12 +21,7 @@ test('retention, body limit and trusted proxies come from TIRELESS_* settings', 
     await target.close();
   });
   const api = new ApiClient(first.url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'o@example.com',
-      password: 'settings password',
-    })
-  ).token;
+  await api.setUp({ email: 'o@example.com', password: 'settings password' });
   const monitor = await api.expect<{ id: string; accountId: string }>(
     201,
     'POST',

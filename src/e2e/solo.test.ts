@@ -168,12 +168,7 @@ test('SIGTERM: every request the target received, answered before the signal or 
     await target.close();
   });
   const api = new ApiClient(node.url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery',
-    })
-  ).token;
+  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
   const monitors: { id: string; accountId: string; path: string }[] = [];
   for (let i = 0; i < 8; i++) {
     const path = `/m${i}`;
@@ -251,12 +246,7 @@ test('a certificate that expires in 5 days: a certificate warning is delivered, 
     await hooks.close();
   });
   const api = new ApiClient(node.url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery',
-    })
-  ).token;
+  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hooks',

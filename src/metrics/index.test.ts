@@ -39,12 +39,7 @@ test('/metrics passes promtool check metrics, with Prometheus names', async (t) 
   });
 
   const api = new ApiClient(node.url);
-  api.token = (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'owner@example.com',
-      password: 'correct horse battery',
-    })
-  ).token;
+  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hooks',

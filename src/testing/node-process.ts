@@ -129,6 +129,13 @@ export class ApiClient {
     return { status: reply.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
+  /** Creates the owner account (first-run setup) and uses its token from then on. */
+  async setUp(owner: { email: string; password: string }): Promise<string> {
+    const reply = await this.expect<{ token: string }>(201, 'POST', '/api/v1/setup', owner);
+    this.token = reply.token;
+    return reply.token;
+  }
+
   /** Like request, but throws unless the status is the expected one. */
   async expect<T = unknown>(
     status: number,

@@ -82,9 +82,9 @@ describe('dns checker', () => {
         'ns1.example.test hostmaster.example.test 2024010101 7200 3600 1209600 300',
       ],
     ];
-    for (const [recordType, name, expected] of cases) {
-      const outcome = await check({ name, recordType, expected });
-      assert.equal(outcome.status, 'up', `${recordType} ${name}: ${outcome.error}`);
+    for (const [recordType, hostname, expected] of cases) {
+      const outcome = await check({ hostname, recordType, expected });
+      assert.equal(outcome.status, 'up', `${recordType} ${hostname}: ${outcome.error}`);
     }
   });
 
