@@ -3,9 +3,15 @@
  * one-member implementation of each; the cluster issue adds JetStream-backed ones (config in
  * a KV bucket, results on a stream, rendezvous-hashed assignment) behind the same shapes.
  */
-import { TirelessError } from '../errors/index.js';
+import { notFound } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
-import type { Assignment, ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
+import {
+  revisionConflict,
+  type Assignment,
+  type ConfigDoc,
+  type ConfigWriter,
+  type NewDoc,
+} from './ports.js';
 
 export type { Assignment, ConfigDoc, ConfigWriter, NewDoc, ResultSink } from './ports.js';
 export { ClusterAssignment } from './assignment.js';
@@ -27,18 +33,9 @@ export class SoloConfigWriter implements ConfigWriter {
   put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T> {
     const current = this.store.getConfig<ConfigDoc>(kind, doc.id);
     const currentRevision = current?.revision ?? 0;
-    if (current && current.accountId !== doc.accountId) {
-      return Promise.reject(new TirelessError('TIRELESS_NOT_FOUND', `${kind} not found`));
-    }
+    if (current && current.accountId !== doc.accountId) return Promise.reject(notFound(kind));
     if (currentRevision !== expectedRevision) {
-      return Promise.reject(
-        new TirelessError(
-          'TIRELESS_CONFLICT',
-          expectedRevision === 0
-            ? `${kind} ${doc.id} exists already`
-            : `${kind} ${doc.id} changed meanwhile (revision ${currentRevision}, not ${expectedRevision}); reload and retry`,
-        ),
-      );
+      return Promise.reject(revisionConflict(kind, doc.id, expectedRevision, currentRevision));
     }
     const saved = { ...doc, revision: this.store.nextConfigRevision() } as T;
     this.apply({
@@ -58,12 +55,9 @@ export class SoloConfigWriter implements ConfigWriter {
     expectedRevision?: number,
   ): Promise<void> {
     const current = this.store.getScoped<ConfigDoc>(kind, accountId, id);
-    if (!current)
-      return Promise.reject(new TirelessError('TIRELESS_NOT_FOUND', `${kind} not found`));
+    if (!current) return Promise.reject(notFound(kind));
     if (expectedRevision !== undefined && current.revision !== expectedRevision) {
-      return Promise.reject(
-        new TirelessError('TIRELESS_CONFLICT', `${kind} ${id} changed meanwhile`),
-      );
+      return Promise.reject(revisionConflict(kind, id, expectedRevision, current.revision));
     }
     this.apply({ kind, id, accountId, revision: this.store.nextConfigRevision(), doc: null });
     return Promise.resolve();

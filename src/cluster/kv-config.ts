@@ -7,9 +7,9 @@ import {
 } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
 import { headers } from '@nats-io/transport-node';
-import { describeError, TirelessError } from '../errors/index.js';
+import { describeError, notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
-import type { ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
+import { revisionConflict, type ConfigDoc, type ConfigWriter, type NewDoc } from './ports.js';
 
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'account',
@@ -83,7 +83,7 @@ export class KvConfigWriter implements ConfigWriter {
   ): Promise<T> {
     const current = this.options.store.getConfig<ConfigDoc>(kind, doc.id);
     if (current && current.accountId !== doc.accountId) {
-      throw new TirelessError('TIRELESS_NOT_FOUND', `${kind} not found`);
+      throw notFound(kind);
     }
     const key = keyOf(kind, doc.accountId, doc.id);
     // The bucket assigns the revision; a stale one in the body must not travel.
@@ -107,7 +107,7 @@ export class KvConfigWriter implements ConfigWriter {
     expectedRevision?: number,
   ): Promise<void> {
     const current = this.options.store.getScoped<ConfigDoc>(kind, accountId, id);
-    if (!current) throw new TirelessError('TIRELESS_NOT_FOUND', `${kind} not found`);
+    if (!current) throw notFound(kind);
     const key = keyOf(kind, accountId, id);
     const revision = await this.compareAndSet(
       kind,
@@ -154,14 +154,7 @@ export class KvConfigWriter implements ConfigWriter {
         const latest = await jsm.streams.getMessage(stream, { last_by_subj: subject });
         const operation = latest?.header.get('KV-Operation');
         const current = latest && operation !== 'DEL' && operation !== 'PURGE' ? latest.seq : 0;
-        if (current !== expected) {
-          throw new TirelessError(
-            'TIRELESS_CONFLICT',
-            expected === 0
-              ? `${kind} ${id} exists already`
-              : `${kind} ${id} changed meanwhile (not at revision ${expected}); reload and retry`,
-          );
-        }
+        if (current !== expected) throw revisionConflict(kind, id, expected, current);
         const marker = headers();
         if (value === null) marker.set('KV-Operation', 'DEL');
         sent = true;

@@ -1,3 +1,4 @@
+import { TirelessError } from '../errors/index.js';
 import type { CheckedResult, ConfigChange, ConfigKind } from '../store/index.js';
 
 export interface ConfigDoc {
@@ -44,4 +45,22 @@ export interface ResultSink {
   add(result: CheckedResult): void;
   /** Writes everything taken so far; resolves when it is stored (or kept on disk). */
   drain(): Promise<void>;
+}
+
+/**
+ * The 409 of every ConfigWriter when an entity is not at the revision the caller read
+ * (`expected` 0: the caller meant to create it).
+ */
+export function revisionConflict(
+  kind: ConfigKind,
+  id: string,
+  expected: number,
+  current: number,
+): TirelessError {
+  return new TirelessError(
+    'TIRELESS_CONFLICT',
+    expected === 0
+      ? `${kind} ${id} exists already`
+      : `${kind} ${id} changed meanwhile (revision ${current}, not ${expected}); reload and retry`,
+  );
 }
