@@ -3,4 +3,4 @@
  * node uses every core it has while its main thread schedules, stores and serves.
  */
 export { CheckPool, type CheckPoolOptions } from './pool.js';
-export type { CheckJob, RanCheck } from './run-check.js';
+export type { CheckJob, RanCheck } from './running-checks.js';

@@ -5,7 +5,7 @@ import type { AddressGuard } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { RunningChecks, type CheckJob, type RanCheck } from './run-check.js';
+import { RunningChecks, type CheckJob, type RanCheck } from './running-checks.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -32,8 +32,8 @@ type Settle = (ran: RanCheck | undefined) => void;
 export class CheckPool {
   /** Worker threads running checks (0: checks run on this thread). */
   readonly workers: number;
-  private readonly runners: [CheckRunner, ...CheckRunner[]];
-  private readonly runnerOf = new Map<string, CheckRunner>();
+  private readonly hosts: [CheckHost, ...CheckHost[]];
+  private readonly hostOf = new Map<string, CheckHost>();
   private turn = 0;
   private stopped = false;
 
@@ -41,7 +41,7 @@ export class CheckPool {
     const settings: WorkerSettings = { blockPrivateTargets: options.blockPrivateTargets };
     const url = options.workerUrl ?? WORKER_URL;
     const thread = () => new CheckThread(url, settings, options.log);
-    this.runners =
+    this.hosts =
       options.workers === 0
         ? [new InlineChecks(options.blockPrivateTargets ? privateAddressGuard : undefined)]
         : [thread(), ...Array.from({ length: options.workers - 1 }, thread)];
@@ -54,35 +54,35 @@ export class CheckPool {
    */
   run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
-    let runner = this.runnerOf.get(job.monitorId);
-    if (!runner) {
-      runner = this.runners[this.turn++ % this.runners.length] ?? this.runners[0];
-      this.runnerOf.set(job.monitorId, runner);
+    let host = this.hostOf.get(job.monitorId);
+    if (!host) {
+      host = this.hosts[this.turn++ % this.hosts.length] ?? this.hosts[0];
+      this.hostOf.set(job.monitorId, host);
     }
-    return runner.run(job, started);
+    return host.run(job, started);
   }
 
   /** Lets go of a removed monitor's options. */
   forget(monitorId: string): void {
-    this.runnerOf.get(monitorId)?.forget(monitorId);
-    this.runnerOf.delete(monitorId);
+    this.hostOf.get(monitorId)?.forget(monitorId);
+    this.hostOf.delete(monitorId);
   }
 
   /** Cuts every running check short; they and any later ones resolve undefined. */
   abortAll(): void {
     this.stopped = true;
-    for (const runner of this.runners) runner.abortAll();
+    for (const host of this.hosts) host.abortAll();
   }
 
   /** Aborts what runs and stops the worker threads. */
   async close(): Promise<void> {
     this.abortAll();
-    await Promise.all(this.runners.map((runner) => runner.close()));
+    await Promise.all(this.hosts.map((host) => host.close()));
   }
 }
 
 /** Where a monitor's checks run: a worker thread, or this thread. */
-interface CheckRunner {
+interface CheckHost {
   run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined>;
   forget(monitorId: string): void;
   abortAll(): void;
@@ -90,7 +90,7 @@ interface CheckRunner {
 }
 
 /** Workers 0: checks on the calling thread. */
-class InlineChecks implements CheckRunner {
+class InlineChecks implements CheckHost {
   private readonly checks: RunningChecks;
   private aborted = false;
 
@@ -121,7 +121,7 @@ class InlineChecks implements CheckRunner {
 }
 
 /** One worker thread and the checks it runs; jobs of one tick go over in one message. */
-class CheckThread implements CheckRunner {
+class CheckThread implements CheckHost {
   private worker: Worker | undefined;
   private startedAt = 0;
   private readonly pending = new Map<number, Settle>();

@@ -1,5 +1,5 @@
 import type { CheckOutcome } from '../checks/index.js';
-import type { CheckJob } from './run-check.js';
+import type { CheckJob } from './running-checks.js';
 
 /** What a check worker is started with (`workerData`). */
 export interface WorkerSettings {

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome } from '../checks/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { RunningChecks } from './run-check.js';
+import { RunningChecks } from './running-checks.js';
 
 if (!parentPort) throw new Error('check worker must run in a worker thread');
 const port = parentPort;

@@ -38,7 +38,7 @@ import {
   type Store,
 } from '../store/index.js';
 import { registerPages } from '../web/index.js';
-import { createCheckRunner, toScheduled, type ScheduledMonitor } from './check-runner.js';
+import { createSlotChecker, toScheduled, type ScheduledMonitor } from './slot-checker.js';
 import { IntegrityWatch } from './integrity-watch.js';
 import { Lifecycle, type Part } from './lifecycle.js';
 import { ResultWriter } from './result-writer.js';
@@ -181,7 +181,7 @@ export async function startNode(
     blockPrivateTargets: settings.blockPrivateTargets,
     log,
   });
-  const runCheck = createCheckRunner({
+  const checkSlot = createSlotChecker({
     clock,
     node: nodeId,
     region: settings.region,
@@ -192,7 +192,7 @@ export async function startNode(
   });
   const schedule = new Scheduler<ScheduledMonitor>({
     clock,
-    check: runCheck,
+    check: checkSlot,
     isAssigned: (monitorId) => assignment.checks(monitorId),
     onMissed: (monitorId, slots, reason) => {
       metrics.missedSlots.inc({ reason }, slots);

@@ -25,7 +25,7 @@ export function toScheduled(monitor: Monitor): ScheduledMonitor {
   };
 }
 
-export interface CheckRunnerDeps {
+export interface SlotCheckerDeps {
   clock: Clock;
   node: string;
   region: string;
@@ -39,7 +39,7 @@ export interface CheckRunnerDeps {
  * Runs one check of one slot in the check pool and records its result. A check the pool
  * could not run (shutting down, worker replaced) records nothing: its slot stays a gap.
  */
-export function createCheckRunner(deps: CheckRunnerDeps) {
+export function createSlotChecker(deps: SlotCheckerDeps) {
   return async (monitor: ScheduledMonitor, slot: number, started?: () => void): Promise<void> => {
     const handedOverAt = deps.clock.now();
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
