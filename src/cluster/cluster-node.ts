@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { Clock } from '../clock/index.js';
-import { describeError } from '../errors/index.js';
+import type { Clock, TimerHandle } from '../clock/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
 import {
@@ -10,10 +10,18 @@ import {
   untilJetStreamAnswers,
   type JoinOptions,
 } from './connection.js';
-import { KvConfigWriter } from './kv-config.js';
+import { KvConfigWriter, replicaRevision } from './kv-config.js';
+import { LinkTracker, type LinkFacts, type LinkState } from './link-state.js';
+import { LinkedConfigWriter } from './linked-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
-import { ensureResultsStream, ResultFollower, ResultPublisher } from './results-stream.js';
+import type { Member } from './rendezvous.js';
+import {
+  ensureResultsStream,
+  RESULTS_STREAM,
+  ResultFollower,
+  ResultPublisher,
+} from './results-stream.js';
 
 export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   region: string;
@@ -35,10 +43,22 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   monitorIds: () => Iterable<string>;
   /** Members changed and these monitors are now this node's to check. */
   onTakeover: (monitorIds: string[]) => void;
+  /**
+   * How long a node whose replica holds config waits for the cluster at start (and each
+   * later try to join) before it goes on in island mode, ms. @defaultValue 10000
+   */
+  islandAfterMs?: number;
 }
 
 export interface ClusterStatus {
   node: string;
+  /** `joined`, `island` or `no-quorum` (see LinkState). */
+  state: LinkState;
+  /** When this node entered that state, ms since the epoch. */
+  stateSince: number;
+  /** Why it is not `joined`. */
+  stateReason?: string;
+  /** Replicas of the streams and buckets (0: not joined since the start). */
   replicas: number;
   nodes: MemberView[];
   /** Own result batches not yet acknowledged by the stream. */
@@ -53,36 +73,153 @@ export interface ClusterStatus {
   rejected: { heartbeats: number; results: number };
 }
 
+/** What a joined node holds of the cluster: everything that needs the connection. */
+interface Link {
+  replicas: number;
+  writer: KvConfigWriter;
+  membership: Membership;
+  publisher: ResultPublisher;
+  follower: ResultFollower;
+  /** Resolves when JetStream answers a request that needs a quorum (the stream's leader). */
+  probe: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
 /**
  * A node's part of the cluster: config from the KV bucket into the replica, membership,
  * the assignment over live members, its results published from the outbox and everyone's
  * followed into the replica. `startNode` builds it in cluster mode and plugs it into the
  * same scheduler, judge and API as solo mode.
+ *
+ * Island mode: a node that cannot join at start but holds a replica starts anyway, and a
+ * joined node that loses its servers (or their quorum) goes on; either way, seeing no peer
+ * it checks and coordinates every monitor it knows, its results wait in the outbox, config
+ * writes answer 503, and it keeps trying until JetStream answers again (see LinkState).
  */
 export class ClusterNode {
-  private constructor(
-    readonly config: KvConfigWriter,
-    readonly assignment: ClusterAssignment,
-    private readonly membership: Membership,
-    private readonly publisher: ResultPublisher,
-    private readonly follower: ResultFollower,
-    private readonly replicas: number,
-    private readonly options: ClusterNodeOptions,
-    private readonly closeLink: () => Promise<void>,
-  ) {}
+  readonly assignment: ClusterAssignment;
+  readonly config: LinkedConfigWriter;
+  private link: Link | null = null;
+  private readonly tracker: LinkTracker;
+  /** When JetStream last answered, and why not since (the last probe or join error). */
+  private answeredAt = -Infinity;
+  private problem: string | undefined;
+  private timer: TimerHandle | null = null;
+  private busy = false;
+  /** Island since the start: when to try joining again. */
+  private nextJoinAt = -Infinity;
+  /** Set when a joined node lost the cluster: its consumers resume when it is back. */
+  private resumeNeeded = false;
+  private stopped = false;
+
+  private constructor(private readonly options: ClusterNodeOptions) {
+    this.assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
+    // Until it hears peers, a node checks everything: alone is the safe default.
+    this.assignment.setMembers([{ id: options.nodeId, region: options.region }]);
+    this.config = new LinkedConfigWriter(() => this.refusal());
+    this.tracker = new LinkTracker(options.deadAfterMs, this.facts(), options.clock.now());
+  }
 
   /**
    * Joins: connects, checks the key, loads the config into the replica (before anything is
    * checked or judged), and prepares membership and the results stream. Call `start()`.
+   * When the cluster does not answer within `islandAfterMs` and the data dir holds a
+   * replica, resolves in island mode (and joins later, in the background); a node without
+   * a replica knows nothing to check and fails after `readyTimeoutMs`.
    */
   static async join(options: ClusterNodeOptions): Promise<ClusterNode> {
+    const node = new ClusterNode(options);
+    const hasReplica = replicaRevision(options.store) > 0;
+    try {
+      node.attach(
+        await node.connect(hasReplica ? (options.islandAfterMs ?? 10_000) : options.readyTimeoutMs),
+      );
+    } catch (error) {
+      // A wrong key or setting is for the operator to fix, not something to wait out.
+      if (error instanceof TirelessError && error.code === 'TIRELESS_CONFIG') throw error;
+      const why = describeError(error);
+      if (!hasReplica) {
+        throw new TirelessError(
+          'TIRELESS_UNAVAILABLE',
+          `cannot join the cluster at ${options.servers.join(', ')} (${why}), and this data dir holds no replica of its config yet, so this node knows nothing to check: start it once a quorum of the cluster's servers is up`,
+          { cause: error },
+        );
+      }
+      node.problem = why;
+      options.log.warn(
+        { servers: options.servers, error: why, monitors: [...options.monitorIds()].length },
+        'island mode: the cluster cannot be joined now; this node starts from its replica, checks every monitor it knows, alerts directly, keeps its results in its outbox and keeps trying to join',
+      );
+    }
+    return node;
+  }
+
+  /**
+   * Starts heartbeats, publishing and following, then waits two heartbeats so this node
+   * knows its peers before its scheduler asks what to check (else it would check every
+   * monitor for a moment). In island mode it starts trying to join.
+   */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.tick();
+    if (!this.link) return;
+    this.startLink(this.link);
+    await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
+  }
+
+  /** Own results were stored with their outbox rows: publish them. */
+  resultsStored(): void {
+    this.link?.publisher.wake();
+  }
+
+  status(): ClusterStatus {
+    const { nodeId, region, version, store, clock } = this.options;
+    const link = this.link;
+    const view = this.tracker.view;
+    const self = { id: nodeId, region, version, lastHeardAt: clock.now(), alive: true, self: true };
+    return {
+      node: nodeId,
+      state: view.state,
+      stateSince: view.since,
+      ...(view.reason === undefined ? {} : { stateReason: view.reason }),
+      replicas: link?.replicas ?? 0,
+      nodes: link?.membership.view() ?? [self],
+      outboxDepth: store.outboxDepth(),
+      publishing: link && !link.publisher.isFailing ? 'ok' : 'failing',
+      replicationLag: link?.follower.lag ?? 0,
+      configRevision: link?.writer.appliedRevision ?? replicaRevision(store),
+      rejected: {
+        heartbeats: link?.membership.rejectedHeartbeats ?? 0,
+        results: link?.follower.rejectedMessages ?? 0,
+      },
+    };
+  }
+
+  /** Says goodbye (peers take over at once), stops following and publishing, disconnects. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+    const link = this.link;
+    this.link = null;
+    if (!link) return;
+    await link.membership.stop();
+    link.publisher.stop();
+    link.follower.stop();
+    link.writer.close();
+    await link.close();
+  }
+
+  /** Connects and catches up; `readyTimeoutMs` bounds the wait for JetStream. */
+  private async connect(readyTimeoutMs: number | undefined): Promise<Link> {
+    const options = { ...this.options, readyTimeoutMs };
     const { store, log, clock } = options;
     const link = await joinCluster(options);
     try {
       const js = jetstream(link.nc);
       // Right after the servers start (or while they recover) placing a stream or reading
       // the bucket can time out for a while: try until JetStream answers.
-      const config = await untilJetStreamAnswers(options, async () => {
+      const writer = await untilJetStreamAnswers(options, async () => {
         const jsm = await jetstreamManager(link.nc);
         await ensureResultsStream(jsm, {
           replicas: link.replicas,
@@ -95,9 +232,9 @@ export class ClusterNode {
           jsm,
           store,
           log,
+          onChange: this.config.changed,
         });
       });
-      const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
       const membership = new Membership({
         nc: link.nc,
         self: { id: options.nodeId, region: options.region, version: options.version },
@@ -105,21 +242,8 @@ export class ClusterNode {
         log,
         heartbeatMs: options.heartbeatMs,
         deadAfterMs: options.deadAfterMs,
-        onChange: (members) => {
-          const left = assignment.members.some((m) => !members.some((n) => n.id === m.id));
-          if (!left) {
-            // Only joins: the monitors that move had a live owner, which checked them.
-            assignment.setMembers(members);
-            return;
-          }
-          const ids = [...options.monitorIds()];
-          const before = new Set(ids.filter((id) => assignment.checks(id)));
-          assignment.setMembers(members);
-          const gained = ids.filter((id) => !before.has(id) && assignment.checks(id));
-          if (gained.length > 0) options.onTakeover(gained);
-        },
+        onChange: (members) => this.membersChanged(members),
       });
-      assignment.setMembers(membership.live);
       const publisher = new ResultPublisher({
         js,
         outbox: {
@@ -149,61 +273,140 @@ export class ClusterNode {
           }
         },
       });
-      return new ClusterNode(
-        config,
-        assignment,
+      // Answers within a heartbeat or two, or the node is cut off.
+      const probeJsm = await jetstreamManager(link.nc, {
+        timeout: 2 * options.heartbeatMs,
+        checkAPI: false,
+      });
+      return {
+        replicas: link.replicas,
+        writer,
         membership,
         publisher,
         follower,
-        link.replicas,
-        options,
-        () => link.close(),
-      );
+        probe: async () => void (await probeJsm.streams.info(RESULTS_STREAM)),
+        close: () => link.close(),
+      };
     } catch (error) {
       await link.close();
       throw error;
     }
   }
 
-  /**
-   * Starts heartbeats, publishing and following, then waits two heartbeats so this node
-   * knows its peers before its scheduler asks what to check (else it would check every
-   * monitor for a moment).
-   */
-  async start(): Promise<void> {
-    this.membership.start();
-    this.publisher.start();
-    this.follower.start();
-    await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
+  private attach(link: Link): void {
+    this.link = link;
+    this.config.attach(link.writer);
+    this.assignment.setMembers(link.membership.live);
+    this.answeredAt = this.options.clock.now();
+    this.problem = undefined;
   }
 
-  /** Own results were stored with their outbox rows: publish them. */
-  resultsStored(): void {
-    this.publisher.wake();
+  private startLink(link: Link): void {
+    link.membership.start();
+    link.publisher.start();
+    link.follower.start();
   }
 
-  status(): ClusterStatus {
+  private membersChanged(members: readonly Member[]): void {
+    const { assignment, options } = this;
+    const left = assignment.members.some((m) => !members.some((n) => n.id === m.id));
+    if (!left) {
+      // Only joins: the monitors that move had a live owner, which checked them.
+      assignment.setMembers(members);
+      return;
+    }
+    const ids = [...options.monitorIds()];
+    const before = new Set(ids.filter((id) => assignment.checks(id)));
+    assignment.setMembers(members);
+    const gained = ids.filter((id) => !before.has(id) && assignment.checks(id));
+    if (gained.length > 0) options.onTakeover(gained);
+  }
+
+  private facts(): LinkFacts {
     return {
-      node: this.options.nodeId,
-      replicas: this.replicas,
-      nodes: this.membership.view(),
-      outboxDepth: this.options.store.outboxDepth(),
-      publishing: this.publisher.isFailing ? 'failing' : 'ok',
-      replicationLag: this.follower.lag,
-      configRevision: this.config.appliedRevision,
-      rejected: {
-        heartbeats: this.membership.rejectedHeartbeats,
-        results: this.follower.rejectedMessages,
-      },
+      joined: this.link !== null,
+      answeredAt: this.answeredAt,
+      problem: this.problem,
+      livePeers: (this.link?.membership.live.length ?? 1) - 1,
     };
   }
 
-  /** Says goodbye (peers take over at once), stops following and publishing, disconnects. */
-  async stop(): Promise<void> {
-    await this.membership.stop();
-    this.publisher.stop();
-    this.follower.stop();
-    this.config.close();
-    await this.closeLink();
+  /** Why config writes cannot be stored now, or undefined when they can. */
+  private refusal(): string | undefined {
+    const { state, reason } = this.tracker.view;
+    if (state === 'joined') return undefined;
+    return state === 'island'
+      ? `this node is in island mode, it sees no other node and ${reason ?? ''}`
+      : `this node sees other nodes but JetStream has no quorum: ${reason ?? ''}`;
+  }
+
+  /** Every heartbeat: probe JetStream (or try to join), and follow the state. */
+  private tick(): void {
+    if (this.stopped) return;
+    const { clock, log, heartbeatMs } = this.options;
+    if (!this.busy) void this.check();
+    const { view, changed } = this.tracker.update(this.facts(), clock.now());
+    if (changed) {
+      if (view.state === 'joined') log.info('joined: JetStream answers again');
+      else {
+        if (this.link) this.resumeNeeded = true;
+        log.warn(
+          { reason: view.reason },
+          view.state === 'island'
+            ? 'island mode: no peer and no JetStream; checking every monitor this node knows, alerting directly, results wait in the outbox'
+            : 'JetStream has no quorum: results wait in the outbox, config writes answer 503',
+        );
+      }
+    }
+    this.timer = clock.setTimer(() => this.tick(), heartbeatMs);
+  }
+
+  private async check(): Promise<void> {
+    this.busy = true;
+    try {
+      const link = this.link;
+      if (!link) {
+        await this.tryJoin();
+        return;
+      }
+      await link.probe();
+      this.answeredAt = this.options.clock.now();
+      this.problem = undefined;
+      if (this.resumeNeeded && this.tracker.view.state === 'joined') {
+        await this.resume(link);
+        this.resumeNeeded = false;
+      }
+    } catch (error) {
+      this.problem = describeError(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Island since the start: tries to join, pausing `deadAfterMs` after a failed try. */
+  private async tryJoin(): Promise<void> {
+    const { clock, log, deadAfterMs } = this.options;
+    if (clock.now() < this.nextJoinAt) return;
+    let link: Link;
+    try {
+      link = await this.connect(this.options.islandAfterMs ?? 10_000);
+    } finally {
+      this.nextJoinAt = clock.now() + deadAfterMs;
+    }
+    if (this.stopped) {
+      await link.close();
+      return;
+    }
+    this.attach(link);
+    this.startLink(link);
+    log.info('joined the cluster after island mode: config caught up; the outbox drains');
+  }
+
+  /** Back from an outage: the config watch and the results follower start again. */
+  private async resume(link: Link): Promise<void> {
+    link.publisher.wake();
+    link.follower.restart();
+    await link.writer.rewatch();
+    this.options.log.info('back in the cluster: config caught up, the outbox drains');
   }
 }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import {
+  AuthorizationError,
   connect,
   credsAuthenticator,
   type NatsConnection,
@@ -54,8 +55,9 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
   try {
     nc = await connect(connectionOptions(options));
   } catch (error) {
+    // Refused credentials are the operator's to fix; a server away may come back.
     throw new TirelessError(
-      'TIRELESS_CONFIG',
+      error instanceof AuthorizationError ? 'TIRELESS_CONFIG' : 'TIRELESS_UNAVAILABLE',
       `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}`,
       { cause: error },
     );

@@ -34,6 +34,13 @@ export interface KvConfigWriterOptions {
   jsm: JetStreamManager;
   store: Store;
   log: Logger;
+  /** Called after every applied change, also those of the catch-up in `open`. */
+  onChange?: (change: ConfigChange) => void;
+}
+
+/** The bucket revision a replica has applied (0: it never held config from a cluster). */
+export function replicaRevision(store: Store): number {
+  return Number(store.getMeta(APPLIED_META) ?? 0);
 }
 
 /**
@@ -52,13 +59,14 @@ export interface KvConfigWriterOptions {
  * since it read the key. A write elsewhere in the bucket meanwhile means read and try again.
  */
 export class KvConfigWriter implements ConfigWriter {
-  private readonly listeners: ((change: ConfigChange) => void)[] = [];
+  private readonly listeners: ((change: ConfigChange) => void)[];
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private applied: number;
   private stopWatch: (() => void) | null = null;
 
   private constructor(private readonly options: KvConfigWriterOptions) {
-    this.applied = Number(options.store.getMeta(APPLIED_META) ?? 0);
+    this.applied = replicaRevision(options.store);
+    this.listeners = options.onChange ? [options.onChange] : [];
   }
 
   /**
@@ -131,6 +139,15 @@ export class KvConfigWriter implements ConfigWriter {
   close(): void {
     this.stopWatch?.();
     this.stopWatch = null;
+  }
+
+  /**
+   * Watches again from the revision applied, and resolves once caught up: after an outage
+   * the library's watcher can take a minute to notice its consumer is gone.
+   */
+  async rewatch(): Promise<void> {
+    this.close();
+    await this.watch();
   }
 
   /**

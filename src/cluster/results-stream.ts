@@ -197,6 +197,15 @@ export class ResultFollower {
     this.messages = null;
   }
 
+  /**
+   * Follows again from the position applied: after an outage the consumer may be gone
+   * from the servers, and the library notices only after two missed heartbeats (a minute).
+   */
+  restart(): void {
+    this.messages?.stop();
+    this.messages = null;
+  }
+
   private async run(): Promise<void> {
     const { js, log } = this.options;
     let complained = false;

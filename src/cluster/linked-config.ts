@@ -1,0 +1,64 @@
+import { TirelessError } from '../errors/index.js';
+import type { ConfigChange, ConfigKind } from '../store/index.js';
+import type { KvConfigWriter } from './kv-config.js';
+import type { ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
+
+/**
+ * A cluster node's config writer, whether or not it is joined: writes go to the KV writer
+ * while the node is joined, and are refused at once with a 503 that says why while it is
+ * not (island mode, no quorum, not joined since the start). Listeners stay registered here,
+ * so those registered before the node joined hear every change applied after.
+ */
+export class LinkedConfigWriter implements ConfigWriter {
+  private writer: KvConfigWriter | null = null;
+  private readonly listeners: ((change: ConfigChange) => void)[] = [];
+
+  /** `refusal` answers why writes cannot be stored now, or undefined when they can. */
+  constructor(private readonly refusal: () => string | undefined) {}
+
+  /** The KV writer of the joined node; pass it `changed` as its `onChange`. */
+  attach(writer: KvConfigWriter): void {
+    this.writer = writer;
+  }
+
+  /** The KV writer calls this for every change it applied. */
+  readonly changed = (change: ConfigChange): void => {
+    for (const listener of this.listeners) listener(change);
+  };
+
+  async put<T extends ConfigDoc>(
+    kind: ConfigKind,
+    doc: NewDoc<T>,
+    expectedRevision: number,
+  ): Promise<T> {
+    return this.writable(kind).put(kind, doc, expectedRevision);
+  }
+
+  async remove(
+    kind: ConfigKind,
+    accountId: string,
+    id: string,
+    expectedRevision?: number,
+  ): Promise<void> {
+    return this.writable(kind).remove(kind, accountId, id, expectedRevision);
+  }
+
+  onChange(listener: (change: ConfigChange) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  private writable(kind: ConfigKind): KvConfigWriter {
+    const why = this.refusal();
+    if (why !== undefined || this.writer === null) {
+      throw new TirelessError(
+        'TIRELESS_UNAVAILABLE',
+        `the ${kind} cannot be stored now: ${why ?? 'this node has not joined the cluster'}. Config changes need the cluster; nothing was changed. Monitoring and alerts go on, and results wait in this node's outbox`,
+      );
+    }
+    return this.writer;
+  }
+}

@@ -1,0 +1,137 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHttpTarget, waitFor, type HttpTarget } from '../testing/index.js';
+import { assertConfigRefused, TestCluster } from './cluster-fixture.js';
+
+/** Monitors at 2 s: enough slots in a short test, and room for a loaded machine. */
+const MONITORS = 6;
+const INTERVAL_MS = 2000;
+
+let cluster: TestCluster | undefined;
+let target: HttpTarget | undefined;
+
+after(async () => {
+  await cluster?.close();
+  await target?.close();
+});
+
+test('a node loses its nats-server: it fails over to the others; all servers gone: every node in island mode checks every monitor, then rejoins, and every node holds every result once, no slot missed', async () => {
+  target = await startHttpTarget();
+  cluster = await TestCluster.start(3);
+  const c = cluster;
+  const ids: string[] = [];
+  for (let i = 0; i < MONITORS; i++) {
+    const created = await c.api(i % 3).expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+      name: `m${i}`,
+      type: 'http',
+      url: `${target.url}/ok`,
+      intervalSeconds: INTERVAL_MS / 1000,
+    });
+    ids.push(created.id);
+  }
+  for (let i = 0; i < 3; i++) await c.waitState(i, 'joined', 3);
+  const startedAt = Date.now();
+  await waitFor('results of every monitor on every node', async () => {
+    for (let i = 0; i < 3; i++) {
+      for (const id of ids) {
+        if (!(await c.resultsOf(i, id)).some((r) => r.slot >= startedAt)) return undefined;
+      }
+    }
+    return true;
+  });
+
+  // n2's own server stops: it learned the others' URLs from its server, and fails over.
+  const oneDownAt = Date.now();
+  await c.nats.servers[1]?.stop();
+  await waitFor(
+    'a result checked by n2 after its server stopped, seen on n1',
+    async () => {
+      for (const id of ids) {
+        const seen = await c.resultsOf(0, id);
+        if (seen.some((r) => r.node === 'n2' && r.checkedAt > oneDownAt + 1000)) return true;
+      }
+      return undefined;
+    },
+    20_000,
+    250,
+  );
+  await c.waitState(1, 'joined', 3);
+
+  // Every server goes: no node can reach any, each is alone and in island mode.
+  const allDownAt = Date.now();
+  await Promise.all([c.nats.servers[0]?.stop(), c.nats.servers[2]?.stop()]);
+  for (let i = 0; i < 3; i++) {
+    const island = await c.waitState(i, 'island', 1);
+    assert.match(island.stateReason ?? '', /JetStream has not answered/);
+  }
+  await assertConfigRefused(c.api(0), /island mode.*nothing was changed/);
+  // Each island checks every monitor it knows, its peers' too.
+  const islandSince = Date.now();
+  await waitFor(
+    'every node checking every monitor',
+    async () => {
+      for (let i = 0; i < 3; i++) {
+        for (const id of ids) {
+          const own = (await c.resultsOf(i, id)).filter(
+            (r) => r.node === `n${i + 1}` && r.slot > islandSince,
+          );
+          if (own.length < 2) return undefined;
+        }
+      }
+      return true;
+    },
+    20_000,
+    250,
+  );
+  const outbox = (await c.status(0)).outboxDepth;
+  assert.ok(outbox > 0, `n1's outbox holds its island results (${outbox})`);
+
+  // The servers return: every node rejoins, drains its outbox, applies the others' results.
+  const backAt = Date.now();
+  await Promise.all(c.nats.servers.map((server) => server.start()));
+  for (let i = 0; i < 3; i++) await c.waitState(i, 'joined', 3, 40_000);
+  const settledAt = Date.now();
+  await waitFor(
+    'every outbox empty',
+    async () => {
+      for (let i = 0; i < 3; i++) if ((await c.status(i)).outboxDepth > 0) return undefined;
+      return true;
+    },
+    20_000,
+    250,
+  );
+  // Every node ends with the same results, each once, from before the first stop to after
+  // the return: compared as sets of (monitor, slot, node).
+  const from = oneDownAt - 2 * INTERVAL_MS;
+  const to = settledAt;
+  const everywhere = await waitFor(
+    'the same results on every node',
+    async () => {
+      const [a, b, d] = await Promise.all([0, 1, 2].map((i) => c.resultKeys(i, ids, from, to)));
+      return a && a.join() === b?.join() && a.join() === d?.join() ? a : undefined;
+    },
+    20_000,
+    500,
+  );
+  const islandKeys = everywhere.filter(
+    (key) => slotOf(key) > allDownAt + 4000 && slotOf(key) < backAt,
+  );
+  for (const node of ['n1', 'n2', 'n3']) {
+    assert.ok(
+      islandKeys.filter((key) => key.endsWith(`:${node}`)).length >= ids.length,
+      `${node}'s island results reached every node`,
+    );
+  }
+  // No slot of any monitor went unchecked, through both outages.
+  for (const id of ids) {
+    const slots = new Set(everywhere.filter((k) => k.startsWith(`${id}:`)).map(slotOf));
+    const first = Math.min(...slots);
+    for (let slot = first; slot < to - INTERVAL_MS; slot += INTERVAL_MS) {
+      assert.ok(slots.has(slot), `${id}: slot ${slot - allDownAt} ms after all servers stopped`);
+    }
+  }
+});
+
+function slotOf(key: string): number {
+  return Number(key.split(':')[1]);
+}
