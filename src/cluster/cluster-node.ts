@@ -16,12 +16,10 @@ import { LinkedConfigWriter } from './linked-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
 import type { Member } from './rendezvous.js';
-import {
-  ensureResultsStream,
-  RESULTS_STREAM,
-  ResultFollower,
-  ResultPublisher,
-} from './results-stream.js';
+import { ensureResultsStream, ResultFollower, ResultPublisher } from './results-stream.js';
+
+/** The key every node writes in the cluster bucket to learn whether JetStream has a quorum. */
+const PROBE_KEY = 'link-probe';
 
 export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   region: string;
@@ -80,7 +78,7 @@ interface Link {
   membership: Membership;
   publisher: ResultPublisher;
   follower: ResultFollower;
-  /** Resolves when JetStream answers a request that needs a quorum (the stream's leader). */
+  /** Resolves when JetStream acknowledges a write (it has a quorum). */
   probe: () => Promise<void>;
   close: () => Promise<void>;
 }
@@ -147,7 +145,7 @@ export class ClusterNode {
       }
       node.problem = why;
       options.log.warn(
-        { servers: options.servers, error: why, monitors: [...options.monitorIds()].length },
+        { servers: options.servers, error: why, monitors: options.store.countAll('monitor') },
         'island mode: the cluster cannot be joined now; this node starts from its replica, checks every monitor it knows, alerts directly, keeps its results in its outbox and keeps trying to join',
       );
     }
@@ -273,18 +271,16 @@ export class ClusterNode {
           }
         },
       });
-      // Answers within a heartbeat or two, or the node is cut off.
-      const probeJsm = await jetstreamManager(link.nc, {
-        timeout: 2 * options.heartbeatMs,
-        checkAPI: false,
-      });
       return {
         replicas: link.replicas,
         writer,
         membership,
         publisher,
         follower,
-        probe: async () => void (await probeJsm.streams.info(RESULTS_STREAM)),
+        // A write, not a read: a stream leader that lost its quorum still answers reads for
+        // a while, but a write needs the quorum to be acknowledged.
+        probe: async () =>
+          void (await link.cluster.put(PROBE_KEY, `${options.nodeId} ${clock.now()}`)),
         close: () => link.close(),
       };
     } catch (error) {

@@ -83,17 +83,29 @@ export class TestCluster {
   }
 
   /** Waits until node i reports `state` (and, when given, that many live nodes). */
-  waitState(i: number, state: string, live?: number, timeoutMs = 20_000): Promise<ClusterReply> {
-    return waitFor(
-      `n${i + 1} ${state}${live === undefined ? '' : ` with ${live} live nodes`}`,
-      async () => {
-        const reply = await this.status(i);
-        const alive = reply.nodes.filter((n) => n.alive).length;
-        return reply.state === state && (live === undefined || alive === live) ? reply : undefined;
-      },
-      timeoutMs,
-      200,
-    );
+  async waitState(
+    i: number,
+    state: string,
+    live?: number,
+    timeoutMs = 20_000,
+  ): Promise<ClusterReply> {
+    let last: ClusterReply | undefined;
+    try {
+      return await waitFor(
+        `n${i + 1} ${state}${live === undefined ? '' : ` with ${live} live nodes`}`,
+        async () => {
+          const reply = (last = await this.status(i));
+          const alive = reply.nodes.filter((n) => n.alive).length;
+          return reply.state === state && (live === undefined || alive === live)
+            ? reply
+            : undefined;
+        },
+        timeoutMs,
+        200,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(last)}`);
+    }
   }
 
   async resultsOf(i: number, monitorId: string): Promise<StoredResult[]> {
