@@ -1,6 +1,5 @@
 import { TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind } from '../store/index.js';
-import type { KvConfigWriter } from './kv-config.js';
 import type { ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
 
 /**
@@ -10,14 +9,14 @@ import type { ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
  * so those registered before the node joined hear every change applied after.
  */
 export class LinkedConfigWriter implements ConfigWriter {
-  private writer: KvConfigWriter | null = null;
+  private writer: ConfigWriter | null = null;
   private readonly listeners: ((change: ConfigChange) => void)[] = [];
 
   /** `refusal` answers why writes cannot be stored now, or undefined when they can. */
   constructor(private readonly refusal: () => string | undefined) {}
 
   /** The KV writer of the joined node; pass it `changed` as its `onChange`. */
-  attach(writer: KvConfigWriter): void {
+  attach(writer: ConfigWriter): void {
     this.writer = writer;
   }
 
@@ -51,7 +50,7 @@ export class LinkedConfigWriter implements ConfigWriter {
     };
   }
 
-  private writable(kind: ConfigKind): KvConfigWriter {
+  private writable(kind: ConfigKind): ConfigWriter {
     const why = this.refusal();
     if (why !== undefined || this.writer === null) {
       throw new TirelessError(
