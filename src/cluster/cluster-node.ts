@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { Deadline } from '../deadline/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
@@ -17,6 +18,25 @@ import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
 import type { Member } from './rendezvous.js';
 import { ensureResultsStream, ResultFollower, ResultPublisher } from './results-stream.js';
+
+/** Settles as `work` does, or rejects once `ms` passed (`work` goes on, unobserved). */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  const deadline = new Deadline(ms, new AbortController().signal);
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) =>
+        deadline.signal.addEventListener(
+          'abort',
+          () => reject(new Error(`${what}: no answer within ${ms} ms`)),
+          { once: true },
+        ),
+      ),
+    ]);
+  } finally {
+    deadline.end();
+  }
+}
 
 /** The key every node writes in the cluster bucket to learn whether JetStream has a quorum. */
 const PROBE_KEY = 'link-probe';
@@ -129,9 +149,7 @@ export class ClusterNode {
     const node = new ClusterNode(options);
     const hasReplica = replicaRevision(options.store) > 0;
     try {
-      node.attach(
-        await node.connect(hasReplica ? (options.islandAfterMs ?? 10_000) : options.readyTimeoutMs),
-      );
+      node.attach(await node.connect(hasReplica ? node.islandAfterMs : options.readyTimeoutMs));
     } catch (error) {
       // A wrong key or setting is for the operator to fix, not something to wait out.
       if (error instanceof TirelessError && error.code === 'TIRELESS_CONFIG') throw error;
@@ -321,7 +339,9 @@ export class ClusterNode {
   private facts(): LinkFacts {
     return {
       joined: this.link !== null,
-      answeredAt: this.answeredAt,
+      // A batch the stream acknowledged is as good an answer as the probe (under load the
+      // probe may wait behind the results).
+      answeredAt: Math.max(this.answeredAt, this.link?.publisher.ackedAt ?? -Infinity),
       problem: this.problem,
       livePeers: (this.link?.membership.live.length ?? 1) - 1,
     };
@@ -334,6 +354,10 @@ export class ClusterNode {
     return state === 'island'
       ? `this node is in island mode, it sees no other node and ${reason ?? ''}`
       : `this node sees other nodes but JetStream has no quorum: ${reason ?? ''}`;
+  }
+
+  private get islandAfterMs(): number {
+    return this.options.islandAfterMs ?? 10_000;
   }
 
   /** Every heartbeat: probe JetStream (or try to join), and follow the state. */
@@ -369,7 +393,7 @@ export class ClusterNode {
       this.answeredAt = this.options.clock.now();
       this.problem = undefined;
       if (this.resumeNeeded && this.tracker.view.state === 'joined') {
-        await this.resume(link);
+        await within(this.islandAfterMs, 'catching up with the config', this.resume(link));
         this.resumeNeeded = false;
       }
     } catch (error) {
@@ -384,8 +408,16 @@ export class ClusterNode {
     const { clock, log, deadAfterMs } = this.options;
     if (clock.now() < this.nextJoinAt) return;
     let link: Link;
+    const attempt = this.connect(this.islandAfterMs);
     try {
-      link = await this.connect(this.options.islandAfterMs ?? 10_000);
+      // Its steps retry until JetStream answers, but a catch-up can hang: bound it all.
+      link = await within(3 * this.islandAfterMs, 'joining', attempt);
+    } catch (error) {
+      void attempt.then(
+        (late) => late.close(),
+        () => undefined,
+      );
+      throw error;
     } finally {
       this.nextJoinAt = clock.now() + deadAfterMs;
     }

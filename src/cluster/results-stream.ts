@@ -78,12 +78,18 @@ export class ResultPublisher {
   private running = false;
   private stopped = false;
   private failing = false;
+  private lastAckAt = -Infinity;
 
   constructor(private readonly options: ResultPublisherOptions) {}
 
   /** Whether the last publish failed (the cluster took nothing). */
   get isFailing(): boolean {
     return this.failing;
+  }
+
+  /** When the stream last acknowledged a batch (ms since the epoch; -Infinity: never). */
+  get ackedAt(): number {
+    return this.lastAckAt;
   }
 
   start(): void {
@@ -121,6 +127,7 @@ export class ResultPublisher {
         );
         const done = batches.filter((_, i) => outcomes[i]?.status === 'fulfilled');
         outbox.published(done.map((batch) => batch.seq));
+        if (done.length > 0) this.lastAckAt = this.options.clock.now();
         const failed = outcomes.find((o) => o.status === 'rejected');
         if (failed) {
           if (!this.failing) {
