@@ -352,8 +352,8 @@ export class ClusterNode {
     const { state, reason } = this.tracker.view;
     if (state === 'joined') return undefined;
     return state === 'island'
-      ? `this node is in island mode, it sees no other node and ${reason ?? ''}`
-      : `this node sees other nodes but JetStream has no quorum: ${reason ?? ''}`;
+      ? `this node is in island mode (it sees no other node; ${reason})`
+      : `this node sees other nodes but JetStream does not store anything (${reason})`;
   }
 
   private get islandAfterMs(): number {

@@ -12,6 +12,8 @@ import { decodeBatch, encodeBatch } from './result-batch.js';
 
 export const RESULTS_STREAM = 'TIRELESS_RESULTS';
 const SUBJECT_PREFIX = 'tireless.v1.results';
+/** How long one pull of the follower waits for messages, ms; heartbeats every half of it. */
+const PULL_EXPIRES_MS = 4000;
 
 export interface ResultsStreamOptions {
   replicas: number;
@@ -222,13 +224,21 @@ export class ResultFollower {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.options.applied() + 1,
         });
-        const messages = await consumer.consume({ max_messages: 1000 });
+        // Short pulls with heartbeats: when the server holding the consumer goes away, the
+        // library notices two missed heartbeats and recreates it from the position reached
+        // (with its defaults that takes half a minute or more).
+        const messages = await consumer.consume({
+          max_messages: 1000,
+          expires: PULL_EXPIRES_MS,
+          idle_heartbeat: PULL_EXPIRES_MS / 2,
+        });
         if (this.stopped) {
           messages.stop();
           return;
         }
         this.messages = messages;
         complained = false;
+        this.watchHeartbeats(messages).catch(() => undefined);
         await this.follow(messages);
       } catch (error) {
         if (!complained) {
@@ -241,6 +251,20 @@ export class ResultFollower {
       }
       if (!this.stopped)
         await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1000));
+    }
+  }
+
+  /**
+   * Two heartbeats missed: the consumer may be on a server that went away, and the library
+   * would ask that server about it until it returns. Follow again through a new consumer.
+   */
+  private async watchHeartbeats(messages: ConsumerMessages): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type === 'heartbeats_missed' && status.count >= 2) {
+        this.options.log.warn('the results stream went silent; following it again');
+        messages.stop();
+        return;
+      }
     }
   }
 

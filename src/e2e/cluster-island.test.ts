@@ -4,7 +4,7 @@ import { startHttpTarget, waitFor, type HttpTarget } from '../testing/index.js';
 import { assertConfigRefused, TestCluster } from './cluster-fixture.js';
 
 /** Monitors at 2 s: enough slots in a short test, and room for a loaded machine. */
-const MONITORS = 6;
+const MONITORS = 9;
 const INTERVAL_MS = 2000;
 
 let cluster: TestCluster | undefined;
@@ -40,26 +40,56 @@ test('a node loses its nats-server: it fails over to the others; all servers gon
     return true;
   });
 
-  // n2's own server stops: it learned the others' URLs from its server, and fails over.
+  // The node that checks the most monitors loses its own server (the only URL it was
+  // given): it learned the others' URLs from its server, and fails over.
+  const latest = await Promise.all(
+    ids.map(async (id) => {
+      const results = await c.resultsOf(0, id);
+      return results.reduce((a, b) => (b.slot > a.slot ? b : a)).node;
+    }),
+  );
+  const k = [0, 1, 2]
+    .map((i) => ({ i, owned: latest.filter((node) => node === `n${i + 1}`).length }))
+    .sort((x, y) => y.owned - x.owned)[0]?.i as number;
+  const other = (k + 1) % 3;
   const oneDownAt = Date.now();
-  await c.nats.servers[1]?.stop();
+  await c.nats.servers[k]?.stop();
   await waitFor(
-    'a result checked by n2 after its server stopped, seen on n1',
+    `a result checked by n${k + 1} after its server stopped, seen on n${other + 1}`,
     async () => {
       for (const id of ids) {
-        const seen = await c.resultsOf(0, id);
-        if (seen.some((r) => r.node === 'n2' && r.checkedAt > oneDownAt + 1000)) return true;
+        const seen = await c.resultsOf(other, id);
+        if (seen.some((r) => r.node === `n${k + 1}` && r.checkedAt > oneDownAt + 1000)) {
+          return true;
+        }
       }
       return undefined;
     },
     20_000,
     250,
-  );
-  await c.waitState(1, 'joined', 3);
+  ).catch(async (error: unknown) => {
+    const status = await c.status(k).catch(() => undefined);
+    const counts = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        let n = 0;
+        for (const id of ids) {
+          n += (await c.resultsOf(i, id)).filter(
+            (r) => r.node === `n${k + 1}` && r.checkedAt > oneDownAt + 1000,
+          ).length;
+        }
+        return n;
+      }),
+    );
+    const others = await Promise.all([0, 1, 2].map((i) => c.status(i)));
+    throw new Error(
+      `${(error as Error).message}; counts ${counts.join()}; n${k + 1}: ${JSON.stringify(status)}\n${JSON.stringify(others)}\n${c.nodes[(k + 1) % 3]?.output().slice(-3000)}`,
+    );
+  });
+  await c.waitState(k, 'joined', 3);
 
   // Every server goes: no node can reach any, each is alone and in island mode.
   const allDownAt = Date.now();
-  await Promise.all([c.nats.servers[0]?.stop(), c.nats.servers[2]?.stop()]);
+  await Promise.all(c.nats.servers.map((server) => server.stop()));
   for (let i = 0; i < 3; i++) {
     const island = await c.waitState(i, 'island', 1);
     assert.match(island.stateReason ?? '', /JetStream has not answered/);
