@@ -115,7 +115,7 @@ function pushTokenProblems(
  * fields (an http monitor turned tcp keeps no `url`; one turned push gets a fresh token), and
  * a timeout that was only the default follows a new interval instead of exceeding it.
  */
-export function mergeMonitorPatch(
+function mergeMonitorPatch(
   current: Monitor,
   patch: Record<string, unknown>,
 ): Record<string, unknown> {
