@@ -355,7 +355,10 @@ class ReplicationWatch {
   private timer: NodeJS.Timeout | undefined;
   startedAt = 0;
 
-  constructor(nodes: readonly ClusterNodeProcess[], monitorIds: readonly string[]) {
+  constructor(
+    nodes: readonly ClusterNodeProcess[],
+    private readonly monitorIds: readonly string[],
+  ) {
     const marks = monitorIds.map(() => '?').join(', ');
     this.readers = nodes.map((node) => {
       const db = new Database(databaseOf(node), { readonly: true, fileMustExist: true });
@@ -364,7 +367,7 @@ class ReplicationWatch {
          JOIN keys_monitor k ON k.n = r.monitor JOIN keys_origin o ON o.n = r.origin
          WHERE k.id IN (${marks}) AND r.slot >= ?`,
       );
-      return { node: node.id, db, query: query.bind(...monitorIds) };
+      return { node: node.id, db, query };
     });
   }
 
@@ -387,7 +390,11 @@ class ReplicationWatch {
     const since = Date.now() - 3 * INTERVAL_SECONDS * 1000;
     for (const { node, query } of this.readers) {
       const now = Date.now();
-      for (const row of query.all(since) as { id: string; slot: number; node: string }[]) {
+      for (const row of query.all(...this.monitorIds, since) as {
+        id: string;
+        slot: number;
+        node: string;
+      }[]) {
         const key = `${row.id}@${row.slot}@${row.node}`;
         let entry = this.seen.get(key);
         if (!entry) this.seen.set(key, (entry = { origin: row.node, firstSeen: new Map() }));
