@@ -57,6 +57,7 @@ function program(): Command {
     )
     .option('--node-id <id>', "this node's name in the cluster (env TIRELESS_NODE_ID)")
     .option('--nats-creds <file>', 'NATS credentials file (env TIRELESS_NATS_CREDS)')
+    .option('--nats-nkey <file>', 'NATS user nkey seed file (env TIRELESS_NATS_NKEY)')
     .option('--nats-user <user>', 'NATS user; the password from TIRELESS_NATS_PASSWORD(_FILE)')
     .option('--nats-tls-ca <file>', 'CA of the NATS servers (env TIRELESS_NATS_TLS_CA)')
     .option('--nats-tls-cert <file>', 'client certificate for NATS (env TIRELESS_NATS_TLS_CERT)')
@@ -73,6 +74,7 @@ function program(): Command {
           cluster: flags.cluster,
           nodeId: flags.nodeId,
           natsCreds: flags.natsCreds,
+          natsNkey: flags.natsNkey,
           natsUser: flags.natsUser,
           natsTlsCa: flags.natsTlsCa,
           natsTlsCert: flags.natsTlsCert,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import {
   connect,
   credsAuthenticator,
+  nkeyAuthenticator,
   type NatsConnection,
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
@@ -24,6 +25,8 @@ export interface JoinOptions {
   secretKey: Buffer;
   log: Logger;
   natsCreds?: string;
+  /** A file holding a user nkey seed. */
+  natsNkey?: string;
   natsUser?: string;
   natsPassword?: string;
   natsTlsCa?: string;
@@ -52,11 +55,18 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
   const { log } = options;
   let nc: NatsConnection;
   try {
+    // Once without reconnecting first: a connection that keeps reconnecting treats a server
+    // refusing the TLS handshake (no client certificate) as passing, and never gives up.
+    await (await connect({ ...connectionOptions(options), reconnect: false })).close();
     nc = await connect(connectionOptions(options));
   } catch (error) {
     throw new TirelessError(
       'TIRELESS_CONFIG',
-      `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}`,
+      `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}${
+        /ECONNRESET|certificate|SSL alert/.test(describeError(error))
+          ? ' (the server refused the TLS handshake: if it verifies clients, give a certificate with --nats-tls-cert and --nats-tls-key)'
+          : ''
+      }`,
       { cause: error },
     );
   }
@@ -155,9 +165,38 @@ function connectionOptions(options: JoinOptions): NodeConnectionOptions {
     ...(options.natsCreds === undefined
       ? {}
       : { authenticator: credsAuthenticator(readFileSync(options.natsCreds)) }),
+    ...(options.natsNkey === undefined
+      ? {}
+      : { authenticator: nkeyAuthenticator(nkeySeed(options.natsNkey)) }),
     ...(options.natsUser === undefined
       ? {}
       : { user: options.natsUser, pass: options.natsPassword }),
     ...(tls === undefined ? {} : { tls }),
   };
+}
+
+/** The user seed in `file`, checked so that a wrong file fails at start, naming itself. */
+function nkeySeed(file: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `cannot read the NATS nkey seed ${file}: ${describeError(error)}`,
+      {
+        fields: [{ field: 'natsNkey', problem: 'cannot be read' }],
+      },
+    );
+  }
+  if (!/^SU[A-Z2-7]{56}$/.test(text)) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `${file} does not hold a NATS user nkey seed (SU…, 58 characters)`,
+      {
+        fields: [{ field: 'natsNkey', problem: 'not a user nkey seed' }],
+      },
+    );
+  }
+  return new TextEncoder().encode(text);
 }

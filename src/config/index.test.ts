@@ -65,6 +65,11 @@ test('bad settings name the setting and its variable; unknown flags are refused'
     [{ nodeId: 'Node 1' }, {}, /nodeId \(TIRELESS_NODE_ID\)/],
     [{}, { TIRELESS_NATS_USER: 'tl' }, /natsPassword .*go together/],
     [{ natsTlsCert: '/c.pem' }, {}, /natsTlsKey .*go together/],
+    [
+      { natsNkey: '/node.nk' },
+      { TIRELESS_NATS_CREDS: '/node.creds' },
+      /natsNkey \(TIRELESS_NATS_NKEY\): give one way to sign in to NATS/,
+    ],
     [{ heartbeatMs: 1000, deadAfterMs: 1500 }, {}, /deadAfterMs .*twice heartbeatMs/],
   ];
   for (const [flags, env, pattern] of cases) {

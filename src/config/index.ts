@@ -100,6 +100,8 @@ const settingsSchema = z
       .optional(),
     /** NATS credentials file (JWT + nkey seed), as `nsc` writes it. */
     natsCreds: z.string().min(1).optional(),
+    /** A file holding a NATS user nkey seed (`SU…`), as `nk -gen user` writes it. */
+    natsNkey: z.string().min(1).optional(),
     /** NATS user and password (the password best through TIRELESS_NATS_PASSWORD_FILE). */
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
@@ -168,6 +170,15 @@ function clusterProblems(settings: z.output<typeof settingsSchema>): FieldProble
   const problems: FieldProblem[] = [];
   if ((settings.natsUser === undefined) !== (settings.natsPassword === undefined)) {
     problems.push({ field: 'natsPassword', problem: 'natsUser and natsPassword go together' });
+  }
+  const ways = (['natsCreds', 'natsNkey', 'natsUser'] as const).filter(
+    (k) => settings[k] !== undefined,
+  );
+  if (ways.length > 1) {
+    problems.push({
+      field: ways[1] as string,
+      problem: `give one way to sign in to NATS: natsCreds, natsNkey or natsUser (given: ${ways.join(', ')})`,
+    });
   }
   if ((settings.natsTlsCert === undefined) !== (settings.natsTlsKey === undefined)) {
     problems.push({ field: 'natsTlsKey', problem: 'natsTlsCert and natsTlsKey go together' });

@@ -128,6 +128,7 @@ export async function startNode(
           }
         },
         natsCreds: settings.natsCreds,
+        natsNkey: settings.natsNkey,
         natsUser: settings.natsUser,
         natsPassword: settings.natsPassword,
         natsTlsCa: settings.natsTlsCa,
