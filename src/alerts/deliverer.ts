@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { soloDeliveryClaims, type DeliveryClaims, type DeliveryRef } from '../cluster/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { Channel } from '../model/index.js';
 import type { AddressGuard } from '../net-guard/index.js';
@@ -24,17 +25,41 @@ export interface DelivererOptions {
   addressGuard?: AddressGuard;
   /** Called after each attempt (metrics). */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', delivery: Delivery) => void;
+  /**
+   * Which node sends a delivery that every node of a cluster queued, asked before each
+   * attempt and told its outcome. @defaultValue soloDeliveryClaims (this node, always)
+   */
+  claims?: DeliveryClaims;
+}
+
+/** Limit for one send attempt when none is set, ms. */
+const DEFAULT_SEND_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a delivery is hidden while it is sent (its lease), ms: three send timeouts. A
+ * sender that died is replaced once it ends; in a cluster, other nodes leave a claim alone
+ * for as long.
+ */
+export function deliveryLeaseMs(sendTimeoutMs = DEFAULT_SEND_TIMEOUT_MS): number {
+  return 3 * sendTimeoutMs;
 }
 
 type DeliveryQueue = Pick<
   Store,
-  'claimDueDeliveries' | 'markDelivered' | 'markDeliveryFailed' | 'getScoped'
+  | 'claimDueDeliveries'
+  | 'markDelivered'
+  | 'markDeliveryFailed'
+  | 'postponeDelivery'
+  | 'settleDeliveryElsewhere'
+  | 'getScoped'
 >;
 
 /**
  * Sends what the durable queue holds: claims due deliveries, sends each through its
  * channel's notifier, and records success, a retry with backoff, or giving up. A failing or
- * slow channel holds up nothing but itself: every send has its own timeout.
+ * slow channel holds up nothing but itself: every send has its own timeout. In a cluster
+ * every node queues the same deliveries, and `DeliveryClaims` says which one sends: the
+ * others leave their copy pending until they learn the outcome (or the sender dies).
  */
 export class Deliverer {
   private timer: TimerHandle | null = null;
@@ -45,6 +70,7 @@ export class Deliverer {
   private readonly pollMs: number;
   private readonly sendTimeoutMs: number;
   private readonly maxInFlight: number;
+  private readonly claims: DeliveryClaims;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -54,8 +80,9 @@ export class Deliverer {
     private readonly options: DelivererOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 1000;
-    this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     this.maxInFlight = options.batch ?? 20;
+    this.claims = options.claims ?? soloDeliveryClaims;
     setMaxListeners(0, this.abort.signal); // every send in flight listens to it
   }
 
@@ -90,9 +117,12 @@ export class Deliverer {
     if (this.stopped) return;
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
-    const due = this.queue.claimDueDeliveries(this.clock.now(), room, this.sendTimeoutMs * 3, [
-      ...this.busyChannels,
-    ]);
+    const due = this.queue.claimDueDeliveries(
+      this.clock.now(),
+      room,
+      deliveryLeaseMs(this.sendTimeoutMs),
+      [...this.busyChannels],
+    );
     for (const delivery of due) {
       this.busyChannels.add(delivery.channelId);
       const sending: Promise<void> = this.attempt(delivery).finally(() => {
@@ -105,20 +135,34 @@ export class Deliverer {
   }
 
   private async attempt(delivery: Delivery): Promise<void> {
+    const claim = await this.claims.claim(refOf(delivery));
+    if (claim.kind === 'wait') {
+      // Later rows of the channel wait behind this one: the channel's order holds.
+      this.queue.postponeDelivery(delivery.id, claim.until);
+      return;
+    }
+    if (claim.kind === 'settled') {
+      this.queue.settleDeliveryElsewhere(
+        delivery.id,
+        claim.outcome,
+        this.clock.now(),
+        claim.outcome === 'sent' ? null : `given up by node ${claim.node}`,
+      );
+      this.log.debug({ delivery: delivery.id, node: claim.node }, 'notification settled elsewhere');
+      return;
+    }
     try {
       await this.send(delivery);
       this.queue.markDelivered(delivery.id, this.clock.now());
       this.options.onAttempt?.('sent', delivery);
       this.log.info({ delivery: delivery.id, channel: delivery.channelId }, 'notification sent');
+      await this.claims.settle(delivery.id, { kind: 'sent' });
     } catch (error) {
       const retryable = !(error instanceof TirelessError) || error.retryable;
       const delay = this.stopped ? 0 : retryDelay(delivery.attempts, retryable);
       const message = describeError(error);
-      this.queue.markDeliveryFailed(
-        delivery.id,
-        message,
-        delay === null ? null : this.clock.now() + delay,
-      );
+      const retryAt = delay === null ? null : this.clock.now() + delay;
+      this.queue.markDeliveryFailed(delivery.id, message, retryAt);
       this.options.onAttempt?.(delay === null ? 'failed' : 'retry', delivery);
       this.log.warn(
         {
@@ -128,6 +172,10 @@ export class Deliverer {
           error: message,
         },
         delay === null ? 'notification failed for good' : 'notification failed; will retry',
+      );
+      await this.claims.settle(
+        delivery.id,
+        retryAt === null ? { kind: 'failed' } : { kind: 'retry', retryAt },
       );
     }
   }
@@ -167,4 +215,11 @@ export class Deliverer {
       addressGuard: this.options.addressGuard,
     });
   }
+}
+
+/** A delivery as the claims see it; a channel test (queued by one node only) has no monitor. */
+function refOf(delivery: Delivery): DeliveryRef {
+  const payload = delivery.payload as Partial<Notification> | null;
+  const monitorId = delivery.event === 'test' ? null : (payload?.monitor?.id ?? null);
+  return { id: delivery.id, createdAt: delivery.createdAt, monitorId };
 }

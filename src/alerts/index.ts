@@ -1,5 +1,5 @@
 export { createJudge, type CoordinatorDeps } from './coordinator.js';
-export { Deliverer, type DelivererOptions } from './deliverer.js';
+export { Deliverer, deliveryLeaseMs, type DelivererOptions } from './deliverer.js';
 export { scheduleCovers } from './maintenance.js';
 export { MaintenanceCalendar } from './maintenance-calendar.js';
 export { retryDelay, DELIVERY_RETRY } from './backoff.js';

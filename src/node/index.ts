@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createJudge, Deliverer, MaintenanceCalendar } from '../alerts/index.js';
+import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -107,6 +107,8 @@ export async function startNode(
         clock,
         log,
         judge: (monitor, state, result) => judge(monitor, state, result),
+        deliveryLeaseMs: deliveryLeaseMs(options.tuning?.deliveryTimeoutMs),
+        onUnclaimedSend: () => metrics.unclaimedDeliveries.inc(),
         locationsOf: () => 1,
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
@@ -147,17 +149,19 @@ export async function startNode(
   const maintenance = new MaintenanceCalendar(store, config);
   // The fresh store's documents are the damaged one's, as far as they could be read.
   guard.onReplaced(() => maintenance.forgetAll());
-  const coordinatorJudge = createJudge({
+  // Every replica judges every result it stores (its own as written, the others' as applied
+  // from the stream): status and incidents are the same on every node, and a new
+  // coordinator continues the incident it finds. Which node sends is the claims' business.
+  const judge: Judge = createJudge({
     maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
   });
-  const judge: Judge = (monitor, state, result) =>
-    assignment.coordinates(monitor.id) ? coordinatorJudge(monitor, state, result) : undefined;
 
   const deliverer = new Deliverer(store, secrets, clock, log, {
     pollMs: options.tuning?.deliveryPollMs,
     sendTimeoutMs: options.tuning?.deliveryTimeoutMs,
     onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
     addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
+    ...(cluster ? { claims: cluster.claims } : {}),
   });
   const writer = new ResultWriter(
     // In a cluster a node's own results get their outbox rows in the same transaction.
