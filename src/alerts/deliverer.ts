@@ -1,7 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import { soloDeliveryClaims, type DeliveryClaims, type DeliveryRef } from '../cluster/index.js';
+import {
+  soloDeliveryClaims,
+  type DeliveryClaims,
+  type DeliveryOutcome,
+  type DeliveryRef,
+} from '../cluster/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { Channel } from '../model/index.js';
 import type { AddressGuard } from '../net-guard/index.js';
@@ -151,33 +156,36 @@ export class Deliverer {
       this.log.debug({ delivery: delivery.id, node: claim.node }, 'notification settled elsewhere');
       return;
     }
+    let outcome: DeliveryOutcome;
     try {
       await this.send(delivery);
       this.queue.markDelivered(delivery.id, this.clock.now());
-      this.options.onAttempt?.('sent', delivery);
+      outcome = { kind: 'sent' };
       this.log.info({ delivery: delivery.id, channel: delivery.channelId }, 'notification sent');
-      await this.claims.settle(delivery.id, { kind: 'sent' });
     } catch (error) {
-      const retryable = !(error instanceof TirelessError) || error.retryable;
-      const delay = this.stopped ? 0 : retryDelay(delivery.attempts, retryable);
-      const message = describeError(error);
-      const retryAt = delay === null ? null : this.clock.now() + delay;
-      this.queue.markDeliveryFailed(delivery.id, message, retryAt);
-      this.options.onAttempt?.(delay === null ? 'failed' : 'retry', delivery);
-      this.log.warn(
-        {
-          delivery: delivery.id,
-          channel: delivery.channelId,
-          attempts: delivery.attempts + 1,
-          error: message,
-        },
-        delay === null ? 'notification failed for good' : 'notification failed; will retry',
-      );
-      await this.claims.settle(
-        delivery.id,
-        retryAt === null ? { kind: 'failed' } : { kind: 'retry', retryAt },
-      );
+      outcome = this.recordFailure(delivery, error);
     }
+    await this.claims.settle(delivery.id, outcome);
+    this.options.onAttempt?.(outcome.kind, delivery);
+  }
+
+  /** Records a failed attempt: a retry with backoff, or giving up. */
+  private recordFailure(delivery: Delivery, error: unknown): DeliveryOutcome {
+    const retryable = !(error instanceof TirelessError) || error.retryable;
+    const delay = this.stopped ? 0 : retryDelay(delivery.attempts, retryable);
+    const message = describeError(error);
+    const retryAt = delay === null ? null : this.clock.now() + delay;
+    this.queue.markDeliveryFailed(delivery.id, message, retryAt);
+    this.log.warn(
+      {
+        delivery: delivery.id,
+        channel: delivery.channelId,
+        attempts: delivery.attempts + 1,
+        error: message,
+      },
+      retryAt === null ? 'notification failed for good' : 'notification failed; will retry',
+    );
+    return retryAt === null ? { kind: 'failed' } : { kind: 'retry', retryAt };
   }
 
   private async send(delivery: Delivery): Promise<void> {
