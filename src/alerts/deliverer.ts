@@ -70,6 +70,7 @@ export class Deliverer {
   private timer: TimerHandle | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly busyChannels = new Set<string>();
+  private started = false;
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly pollMs: number;
@@ -92,6 +93,7 @@ export class Deliverer {
   }
 
   start(): void {
+    this.started = true;
     this.poll();
   }
 
@@ -119,7 +121,8 @@ export class Deliverer {
    * the queue.
    */
   private pump(): void {
-    if (this.stopped) return;
+    // Not before start: in a cluster, not before this node knows its peers.
+    if (!this.started || this.stopped) return;
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
     const due = this.queue.claimDueDeliveries(

@@ -72,7 +72,7 @@ export interface RunningNode {
   degraded(): Degraded | undefined;
   /**
    * Stops every part in reverse start order: the HTTP server, then checks (waiting for those
-   * in flight), the deliverer, buffered results, the checkpointer, the store.
+   * in flight), the deliverer, the cluster, buffered results, the checkpointer, the store.
    */
   stop(): Promise<void>;
 }
@@ -259,12 +259,6 @@ export async function startNode(
         close: () => sink.drain(),
       },
       {
-        name: 'deliverer',
-        start: () => deliverer.start(),
-        stop: () => deliverer.stop(),
-        close: () => deliverer.stop(),
-      },
-      {
         name: 'check pool',
         start: () => undefined,
         stop: () => pool.close(),
@@ -281,6 +275,13 @@ export async function startNode(
             },
           ]
         : []),
+      {
+        // After the cluster: a node that knows no peer yet would take their claims over.
+        name: 'deliverer',
+        start: () => deliverer.start(),
+        stop: () => deliverer.stop(),
+        close: () => deliverer.stop(),
+      },
       {
         // In-flight checks finish (bounded by their timeouts) and their results are written;
         // past the deadline they are cut short and record nothing.
