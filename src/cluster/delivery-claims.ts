@@ -65,59 +65,54 @@ export class KvDeliveryClaims implements DeliveryClaims {
     const early = waitBeforeReading(context);
     if (early) return { kind: 'wait', until: early.until };
     const key = deliveryClaimKey(delivery.id);
-    let read: { revision: number; claim: Claim | null } | 'unreachable';
+    let read: { revision: number; claim: Claim | null };
     try {
       read = await this.read(key);
     } catch (error) {
       log.warn({ delivery: delivery.id, error: describeError(error) }, 'delivery claim not read');
-      read = 'unreachable';
+      return this.withoutQuorum(delivery);
     }
-    const decision = decideClaim(read === 'unreachable' ? read : read.claim, context);
-    switch (decision.kind) {
-      case 'wait':
-      case 'settled':
-        return decision;
-      case 'send-unclaimed':
-        this.sentUnclaimed(delivery.id);
-        return { kind: 'send' };
-      default: {
-        const expected = read === 'unreachable' ? 0 : read.revision;
-        const now = clock.now();
-        const mine: Claim = {
-          delivery: delivery.id,
-          node,
-          at: now,
-          until: now + this.options.leaseMs,
-        };
-        try {
-          const outcome = await kvCompareAndSet(
-            this.options.bucket,
-            key,
-            expected,
-            JSON.stringify(mine),
-          );
-          // Another node got there first: look again soon (it may send, or die).
-          if ('conflict' in outcome) return { kind: 'wait', until: now + this.options.graceMs };
-          if (decision.kind === 'take-over' && read !== 'unreachable') {
-            log.info(
-              { delivery: delivery.id, from: read.claim?.node },
-              'delivery taken over from a dead or overdue node',
-            );
-          }
-          return { kind: 'send' };
-        } catch (error) {
-          log.warn({ delivery: delivery.id, error: describeError(error) }, 'delivery not claimed');
-          const again = decideClaim('unreachable', this.contextOf(delivery));
-          if (again.kind === 'wait') return again;
-          this.sentUnclaimed(delivery.id);
-          return { kind: 'send' };
-        }
-      }
+    const decision = decideClaim(read.claim, context);
+    if (decision.kind === 'wait' || decision.kind === 'settled') return decision;
+    // Claim, take over or renew: write this node's claim at the revision read.
+    const now = clock.now();
+    const mine: Claim = { delivery: delivery.id, node, at: now, until: now + this.options.leaseMs };
+    try {
+      const outcome = await kvCompareAndSet(
+        this.options.bucket,
+        key,
+        read.revision,
+        JSON.stringify(mine),
+      );
+      // Another node got there first: look again soon (it may send, or die).
+      if ('conflict' in outcome) return { kind: 'wait', until: now + this.options.graceMs };
+    } catch (error) {
+      log.warn({ delivery: delivery.id, error: describeError(error) }, 'delivery not claimed');
+      return this.withoutQuorum(delivery);
     }
+    if (decision.kind === 'take-over') {
+      log.info(
+        { delivery: delivery.id, from: read.claim?.node },
+        'delivery taken over from a dead or overdue node',
+      );
+    }
+    return { kind: 'send' };
+  }
+
+  /** The bucket did not answer: the preferred node sends unclaimed, the others wait. */
+  private withoutQuorum(delivery: DeliveryRef): ClaimAnswer {
+    const decision = decideClaim('unreachable', this.contextOf(delivery));
+    if (decision.kind === 'wait') return decision;
+    this.options.onUnclaimedSend?.();
+    this.options.log.warn(
+      { delivery: delivery.id },
+      'sending a notification without a cluster-wide claim (JetStream does not answer): another node may send it too',
+    );
+    return { kind: 'send' };
   }
 
   async settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void> {
-    if (!(await this.write(deliveryId, outcome))) this.unwritten.set(deliveryId, outcome);
+    if (!(await this.write(deliveryId, outcome, 'warn'))) this.unwritten.set(deliveryId, outcome);
   }
 
   private get retryMs(): number {
@@ -134,14 +129,6 @@ export class KvDeliveryClaims implements DeliveryClaims {
       now: clock.now(),
       graceMs,
     };
-  }
-
-  private sentUnclaimed(deliveryId: string): void {
-    this.options.onUnclaimedSend?.();
-    this.options.log.warn(
-      { delivery: deliveryId },
-      'sending a notification without a cluster-wide claim (JetStream does not answer): another node may send it too',
-    );
   }
 
   private async read(key: string): Promise<{ revision: number; claim: Claim | null }> {
@@ -163,7 +150,11 @@ export class KvDeliveryClaims implements DeliveryClaims {
    * is written or not this node's to write (another node took the claim over and may still
    * send it: a retry of ours must not take it back).
    */
-  private async write(deliveryId: string, outcome: DeliveryOutcome): Promise<boolean> {
+  private async write(
+    deliveryId: string,
+    outcome: DeliveryOutcome,
+    level: 'warn' | 'debug',
+  ): Promise<boolean> {
     const { clock, node, log, bucket, leaseMs } = this.options;
     const key = deliveryClaimKey(deliveryId);
     try {
@@ -185,7 +176,7 @@ export class KvDeliveryClaims implements DeliveryClaims {
       }
       return false;
     } catch (error) {
-      log.warn(
+      log[level](
         { delivery: deliveryId, outcome: outcome.kind, error: describeError(error) },
         'delivery outcome not written yet (JetStream does not answer); trying again',
       );
@@ -195,7 +186,8 @@ export class KvDeliveryClaims implements DeliveryClaims {
 
   private async writeUnwritten(): Promise<void> {
     for (const [deliveryId, outcome] of [...this.unwritten]) {
-      if (!(await this.write(deliveryId, outcome))) return;
+      // Tried every second while JetStream is away: logged once, by settle.
+      if (!(await this.write(deliveryId, outcome, 'debug'))) return;
       if (this.unwritten.get(deliveryId) === outcome) this.unwritten.delete(deliveryId);
     }
   }
