@@ -15,8 +15,9 @@ export interface CoordinatorDeps {
 }
 
 /**
- * The store's judge for the monitors this node coordinates: runs the pure state machine
- * and turns its actions into incidents and queued notifications for the monitor's channels.
+ * The store's judge (every replica runs it on every result it stores): runs the pure state
+ * machine and turns its actions into incidents and queued notifications for the monitor's
+ * channels.
  */
 export function createJudge(deps: CoordinatorDeps): Judge {
   return (monitor, stored, result) => {

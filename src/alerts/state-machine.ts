@@ -1,7 +1,8 @@
 /**
- * Up/down as a pure function of (state, result, policy). The coordinator of a monitor feeds
- * it each new result in slot order; what it returns is written in the same transaction as
- * the result, so a transition, its incident and its queued alerts are one durable fact.
+ * Up/down as a pure function of (state, result, policy). Every replica feeds it each new
+ * result as it stores it (one older than the newest judged is not judged); what it returns
+ * is written in the same transaction as the result, so a transition, its incident and its
+ * queued alerts are one durable fact.
  */
 
 export interface MonitorState {

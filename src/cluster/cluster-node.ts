@@ -6,10 +6,12 @@ import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
 import {
   CONFIG_BUCKET,
+  DELIVERIES_BUCKET,
   joinCluster,
   untilJetStreamAnswers,
   type JoinOptions,
 } from './connection.js';
+import { KvDeliveryClaims } from './delivery-claims.js';
 import { KvConfigWriter } from './kv-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
@@ -21,7 +23,7 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   store: Store;
   clock: Clock;
   log: Logger;
-  /** The judge for results from other nodes (it judges only what this node coordinates). */
+  /** The judge for results from other nodes (every replica judges every result). */
   judge: Judge;
   /** How many regions check a monitor. */
   locationsOf: (monitorId: string) => number;
@@ -35,7 +37,14 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   monitorIds: () => Iterable<string>;
   /** Members changed and these monitors are now this node's to check. */
   onTakeover: (monitorIds: string[]) => void;
+  /** How long one delivery attempt may take before other nodes take it over, ms. */
+  deliveryLeaseMs: number;
+  /** A notification is sent without a claim (JetStream did not answer). */
+  onUnclaimedSend?: () => void;
 }
+
+/** How long a claim waits for JetStream to answer each request, ms. */
+const CLAIM_TIMEOUT_MS = 2000;
 
 export interface ClusterStatus {
   node: string;
@@ -63,6 +72,8 @@ export class ClusterNode {
   private constructor(
     readonly config: KvConfigWriter,
     readonly assignment: ClusterAssignment,
+    /** Which node sends each notification (every node queues it). */
+    readonly claims: KvDeliveryClaims,
     private readonly membership: Membership,
     private readonly publisher: ResultPublisher,
     private readonly follower: ResultFollower,
@@ -77,7 +88,7 @@ export class ClusterNode {
    */
   static async join(options: ClusterNodeOptions): Promise<ClusterNode> {
     const { store, log, clock } = options;
-    const link = await joinCluster(options);
+    const link = await joinCluster({ ...options, claimsMaxAgeMs: options.streamMaxAgeMs });
     try {
       const js = jetstream(link.nc);
       // Right after the servers start (or while they recover) placing a stream or reading
@@ -149,9 +160,28 @@ export class ClusterNode {
           }
         },
       });
+      // A claim waits on these requests before a send: shorter than the default 5 s, so an
+      // alert without quorum goes out unclaimed soon.
+      const claims = new KvDeliveryClaims({
+        bucket: {
+          js: jetstream(link.nc, { timeout: CLAIM_TIMEOUT_MS }),
+          jsm: await jetstreamManager(link.nc, { timeout: CLAIM_TIMEOUT_MS, checkAPI: false }),
+          bucket: DELIVERIES_BUCKET,
+        },
+        node: options.nodeId,
+        clock,
+        log,
+        live: () => membership.live.map((member) => member.id),
+        coordinates: (monitorId) => assignment.coordinates(monitorId),
+        // The coordinator sends first; the others step in once a dead one would be noticed.
+        graceMs: options.deadAfterMs,
+        leaseMs: options.deliveryLeaseMs,
+        onUnclaimedSend: options.onUnclaimedSend,
+      });
       return new ClusterNode(
         config,
         assignment,
+        claims,
         membership,
         publisher,
         follower,
@@ -172,6 +202,7 @@ export class ClusterNode {
    */
   async start(): Promise<void> {
     this.membership.start();
+    this.claims.start();
     this.publisher.start();
     this.follower.start();
     await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
@@ -201,6 +232,7 @@ export class ClusterNode {
   /** Says goodbye (peers take over at once), stops following and publishing, disconnects. */
   async stop(): Promise<void> {
     await this.membership.stop();
+    this.claims.stop();
     this.publisher.stop();
     this.follower.stop();
     this.config.close();

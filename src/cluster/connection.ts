@@ -14,7 +14,9 @@ import { describeError, TirelessError } from '../errors/index.js';
 /** The KV bucket of config documents (accounts, users, tokens, monitors, channels, …). */
 export const CONFIG_BUCKET = 'tireless_config';
 /** The KV bucket of cluster-wide facts: the secret key's fingerprint, one-time claims. */
-const CLUSTER_BUCKET = 'tireless_cluster';
+export const CLUSTER_BUCKET = 'tireless_cluster';
+/** The KV bucket of delivery claims: which node sends each notification, and how it ended. */
+export const DELIVERIES_BUCKET = 'tireless_deliveries';
 const FINGERPRINT_KEY = 'secret-key-fingerprint';
 
 export interface JoinOptions {
@@ -32,6 +34,12 @@ export interface JoinOptions {
   natsTlsCa?: string;
   natsTlsCert?: string;
   natsTlsKey?: string;
+  /**
+   * How long a delivery claim is kept, ms: as long as results can be replayed (and judged
+   * again) from the results stream, so a replayed transition finds its outcome. Set when the
+   * bucket is created. @defaultValue 30 days
+   */
+  claimsMaxAgeMs?: number;
   /** How long to wait for JetStream to answer (a quorum to form), ms. @defaultValue 60000 */
   readyTimeoutMs?: number;
 }
@@ -74,13 +82,21 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
     const servers = Math.max(nc.info?.connect_urls?.length ?? 1, options.servers.length);
     const replicas = Math.min(3, servers);
     const kvm = new Kvm(nc);
-    const { config, cluster } = await untilJetStreamAnswers(options, async () => ({
-      config: await kvm.create(CONFIG_BUCKET, { replicas, history: 1 }),
-      cluster: await kvm.create(CLUSTER_BUCKET, { replicas, history: 1 }),
-    }));
+    const { config, cluster } = await untilJetStreamAnswers(options, async () => {
+      // Claims are written through the bucket's stream (kvCompareAndSet), not this handle.
+      await kvm.create(DELIVERIES_BUCKET, {
+        replicas,
+        history: 1,
+        ttl: options.claimsMaxAgeMs ?? 30 * 24 * 3_600_000,
+      });
+      return {
+        config: await kvm.create(CONFIG_BUCKET, { replicas, history: 1 }),
+        cluster: await kvm.create(CLUSTER_BUCKET, { replicas, history: 1 }),
+      };
+    });
     await checkSecretKey(cluster, options.secretKey);
     log.info(
-      { servers, replicas, buckets: [CONFIG_BUCKET, CLUSTER_BUCKET] },
+      { servers, replicas, buckets: [CONFIG_BUCKET, CLUSTER_BUCKET, DELIVERIES_BUCKET] },
       `joined the cluster (JetStream replicas: ${replicas})`,
     );
     return { nc, replicas, config, cluster, close: () => nc.drain() };

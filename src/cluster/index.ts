@@ -10,15 +10,34 @@ import {
   type Assignment,
   type ConfigDoc,
   type ConfigWriter,
+  type DeliveryClaims,
   type NewDoc,
 } from './ports.js';
 
-export type { Assignment, ConfigDoc, ConfigWriter, NewDoc, ResultSink } from './ports.js';
+export type {
+  Assignment,
+  ClaimAnswer,
+  ConfigDoc,
+  ConfigWriter,
+  DeliveryClaims,
+  DeliveryOutcome,
+  DeliveryRef,
+  NewDoc,
+  ResultSink,
+} from './ports.js';
 export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
+export { DELIVERIES_BUCKET } from './connection.js';
+export { deliveryClaimKey } from './delivery-claims.js';
 
 /** Solo: the only node checks and coordinates everything. */
 export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };
+
+/** Solo: the only node sends every delivery; there is nobody to tell the outcome. */
+export const soloDeliveryClaims: DeliveryClaims = {
+  claim: () => Promise.resolve({ kind: 'send' }),
+  settle: () => Promise.resolve(),
+};
 
 /**
  * Solo config: writes go straight into the local SQLite, one transaction each. Revisions

@@ -1,14 +1,9 @@
 import type { Logger } from 'pino';
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
-import { headers } from '@nats-io/transport-node';
 import { describeError, notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
+import { kvCompareAndSet, KvWriteFailed } from './kv-cas.js';
 import { revisionConflict, type ConfigDoc, type ConfigWriter, type NewDoc } from './ports.js';
 
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
@@ -23,8 +18,6 @@ const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
 const KEY_TOKEN = /^[A-Za-z0-9_-]+$/;
 /** Where this replica got to in the bucket, kept with the replica. */
 const APPLIED_META = 'config_kv_revision';
-/** Tries of a write that keeps meeting other writes before it gives up (503). */
-const MAX_WRITE_ATTEMPTS = 50;
 
 export interface KvConfigWriterOptions {
   kv: KV;
@@ -42,25 +35,15 @@ export interface KvConfigWriterOptions {
  * (the bucket's sequence: opaque, increasing per key); a delete marker becomes a tombstone.
  * A write resolves once this node's replica has applied it (read your writes).
  *
- * Writes are compare-and-set on the revision the caller read. Not through the KV's own
- * per-key check: on a clustered stream nats-server before 2.9.21 checks
- * `Nats-Expected-Last-Subject-Sequence` only before proposing, so concurrent updates with
- * the same revision can all win (nats-server issue 4320; measured on 2.9.10: 50 of 50).
- * The stream-wide `Nats-Expected-Last-Sequence` is checked against in-flight proposals, so
- * a write reads the bucket's last sequence S, then the key's latest revision (both from the
- * stream leader), and publishes expecting S: it lands only if nothing at all was written
- * since it read the key. A write elsewhere in the bucket meanwhile means read and try again.
- * So that a node's own writes do not keep voiding one another (32 concurrent creates on one
- * node ran out of tries), a node sends one compare-and-set at a time; only writes from
- * other nodes can make it try again.
+ * Writes are compare-and-set on the revision the caller read, through the stream-wide check
+ * of `kvCompareAndSet` (the KV's own per-key check is not safe under concurrency on
+ * nats-server 2.9).
  */
 export class KvConfigWriter implements ConfigWriter {
   private readonly listeners: ((change: ConfigChange) => void)[] = [];
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private applied: number;
   private stopWatch: (() => void) | null = null;
-  /** The compare-and-set in flight, if any: the next one waits for it (see the class comment). */
-  private lastWrite: Promise<unknown> = Promise.resolve();
   private retried = 0;
 
   private constructor(private readonly options: KvConfigWriterOptions) {
@@ -100,8 +83,12 @@ export class KvConfigWriter implements ConfigWriter {
     // The bucket assigns the revision; a stale one in the body must not travel.
     const body: Record<string, unknown> = { ...doc };
     delete body.revision;
-    const revision = await this.oneAtATime(() =>
-      this.compareAndSet(kind, doc.id, key, expectedRevision, JSON.stringify(body)),
+    const revision = await this.compareAndSet(
+      kind,
+      doc.id,
+      key,
+      expectedRevision,
+      JSON.stringify(body),
     );
     await this.appliedUpTo(revision);
     return { ...body, revision } as unknown as T;
@@ -116,8 +103,12 @@ export class KvConfigWriter implements ConfigWriter {
     const current = this.options.store.getScoped<ConfigDoc>(kind, accountId, id);
     if (!current) throw notFound(kind);
     const key = keyOf(kind, accountId, id);
-    const revision = await this.oneAtATime(() =>
-      this.compareAndSet(kind, id, key, expectedRevision ?? current.revision, null),
+    const revision = await this.compareAndSet(
+      kind,
+      id,
+      key,
+      expectedRevision ?? current.revision,
+      null,
     );
     await this.appliedUpTo(revision);
   }
@@ -136,13 +127,6 @@ export class KvConfigWriter implements ConfigWriter {
     this.stopWatch = null;
   }
 
-  /** Runs `write` once every write queued before it has settled. */
-  private oneAtATime<T>(write: () => Promise<T>): Promise<T> {
-    const run = this.lastWrite.then(write, write);
-    this.lastWrite = run.catch(() => undefined);
-    return run;
-  }
-
   /**
    * Writes `value` (null: a delete marker) to `key` if the key's latest revision is
    * `expected` (0: absent or deleted); returns the new revision. See the class comment.
@@ -154,47 +138,33 @@ export class KvConfigWriter implements ConfigWriter {
     expected: number,
     value: string | null,
   ): Promise<number> {
-    const { js, jsm, bucket } = this.options;
-    const stream = `KV_${bucket}`;
-    const subject = `$KV.${bucket}.${key}`;
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      let sent = false;
-      try {
-        const last = (await jsm.streams.info(stream)).state.last_seq;
-        const latest = await jsm.streams.getMessage(stream, { last_by_subj: subject });
-        const operation = latest?.header.get('KV-Operation');
-        const current = latest && operation !== 'DEL' && operation !== 'PURGE' ? latest.seq : 0;
-        if (current !== expected) throw revisionConflict(kind, id, expected, current);
-        const marker = headers();
-        if (value === null) marker.set('KV-Operation', 'DEL');
-        sent = true;
-        const ack = await js.publish(subject, value ?? '', {
-          expect: { lastSequence: last },
-          ...(value === null ? { headers: marker } : {}),
-        });
-        return ack.seq;
-      } catch (error) {
-        if (error instanceof TirelessError) throw error;
-        if (!isWrongLastSequence(error)) {
-          // A publish that timed out may still be committed once a quorum is back.
-          throw new TirelessError(
-            'TIRELESS_UNAVAILABLE',
-            sent
-              ? `the cluster did not confirm storing the ${kind} (${describeError(error)}): JetStream has no quorum now; the change may still land when it is back, so reload before trying again`
-              : `the cluster cannot store the ${kind} now (${describeError(error)}): JetStream has no quorum; nothing was changed, try again later`,
-            { cause: error },
-          );
-        }
-        this.retried++;
-        // Something else was written since we read: read again, after a short random pause
-        // so that writers racing each other spread out.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+    try {
+      const outcome = await kvCompareAndSet(
+        { ...this.options, onRetry: () => this.retried++ },
+        key,
+        expected,
+        value,
+      );
+      if ('written' in outcome) return outcome.written;
+      throw revisionConflict(kind, id, expected, outcome.conflict.revision);
+    } catch (error) {
+      if (!(error instanceof KvWriteFailed)) throw error;
+      if (error.busy) {
+        throw new TirelessError(
+          'TIRELESS_UNAVAILABLE',
+          `the cluster is too busy to store the ${kind} now; nothing was changed, try again`,
+        );
       }
+      const reason = describeError(error.cause);
+      // A publish that timed out may still be committed once a quorum is back.
+      throw new TirelessError(
+        'TIRELESS_UNAVAILABLE',
+        error.sent
+          ? `the cluster did not confirm storing the ${kind} (${reason}): JetStream has no quorum now; the change may still land when it is back, so reload before trying again`
+          : `the cluster cannot store the ${kind} now (${reason}): JetStream has no quorum; nothing was changed, try again later`,
+        { cause: error.cause },
+      );
     }
-    throw new TirelessError(
-      'TIRELESS_UNAVAILABLE',
-      `the cluster is too busy to store the ${kind} now (${MAX_WRITE_ATTEMPTS} tries); nothing was changed, try again`,
-    );
   }
 
   private async watch(): Promise<void> {
@@ -286,12 +256,4 @@ function changeOf(entry: KvEntry): ConfigChange {
     revision: entry.revision,
     doc: { ...fields, revision: entry.revision },
   };
-}
-
-function isWrongLastSequence(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }

@@ -47,6 +47,40 @@ export interface ResultSink {
   drain(): Promise<void>;
 }
 
+/** A queued delivery as the claims see it. */
+export interface DeliveryRef {
+  /** Its deterministic id (`notificationKey:channelId`): the same on every node. */
+  id: string;
+  /** When it was first due, ms (the judged result's check time: the same on every node). */
+  createdAt: number;
+  /** The monitor it alerts about; null for what only one node queued (a channel test). */
+  monitorId: string | null;
+}
+
+/** Whether this node sends a delivery now. */
+export type ClaimAnswer =
+  | { kind: 'send' }
+  /** Not now: look again at `until` (ms); another node holds it, or may send it first. */
+  | { kind: 'wait'; until: number }
+  /** Another node finished it: mark this node's copy so and never send it. */
+  | { kind: 'settled'; outcome: 'sent' | 'failed'; node: string };
+
+/** How an attempt ended: sent, failed for good, or failed and tried again at `retryAt` (ms). */
+export type DeliveryOutcome =
+  { kind: 'sent' } | { kind: 'failed' } | { kind: 'retry'; retryAt: number };
+
+/**
+ * Which node sends a notification that every node queued (every replica judges every
+ * result). Solo: this node, always. Cluster: the node that claims it first in a KV bucket;
+ * its outcome is written back so that no other node sends it again.
+ */
+export interface DeliveryClaims {
+  /** Asks to send `delivery` now. Never throws: without quorum it answers for itself. */
+  claim(delivery: DeliveryRef): Promise<ClaimAnswer>;
+  /** Records how this node's attempt ended. Never throws. */
+  settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void>;
+}
+
 /**
  * The 409 of every ConfigWriter when an entity is not at the revision the caller read
  * (`expected` 0: the caller meant to create it).

@@ -62,6 +62,11 @@ export function createMetrics(sources: {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    unclaimedDeliveries: new Counter({
+      name: 'tireless_deliveries_unclaimed_total',
+      help: 'Notifications sent without a cluster-wide claim because JetStream did not answer (another node may have sent them too).',
+      registers: [registry],
+    }),
     deliveryQueue: new Gauge({
       name: 'tireless_delivery_queue_depth',
       help: 'Deliveries waiting to be sent.',

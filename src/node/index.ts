@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createJudge, Deliverer, MaintenanceCalendar } from '../alerts/index.js';
+import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -72,7 +72,7 @@ export interface RunningNode {
   degraded(): Degraded | undefined;
   /**
    * Stops every part in reverse start order: the HTTP server, then checks (waiting for those
-   * in flight), the deliverer, buffered results, the checkpointer, the store.
+   * in flight), the deliverer, the cluster, buffered results, the checkpointer, the store.
    */
   stop(): Promise<void>;
 }
@@ -107,6 +107,8 @@ export async function startNode(
         clock,
         log,
         judge: (monitor, state, result) => judge(monitor, state, result),
+        deliveryLeaseMs: deliveryLeaseMs(options.tuning?.deliveryTimeoutMs),
+        onUnclaimedSend: () => metrics.unclaimedDeliveries.inc(),
         locationsOf: () => 1,
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
@@ -148,17 +150,19 @@ export async function startNode(
   const maintenance = new MaintenanceCalendar(store, config);
   // The fresh store's documents are the damaged one's, as far as they could be read.
   guard.onReplaced(() => maintenance.forgetAll());
-  const coordinatorJudge = createJudge({
+  // Every replica judges every result it stores (its own as written, the others' as applied
+  // from the stream): status and incidents are the same on every node, and a new
+  // coordinator continues the incident it finds. Which node sends is the claims' business.
+  const judge: Judge = createJudge({
     maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
   });
-  const judge: Judge = (monitor, state, result) =>
-    assignment.coordinates(monitor.id) ? coordinatorJudge(monitor, state, result) : undefined;
 
   const deliverer = new Deliverer(store, secrets, clock, log, {
     pollMs: options.tuning?.deliveryPollMs,
     sendTimeoutMs: options.tuning?.deliveryTimeoutMs,
     onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
     addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
+    ...(cluster ? { claims: cluster.claims } : {}),
   });
   const writer = new ResultWriter(
     // In a cluster a node's own results get their outbox rows in the same transaction.
@@ -256,12 +260,6 @@ export async function startNode(
         close: () => sink.drain(),
       },
       {
-        name: 'deliverer',
-        start: () => deliverer.start(),
-        stop: () => deliverer.stop(),
-        close: () => deliverer.stop(),
-      },
-      {
         name: 'check pool',
         start: () => undefined,
         stop: () => pool.close(),
@@ -278,6 +276,13 @@ export async function startNode(
             },
           ]
         : []),
+      {
+        // After the cluster: a node that knows no peer yet would take their claims over.
+        name: 'deliverer',
+        start: () => deliverer.start(),
+        stop: () => deliverer.stop(),
+        close: () => deliverer.stop(),
+      },
       {
         // In-flight checks finish (bounded by their timeouts) and their results are written;
         // past the deadline they are cut short and record nothing.

@@ -309,7 +309,7 @@ export class Store {
   // ---- delivery queue --------------------------------------------------------------
 
   /** Queues a one-off delivery (a channel test) unless its id is queued already. */
-  queueDelivery(delivery: Omit<Delivery, 'attempts'>, now: number): void {
+  queueDelivery(delivery: Omit<Delivery, 'attempts' | 'createdAt'>, now: number): void {
     this.deliveries.queue(delivery, now);
   }
 
@@ -331,6 +331,24 @@ export class Store {
 
   markDelivered(id: string, now: number): void {
     this.deliveries.markDelivered(id, now);
+  }
+
+  /** Leaves a pending delivery until `nextAt` (ms) without counting an attempt. */
+  postponeDelivery(id: string, nextAt: number): void {
+    this.deliveries.postpone(id, nextAt);
+  }
+
+  /**
+   * Records that another node sent the delivery or gave it up (cluster mode); `note` says
+   * which node, as the delivery's last error.
+   */
+  settleDeliveryElsewhere(
+    id: string,
+    outcome: 'sent' | 'failed',
+    now: number,
+    note: string | null,
+  ): void {
+    this.deliveries.settleElsewhere(id, outcome, now, note);
   }
 
   /** Records a failed attempt: retried at `retryAt`, or given up when it is null. */
