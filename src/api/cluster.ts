@@ -16,10 +16,9 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
         },
       }),
     },
-    () => {
-      const status = deps.cluster?.();
-      if (!status) return { mode: 'solo', node: deps.node.id, region: deps.node.region };
-      return { mode: 'cluster', ...status };
+    async () => {
+      if (!deps.cluster) return { mode: 'solo', node: deps.node.id, region: deps.node.region };
+      return { mode: 'cluster', ...(await deps.cluster()) };
     },
   );
 }

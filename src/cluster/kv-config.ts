@@ -6,10 +6,22 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
+import type { StoredMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
+import { systemClock } from '../clock/index.js';
 import { describeError, notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
-import { revisionConflict, type ConfigDoc, type ConfigWriter, type NewDoc } from './ports.js';
+import {
+  claimHolder,
+  revisionConflict,
+  UNIQUE_NAME,
+  type ConfigDoc,
+  type ConfigWriter,
+  type NewDoc,
+  type UniqueName,
+} from './ports.js';
+import { settlesWithin } from './connection.js';
+import { WireLog } from './wire.js';
 
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'account',
@@ -25,6 +37,12 @@ const KEY_TOKEN = /^[A-Za-z0-9_-]+$/;
 const APPLIED_META = 'config_kv_revision';
 /** Tries of a write that keeps meeting other writes before it gives up (503). */
 const MAX_WRITE_ATTEMPTS = 50;
+/** Keys of unique-name claims in the bucket (not entities: the replica skips them). */
+const CLAIM_KEY_PREFIX = 'unique.';
+/** Largest config entry applied, bytes (API bodies are at most 1 MiB). */
+export const MAX_CONFIG_ENTRY_BYTES = 1_048_576;
+/** How long `caughtUp` waits for the bucket, ms (no quorum: answer from the replica as is). */
+const CATCH_UP_TIMEOUT_MS = 2000;
 
 export interface KvConfigWriterOptions {
   kv: KV;
@@ -34,6 +52,13 @@ export interface KvConfigWriterOptions {
   jsm: JetStreamManager;
   store: Store;
   log: Logger;
+  /** Counts and logs malformed entries. @defaultValue a WireLog of its own */
+  wire?: WireLog;
+  /**
+   * A unique name claimed for an entity this replica does not hold is taken over after
+   * this long (its claimer died before writing it), ms. @defaultValue 60_000
+   */
+  claimGraceMs?: number;
 }
 
 /**
@@ -56,9 +81,14 @@ export class KvConfigWriter implements ConfigWriter {
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private applied: number;
   private stopWatch: (() => void) | null = null;
+  private readonly wire: WireLog;
+  /** One bucket read shared by the `caughtUp` calls that arrive while it is out. */
+  private nextCatchUp: Promise<void> | null = null;
+  private catchingUp: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: KvConfigWriterOptions) {
     this.applied = Number(options.store.getMeta(APPLIED_META) ?? 0);
+    this.wire = options.wire ?? new WireLog(options.log, systemClock);
   }
 
   /**
@@ -80,6 +110,7 @@ export class KvConfigWriter implements ConfigWriter {
     kind: ConfigKind,
     doc: NewDoc<T>,
     expectedRevision: number,
+    unique: readonly UniqueName[] = [],
   ): Promise<T> {
     const current = this.options.store.getConfig<ConfigDoc>(kind, doc.id);
     if (current && current.accountId !== doc.accountId) {
@@ -89,15 +120,58 @@ export class KvConfigWriter implements ConfigWriter {
     // The bucket assigns the revision; a stale one in the body must not travel.
     const body: Record<string, unknown> = { ...doc };
     delete body.revision;
-    const revision = await this.compareAndSet(
-      kind,
-      doc.id,
-      key,
-      expectedRevision,
-      JSON.stringify(body),
-    );
+    const holder = claimHolder(kind, doc.accountId, doc.id);
+    // Claims in name order, so two writers wanting the same names meet at the first.
+    const claimed: { name: string; revision: number }[] = [];
+    let revision: number;
+    try {
+      for (const name of [...unique].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const made = await this.claim(name, holder);
+        if (made !== undefined) claimed.push({ name: name.name, revision: made });
+      }
+      revision = await this.compareAndSet(
+        `the ${kind}`,
+        `$KV.${this.options.bucket}.${key}`,
+        (current) => {
+          if (current !== expectedRevision) {
+            throw revisionConflict(kind, doc.id, expectedRevision, current);
+          }
+          return true;
+        },
+        JSON.stringify(body),
+      );
+    } catch (error) {
+      await this.release(claimed);
+      throw error;
+    }
     await this.appliedUpTo(revision);
     return { ...body, revision } as unknown as T;
+  }
+
+  /**
+   * Reads the bucket's last revision and waits until the replica applied it, at most
+   * CATCH_UP_TIMEOUT_MS; never fails (without quorum the replica answers as it is). Calls
+   * made while a read is out share the next one, so a flood of lookups that miss costs
+   * one request at a time.
+   */
+  caughtUp(): Promise<void> {
+    this.nextCatchUp ??= this.catchingUp.then(() => {
+      this.nextCatchUp = null;
+      return this.catchUpOnce();
+    });
+    this.catchingUp = this.nextCatchUp;
+    return this.nextCatchUp;
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    const { jsm, bucket } = this.options;
+    await settlesWithin(
+      (async () => {
+        const info = await jsm.streams.info(`KV_${bucket}`);
+        await this.appliedUpTo(info.state.last_seq);
+      })(),
+      CATCH_UP_TIMEOUT_MS,
+    );
   }
 
   async remove(
@@ -109,11 +183,14 @@ export class KvConfigWriter implements ConfigWriter {
     const current = this.options.store.getScoped<ConfigDoc>(kind, accountId, id);
     if (!current) throw notFound(kind);
     const key = keyOf(kind, accountId, id);
+    const expected = expectedRevision ?? current.revision;
     const revision = await this.compareAndSet(
-      kind,
-      id,
-      key,
-      expectedRevision ?? current.revision,
+      `the ${kind}`,
+      `$KV.${this.options.bucket}.${key}`,
+      (latest) => {
+        if (latest !== expected) throw revisionConflict(kind, id, expected, latest);
+        return true;
+      },
       null,
     );
     await this.appliedUpTo(revision);
@@ -134,27 +211,96 @@ export class KvConfigWriter implements ConfigWriter {
   }
 
   /**
-   * Writes `value` (null: a delete marker) to `key` if the key's latest revision is
-   * `expected` (0: absent or deleted); returns the new revision. See the class comment.
+   * Claims `unique.name` for `holder` (see `ConfigWriter.put`); returns the claim's revision,
+   * or undefined when `holder` held it already. A claim of a deleted entity is taken over;
+   * one of an entity this replica has never seen, once it has caught up with the bucket,
+   * only after `claimGraceMs`: its writer may be between the claim and the entity.
+   */
+  private async claim(unique: UniqueName, holder: string): Promise<number | undefined> {
+    if (!UNIQUE_NAME.test(unique.name)) throw new Error(`not a unique name: ${unique.name}`);
+    const grace = this.options.claimGraceMs ?? 60_000;
+    let ours = false;
+    const revision = await this.compareAndSet(
+      `the claim of ${unique.name}`,
+      `$KV.${this.options.bucket}.${CLAIM_KEY_PREFIX}${unique.name}`,
+      async (current, latest, last) => {
+        if (current === 0 || latest === null) return true;
+        const claimant = latest.string();
+        if (claimant === holder) {
+          ours = true;
+          return false;
+        }
+        if (this.holds(claimant) === 'unknown') await this.appliedUpTo(last);
+        const state = this.holds(claimant);
+        if (
+          state === 'live' ||
+          (state === 'unknown' && Date.now() - latest.time.getTime() < grace)
+        ) {
+          throw new TirelessError('TIRELESS_CONFLICT', unique.taken);
+        }
+        if (state === 'unknown') {
+          this.options.log.warn(
+            { name: unique.name, claimant, claimedAt: latest.timestamp },
+            'a unique name claimed for an entity that was never written: taken over',
+          );
+        }
+        return true;
+      },
+      holder,
+    );
+    return ours ? undefined : revision;
+  }
+
+  /** Drops claims this writer made for a write that then failed (best effort: else the grace). */
+  private async release(claims: readonly { name: string; revision: number }[]): Promise<void> {
+    for (const { name, revision } of claims) {
+      try {
+        await this.compareAndSet(
+          `the claim of ${name}`,
+          `$KV.${this.options.bucket}.${CLAIM_KEY_PREFIX}${name}`,
+          (current) => current === revision,
+          null,
+        );
+      } catch (error) {
+        this.options.log.warn({ name, error: describeError(error) }, 'claim not released');
+      }
+    }
+  }
+
+  /**
+   * What this replica knows of the entity a claim names (`kind.accountId.id`): live,
+   * deleted, or unknown (not written yet, or never; garbage names nothing).
+   */
+  private holds(holder: string): 'live' | 'deleted' | 'unknown' {
+    const [kind, accountId, id, ...rest] = holder.split('.');
+    if (!kind || !KINDS.has(kind) || !accountId || !id || rest.length > 0) return 'unknown';
+    const { store } = this.options;
+    if (store.getScoped(kind as ConfigKind, accountId, id) !== undefined) return 'live';
+    return store.isConfigDeleted(kind as ConfigKind, id) ? 'deleted' : 'unknown';
+  }
+
+  /**
+   * Writes `value` (null: a delete marker) to `subject` if `decide` says so, given the
+   * key's latest revision (0: absent or deleted), its message and the bucket's last
+   * sequence; `decide` throws to refuse. Returns the new revision (or the latest, when
+   * `decide` answers false). See the class comment for why the bucket's last sequence.
    */
   private async compareAndSet(
-    kind: ConfigKind,
-    id: string,
-    key: string,
-    expected: number,
+    what: string,
+    subject: string,
+    decide: (current: number, latest: StoredMsg | null, last: number) => boolean | Promise<boolean>,
     value: string | null,
   ): Promise<number> {
     const { js, jsm, bucket } = this.options;
     const stream = `KV_${bucket}`;
-    const subject = `$KV.${bucket}.${key}`;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       let sent = false;
       try {
         const last = (await jsm.streams.info(stream)).state.last_seq;
         const latest = await jsm.streams.getMessage(stream, { last_by_subj: subject });
         const operation = latest?.header.get('KV-Operation');
-        const current = latest && operation !== 'DEL' && operation !== 'PURGE' ? latest.seq : 0;
-        if (current !== expected) throw revisionConflict(kind, id, expected, current);
+        const live = latest && operation !== 'DEL' && operation !== 'PURGE' ? latest : null;
+        if (!(await decide(live?.seq ?? 0, live, last))) return live?.seq ?? 0;
         const marker = headers();
         if (value === null) marker.set('KV-Operation', 'DEL');
         sent = true;
@@ -170,8 +316,8 @@ export class KvConfigWriter implements ConfigWriter {
           throw new TirelessError(
             'TIRELESS_UNAVAILABLE',
             sent
-              ? `the cluster did not confirm storing the ${kind} (${describeError(error)}): JetStream has no quorum now; the change may still land when it is back, so reload before trying again`
-              : `the cluster cannot store the ${kind} now (${describeError(error)}): JetStream has no quorum; nothing was changed, try again later`,
+              ? `the cluster did not confirm storing ${what} (${describeError(error)}): JetStream has no quorum now; the change may still land when it is back, so reload before trying again`
+              : `the cluster cannot store ${what} now (${describeError(error)}): JetStream has no quorum; nothing was changed, try again later`,
             { cause: error },
           );
         }
@@ -182,7 +328,7 @@ export class KvConfigWriter implements ConfigWriter {
     }
     throw new TirelessError(
       'TIRELESS_UNAVAILABLE',
-      `the cluster is too busy to store the ${kind} now (${MAX_WRITE_ATTEMPTS} tries); nothing was changed, try again`,
+      `the cluster is too busy to store ${what} now (${MAX_WRITE_ATTEMPTS} tries); nothing was changed, try again`,
     );
   }
 
@@ -202,19 +348,19 @@ export class KvConfigWriter implements ConfigWriter {
     await caughtUp;
   }
 
-  /** Applies one bucket entry; a malformed one is logged and passed over, never fatal. */
+  /** Applies one bucket entry; a malformed one is counted, logged and passed over. */
   private apply(entry: KvEntry): void {
-    const { store, log } = this.options;
+    const { store } = this.options;
     try {
-      const change = changeOf(entry);
-      if (store.applyConfig(change)) {
+      const change = entry.key.startsWith(CLAIM_KEY_PREFIX) ? null : changeOf(entry);
+      if (change && store.applyConfig(change)) {
         for (const listener of this.listeners) listener(change);
       }
     } catch (error) {
-      log.warn(
-        { key: entry.key, revision: entry.revision, error: describeError(error) },
-        'config entry passed over',
-      );
+      this.wire.rejected('config', describeError(error), {
+        key: entry.key.slice(0, 200),
+        revision: entry.revision,
+      });
     }
     if (entry.revision > this.applied) {
       this.applied = entry.revision;
@@ -260,7 +406,15 @@ function changeOf(entry: KvEntry): ConfigChange {
   if (entry.operation !== 'PUT') {
     return { kind: kind as ConfigKind, id, accountId, revision: entry.revision, doc: null };
   }
-  const doc: unknown = entry.json();
+  if (entry.length > MAX_CONFIG_ENTRY_BYTES) {
+    throw new Error(`value of ${entry.length} bytes, more than ${MAX_CONFIG_ENTRY_BYTES}`);
+  }
+  let doc: unknown;
+  try {
+    doc = entry.json();
+  } catch {
+    throw new Error(`value is not JSON (${entry.length} bytes)`);
+  }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new Error('value is not a JSON object');
   }
