@@ -209,6 +209,11 @@ export class ClusterNode {
     this.publisher.wake();
   }
 
+  /** Messages passed over since the node started (see WireLog). */
+  get wireTotals(): WireCounts {
+    return this.wire.totals;
+  }
+
   /** This node's view of the cluster; asks JetStream whether it answers (at most 1 s). */
   async status(): Promise<ClusterStatus> {
     const monitors = new Map<string, number>();
