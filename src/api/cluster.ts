@@ -10,9 +10,9 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
       schema: routeSchema({
         tag: 'system',
         summary:
-          "This node's view of the cluster: nodes (alive or not, by region), replication lag, outbox depth, whether results flow",
+          "This node's view of the cluster: nodes (alive or not, by region, with the monitors each checks), replication lag, outbox depth, whether NATS and JetStream (its quorum) answer, messages passed over",
         responses: {
-          200: "{ mode: 'solo', node, region } or { mode: 'cluster', node, replicas, nodes: [{ id, region, version, alive, lastHeardAt, self }…], outboxDepth, publishing, replicationLag, configRevision, rejected }",
+          200: "{ mode: 'solo', node, region } or { mode: 'cluster', node, replicas, nodes: [{ id, region, version, alive, lastHeardAt, self, monitors }…], outboxDepth, publishing, replicationLag, configRevision, rejected: { heartbeats, results, config }, newer: { heartbeats, results, config }, jetstream: { connected, quorum } }",
         },
       }),
     },
