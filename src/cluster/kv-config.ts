@@ -141,7 +141,10 @@ export class KvConfigWriter implements ConfigWriter {
         JSON.stringify(body),
       );
     } catch (error) {
-      await this.release(claimed);
+      // A write that timed out may still land: its claims stay (the grace time frees them
+      // if it never does). Any other failure wrote nothing, so they go now.
+      const mayLand = error instanceof TirelessError && error.code === 'TIRELESS_UNAVAILABLE';
+      if (!mayLand) await this.release(claimed);
       throw error;
     }
     await this.appliedUpTo(revision);
