@@ -193,10 +193,13 @@ class AccountCreator {
         unique,
       );
     } catch (error) {
-      // Another node won the email or the setup: the account made for this try goes.
-      await config.remove('account', accountId, accountId).catch((cleanup: unknown) => {
-        log.warn({ accountId, error: describeError(cleanup) }, 'empty account left behind');
-      });
+      // Another node won the email or the setup: the account made for this try goes. (Not
+      // after a write that may still land: the user would lose its account.)
+      if (error instanceof TirelessError && error.code === 'TIRELESS_CONFLICT') {
+        await config.remove('account', accountId, accountId).catch((cleanup: unknown) => {
+          log.warn({ accountId, error: describeError(cleanup) }, 'empty account left behind');
+        });
+      }
       throw error;
     }
   }
