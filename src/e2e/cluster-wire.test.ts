@@ -282,9 +282,17 @@ test('two nodes: one owner and one account per email cluster-wide, tokens hold o
       );
       const from = results.items.map((r) => r.node);
       return reply.newer.results === 1 && from.includes('old1') && !from.includes('new1')
-        ? true
+        ? reply
         : undefined;
     });
+  }
+  for (const api of [a, b]) {
+    const reply = await api.expect<ClusterReply>(200, 'GET', '/api/v1/cluster');
+    assert.ok((reply.newer.heartbeats ?? 0) >= 1, 'the newer node’s heartbeats counted as newer');
+    assert.equal(reply.rejected.heartbeats, 51, 'neither version’s heartbeats rejected');
+  }
+  for (const node of nodes) {
+    assert.match(node.output(), /results message of a newer version than this node reads: kept/);
   }
   // They leave; ours go on, and nothing above crashed them.
   nc.publish(HEARTBEATS, JSON.stringify({ ...old, leaving: true }));
