@@ -40,6 +40,11 @@ export class ClusterAssignment implements Assignment {
     return this.ownersOf(monitorId).coordinator?.id === this.self;
   }
 
+  /** The live members that check a monitor (for status pages). */
+  checkersOf(monitorId: string): readonly Member[] {
+    return this.ownersOf(monitorId).checkers;
+  }
+
   private ownersOf(monitorId: string): MonitorOwners {
     let owners = this.owners.get(monitorId);
     if (!owners) {

@@ -8,14 +8,23 @@ import {
   CONFIG_BUCKET,
   DELIVERIES_BUCKET,
   joinCluster,
+  settlesWithin,
   untilJetStreamAnswers,
+  type ClusterLink,
   type JoinOptions,
 } from './connection.js';
 import { KvDeliveryClaims } from './delivery-claims.js';
 import { KvConfigWriter } from './kv-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
-import { ensureResultsStream, ResultFollower, ResultPublisher } from './results-stream.js';
+import {
+  ensureResultsStream,
+  parkedInMeta,
+  RESULTS_STREAM,
+  ResultFollower,
+  ResultPublisher,
+} from './results-stream.js';
+import { WireLog, type WireCounts } from './wire.js';
 
 export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   region: string;
@@ -49,7 +58,8 @@ const CLAIM_TIMEOUT_MS = 2000;
 export interface ClusterStatus {
   node: string;
   replicas: number;
-  nodes: MemberView[];
+  /** Every node heard of, with how many monitors it checks by this node's assignment. */
+  nodes: (MemberView & { monitors: number })[];
   /** Own result batches not yet acknowledged by the stream. */
   outboxDepth: number;
   /** Whether the last publish failed: the cluster takes no results now (island mode). */
@@ -58,9 +68,19 @@ export interface ClusterStatus {
   replicationLag: number;
   /** Config revision (bucket sequence) this replica applied. */
   configRevision: number;
-  /** Malformed messages passed over: heartbeats and result batches. */
-  rejected: { heartbeats: number; results: number };
+  /** Malformed messages passed over, by source (heartbeats, result batches, config entries). */
+  rejected: WireCounts['rejected'];
+  /** Messages of a newer version than this node reads: kept, not applied (see WIRE_VERSION). */
+  newer: WireCounts['newer'];
+  /**
+   * Whether this node's NATS connection is up, and whether JetStream answered a request
+   * for the results stream just now (it answers only with a quorum of its servers).
+   */
+  jetstream: { connected: boolean; quorum: boolean };
 }
+
+/** How long a status request waits for JetStream to answer before it says no quorum, ms. */
+const QUORUM_PROBE_MS = 1000;
 
 /**
  * A node's part of the cluster: config from the KV bucket into the replica, membership,
@@ -79,7 +99,8 @@ export class ClusterNode {
     private readonly follower: ResultFollower,
     private readonly replicas: number,
     private readonly options: ClusterNodeOptions,
-    private readonly closeLink: () => Promise<void>,
+    private readonly link: ClusterLink,
+    private readonly wire: WireLog,
   ) {}
 
   /**
@@ -89,6 +110,7 @@ export class ClusterNode {
   static async join(options: ClusterNodeOptions): Promise<ClusterNode> {
     const { store, log, clock } = options;
     const link = await joinCluster({ ...options, claimsMaxAgeMs: options.streamMaxAgeMs });
+    const wire = new WireLog(log, clock);
     try {
       const js = jetstream(link.nc);
       // Right after the servers start (or while they recover) placing a stream or reading
@@ -106,6 +128,7 @@ export class ClusterNode {
           jsm,
           store,
           log,
+          wire,
         });
       });
       const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
@@ -114,6 +137,7 @@ export class ClusterNode {
         self: { id: options.nodeId, region: options.region, version: options.version },
         clock,
         log,
+        wire,
         heartbeatMs: options.heartbeatMs,
         deadAfterMs: options.deadAfterMs,
         onChange: (members) => {
@@ -145,6 +169,8 @@ export class ClusterNode {
       const follower = new ResultFollower({
         js,
         log,
+        wire,
+        parked: parkedInMeta(store),
         applied: () => store.streamPosition(),
         apply: (results, position) => {
           try {
@@ -187,7 +213,8 @@ export class ClusterNode {
         follower,
         link.replicas,
         options,
-        () => link.close(),
+        link,
+        wire,
       );
     } catch (error) {
       await link.close();
@@ -213,20 +240,48 @@ export class ClusterNode {
     this.publisher.wake();
   }
 
-  status(): ClusterStatus {
+  /** Messages passed over since the node started (see WireLog). */
+  get wireTotals(): WireCounts {
+    return this.wire.totals;
+  }
+
+  /** This node's view of the cluster; asks JetStream whether it answers (at most 1 s). */
+  async status(): Promise<ClusterStatus> {
+    const monitors = new Map<string, number>();
+    for (const id of this.options.monitorIds()) {
+      for (const member of this.assignment.checkersOf(id)) {
+        monitors.set(member.id, (monitors.get(member.id) ?? 0) + 1);
+      }
+    }
+    const totals = this.wire.totals;
     return {
       node: this.options.nodeId,
       replicas: this.replicas,
-      nodes: this.membership.view(),
+      nodes: this.membership.view().map((m) => ({ ...m, monitors: monitors.get(m.id) ?? 0 })),
       outboxDepth: this.options.store.outboxDepth(),
       publishing: this.publisher.isFailing ? 'failing' : 'ok',
       replicationLag: this.follower.lag,
       configRevision: this.config.appliedRevision,
-      rejected: {
-        heartbeats: this.membership.rejectedHeartbeats,
-        results: this.follower.rejectedMessages,
-      },
+      rejected: totals.rejected,
+      newer: totals.newer,
+      jetstream: await this.probeJetStream(),
     };
+  }
+
+  /** Whether NATS answers a ping, and JetStream a request for the results stream, within 1 s. */
+  private async probeJetStream(): Promise<ClusterStatus['jetstream']> {
+    const { nc } = this.link;
+    const [connected, quorum] = await Promise.all([
+      settlesWithin(nc.rtt(), QUORUM_PROBE_MS),
+      settlesWithin(
+        (async () => {
+          const jsm = await jetstreamManager(nc, { timeout: QUORUM_PROBE_MS, checkAPI: false });
+          await jsm.streams.info(RESULTS_STREAM);
+        })(),
+        QUORUM_PROBE_MS,
+      ),
+    ]);
+    return { connected, quorum };
   }
 
   /** Says goodbye (peers take over at once), stops following and publishing, disconnects. */
@@ -236,6 +291,6 @@ export class ClusterNode {
     this.publisher.stop();
     this.follower.stop();
     this.config.close();
-    await this.closeLink();
+    await this.link.close();
   }
 }

@@ -138,6 +138,24 @@ export async function untilJetStreamAnswers<T>(
   }
 }
 
+/**
+ * Whether `work` resolves within `ms`: false when it rejects or is still out then (it is
+ * not cancelled; its outcome is ignored).
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A fingerprint of the secret key that tells keys apart and reveals nothing of them. */
 export function secretKeyFingerprint(key: Buffer): string {
   return createHmac('sha256', key).update('tireless secret key fingerprint v1').digest('hex');

@@ -21,7 +21,17 @@ export interface KvLatest {
   revision: number;
   /** The value, or null when the key is absent or deleted. */
   data: Uint8Array | null;
+  /** When the value was written (null when absent or deleted). */
+  time: Date | null;
 }
+
+/**
+ * What a write expects of the key: its latest revision, or a decision given the latest
+ * entry and the bucket's last sequence (false: do not write; a throw refuses, and is
+ * thrown on as it is).
+ */
+export type KvExpectation =
+  number | ((latest: KvLatest, lastSequence: number) => boolean | Promise<boolean>);
 
 /** Why a compare-and-set write did not land: JetStream did not answer, or kept moving. */
 export class KvWriteFailed extends Error {
@@ -45,14 +55,17 @@ export async function kvLatest(ref: KvBucketRef, key: string): Promise<KvLatest>
     last_by_subj: `$KV.${ref.bucket}.${key}`,
   });
   const operation = latest?.header?.get('KV-Operation');
-  if (!latest || operation === 'DEL' || operation === 'PURGE') return { revision: 0, data: null };
-  return { revision: latest.seq, data: latest.data };
+  if (!latest || operation === 'DEL' || operation === 'PURGE') {
+    return { revision: 0, data: null, time: null };
+  }
+  return { revision: latest.seq, data: latest.data, time: latest.time };
 }
 
 /**
  * Writes `value` (null: a delete marker) to `key` if the key's latest revision is
- * `expected` (0: absent or deleted): returns the new revision, or the key's latest entry
- * when it is not at `expected`. Throws KvWriteFailed when JetStream does not answer.
+ * `expected` (0: absent or deleted), or `expected` decides so: returns the new revision, or
+ * the key's latest entry when the write was not made. Throws KvWriteFailed when JetStream
+ * does not answer.
  *
  * Not through the KV's own per-key check: on a clustered stream nats-server before 2.9.21
  * checks `Nats-Expected-Last-Subject-Sequence` only before proposing, so concurrent writes
@@ -68,7 +81,7 @@ export async function kvLatest(ref: KvBucketRef, key: string): Promise<KvLatest>
 export function kvCompareAndSet(
   ref: KvBucketRef,
   key: string,
-  expected: number,
+  expected: KvExpectation,
   value: string | null,
 ): Promise<{ written: number } | { conflict: KvLatest }> {
   let queues = writeQueues.get(ref.js);
@@ -88,26 +101,32 @@ const writeQueues = new WeakMap<JetStreamClient, Map<string, Promise<unknown>>>(
 async function compareAndSet(
   ref: KvBucketRef,
   key: string,
-  expected: number,
+  expected: KvExpectation,
   value: string | null,
 ): Promise<{ written: number } | { conflict: KvLatest }> {
   const { js, jsm, bucket } = ref;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    let sent = false;
+    let last: number;
+    let latest: KvLatest;
     try {
-      const last = (await jsm.streams.info(`KV_${bucket}`)).state.last_seq;
-      const latest = await kvLatest(ref, key);
-      if (latest.revision !== expected) return { conflict: latest };
-      const marker = headers();
-      if (value === null) marker.set('KV-Operation', 'DEL');
-      sent = true;
+      last = (await jsm.streams.info(`KV_${bucket}`)).state.last_seq;
+      latest = await kvLatest(ref, key);
+    } catch (error) {
+      throw new KvWriteFailed(false, false, { cause: error });
+    }
+    const write =
+      typeof expected === 'number' ? latest.revision === expected : await expected(latest, last);
+    if (!write) return { conflict: latest };
+    const marker = headers();
+    if (value === null) marker.set('KV-Operation', 'DEL');
+    try {
       const ack = await js.publish(`$KV.${bucket}.${key}`, value ?? '', {
         expect: { lastSequence: last },
         ...(value === null ? { headers: marker } : {}),
       });
       return { written: ack.seq };
     } catch (error) {
-      if (!isWrongLastSequence(error)) throw new KvWriteFailed(sent, false, { cause: error });
+      if (!isWrongLastSequence(error)) throw new KvWriteFailed(true, false, { cause: error });
       ref.onRetry?.();
       // Something else was written since we read: read again, after a short random pause
       // so that writers racing each other spread out.

@@ -11,16 +11,42 @@ export interface ConfigDoc {
 /** A document as written: everything but the revision the writer assigns. */
 export type NewDoc<T extends ConfigDoc> = Omit<T, 'revision'> & { id: string; accountId: string };
 
+/**
+ * A name that at most one live entity of the whole cluster may hold: the first-run owner
+ * (`owner`), a user's email (`email.<sha256 hex of the lowercased address>`).
+ */
+export interface UniqueName {
+  /** Letters, digits, `_`, `-`, dot-separated (a KV key). */
+  name: string;
+  /** The 409's message when another entity holds it, e.g. "a user with this email exists". */
+  taken: string;
+}
+
 /** Writes config. Resolves once the local replica has applied the change (read your writes). */
 export interface ConfigWriter {
   /**
    * Creates (`expectedRevision` 0) or replaces (`expectedRevision` = the current revision)
    * an entity, and returns it with its new revision: opaque, higher than the entity's
    * previous one, not necessarily by one. A stale revision is a 409 conflict.
+   *
+   * With `unique`, the entity is written only if it can hold each name: unclaimed, claimed
+   * by it already, or claimed by an entity that is no longer live (deleted, or never
+   * written by a node that died after claiming); else a 409 with the name's `taken`. Of two
+   * writers racing for a name, on one node or two, exactly one wins.
    */
-  put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T>;
+  put<T extends ConfigDoc>(
+    kind: ConfigKind,
+    doc: NewDoc<T>,
+    expectedRevision: number,
+    unique?: readonly UniqueName[],
+  ): Promise<T>;
   /** Deletes an entity; with `expectedRevision`, only if it is still at that revision. */
   remove(kind: ConfigKind, accountId: string, id: string, expectedRevision?: number): Promise<void>;
+  /**
+   * Resolves once this replica holds every change the cluster had stored when it was called
+   * (solo: at once): for a lookup that missed, e.g. a token made on another node a moment ago.
+   */
+  caughtUp(): Promise<void>;
   /** Calls `listener` after every applied change, whoever made it; returns an unsubscribe. */
   onChange(listener: (change: ConfigChange) => void): () => void;
 }
@@ -79,6 +105,14 @@ export interface DeliveryClaims {
   claim(delivery: DeliveryRef): Promise<ClaimAnswer>;
   /** Records how this node's attempt ended. Never throws. */
   settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void>;
+}
+
+/** Whether a unique name may be used as a key. */
+export const UNIQUE_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** The reference to an entity a claim of a unique name stores: `kind.accountId.id`. */
+export function claimHolder(kind: ConfigKind, accountId: string, id: string): string {
+  return `${kind}.${accountId}.${id}`;
 }
 
 /**

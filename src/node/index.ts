@@ -145,6 +145,13 @@ export async function startNode(
     pendingDeliveries: () => store.countPendingDeliveries(),
     monitorsScheduled: () => schedule.size,
     storeDegraded: () => guard.degraded !== undefined,
+    clusterMessages: () => {
+      if (!cluster) return [];
+      const totals = cluster.wireTotals;
+      return (['rejected', 'newer'] as const).flatMap((outcome) =>
+        Object.entries(totals[outcome]).map(([source, count]) => ({ source, outcome, count })),
+      );
+    },
   });
 
   const maintenance = new MaintenanceCalendar(store, config);

@@ -56,6 +56,8 @@ export interface IngestOptions {
 
 /** Where the results stream position this replica applied is kept (meta). */
 const STREAM_POSITION = 'results_stream_position';
+/** Meta keys of the solo writer's claims of unique names. */
+const CLAIM_PREFIX = 'claim.';
 
 export interface StoreOptions {
   /** Stamps tombstones, so retention can prune them. @defaultValue systemClock */
@@ -131,6 +133,29 @@ export class Store {
    */
   applyConfig(change: ConfigChange): boolean {
     return wasApplied(this.applyChange(change, this.clock.now()));
+  }
+
+  /**
+   * Applies a change that claims unique names (an email, the first-run owner) in one
+   * transaction: each name then refers to `holder` (see `claimOf`). The solo ConfigWriter's
+   * claims; the caller checked the names were free in the same synchronous step.
+   */
+  applyClaimingConfig(change: ConfigChange, names: readonly string[], holder: string): boolean {
+    return this.db.transaction(() => {
+      const applied = this.applyConfig(change);
+      if (applied) for (const name of names) this.meta.set(CLAIM_PREFIX + name, holder);
+      return applied;
+    })();
+  }
+
+  /** Whether this replica holds a tombstone for the entity (it was deleted). */
+  isConfigDeleted(kind: ConfigKind, id: string): boolean {
+    return this.config.isDeleted(kind, id);
+  }
+
+  /** Which entity claimed a unique name (as the writer wrote it), if one did. */
+  claimOf(name: string): string | undefined {
+    return this.meta.get(CLAIM_PREFIX + name);
   }
 
   /**
