@@ -1,10 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
 import { systemClock } from '../clock/index.js';
 import { describeError, notFound, TirelessError } from '../errors/index.js';
