@@ -61,6 +61,13 @@ const settingsSchema = z
      */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
     /**
+     * How far V8 lets each thread's heap grow past what its last full collection kept, %
+     * (every thread: main and check workers); 0 leaves it to V8, which lets a busy heap grow
+     * to up to 4 × its live size. Not a cap: a thread that holds more monitors gets a larger
+     * heap, and the cost is more frequent (concurrent) full collections. @defaultValue 30
+     */
+    heapGrowthPercent: z.coerce.number().int().min(0).max(300).default(30),
+    /**
      * Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs or
      * CIDRs); empty: none. @defaultValue ''
      */

@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -188,6 +189,10 @@ export async function startNode(
   );
   const sink: ResultSink = writer;
   const missedLog = new MissedSlotLog(log, clock);
+  // Before the check workers start; V8 reads it whenever a full collection sets the next limit.
+  if (settings.heapGrowthPercent > 0) {
+    setFlagsFromString(`--heap-growing-percent=${settings.heapGrowthPercent}`);
+  }
   const pool = new CheckPool({
     workers: settings.checkWorkers,
     blockPrivateTargets: settings.blockPrivateTargets,
