@@ -40,6 +40,10 @@ export class ClusterAssignment implements Assignment {
     return this.ownersOf(monitorId).coordinator?.id === this.self;
   }
 
+  locations(monitorId: string): number {
+    return Math.max(1, this.ownersOf(monitorId).checkers.length);
+  }
+
   private ownersOf(monitorId: string): MonitorOwners {
     let owners = this.owners.get(monitorId);
     if (!owners) {

@@ -19,7 +19,11 @@ export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './clus
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
 
 /** Solo: the only node checks and coordinates everything. */
-export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };
+export const soloAssignment: Assignment = {
+  checks: () => true,
+  coordinates: () => true,
+  locations: () => 1,
+};
 
 /**
  * Solo config: writes go straight into the local SQLite, one transaction each. Revisions

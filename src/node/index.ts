@@ -23,7 +23,7 @@ import {
 import type { Settings } from '../config/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
-import type { Monitor } from '../model/index.js';
+import { monitorLocations, type Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { slotAtOrBefore } from '../slots/index.js';
@@ -107,7 +107,10 @@ export async function startNode(
         clock,
         log,
         judge: (monitor, state, result) => judge(monitor, state, result),
-        locationsOf: () => 1,
+        locationsOf: (id) => {
+          const monitor = store.getConfig<Monitor>('monitor', id);
+          return monitor ? monitorLocations(monitor).locations : 1;
+        },
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
         streamMaxAgeMs: settings.retentionDays * DAY_MS,
@@ -149,6 +152,7 @@ export async function startNode(
   guard.onReplaced(() => maintenance.forgetAll());
   const coordinatorJudge = createJudge({
     maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
+    checkingLocations: (monitorId) => assignment.locations(monitorId),
   });
   const judge: Judge = (monitor, state, result) =>
     assignment.coordinates(monitor.id) ? coordinatorJudge(monitor, state, result) : undefined;
