@@ -129,7 +129,9 @@ void describe('monitors', () => {
   void it('replies with locations and confirmations for a monitor stored before they existed', async () => {
     const monitor = await create(HTTP_MONITOR);
     const stored = api.deps.store.getConfig<Json>('monitor', String(monitor.id)) as Json;
-    const { locations: _l, confirmations: _c, ...old } = stored;
+    const old = { ...stored };
+    delete old.locations;
+    delete old.confirmations;
     api.deps.store.applyConfig({
       kind: 'monitor',
       id: String(monitor.id),
