@@ -3,7 +3,10 @@ import type { CheckJob } from './running-checks.js';
 
 /** What a check worker is started with (`workerData`). */
 export interface WorkerSettings {
+  /** Refuse private, loopback and link-local targets (see net-guard). */
   blockPrivateTargets: boolean;
+  /** The User-Agent of HTTP checks, naming node and region (`checkUserAgent`). */
+  userAgent: string;
 }
 
 /**

@@ -1,6 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { getChecker, type AddressGuard, type CheckOutcome } from '../checks/index.js';
+import {
+  getChecker,
+  type AddressGuard,
+  type CheckContext,
+  type CheckOutcome,
+} from '../checks/index.js';
 import { describeError } from '../errors/index.js';
+import { privateAddressGuard } from '../net-guard/index.js';
+import type { WorkerSettings } from './protocol.js';
 
 /** One check to run: plain data, so it can cross to a worker thread. */
 export interface CheckJob {
@@ -39,14 +46,25 @@ export interface RanCheck {
 export class RunningChecks {
   private readonly running = new Set<AbortController>();
 
-  constructor(private readonly addressGuard: AddressGuard | undefined) {}
+  private readonly addressGuard: AddressGuard | undefined;
+  private readonly userAgent: string;
+
+  constructor(settings: WorkerSettings) {
+    this.addressGuard = settings.blockPrivateTargets ? privateAddressGuard : undefined;
+    this.userAgent = settings.userAgent;
+  }
 
   async run(job: CheckJob): Promise<RanCheck> {
     const abort = new AbortController();
     this.running.add(abort);
     try {
       const startedAt = Date.now();
-      return { outcome: await runCheck(job, abort.signal, this.addressGuard), startedAt };
+      const context = {
+        signal: abort.signal,
+        addressGuard: this.addressGuard,
+        userAgent: this.userAgent,
+      };
+      return { outcome: await runCheck(job, context), startedAt };
     } finally {
       this.running.delete(abort);
     }
@@ -60,8 +78,7 @@ export class RunningChecks {
 /** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
 async function runCheck(
   job: CheckJob,
-  signal: AbortSignal,
-  addressGuard: AddressGuard | undefined,
+  { signal, addressGuard, userAgent }: Pick<CheckContext, 'signal' | 'addressGuard' | 'userAgent'>,
 ): Promise<CheckOutcome> {
   const checker = getChecker(job.type);
   if (!checker) return { status: 'down', latencyMs: 0, error: `unknown monitor type ${job.type}` };
@@ -73,6 +90,7 @@ async function runCheck(
       signal,
       now: job.now,
       intervalMs: job.intervalMs,
+      userAgent,
       ...(job.lastPushAt === undefined ? {} : { lastPushAt: job.lastPushAt }),
       ...(addressGuard ? { addressGuard } : {}),
     });

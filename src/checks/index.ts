@@ -11,7 +11,12 @@ import { tlsChecker } from './tls/index.js';
 import type { Checker } from './types.js';
 
 export type * from './types.js';
-export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, type HttpOptions } from './http/index.js';
+export {
+  checkUserAgent,
+  DEFAULT_MAX_BODY_BYTES,
+  HTTP_METHODS,
+  type HttpOptions,
+} from './http/index.js';
 export type { TcpOptions } from './tcp/index.js';
 export { DNS_RECORD_TYPES, type DnsOptions, type DnsRecordType } from './dns/index.js';
 export type { PingOptions } from './ping/index.js';

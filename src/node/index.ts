@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
+import { checkUserAgent } from '../checks/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
@@ -183,6 +184,7 @@ export async function startNode(
   const pool = new CheckPool({
     workers: settings.checkWorkers,
     blockPrivateTargets: settings.blockPrivateTargets,
+    userAgent: checkUserAgent({ version: VERSION, node: nodeId, region: settings.region }),
     log,
   });
   const checkSlot = createSlotChecker({
