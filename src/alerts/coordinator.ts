@@ -50,7 +50,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
           monitor.id,
           result.slot,
         ),
-        ...confirmationOf(monitor, deps.checkingLocations?.(monitor.id) ?? 1),
+        ...confirmationOf(monitor, () => deps.checkingLocations?.(monitor.id) ?? 1),
       },
     );
     if (!verdict) return undefined;

@@ -230,7 +230,10 @@ void describe('how many failing locations are needed', () => {
   ];
   for (const { title, monitor, checking, expected } of cases) {
     test(title, () =>
-      assert.deepEqual(confirmationOf({ intervalSeconds: 10, ...monitor }, checking), expected),
+      assert.deepEqual(
+        confirmationOf({ intervalSeconds: 10, ...monitor }, () => checking),
+        expected,
+      ),
     );
   }
 });

@@ -24,17 +24,17 @@ const STALE_AFTER_INTERVALS = 2;
 
 /**
  * Several locations: how `monitor` is confirmed down — by its `confirmations`, or by all the
- * locations that check it when fewer do (`checking`: a region lost, a node alone in island
- * mode, where a missed alert is worse than an unconfirmed one). One location: nothing to
- * confirm, each result is judged alone.
+ * locations that check it when fewer do (`checking()`, how many check it now: a region lost,
+ * a node alone in island mode, where a missed alert is worse than an unconfirmed one). One
+ * location: nothing to confirm, each result is judged alone (and `checking` is not asked).
  */
 export function confirmationOf(
   monitor: Pick<Monitor, 'intervalSeconds' | 'locations' | 'confirmations'>,
-  checking: number,
+  checking: () => number,
 ): { confirmation?: ConfirmationPolicy } {
   const { locations, confirmations } = monitorLocations(monitor);
   if (locations < 2) return {};
-  const needed = Math.max(1, Math.min(confirmations, checking));
+  const needed = Math.max(1, Math.min(confirmations, checking()));
   const staleAfterMs = STALE_AFTER_INTERVALS * monitor.intervalSeconds * 1000;
   return { confirmation: { needed, staleAfterMs } };
 }
