@@ -7,7 +7,6 @@ import {
 } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
-import type { WorkerSettings } from './protocol.js';
 
 /** One check to run: plain data, so it can cross to a worker thread. */
 export interface CheckJob {
@@ -24,6 +23,14 @@ export interface CheckJob {
   now: number;
   /** push monitors: the last heartbeat, ms since the epoch. */
   lastPushAt?: number;
+}
+
+/** What every check of a node runs with, on whichever thread. */
+export interface CheckSettings {
+  /** Refuse private, loopback and link-local targets (see net-guard). */
+  blockPrivateTargets: boolean;
+  /** The User-Agent of HTTP checks, naming node and region (`checkUserAgent`). */
+  userAgent: string;
 }
 
 /** A check that ran: what it found, and when it really started. */
@@ -49,7 +56,7 @@ export class RunningChecks {
   private readonly addressGuard: AddressGuard | undefined;
   private readonly userAgent: string;
 
-  constructor(settings: WorkerSettings) {
+  constructor(settings: CheckSettings) {
     this.addressGuard = settings.blockPrivateTargets ? privateAddressGuard : undefined;
     this.userAgent = settings.userAgent;
   }
