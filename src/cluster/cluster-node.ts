@@ -98,10 +98,6 @@ export class ClusterNode {
         });
       });
       const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
-      // A monitor's locations may have changed: its owners are computed again when next asked.
-      config.onChange((change) => {
-        if (change.kind === 'monitor') assignment.forget(change.id);
-      });
       const membership = new Membership({
         nc: link.nc,
         self: { id: options.nodeId, region: options.region, version: options.version },

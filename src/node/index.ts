@@ -209,6 +209,8 @@ export async function startNode(
   for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
   config.onChange((change) => {
     if (change.kind !== 'monitor') return;
+    // Its locations may have changed: its owners are computed again when next asked.
+    cluster?.assignment.forget(change.id);
     if (change.doc === null) {
       schedule.remove(change.id);
       pool.forget(change.id);
