@@ -25,12 +25,12 @@ const TOKEN_PREFIX = 'tl_';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** A new bearer secret: `tl_` and 32 random bytes, base64url. */
-export function newTokenSecret(): string {
+function newTokenSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
 /** A token's id: the sha256 (hex) of its secret, so the store never holds the secret. */
-export function tokenIdOf(secret: string): string {
+function tokenIdOf(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 

@@ -123,7 +123,7 @@ const DERIVED_DEFAULTS = [
  * a value that was only the default follows its source instead of contradicting it: a
  * default timeout follows a new interval, default confirmations (a majority) new locations.
  */
-export function mergeMonitorPatch(
+function mergeMonitorPatch(
   current: Monitor,
   patch: Record<string, unknown>,
 ): Record<string, unknown> {

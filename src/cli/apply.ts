@@ -196,7 +196,7 @@ function readApplyFile(file: string): DesiredState {
 }
 
 /** The desired state a YAML text declares; throws TIRELESS_VALIDATION naming every problem. */
-export function parseApplyFile(text: string, file = 'the file'): DesiredState {
+function parseApplyFile(text: string, file = 'the file'): DesiredState {
   let document: unknown;
   try {
     document = parseYaml(text);

@@ -173,6 +173,18 @@ for (const [name, open] of implementations) {
 }
 
 void describe('JetStream KV config across nodes', () => {
+  void it("many concurrent creates on one node all land, each once, without voiding one another's compare-and-set", async () => {
+    const nc = await connectTo(cluster.urls[0] as string);
+    const { writer, store } = await kvReplica(nc, await newBucket(nc));
+    const ids = Array.from({ length: 64 }, (_, i) => `mon_${i}`);
+    const saved = await Promise.all(
+      ids.map((id) => writer.put<ConfigDoc>('monitor', monitor(id, id), 0)),
+    );
+    assert.equal(new Set(saved.map((doc) => doc.revision)).size, ids.length);
+    for (const id of ids) assert.equal(store.getConfig<ConfigDoc>('monitor', id)?.name, id);
+    assert.equal(writer.retries, 0);
+  });
+
   void it('a write on one node is on the other, and concurrent edits of one entity: one wins, one gets 409', async () => {
     const a = await connectTo(cluster.urls[0] as string);
     const b = await connectTo(cluster.urls[1] as string);

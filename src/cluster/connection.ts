@@ -13,7 +13,7 @@ import { describeError, TirelessError } from '../errors/index.js';
 /** The KV bucket of config documents (accounts, users, tokens, monitors, channels, …). */
 export const CONFIG_BUCKET = 'tireless_config';
 /** The KV bucket of cluster-wide facts: the secret key's fingerprint, one-time claims. */
-export const CLUSTER_BUCKET = 'tireless_cluster';
+const CLUSTER_BUCKET = 'tireless_cluster';
 const FINGERPRINT_KEY = 'secret-key-fingerprint';
 
 export interface JoinOptions {

@@ -14,7 +14,6 @@ import {
 } from './ports.js';
 
 export type { Assignment, ConfigDoc, ConfigWriter, NewDoc, ResultSink } from './ports.js';
-export { ClusterAssignment } from './assignment.js';
 export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
 

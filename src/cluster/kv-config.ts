@@ -50,12 +50,18 @@ export interface KvConfigWriterOptions {
  * a write reads the bucket's last sequence S, then the key's latest revision (both from the
  * stream leader), and publishes expecting S: it lands only if nothing at all was written
  * since it read the key. A write elsewhere in the bucket meanwhile means read and try again.
+ * So that a node's own writes do not keep voiding one another (32 concurrent creates on one
+ * node ran out of tries), a node sends one compare-and-set at a time; only writes from
+ * other nodes can make it try again.
  */
 export class KvConfigWriter implements ConfigWriter {
   private readonly listeners: ((change: ConfigChange) => void)[] = [];
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private applied: number;
   private stopWatch: (() => void) | null = null;
+  /** The compare-and-set in flight, if any: the next one waits for it (see the class comment). */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+  private retried = 0;
 
   private constructor(private readonly options: KvConfigWriterOptions) {
     this.applied = Number(options.store.getMeta(APPLIED_META) ?? 0);
@@ -69,6 +75,11 @@ export class KvConfigWriter implements ConfigWriter {
     const writer = new KvConfigWriter(options);
     await writer.watch();
     return writer;
+  }
+
+  /** Compare-and-sets tried again because another write landed first. */
+  get retries(): number {
+    return this.retried;
   }
 
   /** The bucket revision this replica has applied up to. */
@@ -89,12 +100,8 @@ export class KvConfigWriter implements ConfigWriter {
     // The bucket assigns the revision; a stale one in the body must not travel.
     const body: Record<string, unknown> = { ...doc };
     delete body.revision;
-    const revision = await this.compareAndSet(
-      kind,
-      doc.id,
-      key,
-      expectedRevision,
-      JSON.stringify(body),
+    const revision = await this.oneAtATime(() =>
+      this.compareAndSet(kind, doc.id, key, expectedRevision, JSON.stringify(body)),
     );
     await this.appliedUpTo(revision);
     return { ...body, revision } as unknown as T;
@@ -109,12 +116,8 @@ export class KvConfigWriter implements ConfigWriter {
     const current = this.options.store.getScoped<ConfigDoc>(kind, accountId, id);
     if (!current) throw notFound(kind);
     const key = keyOf(kind, accountId, id);
-    const revision = await this.compareAndSet(
-      kind,
-      id,
-      key,
-      expectedRevision ?? current.revision,
-      null,
+    const revision = await this.oneAtATime(() =>
+      this.compareAndSet(kind, id, key, expectedRevision ?? current.revision, null),
     );
     await this.appliedUpTo(revision);
   }
@@ -131,6 +134,13 @@ export class KvConfigWriter implements ConfigWriter {
   close(): void {
     this.stopWatch?.();
     this.stopWatch = null;
+  }
+
+  /** Runs `write` once every write queued before it has settled. */
+  private oneAtATime<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.lastWrite.then(write, write);
+    this.lastWrite = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -175,6 +185,7 @@ export class KvConfigWriter implements ConfigWriter {
             { cause: error },
           );
         }
+        this.retried++;
         // Something else was written since we read: read again, after a short random pause
         // so that writers racing each other spread out.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CheckedResult } from '../store/index.js';
 
 /** Results in one stream message at most: ~150 bytes each, far below NATS's 1 MiB. */
-export const MAX_RESULTS_PER_BATCH = 1000;
+const MAX_RESULTS_PER_BATCH = 1000;
 
 const resultSchema = z.object({
   monitorId: z.string().min(1).max(100),

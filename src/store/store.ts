@@ -289,7 +289,7 @@ export class Store {
    * Forgets what the store caches from its tables (monitors with their alert states, origin
    * and error keys); they are read again when next needed.
    */
-  dropCaches(): void {
+  private dropCaches(): void {
     this.monitors.clear();
     this.results.dropCaches();
   }

@@ -12,6 +12,8 @@ export interface NatsServer {
   /** nats://127.0.0.1:port */
   readonly url: string;
   readonly running: boolean;
+  /** The process id while it runs. */
+  readonly pid: number | undefined;
   /** SIGTERM and wait for the exit (JetStream flushes). */
   stop(): Promise<void>;
   /** SIGKILL: what a power cut or OOM kill does. */
@@ -114,6 +116,10 @@ class NatsServerProcess implements NatsServer {
 
   get running(): boolean {
     return this.child !== null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   output(): string {

@@ -7,7 +7,7 @@ import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types
 import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
 import { httpOptions, statusBounds, type HttpOptions } from './options.js';
 
-export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, httpOptions, type HttpOptions } from './options.js';
+export { httpOptions, type HttpOptions } from './options.js';
 
 const NO_BODY = Buffer.alloc(0);
 /** Headers that must not follow a redirect to another origin, as browsers do. */
