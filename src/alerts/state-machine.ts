@@ -15,8 +15,6 @@ import {
   type LocationResult,
 } from './locations.js';
 
-export type { ConfirmationPolicy, LocationResult } from './locations.js';
-
 export interface MonitorState {
   status: 'unknown' | 'up' | 'down';
   /** The newest slot judged; older results arriving late are stored but not judged. */

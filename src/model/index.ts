@@ -106,7 +106,7 @@ export interface Incident {
 }
 
 /** The most regions a monitor can be checked from. */
-export const MAX_LOCATIONS = 20;
+const MAX_LOCATIONS = 20;
 
 /**
  * The fields every monitor has, whatever its type; the type's own fields (its checker's
