@@ -1,6 +1,7 @@
 import { composeNotification, type Notification } from '../notify/index.js';
 import { monitorTarget, type MaintenanceWindow, type Monitor } from '../model/index.js';
 import type { CheckedResult, Judge, Judgement } from '../store/index.js';
+import { confirmationOf } from './locations.js';
 import { inMaintenance } from './maintenance.js';
 import {
   INITIAL_STATE,
@@ -12,6 +13,11 @@ import {
 export interface CoordinatorDeps {
   /** The account's maintenance windows (cached by the caller). */
   maintenanceOf(accountId: string): readonly MaintenanceWindow[];
+  /**
+   * How many locations check the monitor now (fewer than its `locations` when fewer regions
+   * are live). @defaultValue 1
+   */
+  checkingLocations?(monitorId: string): number;
 }
 
 /**
@@ -28,6 +34,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
       {
         slot: result.slot,
         status: result.status,
+        region: result.region,
         ...(result.error === undefined ? {} : { error: result.error }),
         ...(typeof details.certDaysLeft === 'number' ? { certDaysLeft: details.certDaysLeft } : {}),
         ...(typeof details.certExpiresAt === 'number'
@@ -44,6 +51,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
           monitor.id,
           result.slot,
         ),
+        ...confirmationOf(monitor, () => deps.checkingLocations?.(monitor.id) ?? 1),
       },
     );
     if (!verdict) return undefined;

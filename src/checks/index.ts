@@ -11,7 +11,7 @@ import { tlsChecker } from './tls/index.js';
 import type { Checker } from './types.js';
 
 export type * from './types.js';
-export { type HttpOptions } from './http/index.js';
+export { checkUserAgent, type HttpOptions } from './http/index.js';
 export type { TcpOptions } from './tcp/index.js';
 export { type DnsOptions, type DnsRecordType } from './dns/index.js';
 export type { PingOptions } from './ping/index.js';

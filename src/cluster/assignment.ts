@@ -45,6 +45,10 @@ export class ClusterAssignment implements Assignment {
     return this.ownersOf(monitorId).checkers;
   }
 
+  locations(monitorId: string): number {
+    return Math.max(1, this.ownersOf(monitorId).checkers.length);
+  }
+
   private ownersOf(monitorId: string): MonitorOwners {
     let owners = this.owners.get(monitorId);
     if (!owners) {

@@ -34,7 +34,11 @@ export { DELIVERIES_BUCKET } from './connection.js';
 export { deliveryClaimKey } from './delivery-claims.js';
 
 /** Solo: the only node checks and coordinates everything. */
-export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };
+export const soloAssignment: Assignment = {
+  checks: () => true,
+  coordinates: () => true,
+  locations: () => 1,
+};
 
 /** Solo: the only node sends every delivery; there is nobody to tell the outcome. */
 export const soloDeliveryClaims: DeliveryClaims = {

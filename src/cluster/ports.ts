@@ -55,6 +55,11 @@ export interface ConfigWriter {
 export interface Assignment {
   checks(monitorId: string): boolean;
   coordinates(monitorId: string): boolean;
+  /**
+   * How many locations (regions) check the monitor now: its `locations`, fewer when fewer
+   * regions are live; at least 1 (solo: always 1).
+   */
+  locations(monitorId: string): number;
 }
 
 /**

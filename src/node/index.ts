@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
+import { checkUserAgent } from '../checks/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
@@ -24,7 +25,7 @@ import {
 import type { Settings } from '../config/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
-import type { Monitor } from '../model/index.js';
+import { monitorLocations, type Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { slotAtOrBefore } from '../slots/index.js';
@@ -110,7 +111,10 @@ export async function startNode(
         judge: (monitor, state, result) => judge(monitor, state, result),
         deliveryLeaseMs: deliveryLeaseMs(options.tuning?.deliveryTimeoutMs),
         onUnclaimedSend: () => metrics.unclaimedDeliveries.inc(),
-        locationsOf: () => 1,
+        locationsOf: (id) => {
+          const monitor = store.getConfig<Monitor>('monitor', id);
+          return monitor ? monitorLocations(monitor).locations : 1;
+        },
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
         streamMaxAgeMs: settings.retentionDays * DAY_MS,
@@ -163,6 +167,7 @@ export async function startNode(
   // coordinator continues the incident it finds. Which node sends is the claims' business.
   const judge: Judge = createJudge({
     maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
+    checkingLocations: (monitorId) => assignment.locations(monitorId),
   });
 
   const deliverer = new Deliverer(store, secrets, clock, log, {
@@ -196,6 +201,7 @@ export async function startNode(
   const pool = new CheckPool({
     workers: settings.checkWorkers,
     blockPrivateTargets: settings.blockPrivateTargets,
+    userAgent: checkUserAgent({ version: VERSION, node: nodeId, region: settings.region }),
     log,
   });
   const checkSlot = createSlotChecker({
@@ -220,6 +226,8 @@ export async function startNode(
   for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
   config.onChange((change) => {
     if (change.kind !== 'monitor') return;
+    // Its locations may have changed: its owners are computed again when next asked.
+    cluster?.assignment.forget(change.id);
     if (change.doc === null) {
       schedule.remove(change.id);
       pool.forget(change.id);
