@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Clock } from '../clock/index.js';
@@ -13,7 +14,13 @@ import {
 import { KvConfigWriter } from './kv-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
-import { ensureResultsStream, ResultFollower, ResultPublisher } from './results-stream.js';
+import {
+  ensureResultsStream,
+  ResultFollower,
+  ResultPublisher,
+  RESULTS_STREAM,
+} from './results-stream.js';
+import { catchUpFromSnapshot, openSnapshots, SnapshotPublisher } from './snapshots.js';
 
 export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   region: string;
@@ -29,6 +36,8 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   deadAfterMs: number;
   /** How long the results stream keeps results, ms (the raw-results retention). */
   streamMaxAgeMs: number;
+  /** How often one node publishes a snapshot of its replica, ms. */
+  snapshotIntervalMs: number;
   /** After each batch from the stream is applied (metrics, waking the deliverer). */
   onApplied?: (report: IngestReport) => void;
   /** The monitors this node knows (to tell which ones a change of members gave it). */
@@ -66,6 +75,9 @@ export class ClusterNode {
     private readonly membership: Membership,
     private readonly publisher: ResultPublisher,
     private readonly follower: ResultFollower,
+    private readonly snapshots: SnapshotPublisher,
+    /** The stream position this replica must reach before the node takes part. */
+    private readonly catchUpTo: number,
     private readonly replicas: number,
     private readonly options: ClusterNodeOptions,
     private readonly closeLink: () => Promise<void>,
@@ -73,7 +85,9 @@ export class ClusterNode {
 
   /**
    * Joins: connects, checks the key, loads the config into the replica (before anything is
-   * checked or judged), and prepares membership and the results stream. Call `start()`.
+   * checked or judged), merges the latest snapshot when the replica is empty or the stream
+   * no longer reaches back to its position, and prepares membership and the results
+   * stream. Call `start()`.
    */
   static async join(options: ClusterNodeOptions): Promise<ClusterNode> {
     const { store, log, clock } = options;
@@ -97,6 +111,14 @@ export class ClusterNode {
           log,
         });
       });
+      const { snapshotStore, stream } = await untilJetStreamAnswers(options, async () => {
+        const jsm = await jetstreamManager(link.nc);
+        return {
+          snapshotStore: await openSnapshots(js, link.replicas),
+          stream: (await jsm.streams.info(RESULTS_STREAM)).state,
+        };
+      });
+      await catchUpFromSnapshot({ os: snapshotStore, store, streamFirst: stream.first_seq, log });
       const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
       const membership = new Membership({
         nc: link.nc,
@@ -149,12 +171,24 @@ export class ClusterNode {
           }
         },
       });
+      const snapshots = new SnapshotPublisher({
+        os: snapshotStore,
+        storePath: () => store.path,
+        dir: dirname(store.path),
+        node: options.nodeId,
+        clock,
+        log,
+        intervalMs: options.snapshotIntervalMs,
+        isPublisher: (key) => assignment.coordinates(key),
+      });
       return new ClusterNode(
         config,
         assignment,
         membership,
         publisher,
         follower,
+        snapshots,
+        stream.last_seq,
         link.replicas,
         options,
         () => link.close(),
@@ -166,14 +200,18 @@ export class ClusterNode {
   }
 
   /**
-   * Starts heartbeats, publishing and following, then waits two heartbeats so this node
-   * knows its peers before its scheduler asks what to check (else it would check every
-   * monitor for a moment).
+   * Starts publishing and following; once the replica holds the stream as it was at join,
+   * starts heartbeats (until then the peers keep this node's share: it judges and serves
+   * only from a whole replica) and snapshots, then waits two heartbeats so this node knows
+   * its peers before its scheduler asks what to check (else it would check every monitor
+   * for a moment).
    */
   async start(): Promise<void> {
-    this.membership.start();
     this.publisher.start();
     this.follower.start();
+    await this.follower.reach(this.catchUpTo);
+    this.membership.start();
+    this.snapshots.start();
     await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
   }
 
@@ -201,6 +239,7 @@ export class ClusterNode {
   /** Says goodbye (peers take over at once), stops following and publishing, disconnects. */
   async stop(): Promise<void> {
     await this.membership.stop();
+    this.snapshots.stop();
     this.publisher.stop();
     this.follower.stop();
     this.config.close();

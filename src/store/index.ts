@@ -24,6 +24,7 @@ export { LONG_RETENTION_MS } from './housekeeping.js';
 export { coverRange, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-ranges.js';
 export {
   copyDatabase,
+  copyReplica,
   inspectCopy,
   mergeInto,
   type ConfigConflict,
