@@ -85,7 +85,7 @@ export function planCatchUp(state: CatchUpState): CatchUpPlan {
   const reachesBack = applied + 1 >= streamFirst;
   const loadSnapshot =
     snapshot !== undefined && snapshot > applied && (applied === 0 || !reachesBack);
-  const from = (loadSnapshot ? (snapshot) : applied) + 1;
+  const from = (loadSnapshot ? snapshot : applied) + 1;
   return { loadSnapshot, missing: from < streamFirst ? { from, to: streamFirst - 1 } : null };
 }
 
@@ -112,10 +112,7 @@ export async function loadSnapshot(
     const result = await os.get(SNAPSHOT_OBJECT);
     const meta = snapshotMetaOf(result?.info ?? null);
     if (!result || !meta) return undefined;
-    await pipeline(
-      Readable.fromWeb(result.data),
-      createWriteStream(file, { flags: 'wx' }),
-    );
+    await pipeline(Readable.fromWeb(result.data), createWriteStream(file, { flags: 'wx' }));
     const failed = await result.error;
     if (failed) throw failed;
     const copy = inspectCopy(file);
