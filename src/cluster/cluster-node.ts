@@ -76,8 +76,8 @@ export class ClusterNode {
     private readonly publisher: ResultPublisher,
     private readonly follower: ResultFollower,
     private readonly snapshots: SnapshotPublisher,
-    /** The stream position this replica must reach before the node takes part. */
-    private readonly catchUpTo: number,
+    /** The stream position this replica must reach before the node takes part, and whether it did. */
+    private readonly catchUp: { position: number; caughtUp: { done: boolean } },
     private readonly replicas: number,
     private readonly options: ClusterNodeOptions,
     private readonly closeLink: () => Promise<void>,
@@ -119,6 +119,7 @@ export class ClusterNode {
         };
       });
       await catchUpFromSnapshot({ os: snapshotStore, store, streamFirst: stream.first_seq, log });
+      const caughtUp = { done: false };
       const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
       const membership = new Membership({
         nc: link.nc,
@@ -159,7 +160,9 @@ export class ClusterNode {
         applied: () => store.streamPosition(),
         apply: (results, position) => {
           try {
-            const report = store.ingest(results, options.judge, {
+            // A node catching up judges nothing: those results were judged by the members
+            // that coordinated them, and the snapshot brought their states.
+            const report = store.ingest(results, caughtUp.done ? options.judge : undefined, {
               streamPosition: position,
               keepUnknown: true,
             });
@@ -188,7 +191,7 @@ export class ClusterNode {
         publisher,
         follower,
         snapshots,
-        stream.last_seq,
+        { position: stream.last_seq, caughtUp },
         link.replicas,
         options,
         () => link.close(),
@@ -209,7 +212,8 @@ export class ClusterNode {
   async start(): Promise<void> {
     this.publisher.start();
     this.follower.start();
-    await this.follower.reach(this.catchUpTo);
+    await this.follower.reach(this.catchUp.position);
+    this.catchUp.caughtUp.done = true;
     this.membership.start();
     this.snapshots.start();
     await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
