@@ -98,20 +98,20 @@ export function snapshotDue(now: number, takenAt: number | undefined, intervalMs
  * Downloads the latest snapshot into `dir` (streamed to a file, its SHA-256 checked by the
  * client), verifies it as a backup is verified, and merges it into the store by the same
  * code as `tireless restore`; the store then follows the stream from the snapshot's
- * position. Returns what it loaded; throws when it cannot (the caller goes on without).
+ * position. Throws when it cannot (the caller goes on without).
  */
-export async function loadSnapshot(
+async function loadSnapshot(
   os: ObjectStore,
   store: Store,
   dir: string,
   log: Logger,
-): Promise<SnapshotMeta | undefined> {
+): Promise<void> {
   const file = join(dir, LOAD_FILE);
   removeCopy(file);
   try {
     const result = await os.get(SNAPSHOT_OBJECT);
     const meta = snapshotMetaOf(result?.info ?? null);
-    if (!result || !meta) return undefined;
+    if (!result || !meta) return;
     await pipeline(Readable.fromWeb(result.data), createWriteStream(file, { flags: 'wx' }));
     const failed = await result.error;
     if (failed) throw failed;
@@ -128,7 +128,6 @@ export async function loadSnapshot(
       },
       `snapshot of ${meta.node} merged into the replica (stream position ${copy.streamPosition})`,
     );
-    return { ...meta, position: copy.streamPosition };
   } finally {
     removeCopy(file);
   }
@@ -272,10 +271,7 @@ export class SnapshotPublisher {
         },
         Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
       );
-      log.info(
-        { ...meta, bytes: info.size, results: copy.results },
-        'snapshot of this replica published',
-      );
+      log.info({ ...meta, bytes: info.size }, 'snapshot of this replica published');
       return meta;
     } finally {
       removeCopy(file);
