@@ -180,7 +180,7 @@ test('a published snapshot (many chunks) merged into an empty replica gives its 
     isPublisher: () => true,
   });
   const published = await publisher.publish();
-  assert.equal(published.position, 777);
+  assert.equal(published?.position, 777);
   const info = await os.info('replica');
   assert.ok(info && info.chunks > 1, `published in ${info?.chunks} chunks`);
   assert.deepEqual(await latestSnapshot(os), published);
@@ -208,7 +208,7 @@ test('a published snapshot (many chunks) merged into an empty replica gives its 
 test('the publisher of the period publishes when a snapshot is due; the others do not', async () => {
   const store = newStore();
   addMonitor(store, 'mon_2', 1);
-  store.ingest(results('mon_2', 10), undefined, { streamPosition: 12 });
+  store.ingest(results('mon_2', 10), undefined, { streamPosition: 1200 });
   const publishers = ['n2', 'n3'].map(
     (node) =>
       new SnapshotPublisher({
@@ -230,11 +230,32 @@ test('the publisher of the period publishes when a snapshot is due; the others d
       return meta && meta.takenAt >= before ? meta : undefined;
     });
     assert.equal(latest.node, 'n3');
-    assert.equal(latest.position, 12);
+    assert.equal(latest.position, 1200);
   } finally {
     for (const publisher of publishers) publisher.stop();
     store.close();
   }
+});
+
+test('a replica that holds less of the stream than the latest snapshot does not replace it', async () => {
+  const store = newStore();
+  addMonitor(store, 'mon_3', 1);
+  store.ingest(results('mon_3', 10), undefined, { streamPosition: 5 });
+  const before = await latestSnapshot(os);
+  assert.ok(before && before.position > 5);
+  const publisher = new SnapshotPublisher({
+    os,
+    storePath: () => store.path,
+    dir: join(store.path, '..'),
+    node: 'n4',
+    clock: systemClock,
+    log,
+    intervalMs: 3_600_000,
+    isPublisher: () => true,
+  });
+  assert.equal(await publisher.publish(), undefined);
+  assert.deepEqual(await latestSnapshot(os), before);
+  store.close();
 });
 
 test('a snapshot that cannot be read is passed over: the replica follows the stream from where it starts', async () => {

@@ -201,7 +201,7 @@ export interface SnapshotPublisherOptions {
 export class SnapshotPublisher {
   private timer: TimerHandle | null = null;
   private stopped = true;
-  private publishing: Promise<SnapshotMeta> | null = null;
+  private publishing: Promise<SnapshotMeta | undefined> | null = null;
 
   constructor(private readonly options: SnapshotPublisherOptions) {}
 
@@ -217,8 +217,12 @@ export class SnapshotPublisher {
     this.timer = null;
   }
 
-  /** Publishes a snapshot now (one in progress is awaited instead). */
-  publish(): Promise<SnapshotMeta> {
+  /**
+   * Publishes a snapshot now (one in progress is awaited instead), unless this replica holds
+   * less of the stream than the latest snapshot (it lags, or is a fresh store after damage):
+   * a snapshot is never replaced by one that holds less. Resolves what it published.
+   */
+  publish(): Promise<SnapshotMeta | undefined> {
     this.publishing ??= this.upload().finally(() => (this.publishing = null));
     return this.publishing;
   }
@@ -251,7 +255,7 @@ export class SnapshotPublisher {
     return Math.min(this.options.intervalMs, 60_000);
   }
 
-  private async upload(): Promise<SnapshotMeta> {
+  private async upload(): Promise<SnapshotMeta | undefined> {
     const { os, dir, node, clock, log } = this.options;
     const file = join(dir, PUBLISH_FILE);
     removeCopy(file);
@@ -259,6 +263,14 @@ export class SnapshotPublisher {
       const takenAt = clock.now();
       const copy = await copyReplica(this.options.storePath(), file);
       const meta: SnapshotMeta = { position: copy.streamPosition, node, takenAt };
+      const latest = await latestSnapshot(os);
+      if (latest && latest.position > meta.position) {
+        log.info(
+          { position: meta.position, latest },
+          'snapshot not published: this replica holds less of the stream than the latest',
+        );
+        return undefined;
+      }
       const info = await os.put(
         {
           name: SNAPSHOT_OBJECT,
