@@ -160,8 +160,9 @@ export class ClusterNode {
         applied: () => store.streamPosition(),
         apply: (results, position) => {
           try {
-            // A node catching up judges nothing: those results were judged by the members
-            // that coordinated them, and the snapshot brought their states.
+            // A node catching up judges nothing: the members that coordinated these results
+            // judged them when they came (alone before its first heartbeat, this node would
+            // judge them all and repeat their alerts).
             const report = store.ingest(results, caughtUp.done ? options.judge : undefined, {
               streamPosition: position,
               keepUnknown: true,
