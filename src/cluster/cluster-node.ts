@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Clock } from '../clock/index.js';
@@ -25,6 +26,7 @@ import {
   ResultPublisher,
 } from './results-stream.js';
 import { WireLog, type WireCounts } from './wire.js';
+import { catchUpFromSnapshot, openSnapshots, SnapshotPublisher } from './snapshots.js';
 
 export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   region: string;
@@ -40,6 +42,8 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   deadAfterMs: number;
   /** How long the results stream keeps results, ms (the raw-results retention). */
   streamMaxAgeMs: number;
+  /** How often one node publishes a snapshot of its replica, ms. */
+  snapshotIntervalMs: number;
   /** After each batch from the stream is applied (metrics, waking the deliverer). */
   onApplied?: (report: IngestReport) => void;
   /** The monitors this node knows (to tell which ones a change of members gave it). */
@@ -97,6 +101,10 @@ export class ClusterNode {
     private readonly membership: Membership,
     private readonly publisher: ResultPublisher,
     private readonly follower: ResultFollower,
+    private readonly snapshots: SnapshotPublisher,
+    /** The stream position this replica must reach before the node takes part, and whether it did. */
+    /** The stream's last position when this node joined: it takes part once it holds it. */
+    private readonly joinedAt: number,
     private readonly replicas: number,
     private readonly options: ClusterNodeOptions,
     private readonly link: ClusterLink,
@@ -105,7 +113,9 @@ export class ClusterNode {
 
   /**
    * Joins: connects, checks the key, loads the config into the replica (before anything is
-   * checked or judged), and prepares membership and the results stream. Call `start()`.
+   * checked or judged), merges the latest snapshot when the replica is empty or the stream
+   * no longer reaches back to its position, and prepares membership and the results
+   * stream. Call `start()`.
    */
   static async join(options: ClusterNodeOptions): Promise<ClusterNode> {
     const { store, log, clock } = options;
@@ -131,6 +141,14 @@ export class ClusterNode {
           wire,
         });
       });
+      const { snapshotStore, stream } = await untilJetStreamAnswers(options, async () => {
+        const jsm = await jetstreamManager(link.nc);
+        return {
+          snapshotStore: await openSnapshots(js, link.replicas),
+          stream: (await jsm.streams.info(RESULTS_STREAM)).state,
+        };
+      });
+      await catchUpFromSnapshot({ os: snapshotStore, store, streamFirst: stream.first_seq, log });
       const assignment = new ClusterAssignment(options.nodeId, options.locationsOf);
       const membership = new Membership({
         nc: link.nc,
@@ -174,6 +192,8 @@ export class ClusterNode {
         applied: () => store.streamPosition(),
         apply: (results, position) => {
           try {
+            // Every replica judges every result, replayed ones too: a transition judged again
+            // finds its delivery claim's outcome and is not sent again.
             const report = store.ingest(results, options.judge, {
               streamPosition: position,
               keepUnknown: true,
@@ -204,6 +224,16 @@ export class ClusterNode {
         leaseMs: options.deliveryLeaseMs,
         onUnclaimedSend: options.onUnclaimedSend,
       });
+      const snapshots = new SnapshotPublisher({
+        os: snapshotStore,
+        storePath: () => store.path,
+        dir: dirname(store.path),
+        node: options.nodeId,
+        clock,
+        log,
+        intervalMs: options.snapshotIntervalMs,
+        isPublisher: (key) => assignment.coordinates(key),
+      });
       return new ClusterNode(
         config,
         assignment,
@@ -211,6 +241,8 @@ export class ClusterNode {
         membership,
         publisher,
         follower,
+        snapshots,
+        stream.last_seq,
         link.replicas,
         options,
         link,
@@ -223,15 +255,19 @@ export class ClusterNode {
   }
 
   /**
-   * Starts heartbeats, publishing and following, then waits two heartbeats so this node
-   * knows its peers before its scheduler asks what to check (else it would check every
-   * monitor for a moment).
+   * Starts publishing and following; once the replica holds the stream as it was at join,
+   * starts heartbeats, claims (until then the peers keep this node's share: it checks and serves
+   * only from a whole replica) and snapshots, then waits two heartbeats so this node knows
+   * its peers before its scheduler asks what to check (else it would check every monitor
+   * for a moment).
    */
   async start(): Promise<void> {
-    this.membership.start();
-    this.claims.start();
     this.publisher.start();
     this.follower.start();
+    await this.follower.reach(this.joinedAt);
+    this.membership.start();
+    this.claims.start();
+    this.snapshots.start();
     await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
   }
 
@@ -288,6 +324,7 @@ export class ClusterNode {
   async stop(): Promise<void> {
     await this.membership.stop();
     this.claims.stop();
+    this.snapshots.stop();
     this.publisher.stop();
     this.follower.stop();
     this.config.close();

@@ -190,6 +190,36 @@ test('garbage on the results subjects is passed over and counted; the previous a
   again.follower.stop();
 });
 
+test('reach resolves once the replica applied the stream up to a position, and gives up with false when nothing moves', async () => {
+  const nc = await open(0);
+  const outbox = new MemoryOutbox();
+  for (let i = 0; i < 30; i++) outbox.add(results('n4', 'mon_reach', i * 10, 10));
+  const publisher = new ResultPublisher({
+    js: jetstream(nc),
+    outbox,
+    node: 'n4',
+    clock: systemClock,
+    log,
+  });
+  publisher.start();
+  await waitFor('the outbox drained', () => (outbox.depth() === 0 ? true : undefined));
+  publisher.stop();
+  const last = (await (await jetstreamManager(nc)).streams.info(RESULTS_STREAM)).state.last_seq;
+  const reader = replica(await open(1));
+  reader.follower.start();
+  assert.equal(await reader.follower.reach(last), true);
+  assert.ok(reader.position() >= last);
+  assert.equal(
+    [...reader.held.keys()].filter((k) => k.startsWith('mon_reach:')).length,
+    300,
+    'everything up to the position is applied when reach resolves',
+  );
+  const startedAt = Date.now();
+  assert.equal(await reader.follower.reach(last + 1000, 300), false);
+  assert.ok(Date.now() - startedAt >= 300);
+  reader.follower.stop();
+});
+
 test('island: with two of three servers gone the outbox keeps everything; when they return it drains and each result arrives once', async () => {
   const nc = await open(0);
   const outbox = new MemoryOutbox();

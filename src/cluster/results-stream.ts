@@ -214,6 +214,39 @@ export class ResultFollower {
   }
 
   /**
+   * Resolves true once this replica applied the stream up to `position`, or false — after a
+   * warning — once it has made no progress for `stallMs` (the stream cannot be read: no
+   * quorum), so a cluster in trouble never keeps a node from monitoring. Logs progress
+   * every 5 s of a long replay.
+   */
+  async reach(position: number, stallMs = 10_000): Promise<boolean> {
+    const { applied, log } = this.options;
+    let last = applied();
+    let progressAt = Date.now();
+    let loggedAt = Date.now();
+    while (applied() < position) {
+      if (this.stopped) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const now = Date.now();
+      if (applied() !== last) {
+        last = applied();
+        progressAt = now;
+      } else if (now - progressAt >= stallMs) {
+        log.warn(
+          { applied: last, position },
+          'the results stream does not answer: going on with a replica behind it',
+        );
+        return false;
+      }
+      if (now - loggedAt >= 5000) {
+        loggedAt = now;
+        log.info({ applied: last, position }, 'catching up with the results stream');
+      }
+    }
+    return true;
+  }
+
+  /**
    * Starts following, in the background: while the stream cannot be read (no quorum yet,
    * the cluster away) it tries again every `retryMs`, from the position applied by then.
    */

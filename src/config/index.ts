@@ -120,6 +120,17 @@ const settingsSchema = z
     heartbeatMs: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** A node not heard for this long is dead and its work moves, ms. @defaultValue 3000 */
     deadAfterMs: z.coerce.number().int().min(150).max(600_000).default(3000),
+    /**
+     * How often one node of the cluster publishes a snapshot of its replica (for nodes that
+     * join with an empty data dir, or after the results stream dropped what they missed),
+     * ms. @defaultValue 21600000 (6 h)
+     */
+    snapshotIntervalMs: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(30 * 86_400_000)
+      .default(21_600_000),
   })
   .strict();
 

@@ -118,6 +118,7 @@ export async function startNode(
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
         streamMaxAgeMs: settings.retentionDays * DAY_MS,
+        snapshotIntervalMs: settings.snapshotIntervalMs,
         onApplied: (report) => {
           metrics.resultsApplied.inc(report.applied);
           if (report.queued > 0) deliverer.wake();

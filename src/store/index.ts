@@ -13,6 +13,7 @@ export { startCheckpointer, type Checkpointer, type CheckpointReport } from './c
 export { DAY_MS, HOUR_MS } from './rollup-ranges.js';
 export {
   copyDatabase,
+  copyReplica,
   inspectCopy,
   mergeInto,
   type ConfigConflict,

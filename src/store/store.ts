@@ -13,7 +13,7 @@ import { openDatabase, type Connection } from './database.js';
 import { DeliveryQueue, type Delivery } from './deliveries.js';
 import { Housekeeping, type HousekeepingOptions, type HousekeepingReport } from './housekeeping.js';
 import { mergeCopy, type MergeOptions, type MergeReport } from './merge.js';
-import { Meta } from './meta.js';
+import { Meta, STREAM_POSITION } from './meta.js';
 import { Outbox, WaitingResults } from './outbox.js';
 import {
   Results,
@@ -54,8 +54,6 @@ export interface IngestOptions {
   keepUnknown?: boolean;
 }
 
-/** Where the results stream position this replica applied is kept (meta). */
-const STREAM_POSITION = 'results_stream_position';
 /** Meta keys of the solo writer's claims of unique names. */
 const CLAIM_PREFIX = 'claim.';
 
@@ -254,6 +252,14 @@ export class Store {
   /** The results stream position this replica has applied (0: none). */
   streamPosition(): number {
     return Number(this.meta.get(STREAM_POSITION) ?? 0);
+  }
+
+  /**
+   * A snapshot merged into this replica holds everything up to `position` of the results
+   * stream: following resumes after it (never goes back).
+   */
+  raiseStreamPosition(position: number): void {
+    if (position > this.streamPosition()) this.meta.set(STREAM_POSITION, String(position));
   }
 
   /** This node's results waiting for the results stream, oldest first (cluster mode). */
