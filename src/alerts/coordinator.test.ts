@@ -160,3 +160,48 @@ test('a certificate inside its warning days queues certificate.expiring once per
   feed(180_000, 'up', { certDaysLeft: 6, certExpiresAt: expiresAt });
   assert.equal(queued().length, 1);
 });
+
+test('a result older than the newest judged is stored but moves no state back (every replica judges what it applies, in arrival order)', () => {
+  // Arrivals as `slot s status`, slots in seconds; retries 1, one channel.
+  const rows: [string, string, { incidents: string[]; keys: string[] }][] = [
+    [
+      'in slot order',
+      '60u 120d 180d 240u',
+      { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
+    ],
+    [
+      'a late failure older than the incident does not move its start',
+      '60u 120d 180d 90d 240u',
+      { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
+    ],
+    [
+      'a late success inside the outage does not close it',
+      '60u 120d 180d 150u 240u',
+      { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
+    ],
+    [
+      'a late failure after the recovery opens nothing',
+      '60u 120d 180d 240u 210d',
+      { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
+    ],
+    [
+      'a late failure before any judged result does not start a streak',
+      '120u 60d 180d 240u',
+      { incidents: [], keys: [] },
+    ],
+  ];
+  for (const [what, arrivals, expected] of rows) {
+    const { store, feed, queued } = setup({ channelIds: ['ch_a'] });
+    const keys: string[] = [];
+    const list = arrivals.split(' ');
+    for (const arrival of list) {
+      feed(Number(arrival.slice(0, -1)) * 1000, arrival.endsWith('u') ? 'up' : 'down');
+      keys.push(...queued().map((d) => d.id.split(':')[2] as string));
+    }
+    const incidents = store
+      .listIncidents(ACCOUNT, { limit: 10 })
+      .map((i) => `${i.id} ${i.startedAt}-${i.endedAt ?? 'open'}`);
+    assert.deepEqual({ incidents, keys }, expected, what);
+    assert.equal(store.countResults(), list.length, `${what}: every result is stored`);
+  }
+});

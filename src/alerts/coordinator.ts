@@ -1,6 +1,7 @@
 import { composeNotification, type Notification } from '../notify/index.js';
 import { monitorTarget, type MaintenanceWindow, type Monitor } from '../model/index.js';
 import type { CheckedResult, Judge, Judgement } from '../store/index.js';
+import { confirmationOf } from './locations.js';
 import { inMaintenance } from './maintenance.js';
 import {
   INITIAL_STATE,
@@ -12,11 +13,17 @@ import {
 export interface CoordinatorDeps {
   /** The account's maintenance windows (cached by the caller). */
   maintenanceOf(accountId: string): readonly MaintenanceWindow[];
+  /**
+   * How many locations check the monitor now (fewer than its `locations` when fewer regions
+   * are live). @defaultValue 1
+   */
+  checkingLocations?(monitorId: string): number;
 }
 
 /**
- * The store's judge for the monitors this node coordinates: runs the pure state machine
- * and turns its actions into incidents and queued notifications for the monitor's channels.
+ * The store's judge (every replica runs it on every result it stores): runs the pure state
+ * machine and turns its actions into incidents and queued notifications for the monitor's
+ * channels.
  */
 export function createJudge(deps: CoordinatorDeps): Judge {
   return (monitor, stored, result) => {
@@ -27,6 +34,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
       {
         slot: result.slot,
         status: result.status,
+        region: result.region,
         ...(result.error === undefined ? {} : { error: result.error }),
         ...(typeof details.certDaysLeft === 'number' ? { certDaysLeft: details.certDaysLeft } : {}),
         ...(typeof details.certExpiresAt === 'number'
@@ -43,6 +51,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
           monitor.id,
           result.slot,
         ),
+        ...confirmationOf(monitor, () => deps.checkingLocations?.(monitor.id) ?? 1),
       },
     );
     if (!verdict) return undefined;

@@ -103,6 +103,9 @@ function fakeClockDeliverer(t: { after(fn: () => Promise<void>): void }, pollMs 
     markDelivered: (id: string, now: number) => parts.store.markDelivered(id, now),
     markDeliveryFailed: (id: string, error: string, retryAt: number | null) =>
       parts.store.markDeliveryFailed(id, error, retryAt),
+    postponeDelivery: (id: string, nextAt: number) => parts.store.postponeDelivery(id, nextAt),
+    settleDeliveryElsewhere: (...args: Parameters<Store['settleDeliveryElsewhere']>) =>
+      parts.store.settleDeliveryElsewhere(...args),
     getScoped: <T>(...args: Parameters<Store['getScoped']>) => parts.store.getScoped<T>(...args),
   };
   const deliverer = new Deliverer(queue, secrets, clock, log, {

@@ -1,6 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock/index.js';
+import {
+  soloDeliveryClaims,
+  type DeliveryClaims,
+  type DeliveryOutcome,
+  type DeliveryRef,
+} from '../cluster/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { Channel } from '../model/index.js';
 import type { AddressGuard } from '../net-guard/index.js';
@@ -24,27 +30,53 @@ export interface DelivererOptions {
   addressGuard?: AddressGuard;
   /** Called after each attempt (metrics). */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', delivery: Delivery) => void;
+  /**
+   * Which node sends a delivery that every node of a cluster queued, asked before each
+   * attempt and told its outcome. @defaultValue soloDeliveryClaims (this node, always)
+   */
+  claims?: DeliveryClaims;
+}
+
+/** Limit for one send attempt when none is set, ms. */
+const DEFAULT_SEND_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a delivery is hidden while it is sent (its lease), ms: three send timeouts. A
+ * sender that died is replaced once it ends; in a cluster, other nodes leave a claim alone
+ * for as long.
+ */
+export function deliveryLeaseMs(sendTimeoutMs = DEFAULT_SEND_TIMEOUT_MS): number {
+  return 3 * sendTimeoutMs;
 }
 
 type DeliveryQueue = Pick<
   Store,
-  'claimDueDeliveries' | 'markDelivered' | 'markDeliveryFailed' | 'getScoped'
+  | 'claimDueDeliveries'
+  | 'markDelivered'
+  | 'markDeliveryFailed'
+  | 'postponeDelivery'
+  | 'settleDeliveryElsewhere'
+  | 'getScoped'
 >;
 
 /**
  * Sends what the durable queue holds: claims due deliveries, sends each through its
  * channel's notifier, and records success, a retry with backoff, or giving up. A failing or
- * slow channel holds up nothing but itself: every send has its own timeout.
+ * slow channel holds up nothing but itself: every send has its own timeout. In a cluster
+ * every node queues the same deliveries, and `DeliveryClaims` says which one sends: the
+ * others leave their copy pending until they learn the outcome (or the sender dies).
  */
 export class Deliverer {
   private timer: TimerHandle | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly busyChannels = new Set<string>();
+  private started = false;
   private stopped = false;
   private readonly abort = new AbortController();
   private readonly pollMs: number;
   private readonly sendTimeoutMs: number;
   private readonly maxInFlight: number;
+  private readonly claims: DeliveryClaims;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -54,12 +86,14 @@ export class Deliverer {
     private readonly options: DelivererOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 1000;
-    this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     this.maxInFlight = options.batch ?? 20;
+    this.claims = options.claims ?? soloDeliveryClaims;
     setMaxListeners(0, this.abort.signal); // every send in flight listens to it
   }
 
   start(): void {
+    this.started = true;
     this.poll();
   }
 
@@ -87,12 +121,16 @@ export class Deliverer {
    * the queue.
    */
   private pump(): void {
-    if (this.stopped) return;
+    // Not before start: in a cluster, not before this node knows its peers.
+    if (!this.started || this.stopped) return;
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
-    const due = this.queue.claimDueDeliveries(this.clock.now(), room, this.sendTimeoutMs * 3, [
-      ...this.busyChannels,
-    ]);
+    const due = this.queue.claimDueDeliveries(
+      this.clock.now(),
+      room,
+      deliveryLeaseMs(this.sendTimeoutMs),
+      [...this.busyChannels],
+    );
     for (const delivery of due) {
       this.busyChannels.add(delivery.channelId);
       const sending: Promise<void> = this.attempt(delivery).finally(() => {
@@ -105,31 +143,52 @@ export class Deliverer {
   }
 
   private async attempt(delivery: Delivery): Promise<void> {
+    const claim = await this.claims.claim(refOf(delivery));
+    if (claim.kind === 'wait') {
+      // Later rows of the channel wait behind this one: the channel's order holds.
+      this.queue.postponeDelivery(delivery.id, claim.until);
+      return;
+    }
+    if (claim.kind === 'settled') {
+      this.queue.settleDeliveryElsewhere(
+        delivery.id,
+        claim.outcome,
+        this.clock.now(),
+        claim.outcome === 'sent' ? null : `given up by node ${claim.node}`,
+      );
+      this.log.debug({ delivery: delivery.id, node: claim.node }, 'notification settled elsewhere');
+      return;
+    }
+    let outcome: DeliveryOutcome;
     try {
       await this.send(delivery);
       this.queue.markDelivered(delivery.id, this.clock.now());
-      this.options.onAttempt?.('sent', delivery);
+      outcome = { kind: 'sent' };
       this.log.info({ delivery: delivery.id, channel: delivery.channelId }, 'notification sent');
     } catch (error) {
-      const retryable = !(error instanceof TirelessError) || error.retryable;
-      const delay = this.stopped ? 0 : retryDelay(delivery.attempts, retryable);
-      const message = describeError(error);
-      this.queue.markDeliveryFailed(
-        delivery.id,
-        message,
-        delay === null ? null : this.clock.now() + delay,
-      );
-      this.options.onAttempt?.(delay === null ? 'failed' : 'retry', delivery);
-      this.log.warn(
-        {
-          delivery: delivery.id,
-          channel: delivery.channelId,
-          attempts: delivery.attempts + 1,
-          error: message,
-        },
-        delay === null ? 'notification failed for good' : 'notification failed; will retry',
-      );
+      outcome = this.recordFailure(delivery, error);
     }
+    await this.claims.settle(delivery.id, outcome);
+    this.options.onAttempt?.(outcome.kind, delivery);
+  }
+
+  /** Records a failed attempt: a retry with backoff, or giving up. */
+  private recordFailure(delivery: Delivery, error: unknown): DeliveryOutcome {
+    const retryable = !(error instanceof TirelessError) || error.retryable;
+    const delay = this.stopped ? 0 : retryDelay(delivery.attempts, retryable);
+    const message = describeError(error);
+    const retryAt = delay === null ? null : this.clock.now() + delay;
+    this.queue.markDeliveryFailed(delivery.id, message, retryAt);
+    this.log.warn(
+      {
+        delivery: delivery.id,
+        channel: delivery.channelId,
+        attempts: delivery.attempts + 1,
+        error: message,
+      },
+      retryAt === null ? 'notification failed for good' : 'notification failed; will retry',
+    );
+    return retryAt === null ? { kind: 'failed' } : { kind: 'retry', retryAt };
   }
 
   private async send(delivery: Delivery): Promise<void> {
@@ -167,4 +226,11 @@ export class Deliverer {
       addressGuard: this.options.addressGuard,
     });
   }
+}
+
+/** A delivery as the claims see it; a channel test (queued by one node only) has no monitor. */
+function refOf(delivery: Delivery): DeliveryRef {
+  const payload = delivery.payload as Partial<Notification> | null;
+  const monitorId = delivery.event === 'test' ? null : (payload?.monitor?.id ?? null);
+  return { id: delivery.id, createdAt: delivery.createdAt, monitorId };
 }

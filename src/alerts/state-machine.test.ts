@@ -147,3 +147,55 @@ test('certificate warnings fire once per threshold crossed, and afresh for a new
     'm1:cert:9900000000000:14',
   ]);
 });
+
+test('results arriving out of slot order: an older one is not judged, the state never moves back', () => {
+  // Arrivals as `slot status` (slots in seconds); retries 1.
+  const rows: [string, string, string[]][] = [
+    ['in order', '10u 20d 30d 40u', ['open m1:20000@30', 'down@30', 'close@40', 'up@40']],
+    [
+      'an older failure after the incident opened',
+      '10u 20d 30d 15d 40u',
+      ['open m1:20000@30', 'down@30', 'close@40', 'up@40'],
+    ],
+    [
+      'an older success inside the outage',
+      '10u 20d 30d 25u 40u',
+      ['open m1:20000@30', 'down@30', 'close@40', 'up@40'],
+    ],
+    [
+      'an older failure after the recovery',
+      '10u 20d 30d 40u 35d',
+      ['open m1:20000@30', 'down@30', 'close@40', 'up@40'],
+    ],
+    [
+      'the same slot twice (two checkers at a handover)',
+      '10u 20d 20u 30d',
+      ['open m1:20000@30', 'down@30'],
+    ],
+  ];
+  for (const [what, arrivals, expected] of rows) {
+    let state = INITIAL_STATE;
+    const events: string[] = [];
+    for (const arrival of arrivals.split(' ')) {
+      const slot = Number(arrival.slice(0, -1)) * 1000;
+      const verdict = judgeResult(
+        state,
+        { slot, status: arrival.endsWith('u') ? 'up' : 'down', error: 'refused' },
+        { ...policy, retries: 1 },
+      );
+      if (!verdict) continue;
+      state = verdict.state;
+      for (const a of verdict.actions) {
+        if (a.kind === 'notify') events.push(`${a.event.slice(8)}@${slot / 1000}`);
+        else if (a.kind === 'open-incident') events.push(`open ${a.incidentId}@${slot / 1000}`);
+        else events.push(`close@${slot / 1000}`);
+      }
+    }
+    assert.deepEqual(events, expected, what);
+    assert.equal(
+      state.lastSlot,
+      Math.max(...arrivals.split(' ').map((a) => Number(a.slice(0, -1)) * 1000)),
+      what,
+    );
+  }
+});

@@ -1,8 +1,20 @@
 /**
- * Up/down as a pure function of (state, result, policy). The coordinator of a monitor feeds
- * it each new result in slot order; what it returns is written in the same transaction as
- * the result, so a transition, its incident and its queued alerts are one durable fact.
+ * Up/down as a pure function of (state, result, policy). Every replica feeds it each new
+ * result as it stores it (one older than the newest judged is not judged); what it returns
+ * is written in the same transaction as the result, so a transition, its incident and its
+ * queued alerts are one durable fact.
+ *
+ * A monitor checked from several locations (regions) is judged on what they agree on: the
+ * state keeps each location's latest result, `agreement` says whether enough of them fail,
+ * and that combined status of the newest slot goes through the same up/down rules.
  */
+
+import {
+  agreement,
+  recentLocations,
+  type ConfirmationPolicy,
+  type LocationResult,
+} from './locations.js';
 
 export interface MonitorState {
   status: 'unknown' | 'up' | 'down';
@@ -23,6 +35,13 @@ export interface MonitorState {
   /** The certificate expiry last seen (ms) and the tightest warning threshold sent for it. */
   certExpiresAt: number | null;
   certWarnedDays: number | null;
+  /**
+   * With several locations: each region's latest result (recent ones only; absent in states
+   * written before locations existed).
+   */
+  locations?: Readonly<Record<string, LocationResult>>;
+  /** With several locations: the status they agreed on for `lastSlot`. */
+  lastStatus?: 'up' | 'down';
 }
 
 export const INITIAL_STATE: MonitorState = {
@@ -43,6 +62,8 @@ export interface JudgedResult {
   slot: number;
   status: 'up' | 'down';
   error?: string;
+  /** The region of the node that checked it: its location (see AlertPolicy.confirmation). */
+  region?: string;
   certDaysLeft?: number;
   certExpiresAt?: number;
 }
@@ -57,6 +78,8 @@ export interface AlertPolicy {
   certWarnDays: readonly number[];
   /** Whether a maintenance window covers the result's slot: incidents open, alerts do not. */
   inMaintenance: boolean;
+  /** A monitor checked from several locations; absent: each result is judged alone. */
+  confirmation?: ConfirmationPolicy;
 }
 
 export type AlertAction =
@@ -83,25 +106,71 @@ export interface Verdict {
   actions: AlertAction[];
 }
 
-/** Judges one result. Returns null for a result older than one already judged. */
+/**
+ * Judges one result. Returns null for a result older than one already judged (with several
+ * locations: older than its own location's latest).
+ */
 export function judgeResult(
   previous: MonitorState,
   result: JudgedResult,
   policy: AlertPolicy,
 ): Verdict | null {
+  if (policy.confirmation) return judgeLocations(previous, result, policy.confirmation, policy);
   if (previous.lastSlot !== null && result.slot <= previous.lastSlot) return null;
   const state: MonitorState = { ...previous, lastSlot: result.slot };
-  const actions: AlertAction[] =
-    result.status === 'down' ? judgeFailure(state, result, policy) : judgeSuccess(state, result);
+  const actions = judgeSlot(state, result, policy);
   actions.push(...judgeCertificate(state, result, policy));
   return { state, actions };
 }
 
-function judgeFailure(
-  state: MonitorState,
+/** One slot's status, alone or as the locations agreed on it, through the up/down rules. */
+function judgeSlot(state: MonitorState, slot: SlotStatus, policy: AlertPolicy): AlertAction[] {
+  return slot.status === 'down' ? judgeFailure(state, slot, policy) : judgeSuccess(state, slot);
+}
+
+type SlotStatus = Pick<JudgedResult, 'slot' | 'status' | 'error'>;
+
+/**
+ * Several locations: the result becomes its location's latest, and the newest slot any
+ * location has (this result's, or a later one already judged) is judged again on what the
+ * locations now agree on. A slot is judged once per status: a second location's result of
+ * the same slot changes nothing unless it changes the agreement (up → down counts the
+ * slot as a failure; down → up ends the streak).
+ */
+function judgeLocations(
+  previous: MonitorState,
   result: JudgedResult,
+  confirmation: ConfirmationPolicy,
   policy: AlertPolicy,
-): AlertAction[] {
+): Verdict | null {
+  const region = result.region ?? '';
+  const latest = previous.locations?.[region];
+  if (latest && result.slot <= latest.slot) return null;
+  const slot = Math.max(result.slot, previous.lastSlot ?? result.slot);
+  const own: LocationResult = {
+    slot: result.slot,
+    status: result.status,
+    ...(result.error === undefined ? {} : { error: result.error }),
+  };
+  const locations = recentLocations(
+    { ...previous.locations, [region]: own },
+    slot,
+    confirmation.staleAfterMs,
+  );
+  const state: MonitorState = { ...previous, locations };
+  const agreed = agreement(locations, confirmation.needed);
+  const actions: AlertAction[] = [];
+  const judged = previous.lastSlot === slot && previous.lastStatus === agreed?.status;
+  if (agreed && !judged) {
+    state.lastSlot = slot;
+    state.lastStatus = agreed.status;
+    actions.push(...judgeSlot(state, { slot, ...agreed }, policy));
+  }
+  actions.push(...judgeCertificate(state, result, policy));
+  return { state, actions };
+}
+
+function judgeFailure(state: MonitorState, result: SlotStatus, policy: AlertPolicy): AlertAction[] {
   state.failures += 1;
   state.firstFailureSlot ??= result.slot;
   state.lastError = result.error ?? 'down';
@@ -128,7 +197,7 @@ function judgeFailure(
   return actions;
 }
 
-function remind(state: MonitorState, result: JudgedResult, policy: AlertPolicy): AlertAction[] {
+function remind(state: MonitorState, result: SlotStatus, policy: AlertPolicy): AlertAction[] {
   if (policy.renotifyMinutes === null || policy.inMaintenance || state.incidentId === null)
     return [];
   const every = policy.renotifyMinutes * 60_000;
@@ -149,7 +218,7 @@ function remind(state: MonitorState, result: JudgedResult, policy: AlertPolicy):
   ];
 }
 
-function judgeSuccess(state: MonitorState, result: JudgedResult): AlertAction[] {
+function judgeSuccess(state: MonitorState, result: SlotStatus): AlertAction[] {
   const wasDown = state.status === 'down' && state.incidentId !== null;
   const incidentId = state.incidentId;
   const announced = state.incidentAnnounced;

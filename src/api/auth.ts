@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ConfigDoc } from '../cluster/index.js';
-import { TirelessError } from '../errors/index.js';
+import type { ConfigDoc, UniqueName } from '../cluster/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
 import type { Account, User } from '../model/index.js';
 import { hashPassword, verifyPassword } from '../secrets/index.js';
 import { parseOrThrow } from '../validation/index.js';
@@ -64,9 +64,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const input = parseOrThrow(credentials, request.body);
-      const user = await accounts.create(input, () => {
+      const user = await accounts.create(input, [OWNER, emailClaim(input.email)], () => {
         if (deps.store.countAll('user') > 0)
-          throw new TirelessError('TIRELESS_CONFLICT', 'setup is done already; log in');
+          throw new TirelessError('TIRELESS_CONFLICT', OWNER.taken);
       });
       reply.code(201);
       return { token: (await issueToken(deps, user, 'session', 'setup')).secret };
@@ -87,9 +87,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (deps.settings.signup !== 'open')
         throw new TirelessError('TIRELESS_FORBIDDEN', 'sign-up is closed on this server');
       const input = parseOrThrow(credentials, request.body);
-      const user = await accounts.create(input, () => {
+      const email = emailClaim(input.email);
+      const user = await accounts.create(input, [email], () => {
         if (deps.store.findUserByEmail(input.email))
-          throw new TirelessError('TIRELESS_CONFLICT', 'a user with this email exists; log in');
+          throw new TirelessError('TIRELESS_CONFLICT', email.taken);
       });
       reply.code(201);
       return { token: (await issueToken(deps, user, 'session', 'signup')).secret };
@@ -109,7 +110,12 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const input = parseOrThrow(login, request.body);
-      const user = deps.store.findUserByEmail<User>(input.email);
+      let user = deps.store.findUserByEmail<User>(input.email);
+      if (!user) {
+        // Signed up on another node a moment ago? This replica may not hold it yet.
+        await deps.config.caughtUp();
+        user = deps.store.findUserByEmail<User>(input.email);
+      }
       const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash));
       if (!user || !matches)
         throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
@@ -118,7 +124,22 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 }
 
-/** Creates accounts with their owner, one at a time, so two racing requests cannot both pass a check. */
+/** The first-run owner: one per cluster. */
+const OWNER: UniqueName = { name: 'owner', taken: 'setup is done already; log in' };
+
+/** One user per email in the whole cluster (the address is lowercased already). */
+function emailClaim(email: string): UniqueName {
+  return {
+    name: `email.${createHash('sha256').update(email).digest('hex')}`,
+    taken: 'a user with this email exists; log in',
+  };
+}
+
+/**
+ * Creates accounts with their owner. The user is written with its unique names (email,
+ * first-run owner) claimed cluster-wide by the ConfigWriter; creations on this node also
+ * run one at a time, so a second request here is refused by `check` before any write.
+ */
 class AccountCreator {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -128,19 +149,27 @@ class AccountCreator {
    * Hashes the password, then runs `check` (throws to refuse) and creates the account and its
    * owner in the queue, after every earlier creation has finished.
    */
-  async create(input: { email: string; password: string }, check: () => void): Promise<User> {
+  async create(
+    input: { email: string; password: string },
+    unique: readonly UniqueName[],
+    check: () => void,
+  ): Promise<User> {
     check(); // refuse early, before the KDF's work
     const passwordHash = await hashPassword(input.password);
     const run = this.queue.then(() => {
       check();
-      return this.createOwner(input.email, passwordHash);
+      return this.createOwner(input.email, passwordHash, unique);
     });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async createOwner(email: string, passwordHash: string): Promise<User> {
-    const { config, clock } = this.deps;
+  private async createOwner(
+    email: string,
+    passwordHash: string,
+    unique: readonly UniqueName[],
+  ): Promise<User> {
+    const { config, clock, log } = this.deps;
     const now = clock.now();
     const accountId = newId('acc_');
     await config.put<Account & ConfigDoc>(
@@ -148,18 +177,30 @@ class AccountCreator {
       { id: accountId, accountId, name: email, createdAt: now, updatedAt: now },
       0,
     );
-    return config.put<User & ConfigDoc>(
-      'user',
-      {
-        id: newId('usr_'),
-        accountId,
-        email,
-        passwordHash,
-        role: 'owner',
-        createdAt: now,
-        updatedAt: now,
-      },
-      0,
-    );
+    try {
+      return await config.put<User & ConfigDoc>(
+        'user',
+        {
+          id: newId('usr_'),
+          accountId,
+          email,
+          passwordHash,
+          role: 'owner',
+          createdAt: now,
+          updatedAt: now,
+        },
+        0,
+        unique,
+      );
+    } catch (error) {
+      // Another node won the email or the setup: the account made for this try goes. (Not
+      // after a write that may still land: the user would lose its account.)
+      if (error instanceof TirelessError && error.code === 'TIRELESS_CONFLICT') {
+        await config.remove('account', accountId, accountId).catch((cleanup: unknown) => {
+          log.warn({ accountId, error: describeError(cleanup) }, 'empty account left behind');
+        });
+      }
+      throw error;
+    }
   }
 }

@@ -41,9 +41,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerPushRoutes(app, deps, pushTokens);
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token; nothing in it is rate-limited.
-    scope.addHook('onRequest', (request, _reply, next) => {
-      request.caller = authenticate(deps, request.headers.authorization) ?? null;
-      next(request.caller ? undefined : unauthorized());
+    scope.addHook('onRequest', async (request) => {
+      request.caller = (await authenticate(deps, request.headers.authorization)) ?? null;
+      if (!request.caller) throw unauthorized();
     });
     registerTokenRoutes(scope, deps);
     registerMonitorRoutes(scope, deps, pushTokens);

@@ -10,16 +10,15 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
       schema: routeSchema({
         tag: 'system',
         summary:
-          "This node's view of the cluster: its state (joined, island, no-quorum) and why, nodes (alive or not, by region), replication lag, outbox depth, whether results flow",
+          "This node's view of the cluster: its state (joined, island, no-quorum) and why, nodes (alive or not, by region, with the monitors each checks), replication lag, outbox depth, whether NATS and JetStream (its quorum) answer, messages passed over",
         responses: {
-          200: "{ mode: 'solo', node, region } or { mode: 'cluster', node, state, stateSince, stateReason?, replicas, nodes: [{ id, region, version, alive, lastHeardAt, self }…], outboxDepth, publishing, replicationLag, configRevision, rejected }",
+          200: "{ mode: 'solo', node, region } or { mode: 'cluster', node, state, stateSince, stateReason?, replicas, nodes: [{ id, region, version, alive, lastHeardAt, self, monitors }…], outboxDepth, publishing, replicationLag, configRevision, rejected: { heartbeats, results, config }, newer: { heartbeats, results, config }, jetstream: { connected, quorum } }",
         },
       }),
     },
-    () => {
-      const status = deps.cluster?.();
-      if (!status) return { mode: 'solo', node: deps.node.id, region: deps.node.region };
-      return { mode: 'cluster', ...status };
+    async () => {
+      if (!deps.cluster) return { mode: 'solo', node: deps.node.id, region: deps.node.region };
+      return { mode: 'cluster', ...(await deps.cluster()) };
     },
   );
 }

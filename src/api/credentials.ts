@@ -25,12 +25,12 @@ const TOKEN_PREFIX = 'tl_';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** A new bearer secret: `tl_` and 32 random bytes, base64url. */
-export function newTokenSecret(): string {
+function newTokenSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
 /** A token's id: the sha256 (hex) of its secret, so the store never holds the secret. */
-export function tokenIdOf(secret: string): string {
+function tokenIdOf(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
@@ -63,11 +63,20 @@ export async function issueToken(
   return { token, secret };
 }
 
-/** The caller an `Authorization: Bearer` header proves, or undefined for none or a bad one. */
-export function authenticate(deps: ApiDeps, authorization: string | undefined): Caller | undefined {
+/**
+ * The caller an `Authorization: Bearer` header proves, or undefined for none or a bad one.
+ * A token this replica does not hold may have been made on another node a moment ago: it
+ * is looked up again once the replica has caught up with the cluster.
+ */
+export async function authenticate(
+  deps: ApiDeps,
+  authorization: string | undefined,
+): Promise<Caller | undefined> {
   const secret = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
   if (secret === undefined || !secret.startsWith(TOKEN_PREFIX)) return undefined;
-  const token = deps.store.getConfig<Token>('token', tokenIdOf(secret));
+  const id = tokenIdOf(secret);
+  if (deps.store.getConfig<Token>('token', id) === undefined) await deps.config.caughtUp();
+  const token = deps.store.getConfig<Token>('token', id);
   if (!token || (token.expiresAt !== null && token.expiresAt <= deps.clock.now())) return undefined;
   // A removed user's tokens die with it.
   const user = deps.store.getScoped<User>('user', token.accountId, token.userId);

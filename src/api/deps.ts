@@ -21,7 +21,7 @@ export interface ApiDeps {
   /** Set while the node writes to a fresh store because its database is damaged (/healthz). */
   degraded?(): { reason: string; recovery: string } | undefined;
   /** Cluster mode: this node's view of the cluster (`GET /api/v1/cluster`). */
-  cluster?(): ClusterStatus;
+  cluster?(): Promise<ClusterStatus>;
   /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
   wakeDeliverer(): void;
 }

@@ -24,7 +24,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: numbe
   });
 }
 
-export function errorReply(error: TirelessError): ErrorReply {
+function errorReply(error: TirelessError): ErrorReply {
   const { code, message, fields } = error;
   return { error: { code, message, ...(fields.length > 0 ? { fields } : {}) } };
 }

@@ -7,12 +7,5 @@ export { buildApi } from './build-api.js';
 export type { ApiDeps, ApiSettings } from './deps.js';
 export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
-export { MONITOR_DERIVED_FIELDS, type MonitorStatus } from './monitors.js';
-export {
-  createTestApi,
-  bearer,
-  signUp,
-  type CallOptions,
-  type TestApi,
-  type TestApiOptions,
-} from './testing.js';
+export { MONITOR_DERIVED_FIELDS } from './monitors.js';
+export { createTestApi, type TestApi } from './testing.js';

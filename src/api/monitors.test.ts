@@ -112,6 +112,38 @@ void describe('monitors', () => {
     assert.equal(badFields(refused)[0], 'timeoutSeconds');
   });
 
+  void it('checks from one location by default; confirmations default to a majority and follow new locations', async () => {
+    const single = await create(HTTP_MONITOR);
+    assert.equal(single.locations, 1);
+    assert.equal(single.confirmations, 1);
+    const three = (await patch(single.id, { locations: 3 })).json<Json>();
+    assert.equal(three.confirmations, 2, 'a majority of three');
+
+    const explicit = await create({ ...HTTP_MONITOR, locations: 3, confirmations: 3 });
+    const refused = await patch(explicit.id, { locations: 2 });
+    assert.equal(refused.statusCode, 400);
+    assert.deepEqual(badFields(refused), ['confirmations']);
+    assert.match(errorOf(refused).fields?.[0]?.problem ?? '', /must not exceed locations \(2\)/);
+  });
+
+  void it('replies with locations and confirmations for a monitor stored before they existed', async () => {
+    const monitor = await create(HTTP_MONITOR);
+    const stored = api.deps.store.getConfig<Json>('monitor', String(monitor.id)) as Json;
+    const old = { ...stored };
+    delete old.locations;
+    delete old.confirmations;
+    api.deps.store.applyConfig({
+      kind: 'monitor',
+      id: String(monitor.id),
+      accountId: String(monitor.accountId),
+      revision: Number(monitor.revision) + 1,
+      doc: old,
+    });
+    const read = (await api.call('GET', `/api/v1/monitors/${String(monitor.id)}`)).json<Json>();
+    assert.equal(read.locations, 1);
+    assert.equal(read.confirmations, 1);
+  });
+
   void it('resets a field to its default with null', async () => {
     const monitor = await create({ ...HTTP_MONITOR, renotifyMinutes: 30, tags: ['a'], retries: 3 });
     const reset = (

@@ -6,6 +6,7 @@ import { validationError, type FieldProblem } from '../errors/index.js';
 import {
   entitySchema,
   monitorCommonSchema,
+  monitorLocations,
   monitorOptions,
   parseMonitorInput,
   type Monitor,
@@ -110,12 +111,19 @@ function pushTokenProblems(
   ];
 }
 
+/** Fields whose default the model derives from another field: [source, derived]. */
+const DERIVED_DEFAULTS = [
+  ['intervalSeconds', 'timeoutSeconds'],
+  ['locations', 'confirmations'],
+] as const;
+
 /**
  * The input a patch makes of a stored monitor. A new type starts without the old type's
  * fields (an http monitor turned tcp keeps no `url`; one turned push gets a fresh token), and
- * a timeout that was only the default follows a new interval instead of exceeding it.
+ * a value that was only the default follows its source instead of contradicting it: a
+ * default timeout follows a new interval, default confirmations (a majority) new locations.
  */
-export function mergeMonitorPatch(
+function mergeMonitorPatch(
   current: Monitor,
   patch: Record<string, unknown>,
 ): Record<string, unknown> {
@@ -123,18 +131,19 @@ export function mergeMonitorPatch(
   if (Object.hasOwn(patch, 'type') && patch.type !== current.type) {
     for (const key of Object.keys(monitorOptions(current))) dropped.add(key);
   }
-  const newInterval =
-    Object.hasOwn(patch, 'intervalSeconds') && !Object.hasOwn(patch, 'timeoutSeconds');
-  if (newInterval && hasDefaultTimeout(current)) dropped.add('timeoutSeconds');
+  for (const [source, derived] of DERIVED_DEFAULTS) {
+    const newSource = Object.hasOwn(patch, source) && !Object.hasOwn(patch, derived);
+    if (newSource && hasDefault(current, derived)) dropped.add(derived);
+  }
   const base = Object.fromEntries(Object.entries(current).filter(([key]) => !dropped.has(key)));
   return mergePatch(base, patch);
 }
 
-/** Whether the stored timeout is the one the model derives when none is given. */
-function hasDefaultTimeout(monitor: Monitor): boolean {
-  const { timeoutSeconds, ...rest } = monitor;
+/** Whether the stored `field` is the value the model derives when none is given. */
+function hasDefault(monitor: Monitor, field: string): boolean {
+  const { [field]: value, ...rest } = monitor;
   try {
-    return parseMonitorInput(rest).timeoutSeconds === timeoutSeconds;
+    return value === undefined || parseMonitorInput(rest)[field] === value;
   } catch {
     return false;
   }
@@ -145,6 +154,8 @@ function presentMonitor(deps: ApiDeps, monitor: Monitor): Monitor & MonitorDeriv
   const now = deps.clock.now();
   return {
     ...monitor,
+    // A monitor stored before these fields existed has their defaults.
+    ...monitorLocations(monitor),
     status: monitorStatus(deps, monitor),
     // Alerts are held while a maintenance window covers the monitor: say so beside its status.
     inMaintenance: deps.maintenance.covers(monitor, now),

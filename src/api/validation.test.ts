@@ -65,6 +65,20 @@ void describe('refused input', () => {
       fields: ['timeoutSeconds'],
     },
     {
+      title: 'more confirmations than locations',
+      method: 'POST',
+      url: () => '/api/v1/monitors',
+      payload: { ...HTTP_MONITOR, locations: 2, confirmations: 3 },
+      fields: ['confirmations'],
+    },
+    {
+      title: 'no location, or a fraction of one',
+      method: 'POST',
+      url: () => '/api/v1/monitors',
+      payload: { ...HTTP_MONITOR, locations: 0, confirmations: 1.5 },
+      fields: ['locations', 'confirmations'],
+    },
+    {
       title: 'wrong type of value',
       method: 'POST',
       url: () => '/api/v1/monitors',

@@ -2,14 +2,14 @@
  * Scenario 2, capacity: the real binary with HTTP monitors at 10 s against the load targets
  * — 1,000 / 10,000 / 30,000 against plain HTTP; HTTPS (a TLS handshake per check); targets
  * that behave as remote ones do (answers after hundreds of ms, some never); and a mix of
- * HTTP, TCP and TLS monitors. Per row: creation rate through the API, one interval of
+ * HTTP, TCP, TLS and DNS monitors. Per row: creation rate through the API, one interval of
  * warm-up, a measured window, judged by every criterion of "held".
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeCertificates, tempDir } from '../testing/index.js';
-import { referenceCeiling } from './ceiling.js';
+import { referenceCeiling, referenceHttpsCeiling } from './ceiling.js';
 import type { BenchContext, Scenario } from './context.js';
 import {
   HELD_COLUMNS,
@@ -23,6 +23,7 @@ import { rssBytes } from './proc-stats.js';
 import { fmt, megabytes, type ScenarioReport } from './report.js';
 import { storageFigures, type StorageFigures } from './results-db.js';
 import {
+  DNS_TARGET_NAME,
   REMOTE_DELAY_MS,
   startTargetPool,
   type TargetOptions,
@@ -69,7 +70,7 @@ interface CapacityRun extends LoadFigures, StorageFigures {
   idleRss: number;
   /** (RSS max − idle RSS) / monitors, bytes. */
   bytesPerMonitor: number;
-  /** checks/s over the bare-Node ceiling, % (plain HTTP rows only). */
+  /** checks/s over the bare-Node ceiling of its scheme, % (HTTP and HTTPS rows only). */
   ofCeilingPct: number;
 }
 
@@ -105,6 +106,10 @@ export const capacityScenario: Scenario = {
     const ceiling = await referenceCeiling(context);
     const certDir = tempDir('tireless-bench-tls-');
     await makeCertificates(certDir, { days: 30 });
+    const httpsCeiling = rows.some(([kind]) => kind === 'https')
+      ? await referenceHttpsCeiling(context, certDir)
+      : Number.NaN;
+    const ceilingOf: Partial<Record<Kind, number>> = { http: ceiling, https: httpsCeiling };
     const runs: CapacityRun[] = [];
     try {
       for (const [kind, count] of rows) {
@@ -117,7 +122,7 @@ export const capacityScenario: Scenario = {
         try {
           const env = { NODE_EXTRA_CA_CERTS: join(certDir, 'ca.crt') };
           const run = await runCapacity(kind, count, windowOf(kind), pool, env);
-          run.ofCeilingPct = kind === 'http' ? (100 * run.checksPerSecond) / ceiling : Number.NaN;
+          run.ofCeilingPct = (100 * run.checksPerSecond) / (ceilingOf[kind] ?? Number.NaN);
           runs.push(run);
         } finally {
           await pool.close();
@@ -151,22 +156,31 @@ export const capacityScenario: Scenario = {
             ...loadCells(r),
             `${fmt(r.bytesPerMonitor / 1000, 1)} kB`,
             `${fmt(r.resultsBytesPerResult, 1)} / ${fmt(r.resultsBytesPerResult + r.rollupBytesPerResult, 1)} / ${fmt(r.databaseBytesPerResult, 1)}`,
-            r.kind === 'http' ? `${fmt(r.ofCeilingPct, 1)} %` : '–',
+            Number.isNaN(r.ofCeilingPct) ? '–' : `${fmt(r.ofCeilingPct, 1)} %`,
           ]),
           notes: [
             `Window ${windowSeconds} s (HTTPS and mixed: ${windowSeconds / 2} s) after ${INTERVAL_SECONDS} s of warm-up; ${context.targetProcesses} target processes; a fresh node and data dir per row.`,
             'HTTP: the targets answer at once. HTTPS: a TLS handshake per check (ECDSA P-256 certificate of a CA the node trusts through NODE_EXTRA_CA_CERTS). ' +
               `Remote-like: answers after ${REMOTE_DELAY_MS.min}–${REMOTE_DELAY_MS.max} ms (uniform), and 1 monitor in ${SILENT_EVERY} points at a path never answered (timeout ${REMOTE_TIMEOUT_SECONDS} s; left out of the up share). ` +
-              'Mixed: a third each of HTTP, TCP (connect) and TLS (certificate) monitors; lateness at the target is of the HTTP ones. DNS monitors are left out: one cannot be created through the API today (its query field `name` is taken as the monitor’s name).',
+              'Mixed: a quarter each of HTTP, TCP (connect), TLS (certificate) and DNS (an A query over UDP to the target process’s DNS server, answer expected) monitors; lateness at the target is of the HTTP ones.',
             'Held: every criterion ✓. Slots checked and stored lateness (checkedAt − slot, checkedAt stamped in the check thread before connecting) are exact, from the results table; at the target: arrival − slot of every request the targets received for a slot in the window.',
             'CPU: 1 core = 100 %, machine = both cores incl. the kernel network stack; others = every other process (other work sharing the machine, this bench).',
             'Memory per monitor: (node RSS max − the node’s RSS before its monitors were created) / monitors.',
             'B/result: results table (its own primary key, no other index) / plus minute, hour, day rollups / whole file, from dbstat after the window; see the store table for a realistic 30-day store.',
-            `Of ceiling: checks/s over this run's reference ceiling (${fmt(ceiling)} GET/s, plain HTTP).`,
+            `Of ceiling: checks/s over this run's reference ceiling of the same scheme: ${fmt(ceiling)} GET/s plain HTTP` +
+              (Number.isNaN(httpsCeiling)
+                ? '.'
+                : `, ${fmt(httpsCeiling)} GET/s HTTPS (the same bare-Node loops against HTTPS targets, a full handshake per GET).`),
           ],
         },
       ],
-      data: { intervalSeconds: INTERVAL_SECONDS, windowSeconds, ceilingPerSecond: ceiling, runs },
+      data: {
+        intervalSeconds: INTERVAL_SECONDS,
+        windowSeconds,
+        ceilingPerSecond: ceiling,
+        httpsCeilingPerSecond: httpsCeiling,
+        runs,
+      },
     };
   },
 };
@@ -187,11 +201,18 @@ function specOf(kind: Kind, pool: TargetPool): MonitorSpec {
     ...spec,
     fields: (n) => {
       const target = n % pool.urls.length;
-      switch (n % 3) {
+      switch (n % 4) {
         case 1:
           return { type: 'tcp', host: '127.0.0.1', port: pool.tcpPorts[target] };
         case 2:
           return { type: 'tls', host: '127.0.0.1', port: pool.tlsPorts[target] };
+        case 3:
+          return {
+            type: 'dns',
+            hostname: DNS_TARGET_NAME,
+            resolver: `127.0.0.1:${pool.dnsPorts[target]}`,
+            expected: '127.0.0.1',
+          };
         default:
           return http(n);
       }

@@ -8,6 +8,7 @@ import { spawnBenchChild } from './child-process.js';
 import type { BenchContext, Scenario } from './context.js';
 import type { LoopOutcome } from './fresh-get-main.js';
 import { ProcessSampler } from './proc-stats.js';
+import { join } from 'node:path';
 import { fmt, type ScenarioReport, type Table } from './report.js';
 import { startTargetPool } from './target-pool.js';
 import { hasWrk, wrkRequestsPerSecond } from './wrk.js';
@@ -61,6 +62,27 @@ export async function referenceCeiling(context: BenchContext): Promise<number> {
   return context.ceilingPerSecond;
 }
 
+/**
+ * The HTTPS reference ceiling of this invocation, measured as the HTTP one but against HTTPS
+ * targets serving `certDir`'s certificate (a full TLS handshake per GET): what HTTPS rows are
+ * compared with, since the targets' own handshakes share the same cores.
+ */
+export async function referenceHttpsCeiling(
+  context: BenchContext,
+  certDir: string,
+): Promise<number> {
+  if (context.httpsCeilingPerSecond === undefined) {
+    const { seconds, repeats } = ceilingTiming(context);
+    const loops = nodeCheckThreads();
+    console.log(`ceiling: ${loops} bare-Node HTTPS loop(s), the reference for HTTPS rows…`);
+    const run = await medianOf(repeats, () =>
+      runBareNode(loops, context.targetProcesses, seconds, certDir),
+    );
+    context.httpsCeilingPerSecond = run.perSecond;
+  }
+  return context.httpsCeilingPerSecond;
+}
+
 export const ceilingScenario: Scenario = {
   name: 'ceiling',
   async run(context: BenchContext): Promise<ScenarioReport> {
@@ -99,15 +121,22 @@ async function medianOf(repeats: number, run: () => Promise<CeilingRun>): Promis
   return runs[Math.floor(runs.length / 2)] as CeilingRun;
 }
 
-async function runBareNode(loops: number, targets: number, seconds: number): Promise<CeilingRun> {
-  const pool = await startTargetPool(targets);
+/** Bare-Node loops against fresh targets; HTTPS ones with `tlsDir`'s certificates. */
+async function runBareNode(
+  loops: number,
+  targets: number,
+  seconds: number,
+  tlsDir?: string,
+): Promise<CeilingRun> {
+  const pool = await startTargetPool(targets, tlsDir ? { tlsDir } : {});
+  const env: Record<string, string> = tlsDir ? { NODE_EXTRA_CA_CERTS: join(tlsDir, 'ca.crt') } : {};
   try {
     const children = Array.from({ length: loops }, () =>
-      spawnBenchChild<LoopOutcome>('fresh-get-main.js', [
-        String(seconds),
-        String(CONCURRENCY),
-        ...pool.urls,
-      ]),
+      spawnBenchChild<LoopOutcome>(
+        'fresh-get-main.js',
+        [String(seconds), String(CONCURRENCY), ...pool.urls],
+        env,
+      ),
     );
     // The loops report their own CPU (they exit as they finish, before the sample is taken);
     // they are sampled only so that they are not counted among the others.

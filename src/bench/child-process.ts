@@ -17,10 +17,15 @@ export interface BenchChild<T> {
   stop(): Promise<void>;
 }
 
-/** Starts `node <this folder>/<entry> ...args`; stderr passes through. */
-export function spawnBenchChild<T>(entry: string, args: readonly string[]): BenchChild<T> {
+/** Starts `node <this folder>/<entry> ...args` (`env` added to ours); stderr passes through. */
+export function spawnBenchChild<T>(
+  entry: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): BenchChild<T> {
   const child = spawn(process.execPath, [join(HERE, entry), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const exited = once(child, 'exit');
   const firstLine = new Promise<T>((resolve, reject) => {

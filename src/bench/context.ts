@@ -15,6 +15,8 @@ export interface BenchContext {
    * against that pool, measured in this invocation (see referenceCeiling).
    */
   ceilingPerSecond?: number;
+  /** The same against HTTPS targets (a TLS handshake per GET), when an HTTPS row needs it. */
+  httpsCeilingPerSecond?: number;
   /** How many bare-Node processes that was. */
   ceilingLoops?: number;
   /** Loads to profile, set by saturation: the largest held and the first not held. */

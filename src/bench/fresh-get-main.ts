@@ -1,11 +1,14 @@
 /**
  * A bare-Node load loop, run in its own process: `concurrency` GETs at a time, each on a
- * fresh connection (node:http, agent: false, as a checker does), spread over the URLs
- * given, for `seconds`. Prints a LoopOutcome as one JSON line and exits.
+ * fresh connection (node:http or node:https by the URL, agent: false, as a checker does:
+ * HTTPS ones make a full TLS handshake each), spread over the URLs given, for `seconds`.
+ * Prints a LoopOutcome as one JSON line and exits. HTTPS targets' CA comes through
+ * NODE_EXTRA_CA_CERTS, as the node's does.
  *
  * Usage: node fresh-get-main.js <seconds> <concurrency> <url>...
  */
-import { get } from 'node:http';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 
 /** The loop's outcome: completed GETs, failed ones, the wall-clock span (s), and its CPU %. */
 export interface LoopOutcome {
@@ -36,6 +39,7 @@ function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Pr
         return;
       }
       const url = urls[next++ % urls.length] as URL;
+      const get = url.protocol === 'https:' ? httpsGet : httpGet;
       get(url, { agent: false }, (response) => {
         response.resume();
         response.once('end', () => {

@@ -7,9 +7,11 @@
  * With `--mixed`, the HTTPS server listens on a port of its own beside plain HTTP.
  * `--remote` makes it answer as a remote server does: after a delay drawn from
  * REMOTE_DELAY_MS, and never for `/silent/<n>`. `--mixed` also starts a TCP port that accepts
- * connections, for tcp monitors.
+ * connections, for tcp monitors, and a UDP DNS server that answers A queries for
+ * DNS_TARGET_NAME, for dns monitors.
  *
- * Prints `{"port": n, "tlsPort"?: n, "tcpPort"?: n}` once listening; exits on SIGTERM.
+ * Prints `{"port": n, "tlsPort"?: n, "tcpPort"?: n, "dnsPort"?: n}` once listening; exits on
+ * SIGTERM.
  * Control: `POST /__bench/reset` forgets the arrivals; `GET /__bench/arrivals` returns them as
  * `{"monitors": [n…], "at": [ms since the epoch…]}`.
  */
@@ -23,7 +25,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REMOTE_DELAY_MS } from './target-pool.js';
+import { startDnsServer } from '../testing/index.js';
+import { DNS_TARGET_NAME, REMOTE_DELAY_MS } from './target-pool.js';
 
 const { values } = parseArgs({
   options: {
@@ -122,6 +125,9 @@ async function main(): Promise<void> {
     });
     ports.tcpPort = await listen(tcp);
     closers.push(() => tcp.close());
+    const dns = await startDnsServer([{ name: DNS_TARGET_NAME, type: 'A', data: '127.0.0.1' }]);
+    ports.dnsPort = dns.port;
+    closers.push(() => dns.close());
   }
   process.stdout.write(JSON.stringify(ports) + '\n');
   process.once('SIGTERM', () => closers.forEach((close) => close()));

@@ -112,7 +112,9 @@ export const HELD_COLUMNS = [
 const mark = (ok: boolean): string => (ok ? '✓' : '✗');
 
 /** The cells under HELD_COLUMNS for one window. */
-export function heldCells(f: LoadFigures): string[] {
+export function heldCells(
+  f: Pick<LoadFigures, 'verdict' | 'missedSlotsReported' | 'lateness' | 'targetLateness'>,
+): string[] {
   const v = f.verdict;
   const spread = (s: Spread, ok: boolean) =>
     `${fmt(s.p50)} / ${fmt(s.p99)} / ${fmt(s.max)} ms ${mark(ok)}`;

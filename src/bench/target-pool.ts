@@ -7,6 +7,9 @@ import { spawnBenchChild, type BenchChild } from './child-process.js';
 /** How long a `remote` target takes to answer, ms: uniform in [min, max). */
 export const REMOTE_DELAY_MS = { min: 200, max: 1200 } as const;
 
+/** The name the mixed targets' DNS servers answer (an A record, 127.0.0.1). */
+export const DNS_TARGET_NAME = 'bench.tireless.test';
+
 /** How the targets behave. */
 export interface TargetOptions {
   /** Serve HTTPS with `<dir>/leaf.crt` and `leaf.key` (see makeCertificates). */
@@ -14,8 +17,8 @@ export interface TargetOptions {
   /** Answer after REMOTE_DELAY_MS, and never for /silent/<n>. */
   remote?: boolean;
   /**
-   * Also a TCP port that accepts connections, per process; HTTP stays plain
-   * and the HTTPS server (with tlsDir) gets a port of its own, for tls monitors.
+   * Also a TCP port that accepts connections and a UDP DNS server, per process; HTTP stays
+   * plain and the HTTPS server (with tlsDir) gets a port of its own, for tls monitors.
    */
   mixed?: boolean;
 }
@@ -30,9 +33,10 @@ export interface Arrivals {
 export interface TargetPool {
   /** One base URL per process, e.g. http://127.0.0.1:40123/ */
   urls: string[];
-  /** mixed: per process, the TLS port and a TCP port. */
+  /** mixed: per process, the TLS port, a TCP port and the DNS server's (UDP) port. */
   tlsPorts: number[];
   tcpPorts: number[];
+  dnsPorts: number[];
   pids: number[];
   /** Forgets the arrivals recorded so far. */
   resetArrivals(): Promise<void>;
@@ -45,6 +49,7 @@ interface Ports {
   port: number;
   tlsPort?: number;
   tcpPort?: number;
+  dnsPort?: number;
 }
 
 /**
@@ -72,6 +77,7 @@ export async function startTargetPool(
     urls,
     tlsPorts: ports.map((p) => p.tlsPort ?? 0),
     tcpPorts: ports.map((p) => p.tcpPort ?? 0),
+    dnsPorts: ports.map((p) => p.dnsPort ?? 0),
     pids: children.map((child) => child.pid),
     resetArrivals: async () => {
       await control('/__bench/reset');

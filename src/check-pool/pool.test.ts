@@ -6,6 +6,7 @@ import { startHttpTarget, waitFor, type HttpTarget } from '../testing/index.js';
 import { CheckPool, type CheckJob } from './index.js';
 
 const log = pino({ level: 'silent' });
+const userAgent = 'Tireless/0.0.0 (node pool-test; region here)';
 
 let monitors = 0;
 
@@ -33,7 +34,7 @@ describe('check pool', () => {
 
   for (const workers of [0, 1, 2]) {
     it(`runs checks against a real server with ${workers} worker thread(s)`, async () => {
-      const pool = new CheckPool({ workers, blockPrivateTargets: false, log });
+      const pool = new CheckPool({ workers, blockPrivateTargets: false, userAgent, log });
       try {
         const jobs = Array.from({ length: 50 }, (_, i) =>
           httpJob(`${target.url}/${i % 5 === 0 ? 'status/503' : 'ok'}`),
@@ -61,6 +62,17 @@ describe('check pool', () => {
         assert.equal(down.length, 10);
         assert.match(down[0]?.error ?? '', /503/);
         assert.equal(outcomes[1]?.details?.statusCode, 200);
+        // The node's User-Agent reaches the target from whichever thread checks.
+        const echo = {
+          ...httpJob(`${target.url}/echo`),
+          options: checkers.http.options.parse({
+            url: `${target.url}/echo`,
+            jsonPath: 'headers.user-agent',
+            jsonValue: userAgent,
+          }),
+        };
+        const echoed = await pool.run(echo);
+        assert.equal(echoed?.outcome.status, 'up', echoed?.outcome.error);
       } finally {
         await pool.close();
       }
@@ -68,7 +80,7 @@ describe('check pool', () => {
   }
 
   it('sends a monitor its options again when they change, and after forget', async () => {
-    const pool = new CheckPool({ workers: 2, blockPrivateTargets: false, log });
+    const pool = new CheckPool({ workers: 2, blockPrivateTargets: false, userAgent, log });
     try {
       const first = httpJob(`${target.url}/ok`);
       assert.equal((await pool.run(first))?.outcome.status, 'up');
@@ -83,7 +95,7 @@ describe('check pool', () => {
   });
 
   it('refuses private targets in the worker when told to', async () => {
-    const pool = new CheckPool({ workers: 1, blockPrivateTargets: true, log });
+    const pool = new CheckPool({ workers: 1, blockPrivateTargets: true, userAgent, log });
     try {
       const outcome = (await pool.run(httpJob(`${target.url}/ok`)))?.outcome;
       assert.equal(outcome?.status, 'down');
@@ -94,7 +106,7 @@ describe('check pool', () => {
   });
 
   it('answers a job of an unknown type with a down outcome, not a crash', async () => {
-    const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, log });
+    const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, userAgent, log });
     try {
       const outcome = (await pool.run({ ...httpJob(target.url), type: 'gopher' }))?.outcome;
       assert.deepEqual(outcome, {
@@ -108,7 +120,7 @@ describe('check pool', () => {
   });
 
   it('abortAll settles running checks at once as not run, and later ones too', async () => {
-    const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, log });
+    const pool = new CheckPool({ workers: 1, blockPrivateTargets: false, userAgent, log });
     try {
       const hanging = pool.run(httpJob(`${target.url}/hang`, 60_000));
       await new Promise((r) => setTimeout(r, 200));
@@ -128,6 +140,7 @@ describe('check pool', () => {
     const pool = new CheckPool({
       workers: 1,
       blockPrivateTargets: false,
+      userAgent,
       log: recording,
       workerUrl: exitingWorker,
     });

@@ -1,19 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { AddressGuard } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
-import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
 import { RunningChecks, type CheckJob, type RanCheck } from './running-checks.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-export interface CheckPoolOptions {
+export interface CheckPoolOptions extends WorkerSettings {
   /** Worker threads to run checks in; 0 runs them on this thread. */
   workers: number;
-  /** Refuse private, loopback and link-local targets (see net-guard). */
-  blockPrivateTargets: boolean;
   log: Logger;
   /** The worker script; tests give one that misbehaves. @defaultValue ./worker.js */
   workerUrl?: URL;
@@ -38,12 +34,15 @@ export class CheckPool {
   private stopped = false;
 
   constructor(options: CheckPoolOptions) {
-    const settings: WorkerSettings = { blockPrivateTargets: options.blockPrivateTargets };
+    const settings: WorkerSettings = {
+      blockPrivateTargets: options.blockPrivateTargets,
+      userAgent: options.userAgent,
+    };
     const url = options.workerUrl ?? WORKER_URL;
     const thread = () => new CheckThread(url, settings, options.log);
     this.hosts =
       options.workers === 0
-        ? [new InlineChecks(options.blockPrivateTargets ? privateAddressGuard : undefined)]
+        ? [new InlineChecks(settings)]
         : [thread(), ...Array.from({ length: options.workers - 1 }, thread)];
     this.workers = options.workers;
   }
@@ -94,8 +93,8 @@ class InlineChecks implements CheckHost {
   private readonly checks: RunningChecks;
   private aborted = false;
 
-  constructor(addressGuard: AddressGuard | undefined) {
-    this.checks = new RunningChecks(addressGuard);
+  constructor(settings: WorkerSettings) {
+    this.checks = new RunningChecks(settings);
   }
 
   async run(job: CheckJob, started?: () => void): Promise<RanCheck | undefined> {

@@ -1,10 +1,8 @@
 import type { CheckOutcome } from '../checks/index.js';
-import type { CheckJob } from './running-checks.js';
+import type { CheckJob, CheckSettings } from './running-checks.js';
 
 /** What a check worker is started with (`workerData`). */
-export interface WorkerSettings {
-  blockPrivateTargets: boolean;
-}
+export type WorkerSettings = CheckSettings;
 
 /**
  * A job as it crosses to a worker: its monitor's options only when the worker does not hold

@@ -1,6 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { getChecker, type AddressGuard, type CheckOutcome } from '../checks/index.js';
+import {
+  getChecker,
+  type AddressGuard,
+  type CheckContext,
+  type CheckOutcome,
+} from '../checks/index.js';
 import { describeError } from '../errors/index.js';
+import { privateAddressGuard } from '../net-guard/index.js';
 
 /** One check to run: plain data, so it can cross to a worker thread. */
 export interface CheckJob {
@@ -17,6 +23,14 @@ export interface CheckJob {
   now: number;
   /** push monitors: the last heartbeat, ms since the epoch. */
   lastPushAt?: number;
+}
+
+/** What every check of a node runs with, on whichever thread. */
+export interface CheckSettings {
+  /** Refuse private, loopback and link-local targets (see net-guard). */
+  blockPrivateTargets: boolean;
+  /** The User-Agent of HTTP checks, naming node and region (`checkUserAgent`). */
+  userAgent: string;
 }
 
 /** A check that ran: what it found, and when it really started. */
@@ -39,14 +53,25 @@ export interface RanCheck {
 export class RunningChecks {
   private readonly running = new Set<AbortController>();
 
-  constructor(private readonly addressGuard: AddressGuard | undefined) {}
+  private readonly addressGuard: AddressGuard | undefined;
+  private readonly userAgent: string;
+
+  constructor(settings: CheckSettings) {
+    this.addressGuard = settings.blockPrivateTargets ? privateAddressGuard : undefined;
+    this.userAgent = settings.userAgent;
+  }
 
   async run(job: CheckJob): Promise<RanCheck> {
     const abort = new AbortController();
     this.running.add(abort);
     try {
       const startedAt = Date.now();
-      return { outcome: await runCheck(job, abort.signal, this.addressGuard), startedAt };
+      const context = {
+        signal: abort.signal,
+        addressGuard: this.addressGuard,
+        userAgent: this.userAgent,
+      };
+      return { outcome: await runCheck(job, context), startedAt };
     } finally {
       this.running.delete(abort);
     }
@@ -60,8 +85,7 @@ export class RunningChecks {
 /** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
 async function runCheck(
   job: CheckJob,
-  signal: AbortSignal,
-  addressGuard: AddressGuard | undefined,
+  { signal, addressGuard, userAgent }: Pick<CheckContext, 'signal' | 'addressGuard' | 'userAgent'>,
 ): Promise<CheckOutcome> {
   const checker = getChecker(job.type);
   if (!checker) return { status: 'down', latencyMs: 0, error: `unknown monitor type ${job.type}` };
@@ -73,6 +97,7 @@ async function runCheck(
       signal,
       now: job.now,
       intervalMs: job.intervalMs,
+      userAgent,
       ...(job.lastPushAt === undefined ? {} : { lastPushAt: job.lastPushAt }),
       ...(addressGuard ? { addressGuard } : {}),
     });

@@ -5,14 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome } from '../checks/index.js';
-import { privateAddressGuard } from '../net-guard/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
 import { RunningChecks } from './running-checks.js';
 
 if (!parentPort) throw new Error('check worker must run in a worker thread');
 const port = parentPort;
 const settings = workerData as WorkerSettings;
-const checks = new RunningChecks(settings.blockPrivateTargets ? privateAddressGuard : undefined);
+const checks = new RunningChecks(settings);
 const optionsOf = new Map<string, Record<string, unknown>>();
 let finished: FromWorker['outcomes'] = [];
 let startedThrough = -1;

@@ -12,7 +12,7 @@ export function isHostName(value: string): boolean {
 }
 
 /** True for a DNS host name or an IPv4/IPv6 literal without brackets. */
-export function isHost(value: string): boolean {
+function isHost(value: string): boolean {
   return isIP(value) !== 0 || HOSTNAME.test(value);
 }
 

@@ -11,12 +11,12 @@ import { tlsChecker } from './tls/index.js';
 import type { Checker } from './types.js';
 
 export type * from './types.js';
-export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, type HttpOptions } from './http/index.js';
+export { checkUserAgent, type HttpOptions } from './http/index.js';
 export type { TcpOptions } from './tcp/index.js';
-export { DNS_RECORD_TYPES, type DnsOptions, type DnsRecordType } from './dns/index.js';
+export { type DnsOptions, type DnsRecordType } from './dns/index.js';
 export type { PingOptions } from './ping/index.js';
 export type { TlsOptions } from './tls/index.js';
-export { DEFAULT_PUSH_GRACE_SECONDS, newPushToken, type PushOptions } from './push/index.js';
+export { type PushOptions } from './push/index.js';
 
 /** Every checker by monitor type: the one registration table. */
 export const checkers = Object.freeze({

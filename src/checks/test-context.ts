@@ -1,8 +1,10 @@
+import { checkUserAgent } from './http/index.js';
 import type { CheckContext } from './types.js';
 
 /**
  * A CheckContext for tests: 2 s timeout, a signal nobody aborts, now = Date.now(), a
- * 60 s interval; `overrides` replace any of these.
+ * 60 s interval, the User-Agent of node test-node in test-region; `overrides` replace any
+ * of these.
  */
 export function testContext(overrides: Partial<CheckContext> = {}): CheckContext {
   return {
@@ -10,6 +12,7 @@ export function testContext(overrides: Partial<CheckContext> = {}): CheckContext
     signal: new AbortController().signal,
     now: Date.now(),
     intervalMs: 60_000,
+    userAgent: checkUserAgent({ version: '0.0.0', node: 'test-node', region: 'test-region' }),
     ...overrides,
   };
 }

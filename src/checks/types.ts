@@ -41,6 +41,11 @@ export interface CheckContext {
   now: number;
   /** The monitor's interval, ms. */
   intervalMs: number;
+  /**
+   * The User-Agent of HTTP checks (a monitor's own `headers` may replace it): it names the
+   * node and region that check, see `checkUserAgent`.
+   */
+  userAgent: string;
 }
 
 /**

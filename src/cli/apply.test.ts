@@ -362,6 +362,24 @@ test('tireless apply --prune asks at a terminal, and without one needs --yes', a
   }
 });
 
+test('locations and confirmations: a default majority follows the locations the file sets', async () => {
+  const { api, apply, lines } = await startApi();
+  const file = (locations: number) =>
+    `monitors:\n  - {name: db, type: tcp, host: h, port: 1, locations: ${locations}}\n`;
+  try {
+    await apply(file(3));
+    const db = byName(await list(api, 'monitors'), 'db');
+    assert.deepEqual([db.locations, db.confirmations], [3, 2]);
+    assert.deepEqual((await apply(file(3))).steps, []);
+    await apply(file(1), { dryRun: true });
+    assert.deepEqual(planLines(lines), [
+      '  ~ update monitor "db" (locations: 3 → 1, confirmations: 2 → 1)',
+    ]);
+  } finally {
+    await api.close();
+  }
+});
+
 test('an invalid file is refused with the path of each problem, and nothing changes', async () => {
   const { api, apply } = await startApi();
   try {
@@ -385,6 +403,10 @@ test('an invalid file is refused with the path of each problem, and nothing chan
       [
         'monitors:\n  - {name: a, type: tcp, host: h, port: 1, channelIds: [x]}\n',
         /monitors\[0\]\.channelIds: /,
+      ],
+      [
+        'monitors:\n  - {name: a, type: tcp, host: h, port: 1, locations: 2, confirmations: 3}\n',
+        /monitors\[0\]\.confirmations: must not exceed locations \(2\)/,
       ],
     ];
     for (const [yaml, message] of cases) {

@@ -8,16 +8,11 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import {
-  describeError,
-  ERROR_CODES,
-  TirelessError,
-  type ErrorCode,
-  type FieldProblem,
-} from '../errors/index.js';
+import { describeError, TirelessError, type FieldProblem } from '../errors/index.js';
 import { MONITOR_DERIVED_FIELDS } from '../api/index.js';
 import { ENTITY_FIELDS, parseChannelInput, parseMonitorInput } from '../model/index.js';
 import { getNotifier } from '../notify/index.js';
+import { NodeApi } from './node-api.js';
 
 export interface ApplyOptions {
   /** The YAML file: `channels:` and `monitors:` (see docs/OPERATIONS.md). */
@@ -196,7 +191,7 @@ function readApplyFile(file: string): DesiredState {
 }
 
 /** The desired state a YAML text declares; throws TIRELESS_VALIDATION naming every problem. */
-export function parseApplyFile(text: string, file = 'the file'): DesiredState {
+function parseApplyFile(text: string, file = 'the file'): DesiredState {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -606,14 +601,8 @@ function stopped(step: Step, error: unknown, done: Step[], notDone: Step[]): Tir
 
 // ---- the REST API ---------------------------------------------------------------------
 
-/** The few calls apply makes, with the API's error shape turned into TirelessErrors. */
-class ApiClient {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly token: string,
-    private readonly timeoutMs: number,
-  ) {}
-
+/** The few calls apply makes. */
+class ApiClient extends NodeApi {
   async list(collection: 'channels' | 'monitors'): Promise<unknown[]> {
     const reply = (await this.send('GET', `/api/v1/${collection}`)) as { items?: unknown };
     if (!Array.isArray(reply.items)) {
@@ -637,53 +626,4 @@ class ApiClient {
     }
     return reply.checks;
   }
-
-  async send(method: string, path: string, body?: object): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, this.baseUrl), {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new TirelessError(
-        'TIRELESS_INTERNAL',
-        `cannot reach ${this.baseUrl}: ${describeError(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const text = await response.text();
-    const reply = text ? parseJson(text) : undefined;
-    if (!response.ok) throw replyError(method, path, response.status, reply);
-    return reply;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function replyError(method: string, path: string, status: number, reply: unknown): TirelessError {
-  const error = (reply as { error?: { code?: string; message?: string; fields?: FieldProblem[] } })
-    ?.error;
-  const code: ErrorCode =
-    error?.code !== undefined && Object.hasOwn(ERROR_CODES, error.code)
-      ? (error.code as ErrorCode)
-      : 'TIRELESS_INTERNAL';
-  const message = error?.message ?? (typeof reply === 'string' ? reply.slice(0, 200) : '');
-  const hint = status === 401 ? ' (check --token or TIRELESS_TOKEN)' : '';
-  return new TirelessError(code, `${method} ${path} answered ${status}: ${message}${hint}`, {
-    fields: error?.fields ?? [],
-  });
 }

@@ -1,5 +1,6 @@
 /**
- * The `tireless` command: start a node, back up, restore, apply config as code.
+ * The `tireless` command: start a node, back up, restore, apply config as code, show a
+ * cluster.
  * Errors print one clear line (with the setting or field at fault) and exit 1.
  */
 import { createInterface } from 'node:readline/promises';
@@ -10,6 +11,7 @@ import { startNode, VERSION } from '../node/index.js';
 import { runBackup } from './backup.js';
 import { runRestore } from './restore.js';
 import { runApply } from './apply.js';
+import { runClusterStatus } from './cluster-status.js';
 
 const print = (line: string) => process.stdout.write(line + '\n');
 
@@ -57,6 +59,7 @@ function program(): Command {
     )
     .option('--node-id <id>', "this node's name in the cluster (env TIRELESS_NODE_ID)")
     .option('--nats-creds <file>', 'NATS credentials file (env TIRELESS_NATS_CREDS)')
+    .option('--nats-nkey <file>', 'NATS user nkey seed file (env TIRELESS_NATS_NKEY)')
     .option('--nats-user <user>', 'NATS user; the password from TIRELESS_NATS_PASSWORD(_FILE)')
     .option('--nats-tls-ca <file>', 'CA of the NATS servers (env TIRELESS_NATS_TLS_CA)')
     .option('--nats-tls-cert <file>', 'client certificate for NATS (env TIRELESS_NATS_TLS_CERT)')
@@ -73,6 +76,7 @@ function program(): Command {
           cluster: flags.cluster,
           nodeId: flags.nodeId,
           natsCreds: flags.natsCreds,
+          natsNkey: flags.natsNkey,
           natsUser: flags.natsUser,
           natsTlsCa: flags.natsTlsCa,
           natsTlsCert: flags.natsTlsCert,
@@ -135,21 +139,44 @@ function program(): Command {
     .option('--prune', 'also delete the channels and monitors the file does not name', false)
     .option('-y, --yes', 'with --prune: delete without asking (for scripts)', false)
     .action(async (flags: ApplyFlags) => {
-      const token = flags.token ?? process.env.TIRELESS_TOKEN;
-      if (!token)
-        throw new TirelessError(
-          'TIRELESS_CONFIG',
-          'apply needs a token: --token or TIRELESS_TOKEN',
-        );
       await runApply({
         ...flags,
-        token,
+        token: tokenFrom(flags, 'apply'),
         log: print,
         ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
       });
     });
 
+  cli
+    .command('cluster')
+    .description('cluster mode')
+    .command('status')
+    .description(
+      "a node's view of its cluster: nodes, regions, alive, monitors each checks, replication lag, outbox, JetStream and its quorum",
+    )
+    .option('--url <url>', 'URL of a running node', 'http://127.0.0.1:3000')
+    .option('--token <token>', 'API token (env TIRELESS_TOKEN)')
+    .action(async (flags: { url: string; token?: string }) => {
+      await runClusterStatus({
+        url: flags.url,
+        token: tokenFrom(flags, 'cluster status'),
+        log: print,
+      });
+    });
+
   return cli;
+}
+
+/** The token a command that talks to a node was given: --token or TIRELESS_TOKEN. */
+function tokenFrom(flags: { token?: string }, command: string): string {
+  const token = flags.token ?? process.env.TIRELESS_TOKEN;
+  if (!token) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `${command} needs a token: --token or TIRELESS_TOKEN`,
+    );
+  }
+  return token;
 }
 
 program()

@@ -34,3 +34,13 @@ test('a monitor with two locations is checked from two regions, and forget() pic
   assert.equal(nodes.filter((n) => n.checks('mon_1')).length, 2);
   assert.equal(nodes.filter((n) => n.coordinates('mon_1')).length, 1);
 });
+
+test('how many locations check a monitor: its locations while enough regions are live, fewer when not, at least one', () => {
+  const node = new ClusterAssignment('n1', () => 2);
+  node.setMembers(members);
+  assert.equal(node.locations('mon_1'), 2);
+  node.setMembers([members[0] as (typeof members)[0]]);
+  assert.equal(node.locations('mon_1'), 1);
+  node.setMembers([]);
+  assert.equal(node.locations('mon_1'), 1);
+});

@@ -40,6 +40,15 @@ export class ClusterAssignment implements Assignment {
     return this.ownersOf(monitorId).coordinator?.id === this.self;
   }
 
+  /** The live members that check a monitor (for status pages). */
+  checkersOf(monitorId: string): readonly Member[] {
+    return this.ownersOf(monitorId).checkers;
+  }
+
+  locations(monitorId: string): number {
+    return Math.max(1, this.ownersOf(monitorId).checkers.length);
+  }
+
   private ownersOf(monitorId: string): MonitorOwners {
     let owners = this.owners.get(monitorId);
     if (!owners) {

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Clock, TimerHandle } from '../clock/index.js';
@@ -7,17 +8,28 @@ import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
 import {
   CONFIG_BUCKET,
+  DELIVERIES_BUCKET,
   joinCluster,
+  settlesWithin,
   untilJetStreamAnswers,
   type JoinOptions,
 } from './connection.js';
+import { KvDeliveryClaims } from './delivery-claims.js';
 import { KvConfigWriter, replicaRevision } from './kv-config.js';
 import { LinkTracker, type LinkFacts, type LinkState } from './link-state.js';
-import { LinkedConfigWriter } from './linked-config.js';
+import { LinkedClaims, LinkedConfigWriter } from './linked-config.js';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
 import type { Member } from './rendezvous.js';
-import { ensureResultsStream, ResultFollower, ResultPublisher } from './results-stream.js';
+import {
+  ensureResultsStream,
+  parkedInMeta,
+  RESULTS_STREAM,
+  ResultFollower,
+  ResultPublisher,
+} from './results-stream.js';
+import { catchUpFromSnapshot, openSnapshots, SnapshotPublisher } from './snapshots.js';
+import { WireLog, type WireCounts } from './wire.js';
 
 /** Settles as `work` does, or rejects once `ms` passed (`work` goes on, unobserved). */
 async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
@@ -47,7 +59,7 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   store: Store;
   clock: Clock;
   log: Logger;
-  /** The judge for results from other nodes (it judges only what this node coordinates). */
+  /** The judge for results from other nodes (every replica judges every result). */
   judge: Judge;
   /** How many regions check a monitor. */
   locationsOf: (monitorId: string) => number;
@@ -55,12 +67,18 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   deadAfterMs: number;
   /** How long the results stream keeps results, ms (the raw-results retention). */
   streamMaxAgeMs: number;
+  /** How often one node publishes a snapshot of its replica, ms. */
+  snapshotIntervalMs: number;
   /** After each batch from the stream is applied (metrics, waking the deliverer). */
   onApplied?: (report: IngestReport) => void;
   /** The monitors this node knows (to tell which ones a change of members gave it). */
   monitorIds: () => Iterable<string>;
   /** Members changed and these monitors are now this node's to check. */
   onTakeover: (monitorIds: string[]) => void;
+  /** How long one delivery attempt may take before other nodes take it over, ms. */
+  deliveryLeaseMs: number;
+  /** A notification is sent without a claim (JetStream did not answer, or not joined). */
+  onUnclaimedSend?: () => void;
   /**
    * How long a node whose replica holds config waits for the cluster at start (and each
    * later try to join) before it goes on in island mode, ms. @defaultValue 10000
@@ -78,7 +96,8 @@ export interface ClusterStatus {
   stateReason?: string;
   /** Replicas of the streams and buckets (0: not joined since the start). */
   replicas: number;
-  nodes: MemberView[];
+  /** Every node heard of, with how many monitors it checks by this node's assignment. */
+  nodes: (MemberView & { monitors: number })[];
   /** Own result batches not yet acknowledged by the stream. */
   outboxDepth: number;
   /** Whether the last publish failed: the cluster takes no results now (island mode). */
@@ -87,9 +106,21 @@ export interface ClusterStatus {
   replicationLag: number;
   /** Config revision (bucket sequence) this replica applied. */
   configRevision: number;
-  /** Malformed messages passed over: heartbeats and result batches. */
-  rejected: { heartbeats: number; results: number };
+  /** Malformed messages passed over, by source (heartbeats, result batches, config entries). */
+  rejected: WireCounts['rejected'];
+  /** Messages of a newer version than this node reads: kept, not applied (see WIRE_VERSION). */
+  newer: WireCounts['newer'];
+  /**
+   * Whether this node's NATS connection is up, and whether JetStream answered a request
+   * for the results stream just now (it answers only with a quorum of its servers).
+   */
+  jetstream: { connected: boolean; quorum: boolean };
 }
+
+/** How long a claim waits for JetStream to answer each request, ms. */
+const CLAIM_TIMEOUT_MS = 2000;
+/** How long a status request waits for JetStream to answer before it says no quorum, ms. */
+const QUORUM_PROBE_MS = 1000;
 
 /** What a joined node holds of the cluster: everything that needs the connection. */
 interface Link {
@@ -98,8 +129,14 @@ interface Link {
   membership: Membership;
   publisher: ResultPublisher;
   follower: ResultFollower;
+  claims: KvDeliveryClaims;
+  snapshots: SnapshotPublisher;
+  /** The stream's last position when the node joined: it takes part once it holds it. */
+  joinedAt: number;
   /** Resolves when JetStream acknowledges a write (it has a quorum). */
   probe: () => Promise<void>;
+  /** Whether NATS answers a ping, and JetStream a request for the results stream, within 1 s. */
+  answers: () => Promise<{ connected: boolean; quorum: boolean }>;
   close: () => Promise<void>;
 }
 
@@ -117,7 +154,11 @@ interface Link {
 export class ClusterNode {
   readonly assignment: ClusterAssignment;
   readonly config: LinkedConfigWriter;
+  /** Which node sends each notification (every node queues it). */
+  readonly claims: LinkedClaims;
   private link: Link | null = null;
+  /** Messages passed over, counted across links. */
+  private readonly wire: WireLog;
   private readonly tracker: LinkTracker;
   /** When JetStream last answered, and why not since (the last probe or join error). */
   private answeredAt = -Infinity;
@@ -135,6 +176,8 @@ export class ClusterNode {
     // Until it hears peers, a node checks everything: alone is the safe default.
     this.assignment.setMembers([{ id: options.nodeId, region: options.region }]);
     this.config = new LinkedConfigWriter(() => this.refusal());
+    this.claims = new LinkedClaims(options.onUnclaimedSend);
+    this.wire = new WireLog(options.log, options.clock);
     this.tracker = new LinkTracker(options.deadAfterMs, this.facts(), options.clock.now());
   }
 
@@ -171,7 +214,9 @@ export class ClusterNode {
   }
 
   /**
-   * Starts heartbeats, publishing and following, then waits two heartbeats so this node
+   * Starts publishing and following; once the replica holds the stream as it was at join,
+   * starts heartbeats, claims (until then the peers keep this node's share: it checks and
+   * serves only from a whole replica) and snapshots, then waits two heartbeats so this node
    * knows its peers before its scheduler asks what to check (else it would check every
    * monitor for a moment). In island mode it starts trying to join.
    */
@@ -179,8 +224,13 @@ export class ClusterNode {
     this.stopped = false;
     this.tick();
     if (!this.link) return;
-    this.startLink(this.link);
+    await this.startLink(this.link);
     await new Promise((resolve) => setTimeout(resolve, 2 * this.options.heartbeatMs));
+  }
+
+  /** Messages passed over since the node started (see WireLog). */
+  get wireTotals(): WireCounts {
+    return this.wire.totals;
   }
 
   /** Own results were stored with their outbox rows: publish them. */
@@ -188,26 +238,36 @@ export class ClusterNode {
     this.link?.publisher.wake();
   }
 
-  status(): ClusterStatus {
+  /** This node's view of the cluster; asks JetStream whether it answers (at most 1 s). */
+  async status(): Promise<ClusterStatus> {
     const { nodeId, region, version, store, clock } = this.options;
     const link = this.link;
     const view = this.tracker.view;
     const self = { id: nodeId, region, version, lastHeardAt: clock.now(), alive: true, self: true };
+    const monitors = new Map<string, number>();
+    for (const id of this.options.monitorIds()) {
+      for (const member of this.assignment.checkersOf(id)) {
+        monitors.set(member.id, (monitors.get(member.id) ?? 0) + 1);
+      }
+    }
+    const totals = this.wire.totals;
     return {
       node: nodeId,
       state: view.state,
       stateSince: view.since,
       ...(view.reason === undefined ? {} : { stateReason: view.reason }),
       replicas: link?.replicas ?? 0,
-      nodes: link?.membership.view() ?? [self],
+      nodes: (link?.membership.view() ?? [self]).map((m) => ({
+        ...m,
+        monitors: monitors.get(m.id) ?? 0,
+      })),
       outboxDepth: store.outboxDepth(),
       publishing: link && !link.publisher.isFailing ? 'ok' : 'failing',
       replicationLag: link?.follower.lag ?? 0,
       configRevision: link?.writer.appliedRevision ?? replicaRevision(store),
-      rejected: {
-        heartbeats: link?.membership.rejectedHeartbeats ?? 0,
-        results: link?.follower.rejectedMessages ?? 0,
-      },
+      rejected: totals.rejected,
+      newer: totals.newer,
+      jetstream: link ? await link.answers() : { connected: false, quorum: false },
     };
   }
 
@@ -220,6 +280,8 @@ export class ClusterNode {
     this.link = null;
     if (!link) return;
     await link.membership.stop();
+    link.claims.stop();
+    link.snapshots.stop();
     link.publisher.stop();
     link.follower.stop();
     link.writer.close();
@@ -230,7 +292,8 @@ export class ClusterNode {
   private async connect(readyTimeoutMs: number | undefined): Promise<Link> {
     const options = { ...this.options, readyTimeoutMs };
     const { store, log, clock } = options;
-    const link = await joinCluster(options);
+    const link = await joinCluster({ ...options, claimsMaxAgeMs: options.streamMaxAgeMs });
+    const { wire } = this;
     try {
       const js = jetstream(link.nc);
       // Right after the servers start (or while they recover) placing a stream or reading
@@ -248,14 +311,24 @@ export class ClusterNode {
           jsm,
           store,
           log,
+          wire,
           onChange: this.config.changed,
         });
       });
+      const { snapshotStore, stream } = await untilJetStreamAnswers(options, async () => {
+        const jsm = await jetstreamManager(link.nc);
+        return {
+          snapshotStore: await openSnapshots(js, link.replicas),
+          stream: (await jsm.streams.info(RESULTS_STREAM)).state,
+        };
+      });
+      await catchUpFromSnapshot({ os: snapshotStore, store, streamFirst: stream.first_seq, log });
       const membership = new Membership({
         nc: link.nc,
         self: { id: options.nodeId, region: options.region, version: options.version },
         clock,
         log,
+        wire,
         heartbeatMs: options.heartbeatMs,
         deadAfterMs: options.deadAfterMs,
         onChange: (members) => this.membersChanged(members),
@@ -274,9 +347,13 @@ export class ClusterNode {
       const follower = new ResultFollower({
         js,
         log,
+        wire,
+        parked: parkedInMeta(store),
         applied: () => store.streamPosition(),
         apply: (results, position) => {
           try {
+            // Every replica judges every result, replayed ones too: a transition judged again
+            // finds its delivery claim's outcome and is not sent again.
             const report = store.ingest(results, options.judge, {
               streamPosition: position,
               keepUnknown: true,
@@ -289,16 +366,63 @@ export class ClusterNode {
           }
         },
       });
+      // A claim waits on these requests before a send: shorter than the default 5 s, so an
+      // alert without quorum goes out unclaimed soon.
+      const claims = new KvDeliveryClaims({
+        bucket: {
+          js: jetstream(link.nc, { timeout: CLAIM_TIMEOUT_MS }),
+          jsm: await jetstreamManager(link.nc, { timeout: CLAIM_TIMEOUT_MS, checkAPI: false }),
+          bucket: DELIVERIES_BUCKET,
+        },
+        node: options.nodeId,
+        clock,
+        log,
+        live: () => membership.live.map((member) => member.id),
+        coordinates: (monitorId) => this.assignment.coordinates(monitorId),
+        // The coordinator sends first; the others step in once a dead one would be noticed.
+        graceMs: options.deadAfterMs,
+        leaseMs: options.deliveryLeaseMs,
+        onUnclaimedSend: options.onUnclaimedSend,
+      });
+      const snapshots = new SnapshotPublisher({
+        os: snapshotStore,
+        storePath: () => store.path,
+        dir: dirname(store.path),
+        node: options.nodeId,
+        clock,
+        log,
+        intervalMs: options.snapshotIntervalMs,
+        isPublisher: (key) => this.assignment.coordinates(key),
+      });
       return {
         replicas: link.replicas,
         writer,
         membership,
         publisher,
         follower,
+        claims,
+        snapshots,
+        joinedAt: stream.last_seq,
         // A write, not a read: a stream leader that lost its quorum still answers reads for
         // a while, but a write needs the quorum to be acknowledged.
         probe: async () =>
           void (await link.cluster.put(PROBE_KEY, `${options.nodeId} ${clock.now()}`)),
+        answers: async () => {
+          const [connected, quorum] = await Promise.all([
+            settlesWithin(link.nc.rtt(), QUORUM_PROBE_MS),
+            settlesWithin(
+              (async () => {
+                const jsm = await jetstreamManager(link.nc, {
+                  timeout: QUORUM_PROBE_MS,
+                  checkAPI: false,
+                });
+                await jsm.streams.info(RESULTS_STREAM);
+              })(),
+              QUORUM_PROBE_MS,
+            ),
+          ]);
+          return { connected, quorum };
+        },
         close: () => link.close(),
       };
     } catch (error) {
@@ -310,15 +434,19 @@ export class ClusterNode {
   private attach(link: Link): void {
     this.link = link;
     this.config.attach(link.writer);
+    this.claims.attach(link.claims);
     this.assignment.setMembers(link.membership.live);
     this.answeredAt = this.options.clock.now();
     this.problem = undefined;
   }
 
-  private startLink(link: Link): void {
-    link.membership.start();
+  private async startLink(link: Link): Promise<void> {
     link.publisher.start();
     link.follower.start();
+    await link.follower.reach(link.joinedAt);
+    link.membership.start();
+    link.claims.start();
+    link.snapshots.start();
   }
 
   private membersChanged(members: readonly Member[]): void {
@@ -426,7 +554,7 @@ export class ClusterNode {
       return;
     }
     this.attach(link);
-    this.startLink(link);
+    await this.startLink(link);
     log.info('joined the cluster after island mode: config caught up; the outbox drains');
   }
 

@@ -5,10 +5,19 @@ import { pino } from 'pino';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { systemClock } from '../clock/index.js';
 import { TirelessError } from '../errors/index.js';
 import { Store, type ConfigChange } from '../store/index.js';
 import { startNatsCluster, tempDir, waitFor, type NatsCluster } from '../testing/index.js';
-import { KvConfigWriter, SoloConfigWriter, type ConfigDoc, type ConfigWriter } from './index.js';
+import {
+  KvConfigWriter,
+  SoloConfigWriter,
+  type KvConfigWriterOptions,
+  type ConfigDoc,
+  type ConfigWriter,
+  type UniqueName,
+} from './index.js';
+import { WireLog } from './wire.js';
 
 const log = pino({ level: 'silent' });
 
@@ -70,7 +79,12 @@ async function openKv(nc: NatsConnection, bucket: string): Promise<KV> {
   return new Kvm(nc).open(bucket);
 }
 
-async function kvReplica(nc: NatsConnection, bucket: string, store = openStore()) {
+async function kvReplica(
+  nc: NatsConnection,
+  bucket: string,
+  store = openStore(),
+  extra: Pick<KvConfigWriterOptions, 'claimGraceMs' | 'wire'> = {},
+) {
   const writer = await KvConfigWriter.open({
     kv: await openKv(nc, bucket),
     bucket,
@@ -78,28 +92,72 @@ async function kvReplica(nc: NatsConnection, bucket: string, store = openStore()
     jsm: await jetstreamManager(nc),
     store,
     log,
+    ...extra,
   });
   writers.push(writer);
   return { writer, store };
 }
 
+/** A way to open replicas of one config: one, or several sharing it (on separate servers). */
+interface Implementation {
+  open: () => Promise<Replica>;
+  openMany: (count: number) => Promise<Replica[]>;
+}
+
 // One suite, run against every ConfigWriter: the solo one and the JetStream one.
-const implementations: [string, () => Promise<Replica>][] = [
+const implementations: [string, Implementation][] = [
   [
     'solo',
-    () => {
-      const store = openStore();
-      return Promise.resolve({ writer: new SoloConfigWriter(store), store });
+    {
+      open: () => {
+        const store = openStore();
+        return Promise.resolve({ writer: new SoloConfigWriter(store), store });
+      },
+      // Solo "nodes" are callers of one store: each with a writer of its own.
+      openMany: (count) => {
+        const store = openStore();
+        return Promise.resolve(
+          Array.from({ length: count }, () => ({ writer: new SoloConfigWriter(store), store })),
+        );
+      },
     },
   ],
   [
     'JetStream KV',
-    async () => {
-      const nc = await connectTo(cluster.urls);
-      return kvReplica(nc, await newBucket(nc));
+    {
+      open: async () => {
+        const nc = await connectTo(cluster.urls);
+        return kvReplica(nc, await newBucket(nc));
+      },
+      openMany: async (count) => {
+        const first = await connectTo(cluster.urls[0] as string);
+        const bucket = await newBucket(first);
+        const replicas: Replica[] = [];
+        for (let i = 0; i < count; i++) {
+          const nc = i === 0 ? first : await connectTo(cluster.urls[i % 3] as string);
+          replicas.push(await kvReplica(nc, bucket));
+        }
+        return replicas;
+      },
     },
   ],
 ];
+
+const user = (id: string, accountId = 'acc_1') => ({ id, accountId, email: `${id}@example.com` });
+const EMAIL: UniqueName = { name: 'email.0123abcd', taken: 'a user with this email exists' };
+const OWNER: UniqueName = { name: 'owner', taken: 'setup is done already' };
+
+/** Exactly one of the outcomes won; the others are 409s with `taken`. Returns the winner. */
+function oneWinner(outcomes: PromiseSettledResult<ConfigDoc>[], taken: string, what: string) {
+  const won = outcomes.filter((o) => o.status === 'fulfilled');
+  assert.equal(won.length, 1, `${what}: ${outcomes.map((o) => o.status).join(', ')}`);
+  for (const lost of outcomes.filter((o) => o.status === 'rejected')) {
+    const error = lost.reason as TirelessError;
+    assert.equal(error.code, 'TIRELESS_CONFLICT', `${what}: ${error.message}`);
+    assert.equal(error.message, taken, what);
+  }
+  return (won[0] as PromiseFulfilledResult<ConfigDoc>).value;
+}
 
 before(async () => {
   cluster = await startNatsCluster(3);
@@ -111,7 +169,7 @@ after(async () => {
   await cluster.stop();
 });
 
-for (const [name, open] of implementations) {
+for (const [name, { open, openMany }] of implementations) {
   void describe(`ConfigWriter conformance: ${name}`, () => {
     void it('creates once; a second create of the id is a conflict', async () => {
       const { writer, store } = await open();
@@ -169,10 +227,77 @@ for (const [name, open] of implementations) {
       );
       await rejectsWith(writer.remove('monitor', 'acc_1', 'mon_1'), 'TIRELESS_NOT_FOUND');
     });
+
+    void it('a unique name has one live holder: a second entity gets 409, its holder may rewrite, a deleted holder frees it', async () => {
+      const { writer, store } = await open();
+      const first = await writer.put<ConfigDoc>('user', user('usr_1'), 0, [EMAIL]);
+      await assert.rejects(writer.put('user', user('usr_2'), 0, [EMAIL]), (error: unknown) => {
+        assert.ok(error instanceof TirelessError);
+        assert.equal(error.code, 'TIRELESS_CONFLICT');
+        assert.equal(error.message, EMAIL.taken);
+        return true;
+      });
+      assert.equal(store.getConfig('user', 'usr_2'), undefined);
+      // Other names, and no names, are not held back by it.
+      await writer.put<ConfigDoc>('user', user('usr_3'), 0, [{ ...EMAIL, name: 'email.ffff' }]);
+      await writer.put<ConfigDoc>('user', user('usr_4'), 0);
+      const again = await writer.put<ConfigDoc>('user', user('usr_1'), first.revision, [EMAIL]);
+      await writer.remove('user', 'acc_1', 'usr_1', again.revision);
+      await writer.put<ConfigDoc>('user', user('usr_2'), 0, [EMAIL]);
+      assert.ok(store.getConfig('user', 'usr_2'));
+    });
+
+    void it('three writers racing for one unique name, round after round: exactly one wins each', async () => {
+      const replicas = await openMany(3);
+      for (let round = 0; round < 8; round++) {
+        const name: UniqueName = { name: `email.r${round}`, taken: `round ${round} taken` };
+        const outcomes = await Promise.allSettled(
+          replicas.map(({ writer }, i) =>
+            writer.put<ConfigDoc>('user', user(`usr_r${round}n${i}`), 0, [name]),
+          ),
+        );
+        const winner = oneWinner(outcomes, name.taken, `round ${round}`);
+        for (const { store } of replicas) {
+          await waitFor('the winner on every replica', () =>
+            store.getConfig('user', winner.id) ? true : undefined,
+          );
+          const losers = replicas
+            .map((_, i) => `usr_r${round}n${i}`)
+            .filter((id) => id !== winner.id);
+          for (const id of losers) assert.equal(store.getConfig('user', id), undefined);
+        }
+      }
+    });
+
+    void it('racing for two names, one shared: one wins the shared name and the loser gives up its other claim', async () => {
+      const [a, b] = (await openMany(2)) as [Replica, Replica];
+      const outcomes = await Promise.allSettled([
+        a.writer.put<ConfigDoc>('user', user('usr_a'), 0, [{ ...EMAIL, name: 'email.a' }, OWNER]),
+        b.writer.put<ConfigDoc>('user', user('usr_b'), 0, [{ ...EMAIL, name: 'email.b' }, OWNER]),
+      ]);
+      const winner = oneWinner(outcomes, OWNER.taken, 'the owner');
+      const loser = winner.id === 'usr_a' ? 'b' : 'a';
+      // The loser's email is free at once, for anyone.
+      await a.writer.put<ConfigDoc>('user', user('usr_c'), 0, [
+        { ...EMAIL, name: `email.${loser}` },
+      ]);
+    });
   });
 }
 
 void describe('JetStream KV config across nodes', () => {
+  void it("many concurrent creates on one node all land, each once, without voiding one another's compare-and-set", async () => {
+    const nc = await connectTo(cluster.urls[0] as string);
+    const { writer, store } = await kvReplica(nc, await newBucket(nc));
+    const ids = Array.from({ length: 64 }, (_, i) => `mon_${i}`);
+    const saved = await Promise.all(
+      ids.map((id) => writer.put<ConfigDoc>('monitor', monitor(id, id), 0)),
+    );
+    assert.equal(new Set(saved.map((doc) => doc.revision)).size, ids.length);
+    for (const id of ids) assert.equal(store.getConfig<ConfigDoc>('monitor', id)?.name, id);
+    assert.equal(writer.retries, 0);
+  });
+
   void it('a write on one node is on the other, and concurrent edits of one entity: one wins, one gets 409', async () => {
     const a = await connectTo(cluster.urls[0] as string);
     const b = await connectTo(cluster.urls[1] as string);
@@ -277,10 +402,46 @@ void describe('JetStream KV config across nodes', () => {
     assert.equal(reopened.writer.appliedRevision, first.writer.appliedRevision);
   });
 
+  void it('a claim whose entity never came (its node died) is taken over after the grace time; a token made on one node is found on another once caught up', async () => {
+    const nc = await connectTo(cluster.urls);
+    const bucket = await newBucket(nc);
+    const node = await kvReplica(nc, bucket, openStore(), { claimGraceMs: 1500 });
+    const kv = await openKv(nc, bucket);
+    await kv.put('unique.email.ghost', 'user.acc_1.usr_ghost');
+    const ghost: UniqueName = { name: 'email.ghost', taken: 'taken by a ghost' };
+    const claimedAt = Date.now();
+    await rejectsWith(node.writer.put('user', user('usr_1'), 0, [ghost]), 'TIRELESS_CONFLICT');
+    const saved = await waitFor(
+      'the grace time to pass',
+      async () => {
+        try {
+          return await node.writer.put<ConfigDoc>('user', user('usr_1'), 0, [ghost]);
+        } catch (error) {
+          if (error instanceof TirelessError && error.code === 'TIRELESS_CONFLICT')
+            return undefined;
+          throw error;
+        }
+      },
+      10_000,
+      200,
+    );
+    assert.ok(Date.now() - claimedAt >= 1400, 'not before the grace time');
+    assert.deepEqual(node.store.getConfig('user', 'usr_1'), saved);
+
+    // Written on node B: node A, asked at once, holds it once caughtUp resolves.
+    const other = await kvReplica(await connectTo(cluster.urls[1] as string), bucket);
+    for (let i = 0; i < 20; i++) {
+      const token = await other.writer.put<ConfigDoc>('token', user(`tok_${i}`), 0);
+      await node.writer.caughtUp();
+      assert.deepEqual(node.store.getConfig('token', `tok_${i}`), token);
+    }
+  });
+
   void it('passes over malformed entries in the bucket and keeps applying the rest', async () => {
     const nc = await connectTo(cluster.urls);
     const bucket = await newBucket(nc);
-    const node = await kvReplica(nc, bucket);
+    const wire = new WireLog(log, systemClock);
+    const node = await kvReplica(nc, bucket, openStore(), { wire });
     const kv = await openKv(nc, bucket);
     await kv.put('monitor.acc_1.mon_bad', 'not json');
     await kv.put('nonsense.acc_1.x', JSON.stringify({ id: 'x', accountId: 'acc_1' }));
@@ -290,6 +451,7 @@ void describe('JetStream KV config across nodes', () => {
     assert.equal(node.store.getConfig('monitor', 'mon_bad'), undefined);
     assert.equal(node.store.getConfig('monitor', 'mon_other'), undefined);
     assert.equal(node.store.getConfig('monitor', 'mon_liar'), undefined);
+    assert.equal(wire.totals.rejected.config, 3);
   });
 
   // Last in the file: it takes two servers away and brings them back.

@@ -5,6 +5,7 @@ import {
   AuthorizationError,
   connect,
   credsAuthenticator,
+  nkeyAuthenticator,
   type NatsConnection,
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
@@ -15,6 +16,8 @@ import { describeError, TirelessError } from '../errors/index.js';
 export const CONFIG_BUCKET = 'tireless_config';
 /** The KV bucket of cluster-wide facts: the secret key's fingerprint, one-time claims. */
 export const CLUSTER_BUCKET = 'tireless_cluster';
+/** The KV bucket of delivery claims: which node sends each notification, and how it ended. */
+export const DELIVERIES_BUCKET = 'tireless_deliveries';
 const FINGERPRINT_KEY = 'secret-key-fingerprint';
 
 export interface JoinOptions {
@@ -25,11 +28,19 @@ export interface JoinOptions {
   secretKey: Buffer;
   log: Logger;
   natsCreds?: string;
+  /** A file holding a user nkey seed. */
+  natsNkey?: string;
   natsUser?: string;
   natsPassword?: string;
   natsTlsCa?: string;
   natsTlsCert?: string;
   natsTlsKey?: string;
+  /**
+   * How long a delivery claim is kept, ms: as long as results can be replayed (and judged
+   * again) from the results stream, so a replayed transition finds its outcome. Set when the
+   * bucket is created. @defaultValue 30 days
+   */
+  claimsMaxAgeMs?: number;
   /** How long to wait for JetStream to answer (a quorum to form), ms. @defaultValue 60000 */
   readyTimeoutMs?: number;
 }
@@ -53,12 +64,21 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
   const { log } = options;
   let nc: NatsConnection;
   try {
+    // Once without reconnecting first: a connection that keeps reconnecting treats a server
+    // refusing the TLS handshake (no client certificate) as passing, and never gives up.
+    await (await connect({ ...connectionOptions(options), reconnect: false })).close();
     nc = await connect(connectionOptions(options));
   } catch (error) {
     // Refused credentials are the operator's to fix; a server away may come back.
     throw new TirelessError(
-      error instanceof AuthorizationError ? 'TIRELESS_CONFIG' : 'TIRELESS_UNAVAILABLE',
-      `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}`,
+      error instanceof AuthorizationError || /certificate|SSL alert/.test(describeError(error))
+        ? 'TIRELESS_CONFIG'
+        : 'TIRELESS_UNAVAILABLE',
+      `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}${
+        /ECONNRESET|certificate|SSL alert/.test(describeError(error))
+          ? ' (the server refused the TLS handshake: if it verifies clients, give a certificate with --nats-tls-cert and --nats-tls-key)'
+          : ''
+      }`,
       { cause: error },
     );
   }
@@ -66,13 +86,21 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
     const servers = Math.max(nc.info?.connect_urls?.length ?? 1, options.servers.length);
     const replicas = Math.min(3, servers);
     const kvm = new Kvm(nc);
-    const { config, cluster } = await untilJetStreamAnswers(options, async () => ({
-      config: await kvm.create(CONFIG_BUCKET, { replicas, history: 1 }),
-      cluster: await kvm.create(CLUSTER_BUCKET, { replicas, history: 1 }),
-    }));
+    const { config, cluster } = await untilJetStreamAnswers(options, async () => {
+      // Claims are written through the bucket's stream (kvCompareAndSet), not this handle.
+      await kvm.create(DELIVERIES_BUCKET, {
+        replicas,
+        history: 1,
+        ttl: options.claimsMaxAgeMs ?? 30 * 24 * 3_600_000,
+      });
+      return {
+        config: await kvm.create(CONFIG_BUCKET, { replicas, history: 1 }),
+        cluster: await kvm.create(CLUSTER_BUCKET, { replicas, history: 1 }),
+      };
+    });
     await checkSecretKey(cluster, options.secretKey);
     log.info(
-      { servers, replicas, buckets: [CONFIG_BUCKET, CLUSTER_BUCKET] },
+      { servers, replicas, buckets: [CONFIG_BUCKET, CLUSTER_BUCKET, DELIVERIES_BUCKET] },
       `joined the cluster (JetStream replicas: ${replicas})`,
     );
     return { nc, replicas, config, cluster, close: () => nc.drain() };
@@ -111,6 +139,24 @@ export async function untilJetStreamAnswers<T>(
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+}
+
+/**
+ * Whether `work` resolves within `ms`: false when it rejects or is still out then (it is
+ * not cancelled; its outcome is ignored).
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -157,9 +203,38 @@ function connectionOptions(options: JoinOptions): NodeConnectionOptions {
     ...(options.natsCreds === undefined
       ? {}
       : { authenticator: credsAuthenticator(readFileSync(options.natsCreds)) }),
+    ...(options.natsNkey === undefined
+      ? {}
+      : { authenticator: nkeyAuthenticator(nkeySeed(options.natsNkey)) }),
     ...(options.natsUser === undefined
       ? {}
       : { user: options.natsUser, pass: options.natsPassword }),
     ...(tls === undefined ? {} : { tls }),
   };
+}
+
+/** The user seed in `file`, checked so that a wrong file fails at start, naming itself. */
+function nkeySeed(file: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `cannot read the NATS nkey seed ${file}: ${describeError(error)}`,
+      {
+        fields: [{ field: 'natsNkey', problem: 'cannot be read' }],
+      },
+    );
+  }
+  if (!/^SU[A-Z2-7]{56}$/.test(text)) {
+    throw new TirelessError(
+      'TIRELESS_CONFIG',
+      `${file} does not hold a NATS user nkey seed (SU…, 58 characters)`,
+      {
+        fields: [{ field: 'natsNkey', problem: 'not a user nkey seed' }],
+      },
+    );
+  }
+  return new TextEncoder().encode(text);
 }

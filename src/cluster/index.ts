@@ -3,23 +3,48 @@
  * one-member implementation of each; the cluster issue adds JetStream-backed ones (config in
  * a KV bucket, results on a stream, rendezvous-hashed assignment) behind the same shapes.
  */
-import { notFound } from '../errors/index.js';
+import { notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
 import {
+  claimHolder,
   revisionConflict,
   type Assignment,
   type ConfigDoc,
   type ConfigWriter,
+  type DeliveryClaims,
   type NewDoc,
+  type UniqueName,
 } from './ports.js';
 
-export type { Assignment, ConfigDoc, ConfigWriter, NewDoc, ResultSink } from './ports.js';
-export { ClusterAssignment } from './assignment.js';
+export type {
+  Assignment,
+  ClaimAnswer,
+  ConfigDoc,
+  ConfigWriter,
+  DeliveryClaims,
+  DeliveryOutcome,
+  DeliveryRef,
+  NewDoc,
+  ResultSink,
+  UniqueName,
+} from './ports.js';
 export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
+export { DELIVERIES_BUCKET } from './connection.js';
+export { deliveryClaimKey } from './delivery-claims.js';
 
 /** Solo: the only node checks and coordinates everything. */
-export const soloAssignment: Assignment = { checks: () => true, coordinates: () => true };
+export const soloAssignment: Assignment = {
+  checks: () => true,
+  coordinates: () => true,
+  locations: () => 1,
+};
+
+/** Solo: the only node sends every delivery; there is nobody to tell the outcome. */
+export const soloDeliveryClaims: DeliveryClaims = {
+  claim: () => Promise.resolve({ kind: 'send' }),
+  settle: () => Promise.resolve(),
+};
 
 /**
  * Solo config: writes go straight into the local SQLite, one transaction each. Revisions
@@ -30,22 +55,40 @@ export class SoloConfigWriter implements ConfigWriter {
 
   constructor(private readonly store: Store) {}
 
-  put<T extends ConfigDoc>(kind: ConfigKind, doc: NewDoc<T>, expectedRevision: number): Promise<T> {
+  put<T extends ConfigDoc>(
+    kind: ConfigKind,
+    doc: NewDoc<T>,
+    expectedRevision: number,
+    unique: readonly UniqueName[] = [],
+  ): Promise<T> {
     const current = this.store.getConfig<ConfigDoc>(kind, doc.id);
     const currentRevision = current?.revision ?? 0;
     if (current && current.accountId !== doc.accountId) return Promise.reject(notFound(kind));
     if (currentRevision !== expectedRevision) {
       return Promise.reject(revisionConflict(kind, doc.id, expectedRevision, currentRevision));
     }
+    // Checked and claimed in one synchronous step (and one transaction): nothing between.
+    const holder = claimHolder(kind, doc.accountId, doc.id);
+    const taken = unique.find(({ name }) => {
+      const claimant = this.store.claimOf(name);
+      return claimant !== undefined && claimant !== holder && this.isLive(claimant);
+    });
+    if (taken) return Promise.reject(new TirelessError('TIRELESS_CONFLICT', taken.taken));
     const saved = { ...doc, revision: this.store.nextConfigRevision() } as T;
-    this.apply({
+    const change: ConfigChange = {
       kind,
       id: doc.id,
       accountId: doc.accountId,
       revision: saved.revision,
       doc: saved,
-    });
+    };
+    const names = unique.map(({ name }) => name);
+    if (this.store.applyClaimingConfig(change, names, holder)) this.tell(change);
     return Promise.resolve(saved);
+  }
+
+  caughtUp(): Promise<void> {
+    return Promise.resolve();
   }
 
   remove(
@@ -72,7 +115,16 @@ export class SoloConfigWriter implements ConfigWriter {
   }
 
   private apply(change: ConfigChange): void {
-    if (!this.store.applyConfig(change)) return;
+    if (this.store.applyConfig(change)) this.tell(change);
+  }
+
+  private tell(change: ConfigChange): void {
     for (const listener of this.listeners) listener(change);
+  }
+
+  /** Whether the entity a claim refers to (`kind.accountId.id`) is live here. */
+  private isLive(holder: string): boolean {
+    const [kind, accountId, id] = holder.split('.') as [ConfigKind, string, string];
+    return this.store.getScoped(kind, accountId, id) !== undefined;
   }
 }

@@ -1,15 +1,21 @@
 import type { Logger } from 'pino';
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
-import { headers } from '@nats-io/transport-node';
+import { systemClock } from '../clock/index.js';
 import { describeError, notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
-import { revisionConflict, type ConfigDoc, type ConfigWriter, type NewDoc } from './ports.js';
+import {
+  claimHolder,
+  revisionConflict,
+  UNIQUE_NAME,
+  type ConfigDoc,
+  type ConfigWriter,
+  type NewDoc,
+  type UniqueName,
+} from './ports.js';
+import { settlesWithin } from './connection.js';
+import { kvCompareAndSet, KvWriteFailed, type KvExpectation } from './kv-cas.js';
+import { WireLog } from './wire.js';
 
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'account',
@@ -23,8 +29,12 @@ const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
 const KEY_TOKEN = /^[A-Za-z0-9_-]+$/;
 /** Where this replica got to in the bucket, kept with the replica. */
 const APPLIED_META = 'config_kv_revision';
-/** Tries of a write that keeps meeting other writes before it gives up (503). */
-const MAX_WRITE_ATTEMPTS = 50;
+/** Keys of unique-name claims in the bucket (not entities: the replica skips them). */
+const CLAIM_KEY_PREFIX = 'unique.';
+/** Largest config entry applied, bytes (API bodies are at most 1 MiB). */
+export const MAX_CONFIG_ENTRY_BYTES = 1_048_576;
+/** How long `caughtUp` waits for the bucket, ms (no quorum: answer from the replica as is). */
+const CATCH_UP_TIMEOUT_MS = 2000;
 
 export interface KvConfigWriterOptions {
   kv: KV;
@@ -36,6 +46,13 @@ export interface KvConfigWriterOptions {
   log: Logger;
   /** Called after every applied change, also those of the catch-up in `open`. */
   onChange?: (change: ConfigChange) => void;
+  /** Counts and logs malformed entries. @defaultValue a WireLog of its own */
+  wire?: WireLog;
+  /**
+   * A unique name claimed for an entity this replica does not hold is taken over after
+   * this long (its claimer died before writing it), ms. @defaultValue 60_000
+   */
+  claimGraceMs?: number;
 }
 
 /** The bucket revision a replica has applied (0: it never held config from a cluster). */
@@ -63,10 +80,16 @@ export class KvConfigWriter implements ConfigWriter {
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private applied: number;
   private stopWatch: (() => void) | null = null;
+  private readonly wire: WireLog;
+  private retried = 0;
+  /** One bucket read shared by the `caughtUp` calls that arrive while it is out. */
+  private nextCatchUp: Promise<void> | null = null;
+  private catchingUp: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: KvConfigWriterOptions) {
     this.applied = replicaRevision(options.store);
     this.listeners = options.onChange ? [options.onChange] : [];
+    this.wire = options.wire ?? new WireLog(options.log, systemClock);
   }
 
   /**
@@ -79,6 +102,11 @@ export class KvConfigWriter implements ConfigWriter {
     return writer;
   }
 
+  /** Compare-and-sets tried again because another write landed first. */
+  get retries(): number {
+    return this.retried;
+  }
+
   /** The bucket revision this replica has applied up to. */
   get appliedRevision(): number {
     return this.applied;
@@ -88,6 +116,7 @@ export class KvConfigWriter implements ConfigWriter {
     kind: ConfigKind,
     doc: NewDoc<T>,
     expectedRevision: number,
+    unique: readonly UniqueName[] = [],
   ): Promise<T> {
     const current = this.options.store.getConfig<ConfigDoc>(kind, doc.id);
     if (current && current.accountId !== doc.accountId) {
@@ -97,15 +126,61 @@ export class KvConfigWriter implements ConfigWriter {
     // The bucket assigns the revision; a stale one in the body must not travel.
     const body: Record<string, unknown> = { ...doc };
     delete body.revision;
-    const revision = await this.compareAndSet(
-      kind,
-      doc.id,
-      key,
-      expectedRevision,
-      JSON.stringify(body),
-    );
+    const holder = claimHolder(kind, doc.accountId, doc.id);
+    // Claims in name order, so two writers wanting the same names meet at the first.
+    const claimed: { name: string; revision: number }[] = [];
+    let revision: number;
+    try {
+      for (const name of [...unique].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const made = await this.claim(name, holder);
+        if (made !== undefined) claimed.push({ name: name.name, revision: made });
+      }
+      revision = await this.compareAndSet(
+        `the ${kind}`,
+        key,
+        ({ revision: current }) => {
+          if (current !== expectedRevision) {
+            throw revisionConflict(kind, doc.id, expectedRevision, current);
+          }
+          return true;
+        },
+        JSON.stringify(body),
+      );
+    } catch (error) {
+      // A write that timed out may still land: its claims stay (the grace time frees them
+      // if it never does). Any other failure wrote nothing, so they go now.
+      const mayLand = error instanceof TirelessError && error.code === 'TIRELESS_UNAVAILABLE';
+      if (!mayLand) await this.release(claimed);
+      throw error;
+    }
     await this.appliedUpTo(revision);
     return { ...body, revision } as unknown as T;
+  }
+
+  /**
+   * Reads the bucket's last revision and waits until the replica applied it, at most
+   * CATCH_UP_TIMEOUT_MS; never fails (without quorum the replica answers as it is). Calls
+   * made while a read is out share the next one, so a flood of lookups that miss costs
+   * one request at a time.
+   */
+  caughtUp(): Promise<void> {
+    this.nextCatchUp ??= this.catchingUp.then(() => {
+      this.nextCatchUp = null;
+      return this.catchUpOnce();
+    });
+    this.catchingUp = this.nextCatchUp;
+    return this.nextCatchUp;
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    const { jsm, bucket } = this.options;
+    await settlesWithin(
+      (async () => {
+        const info = await jsm.streams.info(`KV_${bucket}`);
+        await this.appliedUpTo(info.state.last_seq);
+      })(),
+      CATCH_UP_TIMEOUT_MS,
+    );
   }
 
   async remove(
@@ -117,11 +192,14 @@ export class KvConfigWriter implements ConfigWriter {
     const current = this.options.store.getScoped<ConfigDoc>(kind, accountId, id);
     if (!current) throw notFound(kind);
     const key = keyOf(kind, accountId, id);
+    const expected = expectedRevision ?? current.revision;
     const revision = await this.compareAndSet(
-      kind,
-      id,
+      `the ${kind}`,
       key,
-      expectedRevision ?? current.revision,
+      ({ revision: latest }) => {
+        if (latest !== expected) throw revisionConflict(kind, id, expected, latest);
+        return true;
+      },
       null,
     );
     await this.appliedUpTo(revision);
@@ -151,56 +229,111 @@ export class KvConfigWriter implements ConfigWriter {
   }
 
   /**
-   * Writes `value` (null: a delete marker) to `key` if the key's latest revision is
-   * `expected` (0: absent or deleted); returns the new revision. See the class comment.
+   * Claims `unique.name` for `holder` (see `ConfigWriter.put`); returns the claim's revision,
+   * or undefined when `holder` held it already. A claim of a deleted entity is taken over;
+   * one of an entity this replica has never seen, once it has caught up with the bucket,
+   * only after `claimGraceMs`: its writer may be between the claim and the entity.
    */
-  private async compareAndSet(
-    kind: ConfigKind,
-    id: string,
-    key: string,
-    expected: number,
-    value: string | null,
-  ): Promise<number> {
-    const { js, jsm, bucket } = this.options;
-    const stream = `KV_${bucket}`;
-    const subject = `$KV.${bucket}.${key}`;
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      let sent = false;
-      try {
-        const last = (await jsm.streams.info(stream)).state.last_seq;
-        const latest = await jsm.streams.getMessage(stream, { last_by_subj: subject });
-        const operation = latest?.header.get('KV-Operation');
-        const current = latest && operation !== 'DEL' && operation !== 'PURGE' ? latest.seq : 0;
-        if (current !== expected) throw revisionConflict(kind, id, expected, current);
-        const marker = headers();
-        if (value === null) marker.set('KV-Operation', 'DEL');
-        sent = true;
-        const ack = await js.publish(subject, value ?? '', {
-          expect: { lastSequence: last },
-          ...(value === null ? { headers: marker } : {}),
-        });
-        return ack.seq;
-      } catch (error) {
-        if (error instanceof TirelessError) throw error;
-        if (!isWrongLastSequence(error)) {
-          // A publish that timed out may still be committed once a quorum is back.
-          throw new TirelessError(
-            'TIRELESS_UNAVAILABLE',
-            sent
-              ? `the cluster did not confirm storing the ${kind} (${describeError(error)}): JetStream has no quorum now; the change may still land when it is back, so reload before trying again`
-              : `the cluster cannot store the ${kind} now (${describeError(error)}): JetStream has no quorum; nothing was changed, try again later`,
-            { cause: error },
+  private async claim(unique: UniqueName, holder: string): Promise<number | undefined> {
+    if (!UNIQUE_NAME.test(unique.name)) throw new Error(`not a unique name: ${unique.name}`);
+    const grace = this.options.claimGraceMs ?? 60_000;
+    let ours = false;
+    const revision = await this.compareAndSet(
+      `the claim of ${unique.name}`,
+      `${CLAIM_KEY_PREFIX}${unique.name}`,
+      async (latest, last) => {
+        if (latest.revision === 0 || latest.data === null) return true;
+        const claimant = new TextDecoder().decode(latest.data);
+        if (claimant === holder) {
+          ours = true;
+          return false;
+        }
+        if (this.holds(claimant) === 'unknown') await this.appliedUpTo(last);
+        const state = this.holds(claimant);
+        if (
+          state === 'live' ||
+          (state === 'unknown' && Date.now() - (latest.time?.getTime() ?? 0) < grace)
+        ) {
+          throw new TirelessError('TIRELESS_CONFLICT', unique.taken);
+        }
+        if (state === 'unknown') {
+          this.options.log.warn(
+            { name: unique.name, claimant, claimedAt: latest.time?.toISOString() },
+            'a unique name claimed for an entity that was never written: taken over',
           );
         }
-        // Something else was written since we read: read again, after a short random pause
-        // so that writers racing each other spread out.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        return true;
+      },
+      holder,
+    );
+    return ours ? undefined : revision;
+  }
+
+  /** Drops claims this writer made for a write that then failed (best effort: else the grace). */
+  private async release(claims: readonly { name: string; revision: number }[]): Promise<void> {
+    for (const { name, revision } of claims) {
+      try {
+        await this.compareAndSet(
+          `the claim of ${name}`,
+          `${CLAIM_KEY_PREFIX}${name}`,
+          ({ revision: current }) => current === revision,
+          null,
+        );
+      } catch (error) {
+        this.options.log.warn({ name, error: describeError(error) }, 'claim not released');
       }
     }
-    throw new TirelessError(
-      'TIRELESS_UNAVAILABLE',
-      `the cluster is too busy to store the ${kind} now (${MAX_WRITE_ATTEMPTS} tries); nothing was changed, try again`,
-    );
+  }
+
+  /**
+   * What this replica knows of the entity a claim names (`kind.accountId.id`): live,
+   * deleted, or unknown (not written yet, or never; garbage names nothing).
+   */
+  private holds(holder: string): 'live' | 'deleted' | 'unknown' {
+    const [kind, accountId, id, ...rest] = holder.split('.');
+    if (!kind || !KINDS.has(kind) || !accountId || !id || rest.length > 0) return 'unknown';
+    const { store } = this.options;
+    if (store.getScoped(kind as ConfigKind, accountId, id) !== undefined) return 'live';
+    return store.isConfigDeleted(kind as ConfigKind, id) ? 'deleted' : 'unknown';
+  }
+
+  /**
+   * Writes `value` (null: a delete marker) to `key` if `expected` says so (see
+   * kvCompareAndSet; a throw refuses). Returns the new revision, or the latest when
+   * `expected` answers false.
+   */
+  private async compareAndSet(
+    what: string,
+    key: string,
+    expected: KvExpectation,
+    value: string | null,
+  ): Promise<number> {
+    try {
+      const outcome = await kvCompareAndSet(
+        { ...this.options, onRetry: () => this.retried++ },
+        key,
+        expected,
+        value,
+      );
+      return 'written' in outcome ? outcome.written : outcome.conflict.revision;
+    } catch (error) {
+      if (!(error instanceof KvWriteFailed)) throw error;
+      if (error.busy) {
+        throw new TirelessError(
+          'TIRELESS_UNAVAILABLE',
+          `the cluster is too busy to store ${what} now; nothing was changed, try again`,
+        );
+      }
+      const reason = describeError(error.cause);
+      // A publish that timed out may still be committed once a quorum is back.
+      throw new TirelessError(
+        'TIRELESS_UNAVAILABLE',
+        error.sent
+          ? `the cluster did not confirm storing ${what} (${reason}): JetStream has no quorum now; the change may still land when it is back, so reload before trying again`
+          : `the cluster cannot store ${what} now (${reason}): JetStream has no quorum; nothing was changed, try again later`,
+        { cause: error.cause },
+      );
+    }
   }
 
   private async watch(): Promise<void> {
@@ -219,19 +352,19 @@ export class KvConfigWriter implements ConfigWriter {
     await caughtUp;
   }
 
-  /** Applies one bucket entry; a malformed one is logged and passed over, never fatal. */
+  /** Applies one bucket entry; a malformed one is counted, logged and passed over. */
   private apply(entry: KvEntry): void {
-    const { store, log } = this.options;
+    const { store } = this.options;
     try {
-      const change = changeOf(entry);
-      if (store.applyConfig(change)) {
+      const change = entry.key.startsWith(CLAIM_KEY_PREFIX) ? null : changeOf(entry);
+      if (change && store.applyConfig(change)) {
         for (const listener of this.listeners) listener(change);
       }
     } catch (error) {
-      log.warn(
-        { key: entry.key, revision: entry.revision, error: describeError(error) },
-        'config entry passed over',
-      );
+      this.wire.rejected('config', describeError(error), {
+        key: entry.key.slice(0, 200),
+        revision: entry.revision,
+      });
     }
     if (entry.revision > this.applied) {
       this.applied = entry.revision;
@@ -277,7 +410,15 @@ function changeOf(entry: KvEntry): ConfigChange {
   if (entry.operation !== 'PUT') {
     return { kind: kind as ConfigKind, id, accountId, revision: entry.revision, doc: null };
   }
-  const doc: unknown = entry.json();
+  if (entry.length > MAX_CONFIG_ENTRY_BYTES) {
+    throw new Error(`value of ${entry.length} bytes, more than ${MAX_CONFIG_ENTRY_BYTES}`);
+  }
+  let doc: unknown;
+  try {
+    doc = entry.json();
+  } catch {
+    throw new Error(`value is not JSON (${entry.length} bytes)`);
+  }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new Error('value is not a JSON object');
   }
@@ -292,12 +433,4 @@ function changeOf(entry: KvEntry): ConfigChange {
     revision: entry.revision,
     doc: { ...fields, revision: entry.revision },
   };
-}
-
-function isWrongLastSequence(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }

@@ -1,6 +1,15 @@
 import { TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind } from '../store/index.js';
-import type { ConfigDoc, ConfigWriter, NewDoc } from './ports.js';
+import type {
+  ClaimAnswer,
+  ConfigDoc,
+  ConfigWriter,
+  DeliveryClaims,
+  DeliveryOutcome,
+  DeliveryRef,
+  NewDoc,
+  UniqueName,
+} from './ports.js';
 
 /**
  * A cluster node's config writer, whether or not it is joined: writes go to the KV writer
@@ -29,8 +38,9 @@ export class LinkedConfigWriter implements ConfigWriter {
     kind: ConfigKind,
     doc: NewDoc<T>,
     expectedRevision: number,
+    unique?: readonly UniqueName[],
   ): Promise<T> {
-    return this.writable(kind).put(kind, doc, expectedRevision);
+    return this.writable(kind).put(kind, doc, expectedRevision, unique);
   }
 
   async remove(
@@ -40,6 +50,11 @@ export class LinkedConfigWriter implements ConfigWriter {
     expectedRevision?: number,
   ): Promise<void> {
     return this.writable(kind).remove(kind, accountId, id, expectedRevision);
+  }
+
+  /** The joined node's catch-up; until a node joins, its replica is all it has. */
+  caughtUp(): Promise<void> {
+    return this.writer?.caughtUp() ?? Promise.resolve();
   }
 
   onChange(listener: (change: ConfigChange) => void): () => void {
@@ -59,5 +74,38 @@ export class LinkedConfigWriter implements ConfigWriter {
       );
     }
     return this.writer;
+  }
+}
+
+/**
+ * A cluster node's delivery claims, whether or not it is joined: the cluster's claims once
+ * it joined. Before that (island mode since the start) the node coordinates every monitor
+ * and sends each notification unclaimed, keeping the outcomes to write into the cluster's
+ * claims when it joins, so that the others do not send them again once they judge its
+ * results.
+ */
+export class LinkedClaims implements DeliveryClaims {
+  private claims: DeliveryClaims | null = null;
+  private readonly kept = new Map<string, DeliveryOutcome>();
+
+  constructor(private readonly onUnclaimedSend?: () => void) {}
+
+  /** The joined node's claims: the outcomes kept so far go to them. */
+  attach(claims: DeliveryClaims): void {
+    this.claims = claims;
+    for (const [id, outcome] of this.kept) void claims.settle(id, outcome);
+    this.kept.clear();
+  }
+
+  claim(delivery: DeliveryRef): Promise<ClaimAnswer> {
+    if (this.claims) return this.claims.claim(delivery);
+    this.onUnclaimedSend?.();
+    return Promise.resolve({ kind: 'send' });
+  }
+
+  settle(deliveryId: string, outcome: DeliveryOutcome): Promise<void> {
+    if (this.claims) return this.claims.settle(deliveryId, outcome);
+    if (outcome.kind !== 'retry') this.kept.set(deliveryId, outcome);
+    return Promise.resolve();
   }
 }

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemberTable, sameMembers, type Heartbeat } from './members.js';
+import {
+  decodeHeartbeat,
+  encodeHeartbeat,
+  MAX_HEARTBEAT_BYTES,
+  MemberTable,
+  sameMembers,
+  type Heartbeat,
+} from './members.js';
 
 const self = { id: 'n2', region: 'eu', version: '1' };
 const beat = (node: string, extra: Partial<Heartbeat> = {}): Heartbeat => ({
@@ -58,4 +65,47 @@ test('sameMembers compares ids and regions in order', () => {
   assert.ok(sameMembers(a, [{ id: 'n1', region: 'eu' }]));
   assert.ok(!sameMembers(a, [{ id: 'n1', region: 'us' }]));
   assert.ok(!sameMembers(a, []));
+});
+
+test('decodeHeartbeat: this version, the previous (no v), a newer one by its envelope, garbage', () => {
+  const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
+  const v1 = { node: 'n1', region: 'eu', version: '0.9', sentAt: 5 };
+  const table: [string, Uint8Array, string][] = [
+    ['as sent now', Buffer.from(encodeHeartbeat(v1)), 'ok n1 eu 0.9'],
+    ['previous release: no v', bytes(v1), 'ok n1 eu 0.9'],
+    ['unknown fields', bytes({ ...v1, v: 1, load: 0.3 }), 'ok n1 eu 0.9'],
+    ['leaving', bytes({ ...v1, leaving: true }), 'ok n1 eu 0.9 leaving'],
+    [
+      'newer major',
+      bytes({ v: 2, node: 'n2', region: 'us', version: '3.0', x: {} }),
+      'newer n2 us 3.0',
+    ],
+    [
+      'newer major, odd version',
+      bytes({ v: 2, node: 'n2', region: 'us', version: 3 }),
+      'newer n2 us newer',
+    ],
+    [
+      'newer, leaving',
+      bytes({ v: 3, node: 'n2', region: 'us', leaving: true }),
+      'newer n2 us newer leaving',
+    ],
+    ['newer without region', bytes({ v: 2, node: 'n2' }), 'rejected'],
+    ['no node', bytes({ ...v1, node: undefined }), 'rejected'],
+    ['empty node', bytes({ ...v1, node: '' }), 'rejected'],
+    ['a long node name', bytes({ ...v1, node: 'x'.repeat(500) }), 'rejected'],
+    ['sentAt as text', bytes({ ...v1, sentAt: 'now' }), 'rejected'],
+    ['oversized', bytes({ ...v1, pad: 'x'.repeat(MAX_HEARTBEAT_BYTES) }), 'rejected'],
+    ['not JSON', Buffer.from('hello'), 'rejected'],
+  ];
+  for (const [title, data, expected] of table) {
+    const decoded = decodeHeartbeat(data);
+    const got =
+      decoded.outcome === 'rejected'
+        ? 'rejected'
+        : [decoded.outcome, decoded.beat.node, decoded.beat.region, decoded.beat.version]
+            .concat(decoded.beat.leaving ? ['leaving'] : [])
+            .join(' ');
+    assert.equal(got, expected, title);
+  }
 });

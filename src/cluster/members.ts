@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import type { Member } from './rendezvous.js';
+import { decodeVersioned, WIRE_VERSION } from './wire.js';
+
+/** Largest heartbeat read, bytes (one is about 120). */
+export const MAX_HEARTBEAT_BYTES = 4096;
 
 /**
  * What a node says about itself every second on core NATS (not JetStream: liveness must
- * flow even when JetStream has no quorum). Unknown fields are ignored, so a node of a
- * newer version can add some without confusing an older one.
+ * flow even when JetStream has no quorum), version 1 (see WIRE_VERSION). Unknown fields are
+ * ignored, so a node of a newer version can add some without confusing an older one.
  */
 export const heartbeatSchema = z.object({
   node: z.string().min(1).max(100),
@@ -16,6 +20,53 @@ export const heartbeatSchema = z.object({
   leaving: z.boolean().optional(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/** The part of a heartbeat that means the same in every version: who is alive, and where. */
+const envelopeSchema = z.object({
+  node: z.string().min(1).max(100),
+  region: z.string().min(1).max(100),
+  version: z.string().max(50).catch('newer'),
+  leaving: z.boolean().optional().catch(undefined),
+});
+
+/** The heartbeat a node sends, as bytes. */
+export function encodeHeartbeat(beat: Heartbeat): string {
+  return JSON.stringify({ v: WIRE_VERSION, ...beat });
+}
+
+/**
+ * Reads a heartbeat. One of a newer version is read by its envelope alone (`newer`), so
+ * its sender still counts as alive: nodes of two versions agree on who checks what.
+ */
+export function decodeHeartbeat(
+  data: Uint8Array,
+):
+  | { outcome: 'ok' | 'newer'; beat: Heartbeat; v: number }
+  | { outcome: 'rejected'; reason: string } {
+  const decoded = decodeVersioned(data, {
+    what: 'heartbeat',
+    maxBytes: MAX_HEARTBEAT_BYTES,
+    readers: { 1: heartbeatSchema },
+  });
+  if (decoded.outcome !== 'newer') {
+    return decoded.outcome === 'ok'
+      ? { outcome: 'ok', beat: decoded.value, v: decoded.v }
+      : decoded;
+  }
+  const envelope = envelopeSchema.safeParse(decoded.json);
+  if (!envelope.success) {
+    return {
+      outcome: 'rejected',
+      reason: `heartbeat of version ${decoded.v} without node and region`,
+    };
+  }
+  const { leaving, ...rest } = envelope.data;
+  return {
+    outcome: 'newer',
+    beat: { ...rest, sentAt: 0, ...(leaving === undefined ? {} : { leaving }) },
+    v: decoded.v,
+  };
+}
 
 export interface MemberView extends Member {
   version: string;

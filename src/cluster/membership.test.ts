@@ -6,6 +6,7 @@ import { systemClock } from '../clock/index.js';
 import { startNatsCluster, waitFor, type NatsCluster } from '../testing/index.js';
 import { HEARTBEAT_SUBJECT, Membership } from './membership.js';
 import type { Member } from './rendezvous.js';
+import { WireLog } from './wire.js';
 
 const log = pino({ level: 'silent' });
 let cluster: NatsCluster;
@@ -24,17 +25,19 @@ async function node(id: string, region: string, server: number) {
   const nc = await connect({ servers: cluster.urls[server] as string });
   connections.push(nc);
   const changes: string[][] = [];
+  const wire = new WireLog(log, systemClock);
   const membership = new Membership({
     nc,
     self: { id, region, version: 'test' },
     clock: systemClock,
     log,
+    wire,
     heartbeatMs: 100,
     deadAfterMs: 400,
     onChange: (members: readonly Member[]) => changes.push(members.map((m) => m.id)),
   });
   membership.start();
-  return { nc, membership, changes };
+  return { nc, membership, changes, wire };
 }
 
 const ids = (membership: Membership) => membership.live.map((m) => m.id).join(',');
@@ -70,7 +73,7 @@ test('nodes on different servers see each other; a leaving node goes at once, a 
   await Promise.all([a.membership.stop(), b.membership.stop()]);
 });
 
-test('garbage on the heartbeat subject is counted and passed over; unknown fields are fine', async () => {
+test('garbage on the heartbeat subject is counted and passed over; unknown fields are fine; a newer version counts by its envelope', async () => {
   const a = await node('n1', 'eu', 0);
   const sender = await connect({ servers: cluster.urls[1] as string });
   connections.push(sender);
@@ -91,8 +94,17 @@ test('garbage on the heartbeat subject is counted and passed over; unknown field
     sender.publish(HEARTBEAT_SUBJECT, payload);
   }
   sender.publish(HEARTBEAT_SUBJECT, newer);
-  await waitFor('five rejected', () => (a.membership.rejectedHeartbeats >= 5 ? true : undefined));
-  assert.equal(a.membership.rejectedHeartbeats, 5);
+  await waitFor('five rejected', () => (a.wire.totals.rejected.heartbeats >= 5 ? true : undefined));
+  assert.equal(a.wire.totals.rejected.heartbeats, 5);
   assert.ok(a.membership.live.some((m) => m.id === 'n9'));
+
+  // A node of a newer major: alive by its envelope (node, region), counted as newer.
+  const major = JSON.stringify({ v: 2, node: 'n8', region: 'us', shape: 'unknown here' });
+  await waitFor('n8 of version 2', () => {
+    sender.publish(HEARTBEAT_SUBJECT, major);
+    return ids(a.membership) === 'n1,n8,n9' ? true : undefined;
+  });
+  assert.ok(a.wire.totals.newer.heartbeats >= 1);
+  assert.equal(a.wire.totals.rejected.heartbeats, 5);
   await a.membership.stop();
 });

@@ -2,8 +2,15 @@ import type { Logger } from 'pino';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { describeError } from '../errors/index.js';
-import { heartbeatSchema, MemberTable, sameMembers, type MemberView } from './members.js';
+import {
+  decodeHeartbeat,
+  encodeHeartbeat,
+  MemberTable,
+  sameMembers,
+  type MemberView,
+} from './members.js';
 import type { Member } from './rendezvous.js';
+import type { WireLog } from './wire.js';
 
 export const HEARTBEAT_SUBJECT = 'tireless.v1.heartbeat';
 
@@ -16,6 +23,8 @@ export interface MembershipOptions {
   heartbeatMs?: number;
   /** A node not heard for this long is dead, ms. @defaultValue 3000 */
   deadAfterMs?: number;
+  /** Counts and logs the heartbeats passed over. */
+  wire: WireLog;
   /** Called with the new live members (ordered by id) whenever they change. */
   onChange?: (members: readonly Member[]) => void;
 }
@@ -23,8 +32,8 @@ export interface MembershipOptions {
 /**
  * Cluster membership over core NATS heartbeats: every node publishes one every second and
  * listens to everyone's; the live set is a pure function of what was heard and when
- * (`MemberTable`). A malformed heartbeat is counted and logged at most every 10 s, never
- * fatal.
+ * (`MemberTable`). A malformed heartbeat is counted and logged (`WireLog`), never fatal;
+ * one of a newer version counts by its envelope (see WIRE_VERSION).
  */
 export class Membership {
   private readonly table: MemberTable;
@@ -32,8 +41,6 @@ export class Membership {
   private members: Member[];
   private subscription: Subscription | null = null;
   private timer: TimerHandle | null = null;
-  private rejected = 0;
-  private lastRejectLogAt = -Infinity;
 
   constructor(private readonly options: MembershipOptions) {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
@@ -49,11 +56,6 @@ export class Membership {
   /** Every node heard of, for `GET /api/v1/cluster`. */
   view(): MemberView[] {
     return this.table.view(this.options.clock.now());
-  }
-
-  /** Malformed heartbeats received so far. */
-  get rejectedHeartbeats(): number {
-    return this.rejected;
   }
 
   start(): void {
@@ -94,34 +96,25 @@ export class Membership {
       ...(leaving ? { leaving } : {}),
     };
     try {
-      nc.publish(HEARTBEAT_SUBJECT, JSON.stringify(beat));
+      nc.publish(HEARTBEAT_SUBJECT, encodeHeartbeat(beat));
     } catch (error) {
       log.warn({ error: describeError(error) }, 'heartbeat not sent');
     }
   }
 
   private receive(data: Uint8Array): void {
-    const now = this.options.clock.now();
-    let parsed;
-    try {
-      parsed = heartbeatSchema.safeParse(JSON.parse(Buffer.from(data).toString('utf8')));
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed?.success) {
-      this.rejected++;
-      if (now - this.lastRejectLogAt >= 10_000) {
-        this.lastRejectLogAt = now;
-        this.options.log.warn(
-          { rejected: this.rejected, bytes: data.length },
-          'malformed heartbeats passed over',
-        );
-      }
+    const decoded = decodeHeartbeat(data);
+    if (decoded.outcome === 'rejected') {
+      this.options.wire.rejected('heartbeats', decoded.reason, { bytes: data.length });
       return;
     }
-    this.options.log.trace({ node: parsed.data.node }, 'heartbeat');
-    this.table.hear(parsed.data, now);
-    if (parsed.data.leaving) this.refresh();
+    const { beat } = decoded;
+    if (decoded.outcome === 'newer') {
+      this.options.wire.newer('heartbeats', decoded.v, { node: beat.node });
+    }
+    this.options.log.trace({ node: beat.node }, 'heartbeat');
+    this.table.hear(beat, this.options.clock.now());
+    if (beat.leaving) this.refresh();
   }
 
   private refresh(): void {

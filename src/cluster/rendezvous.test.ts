@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ownersOf, score, type Member } from './rendezvous.js';
 
@@ -15,6 +15,103 @@ test('a lone node checks and coordinates everything; no node, no owner', () => {
   assert.deepEqual(ownersOf('mon_a', [n1], 1), { checkers: [n1], coordinator: n1 });
   assert.deepEqual(ownersOf('mon_a', [n1], 3), { checkers: [n1], coordinator: n1 });
   assert.deepEqual(ownersOf('mon_a', [], 1), { checkers: [], coordinator: undefined });
+});
+
+void describe('owners of fixed monitors among fixed members', () => {
+  // Two nodes in east, one in west, one in ap. Scores rank them, for mon_d:
+  // e2 > e1 > w1 > a1; for mon_g: e1 > a1 > e2 > w1 (see the scores test below).
+  const e1 = { id: 'e1', region: 'east' };
+  const e2 = { id: 'e2', region: 'east' };
+  const w1 = { id: 'w1', region: 'west' };
+  const a1 = { id: 'a1', region: 'ap' };
+  const all = [e1, e2, w1, a1];
+  const cases: {
+    title: string;
+    monitor: string;
+    members: Member[];
+    locations: number;
+    checkers: Member[];
+    coordinator: Member;
+  }[] = [
+    {
+      title: 'one location: the top node',
+      monitor: 'mon_d',
+      members: all,
+      locations: 1,
+      checkers: [e2],
+      coordinator: e2,
+    },
+    {
+      title: 'two: the next region’s top node, not the second node of the first region',
+      monitor: 'mon_d',
+      members: all,
+      locations: 2,
+      checkers: [e2, w1],
+      coordinator: e2,
+    },
+    {
+      title: 'three: every region',
+      monitor: 'mon_d',
+      members: all,
+      locations: 3,
+      checkers: [e2, w1, a1],
+      coordinator: e2,
+    },
+    {
+      title: 'more than there are regions: every region',
+      monitor: 'mon_d',
+      members: all,
+      locations: 5,
+      checkers: [e2, w1, a1],
+      coordinator: e2,
+    },
+    {
+      title: 'the top node dead: its region’s next node still ranks its region second of three',
+      monitor: 'mon_d',
+      members: [e1, w1, a1],
+      locations: 2,
+      checkers: [e1, w1],
+      coordinator: e1,
+    },
+    {
+      title: 'the west node dead: ap checks instead',
+      monitor: 'mon_d',
+      members: [e1, e2, a1],
+      locations: 2,
+      checkers: [e2, a1],
+      coordinator: e2,
+    },
+    {
+      title: 'one live region: one location',
+      monitor: 'mon_d',
+      members: [e1, e2],
+      locations: 2,
+      checkers: [e2],
+      coordinator: e2,
+    },
+    {
+      title: 'another monitor, another order',
+      monitor: 'mon_g',
+      members: all,
+      locations: 2,
+      checkers: [e1, a1],
+      coordinator: e1,
+    },
+    {
+      title:
+        'its top node dead: a region ranks by its best live node, so ap leads and east follows',
+      monitor: 'mon_g',
+      members: [e2, w1, a1],
+      locations: 2,
+      checkers: [a1, e2],
+      coordinator: a1,
+    },
+  ];
+  for (const { title, monitor, members, locations, checkers, coordinator } of cases) {
+    test(title, () =>
+      assert.deepEqual(ownersOf(monitor, members, locations), { checkers, coordinator }),
+    );
+  }
 });
 
 test('every node computes the same owners whatever order it lists the members in', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckedResult } from '../store/index.js';
+import { decodeVersioned, WIRE_VERSION, type Decoded } from './wire.js';
 
 /** Results in one stream message at most: ~150 bytes each, far below NATS's 1 MiB. */
 export const MAX_RESULTS_PER_BATCH = 1000;
@@ -17,36 +18,43 @@ const resultSchema = z.object({
 });
 
 /**
- * One message of the results stream: a batch of one node's results. Version 1; unknown
- * fields are ignored so that a newer node may add some beside an older one.
+ * One message of the results stream: a batch of one node's results, version 1 (see
+ * WIRE_VERSION). Unknown fields are ignored so that a newer node may add some beside an
+ * older one.
  */
 const batchSchema = z.object({
-  v: z.literal(1),
   node: z.string().min(1).max(100),
   results: z.array(resultSchema).min(1).max(MAX_RESULTS_PER_BATCH),
 });
+
+/** Largest results message written and read, bytes: NATS's default max_payload (1 MiB). */
+export const MAX_BATCH_BYTES = 1_048_576;
 
 export interface ResultBatch {
   node: string;
   results: CheckedResult[];
 }
 
-export function encodeBatch(batch: ResultBatch): string {
-  return JSON.stringify({ v: 1, node: batch.node, results: batch.results });
+/**
+ * The messages that carry a batch: one, or (when its encoding is larger than
+ * MAX_BATCH_BYTES, e.g. a thousand long error texts) the halves of it, split again until
+ * each fits. The split depends only on the batch, so sending it again sends the same parts.
+ */
+export function encodeBatch(batch: ResultBatch): string[] {
+  const encoded = JSON.stringify({ v: WIRE_VERSION, node: batch.node, results: batch.results });
+  if (Buffer.byteLength(encoded) <= MAX_BATCH_BYTES || batch.results.length <= 1) return [encoded];
+  const half = Math.ceil(batch.results.length / 2);
+  return [
+    ...encodeBatch({ node: batch.node, results: batch.results.slice(0, half) }),
+    ...encodeBatch({ node: batch.node, results: batch.results.slice(half) }),
+  ];
 }
 
-/** The batch a message holds; throws a readable error for anything else. */
-export function decodeBatch(data: Uint8Array): ResultBatch {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch {
-    throw new Error(`not JSON (${data.length} bytes)`);
-  }
-  const parsed = batchSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`not a result batch: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`);
-  }
-  return { node: parsed.data.node, results: parsed.data.results };
+/** The batch a message holds, a newer version to keep, or why it is garbage. Never throws. */
+export function decodeBatch(data: Uint8Array): Decoded<ResultBatch> {
+  return decodeVersioned(data, {
+    what: 'result batch',
+    maxBytes: MAX_BATCH_BYTES,
+    readers: { 1: batchSchema },
+  });
 }

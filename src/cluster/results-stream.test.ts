@@ -8,11 +8,14 @@ import type { CheckedResult } from '../store/index.js';
 import { startNatsCluster, waitFor, type NatsCluster } from '../testing/index.js';
 import {
   ensureResultsStream,
+  parkedInMeta,
   ResultFollower,
   ResultPublisher,
   RESULTS_STREAM,
   type Outbox,
+  type Parked,
 } from './results-stream.js';
+import { WireLog } from './wire.js';
 
 const log = pino({ level: 'silent' });
 let cluster: NatsCluster;
@@ -56,13 +59,22 @@ class MemoryOutbox implements Outbox {
   }
 }
 
+/** Parked positions in a map standing in for the replica's meta. */
+function memoryParked(): Parked {
+  const meta = new Map<string, string>();
+  return parkedInMeta({ getMeta: (key) => meta.get(key), setMeta: (key, v) => meta.set(key, v) });
+}
+
 /** A replica as the follower sees it: results by key, and the position applied. */
-function replica(nc: NatsConnection, from = 0) {
+function replica(nc: NatsConnection, from = 0, parked = memoryParked()) {
   const held = new Map<string, number>();
   let position = from;
+  const wire = new WireLog(log, systemClock);
   const follower = new ResultFollower({
     js: jetstream(nc),
     log,
+    wire,
+    parked,
     applied: () => position,
     apply: (results, reached) => {
       for (const r of results) {
@@ -72,7 +84,7 @@ function replica(nc: NatsConnection, from = 0) {
       position = reached;
     },
   });
-  return { held, follower, position: () => position };
+  return { held, follower, wire, parked, position: () => position };
 }
 
 const results = (node: string, monitor: string, from: number, count: number): CheckedResult[] =>
@@ -122,7 +134,7 @@ test('published batches reach a follower on another server once each, in order; 
   publisher.stop();
 });
 
-test('garbage on the results subjects is passed over and counted; what follows is applied', async () => {
+test('garbage on the results subjects is passed over and counted; the previous and a newer version: read, or parked and kept', async () => {
   const nc = await open(0);
   const js = jetstream(nc);
   const reader = replica(await open(1));
@@ -135,6 +147,17 @@ test('garbage on the results subjects is passed over and counted; what follows i
     JSON.stringify({ v: 1, node: 'x', results: [{ monitorId: 'm' }] }),
   );
   await js.publish('tireless.v1.results.x', Buffer.alloc(500_000, 0x7b));
+  await js.publish('tireless.v1.results.x', JSON.stringify({ v: 'one', node: 'x' }));
+  // Version 1 with fields this node does not know (a newer release's additions): read.
+  const readable = await js.publish(
+    'tireless.v1.results.x',
+    JSON.stringify({ v: 1, node: 'n7', results: results('n7', 'mon_v1', 0, 1), hint: 'new' }),
+  );
+  // A newer major: kept in the stream, its position parked, nothing applied.
+  const newer = await js.publish(
+    'tireless.v1.results.x',
+    JSON.stringify({ v: 2, node: 'n8', batches: [{ results: results('n8', 'mon_v2', 0, 1) }] }),
+  );
   const outbox = new MemoryOutbox();
   outbox.add(results('n2', 'mon_after', 0, 2));
   const publisher = new ResultPublisher({ js, outbox, node: 'n2', clock: systemClock, log });
@@ -142,10 +165,59 @@ test('garbage on the results subjects is passed over and counted; what follows i
   await waitFor('the good batch after the garbage', () =>
     reader.held.has('mon_after:10000:n2') ? true : undefined,
   );
-  assert.equal(reader.follower.rejectedMessages, 4);
-  assert.ok(reader.held.size >= base + 2);
+  assert.equal(reader.wire.totals.rejected.results, 5);
+  assert.equal(reader.wire.totals.newer.results, 1);
+  assert.ok(reader.held.has('mon_v1:0:n7'));
+  assert.ok(![...reader.held.keys()].some((key) => key.startsWith('mon_v2:')));
+  assert.deepEqual(reader.parked.list(), [newer.seq]);
+  assert.ok(reader.held.size >= base + 3);
   reader.follower.stop();
   publisher.stop();
+
+  // At its next start a follower reads its parked messages again: one it now reads (as an
+  // upgraded node would) is applied and unparked, one gone from the stream is forgotten, one
+  // still too new stays parked.
+  const parked = memoryParked();
+  for (const seq of [newer.seq, readable.seq, newer.seq + 1_000_000]) parked.add(seq);
+  const again = replica(await open(1), reader.position(), parked);
+  again.follower.start();
+  await waitFor('the parked readable batch applied', () =>
+    again.held.has('mon_v1:0:n7') ? true : undefined,
+  );
+  await waitFor('the parked list settled', () => (parked.list().length === 1 ? true : undefined));
+  assert.deepEqual(parked.list(), [newer.seq]);
+  assert.equal(again.position(), reader.position(), 'unparking does not move the position');
+  again.follower.stop();
+});
+
+test('reach resolves once the replica applied the stream up to a position, and gives up with false when nothing moves', async () => {
+  const nc = await open(0);
+  const outbox = new MemoryOutbox();
+  for (let i = 0; i < 30; i++) outbox.add(results('n4', 'mon_reach', i * 10, 10));
+  const publisher = new ResultPublisher({
+    js: jetstream(nc),
+    outbox,
+    node: 'n4',
+    clock: systemClock,
+    log,
+  });
+  publisher.start();
+  await waitFor('the outbox drained', () => (outbox.depth() === 0 ? true : undefined));
+  publisher.stop();
+  const last = (await (await jetstreamManager(nc)).streams.info(RESULTS_STREAM)).state.last_seq;
+  const reader = replica(await open(1));
+  reader.follower.start();
+  assert.equal(await reader.follower.reach(last), true);
+  assert.ok(reader.position() >= last);
+  assert.equal(
+    [...reader.held.keys()].filter((k) => k.startsWith('mon_reach:')).length,
+    300,
+    'everything up to the position is applied when reach resolves',
+  );
+  const startedAt = Date.now();
+  assert.equal(await reader.follower.reach(last + 1000, 300), false);
+  assert.ok(Date.now() - startedAt >= 300);
+  reader.follower.stop();
 });
 
 test('island: with two of three servers gone the outbox keeps everything; when they return it drains and each result arrives once', async () => {

@@ -9,6 +9,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { describeError } from '../errors/index.js';
 import type { CheckedResult } from '../store/index.js';
 import { decodeBatch, encodeBatch } from './result-batch.js';
+import type { WireLog } from './wire.js';
 
 export const RESULTS_STREAM = 'TIRELESS_RESULTS';
 const SUBJECT_PREFIX = 'tireless.v1.results';
@@ -121,11 +122,16 @@ export class ResultPublisher {
         const batches = outbox.pending(this.options.inFlight ?? 64);
         if (batches.length === 0 || this.stopped) break;
         const outcomes = await Promise.allSettled(
-          batches.map((batch) =>
-            js.publish(`${SUBJECT_PREFIX}.${node}`, encodeBatch({ node, results: batch.results }), {
-              msgID: `${node}:${batch.seq}`,
-            }),
-          ),
+          batches.map((batch) => {
+            const parts = encodeBatch({ node, results: batch.results });
+            return Promise.all(
+              parts.map((part, i) =>
+                js.publish(`${SUBJECT_PREFIX}.${node}`, part, {
+                  msgID: parts.length === 1 ? `${node}:${batch.seq}` : `${node}:${batch.seq}.${i}`,
+                }),
+              ),
+            );
+          }),
         );
         const done = batches.filter((_, i) => outcomes[i]?.status === 'fulfilled');
         outbox.published(done.map((batch) => batch.seq));
@@ -161,34 +167,92 @@ export interface ResultFollowerOptions {
    * store writes both in one transaction, so a restart resumes exactly after them.
    */
   apply: (results: CheckedResult[], position: number) => void;
+  /** Counts and logs the messages passed over (garbage) and kept (a newer version). */
+  wire: WireLog;
+  /** Stream positions of messages of a newer version, read again at each start. */
+  parked: Parked;
   /** Most messages applied in one call. @defaultValue 200 */
   maxBatch?: number;
   /** Wait before following again when the stream cannot be read, ms. @defaultValue 1000 */
   retryMs?: number;
 }
 
+/** Where a replica keeps the positions of stream messages it cannot read yet. */
+export interface Parked {
+  list(): number[];
+  add(seq: number): void;
+  remove(seq: number): void;
+}
+
+/** Parked positions kept in the replica's meta, under one key (they are rare). */
+export function parkedInMeta(meta: {
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+}): Parked {
+  const KEY = 'parked_results';
+  const list = () => JSON.parse(meta.getMeta(KEY) ?? '[]') as number[];
+  const save = (seqs: number[]) => meta.setMeta(KEY, JSON.stringify(seqs));
+  return {
+    list,
+    add: (seq) => {
+      const seqs = list();
+      if (!seqs.includes(seq)) save([...seqs, seq]);
+    },
+    remove: (seq) => save(list().filter((s) => s !== seq)),
+  };
+}
+
 /**
  * Follows the results stream from just after the position this replica applied, and
  * applies every batch, its own included (ingest ignores what it holds), so a node that lost
- * its data dir gets its own results back too. A malformed message is logged and passed over;
- * its position still counts.
+ * its data dir gets its own results back too. A malformed message is counted, logged and
+ * passed over; its position still counts. A message of a newer version than this node reads
+ * stays in the stream and its position is parked: each start reads the parked ones again
+ * and applies those this (upgraded) node now reads.
  */
 export class ResultFollower {
   private messages: ConsumerMessages | null = null;
   private stopped = false;
-  private rejected = 0;
   private lagValue = 0;
 
   constructor(private readonly options: ResultFollowerOptions) {}
 
-  /** Malformed messages passed over. */
-  get rejectedMessages(): number {
-    return this.rejected;
-  }
-
   /** Messages in the stream not yet applied here, as last seen. */
   get lag(): number {
     return this.lagValue;
+  }
+
+  /**
+   * Resolves true once this replica applied the stream up to `position`, or false — after a
+   * warning — once it has made no progress for `stallMs` (the stream cannot be read: no
+   * quorum), so a cluster in trouble never keeps a node from monitoring. Logs progress
+   * every 5 s of a long replay.
+   */
+  async reach(position: number, stallMs = 10_000): Promise<boolean> {
+    const { applied, log } = this.options;
+    let last = applied();
+    let progressAt = Date.now();
+    let loggedAt = Date.now();
+    while (applied() < position) {
+      if (this.stopped) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const now = Date.now();
+      if (applied() !== last) {
+        last = applied();
+        progressAt = now;
+      } else if (now - progressAt >= stallMs) {
+        log.warn(
+          { applied: last, position },
+          'the results stream does not answer: going on with a replica behind it',
+        );
+        return false;
+      }
+      if (now - loggedAt >= 5000) {
+        loggedAt = now;
+        log.info({ applied: last, position }, 'catching up with the results stream');
+      }
+    }
+    return true;
   }
 
   /**
@@ -218,8 +282,11 @@ export class ResultFollower {
   private async run(): Promise<void> {
     const { js, log } = this.options;
     let complained = false;
+    let unparked = false;
     while (!this.stopped) {
       try {
+        if (!unparked) await this.unpark();
+        unparked = true;
         const consumer = await js.consumers.get(RESULTS_STREAM, {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.options.applied() + 1,
@@ -280,16 +347,15 @@ export class ResultFollower {
       position = 0;
       count = 0;
     };
+    const { wire, parked } = this.options;
     for await (const message of messages) {
-      try {
-        const batch = decodeBatch(message.data);
-        for (const result of batch.results) results.push(result);
-      } catch (error) {
-        this.rejected++;
-        this.options.log.warn(
-          { seq: message.seq, subject: message.subject, error: describeError(error) },
-          'results stream message passed over',
-        );
+      const decoded = decodeBatch(message.data);
+      const where = { seq: message.seq, subject: message.subject };
+      if (decoded.outcome === 'ok') results.push(...decoded.value.results);
+      else if (decoded.outcome === 'rejected') wire.rejected('results', decoded.reason, where);
+      else {
+        parked.add(message.seq);
+        wire.newer('results', decoded.v, where);
       }
       position = message.seq;
       this.lagValue = message.info.pending;
@@ -298,5 +364,29 @@ export class ResultFollower {
       if (++count >= maxBatch || message.info.pending === 0) flush();
     }
     flush();
+  }
+
+  /** Applies the parked messages this node now reads; keeps the rest; forgets trimmed ones. */
+  private async unpark(): Promise<void> {
+    const { parked, js, log } = this.options;
+    const seqs = parked.list();
+    if (seqs.length === 0) return;
+    const jsm = await js.jetstreamManager();
+    for (const seq of seqs) {
+      const message = await jsm.streams.getMessage(RESULTS_STREAM, { seq });
+      if (message === null) {
+        // Past the stream's retention: the node that wrote it still holds its results.
+        log.warn({ seq }, 'a parked results message is gone from the stream');
+        parked.remove(seq);
+        continue;
+      }
+      const decoded = decodeBatch(message.data);
+      if (decoded.outcome === 'newer') continue;
+      if (decoded.outcome === 'ok') {
+        this.options.apply(decoded.value.results, this.options.applied());
+        log.info({ seq }, 'a parked results message applied');
+      }
+      parked.remove(seq);
+    }
   }
 }

@@ -39,6 +39,12 @@ test('check workers: one per core by default, at most 8; 0 runs checks on the ma
   assert.equal(loadSettings({}, { TIRELESS_CHECK_WORKERS: '3' }).checkWorkers, 3);
 });
 
+test('heap growth: 30 % by default, 0 leaves it to V8', () => {
+  assert.equal(loadSettings({}, {}).heapGrowthPercent, 30);
+  assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent, 0);
+  assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent, 100);
+});
+
 test('a *_FILE variable reads a secret from a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tireless-config-'));
   const file = join(dir, 'key');
@@ -54,6 +60,11 @@ test('bad settings name the setting and its variable; unknown flags are refused'
     [{ secretKey: 'short' }, {}, /secretKey/],
     [{}, { TIRELESS_CHECK_WORKERS: '-1' }, /checkWorkers \(TIRELESS_CHECK_WORKERS\)/],
     [{}, { TIRELESS_CHECK_WORKERS: 'two' }, /checkWorkers \(TIRELESS_CHECK_WORKERS\)/],
+    [
+      {},
+      { TIRELESS_HEAP_GROWTH_PERCENT: '-5' },
+      /heapGrowthPercent \(TIRELESS_HEAP_GROWTH_PERCENT\)/,
+    ],
     [{ colour: 'blue' }, {}, /colour|Unrecognized/i],
     [{}, { TIRELESS_SECRET_KEY_FILE: '/nonexistent/key' }, /TIRELESS_SECRET_KEY_FILE/],
     [
@@ -65,6 +76,11 @@ test('bad settings name the setting and its variable; unknown flags are refused'
     [{ nodeId: 'Node 1' }, {}, /nodeId \(TIRELESS_NODE_ID\)/],
     [{}, { TIRELESS_NATS_USER: 'tl' }, /natsPassword .*go together/],
     [{ natsTlsCert: '/c.pem' }, {}, /natsTlsKey .*go together/],
+    [
+      { natsNkey: '/node.nk' },
+      { TIRELESS_NATS_CREDS: '/node.creds' },
+      /natsNkey \(TIRELESS_NATS_NKEY\): give one way to sign in to NATS/,
+    ],
     [{ heartbeatMs: 1000, deadAfterMs: 1500 }, {}, /deadAfterMs .*twice heartbeatMs/],
   ];
   for (const [flags, env, pattern] of cases) {

@@ -61,6 +61,13 @@ const settingsSchema = z
      */
     maxConcurrentChecks: z.coerce.number().int().min(1).max(50_000).default(2000),
     /**
+     * How far V8 lets each thread's heap grow past what its last full collection kept, %
+     * (every thread: main and check workers); 0 leaves it to V8, which lets a busy heap grow
+     * to up to 4 × its live size. Not a cap: a thread that holds more monitors gets a larger
+     * heap, and the cost is more frequent (concurrent) full collections. @defaultValue 30
+     */
+    heapGrowthPercent: z.coerce.number().int().min(0).max(300).default(30),
+    /**
      * Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs or
      * CIDRs); empty: none. @defaultValue ''
      */
@@ -100,6 +107,8 @@ const settingsSchema = z
       .optional(),
     /** NATS credentials file (JWT + nkey seed), as `nsc` writes it. */
     natsCreds: z.string().min(1).optional(),
+    /** A file holding a NATS user nkey seed (`SU…`), as `nk -gen user` writes it. */
+    natsNkey: z.string().min(1).optional(),
     /** NATS user and password (the password best through TIRELESS_NATS_PASSWORD_FILE). */
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
@@ -111,6 +120,17 @@ const settingsSchema = z
     heartbeatMs: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** A node not heard for this long is dead and its work moves, ms. @defaultValue 3000 */
     deadAfterMs: z.coerce.number().int().min(150).max(600_000).default(3000),
+    /**
+     * How often one node of the cluster publishes a snapshot of its replica (for nodes that
+     * join with an empty data dir, or after the results stream dropped what they missed),
+     * ms. @defaultValue 21600000 (6 h)
+     */
+    snapshotIntervalMs: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(30 * 86_400_000)
+      .default(21_600_000),
   })
   .strict();
 
@@ -168,6 +188,15 @@ function clusterProblems(settings: z.output<typeof settingsSchema>): FieldProble
   const problems: FieldProblem[] = [];
   if ((settings.natsUser === undefined) !== (settings.natsPassword === undefined)) {
     problems.push({ field: 'natsPassword', problem: 'natsUser and natsPassword go together' });
+  }
+  const ways = (['natsCreds', 'natsNkey', 'natsUser'] as const).filter(
+    (k) => settings[k] !== undefined,
+  );
+  if (ways.length > 1) {
+    problems.push({
+      field: ways[1] as string,
+      problem: `give one way to sign in to NATS: natsCreds, natsNkey or natsUser (given: ${ways.join(', ')})`,
+    });
   }
   if ((settings.natsTlsCert === undefined) !== (settings.natsTlsKey === undefined)) {
     problems.push({ field: 'natsTlsKey', problem: 'natsTlsCert and natsTlsKey go together' });

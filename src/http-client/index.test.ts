@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import { AddressRefusedError } from '../net-guard/index.js';
 import { startHttpsTarget, startHttpTarget, type HttpTarget } from '../testing/index.js';
 import { exchange, type HttpExchange } from './index.js';
@@ -103,6 +104,26 @@ void describe('exchange', () => {
       await assert.rejects(exchange(request(`${secure.url}/ok`)), {
         code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
       });
+    } finally {
+      await secure.close();
+    }
+  });
+
+  void it('makes a full TLS handshake for every HTTPS request (the shared context resumes no session)', async () => {
+    const resumed: boolean[] = [];
+    const secure = await startHttpsTarget({
+      handler: (req, res) => {
+        resumed.push((req.socket as TLSSocket).isSessionReused());
+        res.end('ok');
+      },
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const reply = await exchange(request(`${secure.url}/ok`, { rejectUnauthorized: false }));
+        assert.equal(reply.statusCode, 200);
+        assert.equal(typeof reply.timing.tlsMs, 'number');
+      }
+      assert.deepEqual(resumed, [false, false, false]);
     } finally {
       await secure.close();
     }

@@ -7,6 +7,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { lookupFor, type AddressGuard } from '../net-guard/index.js';
 
 /** One request to send. */
@@ -61,6 +62,18 @@ export interface HttpTiming {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+let systemContext: SecureContext | undefined;
+
+/**
+ * The TLS context of every connection that trusts the system CAs (and NODE_EXTRA_CA_CERTS),
+ * made once: building one per connection (OpenSSL's SSL_CTX) costs about as much CPU as the
+ * rest of the client's side of a handshake. It keeps no client sessions, so each connection
+ * still makes a full handshake and sees the server's certificate.
+ */
+export function systemSecureContext(): SecureContext {
+  return (systemContext ??= createSecureContext());
+}
+
 /**
  * Sends one request on a fresh connection (agent: false: as a first-time visitor would, and
  * because pooled sockets are reused by host and port, whatever guard vetted them), timing
@@ -73,7 +86,8 @@ export function exchange(ex: HttpExchange): Promise<HttpReply> {
     const host = hostOf(ex.url);
     const lookup = lookupFor(host, ex.addressGuard);
     const phases = new Phases();
-    const send = ex.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const https = ex.url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
     const request = send({
       protocol: ex.url.protocol,
       hostname: host,
@@ -85,6 +99,7 @@ export function exchange(ex: HttpExchange): Promise<HttpReply> {
       agent: false,
       lookup,
       rejectUnauthorized: ex.rejectUnauthorized,
+      ...(https ? { secureContext: systemSecureContext() } : {}),
       signal: ex.signal,
     });
     request.once('socket', (socket) => phases.watch(socket));

@@ -20,6 +20,11 @@ export function createMetrics(sources: {
   monitorsScheduled(): number;
   /** Whether the node writes to a fresh store because its database is damaged. */
   storeDegraded?(): boolean;
+  /**
+   * Cluster mode: messages passed over since the node started, by source (heartbeats,
+   * results, config) and outcome (rejected: garbage; newer: of a newer version, kept).
+   */
+  clusterMessages?(): { source: string; outcome: 'rejected' | 'newer'; count: number }[];
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -62,6 +67,11 @@ export function createMetrics(sources: {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    unclaimedDeliveries: new Counter({
+      name: 'tireless_deliveries_unclaimed_total',
+      help: 'Notifications sent without a cluster-wide claim because JetStream did not answer (another node may have sent them too).',
+      registers: [registry],
+    }),
     deliveryQueue: new Gauge({
       name: 'tireless_delivery_queue_depth',
       help: 'Deliveries waiting to be sent.',
@@ -76,6 +86,18 @@ export function createMetrics(sources: {
       registers: [registry],
       collect() {
         this.set(sources.monitorsScheduled());
+      },
+    }),
+    clusterMessages: new Counter({
+      name: 'tireless_cluster_messages_passed_over_total',
+      help: 'Cluster messages not applied, by source (heartbeats, results, config) and outcome (rejected: malformed or oversized; newer: of a newer version than this node reads, kept).',
+      labelNames: ['source', 'outcome'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { source, outcome, count } of sources.clusterMessages?.() ?? []) {
+          this.inc({ source, outcome }, count);
+        }
       },
     }),
     storeDegraded: new Gauge({

@@ -105,6 +105,9 @@ export interface Incident {
   inMaintenance: boolean;
 }
 
+/** The most regions a monitor can be checked from. */
+const MAX_LOCATIONS = 20;
+
 /**
  * The fields every monitor has, whatever its type; the type's own fields (its checker's
  * options schema) sit beside them in the same object. With entitySchema and the checkers'
@@ -159,14 +162,59 @@ export const monitorCommonSchema = z
       .nullable()
       .default(null)
       .describe('re-send the down alert every N minutes while down; null: never'),
+    locations: z
+      .number({ message: 'must be a number of regions' })
+      .int('must be a whole number of regions')
+      .min(1, 'must be at least 1')
+      .max(MAX_LOCATIONS, `must be at most ${MAX_LOCATIONS}`)
+      .default(1)
+      .describe(
+        'cluster mode: how many regions check the monitor, each from its best live node (fewer when fewer regions are live); solo mode has one location',
+      ),
+    confirmations: z
+      .number({ message: 'must be a number of locations' })
+      .int('must be a whole number of locations')
+      .min(1, 'must be at least 1')
+      .max(MAX_LOCATIONS, `must be at most ${MAX_LOCATIONS}`)
+      .optional()
+      .describe(
+        'with locations ≥ 2: how many locations must see the monitor fail before it is down, at most locations; default a majority, floor(locations / 2) + 1',
+      ),
   })
   .strict();
 
 /** The fields every monitor has; its type's own fields sit beside them in the same object. */
-export type MonitorCommon = Omit<z.output<typeof monitorCommonSchema>, 'timeoutSeconds'> & {
+export type MonitorCommon = Omit<
+  z.output<typeof monitorCommonSchema>,
+  'timeoutSeconds' | 'locations' | 'confirmations'
+> & {
   /** Seconds one check may take; the model fills in the default. */
   timeoutSeconds: number;
+  /**
+   * Regions that check the monitor, and failing ones needed for down; the model fills in the
+   * defaults (1, and a majority). Absent in monitors stored before they existed: read them
+   * through `monitorLocations`.
+   */
+  locations?: number;
+  confirmations?: number;
 };
+
+/**
+ * How many regions check `monitor` and how many of them must see it fail before it is down,
+ * with the defaults for a monitor stored before these fields existed (one location).
+ */
+export function monitorLocations(monitor: Pick<MonitorCommon, 'locations' | 'confirmations'>): {
+  locations: number;
+  confirmations: number;
+} {
+  const locations = monitor.locations ?? 1;
+  return { locations, confirmations: monitor.confirmations ?? majorityOf(locations) };
+}
+
+/** The default confirmations: a majority of the locations. */
+function majorityOf(locations: number): number {
+  return Math.floor(locations / 2) + 1;
+}
 
 const COMMON_KEYS = new Set(Object.keys(monitorCommonSchema.shape));
 const READ_ONLY_KEYS = new Set(ENTITY_FIELDS);
@@ -199,12 +247,23 @@ export function parseMonitorInput(input: unknown): MonitorCommon & Record<string
   if (problems.length > 0 || !parsed.success) throw validationError(problems);
   const interval = parsed.data.intervalSeconds;
   const timeoutSeconds = parsed.data.timeoutSeconds ?? Math.min(interval, 30);
+  const { locations } = parsed.data;
+  const confirmations = parsed.data.confirmations ?? majorityOf(locations);
+  const crossField: FieldProblem[] = [];
   if (timeoutSeconds > interval) {
-    throw validationError([
-      { field: 'timeoutSeconds', problem: `must not exceed intervalSeconds (${interval})` },
-    ]);
+    crossField.push({
+      field: 'timeoutSeconds',
+      problem: `must not exceed intervalSeconds (${interval})`,
+    });
   }
-  return { ...parsed.data, timeoutSeconds, ...options };
+  if (confirmations > locations) {
+    crossField.push({
+      field: 'confirmations',
+      problem: `must not exceed locations (${locations}): a monitor cannot be confirmed down by more regions than check it`,
+    });
+  }
+  if (crossField.length > 0) throw validationError(crossField);
+  return { ...parsed.data, timeoutSeconds, confirmations, ...options };
 }
 
 /** The type's own fields of a monitor (everything that is not a common or read-only field). */

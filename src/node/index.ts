@@ -5,11 +5,13 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createJudge, Deliverer, MaintenanceCalendar } from '../alerts/index.js';
+import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
+import { checkUserAgent } from '../checks/index.js';
 import { buildApi } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
@@ -23,7 +25,7 @@ import {
 import type { Settings } from '../config/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
-import type { Monitor } from '../model/index.js';
+import { monitorLocations, type Monitor } from '../model/index.js';
 import { privateAddressGuard } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { slotAtOrBefore } from '../slots/index.js';
@@ -72,7 +74,7 @@ export interface RunningNode {
   degraded(): Degraded | undefined;
   /**
    * Stops every part in reverse start order: the HTTP server, then checks (waiting for those
-   * in flight), the deliverer, buffered results, the checkpointer, the store.
+   * in flight), the deliverer, the cluster, buffered results, the checkpointer, the store.
    */
   stop(): Promise<void>;
 }
@@ -107,10 +109,16 @@ export async function startNode(
         clock,
         log,
         judge: (monitor, state, result) => judge(monitor, state, result),
-        locationsOf: () => 1,
+        deliveryLeaseMs: deliveryLeaseMs(options.tuning?.deliveryTimeoutMs),
+        onUnclaimedSend: () => metrics.unclaimedDeliveries.inc(),
+        locationsOf: (id) => {
+          const monitor = store.getConfig<Monitor>('monitor', id);
+          return monitor ? monitorLocations(monitor).locations : 1;
+        },
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
         streamMaxAgeMs: settings.retentionDays * DAY_MS,
+        snapshotIntervalMs: settings.snapshotIntervalMs,
         onApplied: (report) => {
           metrics.resultsApplied.inc(report.applied);
           if (report.queued > 0) deliverer.wake();
@@ -128,6 +136,7 @@ export async function startNode(
           }
         },
         natsCreds: settings.natsCreds,
+        natsNkey: settings.natsNkey,
         natsUser: settings.natsUser,
         natsPassword: settings.natsPassword,
         natsTlsCa: settings.natsTlsCa,
@@ -142,22 +151,32 @@ export async function startNode(
     pendingDeliveries: () => store.countPendingDeliveries(),
     monitorsScheduled: () => schedule.size,
     storeDegraded: () => guard.degraded !== undefined,
+    clusterMessages: () => {
+      if (!cluster) return [];
+      const totals = cluster.wireTotals;
+      return (['rejected', 'newer'] as const).flatMap((outcome) =>
+        Object.entries(totals[outcome]).map(([source, count]) => ({ source, outcome, count })),
+      );
+    },
   });
 
   const maintenance = new MaintenanceCalendar(store, config);
   // The fresh store's documents are the damaged one's, as far as they could be read.
   guard.onReplaced(() => maintenance.forgetAll());
-  const coordinatorJudge = createJudge({
+  // Every replica judges every result it stores (its own as written, the others' as applied
+  // from the stream): status and incidents are the same on every node, and a new
+  // coordinator continues the incident it finds. Which node sends is the claims' business.
+  const judge: Judge = createJudge({
     maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
+    checkingLocations: (monitorId) => assignment.locations(monitorId),
   });
-  const judge: Judge = (monitor, state, result) =>
-    assignment.coordinates(monitor.id) ? coordinatorJudge(monitor, state, result) : undefined;
 
   const deliverer = new Deliverer(store, secrets, clock, log, {
     pollMs: options.tuning?.deliveryPollMs,
     sendTimeoutMs: options.tuning?.deliveryTimeoutMs,
     onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
     addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
+    ...(cluster ? { claims: cluster.claims } : {}),
   });
   const writer = new ResultWriter(
     // In a cluster a node's own results get their outbox rows in the same transaction.
@@ -176,9 +195,14 @@ export async function startNode(
   );
   const sink: ResultSink = writer;
   const missedLog = new MissedSlotLog(log, clock);
+  // Before the check workers start; V8 reads it whenever a full collection sets the next limit.
+  if (settings.heapGrowthPercent > 0) {
+    setFlagsFromString(`--heap-growing-percent=${settings.heapGrowthPercent}`);
+  }
   const pool = new CheckPool({
     workers: settings.checkWorkers,
     blockPrivateTargets: settings.blockPrivateTargets,
+    userAgent: checkUserAgent({ version: VERSION, node: nodeId, region: settings.region }),
     log,
   });
   const checkSlot = createSlotChecker({
@@ -203,6 +227,8 @@ export async function startNode(
   for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
   config.onChange((change) => {
     if (change.kind !== 'monitor') return;
+    // Its locations may have changed: its owners are computed again when next asked.
+    cluster?.assignment.forget(change.id);
     if (change.doc === null) {
       schedule.remove(change.id);
       pool.forget(change.id);
@@ -255,12 +281,6 @@ export async function startNode(
         close: () => sink.drain(),
       },
       {
-        name: 'deliverer',
-        start: () => deliverer.start(),
-        stop: () => deliverer.stop(),
-        close: () => deliverer.stop(),
-      },
-      {
         name: 'check pool',
         start: () => undefined,
         stop: () => pool.close(),
@@ -277,6 +297,13 @@ export async function startNode(
             },
           ]
         : []),
+      {
+        // After the cluster: a node that knows no peer yet would take their claims over.
+        name: 'deliverer',
+        start: () => deliverer.start(),
+        stop: () => deliverer.stop(),
+        close: () => deliverer.stop(),
+      },
       {
         // In-flight checks finish (bounded by their timeouts) and their results are written;
         // past the deadline they are cut short and record nothing.

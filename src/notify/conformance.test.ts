@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, TirelessError } from '../errors/index.js';
 import {
   startRecordingHttpServer,
@@ -70,11 +71,12 @@ interface Peer {
   /** Never answers. */
   hang(): void;
   /**
-   * Runs `leaveUnanswered` (which sends one request the peer does not answer) and resolves
-   * once the peer holds that request. Else, under load, the request could reach the peer
-   * after the next test switched it back to accepting, and count there.
+   * Runs `leaveUnanswered` (which sends one request the peer does not answer; `held`
+   * resolves once the peer holds it) and resolves once the peer holds that request. Else,
+   * under load, the request could reach the peer after the next test switched it back to
+   * accepting, and count there.
    */
-  unanswered<T>(leaveUnanswered: () => Promise<T>): Promise<T>;
+  unanswered<T>(leaveUnanswered: (held: Promise<void>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -107,9 +109,9 @@ async function startHttpPeer(fixture: NotifierFixture): Promise<Peer> {
     quotedLeaks: () => quotedLeaks,
     hang: () => server.setResponder(() => 'no-reply'),
     unanswered: async (leaveUnanswered) => {
-      const held = server.requests.length + 1;
-      const outcome = await leaveUnanswered();
-      await server.waitFor(held);
+      const held = server.waitFor(server.requests.length + 1, 10_000).then(() => undefined);
+      const outcome = await leaveUnanswered(held);
+      await held;
       return outcome;
     },
     close: () => server.close(),
@@ -135,7 +137,7 @@ async function startSmtpPeer(): Promise<Peer> {
     quotedLeaks: () => quotedLeaks,
     hang: () => receiver.setReply('no-reply'),
     // A silent SMTP peer holds the session; it never accepts that message later.
-    unanswered: (leaveUnanswered) => leaveUnanswered(),
+    unanswered: (leaveUnanswered) => leaveUnanswered(sleep(50)),
     close: () => receiver.close(),
   };
 }
@@ -253,12 +255,16 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
   void it('stops, retryable, when the caller aborts', async () => {
     peer.hang();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const started = performance.now();
-    const error = await peer.unanswered(() =>
-      deliveryFailure(type, send(10_000, controller.signal)),
-    );
-    assert.ok(performance.now() - started < 1000, 'settles soon after the abort');
+    let abortedAt = Number.NaN;
+    const error = await peer.unanswered((held) => {
+      // Aborted once the peer holds the request: under load it may take 50 ms to get there.
+      void held.then(() => {
+        abortedAt = performance.now();
+        controller.abort();
+      });
+      return deliveryFailure(type, send(10_000, controller.signal));
+    });
+    assert.ok(performance.now() - abortedAt < 1000, 'settles soon after the abort');
     assert.equal(error.retryable, true);
     assert.match(error.message, /abort/);
   });

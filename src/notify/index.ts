@@ -14,18 +14,6 @@ import { webhook } from './webhook/index.js';
 
 export type { Notification, NotificationEvent, Notifier, SendContext } from './types.js';
 export { composeNotification, type NotificationInput } from './compose.js';
-export type { DiscordConfig } from './discord/index.js';
-export type { EmailConfig } from './email/index.js';
-export type { GotifyConfig } from './gotify/index.js';
-export type { MatrixConfig } from './matrix/index.js';
-export type { NtfyConfig } from './ntfy/index.js';
-export type { OpsgenieConfig } from './opsgenie/index.js';
-export type { PagerdutyConfig } from './pagerduty/index.js';
-export type { PushoverConfig } from './pushover/index.js';
-export type { SlackConfig } from './slack/index.js';
-export type { TeamsConfig } from './teams/index.js';
-export type { TelegramConfig } from './telegram/index.js';
-export type { WebhookConfig } from './webhook/index.js';
 
 /**
  * Every notification channel type, keyed by the type a channel names: the one place a
@@ -50,10 +38,6 @@ export const notifiers = Object.freeze({
 });
 
 export type ChannelType = keyof typeof notifiers;
-
-/** The config a channel of type `T` holds once its schema parsed it. */
-export type ChannelConfig<T extends ChannelType> =
-  (typeof notifiers)[T] extends Notifier<infer Config> ? Config : never;
 
 /** Every channel type, in registration order. */
 export const CHANNEL_TYPES = Object.freeze(Object.keys(notifiers) as ChannelType[]);

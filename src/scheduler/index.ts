@@ -1,2 +1,1 @@
-export { Scheduler, type Schedulable, type SchedulerOptions } from './scheduler.js';
-export { SlotPlan, type DueCheck } from './plan.js';
+export { Scheduler } from './scheduler.js';

@@ -3,7 +3,7 @@ import { upsertCounts, type Connection } from './database.js';
 import type { DeliveryQueue } from './deliveries.js';
 import type { CheckedResult } from './results.js';
 
-/** What the coordinator decided about one new result; the store writes it atomically. */
+/** What the judge decided about one new result; the store writes it atomically. */
 export interface Judgement {
   /**
    * Plain JSON data. The monitor's next judgement gets this very object, frozen (the store
@@ -50,8 +50,8 @@ const LATEST_PUSH =
   'ON CONFLICT (monitor_id) DO UPDATE SET at = excluded.at WHERE excluded.at > pushes.at';
 
 /**
- * The coordinator's alert state of each monitor, incidents, and heartbeat pushes; a
- * judgement is written here, its notifications into the delivery queue.
+ * Each monitor's alert state (as this replica judged it), incidents, and heartbeat pushes;
+ * a judgement is written here, its notifications into the delivery queue.
  */
 export class AlertState {
   private readonly sql;

@@ -41,7 +41,7 @@ export function wasApplied(outcome: ConfigOutcome): boolean {
  * copy keeps, whatever the merge order: a tombstone (a delete is never undone by a tie), else
  * the content whose SHA-256 (hex) is larger.
  */
-export function tieWinner(a: string | null, b: string | null): string | null {
+function tieWinner(a: string | null, b: string | null): string | null {
   if (a === null || b === null) return null;
   return sha256(a) > sha256(b) ? a : b;
 }

@@ -7,6 +7,8 @@ export interface Delivery {
   event: string;
   payload: unknown;
   attempts: number;
+  /** When it was first due, ms: a judged result's check time, the same on every node. */
+  createdAt: number;
 }
 
 const COLUMNS =
@@ -33,7 +35,7 @@ export class DeliveryQueue {
              FROM deliveries WHERE status = 'pending'
                AND channel_id NOT IN (SELECT value FROM json_each(?)))
            WHERE nth = 1 AND next_at <= ? ORDER BY next_at LIMIT ?)
-         RETURNING id, account_id, channel_id, event, payload, attempts`,
+         RETURNING id, account_id, channel_id, event, payload, attempts, created_at`,
       ),
       done: db.prepare(
         `UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1,
@@ -41,6 +43,11 @@ export class DeliveryQueue {
       ),
       retry: db.prepare(
         `UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?`,
+      ),
+      postpone: db.prepare(`UPDATE deliveries SET next_at = ? WHERE id = ? AND status = 'pending'`),
+      settledElsewhere: db.prepare(
+        `UPDATE deliveries SET status = ?, sent_at = ?, last_error = ?
+         WHERE id = ? AND status = 'pending'`,
       ),
       giveUp: db.prepare(
         `UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?
@@ -61,7 +68,7 @@ export class DeliveryQueue {
   }
 
   /** Queues a delivery due at `now` unless its id is queued already; 1 if it was new. */
-  queue(delivery: Omit<Delivery, 'attempts'>, now: number): number {
+  queue(delivery: Omit<Delivery, 'attempts' | 'createdAt'>, now: number): number {
     return this.sql.queue.run(
       delivery.id,
       delivery.accountId,
@@ -82,6 +89,7 @@ export class DeliveryQueue {
       event: string;
       payload: string;
       attempts: number;
+      created_at: number;
     }[];
     return rows.map((row): Delivery => ({
       id: row.id,
@@ -90,7 +98,21 @@ export class DeliveryQueue {
       event: row.event,
       payload: JSON.parse(row.payload) as unknown,
       attempts: row.attempts,
+      createdAt: row.created_at,
     }));
+  }
+
+  /** Leaves a pending delivery until `nextAt` (ms) without counting an attempt. */
+  postpone(id: string, nextAt: number): void {
+    this.sql.postpone.run(nextAt, id);
+  }
+
+  /**
+   * Records that another node sent the delivery or gave it up (cluster mode): this copy is
+   * finished without an attempt of its own.
+   */
+  settleElsewhere(id: string, outcome: 'sent' | 'failed', now: number, note: string | null): void {
+    this.sql.settledElsewhere.run(outcome, outcome === 'sent' ? now : null, note, id);
   }
 
   markDelivered(id: string, now: number): void {

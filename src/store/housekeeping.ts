@@ -13,7 +13,7 @@ import type { WaitingResults } from './outbox.js';
  * dailies, weeklies and monthlies for up to a year, and a year and a month covers the
  * oldest of those.
  */
-export const LONG_RETENTION_MS = 400 * DAY_MS;
+const LONG_RETENTION_MS = 400 * DAY_MS;
 
 export interface HousekeepingOptions {
   /** ms since the epoch */

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { openSync, writeSync, closeSync, copyFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { FakeClock } from '../clock/index.js';
 import { DAY_MS, Store, type CheckedResult, type Judge, type StoredResult } from './index.js';
-import { inspectCopy, mergeInto } from './merge.js';
+import { copyReplica, inspectCopy, mergeInto } from './merge.js';
 import { applyMonitor as applyMonitorFixture, tempStore } from './test-fixtures.js';
 
 const ACCOUNT = 'acc_1';
@@ -275,7 +276,12 @@ test('buckets whose raw results were pruned keep the rollup of the copy that cou
 test('inspectCopy counts a sound copy and names a corrupt one', () => {
   const { a } = threeCopies();
   const [path] = closeAll(a) as [string];
-  assert.deepEqual(inspectCopy(path), { results: 90, monitors: 2, nodeId: 'node-a' });
+  assert.deepEqual(inspectCopy(path), {
+    results: 90,
+    monitors: 2,
+    nodeId: 'node-a',
+    streamPosition: 0,
+  });
 
   const size = statSync(path).size;
   const fd = openSync(path, 'r+');
@@ -286,6 +292,35 @@ test('inspectCopy counts a sound copy and names a corrupt one', () => {
     (error: Error & { code?: string }) =>
       error.code === 'TIRELESS_BACKUP' && error.message.startsWith(path),
   );
+});
+
+test("a replica copy (cluster snapshot) keeps the stream position, less what is only its node's", async () => {
+  const source = tempStore();
+  source.setMeta('node_id', 'node-a');
+  applyMonitor(source, 'mon_1');
+  // Own results with outbox rows, judged: a down result queues a delivery still to send.
+  source.ingest(results('mon_1', EU, 0, 100_000), judge, { outbox: true, streamPosition: 42 });
+  assert.ok(source.outboxDepth() > 0 && source.countPendingDeliveries() > 0);
+  const copy = join(source.path, '..', 'replica.db');
+
+  assert.deepEqual(await copyReplica(source.path, copy), { streamPosition: 42 });
+  assert.deepEqual(inspectCopy(copy), {
+    results: 10,
+    monitors: 1,
+    nodeId: undefined,
+    streamPosition: 42,
+  });
+  const opened = new Store(copy);
+  assert.equal(opened.outboxDepth(), 0, "the source's outbox is not the copy's");
+  assert.equal(opened.countPendingDeliveries(), 0, "the source's pending deliveries stay its own");
+  opened.close();
+  const target = tempStore();
+  target.setMeta('node_id', 'node-c');
+  const report = mergeInto(target, copy);
+  assert.equal(report.results.added, 10);
+  assert.equal(target.getMeta('node_id'), 'node-c');
+  assert.equal(source.outboxDepth() > 0, true, 'the source itself is untouched');
+  closeAll(source, target);
 });
 
 test('a state merged in is the one the next result is judged against', () => {

@@ -18,7 +18,7 @@ import {
 } from './config-docs.js';
 import type { Connection } from './database.js';
 import type { DeliveryQueue } from './deliveries.js';
-import type { Meta } from './meta.js';
+import { STREAM_POSITION, type Meta } from './meta.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Results } from './results.js';
 
@@ -30,6 +30,8 @@ export interface CopyInfo {
   monitors: number;
   /** The node id recorded in the copy, if any. */
   nodeId: string | undefined;
+  /** The results stream position the copy holds everything up to (0: none, or solo). */
+  streamPosition: number;
 }
 
 /** Rows of one table a merge inserted, and existing rows it replaced by better ones. */
@@ -144,6 +146,33 @@ export async function copyDatabase(
 }
 
 /**
+ * A copy of the database at `sourcePath` for other nodes to start from (a cluster snapshot):
+ * copyDatabase, less what belongs to this node alone — its outbox, its node id, and the
+ * deliveries it has still to send (a node that merged those would send them too). Returns
+ * the results stream position the copy holds everything up to. Not verified here: a running
+ * node would stall on the integrity check of a large copy; the node that loads it checks it
+ * (inspectCopy).
+ */
+export async function copyReplica(
+  sourcePath: string,
+  destPath: string,
+  options: CopyOptions = {},
+): Promise<{ streamPosition: number }> {
+  await copyDatabase(sourcePath, destPath, options);
+  const db = new Database(destPath, { fileMustExist: true });
+  try {
+    db.exec(`DELETE FROM outbox;
+      DELETE FROM deliveries WHERE status = 'pending';
+      DELETE FROM meta WHERE key = 'node_id';`);
+    const position = db.prepare('SELECT value FROM meta WHERE key = ?').get(STREAM_POSITION) as
+      { value: string } | undefined;
+    return { streamPosition: Number(position?.value ?? 0) };
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Opens a copy read-only, runs SQLite's integrity check and checks its schema version.
  * Throws TIRELESS_BACKUP naming `path` when it is not a sound Tireless database of this
  * version; a copy that passes can be merged.
@@ -180,12 +209,14 @@ function readCopyInfo(db: Database.Database, path: string): CopyInfo {
     );
   }
   const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-  const nodeId = db.prepare(`SELECT value FROM meta WHERE key = 'node_id'`).get() as
-    { value: string } | undefined;
+  const metaOf = (key: string) =>
+    (db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)
+      ?.value;
   return {
     results: count('SELECT count(*) AS n FROM results'),
     monitors: count(`SELECT count(*) AS n FROM config WHERE kind = 'monitor' AND doc IS NOT NULL`),
-    nodeId: nodeId?.value,
+    nodeId: metaOf('node_id'),
+    streamPosition: Number(metaOf(STREAM_POSITION) ?? 0),
   };
 }
 

@@ -1,5 +1,8 @@
 import type { Connection } from './database.js';
 
+/** Where the results stream position a replica applied is kept (cluster mode). */
+export const STREAM_POSITION = 'results_stream_position';
+
 /** Small facts about the database itself (the node id), as text by key. */
 export class Meta {
   private readonly sql;

@@ -2,7 +2,7 @@ import type { Connection } from './database.js';
 import type { CheckedResult } from './results.js';
 
 /** Results in one outbox row (one stream message) at most. */
-export const OUTBOX_BATCH = 1000;
+const OUTBOX_BATCH = 1000;
 
 /**
  * This node's own results waiting to be published to the cluster's results stream, written

@@ -107,6 +107,7 @@ test('a judgement is written with its result: state, incident and one delivery p
     event: 'monitor.down',
     payload: { hello: 1 },
     attempts: 0,
+    createdAt: 10_007,
   });
   assert.deepEqual(
     store.claimDueDeliveries(20_001, 10, 30_000),
@@ -298,4 +299,39 @@ test("results for a monitor whose config has not arrived wait for it; a deleted 
   // Without keepUnknown (this node's own results), an unknown monitor's results are dropped.
   assert.equal(store.ingest([{ ...early, monitorId: 'mon_x' }]).unknownMonitor, 1);
   assert.equal(store.countWaitingResults(), 0);
+});
+
+test('a delivery another node holds is postponed without an attempt; one it finished is settled and never claimed again', () => {
+  const store = openTemp();
+  const queue = (id: string) =>
+    store.queueDelivery(
+      { id, accountId: 'acc_1', channelId: id, event: 'monitor.down', payload: {} },
+      1000,
+    );
+  queue('a');
+  queue('b');
+  queue('c');
+  assert.deepEqual(
+    store.claimDueDeliveries(1000, 10, 30_000).map((d) => [d.id, d.createdAt]),
+    [
+      ['a', 1000],
+      ['b', 1000],
+      ['c', 1000],
+    ],
+  );
+  store.postponeDelivery('a', 5000);
+  store.settleDeliveryElsewhere('b', 'sent', 2000, null);
+  store.settleDeliveryElsewhere('c', 'failed', 2000, 'given up by node n2');
+  assert.deepEqual(store.getDelivery('a'), { status: 'pending', attempts: 0, lastError: null });
+  assert.deepEqual(store.getDelivery('b'), { status: 'sent', attempts: 0, lastError: null });
+  assert.deepEqual(store.getDelivery('c'), {
+    status: 'failed',
+    attempts: 0,
+    lastError: 'given up by node n2',
+  });
+  assert.deepEqual(store.claimDueDeliveries(4999, 10, 30_000), []);
+  assert.deepEqual(
+    store.claimDueDeliveries(5000, 10, 30_000).map((d) => d.id),
+    ['a'],
+  );
 });

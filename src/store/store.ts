@@ -13,7 +13,7 @@ import { openDatabase, type Connection } from './database.js';
 import { DeliveryQueue, type Delivery } from './deliveries.js';
 import { Housekeeping, type HousekeepingOptions, type HousekeepingReport } from './housekeeping.js';
 import { mergeCopy, type MergeOptions, type MergeReport } from './merge.js';
-import { Meta } from './meta.js';
+import { Meta, STREAM_POSITION } from './meta.js';
 import { Outbox, WaitingResults } from './outbox.js';
 import {
   Results,
@@ -54,8 +54,8 @@ export interface IngestOptions {
   keepUnknown?: boolean;
 }
 
-/** Where the results stream position this replica applied is kept (meta). */
-const STREAM_POSITION = 'results_stream_position';
+/** Meta keys of the solo writer's claims of unique names. */
+const CLAIM_PREFIX = 'claim.';
 
 export interface StoreOptions {
   /** Stamps tombstones, so retention can prune them. @defaultValue systemClock */
@@ -131,6 +131,29 @@ export class Store {
    */
   applyConfig(change: ConfigChange): boolean {
     return wasApplied(this.applyChange(change, this.clock.now()));
+  }
+
+  /**
+   * Applies a change that claims unique names (an email, the first-run owner) in one
+   * transaction: each name then refers to `holder` (see `claimOf`). The solo ConfigWriter's
+   * claims; the caller checked the names were free in the same synchronous step.
+   */
+  applyClaimingConfig(change: ConfigChange, names: readonly string[], holder: string): boolean {
+    return this.db.transaction(() => {
+      const applied = this.applyConfig(change);
+      if (applied) for (const name of names) this.meta.set(CLAIM_PREFIX + name, holder);
+      return applied;
+    })();
+  }
+
+  /** Whether this replica holds a tombstone for the entity (it was deleted). */
+  isConfigDeleted(kind: ConfigKind, id: string): boolean {
+    return this.config.isDeleted(kind, id);
+  }
+
+  /** Which entity claimed a unique name (as the writer wrote it), if one did. */
+  claimOf(name: string): string | undefined {
+    return this.meta.get(CLAIM_PREFIX + name);
   }
 
   /**
@@ -231,6 +254,14 @@ export class Store {
     return Number(this.meta.get(STREAM_POSITION) ?? 0);
   }
 
+  /**
+   * A snapshot merged into this replica holds everything up to `position` of the results
+   * stream: following resumes after it (never goes back).
+   */
+  raiseStreamPosition(position: number): void {
+    if (position > this.streamPosition()) this.meta.set(STREAM_POSITION, String(position));
+  }
+
   /** This node's results waiting for the results stream, oldest first (cluster mode). */
   outboxPending(limit: number): { seq: number; results: CheckedResult[] }[] {
     return this.outbox.pending(limit);
@@ -289,7 +320,7 @@ export class Store {
    * Forgets what the store caches from its tables (monitors with their alert states, origin
    * and error keys); they are read again when next needed.
    */
-  dropCaches(): void {
+  private dropCaches(): void {
     this.monitors.clear();
     this.results.dropCaches();
   }
@@ -309,7 +340,7 @@ export class Store {
   // ---- delivery queue --------------------------------------------------------------
 
   /** Queues a one-off delivery (a channel test) unless its id is queued already. */
-  queueDelivery(delivery: Omit<Delivery, 'attempts'>, now: number): void {
+  queueDelivery(delivery: Omit<Delivery, 'attempts' | 'createdAt'>, now: number): void {
     this.deliveries.queue(delivery, now);
   }
 
@@ -331,6 +362,24 @@ export class Store {
 
   markDelivered(id: string, now: number): void {
     this.deliveries.markDelivered(id, now);
+  }
+
+  /** Leaves a pending delivery until `nextAt` (ms) without counting an attempt. */
+  postponeDelivery(id: string, nextAt: number): void {
+    this.deliveries.postpone(id, nextAt);
+  }
+
+  /**
+   * Records that another node sent the delivery or gave it up (cluster mode); `note` says
+   * which node, as the delivery's last error.
+   */
+  settleDeliveryElsewhere(
+    id: string,
+    outcome: 'sent' | 'failed',
+    now: number,
+    note: string | null,
+  ): void {
+    this.deliveries.settleElsewhere(id, outcome, now, note);
   }
 
   /** Records a failed attempt: retried at `retryAt`, or given up when it is null. */

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { tempDir, waitFor } from './node-process.js';
 
@@ -12,6 +12,8 @@ export interface NatsServer {
   /** nats://127.0.0.1:port */
   readonly url: string;
   readonly running: boolean;
+  /** The process id while it runs. */
+  readonly pid: number | undefined;
   /** SIGTERM and wait for the exit (JetStream flushes). */
   stop(): Promise<void>;
   /** SIGKILL: what a power cut or OOM kill does. */
@@ -35,9 +37,13 @@ export interface NatsCluster {
 /**
  * A real JetStream cluster of `size` nats-server processes on 127.0.0.1, each with its own
  * store directory, routed to one another. Resolves once JetStream answers. Fails loudly
- * when nats-server is missing.
+ * when nats-server is missing. `options.config`: more lines for every server's config (e.g.
+ * `authorization` or `tls` blocks); `options.connect`: how the readiness probe signs in then.
  */
-export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+export async function startNatsCluster(
+  size = 3,
+  options: { config?: string[]; connect?: Partial<NodeConnectionOptions> } = {},
+): Promise<NatsCluster> {
   requireNatsServer();
   const dir = tempDir('tireless-nats-');
   const ports = await freePorts(size * 2);
@@ -58,13 +64,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
         `listen: 127.0.0.1:${clientPort}`,
         `jetstream { store_dir: "${storeDir}", max_memory_store: 64MB, max_file_store: 1GB }`,
         `cluster { name: tireless-test, listen: 127.0.0.1:${routePorts[i]}, routes: [${routes.join(', ')}] }`,
+        ...(options.config ?? []),
       ].join('\n'),
     );
     return new NatsServerProcess(name, clientPort, configFile);
   });
   await Promise.all(servers.map((server) => server.start()));
   const jetStreamReady = async (server = 0) => {
-    const nc = await connect({ servers: servers[server]?.url });
+    const nc = await connect({ ...options.connect, servers: servers[server]?.url });
     try {
       // Ready means a stream with a replica on every server can be placed (the meta leader
       // knows all its peers), not only that the meta leader answers.
@@ -114,6 +121,10 @@ class NatsServerProcess implements NatsServer {
 
   get running(): boolean {
     return this.child !== null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   output(): string {

@@ -62,6 +62,8 @@ export interface TestCertificates {
   leaf: KeyPair;
   /** A server certificate signed by itself. */
   selfSigned: KeyPair;
+  /** A client certificate signed by the CA (for servers that verify their clients). */
+  client: KeyPair;
 }
 
 /**
@@ -216,7 +218,8 @@ export async function startDnsServer(
 /**
  * Makes, with the openssl CLI in `dir`, a test CA and two server certificates for
  * 127.0.0.1 and localhost valid for `days` (-1 makes them already expired): one signed by
- * the CA, one self-signed. Elliptic-curve keys, so it takes milliseconds.
+ * the CA, one self-signed; and a client certificate signed by the CA. Files in `dir`:
+ * ca.crt, leaf.crt/.key, self.crt/.key, client.crt/.key. Elliptic-curve keys: milliseconds.
  */
 export async function makeCertificates(
   dir: string,
@@ -233,8 +236,9 @@ export async function makeCertificates(
     path('server.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
+  await writeFile(path('client.ext'), 'extendedKeyUsage=clientAuth\n');
   // `x509 -req` signs for any number of days, -1 included; `req -x509` refuses that.
-  const makeServerCertificate = async (name: string, signer: string[]): Promise<void> => {
+  const makeCertificate = async (name: string, signer: string[], ext = 'server.ext') => {
     const [key, request] = [path(`${name}.key`), path(`${name}.csr`)];
     await openssl([
       ...['req', '-new', ...NEW_EC_KEY, '-subj', '/CN=localhost'],
@@ -243,16 +247,19 @@ export async function makeCertificates(
     await openssl([
       ...['x509', '-req', '-in', request, ...signer, '-days', String(days)],
       ...['-set_serial', `0x${randomBytes(8).toString('hex')}`],
-      ...['-extfile', path('server.ext'), '-out', path(`${name}.crt`)],
+      ...['-extfile', path(ext), '-out', path(`${name}.crt`)],
     ]);
   };
-  await makeServerCertificate('leaf', ['-CA', path('ca.crt'), '-CAkey', path('ca.key')]);
-  await makeServerCertificate('self', ['-signkey', path('self.key')]);
+  const byCa = ['-CA', path('ca.crt'), '-CAkey', path('ca.key')];
+  await makeCertificate('leaf', byCa);
+  await makeCertificate('self', ['-signkey', path('self.key')]);
+  await makeCertificate('client', byCa, 'client.ext');
   const read = (name: string): Promise<string> => readFile(path(name), 'utf8');
   return {
     ca: await read('ca.crt'),
     leaf: { cert: await read('leaf.crt'), key: await read('leaf.key') },
     selfSigned: { cert: await read('self.crt'), key: await read('self.key') },
+    client: { cert: await read('client.crt'), key: await read('client.key') },
   };
 }
 

@@ -9,7 +9,7 @@ import { hostField } from '../fields.js';
 import { down, msSince, up } from '../outcome.js';
 import type { AddressGuard, Checker, CheckOutcome } from '../types.js';
 
-export const DNS_RECORD_TYPES = [
+const DNS_RECORD_TYPES = [
   'A',
   'AAAA',
   'CNAME',

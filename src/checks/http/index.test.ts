@@ -75,7 +75,7 @@ describe('http checker', () => {
   });
 
   describe('request', () => {
-    it('sends the method, headers and body, with a default User-Agent', async () => {
+    it('sends the method, headers and body, with the node’s User-Agent', async () => {
       const request = {
         url: `${target.url}/echo`,
         method: 'PUT',
@@ -86,7 +86,7 @@ describe('http checker', () => {
         ['method', 'PUT'],
         ['headers.x-test', 'yes'],
         ['body', 'hello'],
-        ['headers.user-agent', 'Tireless uptime monitor'],
+        ['headers.user-agent', 'Tireless/0.0.0 (node test-node; region test-region)'],
       ];
       for (const [jsonPath, jsonValue] of echoed) {
         const outcome = await check({ ...request, jsonPath, jsonValue });

@@ -7,9 +7,8 @@ import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types
 import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
 import { httpOptions, statusBounds, type HttpOptions } from './options.js';
 
-export { DEFAULT_MAX_BODY_BYTES, HTTP_METHODS, httpOptions, type HttpOptions } from './options.js';
+export { httpOptions, type HttpOptions } from './options.js';
 
-const USER_AGENT = 'Tireless uptime monitor';
 const NO_BODY = Buffer.alloc(0);
 /** Headers that must not follow a redirect to another origin, as browsers do. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -44,6 +43,15 @@ export const httpChecker: Checker<HttpOptions> = {
     ),
 };
 
+/**
+ * The User-Agent of a node's HTTP checks, `Tireless/<version> (node <id>; region <region>)`:
+ * a target's logs tell which node and region checked it (and a test target can answer each
+ * differently).
+ */
+export function checkUserAgent(from: { version: string; node: string; region: string }): string {
+  return `Tireless/${from.version} (node ${from.node}; region ${from.region})`;
+}
+
 // Credentials in a URL must not reach messages and logs.
 function withoutUserInfo(url: string): string {
   if (!url.includes('@')) return url;
@@ -58,7 +66,7 @@ function planFor(options: HttpOptions): Plan {
   if (!plan) {
     plan = {
       url: new URL(options.url),
-      headers: { 'user-agent': USER_AGENT, ...options.headers },
+      headers: options.headers ?? {},
       // The schema admits only well-formed entries; were one not, it would match nothing.
       statuses: options.expectedStatus.map((entry) => statusBounds(entry) ?? [0, -1]),
       keyword: options.keyword === undefined ? undefined : Buffer.from(options.keyword),
@@ -79,7 +87,9 @@ async function check(
   signal: AbortSignal,
   startedAt: number,
 ): Promise<CheckOutcome> {
-  let { url, headers } = plan;
+  let { url } = plan;
+  // The node's User-Agent, unless the monitor sets its own.
+  let headers: OutgoingHttpHeaders = { 'user-agent': ctx.userAgent, ...plan.headers };
   let method: string = options.method;
   let body = options.body;
   for (let redirects = 0; ; redirects++) {

@@ -4,10 +4,10 @@ import { down, up } from '../outcome.js';
 import type { Checker, CheckContext, CheckOutcome } from '../types.js';
 
 /** Default grace, seconds: covers cron's one-minute granularity and a job's run-time jitter. */
-export const DEFAULT_PUSH_GRACE_SECONDS = 60;
+const DEFAULT_PUSH_GRACE_SECONDS = 60;
 
 /** A new push token: 24 random bytes as 32 URL-safe characters. */
-export function newPushToken(): string {
+function newPushToken(): string {
   return randomBytes(24).toString('base64url');
 }
 

@@ -1,5 +1,12 @@
-import { checkServerIdentity, connect, type TLSSocket } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect,
+  createSecureContext,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import { z } from 'zod';
+import { systemSecureContext } from '../../http-client/index.js';
 import { lookupFor } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { certificateError } from '../failure.js';
@@ -42,6 +49,20 @@ export const tlsOptions = z
 
 export type TlsOptions = z.output<typeof tlsOptions>;
 
+// Options objects live as long as their monitor: a private CA's context is built once per monitor.
+const privateContexts = new WeakMap<TlsOptions, SecureContext>();
+
+/** The TLS context trusting the monitor's CA, or the system's; no session is kept in it. */
+function contextFor(options: TlsOptions): SecureContext {
+  if (options.ca === undefined) return systemSecureContext();
+  let context = privateContexts.get(options);
+  if (!context) {
+    context = createSecureContext({ ca: options.ca });
+    privateContexts.set(options, context);
+  }
+  return context;
+}
+
 /**
  * Completes a TLS handshake and reads the server's certificate. Down when it has expired
  * (judged at ctx.now), or when its chain or name does not verify unless `ignoreChain`;
@@ -57,7 +78,7 @@ export const tlsChecker: Checker<TlsOptions> = {
         host: options.host,
         port: options.port,
         servername: options.servername,
-        ca: options.ca,
+        secureContext: contextFor(options),
         // Verification is judged below, so that an invalid chain still shows its expiry.
         rejectUnauthorized: false,
         lookup: lookupFor(options.host, ctx.addressGuard),

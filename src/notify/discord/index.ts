@@ -21,7 +21,7 @@ const COLOR: Record<Severity, number> = {
  * Discord channel webhook.
  * - `webhookUrl` (secret): https://discord.com/api/webhooks/<id>/<token>.
  */
-export const discordConfig = z.object({ webhookUrl: httpUrl('webhookUrl') }).strict();
+const discordConfig = z.object({ webhookUrl: httpUrl('webhookUrl') }).strict();
 
 export type DiscordConfig = z.infer<typeof discordConfig>;
 

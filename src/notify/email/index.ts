@@ -25,7 +25,7 @@ const emailAddress = (field: string) => z.email({ error: `${field} must be an em
  * - `from`: the sender address; `to`: one or more recipient addresses.
  * - `ignoreTlsErrors`: default false; true accepts self-signed or expired certificates.
  */
-export const emailConfig = z
+const emailConfig = z
   .object({
     host: requiredText('host'),
     port: z

@@ -17,7 +17,7 @@ const DEFAULT_PRIORITY: Record<Severity, number> = {
  * - `appToken` (secret): an application token, sent as `X-Gotify-Key`.
  * - `priority` (optional, 0–10): used for every message; default 8 for a down, 5 otherwise.
  */
-export const gotifyConfig = z
+const gotifyConfig = z
   .object({
     serverUrl: httpUrl('serverUrl'),
     appToken: requiredText('appToken'),

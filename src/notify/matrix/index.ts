@@ -15,7 +15,7 @@ const MAX_BODY_CHARS = 16000;
  * - `accessToken` (secret): the sending account's access token, sent as Bearer.
  * - `roomId`: the room's id, `!…` (an `#alias` does not work here).
  */
-export const matrixConfig = z
+const matrixConfig = z
   .object({
     homeserverUrl: httpUrl('homeserverUrl'),
     accessToken: requiredText('accessToken'),

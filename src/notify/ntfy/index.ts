@@ -30,7 +30,7 @@ const TAG: Record<Severity, string> = {
  * - `token` (secret, optional): an access token, sent as `Authorization: Bearer`.
  * - `priority` (optional, 1–5): used for every message; default 4 for a down, 3 otherwise.
  */
-export const ntfyConfig = z
+const ntfyConfig = z
   .object({
     serverUrl: httpUrl('serverUrl').default('https://ntfy.sh'),
     topic: requiredText('topic').regex(

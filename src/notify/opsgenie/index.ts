@@ -24,7 +24,7 @@ const PRIORITY: Record<Severity, string> = {
  * - `apiKey` (secret): the key of an API integration.
  * - `apiUrl`: default `https://api.opsgenie.com`; EU accounts use `https://api.eu.opsgenie.com`.
  */
-export const opsgenieConfig = z
+const opsgenieConfig = z
   .object({
     apiKey: requiredText('apiKey'),
     apiUrl: httpUrl('apiUrl').default('https://api.opsgenie.com'),

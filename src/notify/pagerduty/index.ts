@@ -23,7 +23,7 @@ const PAGERDUTY_SEVERITY: Record<Severity, 'critical' | 'warning' | 'info'> = {
  * - `routingKey` (secret): the service integration's 32-character key.
  * - `eventsUrl`: default `https://events.pagerduty.com/v2/enqueue`.
  */
-export const pagerdutyConfig = z
+const pagerdutyConfig = z
   .object({
     routingKey: requiredText('routingKey').regex(
       /^[A-Za-z0-9]{32}$/,

@@ -26,7 +26,7 @@ const DEFAULT_PRIORITY: Record<Severity, number> = {
  *   otherwise. Emergency (2) is not offered: it needs acknowledgement settings.
  * - `apiUrl`: default `https://api.pushover.net`.
  */
-export const pushoverConfig = z
+const pushoverConfig = z
   .object({
     token: requiredText('token').regex(PUSHOVER_KEY, 'token must be 30 letters and digits'),
     user: requiredText('user').regex(PUSHOVER_KEY, 'user must be 30 letters and digits'),

@@ -13,7 +13,7 @@ const MAX_SECTION_CHARS = 3000;
  * - `webhookUrl` (secret): the URL Slack gave for the webhook,
  *   https://hooks.slack.com/services/…; the token is part of it.
  */
-export const slackConfig = z.object({ webhookUrl: httpUrl('webhookUrl') }).strict();
+const slackConfig = z.object({ webhookUrl: httpUrl('webhookUrl') }).strict();
 
 export type SlackConfig = z.infer<typeof slackConfig>;
 

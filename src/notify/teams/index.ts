@@ -17,7 +17,7 @@ const COLOR: Record<Severity, string> = {
  * webhook, which expects a message carrying an Adaptive Card.
  * - `webhookUrl` (secret): the workflow's URL; its signature is part of it.
  */
-export const teamsConfig = z.object({ webhookUrl: httpUrl('webhookUrl') }).strict();
+const teamsConfig = z.object({ webhookUrl: httpUrl('webhookUrl') }).strict();
 
 export type TeamsConfig = z.infer<typeof teamsConfig>;
 

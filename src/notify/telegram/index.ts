@@ -12,7 +12,7 @@ const MAX_TEXT_CHARS = 4096;
  * - `chatId`: a numeric chat id (`-100…` for groups and channels) or `@channelusername`.
  * - `apiUrl`: default `https://api.telegram.org`.
  */
-export const telegramConfig = z
+const telegramConfig = z
   .object({
     botToken: requiredText('botToken').regex(
       /^\d+:[\w-]+$/,

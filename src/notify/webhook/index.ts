@@ -26,7 +26,7 @@ const SINGLE_LINE = /^[^\r\n\0]*$/;
  * - `authorization` (secret, optional): the Authorization header, e.g. `Bearer abc…`.
  * - `headers` (optional, not secret): other request headers, e.g. `X-Team: ops`.
  */
-export const webhookConfig = z
+const webhookConfig = z
   .object({
     url: httpUrl('url'),
     secret: requiredText('secret').optional(),
