@@ -50,6 +50,9 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
   }
 }
 
+/** How often a node checks that its config watch keeps up with the bucket, ms. */
+const WATCH_CHECK_MS = 5000;
+
 /** The key every node writes in the cluster bucket to learn whether JetStream has a quorum. */
 const PROBE_KEY = 'link-probe';
 
@@ -165,6 +168,8 @@ export class ClusterNode {
   private problem: string | undefined;
   private timer: TimerHandle | null = null;
   private busy = false;
+  /** When to check next that the config watch still follows the bucket. */
+  private nextWatchCheckAt = -Infinity;
   /** Island since the start: when to try joining again. */
   private nextJoinAt = -Infinity;
   /** Set when a joined node lost the cluster: its consumers resume when it is back. */
@@ -518,8 +523,13 @@ export class ClusterNode {
         return;
       }
       await link.probe();
-      this.answeredAt = this.options.clock.now();
+      const now = this.options.clock.now();
+      this.answeredAt = now;
       this.problem = undefined;
+      if (now >= this.nextWatchCheckAt) {
+        this.nextWatchCheckAt = now + WATCH_CHECK_MS;
+        await link.writer.checkWatch();
+      }
       if (this.resumeNeeded && this.tracker.view.state === 'joined') {
         await within(this.islandAfterMs, 'catching up with the config', this.resume(link));
         this.resumeNeeded = false;

@@ -62,16 +62,19 @@ export interface ClusterLink {
  */
 export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
   const { log } = options;
+  // Outside the try: a setting that cannot be read is the operator's to fix, said as it is.
+  const connection = connectionOptions(options);
   let nc: NatsConnection;
   try {
     // Once without reconnecting first: a connection that keeps reconnecting treats a server
     // refusing the TLS handshake (no client certificate) as passing, and never gives up.
-    await (await connect({ ...connectionOptions(options), reconnect: false })).close();
-    nc = await connect(connectionOptions(options));
+    await (await connect({ ...connection, reconnect: false })).close();
+    nc = await connect(connection);
   } catch (error) {
     // Refused credentials are the operator's to fix; a server away may come back.
     throw new TirelessError(
-      error instanceof AuthorizationError || /certificate|SSL alert/.test(describeError(error))
+      error instanceof AuthorizationError ||
+        /Authorization Violation|certificate|SSL alert/i.test(describeError(error))
         ? 'TIRELESS_CONFIG'
         : 'TIRELESS_UNAVAILABLE',
       `cannot connect to the cluster at ${options.servers.join(', ')}: ${describeError(error)}${

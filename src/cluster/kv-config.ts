@@ -79,6 +79,8 @@ export class KvConfigWriter implements ConfigWriter {
   private readonly listeners: ((change: ConfigChange) => void)[];
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private applied: number;
+  /** What the bucket held at the last `checkWatch` (0: not checked yet). */
+  private bucketAtLastCheck = 0;
   private stopWatch: (() => void) | null = null;
   private readonly wire: WireLog;
   private retried = 0;
@@ -217,6 +219,22 @@ export class KvConfigWriter implements ConfigWriter {
   close(): void {
     this.stopWatch?.();
     this.stopWatch = null;
+  }
+
+  /**
+   * Watches again when the replica has not reached, since the last call, what the bucket
+   * held then: the watch's consumer sat on a server that went away (the library would
+   * notice after a minute). Call it every few seconds.
+   */
+  async checkWatch(): Promise<void> {
+    const stalled = this.bucketAtLastCheck > this.applied;
+    this.bucketAtLastCheck = (await this.options.kv.status()).streamInfo.state.last_seq;
+    if (!stalled) return;
+    this.options.log.warn(
+      { applied: this.applied },
+      'the config watch went silent; watching the bucket again',
+    );
+    await this.rewatch();
   }
 
   /**

@@ -86,6 +86,25 @@ test('a node loses its nats-server: it fails over to the others; all servers gon
     );
   });
   await c.waitState(k, 'joined', 3);
+  // A config change still reaches every node, even one whose config watch was on the
+  // stopped server.
+  const late = await c.api(other).expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+    name: 'after the fail-over',
+    type: 'http',
+    url: `${target.url}/ok`,
+    intervalSeconds: 60,
+  });
+  for (let i = 0; i < 3; i++) {
+    await waitFor(
+      `the new monitor on n${i + 1}`,
+      async () =>
+        (await c.api(i).request('GET', `/api/v1/monitors/${late.id}`)).status === 200
+          ? true
+          : undefined,
+      20_000,
+      250,
+    );
+  }
 
   // Every server goes: no node can reach any, each is alone and in island mode.
   const allDownAt = Date.now();
