@@ -40,8 +40,8 @@ test('check workers: one per core by default, at most 8; 0 runs checks on the ma
 });
 
 test('heap growth: 30 % by default, 0 leaves it to V8', () => {
-  assert.equal(loadSettings({}, {}).heapGrowthPercent, 30);
-  assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent, 0);
+  assert.equal(loadSettings({}, {}).heapGrowthPercent, 0);
+  assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '30' }).heapGrowthPercent, 30);
   assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent, 100);
 });
 
