@@ -5,7 +5,8 @@ import { TirelessError } from '../errors/index.js';
 import { Store, type ConfigChange } from '../store/index.js';
 import { tempDir } from '../testing/index.js';
 import { SoloConfigWriter, type ConfigDoc } from './index.js';
-import { LinkedConfigWriter } from './linked-config.js';
+import { LinkedClaims, LinkedConfigWriter } from './linked-config.js';
+import type { ClaimAnswer, DeliveryClaims, DeliveryOutcome } from './ports.js';
 
 const doc = { id: 'ch_a', accountId: 'acc_1', name: 'a' };
 
@@ -49,4 +50,31 @@ test('writes are refused with the reason until the node is joined, then go throu
   );
   assert.ok(store.getConfig('channel', 'ch_a'), 'the refused delete changed nothing');
   store.close();
+});
+
+test('claims before the node joined: sent unclaimed and counted, outcomes handed to the cluster at join', async () => {
+  let unclaimed = 0;
+  const claims = new LinkedClaims(() => unclaimed++);
+  const delivery = { id: 'm1:100:down:ch_a', createdAt: 100, monitorId: 'm1' };
+  assert.deepEqual(await claims.claim(delivery), { kind: 'send' });
+  assert.equal(unclaimed, 1);
+  await claims.settle(delivery.id, { kind: 'sent' });
+  // A retry is not an outcome: it is claimed again when due.
+  await claims.settle('m2:100:down:ch_a', { kind: 'retry', retryAt: 200 });
+
+  const settled: [string, DeliveryOutcome][] = [];
+  const cluster: DeliveryClaims = {
+    claim: () => Promise.resolve<ClaimAnswer>({ kind: 'wait', until: 500 }),
+    settle: (id, outcome) => {
+      settled.push([id, outcome]);
+      return Promise.resolve();
+    },
+  };
+  claims.attach(cluster);
+  assert.deepEqual(settled, [[delivery.id, { kind: 'sent' }]]);
+  // Joined: the cluster's claims decide.
+  assert.deepEqual(await claims.claim(delivery), { kind: 'wait', until: 500 });
+  assert.equal(unclaimed, 1);
+  await claims.settle('m3:100:up:ch_a', { kind: 'failed' });
+  assert.deepEqual(settled.at(-1), ['m3:100:up:ch_a', { kind: 'failed' }]);
 });
