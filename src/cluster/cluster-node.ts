@@ -2,7 +2,6 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import { Deadline } from '../deadline/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
@@ -12,6 +11,7 @@ import {
   joinCluster,
   settlesWithin,
   untilJetStreamAnswers,
+  within,
   type JoinOptions,
 } from './connection.js';
 import { KvDeliveryClaims } from './delivery-claims.js';
@@ -30,25 +30,6 @@ import {
 } from './results-stream.js';
 import { catchUpFromSnapshot, openSnapshots, SnapshotPublisher } from './snapshots.js';
 import { WireLog, type WireCounts } from './wire.js';
-
-/** Settles as `work` does, or rejects once `ms` passed (`work` goes on, unobserved). */
-async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  const deadline = new Deadline(ms, new AbortController().signal);
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) =>
-        deadline.signal.addEventListener(
-          'abort',
-          () => reject(new Error(`${what}: no answer within ${ms} ms`)),
-          { once: true },
-        ),
-      ),
-    ]);
-  } finally {
-    deadline.end();
-  }
-}
 
 /** How often a node checks that its config watch keeps up with the bucket, ms. */
 const WATCH_CHECK_MS = 5000;

@@ -10,6 +10,7 @@ import {
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
+import { Deadline } from '../deadline/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 
 /** The KV bucket of config documents (accounts, users, tokens, monitors, channels, …). */
@@ -145,22 +146,34 @@ export async function untilJetStreamAnswers<T>(
   }
 }
 
+/** Settles as `work` does, or rejects once `ms` passed (`work` goes on, unobserved). */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  const deadline = new Deadline(ms, new AbortController().signal);
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) =>
+        deadline.signal.addEventListener(
+          'abort',
+          () => reject(new Error(`${what}: no answer within ${ms} ms`)),
+          { once: true },
+        ),
+      ),
+    ]);
+  } finally {
+    deadline.end();
+  }
+}
+
 /**
  * Whether `work` resolves within `ms`: false when it rejects or is still out then (it is
  * not cancelled; its outcome is ignored).
  */
-export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true), late]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+export function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return within(ms, 'work', work).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A fingerprint of the secret key that tells keys apart and reveals nothing of them. */
