@@ -9,7 +9,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { systemClock } from '../clock/index.js';
 import { Store, type CheckedResult } from '../store/index.js';
-import { startNatsCluster, waitFor, type NatsCluster } from '../testing/index.js';
+import { httpMonitorDoc, startNatsCluster, waitFor, type NatsCluster } from '../testing/index.js';
 import {
   catchUpFromSnapshot,
   latestSnapshot,
@@ -126,21 +126,7 @@ function addMonitor(store: Store, id: string, revision: number): void {
     id,
     accountId: ACCOUNT,
     revision,
-    doc: {
-      id,
-      accountId: ACCOUNT,
-      revision,
-      name: id,
-      type: 'http',
-      intervalSeconds: 10,
-      timeoutSeconds: 5,
-      retries: 0,
-      paused: false,
-      tags: [],
-      channelIds: [],
-      renotifyMinutes: null,
-      url: 'http://127.0.0.1/',
-    },
+    doc: httpMonitorDoc({ id, accountId: ACCOUNT, revision, channelIds: [] }),
   });
 }
 

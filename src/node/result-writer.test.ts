@@ -8,6 +8,7 @@ import { FakeClock } from '../clock/index.js';
 import { Store, type CheckedResult } from '../store/index.js';
 import { ResultWriter } from './result-writer.js';
 import { SpillFile } from './spill-file.js';
+import { httpMonitorDoc } from '../testing/index.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -22,21 +23,13 @@ function storeWithMonitor() {
     id: 'mon_a',
     accountId: 'acc_1',
     revision: 1,
-    doc: {
+    doc: httpMonitorDoc({
       id: 'mon_a',
       accountId: 'acc_1',
       revision: 1,
       name: 'a',
-      type: 'http',
-      intervalSeconds: 10,
-      timeoutSeconds: 5,
-      retries: 0,
-      paused: false,
-      tags: [],
       channelIds: [],
-      renotifyMinutes: null,
-      url: 'http://127.0.0.1/',
-    },
+    }),
   });
   return { dir, store, open };
 }

@@ -5,7 +5,13 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { FakeClock } from '../clock/index.js';
 import { Store } from '../store/index.js';
-import { damagePages, leafPages, overwriteBytes, tempDir } from '../testing/index.js';
+import {
+  damagePages,
+  httpMonitorDoc,
+  leafPages,
+  overwriteBytes,
+  tempDir,
+} from '../testing/index.js';
 import { StoreGuard, storeFiles, type Degraded } from './store-guard.js';
 
 const silent = pino({ level: 'silent' });
@@ -20,21 +26,13 @@ function dataDirWithHistory(): string {
     id: 'mon_a',
     accountId: 'acc_1',
     revision: 3,
-    doc: {
+    doc: httpMonitorDoc({
       id: 'mon_a',
       accountId: 'acc_1',
       revision: 3,
       name: 'a',
-      type: 'http',
-      intervalSeconds: 10,
-      timeoutSeconds: 5,
-      retries: 0,
-      paused: false,
-      tags: [],
       channelIds: [],
-      renotifyMinutes: null,
-      url: 'http://127.0.0.1/',
-    },
+    }),
   });
   store.ingest(
     Array.from({ length: 5000 }, (_, i) => ({

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from './store.js';
+import { httpMonitorDoc } from '../testing/index.js';
 
 /** Test-only helpers for store tests: a fresh database, and a monitor applied to it. */
 
@@ -33,20 +34,6 @@ export function applyMonitor(
     revision: 1,
     doc: { id: accountId, accountId, revision: 1, name: 'A' },
   });
-  const doc = {
-    id,
-    accountId,
-    revision,
-    name,
-    type: 'http',
-    intervalSeconds: 10,
-    timeoutSeconds: 5,
-    retries: 0,
-    paused: false,
-    tags: [],
-    channelIds: ['ch_1'],
-    renotifyMinutes: null,
-    url: 'http://127.0.0.1/',
-  };
+  const doc = httpMonitorDoc({ id, accountId, revision, name, channelIds: ['ch_1'] });
   store.applyConfig({ kind: 'monitor', id, accountId, revision, doc });
 }

@@ -4,3 +4,4 @@ export * from './receivers.js';
 export * from './node-process.js';
 export * from './nats-cluster.js';
 export * from './damage.js';
+export * from './config-docs.js';
