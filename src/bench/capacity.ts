@@ -81,7 +81,7 @@ function rowsOf(context: BenchContext): CapacityRow[] {
     ? [
         ['http', 1_000],
         ['http', 30_000],
-        ['https', 5_000],
+        ['https', 3_000],
         ['remote', 30_000],
         ['mixed', 5_000],
       ]
@@ -89,7 +89,7 @@ function rowsOf(context: BenchContext): CapacityRow[] {
         ['http', 1_000],
         ['http', 10_000],
         ['http', 30_000],
-        ['https', 10_000],
+        ['https', 3_000],
         ['remote', 30_000],
         ['mixed', 10_000],
       ];
