@@ -67,12 +67,16 @@ export interface TestCertificates {
 }
 
 /**
- * Starts an HTTP server on 127.0.0.1 answering with `handler`, by default testRoutes.
+ * Starts an HTTP server on `host` (a loopback address, default 127.0.0.1) answering with
+ * `handler`, by default testRoutes.
  */
-export async function startHttpTarget(handler: HttpHandler = testRoutes): Promise<HttpTarget> {
+export async function startHttpTarget(
+  handler: HttpHandler = testRoutes,
+  host = LOOPBACK,
+): Promise<HttpTarget> {
   const server = createHttpServer(handler);
-  const port = await listen(server);
-  return { url: `http://${LOOPBACK}:${port}`, port, close: () => closeHttp(server) };
+  const port = await listen(server, host);
+  return { url: `http://${host}:${port}`, port, close: () => closeHttp(server) };
 }
 
 /**
@@ -283,10 +287,10 @@ async function selfSignedPair(): Promise<KeyPair> {
   }
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, host = LOOPBACK): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, LOOPBACK, () => resolve(serverPort(server)));
+    server.listen(0, host, () => resolve(serverPort(server)));
   });
 }
 
