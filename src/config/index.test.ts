@@ -109,7 +109,10 @@ test('guard exceptions: IPs and CIDRs, only with the guard on', () => {
   assert.deepEqual(settings.blockPrivateTargetsExcept, ['10.1.0.0/16', '127.0.0.2', 'fd00::/8']);
   assert.deepEqual(loadSettings({}, {}).blockPrivateTargetsExcept, []);
   assert.match(
-    configError({ blockPrivateTargets: true, blockPrivateTargetsExcept: '10.0.0.0/40,intranet' }, {}),
+    configError(
+      { blockPrivateTargets: true, blockPrivateTargetsExcept: '10.0.0.0/40,intranet' },
+      {},
+    ),
     /blockPrivateTargetsExcept \(TIRELESS_BLOCK_PRIVATE_TARGETS_EXCEPT\): 10\.0\.0\.0\/40: the prefix length must be at most 32; blockPrivateTargetsExcept .*intranet is not an IP/,
   );
   assert.match(

@@ -248,7 +248,9 @@ function strictValues(merged: Record<string, unknown>): FieldProblem[] {
     }
     const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
     const wanted =
-      kind === 'number' ? 'a whole number in decimal digits' : 'true or false (or 1/0, yes/no, on/off)';
+      kind === 'number'
+        ? 'a whole number in decimal digits'
+        : 'true or false (or 1/0, yes/no, on/off)';
     problems.push({ field: key, problem: `must be ${wanted} (got ${shown})` });
     // Reported once, here, not again by the schema.
     delete merged[key];
@@ -278,7 +280,10 @@ function guardProblems(settings: ParsedSettings): FieldProblem[] {
   const { signup, blockPrivateTargets, allowPrivateTargets, blockPrivateTargetsExcept } = settings;
   if (blockPrivateTargets === true && allowPrivateTargets) {
     return [
-      { field: 'allowPrivateTargets', problem: 'contradicts blockPrivateTargets; give one of them' },
+      {
+        field: 'allowPrivateTargets',
+        problem: 'contradicts blockPrivateTargets; give one of them',
+      },
     ];
   }
   if (signup === 'open' && blockPrivateTargets !== true && !allowPrivateTargets) {

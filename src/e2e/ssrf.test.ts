@@ -41,7 +41,11 @@ void describe('open sign-up and the SSRF guard', () => {
       /blockPrivateTargets \(TIRELESS_BLOCK_PRIVATE_TARGETS\): open sign-up .*--allow-private-targets/,
     );
     for (const [name, value, problem] of [
-      ['TIRELESS_BLOCK_PRIVATE_TARGETS', 'yes-please', /blockPrivateTargets .*must be true or false/],
+      [
+        'TIRELESS_BLOCK_PRIVATE_TARGETS',
+        'yes-please',
+        /blockPrivateTargets .*must be true or false/,
+      ],
       ['TIRELESS_PORT', '1e3', /port \(TIRELESS_PORT\): must be a whole number .*"1e3"/],
     ] as const) {
       const bad = await runTireless(['start', '--data', tempDir()], { [name]: value });

@@ -136,7 +136,10 @@ test('networks are IPs or CIDRs with a prefix no longer than the address', () =>
     ['', /not an IP/],
   ] as const) {
     const parsed = parseNetwork(text);
-    assert.ok(typeof parsed === 'string' && problem.test(parsed), `${text}: ${String(parsed)}`);
+    assert.ok(
+      typeof parsed === 'string' && problem.test(parsed),
+      `${text}: ${JSON.stringify(parsed)}`,
+    );
   }
   assert.throws(() => privateAddressGuard(['10.0.0.0/40']), /at most 32/);
 });

@@ -42,7 +42,8 @@ void describe('lookupFor', () => {
       lookupAll(lookup, 'localhost'),
       (error) =>
         error instanceof AddressRefusedError &&
-        error.message === 'localhost resolves to a private or reserved address; this server refuses to contact it',
+        error.message ===
+          'localhost resolves to a private or reserved address; this server refuses to contact it',
     );
   });
 
@@ -57,7 +58,10 @@ void describe('lookupFor', () => {
 void describe('resolveAllowed', () => {
   void it('refuses a refused literal and a name resolving to a refused address', async () => {
     await assert.rejects(resolveAllowed('127.0.0.1', LOOPBACK), /127\.0\.0\.1 is not allowed/);
-    await assert.rejects(resolveAllowed('localhost', LOOPBACK), /localhost resolves to a private or reserved address/);
+    await assert.rejects(
+      resolveAllowed('localhost', LOOPBACK),
+      /localhost resolves to a private or reserved address/,
+    );
   });
 
   void it('resolves an allowed name to one of its addresses', async () => {

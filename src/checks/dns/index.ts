@@ -126,7 +126,11 @@ export const dnsChecker: Checker<DnsOptions> = {
       signal.addEventListener('abort', () => resolver.cancel(), { once: true });
       try {
         const answers = await QUERIES[options.recordType](resolver, options.hostname);
-        if (guard && ADDRESS_TYPES.has(options.recordType) && answers.some((a) => guard(a) !== undefined)) {
+        if (
+          guard &&
+          ADDRESS_TYPES.has(options.recordType) &&
+          answers.some((a) => guard(a) !== undefined)
+        ) {
           // Which private address an internal name has is not for a shared service to
           // tell, nor whether it is the one expected: such answers are neither listed nor
           // compared.

@@ -383,7 +383,12 @@ describe('http checker', () => {
         assert.equal(parsed.success, false, name);
         assert.deepEqual(
           parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-          [[`headers.${name}`, `${name} is set by Tireless from the URL and body; it cannot be set here`]],
+          [
+            [
+              `headers.${name}`,
+              `${name} is set by Tireless from the URL and body; it cannot be set here`,
+            ],
+          ],
         );
       }
     });

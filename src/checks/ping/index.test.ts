@@ -80,7 +80,10 @@ describe('ping checker', () => {
       const named = await check({ host: 'localhost' }, { addressGuard: () => 'no loopback' });
       assert.deepEqual(
         [named.status, named.error],
-        ['down', 'localhost resolves to a private or reserved address; this server refuses to contact it'],
+        [
+          'down',
+          'localhost resolves to a private or reserved address; this server refuses to contact it',
+        ],
       );
     });
   });

@@ -66,7 +66,10 @@ describe('tcp checker', () => {
     const outcome = await tcpChecker.run({ host: 'localhost', port: target.port }, ctx);
     assert.deepEqual(
       [outcome.status, outcome.error],
-      ['down', 'localhost resolves to a private or reserved address; this server refuses to contact it'],
+      [
+        'down',
+        'localhost resolves to a private or reserved address; this server refuses to contact it',
+      ],
     );
   });
 

@@ -154,8 +154,7 @@ function smtpError(error: unknown, attempt: Deadline, secrets: readonly string[]
     return deliveryError('email', interruption, { retryable: true, secrets, cause: error });
   }
   const ownWords = typeof code === 'string' && NETWORK_CODES.has(code);
-  const described =
-    quote || ownWords ? describeError(error) : smtpCodes(code, responseCode);
+  const described = quote || ownWords ? describeError(error) : smtpCodes(code, responseCode);
   const reason = code === 'ETIMEDOUT' ? `timeout: ${described}` : described;
   const retryable =
     typeof responseCode === 'number'
