@@ -68,10 +68,9 @@ function blockList(
 /** True when `address` (an IP literal) is in a range the guard refuses. */
 export function isSpecialPurpose(address: string): boolean {
   if (isIP(address) === 4) return ipv4.check(address, 'ipv4');
-  // A zone (fe80::1%eth0) names an interface, not another address.
-  const bare = address.replace(/%.*$/, '');
-  if (nat64.check(bare, 'ipv6')) return nat64Refused.check(bare, 'ipv6');
-  return ipv6.check(bare, 'ipv6');
+  // BlockList reads past a zone (fe80::1%eth0), which names an interface.
+  if (nat64.check(address, 'ipv6')) return nat64Refused.check(address, 'ipv6');
+  return ipv6.check(address, 'ipv6');
 }
 
 /** One network of an exceptions list: "10.1.2.3", "10.1.0.0/16", "fd00::/8". */
