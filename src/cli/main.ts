@@ -189,9 +189,11 @@ function guardLine(settings: Settings): string {
     const exceptions = except.length > 0 ? `, except ${except.join(', ')}` : '';
     return `SSRF guard: on (blockPrivateTargets): checks and notifications refuse private and reserved addresses${exceptions}`;
   }
-  const why = settings.allowPrivateTargets
-    ? 'allowPrivateTargets, with open sign-up'
-    : 'sign-up is closed';
+  // Open sign-up without the guard starts only with allowPrivateTargets (see config).
+  const why =
+    settings.signup === 'open'
+      ? 'allowPrivateTargets, with open sign-up'
+      : 'sign-up is closed; --block-private-targets turns it on';
   return `SSRF guard: off (${why}): checks and notifications may reach private addresses`;
 }
 

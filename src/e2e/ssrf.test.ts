@@ -72,8 +72,9 @@ void describe('a free account under the SSRF guard', () => {
   /** What must receive nothing: on 127.0.0.1, which the guard refuses. */
   let victim: RecordingHttpServer;
   let victimDns: DnsServer;
-  /** The stand-in for a public server, on the excepted 127.0.0.2. */
+  /** The stand-ins for a public server and resolver, on the excepted 127.0.0.2. */
   let outside: HttpTarget;
+  let outsideDns: DnsServer;
   const outsidePaths: string[] = [];
 
   before(async () => {
@@ -83,6 +84,12 @@ void describe('a free account under the SSRF guard', () => {
       outsidePaths.push(request.url ?? '');
       testRoutes(request, response);
     }, STAND_IN_FOR_PUBLIC);
+    // A public resolver that knows a name with a private address.
+    outsideDns = await startDnsServer(
+      [{ name: 'db.internal', type: 'A', data: '10.0.0.5' }],
+      'answer',
+      STAND_IN_FOR_PUBLIC,
+    );
     node = await startTireless(tempDir(), {
       args: [
         '--signup',
@@ -109,7 +116,7 @@ void describe('a free account under the SSRF guard', () => {
   });
   after(async () => {
     await node?.kill();
-    await Promise.all([victim?.close(), victimDns?.close(), outside?.close()]);
+    await Promise.all([victim?.close(), victimDns?.close(), outside?.close(), outsideDns?.close()]);
   });
 
   void it('says in its banner that the guard is on, and what it lets through', () => {
@@ -167,6 +174,17 @@ void describe('a free account under the SSRF guard', () => {
         /^address 127\.0\.0\.1 is private or reserved/,
       ],
       [
+        'private answer',
+        {
+          type: 'dns',
+          hostname: 'db.internal',
+          resolver: outsideDns.address,
+          expected: '10.0.0.5',
+        },
+        // Neither listed nor compared: which address an internal name has is not told.
+        /^db\.internal resolves to a private or reserved address, which this server does not report$/,
+      ],
+      [
         'body not quoted',
         { type: 'http', url: `${outside.url}/json`, jsonPath: 'status', jsonValue: 'down' },
         /^jsonPath status is not "down"$/,
@@ -195,6 +213,7 @@ void describe('a free account under the SSRF guard', () => {
     }
     assert.deepEqual(victim.requests, [], 'the private target received nothing');
     assert.equal(victimDns.queries, 0, 'the private resolver was asked nothing');
+    assert.ok(outsideDns.queries > 0, 'the public resolver was asked');
     // The redirects were answered by the stand-in for the internet, and went no further.
     assert.ok(outsidePaths.filter((path) => path.startsWith('/redirect')).length >= 3);
   });

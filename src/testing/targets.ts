@@ -181,21 +181,22 @@ export async function startBlackholeTcpTarget(): Promise<Target> {
 export type DnsServerMode = 'answer' | 'silent' | 'servfail';
 
 export interface DnsServer extends Target {
-  /** "127.0.0.1:<port>", the form a dns monitor's `resolver` takes. */
+  /** "<host>:<port>", e.g. "127.0.0.1:5353", the form a dns monitor's `resolver` takes. */
   address: string;
   /** Queries received so far. */
   readonly queries: number;
 }
 
 /**
- * Starts a UDP DNS server on 127.0.0.1 that answers from `records` (dns-packet answers,
- * e.g. `{ name: 'example.test', type: 'A', data: '192.0.2.1' }`): the records of the asked
- * name and type; none (NOERROR) when the name has records of other types only; NXDOMAIN
- * for names it does not know.
+ * Starts a UDP DNS server on `host` (a loopback address, default 127.0.0.1) that answers from
+ * `records` (dns-packet answers, e.g. `{ name: 'example.test', type: 'A', data: '192.0.2.1' }`):
+ * the records of the asked name and type; none (NOERROR) when the name has records of other
+ * types only; NXDOMAIN for names it does not know.
  */
 export async function startDnsServer(
   records: dnsPacket.Answer[],
   mode: DnsServerMode = 'answer',
+  host = LOOPBACK,
 ): Promise<DnsServer> {
   const socket = createSocket('udp4');
   let queries = 0;
@@ -206,12 +207,12 @@ export async function startDnsServer(
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, LOOPBACK, resolve);
+    socket.bind(0, host, resolve);
   });
   const { port } = socket.address();
   return {
     port,
-    address: `${LOOPBACK}:${port}`,
+    address: `${host}:${port}`,
     get queries() {
       return queries;
     },
