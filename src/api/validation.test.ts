@@ -149,6 +149,21 @@ void describe('refused input', () => {
       fields: ['revision'],
     },
     {
+      title: 'headers the client sets itself',
+      method: 'POST',
+      url: () => '/api/v1/monitors',
+      payload: {
+        ...HTTP_MONITOR,
+        headers: { Host: 'a', 'Content-Length': '1', 'transfer-encoding': 'x', Connection: 'c' },
+      },
+      fields: [
+        'headers.Host',
+        'headers.Content-Length',
+        'headers.transfer-encoding',
+        'headers.Connection',
+      ],
+    },
+    {
       title: 'channel: bad webhook url',
       method: 'POST',
       url: () => '/api/v1/channels',

@@ -36,6 +36,7 @@ export class CheckPool {
   constructor(options: CheckPoolOptions) {
     const settings: WorkerSettings = {
       blockPrivateTargets: options.blockPrivateTargets,
+      blockPrivateTargetsExcept: options.blockPrivateTargetsExcept,
       userAgent: options.userAgent,
     };
     const url = options.workerUrl ?? WORKER_URL;

@@ -6,7 +6,7 @@ import {
   type CheckOutcome,
 } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
-import { privateAddressGuard } from '../net-guard/index.js';
+import { guardOf } from '../net-guard/index.js';
 
 /** One check to run: plain data, so it can cross to a worker thread. */
 export interface CheckJob {
@@ -29,6 +29,8 @@ export interface CheckJob {
 export interface CheckSettings {
   /** Refuse private, loopback and link-local targets (see net-guard). */
   blockPrivateTargets: boolean;
+  /** Networks (IPs or CIDRs) the guard lets through all the same. @defaultValue none */
+  blockPrivateTargetsExcept?: readonly string[];
   /** The User-Agent of HTTP checks, naming node and region (`checkUserAgent`). */
   userAgent: string;
 }
@@ -57,7 +59,7 @@ export class RunningChecks {
   private readonly userAgent: string;
 
   constructor(settings: CheckSettings) {
-    this.addressGuard = settings.blockPrivateTargets ? privateAddressGuard : undefined;
+    this.addressGuard = guardOf(settings);
     this.userAgent = settings.userAgent;
   }
 

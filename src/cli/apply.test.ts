@@ -408,6 +408,10 @@ test('an invalid file is refused with the path of each problem, and nothing chan
         'monitors:\n  - {name: a, type: tcp, host: h, port: 1, locations: 2, confirmations: 3}\n',
         /monitors\[0\]\.confirmations: must not exceed locations \(2\)/,
       ],
+      [
+        'monitors:\n  - {name: a, type: http, url: "https://example.com/", headers: {Host: internal}}\n',
+        /monitors\[0\]\.headers\.Host: Host is set by Tireless from the URL and body/,
+      ],
     ];
     for (const [yaml, message] of cases) {
       await assert.rejects(

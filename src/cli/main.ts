@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { describeError, TirelessError } from '../errors/index.js';
-import { loadSettings } from '../config/index.js';
+import { loadSettings, type Settings } from '../config/index.js';
 import { startNode, VERSION } from '../node/index.js';
 import { runBackup } from './backup.js';
 import { runRestore } from './restore.js';
@@ -54,6 +54,18 @@ function program(): Command {
     .addOption(new Option('--log-level <level>', 'log level (env TIRELESS_LOG_LEVEL)'))
     .addOption(new Option('--signup <mode>', 'open or closed sign-up (env TIRELESS_SIGNUP)'))
     .option(
+      '--block-private-targets',
+      'SSRF guard: checks and notifications refuse private and special-purpose addresses (env TIRELESS_BLOCK_PRIVATE_TARGETS)',
+    )
+    .option(
+      '--allow-private-targets',
+      'open sign-up without the SSRF guard, on purpose (env TIRELESS_ALLOW_PRIVATE_TARGETS)',
+    )
+    .option(
+      '--block-private-targets-except <networks>',
+      'IPs or CIDRs the SSRF guard lets through, comma-separated (env TIRELESS_BLOCK_PRIVATE_TARGETS_EXCEPT)',
+    )
+    .option(
       '--cluster <urls>',
       'cluster mode: NATS servers, comma-separated nats://host:port (env TIRELESS_CLUSTER)',
     )
@@ -64,7 +76,7 @@ function program(): Command {
     .option('--nats-tls-ca <file>', 'CA of the NATS servers (env TIRELESS_NATS_TLS_CA)')
     .option('--nats-tls-cert <file>', 'client certificate for NATS (env TIRELESS_NATS_TLS_CERT)')
     .option('--nats-tls-key <file>', 'its private key (env TIRELESS_NATS_TLS_KEY)')
-    .action(async (flags: Record<string, string | undefined>) => {
+    .action(async (flags: Record<string, string | boolean | undefined>) => {
       const settings = loadSettings(
         {
           dataDir: flags.data,
@@ -73,6 +85,9 @@ function program(): Command {
           region: flags.region,
           logLevel: flags.logLevel,
           signup: flags.signup,
+          blockPrivateTargets: flags.blockPrivateTargets,
+          allowPrivateTargets: flags.allowPrivateTargets,
+          blockPrivateTargetsExcept: flags.blockPrivateTargetsExcept,
           cluster: flags.cluster,
           nodeId: flags.nodeId,
           natsCreds: flags.natsCreds,
@@ -95,7 +110,7 @@ function program(): Command {
           `  or: curl -X POST ${node.url}/api/v1/setup -H 'content-type: application/json' -d '{"email":"you@example.com","password":"…"}'`,
         );
       }
-      banner.push(`API docs: ${node.url}/api/docs`);
+      banner.push(guardLine(settings), `API docs: ${node.url}/api/docs`);
       print(banner.join('\n'));
       const stop = (signal: string) => {
         print(`${signal}: stopping (finishing checks in flight)…`);
@@ -165,6 +180,21 @@ function program(): Command {
     });
 
   return cli;
+}
+
+/** The start banner's line that says whether the SSRF guard is on, and why. */
+function guardLine(settings: Settings): string {
+  if (settings.blockPrivateTargets) {
+    const except = settings.blockPrivateTargetsExcept;
+    const exceptions = except.length > 0 ? `, except ${except.join(', ')}` : '';
+    return `SSRF guard: on (blockPrivateTargets): checks and notifications refuse private and reserved addresses${exceptions}`;
+  }
+  // Open sign-up without the guard starts only with allowPrivateTargets (see config).
+  const why =
+    settings.signup === 'open'
+      ? 'allowPrivateTargets, with open sign-up'
+      : 'sign-up is closed; --block-private-targets turns it on';
+  return `SSRF guard: off (${why}): checks and notifications may reach private addresses`;
 }
 
 /** The token a command that talks to a node was given: --token or TIRELESS_TOKEN. */

@@ -21,6 +21,106 @@ test('defaults, then environment, then flags', () => {
   );
 });
 
+/** The TIRELESS_CONFIG error loadSettings throws, or a failure when it does not throw. */
+function configError(flags: Record<string, unknown>, env: Record<string, string>): string {
+  try {
+    loadSettings(flags, env);
+  } catch (error) {
+    assert.ok(error instanceof TirelessError && error.code === 'TIRELESS_CONFIG', String(error));
+    return error.message;
+  }
+  return assert.fail(`accepted ${JSON.stringify([flags, env])}`);
+}
+
+test('numbers parse strictly: whole numbers in decimal digits, for every numeric setting', () => {
+  const defaults = loadSettings({}, {});
+  const numeric = Object.keys(defaults).filter(
+    (key) => typeof defaults[key as keyof typeof defaults] === 'number',
+  );
+  assert.ok(numeric.includes('port') && numeric.includes('heartbeatMs'), String(numeric));
+  for (const key of numeric) {
+    for (const bad of ['abc', '1e3', '0x10', '1_000', '1.5', '12abc', ' 12', 'Infinity']) {
+      const message = configError({}, { [envName(key)]: bad });
+      const named = `${key} (${envName(key)}): must be a whole number in decimal digits (got ${JSON.stringify(bad)})`;
+      assert.ok(message.includes(named), `${key}=${bad}: ${message}`);
+      assert.equal(message.split(key).length, 2, `reported once: ${message}`);
+    }
+  }
+  assert.equal(loadSettings({ port: '4001' }, {}).port, 4001);
+  assert.equal(loadSettings({}, { TIRELESS_RETENTION_DAYS: '0090' }).retentionDays, 90);
+});
+
+test('booleans parse strictly: true/false, 1/0, yes/no, on/off, for every boolean setting', () => {
+  for (const key of ['blockPrivateTargets', 'allowPrivateTargets'] as const) {
+    for (const bad of ['yes-please', 'enabled', '2', 'truthy', 'null']) {
+      const message = configError({}, { [envName(key)]: bad });
+      const named = `${key} (${envName(key)}): must be true or false (or 1/0, yes/no, on/off) (got "${bad}")`;
+      assert.ok(message.includes(named), `${key}=${bad}: ${message}`);
+    }
+  }
+  const cases: [string, boolean][] = [
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['On', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+    ['off', false],
+  ];
+  for (const [text, value] of cases) {
+    const settings = loadSettings({}, { TIRELESS_BLOCK_PRIVATE_TARGETS: text });
+    assert.equal(settings.blockPrivateTargets, value, text);
+  }
+});
+
+test('open sign-up needs the SSRF guard on, or private targets allowed on purpose', () => {
+  const open = { TIRELESS_SIGNUP: 'open' };
+  assert.equal(loadSettings({}, {}).blockPrivateTargets, false, 'closed: off unless set');
+  assert.match(
+    configError({}, open),
+    /blockPrivateTargets \(TIRELESS_BLOCK_PRIVATE_TARGETS\): open sign-up .*--block-private-targets.*--allow-private-targets, TIRELESS_ALLOW_PRIVATE_TARGETS=true/,
+  );
+  assert.match(
+    configError({}, { ...open, TIRELESS_BLOCK_PRIVATE_TARGETS: 'false' }),
+    /open sign-up/,
+    'turned off without saying it is meant',
+  );
+  assert.equal(
+    loadSettings({ blockPrivateTargets: true }, open).blockPrivateTargets,
+    true,
+    'the --block-private-targets flag',
+  );
+  const allowed = loadSettings({}, { ...open, TIRELESS_ALLOW_PRIVATE_TARGETS: 'true' });
+  assert.deepEqual([allowed.blockPrivateTargets, allowed.allowPrivateTargets], [false, true]);
+  assert.equal(loadSettings({ allowPrivateTargets: true }, open).blockPrivateTargets, false);
+  assert.match(
+    configError({ blockPrivateTargets: true, allowPrivateTargets: true }, {}),
+    /allowPrivateTargets \(TIRELESS_ALLOW_PRIVATE_TARGETS\): contradicts blockPrivateTargets/,
+  );
+});
+
+test('guard exceptions: IPs and CIDRs, only with the guard on', () => {
+  const settings = loadSettings(
+    { blockPrivateTargets: true },
+    { TIRELESS_BLOCK_PRIVATE_TARGETS_EXCEPT: '10.1.0.0/16, 127.0.0.2,fd00::/8' },
+  );
+  assert.deepEqual(settings.blockPrivateTargetsExcept, ['10.1.0.0/16', '127.0.0.2', 'fd00::/8']);
+  assert.deepEqual(loadSettings({}, {}).blockPrivateTargetsExcept, []);
+  assert.match(
+    configError(
+      { blockPrivateTargets: true, blockPrivateTargetsExcept: '10.0.0.0/40,intranet' },
+      {},
+    ),
+    /blockPrivateTargetsExcept \(TIRELESS_BLOCK_PRIVATE_TARGETS_EXCEPT\): 10\.0\.0\.0\/40: the prefix length must be at most 32; blockPrivateTargetsExcept .*intranet is not an IP/,
+  );
+  assert.match(
+    configError({ blockPrivateTargetsExcept: '10.0.0.0/8' }, {}),
+    /blockPrivateTargetsExcept .*names exceptions to blockPrivateTargets, which is not on/,
+  );
+});
+
 test('cluster: servers from a comma-separated list; heartbeats every 1 s, dead after 3 s', () => {
   const solo = loadSettings({}, {});
   assert.equal(solo.cluster, undefined);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { TirelessError, type FieldProblem } from '../errors/index.js';
+import { parseNetwork } from '../net-guard/index.js';
 import { fieldProblems } from '../validation/index.js';
 
 const settingsSchema = z
@@ -34,8 +35,32 @@ const settingsSchema = z
       .optional(),
     /** `open` lets anyone create an account; `closed` only the first setup. @defaultValue closed */
     signup: z.enum(['open', 'closed']).default('closed'),
-    /** Refuse checks of private, loopback and link-local addresses (shared deployments). @defaultValue false */
-    blockPrivateTargets: z.coerce.boolean().default(false),
+    /**
+     * The SSRF guard: checks and notifications refuse private, loopback, link-local and every
+     * other special-purpose address (see net-guard). Unset: off with closed sign-up; open
+     * sign-up needs it on, or allowPrivateTargets. @defaultValue unset
+     */
+    blockPrivateTargets: z.boolean().optional(),
+    /** Open sign-up without the SSRF guard, on purpose. @defaultValue false */
+    allowPrivateTargets: z.boolean().default(false),
+    /**
+     * Networks the SSRF guard lets through all the same (comma-separated IPs or CIDRs, e.g.
+     * the provider's own status page). @defaultValue none
+     */
+    blockPrivateTargetsExcept: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((network) => network.trim())
+          .filter(Boolean),
+      )
+      .superRefine((networks, context) => {
+        for (const network of networks.map(parseNetwork)) {
+          if (typeof network === 'string') context.addIssue({ code: 'custom', message: network });
+        }
+      })
+      .default([]),
     /** Largest request body, bytes. @defaultValue 1 MiB */
     bodyLimitBytes: z.coerce
       .number()
@@ -137,7 +162,13 @@ const settingsSchema = z
   })
   .strict();
 
-export type Settings = Readonly<z.output<typeof settingsSchema>>;
+type ParsedSettings = z.output<typeof settingsSchema>;
+export type Settings = Readonly<
+  Omit<ParsedSettings, 'blockPrivateTargets'> & {
+    /** Whether the SSRF guard is on: blockPrivateTargets as given, else off. */
+    blockPrivateTargets: boolean;
+  }
+>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 
 /** Environment variable for each setting, e.g. TIRELESS_DATA_DIR for dataDir. */
@@ -171,19 +202,111 @@ export function loadSettings(
     if (fromEnv !== undefined && fromEnv !== '') merged[key] = fromEnv;
   }
   for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
-  if (typeof merged.blockPrivateTargets === 'string') {
-    merged.blockPrivateTargets = ['1', 'true', 'yes', 'on'].includes(
-      merged.blockPrivateTargets.toLowerCase(),
-    );
-  }
+  problems.push(...strictValues(merged));
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) problems.push(...fieldProblems(parsed.error));
-  else problems.push(...clusterProblems(parsed.data));
+  else problems.push(...clusterProblems(parsed.data), ...guardProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) {
     const text = problems.map((p) => `${p.field} (${envName(p.field)}): ${p.problem}`).join('; ');
     throw new TirelessError('TIRELESS_CONFIG', `bad setting: ${text}`, { fields: problems });
   }
-  return Object.freeze(parsed.data);
+  return Object.freeze({
+    ...parsed.data,
+    blockPrivateTargets: parsed.data.blockPrivateTargets ?? false,
+  });
+}
+
+const WHOLE_NUMBER = /^-?\d+$/;
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  '1': true,
+  '0': false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+};
+
+/**
+ * Turns the text of number and boolean settings (from the environment, files and flags)
+ * into values, in place, strictly: whole numbers in decimal digits only (no 1e3, 0x10, 1_000
+ * or units), booleans only as true/false, 1/0, yes/no or on/off. zod's coercion would read
+ * "yes-please" as true and "1e3" as 1000; anything else is a problem naming the setting.
+ */
+function strictValues(merged: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [key, value] of Object.entries(merged)) {
+    const kind = Object.hasOwn(settingsSchema.shape, key)
+      ? kindOf(settingsSchema.shape[key as keyof typeof settingsSchema.shape])
+      : undefined;
+    if (typeof value !== 'string' || kind === undefined) continue;
+    const parsed = kind === 'number' ? wholeNumber(value) : BOOLEAN_WORDS[value.toLowerCase()];
+    if (parsed !== undefined) {
+      merged[key] = parsed;
+      continue;
+    }
+    const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    const wanted =
+      kind === 'number'
+        ? 'a whole number in decimal digits'
+        : 'true or false (or 1/0, yes/no, on/off)';
+    problems.push({ field: key, problem: `must be ${wanted} (got ${shown})` });
+    // Reported once, here, not again by the schema.
+    delete merged[key];
+  }
+  return problems;
+}
+
+function wholeNumber(text: string): number | undefined {
+  return WHOLE_NUMBER.test(text) ? Number(text) : undefined;
+}
+
+/** Whether a setting takes a number or a boolean (seen through default and optional). */
+function kindOf(schema: z.ZodType): 'number' | 'boolean' | undefined {
+  let inner = schema;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) {
+    inner = inner.unwrap() as z.ZodType;
+  }
+  if (inner instanceof z.ZodNumber) return 'number';
+  return inner instanceof z.ZodBoolean ? 'boolean' : undefined;
+}
+
+/**
+ * Open sign-up lets strangers make the node send requests; the SSRF guard must be on, or
+ * turned off on purpose.
+ */
+function guardProblems(settings: ParsedSettings): FieldProblem[] {
+  const { signup, blockPrivateTargets, allowPrivateTargets, blockPrivateTargetsExcept } = settings;
+  if (blockPrivateTargets === true && allowPrivateTargets) {
+    return [
+      {
+        field: 'allowPrivateTargets',
+        problem: 'contradicts blockPrivateTargets; give one of them',
+      },
+    ];
+  }
+  if (signup === 'open' && blockPrivateTargets !== true && !allowPrivateTargets) {
+    return [
+      {
+        field: 'blockPrivateTargets',
+        problem:
+          "open sign-up lets anyone add checks and webhooks that reach this server's own " +
+          'network: turn the guard on (--block-private-targets, TIRELESS_BLOCK_PRIVATE_TARGETS=true) ' +
+          'or, if private targets are meant, say so with allowPrivateTargets ' +
+          '(--allow-private-targets, TIRELESS_ALLOW_PRIVATE_TARGETS=true)',
+      },
+    ];
+  }
+  if (blockPrivateTargetsExcept.length > 0 && blockPrivateTargets !== true) {
+    return [
+      {
+        field: 'blockPrivateTargetsExcept',
+        problem: 'names exceptions to blockPrivateTargets, which is not on',
+      },
+    ];
+  }
+  return [];
 }
 
 /** Settings that only make sense together. */

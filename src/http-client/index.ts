@@ -62,6 +62,23 @@ export interface HttpTiming {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * Request headers that the client sets itself (Host from the URL, the body's framing) or that
+ * are hop-by-hop (RFC 9110 7.6.1), lower-case: a user's own value could split, smuggle or
+ * re-target the request, so monitors and channels may not set them.
+ */
+export const RESERVED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
 let systemContext: SecureContext | undefined;
 
 /**

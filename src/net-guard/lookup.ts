@@ -38,8 +38,7 @@ export function lookupFor(
 export async function resolveAllowed(host: string, guard: AddressGuard): Promise<string> {
   refuseLiteral(host, guard);
   const addresses = await dnsLookupAll(host, { all: true });
-  const refusal = firstRefusal(addresses, guard);
-  if (refusal !== undefined) throw new AddressRefusedError(refusal);
+  if (anyRefused(addresses, guard)) throw nameRefused(host);
   // dns.lookup with `all` fails with ENOTFOUND rather than answer nothing.
   return (addresses[0] as LookupAddress).address;
 }
@@ -51,23 +50,23 @@ function refuseLiteral(host: string, guard: AddressGuard): void {
 
 // Every address is checked, not just the first, so a name cannot smuggle a refused
 // address in behind an allowed one.
-function firstRefusal(
-  addresses: readonly LookupAddress[],
-  guard: AddressGuard,
-): string | undefined {
-  for (const { address } of addresses) {
-    const refusal = guard(address);
-    if (refusal !== undefined) return refusal;
-  }
-  return undefined;
+function anyRefused(addresses: readonly LookupAddress[], guard: AddressGuard): boolean {
+  return addresses.some(({ address }) => guard(address) !== undefined);
+}
+
+// The addresses are not named: which private address an internal name has is what a
+// shared service must not tell its users.
+function nameRefused(hostname: string): AddressRefusedError {
+  return new AddressRefusedError(
+    `${hostname} resolves to a private or reserved address; this server refuses to contact it`,
+  );
 }
 
 function guardedLookup(guard: AddressGuard): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '');
-      const refusal = firstRefusal(addresses, guard);
-      if (refusal !== undefined) return callback(new AddressRefusedError(refusal), '');
+      if (anyRefused(addresses, guard)) return callback(nameRefused(hostname), '');
       if (options.all) return callback(null, addresses);
       const first = addresses[0] as LookupAddress;
       callback(null, first.address, first.family);

@@ -26,7 +26,7 @@ import type { Settings } from '../config/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { monitorLocations, type Monitor } from '../model/index.js';
-import { privateAddressGuard } from '../net-guard/index.js';
+import { guardOf } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { slotAtOrBefore } from '../slots/index.js';
 import { SecretBox } from '../secrets/index.js';
@@ -175,7 +175,7 @@ export async function startNode(
     pollMs: options.tuning?.deliveryPollMs,
     sendTimeoutMs: options.tuning?.deliveryTimeoutMs,
     onAttempt: (outcome) => metrics.deliveries.inc({ outcome }),
-    addressGuard: settings.blockPrivateTargets ? privateAddressGuard : undefined,
+    addressGuard: guardOf(settings),
     ...(cluster ? { claims: cluster.claims } : {}),
   });
   const writer = new ResultWriter(
@@ -202,6 +202,7 @@ export async function startNode(
   const pool = new CheckPool({
     workers: settings.checkWorkers,
     blockPrivateTargets: settings.blockPrivateTargets,
+    blockPrivateTargetsExcept: settings.blockPrivateTargetsExcept,
     userAgent: checkUserAgent({ version: VERSION, node: nodeId, region: settings.region }),
     log,
   });

@@ -98,7 +98,7 @@ export function httpNotifier<Config extends object>(
       const reply = await sendHttp(type, spec.request(notification, channelConfig), ctx, secrets);
       const refusal = spec.refusal?.(reply);
       if (refusal !== undefined) {
-        throw deliveryError(type, `${refusal}: ${snippet(reply.text)}`, {
+        throw deliveryError(type, refusal + quoted(reply.text, ctx), {
           retryable: true,
           secrets,
         });
@@ -148,7 +148,7 @@ async function sendHttp(
   if (reply.status < 200 || reply.status > 299) {
     const redirect =
       reply.status >= 300 && reply.status < 400 ? ' (redirects are not followed)' : '';
-    const reason = `HTTP ${reply.status}${redirect}: ${snippet(reply.text)}`;
+    const reason = `HTTP ${reply.status}${redirect}${quoted(reply.text, ctx)}`;
     throw deliveryError(type, reason, { retryable: isRetryableStatus(reply.status), secrets });
   }
   return reply;
@@ -166,8 +166,12 @@ function requestHeaders(request: ServiceRequest, length: number): OutgoingHttpHe
   return headers;
 }
 
-/** The start of a reply body on one line, for error messages. */
-function snippet(text: string): string {
+/**
+ * ": <the start of a reply body on one line>", for error messages; nothing under the SSRF
+ * guard, where a shared service relays no part of what a server answered.
+ */
+function quoted(text: string, ctx: SendContext): string {
+  if (ctx.addressGuard !== undefined) return '';
   const line = oneLine(text);
-  return line === '' ? '(empty reply)' : truncate(line, MAX_SNIPPET_CHARS);
+  return `: ${line === '' ? '(empty reply)' : truncate(line, MAX_SNIPPET_CHARS)}`;
 }

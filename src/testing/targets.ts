@@ -67,12 +67,16 @@ export interface TestCertificates {
 }
 
 /**
- * Starts an HTTP server on 127.0.0.1 answering with `handler`, by default testRoutes.
+ * Starts an HTTP server on `host` (a loopback address, default 127.0.0.1) answering with
+ * `handler`, by default testRoutes.
  */
-export async function startHttpTarget(handler: HttpHandler = testRoutes): Promise<HttpTarget> {
+export async function startHttpTarget(
+  handler: HttpHandler = testRoutes,
+  host = LOOPBACK,
+): Promise<HttpTarget> {
   const server = createHttpServer(handler);
-  const port = await listen(server);
-  return { url: `http://${LOOPBACK}:${port}`, port, close: () => closeHttp(server) };
+  const port = await listen(server, host);
+  return { url: `http://${host}:${port}`, port, close: () => closeHttp(server) };
 }
 
 /**
@@ -177,21 +181,22 @@ export async function startBlackholeTcpTarget(): Promise<Target> {
 export type DnsServerMode = 'answer' | 'silent' | 'servfail';
 
 export interface DnsServer extends Target {
-  /** "127.0.0.1:<port>", the form a dns monitor's `resolver` takes. */
+  /** "<host>:<port>", e.g. "127.0.0.1:5353", the form a dns monitor's `resolver` takes. */
   address: string;
   /** Queries received so far. */
   readonly queries: number;
 }
 
 /**
- * Starts a UDP DNS server on 127.0.0.1 that answers from `records` (dns-packet answers,
- * e.g. `{ name: 'example.test', type: 'A', data: '192.0.2.1' }`): the records of the asked
- * name and type; none (NOERROR) when the name has records of other types only; NXDOMAIN
- * for names it does not know.
+ * Starts a UDP DNS server on `host` (a loopback address, default 127.0.0.1) that answers from
+ * `records` (dns-packet answers, e.g. `{ name: 'example.test', type: 'A', data: '192.0.2.1' }`):
+ * the records of the asked name and type; none (NOERROR) when the name has records of other
+ * types only; NXDOMAIN for names it does not know.
  */
 export async function startDnsServer(
   records: dnsPacket.Answer[],
   mode: DnsServerMode = 'answer',
+  host = LOOPBACK,
 ): Promise<DnsServer> {
   const socket = createSocket('udp4');
   let queries = 0;
@@ -202,12 +207,12 @@ export async function startDnsServer(
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, LOOPBACK, resolve);
+    socket.bind(0, host, resolve);
   });
   const { port } = socket.address();
   return {
     port,
-    address: `${LOOPBACK}:${port}`,
+    address: `${host}:${port}`,
     get queries() {
       return queries;
     },
@@ -283,10 +288,10 @@ async function selfSignedPair(): Promise<KeyPair> {
   }
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, host = LOOPBACK): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, LOOPBACK, () => resolve(serverPort(server)));
+    server.listen(0, host, () => resolve(serverPort(server)));
   });
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDnsServer, type DnsServer } from '../../testing/index.js';
+import { privateAddressGuard } from '../../net-guard/index.js';
 import { refuse127002, testContext } from '../test-context.js';
 import type { CheckContext, CheckOutcome } from '../types.js';
 import { dnsChecker, dnsOptions, resolverAddress } from './index.js';
@@ -42,6 +43,14 @@ describe('dns checker', () => {
           data: { priority: 10, weight: 5, port: 5060, target: 'sip.example.test' },
         },
         { name: '1.2.0.192.in-addr.arpa', type: 'PTR', data: 'host.example.test' },
+        // Answers the SSRF guard judges (no connection is made to any of them).
+        { name: 'public.example.test', type: 'A', data: '93.184.216.34' },
+        { name: 'internal.example.test', type: 'A', data: '10.1.2.3' },
+        { name: 'mixed.example.test', type: 'A', data: '93.184.216.34' },
+        { name: 'mixed.example.test', type: 'A', data: '10.1.2.3' },
+        { name: 'internal.example.test', type: 'AAAA', data: 'fd00::5' },
+        { name: '3.2.1.10.in-addr.arpa', type: 'PTR', data: 'db.internal.test' },
+        { name: '34.216.184.93.in-addr.arpa', type: 'PTR', data: 'www.example.test' },
       ]),
       startDnsServer([], 'silent'),
       startDnsServer([], 'servfail'),
@@ -169,6 +178,55 @@ describe('dns checker', () => {
     assert.deepEqual([outcome.status, outcome.error], ['down', 'address 127.0.0.2 is not allowed']);
     const allowed = await check({ hostname: 'example.test' }, { addressGuard: refuse127002 });
     assert.equal(allowed.status, 'up');
+  });
+
+  describe('under the SSRF guard (the test resolver excepted)', () => {
+    const guarded = { addressGuard: privateAddressGuard(['127.0.0.1']) };
+    const refused = 'resolves to a private or reserved address, which this server does not report';
+
+    it('neither lists nor compares private answers', async () => {
+      for (const [hostname, recordType] of [
+        ['internal.example.test', 'A'],
+        ['mixed.example.test', 'A'],
+        ['internal.example.test', 'AAAA'],
+      ]) {
+        for (const expected of [undefined, '10.1.2.3', 'fd00::5']) {
+          const outcome = await check({ hostname, recordType, expected }, guarded);
+          assert.deepEqual([outcome.status, outcome.error], ['down', `${hostname} ${refused}`]);
+        }
+      }
+      const unguarded = await check({ hostname: 'internal.example.test', expected: '10.9.9.9' });
+      assert.equal(unguarded.error, 'expected 10.9.9.9, got 10.1.2.3');
+      const answer = { hostname: 'public.example.test', expected: '93.184.216.34' };
+      assert.equal((await check(answer, guarded)).status, 'up');
+    });
+
+    it('does not ask a private resolver', async () => {
+      const asked = server.queries;
+      // Without the exception, the test resolver is a private one.
+      const outcome = await check(
+        { hostname: 'public.example.test' },
+        { addressGuard: privateAddressGuard() },
+      );
+      assert.match(outcome.error ?? '', /^address 127\.0\.0\.1 is private or reserved/);
+      assert.equal(server.queries, asked);
+    });
+
+    it('looks up the names of public addresses only, without asking otherwise', async () => {
+      const asked = server.queries;
+      for (const [hostname, error] of [
+        ['10.1.2.3', /reverse lookups of private or reserved addresses are refused/],
+        ['3.2.1.10.in-addr.arpa', /reverse lookups of private or reserved addresses are refused/],
+        ['5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa', /reverse/],
+        ['10.in-addr.arpa', /PTR queries name a whole address/],
+      ] as const) {
+        const outcome = await check({ hostname, recordType: 'PTR' }, guarded);
+        assert.match(outcome.error ?? '', error, hostname);
+      }
+      assert.equal(server.queries, asked, 'none of them was asked');
+      const named = await check({ hostname: '93.184.216.34', recordType: 'PTR' }, guarded);
+      assert.equal(named.status, 'up', named.error);
+    });
   });
 
   it('reads the address of each resolver form', () => {

@@ -119,16 +119,63 @@ export const dnsChecker: Checker<DnsOptions> = {
     resolver ? `${recordType} ${hostname} @${resolver}` : `${recordType} ${hostname}`,
   run: (options, ctx) =>
     withDeadline(ctx, async (signal, startedAt) => {
-      const resolver = newResolver(options, ctx.timeoutMs, ctx.addressGuard);
+      const guard = ctx.addressGuard;
+      const refusal = guard && reverseRefusal(options, guard);
+      if (refusal !== undefined) return down(msSince(startedAt), refusal);
+      const resolver = newResolver(options, ctx.timeoutMs, guard);
       signal.addEventListener('abort', () => resolver.cancel(), { once: true });
       try {
         const answers = await QUERIES[options.recordType](resolver, options.hostname);
+        if (
+          guard &&
+          ADDRESS_TYPES.has(options.recordType) &&
+          answers.some((a) => guard(a) !== undefined)
+        ) {
+          // Which private address an internal name has is not for a shared service to
+          // tell, nor whether it is the one expected: such answers are neither listed nor
+          // compared.
+          const refused = `${options.hostname} resolves to a private or reserved address, which this server does not report`;
+          return down(msSince(startedAt), refused);
+        }
         return judgeAnswers(answers, options, msSince(startedAt));
       } catch (error) {
         return down(msSince(startedAt), dnsProblem(error, options));
       }
     }),
 };
+
+/** Record types whose answers are addresses. */
+const ADDRESS_TYPES: ReadonlySet<DnsRecordType> = new Set(['A', 'AAAA']);
+
+/**
+ * Under the SSRF guard, why a PTR query may not be asked: reverse names of private
+ * addresses are what the operator's resolver knows of its own network.
+ */
+function reverseRefusal(options: DnsOptions, guard: AddressGuard): string | undefined {
+  if (options.recordType !== 'PTR') return undefined;
+  const address = reversedAddress(options.hostname);
+  if (address === undefined) {
+    return 'PTR queries name a whole address (an IP, or its full in-addr.arpa or ip6.arpa name) on this server';
+  }
+  return guard(address) === undefined
+    ? undefined
+    : 'reverse lookups of private or reserved addresses are refused on this server';
+}
+
+/** The address a PTR query is about: an IP literal, or a full in-addr.arpa / ip6.arpa name. */
+function reversedAddress(name: string): string | undefined {
+  if (isIP(name) !== 0) return name;
+  const lower = name.toLowerCase().replace(/\.$/, '');
+  const v4 = /^((?:\d{1,3}\.){4})in-addr\.arpa$/.exec(lower)?.[1];
+  if (v4 !== undefined) {
+    const address = v4.slice(0, -1).split('.').reverse().join('.');
+    return isIP(address) === 4 ? address : undefined;
+  }
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(lower)?.[1];
+  if (v6 === undefined) return undefined;
+  const hex = v6.replaceAll('.', '').split('').reverse().join('');
+  return hex.match(/.{4}/g)?.join(':');
+}
 
 function newResolver(options: DnsOptions, timeoutMs: number, guard?: AddressGuard): Resolver {
   // One retry. c-ares (1.34) sends it after about twice this timeout and gives up after

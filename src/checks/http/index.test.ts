@@ -136,6 +136,14 @@ describe('http checker', () => {
       );
     });
 
+    it('quotes nothing of the body under the address guard', async () => {
+      const url = `${target.url}/json`;
+      // The guard lets the local target through: what is left to check is the quoting.
+      const guarded = { addressGuard: refuse127002 };
+      const outcome = await check({ url, jsonPath: 'status', jsonValue: 'down' }, guarded);
+      assertDown(outcome, 'jsonPath status is not "down"');
+    });
+
     it('compares JSON values deeply, and a string with a scalar written the same way', async () => {
       const url = `${target.url}/json`;
       const up = async (jsonPath: string, jsonValue: unknown): Promise<void> =>
@@ -351,7 +359,11 @@ describe('http checker', () => {
         { url: `http://localhost:${target.port}/ok` },
         { addressGuard: (address) => `address ${address} is private` },
       );
-      assertDown(outcome, 'address 127.0.0.1 is private');
+      // Which address the name has is not said.
+      assertDown(
+        outcome,
+        'localhost resolves to a private or reserved address; this server refuses to contact it',
+      );
     });
 
     it('refuses a redirect to a refused address', async () => {
@@ -362,6 +374,25 @@ describe('http checker', () => {
   });
 
   describe('options', () => {
+    it('refuses headers the client sets itself, naming each', () => {
+      for (const name of ['Host', 'content-length', 'Transfer-Encoding', 'CONNECTION', 'Upgrade']) {
+        const parsed = httpOptions.safeParse({
+          url: 'https://example.com/',
+          headers: { 'X-Fine': 'yes', [name]: 'x' },
+        });
+        assert.equal(parsed.success, false, name);
+        assert.deepEqual(
+          parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+          [
+            [
+              `headers.${name}`,
+              `${name} is set by Tireless from the URL and body; it cannot be set here`,
+            ],
+          ],
+        );
+      }
+    });
+
     it('fills in the defaults', () => {
       assert.deepEqual(httpOptions.parse({ url: 'https://example.com/' }), {
         url: 'https://example.com/',

@@ -106,7 +106,12 @@ async function check(
       addressGuard: ctx.addressGuard,
       signal,
     });
-    if (reply.location === undefined) return judge(reply, options, plan, msSince(startedAt));
+    if (reply.location === undefined) {
+      // Under the SSRF guard results quote nothing of a body: not even a public target's
+      // content is for a shared service to relay.
+      const quote = ctx.addressGuard === undefined;
+      return judge(reply, options, plan, msSince(startedAt), quote);
+    }
     const details = detailsOf(reply);
     if (redirects === options.maxRedirects) {
       return down(msSince(startedAt), `too many redirects (${options.maxRedirects})`, details);
@@ -151,16 +156,18 @@ function detailsOf(reply: HttpReply): CheckDetails {
   return { timing: reply.timing, statusCode: reply.statusCode };
 }
 
+/** Up or down; `quote`: a down message may show what the body held (jsonPath's value). */
 function judge(
   reply: HttpReply,
   options: HttpOptions,
   plan: Plan,
   latencyMs: number,
+  quote: boolean,
 ): CheckOutcome {
   const problem =
     statusProblem(reply.statusCode, options, plan) ??
     keywordProblem(reply, options, plan) ??
-    jsonProblem(reply, options, plan) ??
+    jsonProblem(reply, options, plan, quote) ??
     slowProblem(latencyMs, options);
   return problem === undefined
     ? up(latencyMs, detailsOf(reply))
@@ -184,7 +191,12 @@ function keywordProblem(reply: HttpReply, options: HttpOptions, plan: Plan): str
   return undefined;
 }
 
-function jsonProblem(reply: HttpReply, options: HttpOptions, plan: Plan): string | undefined {
+function jsonProblem(
+  reply: HttpReply,
+  options: HttpOptions,
+  plan: Plan,
+  quote: boolean,
+): string | undefined {
   if (!plan.jsonPath) return undefined;
   if (reply.truncated) {
     return `body larger than maxBodyBytes (${options.maxBodyBytes}), cannot check jsonPath`;
@@ -198,7 +210,10 @@ function jsonProblem(reply: HttpReply, options: HttpOptions, plan: Plan): string
   const found = readJsonPath(document, plan.jsonPath);
   if (found === undefined) return `jsonPath ${options.jsonPath} not found`;
   if (options.jsonValue === undefined || jsonMatches(found, options.jsonValue)) return undefined;
-  return `jsonPath ${options.jsonPath} is ${shortJson(found)}, expected ${shortJson(options.jsonValue)}`;
+  const expected = shortJson(options.jsonValue);
+  return quote
+    ? `jsonPath ${options.jsonPath} is ${shortJson(found)}, expected ${expected}`
+    : `jsonPath ${options.jsonPath} is not ${expected}`;
 }
 
 /** Deep JSON equality; a string expectation also matches a scalar written the same way. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESERVED_REQUEST_HEADERS } from '../../http-client/index.js';
 import { isJsonPath } from './json-path.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -27,11 +28,23 @@ const statusEntry = z.union(
   { error: 'must be a status code (e.g. 200) or a range of them (e.g. "200-399")' },
 );
 
-const headers = z.record(
-  z.string().regex(HEADER_NAME),
-  z.string().max(8192, 'header values are limited to 8192 characters').regex(HEADER_VALUE),
-  { error: 'must map header names (letters, digits, -) to one-line values' },
-);
+const headers = z
+  .record(
+    z.string().regex(HEADER_NAME),
+    z.string().max(8192, 'header values are limited to 8192 characters').regex(HEADER_VALUE),
+    { error: 'must map header names (letters, digits, -) to one-line values' },
+  )
+  .superRefine((given, context) => {
+    for (const name of Object.keys(given)) {
+      if (RESERVED_REQUEST_HEADERS.has(name.toLowerCase())) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} is set by Tireless from the URL and body; it cannot be set here`,
+        });
+      }
+    }
+  });
 
 /**
  * http options: one request to `url`, judged by status, body and time. Every field but

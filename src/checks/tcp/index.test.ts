@@ -64,7 +64,13 @@ describe('tcp checker', () => {
   it('refuses resolved addresses the guard rejects', async () => {
     const ctx = testContext({ addressGuard: () => 'loopback is not allowed' });
     const outcome = await tcpChecker.run({ host: 'localhost', port: target.port }, ctx);
-    assert.deepEqual([outcome.status, outcome.error], ['down', 'loopback is not allowed']);
+    assert.deepEqual(
+      [outcome.status, outcome.error],
+      [
+        'down',
+        'localhost resolves to a private or reserved address; this server refuses to contact it',
+      ],
+    );
   });
 
   it('renders its target', () => {

@@ -12,6 +12,9 @@ import type { Notification, Notifier, SendContext } from '../types.js';
 /** nodemailer error codes for problems a retry cannot fix (credentials, addresses). */
 const PERMANENT_CODES = new Set(['EAUTH', 'ENOAUTH', 'EENVELOPE', 'EMESSAGE', 'ECONFIG']);
 
+/** nodemailer error codes whose messages are Node's (connection, TLS, DNS), not the server's. */
+const NETWORK_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS']);
+
 const emailAddress = (field: string) => z.email({ error: `${field} must be an email address` });
 
 /**
@@ -75,7 +78,8 @@ export const email: Notifier<EmailConfig> = {
       await transport.sendMail({ ...message(notification, config), signal: attempt.signal });
     } catch (error) {
       const secrets = secretValues(config, email.secretFields);
-      throw refusedError('email', error, secrets) ?? smtpError(error, attempt, secrets);
+      const quote = ctx.addressGuard === undefined;
+      throw refusedError('email', error, secrets) ?? smtpError(error, attempt, secrets, quote);
     } finally {
       attempt.end();
       transport.close();
@@ -138,18 +142,29 @@ function message(notification: Notification, config: EmailConfig) {
   };
 }
 
-/** SMTP replies decide first (4xx retry, 5xx not); without one, the nodemailer code does. */
-function smtpError(error: unknown, attempt: Deadline, secrets: readonly string[]) {
+/**
+ * SMTP replies decide first (4xx retry, 5xx not); without one, the nodemailer code does.
+ * `quote`: the message may carry the server's own words (not under the SSRF guard, where a
+ * shared service relays nothing a server said, e.g. the banner of whatever listens there).
+ */
+function smtpError(error: unknown, attempt: Deadline, secrets: readonly string[], quote: boolean) {
   const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
   const interruption = interruptionText(attempt);
   if (interruption !== undefined) {
     return deliveryError('email', interruption, { retryable: true, secrets, cause: error });
   }
-  const described = describeError(error);
+  const ownWords = typeof code === 'string' && NETWORK_CODES.has(code);
+  const described = quote || ownWords ? describeError(error) : smtpCodes(code, responseCode);
   const reason = code === 'ETIMEDOUT' ? `timeout: ${described}` : described;
   const retryable =
     typeof responseCode === 'number'
       ? responseCode < 500 || responseCode === 503
       : !(typeof code === 'string' && PERMANENT_CODES.has(code));
   return deliveryError('email', reason, { retryable, secrets, cause: error });
+}
+
+/** What went wrong in codes only: "SMTP reply 535 (EAUTH)". */
+function smtpCodes(code: unknown, responseCode: unknown): string {
+  const reply = typeof responseCode === 'number' ? `SMTP reply ${responseCode}` : 'SMTP failure';
+  return typeof code === 'string' ? `${reply} (${code})` : reply;
 }

@@ -1,16 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { RESERVED_REQUEST_HEADERS } from '../../http-client/index.js';
 import { httpNotifier, jsonBody } from '../http.js';
 import { httpUrl, requiredText } from '../schema.js';
 import type { Notification } from '../types.js';
 
 /** Headers Tireless sets itself, which a channel must not override. */
 const RESERVED_HEADERS = new Set([
+  ...RESERVED_REQUEST_HEADERS,
   'content-type',
-  'content-length',
-  'host',
-  'transfer-encoding',
-  'connection',
   'x-tireless-event',
   'x-tireless-signature',
 ]);
