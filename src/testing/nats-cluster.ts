@@ -137,6 +137,7 @@ class NatsServerProcess implements NatsServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    killOnExit(child);
     const append = (chunk: Buffer) => (this.log += chunk.toString());
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
@@ -170,6 +171,36 @@ class NatsServerProcess implements NatsServer {
       child.kill(signal);
     });
   }
+}
+
+/** Children still running that this process started; killed when it exits. */
+const strays = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * Kills `child` (SIGKILL) if it still runs when this process exits, or is stopped by
+ * SIGINT, SIGTERM or SIGHUP: a test run that is killed or fails before its `after` hooks
+ * leaves no nats-server or node behind. SIGKILL cannot be caught.
+ */
+export function killOnExit(child: ChildProcess): void {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', killStrays);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        killStrays();
+        // Then end as the signal would have ended it without this handler.
+        process.kill(process.pid, signal);
+      });
+    }
+  }
+  strays.add(child);
+  child.once('exit', () => strays.delete(child));
+}
+
+function killStrays(): void {
+  for (const child of strays) child.kill('SIGKILL');
+  strays.clear();
 }
 
 function requireNatsServer(): void {
