@@ -123,7 +123,7 @@ test('two of three nodes and their nats-servers killed -9: the survivor checks e
   assert.ok(survivorAlone.length >= ids.length, `${survivorAlone.length} results of n1 alone`);
 });
 
-test('a node with no replica and no reachable cluster refuses to start and says why', async () => {
+test('a node with no replica and no reachable cluster refuses to start and says why; so does one with an island wait out of range', async () => {
   const { code, stderr, stdout } = await runTireless([
     'start',
     '--data',
@@ -140,4 +140,15 @@ test('a node with no replica and no reachable cluster refuses to start and says 
     stderr + stdout,
     /cannot join the cluster at nats:\/\/127\.0\.0\.1:1 .*holds no replica .*knows nothing to check/,
   );
+  const rushed = await runTireless([
+    'start',
+    '--data',
+    tempDir(),
+    '--cluster',
+    'nats://127.0.0.1:1',
+    '--island-after-ms',
+    '50',
+  ]);
+  assert.equal(rushed.code, 1);
+  assert.match(rushed.stderr + rushed.stdout, /islandAfterMs \(TIRELESS_ISLAND_AFTER_MS\): .*1000/);
 });
