@@ -161,17 +161,18 @@ export class KvConfigWriter implements ConfigWriter {
 
   /**
    * Reads the bucket's last revision and waits until the replica applied it, at most
-   * CATCH_UP_TIMEOUT_MS; never fails (without quorum the replica answers as it is). Calls
-   * made while a read is out share the next one, so a flood of lookups that miss costs
-   * one request at a time.
+   * CATCH_UP_TIMEOUT_MS in all; never fails (without quorum the replica answers as it is).
+   * Calls made while a read is out share the next one, so a flood of lookups that miss
+   * (unknown tokens, push heartbeats to nowhere) costs one request at a time.
    */
-  caughtUp(): Promise<void> {
+  async caughtUp(): Promise<void> {
     this.nextCatchUp ??= this.catchingUp.then(() => {
       this.nextCatchUp = null;
       return this.catchUpOnce();
     });
     this.catchingUp = this.nextCatchUp;
-    return this.nextCatchUp;
+    // The shared read may start only when the one out now ends: bound the wait, not the read.
+    await settlesWithin(this.nextCatchUp, CATCH_UP_TIMEOUT_MS);
   }
 
   private async catchUpOnce(): Promise<void> {

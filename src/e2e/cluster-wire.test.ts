@@ -8,10 +8,12 @@ import {
   killOnExit,
   runTireless,
   startHttpTarget,
+  startLinkProxy,
   startTireless,
   tempDir,
   waitFor,
   type HttpTarget,
+  type LinkProxy,
   type TirelessProcess,
 } from '../testing/index.js';
 import { TestCluster, type ClusterReply as NodeReply } from './cluster-fixture.js';
@@ -37,11 +39,13 @@ interface ClusterReply extends NodeReply {
 }
 
 let cluster: TestCluster | undefined;
+let proxy: LinkProxy | undefined;
 let solo: TirelessProcess | undefined;
 let target: HttpTarget | undefined;
 
 after(async () => {
   await cluster?.close();
+  await proxy?.close();
   await solo?.kill();
   await target?.close();
 });
@@ -60,10 +64,14 @@ async function race(apis: ApiClient[], path: string, bodies: object[]) {
   };
 }
 
-test('two nodes: one owner and one account per email cluster-wide, tokens hold on every node at once, cluster status, and garbage or other-version messages neither crash nor get lost', async () => {
+test('two nodes: one owner and one account per email cluster-wide, tokens and push URLs hold on every node at once, cluster status, and garbage or other-version messages neither crash nor get lost', async () => {
   target = await startHttpTarget();
-  cluster = await TestCluster.start(3, { nodes: [{ env: ENV }, { env: ENV }], setUp: false });
+  cluster = await TestCluster.start(3, { nodes: [{ env: ENV }], setUp: false });
   const c = cluster;
+  // Node 2 reaches its server through a proxy that can hold back what the server sends.
+  const link = await startLinkProxy(c.nats.urls[1] as string);
+  proxy = link;
+  await c.startNode(1, { env: ENV, url: link.url });
   const nodes = c.nodes.slice(0, 2) as TirelessProcess[];
   const [a, b] = [c.api(0), c.api(1)];
 
@@ -102,6 +110,25 @@ test('two nodes: one owner and one account per email cluster-wide, tokens hold o
     await to.expect(200, 'GET', '/api/v1/monitors');
   }
   a.token = b.token;
+
+  // A push monitor made on node 1 takes heartbeats on node 2 at once, even while node 2's
+  // replica lags behind (its link holds back what its server sends for a moment): node 2
+  // waits to catch up rather than answer 404.
+  link.hold();
+  const push = await a.expect<{ id: string; pushUrl: string }>(201, 'POST', '/api/v1/monitors', {
+    name: 'nightly backup',
+    type: 'push',
+  });
+  const beat = b.request('POST', push.pushUrl);
+  const early = await Promise.race([
+    beat,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000)),
+  ]);
+  link.release();
+  assert.equal(early, undefined, `node 2 answered before it caught up: ${JSON.stringify(early)}`);
+  const beaten = await beat;
+  assert.equal(beaten.status, 200, JSON.stringify(beaten.body));
+  await a.expect(204, 'DELETE', `/api/v1/monitors/${push.id}`);
 
   const monitors: string[] = [];
   for (let i = 0; i < 6; i++) {
