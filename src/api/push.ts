@@ -70,9 +70,15 @@ export function registerPushRoutes(app: FastifyInstance, deps: ApiDeps, tokens: 
         responses: { 200: '{ ok: true }' },
         public: true,
       }),
-      handler: (request) => {
+      handler: async (request) => {
         const { token } = request.params as { token: string };
-        const monitorId = tokens.monitorFor(token);
+        let monitorId = tokens.monitorFor(token);
+        if (monitorId === undefined) {
+          // Created on another node a moment ago? Look again once this replica caught up
+          // with the cluster (at most 2 s; solo: at once).
+          await deps.config.caughtUp();
+          monitorId = tokens.monitorFor(token);
+        }
         if (monitorId === undefined) throw notFound('push monitor');
         deps.store.recordPush(monitorId, deps.clock.now());
         return { ok: true };

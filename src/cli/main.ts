@@ -76,6 +76,10 @@ function program(): Command {
     .option('--nats-tls-ca <file>', 'CA of the NATS servers (env TIRELESS_NATS_TLS_CA)')
     .option('--nats-tls-cert <file>', 'client certificate for NATS (env TIRELESS_NATS_TLS_CERT)')
     .option('--nats-tls-key <file>', 'its private key (env TIRELESS_NATS_TLS_KEY)')
+    .option(
+      '--island-after-ms <ms>',
+      'with a replica, wait this long for the cluster before island mode (env TIRELESS_ISLAND_AFTER_MS)',
+    )
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       const settings = loadSettings(
         {
@@ -96,6 +100,7 @@ function program(): Command {
           natsTlsCa: flags.natsTlsCa,
           natsTlsCert: flags.natsTlsCert,
           natsTlsKey: flags.natsTlsKey,
+          islandAfterMs: flags.islandAfterMs,
         },
         process.env,
       );

@@ -65,9 +65,9 @@ export interface ClusterNodeOptions extends Omit<JoinOptions, 'log'> {
   onUnclaimedSend?: () => void;
   /**
    * How long a node whose replica holds config waits for the cluster at start (and each
-   * later try to join) before it goes on in island mode, ms. @defaultValue 10000
+   * later try to join) before it goes on in island mode, ms (the setting's default: 10000).
    */
-  islandAfterMs?: number;
+  islandAfterMs: number;
 }
 
 export interface ClusterStatus {
@@ -178,7 +178,7 @@ export class ClusterNode {
     const node = new ClusterNode(options);
     const hasReplica = replicaRevision(options.store) > 0;
     try {
-      node.attach(await node.connect(hasReplica ? node.islandAfterMs : options.readyTimeoutMs));
+      node.attach(await node.connect(hasReplica ? options.islandAfterMs : options.readyTimeoutMs));
     } catch (error) {
       // A wrong key or setting is for the operator to fix, not something to wait out.
       if (error instanceof TirelessError && error.code === 'TIRELESS_CONFIG') throw error;
@@ -470,10 +470,6 @@ export class ClusterNode {
       : `this node sees other nodes but JetStream does not store anything (${reason})`;
   }
 
-  private get islandAfterMs(): number {
-    return this.options.islandAfterMs ?? 10_000;
-  }
-
   /** Every heartbeat: probe JetStream (or try to join), and follow the state. */
   private tick(): void {
     if (this.stopped) return;
@@ -512,7 +508,7 @@ export class ClusterNode {
         await link.writer.checkWatch();
       }
       if (this.resumeNeeded && this.tracker.view.state === 'joined') {
-        await within(this.islandAfterMs, 'catching up with the config', this.resume(link));
+        await within(this.options.islandAfterMs, 'catching up with the config', this.resume(link));
         this.resumeNeeded = false;
       }
     } catch (error) {
@@ -527,10 +523,10 @@ export class ClusterNode {
     const { clock, log, deadAfterMs } = this.options;
     if (clock.now() < this.nextJoinAt) return;
     let link: Link;
-    const attempt = this.connect(this.islandAfterMs);
+    const attempt = this.connect(this.options.islandAfterMs);
     try {
       // Its steps retry until JetStream answers, but a catch-up can hang: bound it all.
-      link = await within(3 * this.islandAfterMs, 'joining', attempt);
+      link = await within(3 * this.options.islandAfterMs, 'joining', attempt);
     } catch (error) {
       void attempt.then(
         (late) => late.close(),

@@ -17,7 +17,7 @@ import {
   type ConfigWriter,
   type UniqueName,
 } from './index.js';
-import { WireLog } from './wire.js';
+import { WIRE_VERSION, WireLog } from './wire.js';
 
 const log = pino({ level: 'silent' });
 
@@ -452,6 +452,67 @@ void describe('JetStream KV config across nodes', () => {
     assert.equal(node.store.getConfig('monitor', 'mon_other'), undefined);
     assert.equal(node.store.getConfig('monitor', 'mon_liar'), undefined);
     assert.equal(wire.totals.rejected.config, 3);
+  });
+
+  void it('entries carry the wire version; one without is version 1; one of a newer major is kept aside, counted, and parked until something replaces it', async () => {
+    const nc = await connectTo(cluster.urls);
+    const bucket = await newBucket(nc);
+    const wire = new WireLog(log, systemClock);
+    const store = openStore();
+    const node = await kvReplica(nc, bucket, store, { wire });
+    const kv = await openKv(nc, bucket);
+    const saved = await node.writer.put<ConfigDoc>('monitor', monitor('mon_1', 'shop'), 0);
+    const written = await kv.get('monitor.acc_1.mon_1');
+    assert.deepEqual(written?.json(), { ...monitor('mon_1', 'shop'), v: WIRE_VERSION });
+    assert.deepEqual(store.getConfig('monitor', 'mon_1'), saved);
+    assert.equal('v' in saved, false, 'the version is the entry’s, not the entity’s');
+
+    await kv.put('monitor.acc_1.mon_old', JSON.stringify(monitor('mon_old', 'stored before v')));
+    await kv.put(
+      'monitor.acc_1.mon_1',
+      JSON.stringify({ v: WIRE_VERSION + 1, id: 'mon_1', accountId: 'acc_1', shape: 'unknown' }),
+    );
+    // A later write still lands: the newer entry held nothing up.
+    await node.writer.put<ConfigDoc>('monitor', monitor('mon_2', 'after'), 0);
+    assert.equal(store.getConfig<ConfigDoc>('monitor', 'mon_old')?.name, 'stored before v');
+    assert.deepEqual(store.getConfig('monitor', 'mon_1'), saved, 'the replica keeps what it held');
+    assert.deepEqual(wire.totals.newer, { heartbeats: 0, results: 0, config: 1 });
+    assert.equal(wire.totals.rejected.config, 0);
+
+    // Parked in the replica: a reopened writer reads it again and still keeps it aside.
+    node.writer.close();
+    const again = await kvReplica(nc, bucket, store, { wire });
+    assert.equal(store.getMeta('parked_config'), JSON.stringify(['monitor.acc_1.mon_1']));
+    assert.deepEqual(store.getConfig('monitor', 'mon_1'), saved);
+    // An edit from the revision this replica holds meets the newer entry's: 409, not a loss.
+    await rejectsWith(
+      again.writer.put('monitor', monitor('mon_1', 'stale'), saved.revision),
+      'TIRELESS_CONFLICT',
+    );
+    const newer = (await kv.get('monitor.acc_1.mon_1'))?.revision ?? 0;
+    await again.writer.put<ConfigDoc>('monitor', monitor('mon_1', 'replaced'), newer);
+    assert.equal(store.getConfig<ConfigDoc>('monitor', 'mon_1')?.name, 'replaced');
+    assert.equal(store.getMeta('parked_config'), '[]');
+  });
+
+  void it('a parked entry this node reads (as after its upgrade) is applied at open', async () => {
+    const nc = await connectTo(cluster.urls);
+    const bucket = await newBucket(nc);
+    const kv = await openKv(nc, bucket);
+    await kv.put('monitor.acc_1.mon_p', JSON.stringify({ ...monitor('mon_p', 'parked'), v: 1 }));
+    await kv.put('monitor.acc_1.mon_q', JSON.stringify({ ...monitor('mon_q', 'deleted'), v: 1 }));
+    await kv.delete('monitor.acc_1.mon_q');
+    // A replica that got past both entries while it could not read them.
+    const store = openStore();
+    const last = (await kv.status()).streamInfo.state.last_seq;
+    store.setMeta('config_kv_revision', String(last));
+    store.setMeta('parked_config', JSON.stringify(['monitor.acc_1.mon_p', 'monitor.acc_1.mon_q']));
+    const node = await kvReplica(nc, bucket, store);
+    assert.equal(store.getConfig<ConfigDoc>('monitor', 'mon_p')?.name, 'parked');
+    assert.equal(store.getConfig('monitor', 'mon_q'), undefined);
+    assert.equal(store.isConfigDeleted('monitor', 'mon_q'), true, 'the delete marker: a tombstone');
+    assert.equal(store.getMeta('parked_config'), '[]');
+    assert.equal(node.writer.appliedRevision, last);
   });
 
   // Last in the file: it takes two servers away and brings them back.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
+import { z } from 'zod';
 import { systemClock } from '../clock/index.js';
 import { describeError, notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
@@ -15,7 +16,7 @@ import {
 } from './ports.js';
 import { settlesWithin } from './connection.js';
 import { kvCompareAndSet, KvWriteFailed, type KvExpectation } from './kv-cas.js';
-import { WireLog } from './wire.js';
+import { decodeVersioned, WIRE_VERSION, WireLog, type Decoded } from './wire.js';
 
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'account',
@@ -29,12 +30,20 @@ const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
 const KEY_TOKEN = /^[A-Za-z0-9_-]+$/;
 /** Where this replica got to in the bucket, kept with the replica. */
 const APPLIED_META = 'config_kv_revision';
+/** Keys whose latest entry is of a newer version than this node reads (see WIRE_VERSION). */
+const PARKED_META = 'parked_config';
 /** Keys of unique-name claims in the bucket (not entities: the replica skips them). */
 const CLAIM_KEY_PREFIX = 'unique.';
 /** Largest config entry applied, bytes (API bodies are at most 1 MiB). */
 export const MAX_CONFIG_ENTRY_BYTES = 1_048_576;
 /** How long `caughtUp` waits for the bucket, ms (no quorum: answer from the replica as is). */
 const CATCH_UP_TIMEOUT_MS = 2000;
+
+/**
+ * A config entry's value, version 1: the entity's document as the API wrote it, without its
+ * revision (the entry's own) and with `v`. Unknown fields are the entity's: all are kept.
+ */
+const entrySchema = z.looseObject({ id: z.string(), accountId: z.string() });
 
 export interface KvConfigWriterOptions {
   kv: KV;
@@ -87,9 +96,12 @@ export class KvConfigWriter implements ConfigWriter {
   /** One bucket read shared by the `caughtUp` calls that arrive while it is out. */
   private nextCatchUp: Promise<void> | null = null;
   private catchingUp: Promise<void> = Promise.resolve();
+  /** Keys kept aside: their latest entry is of a newer version (kept in the replica's meta). */
+  private readonly parked: Set<string>;
 
   private constructor(private readonly options: KvConfigWriterOptions) {
     this.applied = replicaRevision(options.store);
+    this.parked = new Set(JSON.parse(options.store.getMeta(PARKED_META) ?? '[]') as string[]);
     this.listeners = options.onChange ? [options.onChange] : [];
     this.wire = options.wire ?? new WireLog(options.log, systemClock);
   }
@@ -128,6 +140,8 @@ export class KvConfigWriter implements ConfigWriter {
     // The bucket assigns the revision; a stale one in the body must not travel.
     const body: Record<string, unknown> = { ...doc };
     delete body.revision;
+    // `v` is the entry's format version, never an entity's field.
+    delete body.v;
     const holder = claimHolder(kind, doc.accountId, doc.id);
     // Claims in name order, so two writers wanting the same names meet at the first.
     const claimed: { name: string; revision: number }[] = [];
@@ -146,7 +160,7 @@ export class KvConfigWriter implements ConfigWriter {
           }
           return true;
         },
-        JSON.stringify(body),
+        JSON.stringify({ ...body, v: WIRE_VERSION }),
       );
     } catch (error) {
       // A write that timed out may still land: its claims stay (the grace time frees them
@@ -161,17 +175,18 @@ export class KvConfigWriter implements ConfigWriter {
 
   /**
    * Reads the bucket's last revision and waits until the replica applied it, at most
-   * CATCH_UP_TIMEOUT_MS; never fails (without quorum the replica answers as it is). Calls
-   * made while a read is out share the next one, so a flood of lookups that miss costs
-   * one request at a time.
+   * CATCH_UP_TIMEOUT_MS in all; never fails (without quorum the replica answers as it is).
+   * Calls made while a read is out share the next one, so a flood of lookups that miss
+   * (unknown tokens, push heartbeats to nowhere) costs one request at a time.
    */
-  caughtUp(): Promise<void> {
+  async caughtUp(): Promise<void> {
     this.nextCatchUp ??= this.catchingUp.then(() => {
       this.nextCatchUp = null;
       return this.catchUpOnce();
     });
     this.catchingUp = this.nextCatchUp;
-    return this.nextCatchUp;
+    // The shared read may start only when the one out now ends: bound the wait, not the read.
+    await settlesWithin(this.nextCatchUp, CATCH_UP_TIMEOUT_MS);
   }
 
   private async catchUpOnce(): Promise<void> {
@@ -368,25 +383,20 @@ export class KvConfigWriter implements ConfigWriter {
       this.options.log.error({ error: describeError(error) }, 'config watch ended'),
     );
     await caughtUp;
+    await this.unpark().catch((error: unknown) =>
+      this.options.log.warn(
+        { error: describeError(error) },
+        'parked config entries not read again; kept for the next start',
+      ),
+    );
   }
 
-  /** Applies one bucket entry; a malformed one is counted, logged and passed over. */
+  /** Applies one bucket entry and moves the replica's position past it. */
   private apply(entry: KvEntry): void {
-    const { store } = this.options;
-    try {
-      const change = entry.key.startsWith(CLAIM_KEY_PREFIX) ? null : changeOf(entry);
-      if (change && store.applyConfig(change)) {
-        for (const listener of this.listeners) listener(change);
-      }
-    } catch (error) {
-      this.wire.rejected('config', describeError(error), {
-        key: entry.key.slice(0, 200),
-        revision: entry.revision,
-      });
-    }
+    if (!entry.key.startsWith(CLAIM_KEY_PREFIX)) this.applyEntry(entry);
     if (entry.revision > this.applied) {
       this.applied = entry.revision;
-      store.setMeta(APPLIED_META, String(entry.revision));
+      this.options.store.setMeta(APPLIED_META, String(entry.revision));
     }
     while (
       this.waiters.length > 0 &&
@@ -394,6 +404,55 @@ export class KvConfigWriter implements ConfigWriter {
     ) {
       this.waiters.shift()?.resolve();
     }
+  }
+
+  /**
+   * Applies a config entry to the replica. A malformed one is counted, logged and passed
+   * over; one of a newer version is counted, logged and kept aside (its key parked): the
+   * replica keeps what it held, and a start after this node's upgrade reads it again.
+   */
+  private applyEntry(entry: KvEntry): void {
+    const where = { key: entry.key.slice(0, 200), revision: entry.revision };
+    try {
+      const read = decodeConfigEntry(entry);
+      if (read.outcome === 'newer') {
+        this.park(entry.key, true);
+        this.wire.newer('config', read.v, where);
+        return;
+      }
+      // Whatever replaced a parked entry is the key's latest: nothing to keep aside.
+      this.park(entry.key, false);
+      if (read.outcome === 'rejected') throw new Error(read.reason);
+      const change = read.value;
+      if (this.options.store.applyConfig(change)) {
+        for (const listener of this.listeners) listener(change);
+      }
+    } catch (error) {
+      this.wire.rejected('config', describeError(error), where);
+    }
+  }
+
+  /**
+   * Reads the parked keys again (at each open): an entry this node now reads is applied
+   * (a delete marker too); one still newer stays parked; a key gone from the bucket, or
+   * written again after the position applied (the watch brings that), is forgotten.
+   */
+  private async unpark(): Promise<void> {
+    for (const key of [...this.parked]) {
+      const entry = await this.options.kv.get(key);
+      if (entry === null || entry.revision > this.applied) this.park(key, false);
+      else if (decodeConfigEntry(entry).outcome !== 'newer') {
+        this.applyEntry(entry);
+        this.options.log.info({ key }, 'a parked config entry applied');
+      }
+    }
+  }
+
+  private park(key: string, parked: boolean): void {
+    if (this.parked.has(key) === parked) return;
+    if (parked) this.parked.add(key);
+    else this.parked.delete(key);
+    this.options.store.setMeta(PARKED_META, JSON.stringify([...this.parked]));
   }
 
   private appliedUpTo(revision: number): Promise<void> {
@@ -419,36 +478,35 @@ function keyOf(kind: ConfigKind, accountId: string, id: string): string {
   return `${kind}.${accountId}.${id}`;
 }
 
-/** The replica change a bucket entry stands for; throws on anything malformed. */
-function changeOf(entry: KvEntry): ConfigChange {
+/**
+ * What a bucket entry means for the replica: a change (a delete marker: a tombstone), an
+ * entry of a newer version to keep aside, or why it is garbage. An entry without `v` is
+ * version 1 (the first releases wrote none). Pure; never throws.
+ */
+export function decodeConfigEntry(
+  entry: Pick<KvEntry, 'key' | 'operation' | 'revision' | 'value'>,
+): Decoded<ConfigChange> {
   const [kind, accountId, id, ...rest] = entry.key.split('.');
   if (!kind || !KINDS.has(kind) || !accountId || !id || rest.length > 0) {
-    throw new Error(`not a config key`);
+    return { outcome: 'rejected', reason: 'not a config key' };
   }
-  if (entry.operation !== 'PUT') {
-    return { kind: kind as ConfigKind, id, accountId, revision: entry.revision, doc: null };
-  }
-  if (entry.length > MAX_CONFIG_ENTRY_BYTES) {
-    throw new Error(`value of ${entry.length} bytes, more than ${MAX_CONFIG_ENTRY_BYTES}`);
-  }
-  let doc: unknown;
-  try {
-    doc = entry.json();
-  } catch {
-    throw new Error(`value is not JSON (${entry.length} bytes)`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new Error('value is not a JSON object');
-  }
-  const fields = doc as Record<string, unknown>;
-  if (fields.id !== id || fields.accountId !== accountId) {
-    throw new Error('id or accountId differs from the key');
+  const ref = { kind: kind as ConfigKind, id, accountId, revision: entry.revision };
+  // A delete marker has no value: it means the same in every version.
+  if (entry.operation !== 'PUT') return { outcome: 'ok', value: { ...ref, doc: null }, v: 1 };
+  const decoded = decodeVersioned(entry.value, {
+    what: 'config entry',
+    maxBytes: MAX_CONFIG_ENTRY_BYTES,
+    readers: { 1: entrySchema },
+  });
+  if (decoded.outcome !== 'ok') return decoded;
+  const doc: Record<string, unknown> = { ...decoded.value };
+  delete doc.v;
+  if (doc.id !== id || doc.accountId !== accountId) {
+    return { outcome: 'rejected', reason: 'id or accountId differs from the key' };
   }
   return {
-    kind: kind as ConfigKind,
-    id,
-    accountId,
-    revision: entry.revision,
-    doc: { ...fields, revision: entry.revision },
+    outcome: 'ok',
+    value: { ...ref, doc: { ...doc, revision: entry.revision } },
+    v: decoded.v,
   };
 }

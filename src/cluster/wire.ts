@@ -4,18 +4,20 @@ import type { Clock } from '../clock/index.js';
 
 /**
  * The message version this node writes and reads, on every Tireless subject (heartbeats,
- * result batches). The rule, so that a node of the previous release keeps working beside a
- * newer one during a rolling upgrade:
+ * result batches) and in the config bucket (its entries). The rule, so that a node of the
+ * previous release keeps working beside a newer one during a rolling upgrade:
  *
  * - every message is a JSON object with `v`, the major version of its format (a message
- *   without `v` is version 1: heartbeats of the first release carried none);
+ *   without `v` is version 1: heartbeats and config entries of the first releases carried
+ *   none);
  * - within a major, a format only gains optional fields, and a reader ignores the fields it
  *   does not know;
  * - a release that introduces major N reads N and N-1 and still writes N-1; the next
  *   release writes N. So nodes one release apart always read what the other writes;
  * - a message of a major newer than the node reads is never dropped: it is logged, counted
  *   and kept (a result batch stays in the stream and its position is parked in the replica,
- *   read again after the upgrade); the envelope of a heartbeat (`v`, `node`, `region`,
+ *   a config entry stays in the bucket and its key is parked, the replica keeping the
+ *   entity as it was; both are read again after the upgrade); the envelope of a heartbeat (`v`, `node`, `region`,
  *   `leaving`) means the same in every major, so its sender still counts as alive.
  */
 export const WIRE_VERSION = 1;

@@ -133,6 +133,13 @@ test('cluster: servers from a comma-separated list; heartbeats every 1 s, dead a
   assert.equal(settings.nodeId, 'n1');
 });
 
+test('island mode after 10 s without the cluster by default; from the environment or a flag', () => {
+  assert.equal(loadSettings({}, {}).islandAfterMs, 10_000);
+  const env = { TIRELESS_ISLAND_AFTER_MS: '2500' };
+  assert.equal(loadSettings({}, env).islandAfterMs, 2500);
+  assert.equal(loadSettings({ islandAfterMs: '60000' }, env).islandAfterMs, 60_000);
+});
+
 test('check workers: one per core by default, at most 8; 0 runs checks on the main thread', () => {
   assert.equal(loadSettings({}, {}).checkWorkers, Math.min(8, availableParallelism()));
   assert.equal(loadSettings({}, { TIRELESS_CHECK_WORKERS: '0' }).checkWorkers, 0);
@@ -182,6 +189,9 @@ test('bad settings name the setting and its variable; unknown flags are refused'
       /natsNkey \(TIRELESS_NATS_NKEY\): give one way to sign in to NATS/,
     ],
     [{ heartbeatMs: 1000, deadAfterMs: 1500 }, {}, /deadAfterMs .*twice heartbeatMs/],
+    [{}, { TIRELESS_ISLAND_AFTER_MS: '500' }, /islandAfterMs \(TIRELESS_ISLAND_AFTER_MS\): .*1000/],
+    [{ islandAfterMs: '3600000' }, {}, /islandAfterMs \(TIRELESS_ISLAND_AFTER_MS\): .*600000/],
+    [{}, { TIRELESS_ISLAND_AFTER_MS: 'soon' }, /islandAfterMs \(TIRELESS_ISLAND_AFTER_MS\)/],
   ];
   for (const [flags, env, pattern] of cases) {
     assert.throws(

@@ -149,6 +149,11 @@ const settingsSchema = z
     /** A node not heard for this long is dead and its work moves, ms. @defaultValue 3000 */
     deadAfterMs: z.coerce.number().int().min(150).max(600_000).default(3000),
     /**
+     * How long a node whose data dir holds a replica waits for the cluster at start (and at
+     * each later try to join) before it goes on in island mode, ms. @defaultValue 10000
+     */
+    islandAfterMs: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+    /**
      * How often one node of the cluster publishes a snapshot of its replica (for nodes that
      * join with an empty data dir, or after the results stream dropped what they missed),
      * ms. @defaultValue 21600000 (6 h)

@@ -6,25 +6,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { DELIVERIES_BUCKET, deliveryClaimKey } from '../cluster/index.js';
 import {
-  ApiClient,
   startHttpTarget,
-  startNatsCluster,
   startRecordingHttpServer,
-  startTireless,
-  tempDir,
   waitFor,
+  type ApiClient,
   type HttpTarget,
-  type NatsCluster,
   type RecordedRequest,
   type RecordingHttpServer,
-  type TirelessProcess,
 } from '../testing/index.js';
+import { TestCluster } from './cluster-fixture.js';
 
-const SECRET_KEY = 'beef'.repeat(16);
 const NODE_IDS = ['n1', 'n2', 'n3'];
 
 interface Alert {
@@ -37,53 +32,18 @@ interface Incident {
   endedAt: number | null;
 }
 
-let nats: NatsCluster;
+let cluster: TestCluster;
 let nc: NatsConnection;
-const dirs = NODE_IDS.map(() => tempDir());
-/** The running process of each node (by index), replaced when a node is started again. */
-const nodes: (TirelessProcess | undefined)[] = [];
-const apis: ApiClient[] = [];
-let token = '';
 const closers: (() => Promise<unknown>)[] = [];
 
-async function startNode(i: number): Promise<void> {
-  const node = await startTireless(dirs[i] as string, {
-    args: ['--cluster', nats.urls[i] as string, '--node-id', NODE_IDS[i] as string],
-    env: { TIRELESS_SECRET_KEY: SECRET_KEY, TIRELESS_REGION: `r${i + 1}` },
-  });
-  nodes[i] = node;
-  apis[i] = new ApiClient(node.url, token || undefined);
-}
-
 before(async () => {
-  nats = await startNatsCluster(3);
-  nc = await connect({ servers: [...nats.urls] });
-  // One after another: a node that fails to start leaves no other still starting.
-  for (let i = 0; i < NODE_IDS.length; i++) await startNode(i);
-  token = await (apis[0] as ApiClient).setUp({
-    email: 'owner@example.com',
-    password: 'a long password',
-  });
-  for (const api of apis) api.token = token;
-  for (const api of apis) {
-    await waitFor('the token on every node', async () =>
-      (await api.request('GET', '/api/v1/monitors')).status === 200 ? true : undefined,
-    );
-  }
-  await waitFor('three live nodes', async () => {
-    const reply = await (apis[0] as ApiClient).expect<{ nodes: { alive: boolean }[] }>(
-      200,
-      'GET',
-      '/api/v1/cluster',
-    );
-    return reply.nodes.filter((n) => n.alive).length === 3 ? true : undefined;
-  });
+  cluster = await TestCluster.start(3);
+  nc = await cluster.client();
+  await cluster.waitState(0, 'joined', 3);
 });
 
 after(async () => {
-  await Promise.all(nodes.flatMap((node) => (node ? [node.kill()] : [])));
-  await nc?.close();
-  await nats?.stop();
+  await cluster?.close();
   for (const close of closers) await close();
 });
 
@@ -103,7 +63,7 @@ async function monitorWithChannel(
   target: HttpTarget,
   receiver: RecordingHttpServer,
 ): Promise<{ monitorId: string; channelId: string }> {
-  const api = apis[0] as ApiClient;
+  const api = cluster.api(0);
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name,
@@ -123,7 +83,7 @@ async function monitorWithChannel(
 /** The node that checks (and, with one location, coordinates) the monitor now. */
 async function checkerOf(monitorId: string, since: number): Promise<number> {
   return waitFor(`a recent result of ${monitorId}`, async () => {
-    const api = apis.find((_, i) => nodes[i] !== undefined) as ApiClient;
+    const api = cluster.api(cluster.nodes.findIndex((node) => node !== undefined));
     const { items } = await api.expect<{ items: { node: string; checkedAt: number }[] }>(
       200,
       'GET',
@@ -157,8 +117,8 @@ async function onEveryLiveNode(
   await waitFor(
     what,
     async () => {
-      for (const [i, api] of apis.entries()) {
-        if (nodes[i] && !(await probe(api))) return undefined;
+      for (const [i, api] of cluster.apis.entries()) {
+        if (cluster.nodes[i] && !(await probe(api))) return undefined;
       }
       return true;
     },
@@ -193,8 +153,7 @@ test('a delivery claimed by a node killed -9 before it could send is delivered b
   });
   assert.equal(receiver.requests.length, 1, 'only the claimant sends');
 
-  await (nodes[claimant] as TirelessProcess).kill();
-  nodes[claimant] = undefined;
+  await cluster.killNode(claimant);
   const killedAt = Date.now();
   hold = false;
 
@@ -228,7 +187,7 @@ test('the coordinator killed -9 in the middle of an incident: one down, one up, 
   const receiver = await startRecordingHttpServer();
   closers.push(() => receiver.close());
   // A node killed before comes back on its data dir.
-  for (let i = 0; i < NODE_IDS.length; i++) if (!nodes[i]) await startNode(i);
+  for (let i = 0; i < NODE_IDS.length; i++) if (!cluster.nodes[i]) await cluster.startNode(i);
   const { monitorId, channelId } = await monitorWithChannel('outage', target, receiver);
   await onEveryLiveNode('three live nodes', async (api) => {
     const reply = await api.expect<{ nodes: { alive: boolean }[] }>(200, 'GET', '/api/v1/cluster');
@@ -247,8 +206,7 @@ test('the coordinator killed -9 in the middle of an incident: one down, one up, 
   const coordinator = await checkerOf(monitorId, Date.now());
   assert.equal(sent.node, NODE_IDS[coordinator], 'the coordinator sent it');
 
-  await (nodes[coordinator] as TirelessProcess).kill();
-  nodes[coordinator] = undefined;
+  await cluster.killNode(coordinator);
   const killedAt = Date.now();
   // Checked elsewhere, still failing, before the target recovers.
   await waitFor('a survivor checking the monitor', async () => {
@@ -284,8 +242,8 @@ test('the coordinator killed -9 in the middle of an incident: one down, one up, 
   const [upAlert] = receiver.requests.filter((r) => alertOf(r).event === 'monitor.up');
   const endedAt = Date.parse((upAlert?.json as { incident: { ended: string } }).incident.ended);
   const startedAt = Number(incidentId.slice(incidentId.lastIndexOf(':') + 1));
-  for (const [i, api] of apis.entries()) {
-    if (!nodes[i]) continue;
+  for (const [i, api] of cluster.apis.entries()) {
+    if (!cluster.nodes[i]) continue;
     assert.deepEqual(
       await timelineOf(api),
       [`${incidentId} ${startedAt}-${endedAt}`],

@@ -1,56 +1,26 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
-import {
-  ApiClient,
-  startHttpTarget,
-  startNatsCluster,
-  startTireless,
-  tempDir,
-  waitFor,
-  type HttpTarget,
-  type NatsCluster,
-  type TirelessProcess,
-} from '../testing/index.js';
-
-interface StoredResult {
-  slot: number;
-  status: string;
-  node: string;
-  region: string;
-}
+import { startHttpTarget, waitFor, type ApiClient, type HttpTarget } from '../testing/index.js';
+import { TestCluster, type StoredResult } from './cluster-fixture.js';
 
 interface Doc {
   id: string;
   revision: number;
 }
 
-const SECRET_KEY = 'feed'.repeat(16);
-const running: TirelessProcess[] = [];
-let nats: NatsCluster | undefined;
+let cluster: TestCluster | undefined;
 let target: HttpTarget | undefined;
-let nc: NatsConnection | undefined;
 
 after(async () => {
-  await Promise.all(running.map((node) => node.kill()));
-  await nc?.close();
-  await nats?.stop();
+  await cluster?.close();
   await target?.close();
 });
 
-async function startNode(i: number, snapshotIntervalMs: number): Promise<TirelessProcess> {
-  const node = await startTireless(tempDir(), {
-    args: ['--cluster', (nats as NatsCluster).urls[i] as string, '--node-id', `n${i + 1}`],
-    env: {
-      TIRELESS_SECRET_KEY: SECRET_KEY,
-      TIRELESS_REGION: `r${i + 1}`,
-      TIRELESS_SNAPSHOT_INTERVAL_MS: String(snapshotIntervalMs),
-    },
-  });
-  running.push(node);
-  return node;
+/** Options of a node that publishes snapshots every `ms` (when its period's top). */
+function snapshotsEvery(ms: number) {
+  return { env: { TIRELESS_SNAPSHOT_INTERVAL_MS: String(ms) } };
 }
 
 /** Every result of every monitor, as `monitor slot node region status`, sorted. */
@@ -77,19 +47,15 @@ async function configOf(api: ApiClient): Promise<unknown> {
 }
 
 test('fault 7: a node with an empty data dir joins and holds every result and config, also after the stream was trimmed', async () => {
-  nats = await startNatsCluster(3);
   target = await startHttpTarget();
-  nc = await connect({ servers: [...nats.urls] });
   // n1 publishes a snapshot every 2 s in the periods whose rendezvous top it is; n2's own
   // period is an hour, so once n1 stops no snapshot is newer than the one the test trims to.
-  const first = await startNode(0, 2000);
-  const second = await startNode(1, 3_600_000);
-  const a = new ApiClient(first.url);
-  const b = new ApiClient(second.url);
-  b.token = await a.setUp({ email: 'owner@example.com', password: 'a long password' });
-  await waitFor('the token on node 2', async () =>
-    (await b.request('GET', '/api/v1/monitors')).status === 200 ? true : undefined,
-  );
+  cluster = await TestCluster.start(3, {
+    nodes: [snapshotsEvery(2000), snapshotsEvery(3_600_000)],
+  });
+  const c = cluster;
+  const nc = await c.client();
+  const [a, b] = [c.api(0), c.api(1)];
   await a.expect(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hook',
@@ -128,7 +94,7 @@ test('fault 7: a node with an empty data dir joins and holds every result and co
     20_000,
     200,
   );
-  await first.stop();
+  await c.stopNode(0);
   const snapshot = await os.info('replica');
   const position = Number(snapshot?.metadata?.position);
   assert.ok(position > 0, `the snapshot's stream position is ${position}`);
@@ -171,24 +137,22 @@ test('fault 7: a node with an empty data dir joins and holds every result and co
   );
 
   // A node with an empty data dir: the first thing it answers is the whole replica.
-  const third = await startNode(2, 3_600_000);
-  const c = new ApiClient(third.url, b.token);
-  assert.deepEqual(await resultKeys(c, live), settled, 'results as on a node there all along');
-  assert.deepEqual(await configOf(c), await configOf(b), 'config as on a node there all along');
+  const third = await c.startNode(2, snapshotsEvery(3_600_000));
+  assert.deepEqual(await resultKeys(third, live), settled, 'results as on a node there all along');
+  assert.deepEqual(await configOf(third), await configOf(b), 'config as on a node there all along');
   for (const id of [deletedEarly, deletedLate]) {
-    assert.equal((await c.request('GET', `/api/v1/monitors/${id}`)).status, 404, id);
+    assert.equal((await third.request('GET', `/api/v1/monitors/${id}`)).status, 404, id);
   }
   // Rollups too: uptime over the whole test from each.
   const until = Date.now() + 60_000;
   const uptime = (api: ApiClient, id: string) =>
     api.expect(200, 'GET', `/api/v1/monitors/${id}/uptime?from=0&to=${until}`);
-  for (const id of live) assert.deepEqual(await uptime(c, id), await uptime(b, id), id);
+  for (const id of live) assert.deepEqual(await uptime(third, id), await uptime(b, id), id);
   // Both sources were needed: results from before the snapshot (gone from the stream) and
   // from after it (only in the stream).
   const slots = settled.map((k) => Number(k.split(' ')[1]));
   const takenAt = Number(snapshot?.metadata?.takenAt);
   assert.ok(slots.some((slot) => slot < takenAt - 2000));
   assert.ok(slots.some((slot) => slot > trimmedAt + 1000));
-  const status = await c.expect<{ node: string }>(200, 'GET', '/api/v1/cluster');
-  assert.equal(status.node, 'n3');
+  assert.equal((await c.status(2)).node, 'n3');
 });

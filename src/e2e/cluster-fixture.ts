@@ -1,10 +1,13 @@
 /**
- * A three-node test cluster for the fault tests: real nats-servers and real started nodes,
- * each node given only its own server's URL (as `cluster.test.ts` does).
+ * A test cluster for the e2e tests: real nats-servers and real started nodes, node i on
+ * server i and given only that server's URL (or another one, e.g. a proxy's). The servers
+ * and the nodes are killed when the test process exits, also on SIGINT, SIGTERM or SIGHUP.
  */
 import assert from 'node:assert/strict';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   ApiClient,
+  killOnExit,
   startNatsCluster,
   startTireless,
   tempDir,
@@ -18,6 +21,7 @@ export interface StoredResult {
   checkedAt: number;
   status: string;
   node: string;
+  region: string;
 }
 
 export interface ClusterReply {
@@ -25,8 +29,25 @@ export interface ClusterReply {
   node: string;
   state: string;
   stateReason?: string;
-  nodes: { id: string; alive: boolean }[];
+  nodes: { id: string; region: string; alive: boolean; monitors: number }[];
   outboxDepth: number;
+}
+
+/** How one node starts (and starts again). */
+export interface TestNodeOptions {
+  /** @defaultValue `r1`, `r2`, … by its index */
+  region?: string;
+  /** More environment for its process, e.g. TIRELESS_SNAPSHOT_INTERVAL_MS. */
+  env?: Record<string, string>;
+  /** The NATS URL it is given. @defaultValue its own server's */
+  url?: string;
+}
+
+export interface TestClusterOptions {
+  /** The nodes started at once, one after another. @defaultValue one per server */
+  nodes?: TestNodeOptions[];
+  /** Set up the owner on node 1 and wait for its token on every node. @defaultValue true */
+  setUp?: boolean;
 }
 
 const SECRET_KEY = 'c0ffee'.repeat(10) + 'c0ff';
@@ -36,16 +57,24 @@ export class TestCluster {
   readonly nodes: (TirelessProcess | undefined)[];
   readonly apis: ApiClient[] = [];
   private token: string | undefined;
+  /** How each node was last started: it starts again the same way. */
+  private readonly nodeOptions: TestNodeOptions[] = [];
+  private readonly clients: NatsConnection[] = [];
 
   private constructor(readonly nats: NatsCluster) {
     this.dirs = nats.servers.map(() => tempDir());
     this.nodes = nats.servers.map(() => undefined);
   }
 
-  /** nats-servers, then the nodes one after another, then the owner set up on node 1. */
-  static async start(size = 3): Promise<TestCluster> {
+  /**
+   * `size` nats-servers, then the nodes one after another (a node that fails to start
+   * leaves no other still starting), then the owner set up on node 1.
+   */
+  static async start(size = 3, options: TestClusterOptions = {}): Promise<TestCluster> {
     const cluster = new TestCluster(await startNatsCluster(size));
-    for (let i = 0; i < size; i++) await cluster.startNode(i);
+    const nodes = options.nodes ?? cluster.dirs.map(() => ({}));
+    for (const [i, node] of nodes.entries()) await cluster.startNode(i, node);
+    if (options.setUp === false) return cluster;
     const first = cluster.apis[0] as ApiClient;
     cluster.token = await first.setUp({ email: 'owner@example.com', password: 'a long password' });
     for (const api of cluster.apis) api.token = cluster.token;
@@ -57,21 +86,41 @@ export class TestCluster {
     return cluster;
   }
 
-  /** Starts node i (again) on its data dir, with only its own server's URL. */
-  async startNode(i: number): Promise<ApiClient> {
+  /** Starts node i (again) on its data dir; `options` as it was last started. */
+  async startNode(i: number, options = this.nodeOptions[i] ?? {}): Promise<ApiClient> {
+    this.nodeOptions[i] = options;
     const node = await startTireless(this.dirs[i] as string, {
-      args: ['--cluster', this.nats.urls[i] as string, '--node-id', `n${i + 1}`],
-      env: { TIRELESS_SECRET_KEY: SECRET_KEY, TIRELESS_REGION: `r${i + 1}` },
+      args: ['--cluster', options.url ?? (this.nats.urls[i] as string), '--node-id', `n${i + 1}`],
+      env: {
+        TIRELESS_SECRET_KEY: SECRET_KEY,
+        TIRELESS_REGION: options.region ?? `r${i + 1}`,
+        ...options.env,
+      },
     });
+    killOnExit(node.child);
     this.nodes[i] = node;
     const api = new ApiClient(node.url, this.token);
     this.apis[i] = api;
     return api;
   }
 
+  /** SIGKILL: the node has no chance to say goodbye. */
   async killNode(i: number): Promise<void> {
     await this.nodes[i]?.kill();
     this.nodes[i] = undefined;
+  }
+
+  /** SIGTERM: the node leaves (its peers take over at once). */
+  async stopNode(i: number): Promise<void> {
+    await this.nodes[i]?.stop();
+    this.nodes[i] = undefined;
+  }
+
+  /** A NATS client of every server, closed with the cluster. */
+  async client(): Promise<NatsConnection> {
+    const nc = await connect({ servers: [...this.nats.urls] });
+    this.clients.push(nc);
+    return nc;
   }
 
   api(i: number): ApiClient {
@@ -133,8 +182,37 @@ export class TestCluster {
     return keys.sort();
   }
 
+  /**
+   * Waits until every running node's outbox is empty and each holds the same results of
+   * these monitors with a slot in [from, to) (as resultKeys, each once); returns them.
+   */
+  async sameResultsEverywhere(monitorIds: string[], from: number, to: number): Promise<string[]> {
+    const every = this.nodes.flatMap((node, i) => (node ? [i] : []));
+    await waitFor(
+      'every outbox empty',
+      async () => {
+        for (const i of every) if ((await this.status(i)).outboxDepth > 0) return undefined;
+        return true;
+      },
+      20_000,
+      250,
+    );
+    return waitFor(
+      'the same results on every node',
+      async () => {
+        const [first, ...others] = await Promise.all(
+          every.map((i) => this.resultKeys(i, monitorIds, from, to)),
+        );
+        return first && others.every((keys) => keys.join() === first.join()) ? first : undefined;
+      },
+      20_000,
+      500,
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node?.kill() ?? Promise.resolve()));
+    await Promise.all(this.clients.map((nc) => nc.close()));
     await this.nats.stop();
   }
 }

@@ -140,28 +140,11 @@ test('a node loses its nats-server: it fails over to the others; all servers gon
   await Promise.all(c.nats.servers.map((server) => server.start()));
   for (let i = 0; i < 3; i++) await c.waitState(i, 'joined', 3, 40_000);
   const settledAt = Date.now();
-  await waitFor(
-    'every outbox empty',
-    async () => {
-      for (let i = 0; i < 3; i++) if ((await c.status(i)).outboxDepth > 0) return undefined;
-      return true;
-    },
-    20_000,
-    250,
-  );
   // Every node ends with the same results, each once, from before the first stop to after
   // the return: compared as sets of (monitor, slot, node).
   const from = oneDownAt - 2 * INTERVAL_MS;
   const to = settledAt;
-  const everywhere = await waitFor(
-    'the same results on every node',
-    async () => {
-      const [a, b, d] = await Promise.all([0, 1, 2].map((i) => c.resultKeys(i, ids, from, to)));
-      return a && a.join() === b?.join() && a.join() === d?.join() ? a : undefined;
-    },
-    20_000,
-    500,
-  );
+  const everywhere = await c.sameResultsEverywhere(ids, from, to);
   const islandKeys = everywhere.filter(
     (key) => slotOf(key) > allDownAt + 4000 && slotOf(key) < backAt,
   );

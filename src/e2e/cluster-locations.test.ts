@@ -6,42 +6,21 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ApiClient,
-  startNatsCluster,
   startRecordingHttpServer,
-  startTireless,
-  tempDir,
   waitFor,
-  type NatsCluster,
   type RecordedRequest,
   type RecordingHttpServer,
-  type TirelessProcess,
 } from '../testing/index.js';
+import { TestCluster } from './cluster-fixture.js';
 
-interface StoredResult {
-  slot: number;
-  status: string;
-  node: string;
-  region: string;
-}
-
-const SECRET_KEY = 'c0ffee'.repeat(10) + 'c0ff';
-/** Two nodes in east, one in west. */
-const NODES = [
-  { id: 'n1', region: 'east' },
-  { id: 'n2', region: 'east' },
-  { id: 'n3', region: 'west' },
-];
 const USER_AGENT = /^Tireless\/\S+ \(node (\S+); region (\S+)\)$/;
 
-const running: TirelessProcess[] = [];
-let nats: NatsCluster | undefined;
+let cluster: TestCluster | undefined;
 let target: RecordingHttpServer | undefined;
 let receiver: RecordingHttpServer | undefined;
 
 after(async () => {
-  await Promise.all(running.map((node) => node.kill()));
-  await nats?.stop();
+  await cluster?.close();
   await target?.close();
   await receiver?.close();
 });
@@ -60,27 +39,13 @@ test('locations: 2 in two regions — up while one region sees the target fail, 
       : { status: 200, body: 'ok' };
   });
   receiver = await startRecordingHttpServer();
-  nats = await startNatsCluster(3);
-  const apis: ApiClient[] = [];
-  for (const [i, node] of NODES.entries()) {
-    const started = await startTireless(tempDir(), {
-      args: ['--cluster', nats.urls[i] as string, '--node-id', node.id, '--region', node.region],
-      env: { TIRELESS_SECRET_KEY: SECRET_KEY },
-    });
-    running.push(started);
-    apis.push(new ApiClient(started.url));
-  }
-  const [first, ...others] = apis as [ApiClient, ...ApiClient[]];
-  const token = await first.setUp({ email: 'owner@example.com', password: 'a long password' });
-  for (const api of others) api.token = token;
-  for (const api of apis) {
-    await waitFor('three live nodes seen by every node, the token on every node', async () => {
-      const reply = await api.request<{ nodes?: { alive: boolean }[] }>('GET', '/api/v1/cluster');
-      return reply.status === 200 && reply.body.nodes?.filter((n) => n.alive).length === 3
-        ? true
-        : undefined;
-    });
-  }
+  // Two nodes in east, one in west.
+  cluster = await TestCluster.start(3, {
+    nodes: [{ region: 'east' }, { region: 'east' }, { region: 'west' }],
+  });
+  const c = cluster;
+  for (let i = 0; i < 3; i++) await c.waitState(i, 'joined', 3);
+  const first = c.api(0);
 
   const channel = await first.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
@@ -102,19 +67,11 @@ test('locations: 2 in two regions — up while one region sees the target fail, 
   );
   assert.equal(monitor.confirmations, 2, 'the default: a majority of two');
 
-  const resultsOf = async (api: ApiClient) =>
-    (
-      await api.expect<{ items: StoredResult[] }>(
-        200,
-        'GET',
-        `/api/v1/monitors/${monitor.id}/results?limit=1000`,
-      )
-    ).items;
   const statusOnEveryNode = (expected: string) =>
     waitFor(
       `status ${expected} on every node`,
       async () => {
-        for (const api of apis) {
+        for (const api of c.apis) {
           const { status } = await api.expect<{ status: string }>(
             200,
             'GET',
@@ -132,7 +89,7 @@ test('locations: 2 in two regions — up while one region sees the target fail, 
     waitFor(
       `${count} results from each region since the change`,
       async () => {
-        const recent = (await resultsOf(first)).filter((r) => r.slot >= since);
+        const recent = (await c.resultsOf(0, monitor.id)).filter((r) => r.slot >= since);
         return ['east', 'west'].every(
           (region) =>
             recent.filter((r) => r.region === region && r.status === status[region]).length >=

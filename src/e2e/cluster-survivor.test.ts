@@ -114,27 +114,7 @@ test('two of three nodes and their nats-servers killed -9: the survivor checks e
   await c.startNode(2);
   for (let i = 0; i < 3; i++) await c.waitState(i, 'joined', 3, 40_000);
   const settledAt = Date.now();
-  await waitFor(
-    'every outbox empty',
-    async () => {
-      for (let i = 0; i < 3; i++) if ((await c.status(i)).outboxDepth > 0) return undefined;
-      return true;
-    },
-    20_000,
-    250,
-  );
-  const from = killedAt - 2 * INTERVAL_MS;
-  const everywhere = await waitFor(
-    'the same results on every node',
-    async () => {
-      const [a, b, d] = await Promise.all(
-        [0, 1, 2].map((i) => c.resultKeys(i, ids, from, settledAt)),
-      );
-      return a && a.join() === b?.join() && a.join() === d?.join() ? a : undefined;
-    },
-    20_000,
-    500,
-  );
+  const everywhere = await c.sameResultsEverywhere(ids, killedAt - 2 * INTERVAL_MS, settledAt);
   // What the survivor recorded alone is on the nodes that were dead.
   const survivorAlone = everywhere.filter((key) => {
     const slot = Number(key.split(':')[1]);
@@ -143,7 +123,7 @@ test('two of three nodes and their nats-servers killed -9: the survivor checks e
   assert.ok(survivorAlone.length >= ids.length, `${survivorAlone.length} results of n1 alone`);
 });
 
-test('a node with no replica and no reachable cluster refuses to start and says why', async () => {
+test('a node with no replica and no reachable cluster refuses to start and says why; so does one with an island wait out of range', async () => {
   const { code, stderr, stdout } = await runTireless([
     'start',
     '--data',
@@ -160,4 +140,15 @@ test('a node with no replica and no reachable cluster refuses to start and says 
     stderr + stdout,
     /cannot join the cluster at nats:\/\/127\.0\.0\.1:1 .*holds no replica .*knows nothing to check/,
   );
+  const rushed = await runTireless([
+    'start',
+    '--data',
+    tempDir(),
+    '--cluster',
+    'nats://127.0.0.1:1',
+    '--island-after-ms',
+    '50',
+  ]);
+  assert.equal(rushed.code, 1);
+  assert.match(rushed.stderr + rushed.stdout, /islandAfterMs \(TIRELESS_ISLAND_AFTER_MS\): .*1000/);
 });

@@ -1,67 +1,58 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import {
   ApiClient,
+  killOnExit,
   runTireless,
   startHttpTarget,
-  startNatsCluster,
+  startLinkProxy,
   startTireless,
   tempDir,
   waitFor,
   type HttpTarget,
-  type NatsCluster,
+  type LinkProxy,
   type TirelessProcess,
 } from '../testing/index.js';
+import { TestCluster, type ClusterReply as NodeReply } from './cluster-fixture.js';
 
 // Fault test 9 and the cluster-wide unique names, through two started nodes: racing
 // first-run setups and sign-ups on two nodes, a token used on the other node at once,
 // `tireless cluster status`, garbage on every subject, and nodes of the previous and of a
 // newer message version beside them.
 
-const SECRET_KEY = 'facade'.repeat(10) + 'face';
 const HEARTBEATS = 'tireless.v1.heartbeat';
 const RESULTS = 'tireless.v1.results';
+/**
+ * Open sign-up (without the SSRF guard, on purpose: the targets are on loopback), room for
+ * the racing logins, one check thread.
+ */
+const ENV = {
+  TIRELESS_SIGNUP: 'open',
+  TIRELESS_ALLOW_PRIVATE_TARGETS: 'true',
+  TIRELESS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+  TIRELESS_CHECK_WORKERS: '1',
+};
 
-interface ClusterReply {
-  mode: string;
-  nodes: { id: string; region: string; alive: boolean; monitors: number }[];
+interface ClusterReply extends NodeReply {
   rejected: Record<string, number>;
   newer: Record<string, number>;
   jetstream: { connected: boolean; quorum: boolean };
 }
 
-const running: TirelessProcess[] = [];
-const connections: NatsConnection[] = [];
-let nats: NatsCluster | undefined;
+let cluster: TestCluster | undefined;
+let proxy: LinkProxy | undefined;
+let solo: TirelessProcess | undefined;
 let target: HttpTarget | undefined;
 
 after(async () => {
-  await Promise.all(running.map((node) => node.kill()));
-  await Promise.all(connections.map((nc) => nc.close()));
-  await nats?.stop();
+  await cluster?.close();
+  await proxy?.close();
+  await solo?.kill();
   await target?.close();
 });
-
-async function startNode(args: string[], env: Record<string, string> = {}) {
-  const node = await startTireless(tempDir(), {
-    args,
-    env: {
-      TIRELESS_SECRET_KEY: SECRET_KEY,
-      TIRELESS_SIGNUP: 'open',
-      // Its targets are on loopback: open sign-up without the SSRF guard, on purpose.
-      TIRELESS_ALLOW_PRIVATE_TARGETS: 'true',
-      TIRELESS_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-      TIRELESS_CHECK_WORKERS: '1',
-      ...env,
-    },
-  });
-  running.push(node);
-  return node;
-}
 
 /** Outcomes of racing `body` to `path` on each node: the statuses and the 409's message. */
 async function race(apis: ApiClient[], path: string, bodies: object[]) {
@@ -77,23 +68,16 @@ async function race(apis: ApiClient[], path: string, bodies: object[]) {
   };
 }
 
-test('two nodes: one owner and one account per email cluster-wide, tokens hold on every node at once, cluster status, and garbage or other-version messages neither crash nor get lost', async () => {
-  nats = await startNatsCluster(3);
+test('two nodes: one owner and one account per email cluster-wide, tokens and push URLs hold on every node at once, cluster status, and garbage or other-version messages neither crash nor get lost', async () => {
   target = await startHttpTarget();
-  const nodes = [];
-  for (const i of [0, 1]) {
-    nodes.push(
-      await startNode([
-        '--cluster',
-        nats.urls[i] as string,
-        '--node-id',
-        `n${i + 1}`,
-        '--region',
-        `r${i + 1}`,
-      ]),
-    );
-  }
-  const [a, b] = nodes.map((node) => new ApiClient(node.url)) as [ApiClient, ApiClient];
+  cluster = await TestCluster.start(3, { nodes: [{ env: ENV }], setUp: false });
+  const c = cluster;
+  // Node 2 reaches its server through a proxy that can hold back what the server sends.
+  const link = await startLinkProxy(c.nats.urls[1] as string);
+  proxy = link;
+  await c.startNode(1, { env: ENV, url: link.url });
+  const nodes = c.nodes.slice(0, 2) as TirelessProcess[];
+  const [a, b] = [c.api(0), c.api(1)];
 
   // Both nodes offer the first-run setup; raced, exactly one owner results.
   const setup = await race([a, b], '/api/v1/setup', [
@@ -130,6 +114,25 @@ test('two nodes: one owner and one account per email cluster-wide, tokens hold o
     await to.expect(200, 'GET', '/api/v1/monitors');
   }
   a.token = b.token;
+
+  // A push monitor made on node 1 takes heartbeats on node 2 at once, even while node 2's
+  // replica lags behind (its link holds back what its server sends for a moment): node 2
+  // waits to catch up rather than answer 404.
+  link.hold();
+  const push = await a.expect<{ id: string; pushUrl: string }>(201, 'POST', '/api/v1/monitors', {
+    name: 'nightly backup',
+    type: 'push',
+  });
+  const beat = b.request('POST', push.pushUrl);
+  const early = await Promise.race([
+    beat,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000)),
+  ]);
+  link.release();
+  assert.equal(early, undefined, `node 2 answered before it caught up: ${JSON.stringify(early)}`);
+  const beaten = await beat;
+  assert.equal(beaten.status, 200, JSON.stringify(beaten.body));
+  await a.expect(204, 'DELETE', `/api/v1/monitors/${push.id}`);
 
   const monitors: string[] = [];
   for (let i = 0; i < 6; i++) {
@@ -187,24 +190,26 @@ test('two nodes: one owner and one account per email cluster-wide, tokens hold o
   ]);
   assert.equal(away.code, 1);
   assert.match(away.stderr, /cannot reach the node at http:\/\/127\.0\.0\.1:\d+/);
-  const soloNode = await startNode([]);
-  const solo = new ApiClient(soloNode.url);
-  const soloToken = await solo.setUp({ email: 'solo@example.com', password: 'a long password' });
+  solo = await startTireless(tempDir(), { env: ENV });
+  killOnExit(solo.child);
+  const soloToken = await new ApiClient(solo.url).setUp({
+    email: 'solo@example.com',
+    password: 'a long password',
+  });
   const soloStatus = await runTireless([
     'cluster',
     'status',
     '--url',
-    soloNode.url,
+    solo.url,
     '--token',
     soloToken,
   ]);
   assert.equal(soloStatus.code, 1);
   assert.match(soloStatus.stderr, /runs solo, not in cluster mode: start it with --cluster/);
-  await soloNode.stop();
+  await solo.stop();
 
   // Garbage on every Tireless subject and in the config bucket.
-  const nc = await connect({ servers: [...nats.urls] });
-  connections.push(nc);
+  const nc = await c.client();
   const js = jetstream(nc);
   const garbage = ['not json', '[1,2]', '{"v":1}', JSON.stringify({ v: 'x' }), '\u0000\u0001'];
   for (let i = 0; i < 10; i++) {

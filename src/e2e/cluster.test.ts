@@ -1,82 +1,29 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ApiClient,
-  startHttpTarget,
-  startNatsCluster,
-  startTireless,
-  tempDir,
-  waitFor,
-  type HttpTarget,
-  type NatsCluster,
-  type TirelessProcess,
-} from '../testing/index.js';
+import { startHttpTarget, waitFor, type HttpTarget } from '../testing/index.js';
+import { TestCluster, type StoredResult } from './cluster-fixture.js';
 
-interface StoredResult {
-  slot: number;
-  checkedAt: number;
-  status: string;
-  node: string;
-}
-
-const SECRET_KEY = 'c0ffee'.repeat(10) + 'c0ff';
 /** Monitors at 1 s (failover time) and at 10 s (no slot missed). */
 const FAST = 30;
 const SLOW = 15;
 
-const running: TirelessProcess[] = [];
-let nats: NatsCluster | undefined;
+let cluster: TestCluster | undefined;
 let target: HttpTarget | undefined;
 
 after(async () => {
-  await Promise.all(running.map((node) => node.kill()));
-  await nats?.stop();
+  await cluster?.close();
   await target?.close();
 });
 
-async function startNode(i: number, dataDir: string): Promise<TirelessProcess> {
-  const node = await startTireless(dataDir, {
-    args: ['--cluster', (nats as NatsCluster).urls[i] as string, '--node-id', `n${i + 1}`],
-    env: { TIRELESS_SECRET_KEY: SECRET_KEY, TIRELESS_REGION: `r${i + 1}` },
-  });
-  running.push(node);
-  return node;
-}
-
-async function resultsOf(api: ApiClient, monitorId: string): Promise<StoredResult[]> {
-  const reply = await api.expect<{ items: StoredResult[] }>(
-    200,
-    'GET',
-    `/api/v1/monitors/${monitorId}/results?limit=10000`,
-  );
-  return reply.items;
-}
-
 test('three nodes: config and results on every node, work shared, a node killed -9 has its monitors checked elsewhere within 5 s, no 10 s slot missed, and it catches up when back', async () => {
-  nats = await startNatsCluster(3);
   target = await startHttpTarget();
-  const dirs = [tempDir(), tempDir(), tempDir()];
-  // One after another: a node that fails to start leaves no other still starting.
-  const nodes: TirelessProcess[] = [];
-  for (const [i, dir] of dirs.entries()) nodes.push(await startNode(i, dir));
-  const [a, b, c] = nodes.map((node) => new ApiClient(node.url)) as [
-    ApiClient,
-    ApiClient,
-    ApiClient,
-  ];
-
-  // Setup on one node; its token works on the others once the config has replicated.
-  const token = await a.setUp({ email: 'owner@example.com', password: 'a long password' });
-  for (const api of [b, c]) api.token = token;
-  for (const api of [b, c]) {
-    await waitFor('the token on the other nodes', async () =>
-      (await api.request('GET', '/api/v1/monitors')).status === 200 ? true : undefined,
-    );
-  }
+  // Setup on node 1; its token works on the others once the config has replicated.
+  cluster = await TestCluster.start(3);
+  const c = cluster;
   // Once replicated, no node offers the setup again.
   assert.equal(
     (
-      await b.request('POST', '/api/v1/setup', {
+      await c.api(1).request('POST', '/api/v1/setup', {
         email: 'x@example.com',
         password: 'another long one',
       })
@@ -88,30 +35,18 @@ test('three nodes: config and results on every node, work shared, a node killed 
   const slow: string[] = [];
   for (let i = 0; i < FAST + SLOW; i++) {
     // Written through each node in turn.
-    const created = await ([a, b, c][i % 3] as ApiClient).expect<{ id: string }>(
-      201,
-      'POST',
-      '/api/v1/monitors',
-      {
-        name: `m${i}`,
-        type: 'http',
-        url: `${target.url}/ok`,
-        intervalSeconds: i < FAST ? 1 : 10,
-      },
-    );
+    const created = await c.api(i % 3).expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+      name: `m${i}`,
+      type: 'http',
+      url: `${target.url}/ok`,
+      intervalSeconds: i < FAST ? 1 : 10,
+    });
     (i < FAST ? fast : slow).push(created.id);
   }
   const ids = [...fast, ...slow];
 
-  const cluster = await waitFor('three live nodes on node 1', async () => {
-    const reply = await a.expect<{ mode: string; nodes: { id: string; alive: boolean }[] }>(
-      200,
-      'GET',
-      '/api/v1/cluster',
-    );
-    return reply.nodes.filter((n) => n.alive).length === 3 ? reply : undefined;
-  });
-  assert.equal(cluster.mode, 'cluster');
+  const status = await c.waitState(0, 'joined', 3);
+  assert.equal(status.mode, 'cluster');
 
   // Every monitor checked by exactly one node, every node with a share, results visible on
   // every node (read on node 2 whichever node checked).
@@ -119,7 +54,7 @@ test('three nodes: config and results on every node, work shared, a node killed 
     'results of every monitor on node 2',
     async () => {
       for (const id of ids) {
-        const results = await resultsOf(b, id);
+        const results = await c.resultsOf(1, id);
         if (results.length < (fast.includes(id) ? 3 : 1)) return undefined;
       }
       return true;
@@ -131,7 +66,7 @@ test('three nodes: config and results on every node, work shared, a node killed 
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const owner = new Map<string, string>();
   for (const id of ids) {
-    const recent = (await resultsOf(b, id)).filter((r) =>
+    const recent = (await c.resultsOf(1, id)).filter((r) =>
       fast.includes(id) ? r.slot >= settledFrom : true,
     );
     const checkers = new Set(recent.map((r) => r.node));
@@ -146,16 +81,16 @@ test('three nodes: config and results on every node, work shared, a node killed 
     .map((id) => ({ id, slow: slow.filter((m) => owner.get(m) === id).length }))
     .sort((x, y) => y.slow - x.slow)[0]?.id as string;
   const k = Number(victim.slice(1)) - 1;
-  const survivor = [a, b, c][(k + 1) % 3] as ApiClient;
+  const survivor = (k + 1) % 3;
   const orphaned = ids.filter((id) => owner.get(id) === victim);
   const killedAt = Date.now();
-  await (nodes[k] as TirelessProcess).kill();
+  await c.killNode(k);
   const takenOver = await waitFor(
     `every one of ${victim}'s 1 s monitors checked by another node`,
     async () => {
       const firsts: number[] = [];
       for (const id of orphaned.filter((m) => fast.includes(m))) {
-        const after = (await resultsOf(survivor, id)).filter(
+        const after = (await c.resultsOf(survivor, id)).filter(
           (r) => r.node !== victim && r.checkedAt >= killedAt,
         );
         if (after.length === 0) return undefined;
@@ -173,7 +108,7 @@ test('three nodes: config and results on every node, work shared, a node killed 
   // result from some node.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, killedAt + 22_000 - Date.now())));
   for (const id of orphaned.filter((m) => slow.includes(m))) {
-    const results = await resultsOf(survivor, id);
+    const results = await c.resultsOf(survivor, id);
     const slots = new Set(results.map((r) => r.slot));
     const lastBefore = Math.max(...results.filter((r) => r.slot < killedAt).map((r) => r.slot));
     for (let slot = lastBefore; slot <= Date.now() - 11_000; slot += 10_000) {
@@ -184,8 +119,7 @@ test('three nodes: config and results on every node, work shared, a node killed 
   // The victim comes back on its data dir: the same node, and it receives every result
   // recorded meanwhile (none twice: one result per slot and node).
   const backAt = Date.now();
-  const again = await startNode(k, dirs[k] as string);
-  const back = new ApiClient(again.url, token);
+  await c.startNode(k);
   const probe = orphaned[0] as string;
   await waitFor(`${victim} holding what was recorded while it was away`, async () => {
     const key = (r: StoredResult) => `${r.slot}:${r.node}`;
@@ -195,13 +129,12 @@ test('three nodes: config and results on every node, work shared, a node killed 
         .map(key)
         .sort()
         .join();
-    const there = meanwhile(await resultsOf(survivor, probe));
-    return there !== '' && there === meanwhile(await resultsOf(back, probe)) ? true : undefined;
+    const there = meanwhile(await c.resultsOf(survivor, probe));
+    return there !== '' && there === meanwhile(await c.resultsOf(k, probe)) ? true : undefined;
   });
   for (const id of ids) {
-    const keys = (await resultsOf(back, id)).map((r) => `${r.slot}:${r.node}`);
+    const keys = (await c.resultsOf(k, id)).map((r) => `${r.slot}:${r.node}`);
     assert.equal(new Set(keys).size, keys.length, `${id}: a result stored twice`);
   }
-  const status = await back.expect<{ node: string }>(200, 'GET', '/api/v1/cluster');
-  assert.equal(status.node, victim);
+  assert.equal((await c.status(k)).node, victim);
 });

@@ -117,6 +117,7 @@ export async function startNode(
         },
         heartbeatMs: settings.heartbeatMs,
         deadAfterMs: settings.deadAfterMs,
+        islandAfterMs: settings.islandAfterMs,
         streamMaxAgeMs: settings.retentionDays * DAY_MS,
         snapshotIntervalMs: settings.snapshotIntervalMs,
         onApplied: (report) => {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect as connectTcp, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -137,6 +137,7 @@ class NatsServerProcess implements NatsServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    killOnExit(child);
     const append = (chunk: Buffer) => (this.log += chunk.toString());
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
@@ -170,6 +171,91 @@ class NatsServerProcess implements NatsServer {
       child.kill(signal);
     });
   }
+}
+
+/** Children still running that this process started; killed when it exits. */
+const strays = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * Kills `child` (SIGKILL) if it still runs when this process exits, or is stopped by
+ * SIGINT, SIGTERM or SIGHUP: a test run that is killed or fails before its `after` hooks
+ * leaves no nats-server or node behind. SIGKILL cannot be caught.
+ */
+export function killOnExit(child: ChildProcess): void {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', killStrays);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        killStrays();
+        // Then end as the signal would have ended it without this handler.
+        process.kill(process.pid, signal);
+      });
+    }
+  }
+  strays.add(child);
+  child.once('exit', () => strays.delete(child));
+}
+
+function killStrays(): void {
+  for (const child of strays) child.kill('SIGKILL');
+  strays.clear();
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a NATS server (`url`: nats://host:port), for a client
+ * whose link to it should lag: while held, what the server sends is kept back (and what the
+ * client sends passes), then delivered in order on release.
+ */
+export interface LinkProxy {
+  /** nats://127.0.0.1:port, to give the client instead of the server's URL. */
+  readonly url: string;
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startLinkProxy(url: string): Promise<LinkProxy> {
+  const { hostname, port } = new URL(url);
+  let held = false;
+  const links: { client: Socket; server: Socket; backlog: Buffer[] }[] = [];
+  const proxy = createServer((client) => {
+    const server = connectTcp(Number(port), hostname);
+    const link = { client, server, backlog: [] as Buffer[] };
+    links.push(link);
+    client.pipe(server);
+    server.on('data', (chunk: Buffer) => {
+      if (held) link.backlog.push(chunk);
+      else client.write(chunk);
+    });
+    server.on('close', () => client.destroy());
+    client.on('close', () => server.destroy());
+    server.on('error', () => client.destroy());
+    client.on('error', () => server.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const address = proxy.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `nats://127.0.0.1:${address.port}`,
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      for (const link of links) {
+        for (const chunk of link.backlog.splice(0)) link.client.write(chunk);
+      }
+    },
+    close: async () => {
+      for (const { client, server } of links) {
+        client.destroy();
+        server.destroy();
+      }
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
 }
 
 function requireNatsServer(): void {
