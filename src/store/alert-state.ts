@@ -1,7 +1,6 @@
 import type { Incident, Monitor } from '../model/index.js';
 import { upsertCounts, type Connection } from './database.js';
 import type { DeliveryQueue } from './deliveries.js';
-import type { Rejudged } from './rejudge.js';
 import type { CheckedResult } from './results.js';
 
 /** What the judge decided about one new result; the store writes it atomically. */
@@ -32,6 +31,14 @@ export type Judge = (
   state: object | undefined,
   result: CheckedResult,
 ) => Judgement | undefined;
+
+/** What judging a monitor's results again in order produced (see `rejudge`). */
+export interface Rejudged {
+  /** The state after the last result the judge took; undefined if it took none. */
+  state: object | undefined;
+  /** The incidents opened, oldest first, each with the `endedAt` of its close if it closed. */
+  incidents: Incident[];
+}
 
 /** A monitor with its alert state as last written, so judging a result reads no row. */
 export interface JudgedMonitor {

@@ -1,14 +1,6 @@
 import type { Incident, Monitor } from '../model/index.js';
-import type { Judge } from './alert-state.js';
+import type { Judge, Rejudged } from './alert-state.js';
 import type { CheckedResult } from './results.js';
-
-/** What judging a monitor's results again in order produced. */
-export interface Rejudged {
-  /** The state after the last result the judge took; undefined if it took none. */
-  state: object | undefined;
-  /** The incidents opened, oldest first, each with the `endedAt` of its close if it closed. */
-  incidents: Incident[];
-}
 
 /**
  * Judges a monitor's results again, in the order given, from no state: the same judge as
