@@ -161,7 +161,7 @@ test('a certificate inside its warning days queues certificate.expiring once per
   assert.equal(queued().length, 1);
 });
 
-test('a result older than the newest judged is stored but moves no state back (every replica judges what it applies, in arrival order)', () => {
+test('a result older than the newest judged is judged again in slot order: the incidents are those of the results in slot order, the alerts those judged live', () => {
   // Arrivals as `slot s status`, slots in seconds; retries 1, one channel.
   const rows: [string, string, { incidents: string[]; keys: string[] }][] = [
     [
@@ -170,14 +170,15 @@ test('a result older than the newest judged is stored but moves no state back (e
       { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
     ],
     [
-      'a late failure older than the incident does not move its start',
+      'a late failure older than the incident moves its start (and id) back',
       '60u 120d 180d 90d 240u',
-      { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
+      { incidents: ['mon_1:90000 90000-240000'], keys: ['down', 'up'] },
     ],
     [
-      'a late success inside the outage does not close it',
+      // The down alert went out as judged live; the replay sends nothing.
+      'a late success inside the outage breaks the streak: no incident',
       '60u 120d 180d 150u 240u',
-      { incidents: ['mon_1:120000 120000-240000'], keys: ['down', 'up'] },
+      { incidents: [], keys: ['down'] },
     ],
     [
       'a late failure after the recovery opens nothing',

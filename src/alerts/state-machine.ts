@@ -1,8 +1,9 @@
 /**
  * Up/down as a pure function of (state, result, policy). Every replica feeds it each new
- * result as it stores it (one older than the newest judged is not judged); what it returns
- * is written in the same transaction as the result, so a transition, its incident and its
- * queued alerts are one durable fact.
+ * result as it stores it; what it returns is written in the same transaction as the result,
+ * so a transition, its incident and its queued alerts are one durable fact. A result older
+ * than the newest judged is not judged: the store then judges the monitor's stored results
+ * again through it, in (slot, node) order from a point where it was up (`Store.ingest`).
  *
  * A monitor checked from several locations (regions) is judged on what they agree on: the
  * state keeps each location's latest result, `agreement` says whether enough of them fail,
@@ -18,7 +19,7 @@ import {
 
 export interface MonitorState {
   status: 'unknown' | 'up' | 'down';
-  /** The newest slot judged; older results arriving late are stored but not judged. */
+  /** The newest slot judged; an older result arriving late is judged again in order. */
   lastSlot: number | null;
   /** Consecutive failing results. */
   failures: number;

@@ -21,11 +21,24 @@ export interface Judgement {
   }[];
 }
 
+/**
+ * Judges one result of `monitor` against the state it returned last (undefined: none yet).
+ * Undefined: the result is not judged because it is older than one judged (late); the store
+ * then judges the monitor again in order (see `rejudge`).
+ */
 export type Judge = (
   monitor: Monitor,
   state: object | undefined,
   result: CheckedResult,
 ) => Judgement | undefined;
+
+/** What judging a monitor's results again in order produced (see `rejudge`). */
+export interface Rejudged {
+  /** The state after the last result the judge took; undefined if it took none. */
+  state: object | undefined;
+  /** The incidents opened, oldest first, each with the `endedAt` of its close if it closed. */
+  incidents: Incident[];
+}
 
 /** A monitor with its alert state as last written, so judging a result reads no row. */
 export interface JudgedMonitor {
@@ -71,6 +84,25 @@ export class AlertState {
       closeIncident: db.prepare(
         'UPDATE incidents SET ended_at = ? WHERE id = ? AND ended_at IS NULL',
       ),
+      // These use incidents_by_monitor (account, monitor, started_at).
+      putIncident: db.prepare(
+        `INSERT OR REPLACE INTO incidents (${INCIDENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      deleteIncidentsFrom: db.prepare(
+        `DELETE FROM incidents WHERE account_id = ? AND monitor_id = ?
+         AND (started_at >= ? OR ended_at IS NULL OR ended_at > ?)`,
+      ),
+      hasIncidentFrom: db
+        .prepare(
+          'SELECT 1 FROM incidents WHERE account_id = ? AND monitor_id = ? AND started_at >= ? LIMIT 1',
+        )
+        .pluck(),
+      incidentAcross: db
+        .prepare(
+          `SELECT min(started_at) FROM incidents WHERE account_id = ? AND monitor_id = ?
+           AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)`,
+        )
+        .pluck(),
       incidentsOfAccount: db.prepare(
         'SELECT * FROM incidents WHERE account_id = ? ORDER BY started_at DESC LIMIT ?',
       ),
@@ -97,15 +129,14 @@ export class AlertState {
   /**
    * Judges a new result of `judged.monitor` and writes the verdict — state (also into
    * `judged.state`), incident opened or closed, one delivery per notification and channel.
-   * Returns the deliveries newly queued. Run it inside the result's transaction.
+   * Returns the deliveries newly queued, or undefined if the judge did not judge the result
+   * (it is older than one judged: late). Run it inside the result's transaction.
    */
-  judge(judged: JudgedMonitor, result: CheckedResult, judge: Judge): number {
+  judge(judged: JudgedMonitor, result: CheckedResult, judge: Judge): number | undefined {
     const { monitor } = judged;
     const judgement = judge(monitor, judged.state, result);
-    if (!judgement) return 0;
-    this.sql.setState.run(monitor.id, monitor.accountId, JSON.stringify(judgement.state));
-    // Frozen: the next judgement gets this object itself, and must not change the cache.
-    judged.state = Object.freeze(judgement.state);
+    if (!judgement) return undefined;
+    this.setState(judged, judgement.state);
     const open = judgement.openIncident;
     if (open) {
       this.sql.openIncident.run(
@@ -135,6 +166,50 @@ export class AlertState {
       }
     }
     return queued;
+  }
+
+  /**
+   * Replaces what was judged of `judged.monitor` from slot `from` on by a replay's outcome:
+   * its incidents that started from `from` on or were still open after it by `incidents`,
+   * and its state by `state`. Inside the caller's transaction.
+   */
+  rewrite(judged: JudgedMonitor, from: number, replayed: Rejudged): void {
+    const { monitor } = judged;
+    this.sql.deleteIncidentsFrom.run(monitor.accountId, monitor.id, from, from);
+    for (const incident of replayed.incidents) {
+      this.sql.putIncident.run(
+        incident.id,
+        incident.accountId,
+        incident.monitorId,
+        incident.startedAt,
+        incident.endedAt,
+        incident.cause,
+        incident.inMaintenance ? 1 : 0,
+      );
+    }
+    if (replayed.state !== undefined) this.setState(judged, replayed.state);
+  }
+
+  /** Whether an incident of the monitor started at `from` or later. */
+  hasIncidentFrom(monitor: Monitor, from: number): boolean {
+    return this.sql.hasIncidentFrom.get(monitor.accountId, monitor.id, from) !== undefined;
+  }
+
+  /**
+   * When the earliest incident of the monitor that spans `at` started (one that began
+   * before it and was still open after it), if one does.
+   */
+  incidentAcross(monitor: Monitor, at: number): number | undefined {
+    const started = this.sql.incidentAcross.get(monitor.accountId, monitor.id, at, at) as
+      number | null;
+    return started ?? undefined;
+  }
+
+  private setState(judged: JudgedMonitor, state: object): void {
+    const { monitor } = judged;
+    this.sql.setState.run(monitor.id, monitor.accountId, JSON.stringify(state));
+    // Frozen: the next judgement gets this object itself, and must not change the cache.
+    judged.state = Object.freeze(state);
   }
 
   listIncidents(accountId: string, filter: { monitorId?: string; limit: number }): Incident[] {

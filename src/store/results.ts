@@ -32,6 +32,28 @@ const ROLLUP_COLUMNS = 'monitor, bucket, account, up, down, latency_sum, latency
 
 const RESULT_COLUMNS = 'monitor, slot, origin, account, lateness, up, latency, error';
 
+interface ResultRow {
+  slot: number;
+  lateness: number;
+  up: number;
+  latency: number;
+  error: string | null;
+  node: string;
+  region: string;
+}
+
+function toStored(row: ResultRow): StoredResult {
+  return {
+    slot: row.slot,
+    checkedAt: row.slot + row.lateness,
+    status: row.up ? 'up' : 'down',
+    latencyMs: row.latency,
+    error: row.error,
+    node: row.node,
+    region: row.region,
+  };
+}
+
 /** The local integer key tables, with the natural columns that identify a row. */
 const KEY_TABLES = [
   { table: 'keys_monitor', natural: ['id'] },
@@ -85,6 +107,30 @@ export class Results {
          WHERE r.monitor = ? AND r.slot >= ? AND r.slot < ?
          ORDER BY r.slot DESC, r.origin LIMIT ?`,
       ),
+      // In the order every replica judges them: by slot, then by the checking node's name
+      // (origin keys are local, names are not).
+      ordered: db.prepare(
+        `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region
+         FROM results r JOIN keys_origin o ON o.n = r.origin
+         LEFT JOIN error_texts e ON e.n = r.error
+         WHERE r.monitor = ? AND r.slot >= ?
+         ORDER BY r.slot, o.node, o.region`,
+      ),
+      // The latest slot before the bound at which every result is up: walks the primary key
+      // back from the bound.
+      latestUpSlot: db
+        .prepare(
+          `SELECT r.slot FROM results r WHERE r.monitor = ? AND r.slot < ? AND r.up = 1
+           AND NOT EXISTS (SELECT 1 FROM results d
+             WHERE d.monitor = r.monitor AND d.slot = r.slot AND d.up = 0)
+           ORDER BY r.slot DESC LIMIT 1`,
+        )
+        .pluck(),
+      downFrom: db
+        .prepare('SELECT 1 FROM results WHERE monitor = ? AND slot >= ? AND up = 0 LIMIT 1')
+        .pluck(),
+      firstSlot: db.prepare('SELECT min(slot) FROM results WHERE monitor = ?').pluck(),
+      hasBefore: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot < ? LIMIT 1').pluck(),
       count: db.prepare('SELECT count(*) FROM results').pluck(),
       hasSlot: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot = ? LIMIT 1').pluck(),
       rollup: rollup((table) =>
@@ -162,24 +208,36 @@ export class Results {
 
   /** Results of one monitor, newest first, slots in [since, until). */
   list(monitorN: number, range: { since: number; until: number; limit: number }): StoredResult[] {
-    const rows = this.sql.list.all(monitorN, range.since, range.until, range.limit) as {
-      slot: number;
-      lateness: number;
-      up: number;
-      latency: number;
-      error: string | null;
-      node: string;
-      region: string;
-    }[];
-    return rows.map((row) => ({
-      slot: row.slot,
-      checkedAt: row.slot + row.lateness,
-      status: row.up ? 'up' : 'down',
-      latencyMs: row.latency,
-      error: row.error,
-      node: row.node,
-      region: row.region,
-    }));
+    const rows = this.sql.list.all(monitorN, range.since, range.until, range.limit) as ResultRow[];
+    return rows.map(toStored);
+  }
+
+  /**
+   * Results of one monitor with a slot from `from` on, in the order every replica judges
+   * them: by slot, then by node and region (names, the same on every replica).
+   */
+  inJudgingOrder(monitorN: number, from: number): StoredResult[] {
+    return (this.sql.ordered.all(monitorN, from) as ResultRow[]).map(toStored);
+  }
+
+  /** The latest slot before `before` at which every stored result of the monitor is up. */
+  latestUpSlot(monitorN: number, before: number): number | undefined {
+    return this.sql.latestUpSlot.get(monitorN, before) as number | undefined;
+  }
+
+  /** Whether a down result of the monitor with a slot from `from` on is stored. */
+  hasDownFrom(monitorN: number, from: number): boolean {
+    return this.sql.downFrom.get(monitorN, from) !== undefined;
+  }
+
+  /** The slot of the monitor's oldest stored result, if any. */
+  firstSlot(monitorN: number): number | undefined {
+    return (this.sql.firstSlot.get(monitorN) as number | null) ?? undefined;
+  }
+
+  /** Whether a result of the monitor with a slot before `before` is stored. */
+  hasBefore(monitorN: number, before: number): boolean {
+    return this.sql.hasBefore.get(monitorN, before) !== undefined;
   }
 
   /** Up and down counts of one monitor over [from, to), from rollups. */

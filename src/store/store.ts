@@ -15,6 +15,7 @@ import { Housekeeping, type HousekeepingOptions, type HousekeepingReport } from 
 import { mergeCopy, type MergeOptions, type MergeReport } from './merge.js';
 import { Meta, STREAM_POSITION } from './meta.js';
 import { Outbox, WaitingResults } from './outbox.js';
+import { rejudge } from './rejudge.js';
 import {
   Results,
   type CheckedResult,
@@ -200,8 +201,10 @@ export class Store {
 
   /**
    * Applies results in one transaction: each new one is stored, counted into its rollups
-   * and judged; a result already stored changes nothing. Safe to call twice with the same
-   * results (after a crash, or from a replaying stream).
+   * and judged; a result already stored changes nothing. A new result the judge leaves
+   * (late: older than one it judged) has its monitor judged again in order from before it
+   * (`judgeAgain`), once per monitor and batch. Safe to call twice with the same results
+   * (after a crash, or from a replaying stream).
    */
   ingest(
     results: readonly CheckedResult[],
@@ -218,6 +221,8 @@ export class Store {
     try {
       this.db.transaction(() => {
         const stored: CheckedResult[] = [];
+        // Monitors to judge again, each from its earliest result that was not judged.
+        const rejudging = new Map<KnownMonitor, number>();
         for (const result of results) {
           const known = this.knownMonitor(result.monitorId);
           if (!known) {
@@ -233,8 +238,18 @@ export class Store {
           }
           report.applied++;
           if (options.outbox) stored.push(result);
-          if (judge) report.queued += this.alerts.judge(known, result, judge);
+          if (!judge) continue;
+          // Never judged here, though results are stored: they waited for its config.
+          if (known.state === undefined && this.results.hasBefore(known.n, result.slot)) {
+            rejudging.set(known, Number.MIN_SAFE_INTEGER);
+          }
+          // A result the judge leaves (late: older than one judged) is judged again in order
+          // below; those after it in this batch are judged live first, as if it came later.
+          const queued = this.alerts.judge(known, result, judge);
+          if (queued !== undefined) report.queued += queued;
+          else rejudging.set(known, Math.min(rejudging.get(known) ?? result.slot, result.slot));
         }
+        if (judge) for (const [known, late] of rejudging) this.judgeAgain(known, late, judge);
         if (stored.length > 0) this.outbox.add(stored);
         if (options.streamPosition !== undefined) {
           this.meta.set(STREAM_POSITION, String(options.streamPosition));
@@ -464,9 +479,60 @@ export class Store {
   }
 
   /**
+   * Judges the monitor's stored results again from before `late` (a slot not judged because
+   * it came after a later one) in the order every replica judges them (`inJudgingOrder`),
+   * and rewrites what was judged from there: the incidents that began since and the state.
+   * So replicas that received the same results in different orders — after a partition,
+   * each island judged its own — hold the same incidents, with the same ids. Inside the
+   * ingest transaction. A replay queues no alerts (see `rejudge`).
+   */
+  private judgeAgain(known: KnownMonitor, late: number, judge: Judge): void {
+    const from = this.replayStart(known, late);
+    // Nothing to change: every result since is up and no incident began since, so the state
+    // is up as a replay would leave it (and keeps what a replay cannot know: the
+    // certificate warnings sent, as stored results have no certificate).
+    if (
+      from !== undefined &&
+      !this.results.hasDownFrom(known.n, from) &&
+      !this.alerts.hasIncidentFrom(known.monitor, from)
+    ) {
+      return;
+    }
+    const start = from ?? this.results.firstSlot(known.n);
+    if (start === undefined) return;
+    const monitorId = known.monitor.id;
+    const ordered = this.results
+      .inJudgingOrder(known.n, start)
+      .map(({ error, ...result }): CheckedResult => ({
+        monitorId,
+        ...result,
+        ...(error === null ? {} : { error }),
+      }));
+    this.alerts.rewrite(known, start, rejudge(judge, known.monitor, ordered));
+  }
+
+  /**
+   * Where a replay before `late` starts: the latest earlier slot at which every result is
+   * up and no incident of this replica is open. Judged from no state there, the first
+   * result (up) leaves the state every replica holding these results has after that slot:
+   * up, no failures, no incident. Undefined if there is none: replay from the first result
+   * (an incident older than the results kept, still open then, is replaced).
+   */
+  private replayStart(known: KnownMonitor, late: number): number | undefined {
+    let before = late;
+    for (;;) {
+      const slot = this.results.latestUpSlot(known.n, before);
+      if (slot === undefined) return undefined;
+      const across = this.alerts.incidentAcross(known.monitor, slot);
+      if (across === undefined) return slot;
+      before = across;
+    }
+  }
+
+  /**
    * Stores the results that waited for this monitor's config (inside the config's
-   * transaction). They are not judged: the judge sees results as they come, and these
-   * came before there was a monitor to judge.
+   * transaction). The config brings no judge: they are judged, in order from the first,
+   * with the monitor's next result (its state is still absent, see `ingest`).
    */
   private storeWaiting(monitorId: string): void {
     const waiting = this.waiting.take(monitorId);
