@@ -175,10 +175,11 @@ test('a result older than the newest judged is judged again in slot order: the i
       { incidents: ['mon_1:90000 90000-240000'], keys: ['down', 'up'] },
     ],
     [
-      // The down alert went out as judged live; the replay sends nothing.
+      // The down alert went out as judged live; the replay owes its "up" (the incident it
+      // announced is gone, the monitor up).
       'a late success inside the outage breaks the streak: no incident',
       '60u 120d 180d 150u 240u',
-      { incidents: [], keys: ['down'] },
+      { incidents: [], keys: ['down', 'up'] },
     ],
     [
       'a late failure after the recovery opens nothing',

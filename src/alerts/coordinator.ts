@@ -6,6 +6,7 @@ import { inMaintenance } from './maintenance.js';
 import {
   INITIAL_STATE,
   judgeResult,
+  settleReplay,
   type AlertAction,
   type MonitorState,
 } from './state-machine.js';
@@ -26,8 +27,8 @@ export interface CoordinatorDeps {
  * channels.
  */
 export function createJudge(deps: CoordinatorDeps): Judge {
-  return (monitor, stored, result) => {
-    const previous = { ...INITIAL_STATE, ...(stored as Partial<MonitorState> | undefined) };
+  const judge: Judge = (monitor, stored, result) => {
+    const previous = stateOf(stored);
     const details = result.details ?? {};
     const verdict = judgeResult(
       previous,
@@ -57,6 +58,17 @@ export function createJudge(deps: CoordinatorDeps): Judge {
     if (!verdict) return undefined;
     return toJudgement(monitor, result, verdict.state, verdict.actions);
   };
+  judge.settle = (monitor, before, after, latest) => {
+    const actions = settleReplay(stateOf(before), stateOf(after));
+    return actions.length === 0
+      ? undefined
+      : toJudgement(monitor, latest, stateOf(after), actions).notifications;
+  };
+  return judge;
+}
+
+function stateOf(stored: object | undefined): MonitorState {
+  return { ...INITIAL_STATE, ...(stored as Partial<MonitorState> | undefined) };
 }
 
 function toJudgement(

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   INITIAL_STATE,
   judgeResult,
+  settleReplay,
   type AlertPolicy,
   type MonitorState,
 } from './state-machine.js';
@@ -198,4 +199,27 @@ test('results arriving out of slot order: an older one is not judged, the state 
       what,
     );
   }
+});
+
+test('after a replay, the "up" is owed only for an announced incident it leaves up', () => {
+  const down = (incidentId: string, announced = true): MonitorState => ({
+    ...INITIAL_STATE,
+    status: 'down',
+    incidentId,
+    incidentStartedAt: 0,
+    incidentAnnounced: announced,
+  });
+  const up: MonitorState = { ...INITIAL_STATE, status: 'up' };
+  const keys = (before: MonitorState, after: MonitorState) =>
+    settleReplay(before, after).map((a) => (a.kind === 'notify' ? a.key : a.kind));
+  const cases: [string, MonitorState, MonitorState, string[]][] = [
+    ['announced, replayed up', down('m1:20'), up, ['m1:20:up']],
+    ['announced, replayed to nothing judged yet', down('m1:20'), INITIAL_STATE, ['m1:20:up']],
+    ['never announced (maintenance)', down('m1:20', false), up, []],
+    ['replaced by another incident, still down', down('m1:20'), down('m1:10'), []],
+    ['the same incident, still down', down('m1:20'), down('m1:20'), []],
+    ['up before', up, up, []],
+  ];
+  for (const [name, before, after, expected] of cases)
+    assert.deepEqual(keys(before, after), expected, name);
 });

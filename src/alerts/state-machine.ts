@@ -239,6 +239,20 @@ function judgeSuccess(state: MonitorState, result: SlotStatus): AlertAction[] {
   return actions;
 }
 
+/**
+ * After a replay (results judged again in order, see the store's rejudge) changed `before`
+ * into `after`: the "up" owed for an announced incident the replay no longer holds open,
+ * because the late results show the monitor up again. Without it the receiver of that "down"
+ * would never hear the end of it. While the replay leaves the monitor down under another
+ * incident nothing is sent: an "up" then would tell a person the monitor is up when it is not.
+ */
+export function settleReplay(before: MonitorState, after: MonitorState): AlertAction[] {
+  const incidentId = before.incidentId;
+  if (before.status !== 'down' || incidentId === null || !before.incidentAnnounced) return [];
+  if (after.status === 'down') return [];
+  return [{ kind: 'notify', event: 'monitor.up', key: `${incidentId}:up`, incidentId }];
+}
+
 function judgeCertificate(
   state: MonitorState,
   result: JudgedResult,

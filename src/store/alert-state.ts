@@ -26,11 +26,20 @@ export interface Judgement {
  * Undefined: the result is not judged because it is older than one judged (late); the store
  * then judges the monitor again in order (see `rejudge`).
  */
-export type Judge = (
-  monitor: Monitor,
-  state: object | undefined,
-  result: CheckedResult,
-) => Judgement | undefined;
+export interface Judge {
+  (monitor: Monitor, state: object | undefined, result: CheckedResult): Judgement | undefined;
+  /**
+   * After a replay turned the state `before` into `after`: notifications still owed (an
+   * "up" for an announced incident the replay closed or replaced), about `latest`, the
+   * newest result replayed. Absent: none.
+   */
+  settle?(
+    monitor: Monitor,
+    before: object | undefined,
+    after: object | undefined,
+    latest: CheckedResult,
+  ): Judgement['notifications'] | undefined;
+}
 
 /** What judging a monitor's results again in order produced (see `rejudge`). */
 export interface Rejudged {
@@ -150,8 +159,13 @@ export class AlertState {
     }
     const close = judgement.closeIncident;
     if (close) this.sql.closeIncident.run(close.endedAt, close.id);
+    return this.queue(judgement.notifications, result.checkedAt);
+  }
+
+  /** Queues one delivery per notification and channel; returns how many are new. */
+  queue(notifications: Judgement['notifications'], at: number): number {
     let queued = 0;
-    for (const notification of judgement.notifications) {
+    for (const notification of notifications) {
       for (const channelId of notification.channelIds) {
         queued += this.deliveries.queue(
           {
@@ -161,7 +175,7 @@ export class AlertState {
             event: notification.event,
             payload: notification.payload,
           },
-          result.checkedAt,
+          at,
         );
       }
     }

@@ -240,3 +240,26 @@ test('several locations: a region result late for its own region is judged again
   assert.deepEqual(incidentsOf(late), incidentsOf(inOrder));
   assert.deepEqual(stateOf(late), stateOf(inOrder));
 });
+
+test('an announced incident a replay closes gets its "up"; one it replaces while down does not', () => {
+  const deliveries = (store: Store) =>
+    store
+      .listDeliveries('acc_1', 10)
+      .map((d) => d.id)
+      .sort();
+  // n1, alone, saw slots 2–3 fail and announced the incident.
+  const closed = storeWithMonitor();
+  closed.ingest(timeline('n1', 'uudd'), judge);
+  assert.deepEqual(deliveries(closed), ['mon_a:20000:down:ch_1']);
+  // n0 saw those slots up; in (slot, node) order its results are the ones judged.
+  closed.ingest(timeline('n0', '..uu'), judge);
+  assert.deepEqual(incidentsOf(closed), []);
+  assert.deepEqual(deliveries(closed), ['mon_a:20000:down:ch_1', 'mon_a:20000:up:ch_1']);
+
+  // n0 saw the outage start a slot earlier: the same outage, another incident, still down.
+  const replaced = storeWithMonitor();
+  replaced.ingest(timeline('n1', 'uudd'), judge);
+  replaced.ingest(timeline('n0', '.d'), judge);
+  assert.deepEqual(incidentsOf(replaced), [['mon_a:10000', 10_000, null]]);
+  assert.deepEqual(deliveries(replaced), ['mon_a:20000:down:ch_1']);
+});

@@ -249,7 +249,11 @@ export class Store {
           if (queued !== undefined) report.queued += queued;
           else rejudging.set(known, Math.min(rejudging.get(known) ?? result.slot, result.slot));
         }
-        if (judge) for (const [known, late] of rejudging) this.judgeAgain(known, late, judge);
+        if (judge) {
+          for (const [known, late] of rejudging) {
+            report.queued += this.judgeAgain(known, late, judge);
+          }
+        }
         if (stored.length > 0) this.outbox.add(stored);
         if (options.streamPosition !== undefined) {
           this.meta.set(STREAM_POSITION, String(options.streamPosition));
@@ -484,9 +488,10 @@ export class Store {
    * and rewrites what was judged from there: the incidents that began since and the state.
    * So replicas that received the same results in different orders — after a partition,
    * each island judged its own — hold the same incidents, with the same ids. Inside the
-   * ingest transaction. A replay queues no alerts (see `rejudge`).
+   * ingest transaction. A replay queues no alerts (see `rejudge`) but the "up" still owed for an announced
+   * incident it closed (`Judge.settle`).
    */
-  private judgeAgain(known: KnownMonitor, late: number, judge: Judge): void {
+  private judgeAgain(known: KnownMonitor, late: number, judge: Judge): number {
     const from = this.replayStart(known, late);
     // Nothing to change: every result since is up and no incident began since, so the state
     // is up as a replay would leave it (and keeps what a replay cannot know: the
@@ -496,10 +501,10 @@ export class Store {
       !this.results.hasDownFrom(known.n, from) &&
       !this.alerts.hasIncidentFrom(known.monitor, from)
     ) {
-      return;
+      return 0;
     }
     const start = from ?? this.results.firstSlot(known.n);
-    if (start === undefined) return;
+    if (start === undefined) return 0;
     const monitorId = known.monitor.id;
     const ordered = this.results
       .inJudgingOrder(known.n, start)
@@ -508,7 +513,12 @@ export class Store {
         ...result,
         ...(error === null ? {} : { error }),
       }));
-    this.alerts.rewrite(known, start, rejudge(judge, known.monitor, ordered));
+    const before = known.state;
+    const replayed = rejudge(judge, known.monitor, ordered);
+    this.alerts.rewrite(known, start, replayed);
+    const latest = ordered.at(-1);
+    const owed = latest && judge.settle?.(known.monitor, before, replayed.state, latest);
+    return owed ? this.alerts.queue(owed, latest.checkedAt) : 0;
   }
 
   /**
