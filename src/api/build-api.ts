@@ -11,7 +11,7 @@ import { registerEventRoutes } from './events.js';
 import { registerIncidentRoutes } from './incidents.js';
 import { registerMaintenanceRoutes } from './maintenance.js';
 import { registerMonitorRoutes } from './monitors.js';
-import { registerOpenApi } from './openapi.js';
+import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
 import { registerSystemRoutes } from './system.js';
@@ -29,10 +29,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorateRequest('caller', null);
-  // Every answer, pages and API alike: no sniffing, no framing, no referrer, a strict CSP.
+  // Every answer, pages and API alike: no sniffing, no framing, no referrer, a strict CSP
+  // (the docs UI's inline styles aside).
   const headers = securityHeaders();
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    void reply.headers(headers);
+  const docsHeaders = securityHeaders({ inlineStyles: true });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    void reply.headers(request.url.startsWith(DOCS_PREFIX) ? docsHeaders : headers);
     done(null, payload);
   });
   installErrorHandling(app, deps.settings.bodyLimitBytes);

@@ -169,6 +169,13 @@ void describe('browser session', () => {
       assert.match(String(reply.headers['content-security-policy']), /frame-ancestors 'none'/);
       assert.equal(reply.headers['x-content-type-options'], 'nosniff');
       assert.equal(reply.headers['referrer-policy'], 'no-referrer');
+      assert.doesNotMatch(String(reply.headers['content-security-policy']), /unsafe-inline/);
     }
+    // The docs UI (Swagger UI) sets inline styles; still no inline script, still no framing.
+    const docs = await api.call('GET', '/api/docs', { token: null });
+    assert.match(
+      String(docs.headers['content-security-policy']),
+      /^default-src 'self'; style-src 'self' 'unsafe-inline'; .*frame-ancestors 'none'$/,
+    );
   });
 });

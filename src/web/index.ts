@@ -15,11 +15,15 @@ export const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'app'
 /** The app's own routes (web/src/routes.ts): each answers with the app's page. */
 export const APP_ROUTES = ['/', '/setup', '/login', '/monitors/new'] as const;
 
-/** The headers of every answer: a strict CSP (no inline script or style), no framing. */
-export function securityHeaders(): Record<string, string> {
+/**
+ * The headers of every answer: a strict CSP (no inline script or style), no framing.
+ * `inlineStyles` lets in the inline styles of the API's docs UI (Swagger UI sets some).
+ */
+export function securityHeaders(options: { inlineStyles?: boolean } = {}): Record<string, string> {
   return {
     'content-security-policy': [
       "default-src 'self'",
+      ...(options.inlineStyles ? ["style-src 'self' 'unsafe-inline'"] : []),
       "img-src 'self' data:",
       "object-src 'none'",
       "base-uri 'none'",
