@@ -5,48 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { waitFor } from '../testing/index.js';
+import { openEventStream, waitFor, type EventStream } from '../testing/index.js';
 import { bearer, createTestApi, signUp, type TestApi } from './testing.js';
 
-interface Event {
-  event: string;
-  data: unknown;
-}
-
-/** An open event stream: the events and comment lines read so far. */
-interface Stream {
-  events: Event[];
-  comments: string[];
-  close(): void;
-}
-
-async function openStream(url: string, headers: Record<string, string>): Promise<Stream> {
-  const controller = new AbortController();
-  const reply = await fetch(url, { headers, signal: controller.signal });
-  if (reply.status !== 200) assert.fail(`${reply.status}: ${await reply.text()}`);
-  assert.match(reply.headers.get('content-type') ?? '', /^text\/event-stream/);
-  assert.equal(reply.headers.get('x-content-type-options'), 'nosniff');
-  const stream: Stream = { events: [], comments: [], close: () => controller.abort() };
-  const reader = reply.body?.pipeThrough(new TextDecoderStream()).getReader();
-  assert.ok(reader);
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: '', done: true }));
-      if (done) return;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const lines = block.split('\n');
-        stream.comments.push(...lines.filter((l) => l.startsWith(':')));
-        const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
-        const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
-        if (event && data) stream.events.push({ event, data: JSON.parse(data) });
-      }
-    }
-  })();
+async function openStream(url: string, headers: Record<string, string>): Promise<EventStream> {
+  const stream = await openEventStream(url, headers);
+  assert.match(stream.contentType, /^text\/event-stream/);
+  assert.equal(stream.headers.get('x-content-type-options'), 'nosniff');
   return stream;
 }
 
