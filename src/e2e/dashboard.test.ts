@@ -180,5 +180,24 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
     undefined,
     'logout cleared the cookie',
   );
+
+  // A session ended elsewhere (here: logged out through the API with the same cookie): the
+  // app's next call is refused, and it shows the login page.
+  await page.getByLabel('Email').fill('owner@example.com');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await heading(page, 'Monitors');
+  const who = await context.request.get(`${node.url}/api/v1/auth/session`);
+  const { csrfToken } = (await who.json()) as { csrfToken: string };
+  const ended = await context.request.post(`${node.url}/api/v1/auth/logout`, {
+    headers: { 'x-csrf-token': csrfToken },
+  });
+  assert.equal(ended.status(), 204);
+  await page.getByRole('link', { name: 'New monitor' }).click();
+  await page.getByLabel('Name').fill('Too late');
+  await page.getByLabel('URL').fill(`${target.url}/health`);
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await heading(page, 'Log in');
+  errors.expect(/status of 401/);
   assert.deepEqual(errors.seen, [], 'no console errors');
 });

@@ -31,6 +31,12 @@ export interface Session {
 }
 
 let csrfToken: string | null = null;
+let sessionEnded: () => void = () => undefined;
+
+/** Told when the API refuses the session (it expired, or was logged out elsewhere). */
+export function onSessionEnded(handler: () => void): void {
+  sessionEnded = handler;
+}
 
 /** The session's CSRF token, sent with every change (the cookie alone is refused). */
 export function setCsrfToken(token: string | null): void {
@@ -57,6 +63,8 @@ export async function call<T>(
   });
   const text = await reply.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
+  // Only for a session in use: a wrong password at login answers 401 too.
+  if (reply.status === 401 && csrfToken) sessionEnded();
   if (!reply.ok) {
     const error = (data as { error?: { code?: string; message?: string; fields?: FieldProblem[] } })
       ?.error;

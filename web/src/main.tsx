@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, setCsrfToken, type Session } from './api';
+import { call, onSessionEnded, setCsrfToken, type Session } from './api';
 import { LoginPage } from './login';
 import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
@@ -27,6 +27,7 @@ function App() {
   };
   useEffect(() => {
     call<Session>('GET', '/api/v1/auth/session').then(start, () => setFailed(true));
+    onSessionEnded(() => start({ user: null, csrfToken: null, setupOpen: false }));
   }, []);
   const route = session && routeFor(session, path);
   useEffect(() => {
