@@ -10,6 +10,8 @@ command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # nats-server: the cluster tests run a real three-server JetStream cluster on loopback.
 command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
+# chromium: the dashboard's browser tests drive Debian's Chromium through playwright-core.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium fonts-liberation)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test setup: installing ${need_apt[*]} (Debian packages)"
   if [ "$(id -u)" = 0 ]; then
@@ -36,6 +38,7 @@ fi
 
 echo "test: type-check and lint"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p web/tsconfig.json
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 npx madge --circular --extensions ts src >/dev/null || { npx madge --circular --extensions ts src; exit 1; }
@@ -43,6 +46,7 @@ npx madge --circular --extensions ts src >/dev/null || { npx madge --circular --
 echo "test: build"
 rm -rf dist
 npx tsc -p tsconfig.json
+npx vite build web --logLevel warn
 
 filter="${1:-}"
 mapfile -t files < <(find dist -name '*.test.js' | sort | grep -- "$filter")

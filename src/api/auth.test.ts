@@ -85,7 +85,12 @@ void describe('rate limits', () => {
         payload: { email: api.owner.email, password: 'guessing-wrong' },
       });
     for (let i = 0; i < 3; i++) assert.equal((await attempt('/api/v1/auth/login')).statusCode, 401);
-    for (const url of ['/api/v1/auth/login', '/api/v1/setup', '/api/v1/auth/signup']) {
+    for (const url of [
+      '/api/v1/auth/login',
+      '/api/v1/setup',
+      '/api/v1/auth/signup',
+      '/api/v1/auth/session',
+    ]) {
       const refused = await attempt(url);
       assert.equal(refused.statusCode, 429, url);
       assert.equal(errorOf(refused).code, 'TIRELESS_RATE_LIMITED');
@@ -171,13 +176,19 @@ void describe('bearer tokens', () => {
     }
   });
 
-  void it('guards every /api/v1 route but setup, login and sign-up', async (t) => {
+  void it('guards every /api/v1 route but setup, login, sign-up and the session', async (t) => {
     const api = await createTestApi();
     t.after(() => api.close());
     const spec = (await api.call('GET', '/api/docs/json')).json<{
       paths: Record<string, Record<string, unknown>>;
     }>();
-    const open = new Set(['/api/v1/setup', '/api/v1/auth/login', '/api/v1/auth/signup']);
+    const open = new Set([
+      '/api/v1/setup',
+      '/api/v1/auth/login',
+      '/api/v1/auth/signup',
+      // POST logs in; GET says who is logged in (nobody, without credentials).
+      '/api/v1/auth/session',
+    ]);
     let guarded = 0;
     for (const [path, operations] of Object.entries(spec.paths)) {
       if (!path.startsWith('/api/v1/') || open.has(path)) continue;

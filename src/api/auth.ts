@@ -6,7 +6,7 @@ import { describeError, TirelessError } from '../errors/index.js';
 import type { Account, User } from '../model/index.js';
 import { hashPassword, verifyPassword } from '../secrets/index.js';
 import { parseOrThrow } from '../validation/index.js';
-import { issueToken } from './credentials.js';
+import { authenticate, csrfTokenOf, issueToken, setSessionCookie } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { newId } from './request.js';
@@ -31,8 +31,9 @@ const login = z
   .strict();
 
 /**
- * The public routes that hand out session tokens: setup (the first owner), login and
- * sign-up, all rate-limited per client address. Passwords are checked with scrypt.
+ * The public routes that hand out session tokens: setup (the first owner), login (a bearer
+ * token, or a browser's session cookie) and sign-up, all rate-limited per client address.
+ * Passwords are checked with scrypt.
  */
 export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { max, windowMs } = deps.settings.authRateLimit;
@@ -97,6 +98,21 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  /** The user `body` names, if its password matches; else a 401. */
+  const logIn = async (body: unknown): Promise<User> => {
+    const input = parseOrThrow(login, body);
+    let user = deps.store.findUserByEmail<User>(input.email);
+    if (!user) {
+      // Signed up on another node a moment ago? This replica may not hold it yet.
+      await deps.config.caughtUp();
+      user = deps.store.findUserByEmail<User>(input.email);
+    }
+    const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash));
+    if (!user || !matches)
+      throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
+    return user;
+  };
+
   app.post(
     '/api/v1/auth/login',
     {
@@ -109,19 +125,63 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
     },
     async (request) => {
-      const input = parseOrThrow(login, request.body);
-      let user = deps.store.findUserByEmail<User>(input.email);
-      if (!user) {
-        // Signed up on another node a moment ago? This replica may not hold it yet.
-        await deps.config.caughtUp();
-        user = deps.store.findUserByEmail<User>(input.email);
-      }
-      const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash));
-      if (!user || !matches)
-        throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
+      const user = await logIn(request.body);
       return { token: (await issueToken(deps, user, 'session', 'login')).secret };
     },
   );
+
+  app.post(
+    '/api/v1/auth/session',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        ...docs,
+        body: jsonSchema(login),
+        summary:
+          'Log a browser in: sets the session cookie (HttpOnly, SameSite=Strict); the reply has its CSRF token',
+        responses: { 201: '{ user: { id, email, role, accountId }, csrfToken }' },
+      }),
+    },
+    async (request, reply) => {
+      const user = await logIn(request.body);
+      const { secret } = await issueToken(deps, user, 'session', 'browser');
+      setSessionCookie(request, reply, secret, deps.settings.sessionTtlMs);
+      reply.code(201);
+      return sessionOf(user, csrfTokenOf(secret));
+    },
+  );
+
+  app.get(
+    '/api/v1/auth/session',
+    {
+      schema: routeSchema({
+        tag: 'auth',
+        public: true,
+        summary:
+          "Who is logged in (the session cookie or bearer token sent), a browser session's CSRF token, and whether setup is still open",
+        responses: { 200: '{ user: { id, email, role, accountId } | null, csrfToken, setupOpen }' },
+      }),
+    },
+    async (request) => {
+      const caller = await authenticate(deps, request);
+      const user = caller && deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      return {
+        ...sessionOf(user ?? null, caller?.csrfToken),
+        setupOpen: deps.store.countAll('user') === 0,
+      };
+    },
+  );
+}
+
+/**
+ * What a browser learns of its session: who is logged in, and the CSRF token its writes send
+ * (null for a bearer token, which needs none).
+ */
+function sessionOf(user: User | null, csrfToken: string | undefined) {
+  return {
+    user: user && { id: user.id, email: user.email, role: user.role, accountId: user.accountId },
+    csrfToken: (user && csrfToken) ?? null,
+  };
 }
 
 /** The first-run owner: one per cluster. */

@@ -1,15 +1,17 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { securityHeaders } from '../web/index.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerChannelRoutes } from './channels.js';
 import { registerClusterRoutes } from './cluster.js';
 import { authenticate, unauthorized } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
+import { registerEventRoutes } from './events.js';
 import { registerIncidentRoutes } from './incidents.js';
 import { registerMaintenanceRoutes } from './maintenance.js';
 import { registerMonitorRoutes } from './monitors.js';
-import { registerOpenApi } from './openapi.js';
+import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
 import { registerSystemRoutes } from './system.js';
@@ -27,6 +29,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorateRequest('caller', null);
+  // Every answer, pages and API alike: no sniffing, no framing, no referrer, a strict CSP
+  // (the docs UI's inline styles aside).
+  const headers = securityHeaders();
+  const docsHeaders = securityHeaders({ inlineStyles: true });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    void reply.headers(request.url.startsWith(DOCS_PREFIX) ? docsHeaders : headers);
+    done(null, payload);
+  });
   installErrorHandling(app, deps.settings.bodyLimitBytes);
   await registerOpenApi(app, deps.node.version);
   await app.register(rateLimit, { global: false });
@@ -40,9 +50,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerPushRoutes(app, deps, pushTokens);
   void app.register((scope, _options, done) => {
-    // Everything in this scope needs a valid bearer token; nothing in it is rate-limited.
+    // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
+    // token for a change); nothing in it is rate-limited.
     scope.addHook('onRequest', async (request) => {
-      request.caller = (await authenticate(deps, request.headers.authorization)) ?? null;
+      request.caller = (await authenticate(deps, request)) ?? null;
       if (!request.caller) throw unauthorized();
     });
     registerTokenRoutes(scope, deps);
@@ -52,6 +63,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerClusterRoutes(scope, deps);
     registerChannelRoutes(scope, deps);
     registerMaintenanceRoutes(scope, deps);
+    registerEventRoutes(scope, deps);
     done();
   });
   return app;

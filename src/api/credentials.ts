@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConfigDoc } from '../cluster/index.js';
 import { TirelessError } from '../errors/index.js';
 import type { Role, Token, User } from '../model/index.js';
@@ -12,6 +12,11 @@ export interface Caller {
   role: Role;
   /** Id of the token the request presented (sha256 hex of its secret). */
   tokenId: string;
+  /**
+   * The session's CSRF token when the request came with the session cookie (a browser), which
+   * its writes must send in `X-CSRF-Token`; absent for a bearer token.
+   */
+  csrfToken?: string;
 }
 
 declare module 'fastify' {
@@ -63,16 +68,91 @@ export async function issueToken(
   return { token, secret };
 }
 
+/** The browser session's cookie: a session token's secret, HttpOnly and SameSite=Strict. */
+const SESSION_COOKIE = 'tireless_session';
+/** The header a cookie session's writes carry their CSRF token in. */
+const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * The caller an `Authorization: Bearer` header proves, or undefined for none or a bad one.
- * A token this replica does not hold may have been made on another node a moment ago: it
- * is looked up again once the replica has caught up with the cluster.
+ * The caller a request proves: an `Authorization: Bearer` header, else the session cookie;
+ * undefined for none or a bad one. A cookie request that changes something must carry the
+ * session's CSRF token in `X-CSRF-Token` (another site can make the browser send the cookie,
+ * not read the token), or it is refused; a bearer request needs none.
  */
 export async function authenticate(
   deps: ApiDeps,
-  authorization: string | undefined,
+  request: FastifyRequest,
 ): Promise<Caller | undefined> {
-  const secret = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+  const { authorization } = request.headers;
+  if (authorization !== undefined) {
+    return callerOfSecret(deps, BEARER.exec(authorization)?.[1]);
+  }
+  const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
+  const caller = await callerOfSecret(deps, secret);
+  if (!caller || secret === undefined) return undefined;
+  const csrfToken = csrfTokenOf(secret);
+  if (!SAFE_METHODS.has(request.method) && !sameText(request.headers[CSRF_HEADER], csrfToken)) {
+    throw new TirelessError(
+      'TIRELESS_FORBIDDEN',
+      'a change made with the session cookie needs its CSRF token in the X-CSRF-Token header',
+    );
+  }
+  return { ...caller, csrfToken };
+}
+
+/**
+ * A session's CSRF token: derived from its secret (so every node of a cluster knows it
+ * without storing it), and telling nothing about the secret.
+ */
+export function csrfTokenOf(secret: string): string {
+  return createHmac('sha256', secret).update('tireless csrf token').digest('base64url');
+}
+
+function sameText(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The value of cookie `name` in a Cookie header. */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const pair of header?.split(';') ?? []) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Sets the session cookie to `secret` for `maxAgeMs`, or clears it (`null`). Secure when the
+ * request came over TLS, or a trusted proxy says it did.
+ */
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  secret: string | null,
+  maxAgeMs = 0,
+): void {
+  const value = secret ?? '';
+  const maxAge = secret === null ? 0 : Math.floor(maxAgeMs / 1000);
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  void reply.header(
+    'set-cookie',
+    `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`,
+  );
+}
+
+/**
+ * The caller a token's secret proves, or undefined. A token this replica does not hold may
+ * have been made on another node a moment ago: it is looked up again once the replica has
+ * caught up with the cluster.
+ */
+async function callerOfSecret(
+  deps: ApiDeps,
+  secret: string | undefined,
+): Promise<Caller | undefined> {
   if (secret === undefined || !secret.startsWith(TOKEN_PREFIX)) return undefined;
   const id = tokenIdOf(secret);
   if (deps.store.getConfig<Token>('token', id) === undefined) await deps.config.caughtUp();

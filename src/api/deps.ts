@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { MaintenanceCalendar } from '../alerts/index.js';
 import type { Clock } from '../clock/index.js';
 import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
+import type { EventHub } from '../events/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   /** The node's maintenance windows, the same cache its judge reads. */
   maintenance: MaintenanceCalendar;
   secrets: SecretBox;
+  /** The node's judged results, for `GET /api/v1/events`. */
+  events: EventHub;
   clock: Clock;
   metrics: Metrics;
   log: Logger;
@@ -40,4 +43,6 @@ export interface ApiSettings {
    * or CIDRs; Fastify's trustProxy), so rate limits apply per real client. @defaultValue false
    */
   trustProxy: boolean | string;
+  /** Between comment lines on an idle event stream, so proxies keep it open, ms. @defaultValue 15_000 */
+  eventHeartbeatMs?: number;
 }

@@ -12,7 +12,7 @@ import { TirelessError } from '../errors/index.js';
 export type JsonSchema = Record<string, unknown>;
 
 /** Where the UI is served; the document is at `${DOCS_PREFIX}/json`. */
-const DOCS_PREFIX = '/api/docs';
+export const DOCS_PREFIX = '/api/docs';
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   app.setValidatorCompiler(() => () => true);

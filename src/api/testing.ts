@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { createJudge, MaintenanceCalendar } from '../alerts/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { SoloConfigWriter } from '../cluster/index.js';
+import { EventHub } from '../events/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { Store, type CheckedResult, type IngestReport } from '../store/index.js';
@@ -39,7 +40,8 @@ export interface TestApi {
   call(method: HTTPMethods, url: string, options?: CallOptions): Promise<LightMyRequestResponse>;
   /**
    * Stores check results as a node's result writer does: through the real judge (the one a
-   * node coordinating the monitors runs), with the account's maintenance windows as stored.
+   * node coordinating the monitors runs), with the account's maintenance windows as stored,
+   * and tells the event hub.
    */
   record(results: readonly CheckedResult[]): IngestReport;
   /** How often the API called deps.wakeDeliverer(). */
@@ -94,10 +96,12 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   let wakes = 0;
   const config = new SoloConfigWriter(store);
   const maintenance = new MaintenanceCalendar(store, config);
+  const events = new EventHub();
   const deps: ApiDeps = {
     store,
     config,
     maintenance,
+    events,
     secrets: new SecretBox(SecretBox.generateKey()),
     clock: options.clock ?? systemClock,
     metrics: createMetrics({
@@ -139,7 +143,13 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       ...(call.remoteAddress === undefined ? {} : { remoteAddress: call.remoteAddress }),
     });
   };
-  const judge = createJudge({ maintenanceOf: (accountId) => maintenance.windowsOf(accountId) });
-  const record = (results: readonly CheckedResult[]) => store.ingest(results, judge);
+  const judge = events.observe(
+    createJudge({ maintenanceOf: (accountId) => maintenance.windowsOf(accountId) }),
+  );
+  const record = (results: readonly CheckedResult[]) => {
+    const report = store.ingest(results, judge);
+    events.commit();
+    return report;
+  };
   return { app, deps, token, owner, call, record, wakes: () => wakes, close };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Token, User } from '../model/index.js';
 import { parseOrThrow } from '../validation/index.js';
 import { findScoped } from './config-resource.js';
-import { callerOf, issueToken, unauthorized } from './credentials.js';
+import { callerOf, issueToken, setSessionCookie, unauthorized } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { idParam } from './request.js';
@@ -14,7 +14,8 @@ const newToken = z
 
 /**
  * `/api/v1/tokens`: the account's API tokens (listed without their secrets; a new one's
- * secret is shown once), revocation, and `POST /api/v1/auth/logout` for the caller's own token.
+ * secret is shown once), revocation, and `POST /api/v1/auth/logout` for the caller's own
+ * token or browser session.
  */
 export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const tag = 'tokens';
@@ -83,13 +84,15 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: routeSchema({
         tag: 'auth',
-        summary: 'Revoke the token this request presents',
+        summary:
+          'Revoke the token this request presents (a browser session: also clears its cookie)',
         responses: { 204: 'Logged out' },
       }),
     },
     async (request, reply) => {
-      const { accountId, tokenId } = callerOf(request);
+      const { accountId, tokenId, csrfToken } = callerOf(request);
       await deps.config.remove('token', accountId, tokenId);
+      if (csrfToken !== undefined) setSessionCookie(request, reply, null);
       return reply.code(204).send();
     },
   );

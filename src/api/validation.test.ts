@@ -399,6 +399,7 @@ void describe('refused input', () => {
       ['POST', '/api/v1/tokens'],
       ['POST', '/api/v1/setup'],
       ['POST', '/api/v1/auth/login'],
+      ['POST', '/api/v1/auth/session'],
     ];
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     const bodies = [

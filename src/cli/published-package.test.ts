@@ -31,13 +31,32 @@ function relativeModules(file: string): string[] {
 
 test('the published package holds no tests or benchmark, and every module it loads', () => {
   const files = packedFiles();
-  for (const needed of ['bin/tireless.js', 'dist/cli/main.js', 'dist/node/index.js']) {
+  for (const needed of [
+    'bin/tireless.js',
+    'dist/cli/main.js',
+    'dist/node/index.js',
+    'dist/app/index.html',
+  ]) {
     assert.ok(files.includes(needed), `${needed} is published`);
   }
   const unwanted = files.filter((file) =>
     /(^dist\/(bench|e2e|testing)\/)|(\.test\.js)|(\/test-[^/]*\.js)/.test(file),
   );
   assert.deepEqual(unwanted, [], 'no compiled tests, test helpers or benchmark');
+  // The dashboard: its page and the hashed assets the page names.
+  const page = readFileSync(join(REPO_ROOT, 'dist/app/index.html'), 'utf8');
+  const assets = [...page.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map(
+    (m) => `dist/app/${m[1] ?? ''}`,
+  );
+  assert.ok(
+    assets.some((asset) => asset.endsWith('.js')),
+    page,
+  );
+  assert.deepEqual(
+    assets.filter((asset) => !files.includes(asset)),
+    [],
+    'every asset of the dashboard is published',
+  );
 
   const published = new Set(files);
   const missing = files

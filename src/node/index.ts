@@ -24,6 +24,7 @@ import {
 } from '../cluster/index.js';
 import type { Settings } from '../config/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
+import { EventHub } from '../events/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { monitorLocations, type Monitor } from '../model/index.js';
 import { guardOf } from '../net-guard/index.js';
@@ -121,6 +122,7 @@ export async function startNode(
         streamMaxAgeMs: settings.retentionDays * DAY_MS,
         snapshotIntervalMs: settings.snapshotIntervalMs,
         onApplied: (report) => {
+          events.commit();
           metrics.resultsApplied.inc(report.applied);
           if (report.queued > 0) deliverer.wake();
         },
@@ -167,10 +169,18 @@ export async function startNode(
   // Every replica judges every result it stores (its own as written, the others' as applied
   // from the stream): status and incidents are the same on every node, and a new
   // coordinator continues the incident it finds. Which node sends is the claims' business.
-  const judge: Judge = createJudge({
-    maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
-    checkingLocations: (monitorId) => assignment.locations(monitorId),
+  // The dashboards' live events: staged as results are judged, told once they are stored.
+  // (A batch from the stream that fails to apply leaves its events staged until the next
+  // one applies: its retry judges the same results to the same states.)
+  const events = new EventHub({
+    onListenerError: (error) => log.warn({ error: describeError(error) }, 'event stream failed'),
   });
+  const judge: Judge = events.observe(
+    createJudge({
+      maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
+      checkingLocations: (monitorId) => assignment.locations(monitorId),
+    }),
+  );
 
   const deliverer = new Deliverer(store, secrets, clock, log, {
     pollMs: options.tuning?.deliveryPollMs,
@@ -181,7 +191,16 @@ export async function startNode(
   });
   const writer = new ResultWriter(
     // In a cluster a node's own results get their outbox rows in the same transaction.
-    (batch) => store.ingest(batch, judge, { outbox: cluster !== undefined }),
+    (batch) => {
+      try {
+        const report = store.ingest(batch, judge, { outbox: cluster !== undefined });
+        events.commit();
+        return report;
+      } catch (error) {
+        events.discard();
+        throw error;
+      }
+    },
     new SpillFile(join(dataDir, SPILL_FILE)),
     clock,
     log,
@@ -243,6 +262,7 @@ export async function startNode(
     config,
     maintenance,
     secrets,
+    events,
     clock,
     metrics,
     log,
@@ -258,7 +278,7 @@ export async function startNode(
     ...(cluster ? { cluster: () => cluster.status() } : {}),
     wakeDeliverer: () => deliverer.wake(),
   });
-  registerPages(app, { needsSetup: () => store.countAll('user') === 0, version: VERSION });
+  registerPages(app);
 
   const prune = () => {
     const retentionMs = settings.retentionDays * DAY_MS;

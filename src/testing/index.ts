@@ -5,3 +5,4 @@ export * from './node-process.js';
 export * from './nats-cluster.js';
 export * from './damage.js';
 export * from './config-docs.js';
+export * from './event-stream.js';

@@ -1,106 +1,69 @@
 /**
- * The pages of the real binary: the landing page before and after setup, and the setup
- * form, filled in and submitted by running the page's own script against the node.
+ * How the node serves the built dashboard: its page at each app route, hashed assets cached
+ * for good (gzipped when asked), unknown assets 404, and a plain answer when it is not built.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runInNewContext } from 'node:vm';
-import { ApiClient, startTireless, tempDir } from '../testing/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Fastify from 'fastify';
+import { tempDir } from '../testing/index.js';
+import { APP_ROUTES, registerPages } from './index.js';
 
-interface Page {
-  status: number;
-  type: string;
-  html: string;
+const PAGE =
+  '<!doctype html><html><head><script type="module" src="/assets/index-Ab12.js"></script></head><body></body></html>';
+const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});`;
+
+function builtApp(): string {
+  const dir = tempDir('tireless-app-');
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), PAGE);
+  writeFileSync(join(dir, 'assets', 'index-Ab12.js'), SCRIPT);
+  return dir;
 }
 
-async function page(url: string): Promise<Page> {
-  const reply = await fetch(url);
-  return {
-    status: reply.status,
-    type: reply.headers.get('content-type') ?? '',
-    html: await reply.text(),
-  };
-}
+test('the page at every app route, revalidated; assets immutable and gzipped when asked', async (t) => {
+  const app = Fastify();
+  registerPages(app, { dir: builtApp() });
+  t.after(() => app.close());
 
-/** The inputs of the page's form: name and type of each. */
-function inputs(html: string): { name: string; type: string }[] {
-  return [...html.matchAll(/<input\b([^>]*)>/g)].map(([, attributes = '']) => ({
-    name: /\bname="([^"]*)"/.exec(attributes)?.[1] ?? '',
-    type: /\btype="([^"]*)"/.exec(attributes)?.[1] ?? 'text',
-  }));
-}
+  for (const route of APP_ROUTES) {
+    const reply = await app.inject({ method: 'GET', url: route });
+    assert.equal(reply.statusCode, 200, route);
+    assert.equal(reply.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(reply.headers['cache-control'], 'no-cache');
+    assert.equal(reply.body, PAGE);
+  }
 
-/**
- * Fills the setup page's form as a user would (an email in the email field, the password in
- * the password field), runs the page's script with a minimal DOM and the real fetch against
- * the node, submits, and returns what the page then shows.
- */
-async function submitSetupForm(baseUrl: string, html: string, email: string, password: string) {
-  const values = new Map(
-    inputs(html).map(({ name, type }) => [name, type === 'password' ? password : email]),
-  );
-  const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1];
-  assert.ok(script, 'the setup page has a script');
-  const form = { id: 'setup', values, submit: undefined as undefined | ((e: unknown) => unknown) };
-  const outcome = { textContent: '' };
-  const elements: Record<string, unknown> = {
-    setup: {
-      addEventListener: (type: string, handler: (e: unknown) => unknown) => {
-        if (type === 'submit') form.submit = handler;
-      },
-    },
-    outcome,
-  };
-  runInNewContext(script, {
-    document: { getElementById: (id: string) => elements[id] ?? null },
-    FormData: class {
-      constructor(private readonly target: typeof form) {}
-      get(name: string) {
-        return this.target.values.get(name) ?? null;
-      }
-    },
-    fetch: (url: string, init: RequestInit) => fetch(new URL(url, baseUrl), init),
+  const plain = await app.inject({ method: 'GET', url: '/assets/index-Ab12.js' });
+  assert.equal(plain.statusCode, 200);
+  assert.equal(plain.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(plain.headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(plain.body, SCRIPT);
+
+  const gzipped = await app.inject({
+    method: 'GET',
+    url: '/assets/index-Ab12.js',
+    headers: { 'accept-encoding': 'br, gzip' },
   });
-  assert.ok(form.submit, 'the script handles the form submit');
-  let prevented = false;
-  await form.submit({ target: form, preventDefault: () => (prevented = true) });
-  assert.ok(prevented, 'the page stays (the script sends the form itself)');
-  return outcome.textContent;
-}
+  assert.equal(gzipped.headers['content-encoding'], 'gzip');
+  assert.equal(gzipped.headers.vary, 'accept-encoding');
+  assert.ok(gzipped.rawPayload.length < SCRIPT.length / 4);
+  assert.equal(gunzipSync(gzipped.rawPayload).toString(), SCRIPT);
 
-test('landing page and setup form: render, and the form creates the owner', async (t) => {
-  const node = await startTireless(tempDir());
-  t.after(() => node.kill());
+  const missing = await app.inject({ method: 'GET', url: '/assets/index-Zz99.js' });
+  assert.equal(missing.statusCode, 404);
+  const traversal = await app.inject({ method: 'GET', url: '/assets/..%2Findex.html' });
+  assert.equal(traversal.statusCode, 404);
+});
 
-  const landing = await page(`${node.url}/`);
-  assert.equal(landing.status, 200);
-  assert.match(landing.type, /^text\/html/);
-  assert.match(landing.html, /<title>Tireless<\/title>/);
-  assert.match(landing.html, /No owner yet\. <a href="\/setup">Create the owner account<\/a>/);
-
-  const setup = await page(`${node.url}/setup`);
-  assert.equal(setup.status, 200);
-  assert.match(setup.type, /^text\/html/);
-  assert.deepEqual(
-    inputs(setup.html).map((input) => input.type),
-    ['email', 'password'],
-  );
-  assert.match(setup.html, /<button type="submit">Create owner account<\/button>/);
-
-  const shown = await submitSetupForm(node.url, setup.html, 'owner@example.com', 'form password');
-  const token = /^Done\. Your API token \(keep it secret\): (\S+)$/.exec(shown)?.[1];
-  assert.ok(token, shown);
-  await new ApiClient(node.url, token).expect(200, 'GET', '/api/v1/monitors');
-  const login = await new ApiClient(node.url).request('POST', '/api/v1/auth/login', {
-    email: 'owner@example.com',
-    password: 'form password',
-  });
-  assert.equal(login.status, 200, 'the form sent the password typed');
-
-  const again = await submitSetupForm(node.url, setup.html, 'x@example.com', 'other password');
-  assert.match(again, /^Not done: .*already/);
-
-  const running = await page(`${node.url}/`);
-  assert.match(running.html, /Running\. The API is documented at <a href="\/api\/docs">/);
-  assert.doesNotMatch(running.html, /No owner yet/);
+test('without a built app the pages say how to build it', async (t) => {
+  const app = Fastify();
+  registerPages(app, { dir: tempDir('tireless-no-app-') });
+  t.after(() => app.close());
+  const reply = await app.inject({ method: 'GET', url: '/' });
+  assert.equal(reply.statusCode, 503);
+  assert.match(reply.body, /npm run build/);
 });

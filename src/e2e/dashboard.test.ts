@@ -1,0 +1,203 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against the
+ * real binary and a real HTTP target: setup → login → a monitor created → Up → the target
+ * fails → Down, without a reload. Any console error fails it; screenshots are kept in
+ * artifacts/dashboard/ (gitignored).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { REPO_ROOT, startRecordingHttpServer, startTireless, tempDir } from '../testing/index.js';
+
+// What the functions run in the page use (this code's types are Node's, not the DOM's).
+declare const getComputedStyle: (element: unknown) => { color: string; backgroundColor: string };
+declare const document: { body: unknown };
+
+/** Installed by the test setup (scripts/test.sh) when missing. */
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'dashboard');
+// Headless, and nothing that reaches beyond this machine.
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Console errors and uncaught page errors; a test takes out only those it caused on purpose. */
+class ConsoleErrors {
+  readonly seen: string[] = [];
+
+  constructor(page: Page) {
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.seen.push(message.text());
+    });
+    page.on('pageerror', (error) => this.seen.push(`uncaught: ${error.message}`));
+  }
+
+  /** Removes the one error matching `pattern` (the test caused it), failing if it is not there. */
+  expect(pattern: RegExp): void {
+    const at = this.seen.findIndex((text) => pattern.test(text));
+    assert.ok(
+      at >= 0,
+      `expected a console error matching ${pattern}; saw ${JSON.stringify(this.seen)}`,
+    );
+    this.seen.splice(at, 1);
+  }
+}
+
+async function heading(page: Page, text: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+}
+
+/** Waits until the monitor's row shows `state` in its state cell. */
+async function stateShows(page: Page, name: string, state: string): Promise<void> {
+  await page
+    .getByRole('row', { name: new RegExp(`^${name} `) })
+    .locator('.state', { hasText: new RegExp(`^${state}$`) })
+    .waitFor({ timeout: 20_000 });
+}
+
+test('dashboard: setup, login, a monitor goes Up, then Down live without a reload', async (t) => {
+  let healthy = true;
+  const target = await startRecordingHttpServer(() =>
+    healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'failing on purpose' },
+  );
+  const node = await startTireless(tempDir());
+  const context = await chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  t.after(async () => {
+    await context.close();
+    await node.kill();
+    await target.close();
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = new ConsoleErrors(page);
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  // The page itself: the strict headers, no inline script.
+  const first = await page.goto(`${node.url}/`);
+  const headers = first?.headers() ?? {};
+  assert.match(headers['content-security-policy'] ?? '', /default-src 'self'/);
+  assert.match(headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+  assert.equal(headers['x-content-type-options'], 'nosniff');
+  assert.equal(headers['referrer-policy'], 'no-referrer');
+  assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
+
+  // First run: a fresh node sends the visitor to setup.
+  await heading(page, 'Set up Tireless');
+  assert.equal(new URL(page.url()).pathname, '/setup');
+  await shot('1-setup');
+  await page.getByLabel('Email').fill('owner@example.com');
+  await page.getByLabel(/^Password/).fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+
+  // Login, with the keyboard alone: the email is filled in, Tab, type, Enter.
+  await heading(page, 'Log in');
+  assert.equal(await page.getByLabel('Email').inputValue(), 'owner@example.com');
+  await page.getByLabel('Password').focus();
+  await page.keyboard.type('correct horse battery');
+  await shot('2-login');
+  await page.keyboard.press('Enter');
+  await heading(page, 'Monitors');
+  await page.getByText('No monitors yet.').waitFor();
+  const cookies = await context.cookies();
+  const session = cookies.find((cookie) => cookie.name === 'tireless_session');
+  assert.ok(session, 'the session is a cookie');
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Strict');
+
+  await page.getByRole('link', { name: 'New monitor' }).click();
+  await heading(page, 'New HTTP monitor');
+  await page.getByLabel('Name').fill('Shop');
+  // The browser takes this URL; the server refuses it: its problem shows beside the field.
+  await page.getByLabel('URL').fill('ftp://127.0.0.1/');
+  await page.getByLabel('Check every (seconds)').fill('1');
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  const urlError = page.locator('#field-url-error');
+  await urlError.waitFor();
+  assert.match(await urlError.innerText(), /must be an http:\/\/ or https:\/\/ URL/);
+  assert.equal(await page.getByLabel('URL').getAttribute('aria-invalid'), 'true');
+  errors.expect(/status of 400/);
+  await shot('3-field-error');
+  await page.getByLabel('URL').fill(`${target.url}/health`);
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+
+  await heading(page, 'Monitors');
+  const row = page.getByRole('row', { name: /^Shop / });
+  await row.waitFor();
+  assert.deepEqual((await row.locator('th, td').allInnerTexts()).slice(0, 3), [
+    'Shop',
+    'HTTP',
+    `${target.url}/health`,
+  ]);
+  await stateShows(page, 'Shop', 'Up');
+  assert.match(await row.locator('td.number').innerText(), /^\d+ ms$/);
+  await shot('4-up');
+
+  // A mark in the page: a reload would wipe it.
+  await page.evaluate(() => {
+    Object.assign(globalThis, { tirelessMark: 'still here' });
+  });
+  healthy = false;
+  await stateShows(page, 'Shop', 'Down');
+  assert.equal(
+    await page.evaluate(() => (globalThis as { tirelessMark?: string }).tirelessMark),
+    'still here',
+    'Down appeared without a reload',
+  );
+  const down = row.locator('.state');
+  assert.equal(await down.getAttribute('class'), 'state state-down');
+  const colour = (element: unknown) => getComputedStyle(element).color;
+  assert.notEqual(
+    await down.evaluate(colour),
+    await row.locator('th').evaluate(colour),
+    'Down has a colour of its own',
+  );
+  await shot('5-down');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('6-down-dark');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const dark = await background();
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.notEqual(await background(), dark, 'light and dark differ');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await heading(page, 'Log in');
+  assert.equal(
+    (await context.cookies()).find((cookie) => cookie.name === 'tireless_session'),
+    undefined,
+    'logout cleared the cookie',
+  );
+
+  // A session ended elsewhere (here: logged out through the API with the same cookie): the
+  // app's next call is refused, and it shows the login page.
+  await page.getByLabel('Email').fill('owner@example.com');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await heading(page, 'Monitors');
+  const who = await context.request.get(`${node.url}/api/v1/auth/session`);
+  const { csrfToken } = (await who.json()) as { csrfToken: string };
+  const ended = await context.request.post(`${node.url}/api/v1/auth/logout`, {
+    headers: { 'x-csrf-token': csrfToken },
+  });
+  assert.equal(ended.status(), 204);
+  await page.getByRole('link', { name: 'New monitor' }).click();
+  await page.getByLabel('Name').fill('Too late');
+  await page.getByLabel('URL').fill(`${target.url}/health`);
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await heading(page, 'Log in');
+  errors.expect(/status of 401/);
+  assert.deepEqual(errors.seen, [], 'no console errors');
+});

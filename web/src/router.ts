@@ -1,0 +1,45 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** The app's routes; the node answers each with the app's page (src/web APP_ROUTES). */
+export const ROUTES = {
+  monitors: '/',
+  setup: '/setup',
+  login: '/login',
+  newMonitor: '/monitors/new',
+} as const;
+
+export type Route = (typeof ROUTES)[keyof typeof ROUTES];
+
+const listeners = new Set<() => void>();
+
+/** Shows `path` without a page load; `replace` keeps it out of the history. */
+export function navigate(path: Route, options: { replace?: boolean } = {}): void {
+  if (options.replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  for (const listener of listeners) listener();
+}
+
+/** The current path, following navigate() and the browser's back and forward. */
+export function usePath(): string {
+  const [path, setPath] = useState(location.pathname);
+  useEffect(() => {
+    const update = () => setPath(location.pathname);
+    listeners.add(update);
+    addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener('popstate', update);
+    };
+  }, []);
+  return path;
+}
+
+/** Follows a link inside the app without a page load (a modified click opens as usual). */
+export function onLink(path: Route) {
+  return (event: MouseEvent) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+      return;
+    event.preventDefault();
+    navigate(path);
+  };
+}
