@@ -112,3 +112,12 @@ test('a listener that throws is removed and reported; the others still hear', ()
   assert.equal(errors.length, 1);
   assert.equal(hub.listening('acc_a'), 1);
 });
+
+test("the observed judge keeps the judge's settle (a replay's owed alerts)", () => {
+  const owed: Judge['settle'] = () => [];
+  const settling: Judge = Object.assign((...args: Parameters<Judge>) => judge(...args), {
+    settle: owed,
+  });
+  assert.equal(new EventHub().observe(settling).settle, owed);
+  assert.equal(new EventHub().observe(judge).settle, undefined);
+});

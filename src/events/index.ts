@@ -53,7 +53,7 @@ export class EventHub {
 
   /** `judge`, staging an event for each judgement it makes of an account someone listens to. */
   observe(judge: Judge): Judge {
-    return (monitor, state, result) => {
+    const observed: Judge = (monitor, state, result) => {
       const judgement = judge(monitor, state, result);
       if (judgement && this.listeners.has(monitor.accountId)) {
         const status = (judgement.state as { status?: MonitorEvent['status'] }).status;
@@ -65,6 +65,9 @@ export class EventHub {
       }
       return judgement;
     };
+    // A replay's owed alerts (the states it judged were staged above, one at a time).
+    if (judge.settle) observed.settle = judge.settle;
+    return observed;
   }
 
   /** Publishes what was staged since the last commit or discard (call after a write). */

@@ -109,7 +109,7 @@ export async function startNode(
         store,
         clock,
         log,
-        judge: (monitor, state, result) => judge(monitor, state, result),
+        judge: lateBound(() => judge),
         deliveryLeaseMs: deliveryLeaseMs(options.tuning?.deliveryTimeoutMs),
         onUnclaimedSend: () => metrics.unclaimedDeliveries.inc(),
         locationsOf: (id) => {
@@ -475,4 +475,11 @@ function loadSecretKey(dataDir: string, configured: string | undefined): Buffer 
     chmodSync(file, 0o600);
   }
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
+
+/** A judge made after the cluster that uses it (it needs the cluster's assignment). */
+function lateBound(judgeOf: () => Judge): Judge {
+  const bound: Judge = (monitor, state, result) => judgeOf()(monitor, state, result);
+  bound.settle = (...args) => judgeOf().settle?.(...args);
+  return bound;
 }

@@ -33,12 +33,12 @@ export interface Judge {
    * "up" for an announced incident the replay closed or replaced), about `latest`, the
    * newest result replayed. Absent: none.
    */
-  settle?(
+  settle?: (
     monitor: Monitor,
     before: object | undefined,
     after: object | undefined,
     latest: CheckedResult,
-  ): Judgement['notifications'] | undefined;
+  ) => Judgement['notifications'] | undefined;
 }
 
 /** What judging a monitor's results again in order produced (see `rejudge`). */
