@@ -129,6 +129,34 @@ void describe('exchange', () => {
     }
   });
 
+  void it('names the host in SNI as an agent would: the URL’s name, the Host header’s, never an IP', async () => {
+    const seen: (string | false)[] = [];
+    const secure = await startHttpsTarget({
+      handler: (req, res) => {
+        seen.push((req.socket as TLSSocket & { servername: string | false }).servername);
+        res.end(String(req.headers.host));
+      },
+    });
+    try {
+      const insecure = { rejectUnauthorized: false };
+      const hosts = [
+        await exchange(request(`https://localhost:${secure.port}/`, insecure)),
+        await exchange(request(`${secure.url}/`, insecure)),
+        await exchange(
+          request(`${secure.url}/`, { ...insecure, headers: { Host: 'example.test:8443' } }),
+        ),
+      ].map((reply) => reply.body?.toString());
+      assert.deepEqual(seen, ['localhost', false, 'example.test']);
+      assert.deepEqual(hosts, [
+        `localhost:${secure.port}`,
+        `127.0.0.1:${secure.port}`,
+        'example.test:8443',
+      ]);
+    } finally {
+      await secure.close();
+    }
+  });
+
   void it('refuses what the guard rejects, by address or by name, sending nothing', async () => {
     let arrived = 0;
     const watched = await startHttpTarget((_req, res) => {

@@ -4,10 +4,20 @@
  * timed. On node:http(s), not fetch: fetch takes no socket `lookup`, which the guard needs,
  * and reports no phase timing.
  */
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import {
+  request as httpRequest,
+  type ClientRequestArgs,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Socket } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createConnection, isIP, type NetConnectOpts, type Socket } from 'node:net';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type SecureContext,
+} from 'node:tls';
 import { lookupFor, type AddressGuard } from '../net-guard/index.js';
 
 /** One request to send. */
@@ -92,11 +102,12 @@ export function systemSecureContext(): SecureContext {
 }
 
 /**
- * Sends one request on a fresh connection (agent: false: as a first-time visitor would, and
+ * Sends one request on a fresh connection (no agent: as a first-time visitor would, and
  * because pooled sockets are reused by host and port, whatever guard vetted them), timing
- * each phase from socket events. Rejects on connection, TLS and protocol errors, when the
- * guard refuses the host (AddressRefusedError; at once for an IP literal), and when `signal`
- * aborts.
+ * each phase from socket events. The connection is made here rather than by `agent: false`,
+ * which builds a whole Agent for every request. Rejects on connection, TLS and protocol errors,
+ * when the guard refuses the host (AddressRefusedError; at once for an IP literal), and when
+ * `signal` aborts.
  */
 export function exchange(ex: HttpExchange): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
@@ -109,14 +120,18 @@ export function exchange(ex: HttpExchange): Promise<HttpReply> {
       protocol: ex.url.protocol,
       hostname: host,
       port: ex.url.port,
+      // Without an agent, nothing else tells ClientRequest the scheme's port.
+      defaultPort: https ? 443 : 80,
       path: ex.url.pathname + ex.url.search,
       auth: credentials(ex.url),
       method: ex.method,
       headers: ex.headers,
-      agent: false,
+      createConnection: https ? connectTls : connectTcp,
       lookup,
       rejectUnauthorized: ex.rejectUnauthorized,
-      ...(https ? { secureContext: systemSecureContext() } : {}),
+      ...(https
+        ? { secureContext: systemSecureContext(), servername: serverName(host, ex.headers) }
+        : {}),
       signal: ex.signal,
     });
     request.once('socket', (socket) => phases.watch(socket));
@@ -202,6 +217,31 @@ class Phases {
     if (this.firstByte !== undefined) timing.firstByteMs = roundMs(this.firstByte - from);
     return timing;
   }
+}
+
+// Wrapped: ClientRequest passes a callback as second argument, which these would take for a
+// 'connect' listener.
+function connectTcp(options: ClientRequestArgs): Socket {
+  return createConnection(options as NetConnectOpts);
+}
+
+function connectTls(options: ClientRequestArgs): Socket {
+  return tlsConnect(options as ConnectionOptions);
+}
+
+/**
+ * The name sent in SNI and checked against the certificate, as Node's agents pick it: the
+ * Host header's name when one is set, else the URL's host; none for an IP address.
+ */
+function serverName(host: string, headers: OutgoingHttpHeaders): string {
+  const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host')?.[1];
+  let name = host;
+  if (typeof header === 'string' && header !== '') {
+    const close = header.indexOf(']');
+    if (!header.startsWith('[')) name = header.split(':')[0] ?? '';
+    else name = close === -1 ? header : header.slice(1, close);
+  }
+  return isIP(name) ? '' : name;
 }
 
 /** Rounds a duration to 0.1 ms: finer is noise, coarser hides loopback and LAN latencies. */
