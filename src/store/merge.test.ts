@@ -439,16 +439,31 @@ test("a copy's results waiting for their config: stored where the target holds t
     ...results('mon_gone', US, 0, 20_000),
   ];
   assert.equal(source.ingest(early, judge, { keepUnknown: true }).waiting, 10);
-  source.applyConfig({ kind: 'monitor', id: 'mon_dropped', accountId: ACCOUNT, revision: 3, doc: null });
+  source.applyConfig({
+    kind: 'monitor',
+    id: 'mon_dropped',
+    accountId: ACCOUNT,
+    revision: 3,
+    doc: null,
+  });
   const [sourcePath] = closeAll(source) as [string];
 
   const target = tempStore();
   applyMonitor(target, 'mon_known');
   applyMonitor(target, 'mon_gone');
-  target.applyConfig({ kind: 'monitor', id: 'mon_gone', accountId: ACCOUNT, revision: 2, doc: null });
+  target.applyConfig({
+    kind: 'monitor',
+    id: 'mon_gone',
+    accountId: ACCOUNT,
+    revision: 2,
+    doc: null,
+  });
   // The target waits too: for mon_later's slot 0 (a result the copy also holds) and for a
   // monitor the copy deleted.
-  const ownWaiting = [...results('mon_later', US, 0, 10_000), ...results('mon_dropped', EU, 0, 20_000)];
+  const ownWaiting = [
+    ...results('mon_later', US, 0, 10_000),
+    ...results('mon_dropped', EU, 0, 20_000),
+  ];
   assert.equal(target.ingest(ownWaiting, judge, { keepUnknown: true }).waiting, 3);
 
   const report = mergeInto(target, sourcePath);
