@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { systemClock } from '../clock/index.js';
-import { Store, type CheckedResult } from '../store/index.js';
+import { Store, type CheckedResult, type Judge } from '../store/index.js';
 import { httpMonitorDoc, startNatsCluster, waitFor, type NatsCluster } from '../testing/index.js';
 import {
   catchUpFromSnapshot,
@@ -253,5 +253,48 @@ test('a snapshot that cannot be read is passed over: the replica follows the str
   await catchUpFromSnapshot({ os, store: joining, streamFirst: 1, log });
   assert.equal(joining.streamPosition(), 0);
   assert.equal(joining.countResults(), 0);
+  joining.close();
+});
+
+test("a snapshot carries the results waiting for their monitor's config: the joining replica stores those of monitors it holds, the others wait", async () => {
+  const source = newStore();
+  // Other nodes' results, for monitors whose config had not reached this replica; the
+  // stream position covers them.
+  const early = [...results('mon_w1', 6), ...results('mon_w2', 4)];
+  const ingested = source.ingest(early, undefined, { keepUnknown: true, streamPosition: 5000 });
+  assert.equal(ingested.waiting, 10);
+  const publisher = new SnapshotPublisher({
+    os,
+    storePath: () => source.path,
+    dir: join(source.path, '..'),
+    node: 'n1',
+    clock: systemClock,
+    log,
+    intervalMs: 3_600_000,
+    isPublisher: () => true,
+  });
+  assert.equal((await publisher.publish())?.position, 5000);
+
+  const joining = newStore();
+  // The config bucket gave it mon_w1; the stream no longer holds positions up to 5000.
+  addMonitor(joining, 'mon_w1', 1);
+  await catchUpFromSnapshot({ os, store: joining, streamFirst: 5001, log });
+  assert.equal(joining.streamPosition(), 5000);
+  assert.equal(joining.countResults(), 6);
+  assert.equal(joining.countWaitingResults(), 4);
+
+  // Judged, from the first, with the monitor's next result from the stream.
+  const judged: number[] = [];
+  const judge: Judge = (_monitor, _state, result) => {
+    judged.push(result.slot);
+    return { state: { lastSlot: result.slot }, notifications: [] };
+  };
+  joining.ingest(results('mon_w1', 7).slice(6), judge, { streamPosition: 5001 });
+  assert.deepEqual(judged, [60_000, 0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+
+  addMonitor(joining, 'mon_w2', 1);
+  assert.equal(joining.countWaitingResults(), 0);
+  assert.equal(joining.countResults(), 11);
+  source.close();
   joining.close();
 });

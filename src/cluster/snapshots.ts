@@ -123,6 +123,7 @@ async function loadSnapshot(
       {
         snapshot: meta,
         results: report.results.added,
+        waitingResults: report.waitingResults,
         config: report.config.applied,
         durationMs: Math.round(performance.now() - startedAt),
       },

@@ -234,6 +234,7 @@ test('merging the same copy again changes nothing', () => {
   const again = mergeInto(target, pathA);
   assert.deepEqual(again, {
     results: { added: 0, duplicates: again.results.duplicates, deletedMonitor: 0 },
+    waitingResults: { stored: 0, waiting: 0, deletedMonitor: 0 },
     config: { applied: 0, older: again.config.older, conflicts: [] },
     rollups: 0,
     incidents: { added: 0, updated: 0 },
@@ -427,4 +428,71 @@ test('a merge raises the revision sequence to the copy’s, even past tombstones
   const target = tempStore();
   mergeInto(target, path);
   assert.equal(target.nextConfigRevision(), 42);
+});
+
+test("a copy's results waiting for their config: stored where the target holds the monitor, waiting where it does not, dropped where it is deleted; each once", () => {
+  const source = tempStore();
+  // Results of other nodes for monitors whose config this copy had not received.
+  const early = [
+    ...results('mon_known', US, 0, 50_000),
+    ...results('mon_later', US, 0, 30_000),
+    ...results('mon_gone', US, 0, 20_000),
+  ];
+  assert.equal(source.ingest(early, judge, { keepUnknown: true }).waiting, 10);
+  source.applyConfig({
+    kind: 'monitor',
+    id: 'mon_dropped',
+    accountId: ACCOUNT,
+    revision: 3,
+    doc: null,
+  });
+  const [sourcePath] = closeAll(source) as [string];
+
+  const target = tempStore();
+  applyMonitor(target, 'mon_known');
+  applyMonitor(target, 'mon_gone');
+  target.applyConfig({
+    kind: 'monitor',
+    id: 'mon_gone',
+    accountId: ACCOUNT,
+    revision: 2,
+    doc: null,
+  });
+  // The target waits too: for mon_later's slot 0 (a result the copy also holds) and for a
+  // monitor the copy deleted.
+  const ownWaiting = [
+    ...results('mon_later', US, 0, 10_000),
+    ...results('mon_dropped', EU, 0, 20_000),
+  ];
+  assert.equal(target.ingest(ownWaiting, judge, { keepUnknown: true }).waiting, 3);
+
+  const report = mergeInto(target, sourcePath);
+  assert.deepEqual(report.waitingResults, { stored: 5, waiting: 2, deletedMonitor: 2 });
+  const known = results('mon_known', US, 0, 50_000);
+  assert.deepEqual(listed(target, 'mon_known'), union(known, 'mon_known'));
+  assert.deepEqual(target.uptime(ACCOUNT, 'mon_known', 0, DAY_MS), totals(known));
+  assert.equal(target.countResults(), 5);
+  assert.equal(target.countWaitingResults(), 3, "mon_later's slots 0–20 000, once each");
+
+  const again = mergeInto(target, sourcePath);
+  assert.deepEqual(again.waitingResults, { stored: 0, waiting: 0, deletedMonitor: 2 });
+  assert.equal(target.countResults(), 5);
+  assert.equal(target.countWaitingResults(), 3);
+
+  // Judged, from the first, with the monitor's next result: slot 0 was down.
+  target.ingest(results('mon_known', EU, 50_000, 60_000), judge);
+  assert.deepEqual(
+    target
+      .listIncidents(ACCOUNT, { monitorId: 'mon_known', limit: 10 })
+      .map((incident) => [incident.id, incident.endedAt]),
+    [['inc-mon_known-0', 10_000]],
+  );
+  assert.deepEqual(target.getMonitorState('mon_known'), { lastSlot: 50_000 });
+
+  applyMonitor(target, 'mon_later');
+  assert.equal(target.countWaitingResults(), 0);
+  assert.deepEqual(
+    listed(target, 'mon_later'),
+    union(results('mon_later', US, 0, 30_000), 'mon_later'),
+  );
 });

@@ -20,7 +20,8 @@ import type { Connection } from './database.js';
 import type { DeliveryQueue } from './deliveries.js';
 import { STREAM_POSITION, type Meta } from './meta.js';
 import { MIGRATIONS } from './migrations.js';
-import type { Results } from './results.js';
+import type { WaitingResults } from './outbox.js';
+import type { CheckedResult, Results } from './results.js';
 
 /** What a copy holds, read after SQLite's integrity check passed. */
 export interface CopyInfo {
@@ -62,6 +63,12 @@ export interface MergeReport {
    */
   results: { added: number; duplicates: number; deletedMonitor: number };
   /**
+   * The copy's results waiting for their monitor's config: `stored` (new to the target) for
+   * monitors the merged config holds, `waiting` (new to the target's waiting table) for
+   * those it does not hold yet, and those of monitors it has deleted, left out.
+   */
+  waitingResults: { stored: number; waiting: number; deletedMonitor: number };
+  /**
    * Config documents and tombstones written (new, a higher revision, or the winner of a
    * tie), and those the target had as new or newer; `conflicts` lists the ties.
    */
@@ -98,6 +105,11 @@ export interface MergeOptions {
 
 /** The schema name a copy is attached under while it is merged. */
 const SOURCE = 'merge_source';
+
+/** SQL for the ids of the monitors the config holds, deleted (a tombstone) or not. */
+const HELD_MONITOR_IDS = `SELECT id FROM main.config WHERE kind = 'monitor'`;
+/** SQL for the ids of the monitors the config holds a tombstone of. */
+const DELETED_MONITOR_IDS = `${HELD_MONITOR_IDS} AND doc IS NULL`;
 
 export interface CopyOptions {
   /** Called between steps with pages copied so far and the pages in all. */
@@ -148,7 +160,8 @@ export async function copyDatabase(
 /**
  * A copy of the database at `sourcePath` for other nodes to start from (a cluster snapshot):
  * copyDatabase, less what belongs to this node alone — its outbox, its node id, and the
- * deliveries it has still to send (a node that merged those would send them too). Returns
+ * deliveries it has still to send (a node that merged those would send them too). It keeps
+ * the results waiting for their monitor's config: the stream position covers them. Returns
  * the results stream position the copy holds everything up to. Not verified here: a running
  * node would stall on the integrity check of a large copy; the node that loads it checks it
  * (inspectCopy).
@@ -229,6 +242,12 @@ export interface MergeParts {
   db: Connection;
   /** The store's own config apply (tombstones, caches, a deleted monitor's data). */
   applyConfig: (change: ConfigChange, deletedAt: number) => ConfigOutcome;
+  /**
+   * The store's own storing of a monitor's results that waited for its config (they are
+   * judged with its next result); returns those new to it.
+   */
+  storeWaiting: (monitorId: string, results: readonly CheckedResult[]) => number;
+  waiting: WaitingResults;
   config: ConfigDocs;
   results: Results;
   alerts: AlertState;
@@ -240,7 +259,8 @@ export interface MergeParts {
  * Merges the database at `sourcePath` into `target` by union: config documents by highest
  * revision (tombstones included, so nothing deleted comes back; ties resolved and
  * reported), raw results by natural key (the source's local integer keys remapped to the
- * target's), rollups recomputed from the merged raw results, incidents, deliveries, monitor
+ * target's), results waiting for their monitor's config as the store takes them when it
+ * arrives, rollups recomputed from the merged raw results, incidents, deliveries, monitor
  * states and pushes by id, keeping the most advanced of each; rows of monitors the merged
  * config has deleted are left out. Idempotent. Check the source first with inspectCopy.
  */
@@ -266,6 +286,7 @@ export function mergeCopy(
   db.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(sourcePath);
   try {
     const config = mergeConfig(parts);
+    const waitingResults = db.transaction(() => mergeWaiting(parts))();
     db.transaction(() => results.mapKeys(SOURCE, LIVE_MONITOR_IDS))();
     const merged = mergeResults(parts, options);
     options.onProgress?.({ step: 'rollups', done: 0, total: 1 });
@@ -276,6 +297,7 @@ export function mergeCopy(
       parts.meta.keepFirst(SOURCE, 'node_id');
       return {
         results: merged,
+        waitingResults,
         config,
         rollups,
         incidents: alerts.mergeIncidents(SOURCE),
@@ -316,6 +338,24 @@ function mergeConfig(parts: MergeParts): MergeReport['config'] {
     parts.config.raiseSequence(parts.config.sequenceOf(SOURCE));
   })();
   return counts;
+}
+
+/**
+ * The copy's results waiting for their monitor's config, after the config merged: stored
+ * where the merged config holds the monitor, as when its config arrives; left out where it
+ * deleted it, as ingest drops them; waiting here where it does not hold it yet.
+ */
+function mergeWaiting(parts: MergeParts): MergeReport['waitingResults'] {
+  const { waiting } = parts;
+  let stored = 0;
+  for (const [monitorId, results] of waiting.listIn(SOURCE, LIVE_MONITOR_IDS)) {
+    stored += parts.storeWaiting(monitorId, results);
+  }
+  return {
+    stored,
+    waiting: waiting.mergeFrom(SOURCE, HELD_MONITOR_IDS),
+    deletedMonitor: waiting.countIn(SOURCE, DELETED_MONITOR_IDS),
+  };
 }
 
 function mergeResults(parts: MergeParts, options: MergeOptions): MergeReport['results'] {

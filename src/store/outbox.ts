@@ -52,10 +52,11 @@ export class Outbox {
 export class WaitingResults {
   private readonly sql;
 
-  constructor(db: Connection) {
+  constructor(private readonly db: Connection) {
     this.sql = {
       add: db.prepare('INSERT INTO waiting_results (monitor_id, slot, result) VALUES (?, ?, ?)'),
       take: db.prepare('DELETE FROM waiting_results WHERE monitor_id = ? RETURNING result'),
+      forget: db.prepare('DELETE FROM waiting_results WHERE monitor_id = ?'),
       pruneBefore: db.prepare('DELETE FROM waiting_results WHERE slot < ?'),
       count: db.prepare('SELECT count(*) FROM waiting_results').pluck(),
     };
@@ -71,11 +72,66 @@ export class WaitingResults {
     return rows.map((row) => JSON.parse(row.result) as CheckedResult);
   }
 
+  /** Drops a deleted monitor's waiting results, as ingest drops its later ones. */
+  forget(monitorId: string): void {
+    this.sql.forget.run(monitorId);
+  }
+
   pruneBefore(before: number): number {
     return this.sql.pruneBefore.run(before).changes;
   }
 
   count(): number {
     return this.sql.count.get() as number;
+  }
+
+  // ---- merging a copy attached as `schema` ------------------------------------------
+  // These statements name the attached copy, so they are prepared per merge.
+
+  /** The copy's waiting results of the monitors in `monitors` (a SQL query of ids), by monitor. */
+  listIn(schema: string, monitors: string): Map<string, CheckedResult[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT monitor_id, result FROM ${schema}.waiting_results
+         WHERE monitor_id IN (${monitors}) ORDER BY monitor_id, slot`,
+      )
+      .all() as { monitor_id: string; result: string }[];
+    const byMonitor = new Map<string, CheckedResult[]>();
+    for (const row of rows) {
+      const list = byMonitor.get(row.monitor_id) ?? [];
+      list.push(JSON.parse(row.result) as CheckedResult);
+      byMonitor.set(row.monitor_id, list);
+    }
+    return byMonitor;
+  }
+
+  /** The copy's waiting results of the monitors in `monitors` (a SQL query of ids). */
+  countIn(schema: string, monitors: string): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM ${schema}.waiting_results WHERE monitor_id IN (${monitors})`)
+      .pluck()
+      .get() as number;
+  }
+
+  /**
+   * Keeps the copy's waiting results of monitors not in `held` (a SQL query of ids: those
+   * the merged config holds, live or deleted) waiting here too, each once by its natural
+   * key (monitor, slot, node, region), so merging a copy again adds nothing. Returns those
+   * added.
+   */
+  mergeFrom(schema: string, held: string): number {
+    const natural = (table: string) =>
+      `${table}.monitor_id, ${table}.slot, json_extract(${table}.result, '$.node'),
+       json_extract(${table}.result, '$.region')`;
+    return this.db
+      .prepare(
+        `INSERT INTO main.waiting_results (monitor_id, slot, result)
+         SELECT s.monitor_id, s.slot, min(s.result) FROM ${schema}.waiting_results s
+         WHERE s.monitor_id NOT IN (${held}) AND NOT EXISTS (
+           SELECT 1 FROM main.waiting_results w
+           WHERE (${natural('w')}) = (${natural('s')}))
+         GROUP BY ${natural('s')}`,
+      )
+      .run().changes;
   }
 }

@@ -451,6 +451,8 @@ export class Store {
         {
           db: this.db,
           applyConfig: (change, deletedAt) => this.applyChange(change, deletedAt),
+          storeWaiting: (monitorId, results) => this.storeWaiting(monitorId, results),
+          waiting: this.waiting,
           config: this.config,
           results: this.results,
           alerts: this.alerts,
@@ -473,9 +475,12 @@ export class Store {
       if (change.doc === null && change.kind === 'monitor') {
         this.results.forgetMonitor(change.id);
         this.alerts.forgetMonitor(change.id);
+        this.waiting.forget(change.id);
       }
       if (change.doc !== null && change.kind === 'account') this.results.keyAccount(change.id);
-      if (change.doc !== null && change.kind === 'monitor') this.storeWaiting(change.id);
+      if (change.doc !== null && change.kind === 'monitor') {
+        this.storeWaiting(change.id, this.waiting.take(change.id));
+      }
       return outcome;
     })();
     if (change.kind === 'monitor' && wasApplied(outcome)) this.monitors.delete(change.id);
@@ -540,17 +545,19 @@ export class Store {
   }
 
   /**
-   * Stores the results that waited for this monitor's config (inside the config's
-   * transaction). The config brings no judge: they are judged, in order from the first,
-   * with the monitor's next result (its state is still absent, see `ingest`).
+   * Stores results that waited for this monitor's config (inside the config's transaction,
+   * or a merge's); returns those new to the store. The config brings no judge: they are
+   * judged, in order from the first, with the monitor's next result (its state is still
+   * absent, see `ingest`).
    */
-  private storeWaiting(monitorId: string): void {
-    const waiting = this.waiting.take(monitorId);
-    if (waiting.length === 0) return;
+  private storeWaiting(monitorId: string, waiting: readonly CheckedResult[]): number {
+    if (waiting.length === 0) return 0;
     this.monitors.delete(monitorId);
     const known = this.knownMonitor(monitorId);
-    if (known) for (const result of waiting) this.results.insert(known, result);
+    let stored = 0;
+    if (known) for (const result of waiting) if (this.results.insert(known, result)) stored++;
     this.monitors.delete(monitorId);
+    return stored;
   }
 
   private knownMonitor(monitorId: string): KnownMonitor | null {
