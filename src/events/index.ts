@@ -4,18 +4,10 @@
  * only: every node judges every result it stores, so each node's hub sees every change.
  */
 import type { Monitor } from '../model/index.js';
-import type { CheckedResult, Judge } from '../store/index.js';
+import type { CheckedResult, Judge, StoredResult } from '../store/index.js';
 
-/** The latest result of a monitor, as events and the dashboard show it. */
-export interface ResultSummary {
-  slot: number;
-  checkedAt: number;
-  status: 'up' | 'down';
-  latencyMs: number;
-  error: string | null;
-  node: string;
-  region: string;
-}
+/** The latest result of a monitor, as events and the dashboard show it: as stored. */
+export type ResultSummary = StoredResult;
 
 /** A monitor's state after a result was judged and stored. */
 export interface MonitorEvent {
