@@ -263,6 +263,15 @@ function seen(deps: ApiDeps, token: Token, now: number): void {
     });
 }
 
+/**
+ * Whether the token with id `tokenId` still works (neither revoked nor expired), as this
+ * replica knows it: for a long request, such as an event stream, that authenticated once.
+ */
+export function tokenLives(deps: ApiDeps, tokenId: string): boolean {
+  const token = deps.store.getConfig<Token>('token', tokenId);
+  return token !== undefined && !isExpired(token, deps.clock.now(), sessionLimits(deps.settings));
+}
+
 /** Removes an expired token, without holding up the request; gone already is fine. */
 function forget(deps: ApiDeps, token: Token): void {
   deps.config.remove('token', token.accountId, token.id, token.revision).catch((error: unknown) => {

@@ -11,7 +11,7 @@ import type { ConfigDoc } from '../cluster/index.js';
 import { FakeClock } from '../clock/index.js';
 import type { Token, User } from '../model/index.js';
 import { hashPassword } from '../secrets/index.js';
-import { badFields, createTestApi, errorOf, signUp, type TestApi } from './testing.js';
+import { badFields, bearer, createTestApi, errorOf, signUp, type TestApi } from './testing.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -276,6 +276,58 @@ void describe('listing and ending sessions', () => {
       (await sessionsOf(api, here)).map((item) => item.id),
       [idOf(here)],
     );
+  });
+});
+
+/** Opens the event stream with `token`; resolves `ended` when the server ends it. */
+async function eventStream(base: string, token: string) {
+  const controller = new AbortController();
+  const reply = await fetch(`${base}/api/v1/events`, {
+    headers: bearer(token),
+    signal: controller.signal,
+  });
+  assert.equal(reply.status, 200);
+  const reader = reply.body?.getReader();
+  assert.ok(reader);
+  let chunks = 0;
+  // True when the server ends the stream; false when the test aborts it.
+  const ended = (async () => {
+    for (;;) {
+      const { done } = await reader.read().catch(() => ({ done: null }));
+      if (done !== false) return done === true;
+      chunks++;
+    }
+  })();
+  return { ended, chunks: () => chunks, close: () => controller.abort() };
+}
+
+/** Whether `promise` settles within `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
+}
+
+void describe('event streams of ended sessions', () => {
+  void it("an ended session's open event stream ends at its next keep-alive; a live one's goes on", async (t) => {
+    const api = await createTestApi({ settings: { eventHeartbeatMs: 50 } });
+    t.after(() => api.close());
+    const base = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const phone = await login(api);
+    const doomed = await eventStream(base, phone);
+    const live = await eventStream(base, api.token);
+    t.after(() => {
+      doomed.close();
+      live.close();
+    });
+    const ended = await api.call('DELETE', `/api/v1/sessions/${idOf(phone)}`);
+    assert.equal(ended.statusCode, 204);
+    assert.equal(await within(doomed.ended, 5000), true, "the ended session's stream ended");
+    assert.equal(await doomed.ended, true, 'by the server');
+    const before = live.chunks();
+    assert.equal(await within(live.ended, 300), false, 'the live one is still open');
+    assert.ok(live.chunks() > before, 'and gets its keep-alives');
   });
 });
 
