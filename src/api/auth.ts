@@ -206,8 +206,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
       schema: routeSchema({
         tag: 'auth',
         body: jsonSchema(passwordChange),
-        summary:
-          "Change the caller's password: the user's other sessions end, this one stays",
+        summary: "Change the caller's password: the user's other sessions end, this one stays",
         responses: { 204: 'Changed' },
       }),
     },
@@ -217,7 +216,9 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
       const user = deps.store.getScoped<User>('user', caller.accountId, caller.userId);
       if (!user) throw unauthorized();
       if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-        throw validationError([{ field: 'currentPassword', problem: 'is not the current password' }]);
+        throw validationError([
+          { field: 'currentPassword', problem: 'is not the current password' },
+        ]);
       }
       const passwordHash = await hashPassword(input.newPassword);
       await deps.config.put<User & ConfigDoc>(

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { HTTPMethods } from 'fastify';
 import type { ConfigDoc } from '../cluster/index.js';
 import { FakeClock } from '../clock/index.js';
 import type { Token, User } from '../model/index.js';
@@ -105,7 +104,10 @@ void describe('session limits', () => {
     assert.equal(await readWith(api, session), 200, 'the use restarted its idle clock');
     assert.equal(await readWith(api, idle), 401, 'the unused one ended');
     assert.equal(api.deps.store.getConfig('token', idOf(idle)), undefined, 'and is gone');
-    assert.equal(errorOf(await api.call('GET', '/api/v1/monitors', { token: idle })).code, 'TIRELESS_UNAUTHORIZED');
+    assert.equal(
+      errorOf(await api.call('GET', '/api/v1/monitors', { token: idle })).code,
+      'TIRELESS_UNAUTHORIZED',
+    );
 
     clock.advance(60 * MIN);
     assert.equal(await readWith(api, session), 401);
@@ -154,9 +156,9 @@ void describe('session limits', () => {
     const clock = new FakeClock(Date.UTC(2030, 0, 1));
     const api = await createTestApi({ clock, settings: { sessionIdleMs: 60 * MIN } });
     t.after(() => api.close());
-    const token = (
-      await api.call('POST', '/api/v1/tokens', { payload: { name: 'cron' } })
-    ).json<{ token: string }>().token;
+    const token = (await api.call('POST', '/api/v1/tokens', { payload: { name: 'cron' } })).json<{
+      token: string;
+    }>().token;
     const writes = tokenWrites(api);
     clock.advance(400 * DAY);
     assert.equal(await readWith(api, token), 200);
@@ -261,9 +263,9 @@ void describe('listing and ending sessions', () => {
     const here = await login(api);
     const others = [await login(api), await login(api)];
     const member = await login(api, await addMember(api));
-    const apiToken = (
-      await api.call('POST', '/api/v1/tokens', { payload: { name: 'ci' } })
-    ).json<{ token: string }>().token;
+    const apiToken = (await api.call('POST', '/api/v1/tokens', { payload: { name: 'ci' } })).json<{
+      token: string;
+    }>().token;
 
     const reply = await api.call('DELETE', '/api/v1/sessions', { token: here });
     assert.equal(reply.statusCode, 200, reply.body);
@@ -336,9 +338,11 @@ void describe('password change', () => {
     const api = await createTestApi();
     t.after(() => api.close());
     const other = await login(api);
-    const change = (payload: object) =>
-      api.call('POST', '/api/v1/auth/password', { payload });
-    const wrong = await change({ currentPassword: 'not-the-password', newPassword: 'a new password' });
+    const change = (payload: object) => api.call('POST', '/api/v1/auth/password', { payload });
+    const wrong = await change({
+      currentPassword: 'not-the-password',
+      newPassword: 'a new password',
+    });
     assert.equal(wrong.statusCode, 400);
     assert.deepEqual(badFields(wrong), ['currentPassword']);
     const short = await change({ currentPassword: api.owner.password, newPassword: 'short' });
@@ -354,9 +358,9 @@ void describe('password change', () => {
     const here = await login(api);
     const other = await login(api);
     const member = await login(api, await addMember(api));
-    const apiToken = (
-      await api.call('POST', '/api/v1/tokens', { payload: { name: 'ci' } })
-    ).json<{ token: string }>().token;
+    const apiToken = (await api.call('POST', '/api/v1/tokens', { payload: { name: 'ci' } })).json<{
+      token: string;
+    }>().token;
 
     const newPassword = 'a much longer new password';
     const reply = await api.call('POST', '/api/v1/auth/password', {
@@ -399,7 +403,10 @@ void describe('API token limits', () => {
 
     clock.advance(60 * MIN - 1);
     assert.equal(await readWith(api, token), 200);
-    assert.deepEqual((await listed()).items.map((item) => item.id), [id]);
+    assert.deepEqual(
+      (await listed()).items.map((item) => item.id),
+      [id],
+    );
     clock.advance(1);
     assert.deepEqual((await listed()).items, [], 'expired: not listed');
     assert.equal(await readWith(api, token), 401);
@@ -427,16 +434,19 @@ void describe('API token limits', () => {
   void it('a read-only token reads, and gets 403 on every changing route of the OpenAPI document', async (t) => {
     const api = await createTestApi();
     t.after(() => api.close());
-    const monitor = (
-      await api.call('POST', '/api/v1/monitors', { payload: HTTP_MONITOR })
-    ).json<{ id: string }>();
+    const monitor = (await api.call('POST', '/api/v1/monitors', { payload: HTTP_MONITOR })).json<{
+      id: string;
+    }>();
     const created = await api.call('POST', '/api/v1/tokens', {
       payload: { name: 'grafana', readOnly: true },
     });
     const { token, readOnly } = created.json<{ token: string; readOnly: boolean }>();
     assert.equal(readOnly, true);
     assert.equal(await readWith(api, token), 200);
-    assert.equal((await api.call('GET', `/api/v1/monitors/${monitor.id}`, { token })).statusCode, 200);
+    assert.equal(
+      (await api.call('GET', `/api/v1/monitors/${monitor.id}`, { token })).statusCode,
+      200,
+    );
     assert.equal((await api.call('GET', '/api/v1/sessions', { token })).statusCode, 200);
 
     const spec = (await api.call('GET', '/api/docs/json', { token: null })).json<{
@@ -450,9 +460,13 @@ void describe('API token limits', () => {
         // Public routes (login, setup, push, …) do not act with a token at all.
         if (operation.security?.length === 0) continue;
         const url = path.replace(/\{[^}]+\}/g, monitor.id);
-        const reply = await api.call(method.toUpperCase() as HTTPMethods, url, {
+        const reply = await api.call(method.toUpperCase(), url, {
           token,
-          payload: { name: 'changed', currentPassword: api.owner.password, newPassword: 'x'.repeat(20) },
+          payload: {
+            name: 'changed',
+            currentPassword: api.owner.password,
+            newPassword: 'x'.repeat(20),
+          },
         });
         assert.equal(reply.statusCode, 403, `${method} ${path}: ${reply.body}`);
         assert.equal(errorOf(reply).code, 'TIRELESS_FORBIDDEN');

@@ -30,10 +30,22 @@ test('a session ends at the first of its stored expiry, its maximum age and its 
     ['seen 10 days in: 7 days after that', { lastSeenAt: T0 + 10 * DAY }, T0 + 17 * DAY],
     ['seen on day 28: the maximum age', { lastSeenAt: T0 + 28 * DAY }, T0 + 30 * DAY],
     ['stored expiry earlier than both', { expiresAt: T0 + DAY }, T0 + DAY],
-    ['no stored expiry (older format)', { expiresAt: null, lastSeenAt: T0 + 29 * DAY }, T0 + 30 * DAY],
+    [
+      'no stored expiry (older format)',
+      { expiresAt: null, lastSeenAt: T0 + 29 * DAY },
+      T0 + 30 * DAY,
+    ],
     ['no lastSeenAt (older format): createdAt counts', { lastSeenAt: undefined }, T0 + 7 * DAY],
-    ['an API token without expiry: never', { kind: 'api', lastSeenAt: undefined, expiresAt: null }, null],
-    ['an API token ignores the session limits', { kind: 'api', expiresAt: T0 + 400 * DAY }, T0 + 400 * DAY],
+    [
+      'an API token without expiry: never',
+      { kind: 'api', lastSeenAt: undefined, expiresAt: null },
+      null,
+    ],
+    [
+      'an API token ignores the session limits',
+      { kind: 'api', expiresAt: T0 + 400 * DAY },
+      T0 + 400 * DAY,
+    ],
   ];
   for (const [name, fields, endsAt] of cases) {
     assert.equal(tokenEndsAt(token(fields), LIMITS), endsAt, name);
