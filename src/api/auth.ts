@@ -2,11 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc, UniqueName } from '../cluster/index.js';
-import { describeError, TirelessError } from '../errors/index.js';
+import { describeError, TirelessError, validationError } from '../errors/index.js';
 import type { Account, User } from '../model/index.js';
 import { hashPassword, verifyPassword } from '../secrets/index.js';
 import { parseOrThrow } from '../validation/index.js';
-import { authenticate, csrfTokenOf, issueToken, setSessionCookie } from './credentials.js';
+import {
+  authenticate,
+  callerOf,
+  csrfTokenOf,
+  endSessions,
+  issueToken,
+  setSessionCookie,
+  unauthorized,
+} from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { newId } from './request.js';
@@ -25,6 +33,12 @@ const newPassword = z
   .max(200, 'must be at most 200 characters');
 
 const credentials = z.object({ email, password: newPassword }).strict();
+const passwordChange = z
+  .object({
+    currentPassword: z.string({ message: 'is required' }).min(1, 'is required').max(200),
+    newPassword,
+  })
+  .strict();
 // Login checks no rules beyond the size: the stored hash decides.
 const login = z
   .object({ email, password: z.string({ message: 'is required' }).min(1, 'is required').max(200) })
@@ -36,17 +50,8 @@ const login = z
  * Passwords are checked with scrypt.
  */
 export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const { max, windowMs } = deps.settings.authRateLimit;
-  // One limiter for the three routes: they share one count per client address.
-  const limited = app.rateLimit({
-    max,
-    timeWindow: windowMs,
-    errorResponseBuilder: (_request, context) =>
-      new TirelessError(
-        'TIRELESS_RATE_LIMITED',
-        `too many attempts from this address; retry in ${context.after}`,
-      ),
-  });
+  // One limiter for the public routes: they share one count per client address.
+  const limited = passwordLimiter(app, deps);
   const accounts = new AccountCreator(deps);
   // For unknown emails login still runs the KDF, against this, so timing reveals nothing.
   const decoyHash = hashPassword(randomBytes(16).toString('hex'));
@@ -94,7 +99,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
           throw new TirelessError('TIRELESS_CONFLICT', email.taken);
       });
       reply.code(201);
-      return { token: (await issueToken(deps, user, 'session', 'signup')).secret };
+      return { token: (await issueToken(deps, user, 'session', 'signup', { request })).secret };
     },
   );
 
@@ -126,7 +131,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const user = await logIn(request.body);
-      return { token: (await issueToken(deps, user, 'session', 'login')).secret };
+      return { token: (await issueToken(deps, user, 'session', 'login', { request })).secret };
     },
   );
 
@@ -144,7 +149,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const user = await logIn(request.body);
-      const { secret } = await issueToken(deps, user, 'session', 'browser');
+      const { secret } = await issueToken(deps, user, 'session', 'browser', { request });
       setSessionCookie(request, reply, secret, deps.settings.sessionTtlMs);
       reply.code(201);
       return sessionOf(user, csrfTokenOf(secret));
@@ -169,6 +174,60 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...sessionOf(user ?? null, caller?.csrfToken),
         setupOpen: deps.store.countAll('user') === 0,
       };
+    },
+  );
+}
+
+/** A per-client-address limit on password attempts (settings.authRateLimit). */
+function passwordLimiter(app: FastifyInstance, deps: ApiDeps) {
+  const { max, windowMs } = deps.settings.authRateLimit;
+  return app.rateLimit({
+    max,
+    timeWindow: windowMs,
+    errorResponseBuilder: (_request, context) =>
+      new TirelessError(
+        'TIRELESS_RATE_LIMITED',
+        `too many attempts from this address; retry in ${context.after}`,
+      ),
+  });
+}
+
+/**
+ * `POST /api/v1/auth/password`, for the authenticated scope: the caller changes their own
+ * password (the current one proves it is them, not a borrowed session), under the new-password
+ * rules and rate-limited like login. Every other session of the user ends, on every node; the
+ * one making the request stays, and so do API tokens.
+ */
+export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.post(
+    '/api/v1/auth/password',
+    {
+      onRequest: passwordLimiter(app, deps),
+      schema: routeSchema({
+        tag: 'auth',
+        body: jsonSchema(passwordChange),
+        summary: "Change the caller's password: the user's other sessions end, this one stays",
+        responses: { 204: 'Changed' },
+      }),
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const input = parseOrThrow(passwordChange, request.body);
+      const user = deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      if (!user) throw unauthorized();
+      if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+        throw validationError([
+          { field: 'currentPassword', problem: 'is not the current password' },
+        ]);
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      await deps.config.put<User & ConfigDoc>(
+        'user',
+        { ...user, passwordHash, updatedAt: deps.clock.now() },
+        user.revision,
+      );
+      await endSessions(deps, caller.accountId, caller.userId, caller.tokenId);
+      return reply.code(204).send();
     },
   );
 }

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { securityHeaders } from '../web/index.js';
-import { registerAuthRoutes } from './auth.js';
+import { registerAuthRoutes, registerPasswordRoute } from './auth.js';
 import { registerChannelRoutes } from './channels.js';
 import { registerClusterRoutes } from './cluster.js';
 import { authenticate, unauthorized } from './credentials.js';
@@ -14,6 +14,7 @@ import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
+import { registerSessionRoutes } from './sessions.js';
 import { registerSystemRoutes } from './system.js';
 import { registerTokenRoutes } from './tokens.js';
 
@@ -51,12 +52,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerPushRoutes(app, deps, pushTokens);
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
-    // token for a change); nothing in it is rate-limited.
+    // token for a change); nothing in it is rate-limited but the password change.
     scope.addHook('onRequest', async (request) => {
       request.caller = (await authenticate(deps, request)) ?? null;
       if (!request.caller) throw unauthorized();
     });
     registerTokenRoutes(scope, deps);
+    registerSessionRoutes(scope, deps);
+    registerPasswordRoute(scope, deps);
     registerMonitorRoutes(scope, deps, pushTokens);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);

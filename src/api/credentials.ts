@@ -1,9 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConfigDoc } from '../cluster/index.js';
-import { TirelessError } from '../errors/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
 import type { Role, Token, User } from '../model/index.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, ApiSettings } from './deps.js';
+import { isExpired, lastSeenDue, type SessionLimits } from './token-life.js';
 
 /** Who made an authenticated request. */
 export interface Caller {
@@ -12,6 +13,8 @@ export interface Caller {
   role: Role;
   /** Id of the token the request presented (sha256 hex of its secret). */
   tokenId: string;
+  /** A read-only API token: every change it asks for is refused. */
+  readOnly: boolean;
   /**
    * The session's CSRF token when the request came with the session cookie (a browser), which
    * its writes must send in `X-CSRF-Token`; absent for a bearer token.
@@ -39,18 +42,53 @@ function tokenIdOf(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/** The session limits the settings set. */
+export function sessionLimits(settings: ApiSettings): SessionLimits {
+  return { idleMs: settings.sessionIdleMs, maxAgeMs: settings.sessionTtlMs };
+}
+
+/** What a new token records besides its kind and name. */
+export interface IssueOptions {
+  /** A session's login request: its User-Agent and client address are recorded. */
+  request?: FastifyRequest;
+  /** An API token's expiry, ms since the epoch. @defaultValue null (never) */
+  expiresAt?: number | null;
+  /** An API token that may only read. @defaultValue false */
+  readOnly?: boolean;
+}
+
+/** Longest User-Agent a session records, characters. */
+const USER_AGENT_MAX = 200;
+
 /**
  * Creates a token for `user` and returns it with its secret, which exists nowhere else.
- * Session tokens expire after settings.sessionTtlMs; API tokens live until revoked.
+ * Sessions end when idle or old (token-life); API tokens at `expiresAt` if given, else when
+ * revoked. The user's expired tokens are removed on the way, so those never presented again
+ * do not pile up.
  */
 export async function issueToken(
   deps: ApiDeps,
   user: User,
   kind: Token['kind'],
   name: string,
+  options: IssueOptions = {},
 ): Promise<{ token: Token; secret: string }> {
   const secret = newTokenSecret();
   const now = deps.clock.now();
+  const limits = sessionLimits(deps.settings);
+  for (const old of deps.store.listScoped<Token>('token', user.accountId)) {
+    if (old.userId === user.id && isExpired(old, now, limits)) forget(deps, old);
+  }
+  const { request } = options;
+  const fields =
+    kind === 'session'
+      ? {
+          expiresAt: now + limits.maxAgeMs,
+          lastSeenAt: now,
+          userAgent: request?.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
+          ip: request?.ip ?? null,
+        }
+      : { expiresAt: options.expiresAt ?? null, readOnly: options.readOnly ?? false };
   const token = await deps.config.put<Token & ConfigDoc>(
     'token',
     {
@@ -59,13 +97,39 @@ export async function issueToken(
       userId: user.id,
       kind,
       name,
-      expiresAt: kind === 'session' ? now + deps.settings.sessionTtlMs : null,
+      ...fields,
       createdAt: now,
       updatedAt: now,
     },
     0,
   );
   return { token, secret };
+}
+
+/**
+ * Ends every session of a user but the one with id `keep`, on every node (a config delete
+ * replicates); API tokens stay. Sessions made on another node a moment ago are included:
+ * the replica catches up first. Returns how many ended.
+ */
+export async function endSessions(
+  deps: ApiDeps,
+  accountId: string,
+  userId: string,
+  keep?: string,
+): Promise<number> {
+  await deps.config.caughtUp();
+  const ending = deps.store
+    .listScoped<Token>('token', accountId)
+    .filter((token) => token.kind === 'session' && token.userId === userId && token.id !== keep);
+  await Promise.all(
+    ending.map((token) =>
+      deps.config.remove('token', accountId, token.id).catch((error: unknown) => {
+        // Ended already (a logout, another node's expiry): that is what was asked.
+        if (!(error instanceof TirelessError && error.code === 'TIRELESS_NOT_FOUND')) throw error;
+      }),
+    ),
+  );
+  return ending.length;
 }
 
 /** The browser session's cookie: a session token's secret, HttpOnly and SameSite=Strict. */
@@ -78,21 +142,30 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * The caller a request proves: an `Authorization: Bearer` header, else the session cookie;
  * undefined for none or a bad one. A cookie request that changes something must carry the
  * session's CSRF token in `X-CSRF-Token` (another site can make the browser send the cookie,
- * not read the token), or it is refused; a bearer request needs none.
+ * not read the token), or it is refused; a bearer request needs none. A read-only token's
+ * changes are refused here, for every route that authenticates: no route can forget it.
  */
 export async function authenticate(
   deps: ApiDeps,
   request: FastifyRequest,
 ): Promise<Caller | undefined> {
   const { authorization } = request.headers;
+  const changes = !SAFE_METHODS.has(request.method);
   if (authorization !== undefined) {
-    return callerOfSecret(deps, BEARER.exec(authorization)?.[1]);
+    const caller = await callerOfSecret(deps, BEARER.exec(authorization)?.[1]);
+    if (caller?.readOnly && changes) {
+      throw new TirelessError(
+        'TIRELESS_FORBIDDEN',
+        'this API token is read-only: it cannot change anything (GET, HEAD and OPTIONS only)',
+      );
+    }
+    return caller;
   }
   const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
   const caller = await callerOfSecret(deps, secret);
   if (!caller || secret === undefined) return undefined;
   const csrfToken = csrfTokenOf(secret);
-  if (!SAFE_METHODS.has(request.method) && !sameText(request.headers[CSRF_HEADER], csrfToken)) {
+  if (changes && !sameText(request.headers[CSRF_HEADER], csrfToken)) {
     throw new TirelessError(
       'TIRELESS_FORBIDDEN',
       'a change made with the session cookie needs its CSRF token in the X-CSRF-Token header',
@@ -147,7 +220,8 @@ export function setSessionCookie(
 /**
  * The caller a token's secret proves, or undefined. A token this replica does not hold may
  * have been made on another node a moment ago: it is looked up again once the replica has
- * caught up with the cluster.
+ * caught up with the cluster. An expired token is removed; a session's use is recorded
+ * (`lastSeenAt`) at most every LAST_SEEN_EVERY_MS.
  */
 async function callerOfSecret(
   deps: ApiDeps,
@@ -157,11 +231,52 @@ async function callerOfSecret(
   const id = tokenIdOf(secret);
   if (deps.store.getConfig<Token>('token', id) === undefined) await deps.config.caughtUp();
   const token = deps.store.getConfig<Token>('token', id);
-  if (!token || (token.expiresAt !== null && token.expiresAt <= deps.clock.now())) return undefined;
+  if (!token) return undefined;
+  const now = deps.clock.now();
+  if (isExpired(token, now, sessionLimits(deps.settings))) {
+    forget(deps, token);
+    return undefined;
+  }
   // A removed user's tokens die with it.
   const user = deps.store.getScoped<User>('user', token.accountId, token.userId);
   if (!user) return undefined;
-  return { accountId: token.accountId, userId: user.id, role: user.role, tokenId: token.id };
+  if (lastSeenDue(token, now)) seen(deps, token, now);
+  return {
+    accountId: token.accountId,
+    userId: user.id,
+    role: user.role,
+    tokenId: token.id,
+    readOnly: token.readOnly === true,
+  };
+}
+
+/**
+ * Records that a session was used at `now`, without holding up the request. Only over the
+ * revision read: a session revoked (or seen by another node) meanwhile is left as it is, so
+ * this never brings a revoked session back.
+ */
+function seen(deps: ApiDeps, token: Token, now: number): void {
+  deps.config
+    .put<Token & ConfigDoc>('token', { ...token, lastSeenAt: now, updatedAt: now }, token.revision)
+    .catch((error: unknown) => {
+      deps.log.debug({ error: describeError(error) }, 'session use not recorded');
+    });
+}
+
+/**
+ * Whether the token with id `tokenId` still works (neither revoked nor expired), as this
+ * replica knows it: for a long request, such as an event stream, that authenticated once.
+ */
+export function tokenLives(deps: ApiDeps, tokenId: string): boolean {
+  const token = deps.store.getConfig<Token>('token', tokenId);
+  return token !== undefined && !isExpired(token, deps.clock.now(), sessionLimits(deps.settings));
+}
+
+/** Removes an expired token, without holding up the request; gone already is fine. */
+function forget(deps: ApiDeps, token: Token): void {
+  deps.config.remove('token', token.accountId, token.id, token.revision).catch((error: unknown) => {
+    deps.log.debug({ error: describeError(error) }, 'expired token not removed');
+  });
 }
 
 export function unauthorized(): TirelessError {

@@ -36,8 +36,13 @@ export interface ApiSettings {
   signup: 'open' | 'closed';
   /** Login and setup attempts per client address per window. @defaultValue 10 per 60_000 ms */
   authRateLimit: { max: number; windowMs: number };
-  /** Lifetime of a login session token, ms. @defaultValue 30 days */
+  /**
+   * A session's maximum age: it ends this long after login, used or not, ms (the session
+   * cookie's Max-Age too). @defaultValue 30 days
+   */
   sessionTtlMs: number;
+  /** A session not used for this long ends, ms. @defaultValue 7 days */
+  sessionIdleMs: number;
   /**
    * Behind a reverse proxy: trust X-Forwarded-For from these addresses (comma-separated IPs
    * or CIDRs; Fastify's trustProxy), so rate limits apply per real client. @defaultValue false

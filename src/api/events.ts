@@ -4,7 +4,7 @@ import { TirelessError } from '../errors/index.js';
 import { summarize, type MonitorEvent, type ResultSummary } from '../events/index.js';
 import type { Monitor } from '../model/index.js';
 import { securityHeaders } from '../web/index.js';
-import { callerOf } from './credentials.js';
+import { callerOf, tokenLives } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { routeSchema } from './openapi.js';
 
@@ -23,7 +23,8 @@ interface StateItem {
  * `GET /api/v1/events`: server-sent events of the caller's account. First a `snapshot` of
  * every monitor's state and latest result, then a `state` event for each monitor whose
  * result the node stores and judges; comment lines keep an idle stream open. Streams per
- * account are capped (the hub's `maxPerAccount`); a stream that cannot keep up is closed.
+ * account are capped (the hub's `maxPerAccount`); a stream that cannot keep up is closed, and
+ * so is one whose token no longer works, at its next heartbeat.
  */
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const open = new Set<ServerResponse>();
@@ -60,7 +61,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
     },
     (request, reply) => {
-      const { accountId } = callerOf(request);
+      const { accountId, tokenId } = callerOf(request);
       const stream = reply.raw;
       const send = (event: string, data: unknown) =>
         `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -84,7 +85,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       reply.hijack();
       open.add(stream);
-      const heartbeat = setInterval(() => write(': keep-alive\n\n'), heartbeatMs);
+      // A token revoked or expired since (logout, log out everywhere, idle) ends its stream.
+      const heartbeat = setInterval(() => {
+        if (tokenLives(deps, tokenId)) write(': keep-alive\n\n');
+        else stream.end();
+      }, heartbeatMs);
       stream.on('close', () => {
         clearInterval(heartbeat);
         stop();

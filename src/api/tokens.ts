@@ -1,21 +1,45 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { notFound, validationError } from '../errors/index.js';
 import type { Token, User } from '../model/index.js';
 import { parseOrThrow } from '../validation/index.js';
-import { findScoped } from './config-resource.js';
-import { callerOf, issueToken, setSessionCookie, unauthorized } from './credentials.js';
+import {
+  callerOf,
+  issueToken,
+  sessionLimits,
+  setSessionCookie,
+  unauthorized,
+} from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { idParam } from './request.js';
+import { isExpired } from './token-life.js';
 
 const newToken = z
-  .object({ name: z.string({ message: 'is required' }).trim().min(1, 'is required').max(100) })
+  .object({
+    name: z.string({ message: 'is required' }).trim().min(1, 'is required').max(100),
+    expiresAt: z
+      .number({ message: 'must be a time in ms since the epoch' })
+      .int('must be a whole number of ms since the epoch')
+      .nullable()
+      .default(null)
+      .describe('ms since the epoch, in the future; absent or null: never expires'),
+    readOnly: z
+      .boolean({ message: 'must be true or false' })
+      .default(false)
+      .describe('true: the token may only read (GET); every change it asks for answers 403'),
+  })
   .strict();
+
+/** An API token as replies show it (never its secret). */
+function present({ id, name, userId, createdAt, expiresAt, readOnly }: Token) {
+  return { id, name, userId, createdAt, expiresAt, readOnly: readOnly === true };
+}
 
 /**
  * `/api/v1/tokens`: the account's API tokens (listed without their secrets; a new one's
  * secret is shown once), revocation, and `POST /api/v1/auth/logout` for the caller's own
- * token or browser session.
+ * token or browser session. Sessions are listed and ended under `/api/v1/sessions`.
  */
 export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const tag = 'tokens';
@@ -26,17 +50,17 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: routeSchema({
         tag,
         summary: "List the account's API tokens (never their secrets)",
-        responses: { 200: '{ items: [{ id, name, userId, createdAt }…] }' },
+        responses: { 200: '{ items: [{ id, name, userId, createdAt, expiresAt, readOnly }…] }' },
       }),
     },
     (request) => {
       const { accountId } = callerOf(request);
+      const now = deps.clock.now();
+      const limits = sessionLimits(deps.settings);
       const tokens = deps.store
         .listScoped<Token>('token', accountId)
-        .filter((token) => token.kind === 'api');
-      return {
-        items: tokens.map(({ id, name, userId, createdAt }) => ({ id, name, userId, createdAt })),
-      };
+        .filter((token) => token.kind === 'api' && !isExpired(token, now, limits));
+      return { items: tokens.map(present) };
     },
   );
 
@@ -45,19 +69,23 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: routeSchema({
         tag,
-        summary: 'Create an API token; its secret is in this reply only',
+        summary:
+          'Create an API token, optionally expiring or read-only; its secret is in this reply only',
         body: jsonSchema(newToken),
-        responses: { 201: '{ id, name, token, createdAt }' },
+        responses: { 201: '{ id, name, token, userId, createdAt, expiresAt, readOnly }' },
       }),
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const { name } = parseOrThrow(newToken, request.body);
+      const { name, expiresAt, readOnly } = parseOrThrow(newToken, request.body);
+      if (expiresAt !== null && expiresAt <= deps.clock.now()) {
+        throw validationError([{ field: 'expiresAt', problem: 'must be in the future' }]);
+      }
       const user = deps.store.getScoped<User>('user', caller.accountId, caller.userId);
       if (!user) throw unauthorized();
-      const { token, secret } = await issueToken(deps, user, 'api', name);
+      const { token, secret } = await issueToken(deps, user, 'api', name, { expiresAt, readOnly });
       reply.code(201);
-      return { id: token.id, name: token.name, token: secret, createdAt: token.createdAt };
+      return { ...present(token), token: secret };
     },
   );
 
@@ -66,14 +94,17 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: routeSchema({
         tag,
-        summary: 'Revoke a token: it is refused from now on',
+        summary: 'Revoke an API token of the account: it is refused from now on',
         params: ['id'],
         responses: { 204: 'Revoked' },
       }),
     },
     async (request, reply) => {
       const { accountId } = callerOf(request);
-      const token = findScoped<Token>(deps, 'token', accountId, idParam(request));
+      const id = idParam(request);
+      const token = deps.store.getScoped<Token>('token', accountId, id);
+      // Sessions are each user's own: ended under /api/v1/sessions.
+      if (token?.kind !== 'api') throw notFound(`token ${id}`);
       await deps.config.remove('token', accountId, token.id);
       return reply.code(204).send();
     },

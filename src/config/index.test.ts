@@ -152,6 +152,22 @@ test('heap growth: 30 % by default, 0 leaves it to V8', () => {
   assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent, 100);
 });
 
+test('sessions: idle 7 days, at most 30 days old by default; bounds name the setting', () => {
+  const defaults = loadSettings({}, {});
+  assert.deepEqual([defaults.sessionIdleMinutes, defaults.sessionMaxAgeDays], [10_080, 30]);
+  const env = { TIRELESS_SESSION_IDLE_MINUTES: '60', TIRELESS_SESSION_MAX_AGE_DAYS: '1' };
+  const set = loadSettings({}, env);
+  assert.deepEqual([set.sessionIdleMinutes, set.sessionMaxAgeDays], [60, 1]);
+  assert.match(
+    configError({}, { TIRELESS_SESSION_IDLE_MINUTES: '5' }),
+    /sessionIdleMinutes \(TIRELESS_SESSION_IDLE_MINUTES\): .*15/,
+  );
+  assert.match(
+    configError({ sessionMaxAgeDays: '0' }, {}),
+    /sessionMaxAgeDays \(TIRELESS_SESSION_MAX_AGE_DAYS\): .*1/,
+  );
+});
+
 test('a *_FILE variable reads a secret from a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tireless-config-'));
   const file = join(dir, 'key');

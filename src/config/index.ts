@@ -103,6 +103,14 @@ const settingsSchema = z
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
     /**
+     * A login session not used for this long ends, minutes (at least 15: use is recorded
+     * every 5 minutes). A week keeps a weekly visitor logged in, and ends a session forgotten
+     * on a shared computer or stolen from one within days. @defaultValue 10080 (7 days)
+     */
+    sessionIdleMinutes: z.coerce.number().int().min(15).max(525_600).default(10_080),
+    /** A login session ends this long after login, used or not, days. @defaultValue 30 */
+    sessionMaxAgeDays: z.coerce.number().int().min(1).max(365).default(30),
+    /**
      * Cluster mode: the NATS servers of the JetStream cluster, comma-separated
      * (`nats://a:4222,nats://b:4222`; `tls://` for TLS). Absent: solo.
      */

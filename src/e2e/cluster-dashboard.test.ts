@@ -2,10 +2,12 @@
  * The dashboard's server side across a cluster of started nodes: a browser session made on
  * one node works on the other (it is a session token, replicated as tokens are; its CSRF
  * token comes from its secret), each node's event stream tells the monitor's Up and Down
- * whichever node checks it, and a logout on one node ends the session on the other.
+ * whichever node checks it, a session ended by id on one node is refused on the other, and
+ * a logout on one node ends the session on the other.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   openEventStream,
   startRecordingHttpServer,
@@ -38,7 +40,7 @@ function told(stream: EventStream, monitorId: string, status: string): Promise<t
   );
 }
 
-test('cluster: a browser session works on every node, each node streams the events, logout ends it everywhere', async () => {
+test('cluster: a browser session works on every node, each node streams the events, an ended session and a logout hold everywhere', async () => {
   let healthy = true;
   target = await startRecordingHttpServer(() =>
     healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'failing on purpose' },
@@ -81,6 +83,34 @@ test('cluster: a browser session works on every node, each node streams the even
   await Promise.all(streams.map((stream) => told(stream, id, 'up')));
   healthy = false;
   await Promise.all(streams.map((stream) => told(stream, id, 'down')));
+
+  // A session made on node 2, listed and ended from node 1, is refused on node 2.
+  const phone = await fetch(`${two}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'a phone' },
+    body: JSON.stringify({ email: 'owner@example.com', password: 'a long password' }),
+  });
+  assert.equal(phone.status, 200);
+  const { token: phoneToken } = (await phone.json()) as { token: string };
+  const phoneId = createHash('sha256').update(phoneToken).digest('hex');
+  const listed = await waitFor('the phone session listed on node 1', async () => {
+    const reply = await fetch(`${one}/api/v1/sessions`, { headers: { cookie } });
+    const { items } = (await reply.json()) as { items: { id: string; userAgent: string }[] };
+    return items.find((item) => item.id === phoneId);
+  });
+  assert.equal(listed.userAgent, 'a phone');
+  const ended = await fetch(`${one}/api/v1/sessions/${phoneId}`, {
+    method: 'DELETE',
+    headers: browser,
+  });
+  assert.equal(ended.status, 204);
+  await waitFor('the phone session ended on node 2', async () =>
+    (await fetch(`${two}/api/v1/monitors`, { headers: { authorization: `Bearer ${phoneToken}` } }))
+      .status === 401
+      ? true
+      : undefined,
+  );
+  assert.equal((await fetch(`${two}/api/v1/monitors`, { headers: { cookie } })).status, 200);
 
   const logout = await fetch(`${one}/api/v1/auth/logout`, { method: 'POST', headers: browser });
   assert.equal(logout.status, 204);

@@ -1,7 +1,7 @@
 /**
  * Settings from the environment, through the real binary: retention prunes old results at
- * start, the body limit refuses larger requests, and X-Forwarded-For is believed only from
- * a trusted proxy (seen through the per-address rate limit on login).
+ * start, the body limit refuses larger requests, the session limits bind, and X-Forwarded-For
+ * is believed only from a trusted proxy (seen through the per-address rate limit on login).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +54,8 @@ test('retention, body limit and trusted proxies come from TIRELESS_* settings', 
       TIRELESS_BODY_LIMIT_BYTES: '4096',
       TIRELESS_TRUSTED_PROXIES: '127.0.0.2',
       TIRELESS_AUTH_RATE_LIMIT_PER_MINUTE: '3',
+      TIRELESS_SESSION_IDLE_MINUTES: '60',
+      TIRELESS_SESSION_MAX_AGE_DAYS: '2',
     },
   });
   t.after(() => node.kill());
@@ -87,6 +89,21 @@ test('retention, body limit and trusted proxies come from TIRELESS_* settings', 
   );
   assert.equal(large.status, 413);
   assert.equal(large.body.error.code, 'TIRELESS_BODY_TOO_LARGE');
+
+  // Session limits: the idle timeout binds a session made under the defaults too; the maximum
+  // age is the session cookie's.
+  const { items: sessions } = await client.expect<{
+    items: { current: boolean; lastSeenAt: number; expiresAt: number }[];
+  }>(200, 'GET', '/api/v1/sessions');
+  const current = sessions.find((session) => session.current);
+  assert.equal(current && current.expiresAt - current.lastSeenAt, 60 * 60_000);
+  const browser = await fetch(`${node.url}/api/v1/auth/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'o@example.com', password: 'settings password' }),
+  });
+  assert.equal(browser.status, 201);
+  assert.match(browser.headers.get('set-cookie') ?? '', /; Max-Age=172800;/);
 
   // Trusted proxies: from 127.0.0.2 the forwarded address is the client (each its own
   // budget of 3 logins a minute); from 127.0.0.3 it is ignored, and the budget is its own.

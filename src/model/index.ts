@@ -44,13 +44,31 @@ export interface User extends Entity {
   role: Role;
 }
 
-/** A bearer credential. Stored by the SHA-256 of its secret, which is its id. */
+/**
+ * A bearer credential: a login session (a browser's cookie session too) or an API token.
+ * Stored by the SHA-256 of its secret, which is its id.
+ */
 export interface Token extends Entity {
   userId: string;
   kind: 'session' | 'api';
+  /** An API token's name; how a session began (`login`, `browser`, `setup`, `signup`). */
   name: string;
-  /** ms since the epoch; null never expires */
+  /**
+   * ms since the epoch; null never expires. A session also ends when idle or old: the
+   * settings in force decide (see the api's token-life).
+   */
   expiresAt: number | null;
+  /**
+   * Sessions: when it was last used, ms since the epoch, recorded at most every few minutes.
+   * Absent in sessions stored before it existed: createdAt stands for it.
+   */
+  lastSeenAt?: number;
+  /** Sessions: the client's User-Agent (cut to 200 characters) at login; null: not recorded. */
+  userAgent?: string | null;
+  /** Sessions: the client's address at login (a trusted proxy's X-Forwarded-For); null: not recorded. */
+  ip?: string | null;
+  /** API tokens: refused (403) on every request that changes something. Absent: false. */
+  readOnly?: boolean;
 }
 
 export type Monitor = Entity & MonitorCommon & { [typeField: string]: unknown };
