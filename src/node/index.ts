@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { checkUserAgent } from '../checks/index.js';
-import { buildApi } from '../api/index.js';
+import { buildApi, setupCodeFor } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
   ClusterNode,
@@ -71,6 +71,11 @@ export interface RunningNode {
   scheduler: Scheduler<ScheduledMonitor>;
   /** Whether the database had no user when the node started (the setup form is open). */
   needsSetup: boolean;
+  /**
+   * The one-time code setup asks for, made at start when the node listens beyond loopback;
+   * undefined on loopback only.
+   */
+  setupCode: string | undefined;
   /** Set while the node writes to a fresh store because its database is damaged. */
   degraded(): Degraded | undefined;
   /**
@@ -257,6 +262,8 @@ export async function startNode(
   });
 
   const needsSetup = store.countAll('user') === 0;
+  // Made whether or not setup is open: should it open later, it is not open to everyone.
+  const setupCode = setupCodeFor(settings.host);
   const app = await buildApi({
     store,
     config,
@@ -273,6 +280,8 @@ export async function startNode(
       authRateLimit: { max: settings.authRateLimitPerMinute, windowMs: 60_000 },
       sessionTtlMs: 30 * DAY_MS,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
+      allowedHosts: settings.allowedHosts,
+      ...(setupCode === undefined ? {} : { setupCode }),
     },
     degraded: () => guard.degraded,
     ...(cluster ? { cluster: () => cluster.status() } : {}),
@@ -381,6 +390,7 @@ export async function startNode(
     app,
     scheduler: schedule,
     needsSetup,
+    setupCode,
     degraded: () => guard.degraded,
     stop,
   };
