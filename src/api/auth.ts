@@ -11,7 +11,7 @@ import { authenticate, csrfTokenOf, issueToken, setSessionCookie } from './crede
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { newId } from './request.js';
-import { checkSetupCode, checkSetupHost } from './setup-guard.js';
+import { checkSetupRequest } from './setup-guard.js';
 
 const email = z
   .string({ message: 'is required' })
@@ -76,14 +76,17 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
     },
     async (request, reply) => {
-      // Before anything else: a page that re-pointed its name at this node, or a caller
-      // without the code, learns nothing more.
-      checkSetupHost(request.host, {
-        allowedHosts: deps.settings.allowedHosts ?? [],
-        interfaceAddresses: ownAddresses(),
-      });
+      // Before anything else: a page that pointed its name at this node, or a caller without
+      // the code, learns nothing more.
       const body = request.body as { setupCode?: unknown } | null;
-      checkSetupCode(deps.settings.setupCode, body?.setupCode);
+      checkSetupRequest(
+        { host: request.host, headers: request.headers, setupCode: body?.setupCode },
+        {
+          code: deps.settings.setupCode,
+          allowedHosts: deps.settings.allowedHosts ?? [],
+          interfaceAddresses: ownAddresses(),
+        },
+      );
       const input = parseOrThrow(setup, body);
       const user = await accounts.create(input, [OWNER, emailClaim(input.email)], () => {
         if (deps.store.countAll('user') > 0)

@@ -14,6 +14,8 @@ void describe('setup code', () => {
     for (const host of ['0.0.0.0', '::', '192.0.2.1', '2001:db8::1', 'node1.example']) {
       assert.match(setupCodeFor(host) ?? '', CODE_SHAPE, host);
     }
+    // Behind a trusted proxy others reach it, even on loopback.
+    assert.match(setupCodeFor('127.0.0.1', true) ?? '', CODE_SHAPE);
     const codes = new Set(Array.from({ length: 50 }, () => setupCodeFor('0.0.0.0')));
     assert.equal(codes.size, 50);
   });
@@ -161,6 +163,21 @@ void describe('POST /api/v1/setup on loopback only', () => {
     t.after(() => api.close());
     assert.deepEqual(await session(), { user: null, csrfToken: null, setupOpen: true, setupCodeRequired: false });
     assert.equal((await setUp(OWNER)).statusCode, 201);
+  });
+
+  void it('refuses a request a proxy brought (it may come from anyone), naming the setting', async (t) => {
+    const { api, setUp } = await freshApi();
+    t.after(() => api.close());
+    for (const headers of [
+      { 'x-forwarded-for': '203.0.113.5' },
+      { forwarded: 'for=203.0.113.5' },
+      { 'x-real-ip': '203.0.113.5' },
+    ]) {
+      const reply = await setUp(OWNER, { headers });
+      assert.equal(reply.statusCode, 403, JSON.stringify(headers));
+      assert.match(errorOf(reply).message, /came through a proxy.*TIRELESS_TRUSTED_PROXIES/);
+    }
+    assert.equal(api.deps.store.countAll('user'), 0);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * What first-run setup asks of a caller, so that whoever reaches a fresh node first cannot
- * claim it: a node that listens beyond loopback makes a one-time setup code, printed at start,
- * that setup requires; and setup answers only to a Host the node serves, so a web page whose
- * name was re-pointed at the node (DNS rebinding) cannot claim it from a visitor's browser.
+ * claim it: a node that others can reach (it listens beyond loopback, or behind a trusted
+ * proxy) makes a one-time setup code, printed at start, that setup requires; and setup
+ * answers only to a Host the node serves, so a web page whose name was pointed at the node
+ * (DNS rebinding) cannot claim it from a visitor's browser.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
@@ -16,11 +17,13 @@ const GROUP = 4;
 
 /**
  * A fresh one-time setup code when a node listening on `listenHost` can be reached from
- * beyond this machine; undefined when it listens on loopback only (no one else can reach it).
+ * beyond this machine: it listens on more than loopback, or `behindProxy` (it has trusted
+ * proxies, which bring others' requests). Undefined on loopback only: no one else reaches it.
  * Kept only in the process: each start makes a new one.
  */
-export function setupCodeFor(listenHost: string): string | undefined {
-  if (isLoopbackName(listenHost) || isLoopbackAddress(listenHost)) return undefined;
+export function setupCodeFor(listenHost: string, behindProxy = false): string | undefined {
+  const loopbackOnly = isLoopbackName(listenHost) || isLoopbackAddress(listenHost);
+  if (loopbackOnly && !behindProxy) return undefined;
   // 32 divides 256: each byte's low 5 bits are uniform.
   const digits = [...randomBytes(CODE_LENGTH)].map((byte) => ALPHABET.charAt(byte & 31));
   const groups: string[] = [];
@@ -45,18 +48,6 @@ export function setupCodeMatches(code: string, given: unknown): boolean {
       )
       .digest();
   return timingSafeEqual(digest(code), digest(given));
-}
-
-/** Throws a 403 naming the field unless `given` is the node's setup code (if it has one). */
-export function checkSetupCode(code: string | undefined, given: unknown): void {
-  if (code === undefined || setupCodeMatches(code, given)) return;
-  const missing = given === undefined || given === null || given === '';
-  const problem = missing
-    ? 'is required: this node listens beyond loopback, so setup asks for the one-time code `tireless start` printed'
-    : 'is not the code this node printed at its start (each start prints a new one)';
-  throw new TirelessError('TIRELESS_FORBIDDEN', `setupCode ${problem}`, {
-    fields: [{ field: 'setupCode', problem }],
-  });
 }
 
 /** The addresses and names a node serves, besides loopback. */
@@ -88,16 +79,66 @@ export function hostServed(host: string, served: ServedHosts): boolean {
   return known.check(name, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** Throws a 403 that names the setting to use unless `host` is one this node serves. */
-export function checkSetupHost(host: string, served: ServedHosts): void {
-  if (hostServed(host, served)) return;
-  const shown = JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host);
-  throw new TirelessError(
-    'TIRELESS_FORBIDDEN',
-    `setup answers only to a host name this node serves: loopback, its own IP addresses, or a ` +
-      `name in allowedHosts (--allowed-hosts, TIRELESS_ALLOWED_HOSTS); the request's Host ` +
-      `${shown} is none of them`,
-  );
+/** What a node's setup checks requests against. */
+export interface SetupGuard extends ServedHosts {
+  /** The node's one-time setup code; undefined: none needed (loopback only). */
+  code: string | undefined;
+}
+
+/** The parts of a setup request the guard reads. */
+export interface SetupRequest {
+  /** The Host (a trusted proxy's X-Forwarded-Host). */
+  host: string;
+  headers: Readonly<Record<string, unknown>>;
+  /** The body's `setupCode`, whatever its type. */
+  setupCode: unknown;
+}
+
+/** Headers a reverse proxy adds: a request that has one came from beyond this machine. */
+const PROXY_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+];
+
+/**
+ * Throws a 403 unless `request` may run setup: its Host names the node (else the message
+ * names the setting to use), and it has the node's code; a node without a code (loopback
+ * only) refuses requests a proxy brought, which may come from anyone.
+ */
+export function checkSetupRequest(request: SetupRequest, guard: SetupGuard): void {
+  if (!hostServed(request.host, guard)) {
+    const { host } = request;
+    const shown = JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host);
+    throw new TirelessError(
+      'TIRELESS_FORBIDDEN',
+      `setup answers only to a host name this node serves: loopback, its own IP addresses, or a ` +
+        `name in allowedHosts (--allowed-hosts, TIRELESS_ALLOWED_HOSTS); the request's Host ` +
+        `${shown} is none of them`,
+    );
+  }
+  if (guard.code === undefined) {
+    const proxied = PROXY_HEADERS.find((name) => request.headers[name] !== undefined);
+    if (proxied === undefined) return;
+    throw new TirelessError(
+      'TIRELESS_FORBIDDEN',
+      `this setup request came through a proxy (it has ${proxied}), so others may reach this ` +
+        'node, which listens on loopback only and asks for no setup code: list the proxy in ' +
+        'trustedProxies (TIRELESS_TRUSTED_PROXIES) and start the node again; it then prints a ' +
+        'one-time setup code',
+    );
+  }
+  if (setupCodeMatches(guard.code, request.setupCode)) return;
+  const given = request.setupCode;
+  const problem =
+    given === undefined || given === null || given === ''
+      ? 'is required: others can reach this node, so setup asks for the one-time code `tireless start` printed'
+      : 'is not the code this node printed at its start (each start prints a new one)';
+  throw new TirelessError('TIRELESS_FORBIDDEN', `setupCode ${problem}`, {
+    fields: [{ field: 'setupCode', problem }],
+  });
 }
 
 /** The name or address in a Host header: no port or brackets, lowercase, no final dot. */

@@ -197,7 +197,7 @@ function setupLines(url: string, code: string | undefined): string[] {
   }
   return [
     start,
-    `  setup code: ${code} (the node listens beyond loopback: the form and the API ask for it; each start makes a new one)`,
+    `  setup code: ${code} (others can reach this node: the form and the API ask for it; each start makes a new one)`,
     "  setup answers at loopback, this machine's own IP addresses and the names in --allowed-hosts (TIRELESS_ALLOWED_HOSTS)",
     curl,
   ];

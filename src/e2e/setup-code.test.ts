@@ -18,8 +18,8 @@ import {
 const OWNER = { email: 'owner@example.com', password: 'correct horse battery' };
 
 /** Starts the binary on every interface; its loopback URL and the code its banner printed. */
-async function startOnEveryInterface(dataDir: string) {
-  const node = await startTireless(dataDir, { args: ['--host', '0.0.0.0'] });
+async function startOnEveryInterface(dataDir: string, args: string[] = []) {
+  const node = await startTireless(dataDir, { args: ['--host', '0.0.0.0', ...args] });
   const code = await waitFor('the setup code in the banner', () => {
     return /setup code: ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}) /.exec(node.output())?.[1];
   });
@@ -28,7 +28,11 @@ async function startOnEveryInterface(dataDir: string) {
 }
 
 /** A setup POST with a Host header of our choice, sent to 127.0.0.1 (fetch will not set Host). */
-function setupWithHost(port: number, host: string, body: object): Promise<number> {
+function setupWithHost(
+  port: number,
+  host: string,
+  body: object,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const sent = request(
@@ -40,8 +44,9 @@ function setupWithHost(port: number, host: string, body: object): Promise<number
         headers: { host, 'content-type': 'application/json', 'content-length': data.length },
       },
       (reply) => {
-        reply.resume();
-        reply.on('end', () => resolve(reply.statusCode ?? 0));
+        let text = '';
+        reply.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        reply.on('end', () => resolve({ status: reply.statusCode ?? 0, body: text }));
       },
     );
     sent.on('error', reject);
@@ -77,20 +82,19 @@ test('first run beyond loopback: the printed one-time code, per start, and only 
   assert.equal(await first.node.stop(), 0);
 
   // A restart makes a new code: the old one no longer opens setup.
-  const second = await startOnEveryInterface(dataDir);
+  const second = await startOnEveryInterface(dataDir, ['--allowed-hosts', 'Tireless.Example.test']);
   nodes.push(second.node);
   assert.notEqual(second.code, first.code);
   await second.api.expect(403, 'POST', '/api/v1/setup', { ...OWNER, setupCode: first.code });
-  // The right code from a page whose name was pointed at this node: refused.
+  // The right code from a page whose name was pointed at this node: refused, naming the
+  // setting; at the name the operator allowed, taken.
   const withCode = { ...OWNER, setupCode: second.code };
-  assert.equal(await setupWithHost(second.port, 'rebound.example:80', withCode), 403);
-  const { token } = await second.api.expect<{ token: string }>(
-    201,
-    'POST',
-    '/api/v1/setup',
-    withCode,
-  );
-  second.api.token = token;
+  const rebound = await setupWithHost(second.port, 'rebound.example:80', withCode);
+  assert.equal(rebound.status, 403);
+  assert.match(rebound.body, /TIRELESS_ALLOWED_HOSTS/);
+  const allowed = await setupWithHost(second.port, 'tireless.example.test:80', withCode);
+  assert.equal(allowed.status, 201, allowed.body);
+  second.api.token = (JSON.parse(allowed.body) as { token: string }).token;
   await second.api.expect(200, 'GET', '/api/v1/monitors');
   await second.api.expect(409, 'POST', '/api/v1/setup', withCode);
   assert.equal(await second.node.stop(), 0);

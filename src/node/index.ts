@@ -263,7 +263,7 @@ export async function startNode(
 
   const needsSetup = store.countAll('user') === 0;
   // Made whether or not setup is open: should it open later, it is not open to everyone.
-  const setupCode = setupCodeFor(settings.host);
+  const setupCode = setupCodeFor(settings.host, settings.trustedProxies !== '');
   const app = await buildApi({
     store,
     config,
