@@ -71,7 +71,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...docs,
         body: jsonSchema(setup),
         summary:
-          'Create the first account and its owner (only while no user exists; with the setup code `tireless start` printed when the node listens beyond loopback)',
+          'Create the first account and its owner (only while no user exists; with the setup code `tireless start` printed when others can reach the node)',
         responses: { 201: '{ token }: a session token' },
       }),
     },

@@ -44,8 +44,8 @@ export interface ApiSettings {
    */
   trustProxy: boolean | string;
   /**
-   * The one-time code first-run setup requires (setupCodeFor makes one when the node listens
-   * beyond loopback); absent: setup asks for none. @defaultValue none
+   * The one-time code first-run setup requires (setupCodeFor makes one when others can reach
+   * the node); absent: setup asks for none. @defaultValue none
    */
   setupCode?: string;
   /**

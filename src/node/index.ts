@@ -72,8 +72,8 @@ export interface RunningNode {
   /** Whether the database had no user when the node started (the setup form is open). */
   needsSetup: boolean;
   /**
-   * The one-time code setup asks for, made at start when the node listens beyond loopback;
-   * undefined on loopback only.
+   * The one-time code setup asks for, made at start when others can reach the node (it
+   * listens beyond loopback, or behind trusted proxies); undefined on loopback only.
    */
   setupCode: string | undefined;
   /** Set while the node writes to a fresh store because its database is damaged. */
