@@ -27,7 +27,8 @@ void describe('setup code', () => {
       ['0123-4567-89ab-cdef-ghjk-mnpq-rstv', true],
       ['0123456789ABCDEFGHJKMNPQRSTV', true],
       [' 0123 4567 89AB CDEF GHJK MNPQ RSTV ', true],
-      ['O1l3-4567-89AB-CDEF-GHJK-MNPQ-RSTV', true], // O is 0, l and I are 1
+      ['oI23-4567-89AB-CDEF-GHJK-MNPQ-RSTV', true], // O is 0, I and L are 1
+      ['Ol23-4567-89AB-CDEF-GHJK-MNPQ-RSTV', true],
       ['0123-4567-89AB-CDEF-GHJK-MNPQ-RSTW', false],
       ['0123-4567-89AB-CDEF-GHJK-MNPQ', false],
       [`${code}-0`, false],
@@ -99,7 +100,12 @@ void describe('POST /api/v1/setup beyond loopback', () => {
     const code = setupCodeFor('0.0.0.0') as string;
     const { api, setUp, session } = await freshApi({ setupCode: code });
     t.after(() => api.close());
-    assert.deepEqual(await session(), { user: null, csrfToken: null, setupOpen: true, setupCodeRequired: true });
+    assert.deepEqual(await session(), {
+      user: null,
+      csrfToken: null,
+      setupOpen: true,
+      setupCodeRequired: true,
+    });
 
     const missing = await setUp(OWNER);
     const wrong = await setUp({ ...OWNER, setupCode: setupCodeFor('0.0.0.0') });
@@ -121,7 +127,12 @@ void describe('POST /api/v1/setup beyond loopback', () => {
     assert.equal(right.statusCode, 201, right.body);
     const { token } = right.json<{ token: string }>();
     assert.equal((await api.call('GET', '/api/v1/monitors', { token })).statusCode, 200);
-    assert.deepEqual(await session(), { user: null, csrfToken: null, setupOpen: false, setupCodeRequired: false });
+    assert.deepEqual(await session(), {
+      user: null,
+      csrfToken: null,
+      setupOpen: false,
+      setupCodeRequired: false,
+    });
     const again = await setUp({ ...OWNER, email: 'second@example.com', setupCode: code });
     assert.equal(again.statusCode, 409);
     assert.equal(api.deps.store.countAll('user'), 1);
@@ -161,7 +172,12 @@ void describe('POST /api/v1/setup on loopback only', () => {
   void it('needs no code', async (t) => {
     const { api, setUp, session } = await freshApi();
     t.after(() => api.close());
-    assert.deepEqual(await session(), { user: null, csrfToken: null, setupOpen: true, setupCodeRequired: false });
+    assert.deepEqual(await session(), {
+      user: null,
+      csrfToken: null,
+      setupOpen: true,
+      setupCodeRequired: false,
+    });
     assert.equal((await setUp(OWNER)).statusCode, 201);
   });
 
@@ -172,7 +188,7 @@ void describe('POST /api/v1/setup on loopback only', () => {
       { 'x-forwarded-for': '203.0.113.5' },
       { forwarded: 'for=203.0.113.5' },
       { 'x-real-ip': '203.0.113.5' },
-    ]) {
+    ] as Record<string, string>[]) {
       const reply = await setUp(OWNER, { headers });
       assert.equal(reply.statusCode, 403, JSON.stringify(headers));
       assert.match(errorOf(reply).message, /came through a proxy.*TIRELESS_TRUSTED_PROXIES/);
@@ -190,11 +206,14 @@ void describe('POST /api/v1/setup and the Host', () => {
       { host: 'evil.example:3000' },
       // Only a trusted proxy's X-Forwarded-Host counts; none is trusted here.
       { host: 'evil.example', 'x-forwarded-host': 'localhost' },
-    ]) {
+    ] as Record<string, string>[]) {
       const reply = await setUp(OWNER, { headers });
       assert.equal(reply.statusCode, 403, JSON.stringify(headers));
       assert.equal(errorOf(reply).code, 'TIRELESS_FORBIDDEN');
-      assert.match(errorOf(reply).message, /allowedHosts \(--allowed-hosts, TIRELESS_ALLOWED_HOSTS\)/);
+      assert.match(
+        errorOf(reply).message,
+        /allowedHosts \(--allowed-hosts, TIRELESS_ALLOWED_HOSTS\)/,
+      );
       assert.match(errorOf(reply).message, /"evil\.example(:3000)?" is none of them/);
     }
     assert.equal(api.deps.store.countAll('user'), 0);

@@ -27,7 +27,8 @@ export function setupCodeFor(listenHost: string, behindProxy = false): string | 
   // 32 divides 256: each byte's low 5 bits are uniform.
   const digits = [...randomBytes(CODE_LENGTH)].map((byte) => ALPHABET.charAt(byte & 31));
   const groups: string[] = [];
-  for (let at = 0; at < CODE_LENGTH; at += GROUP) groups.push(digits.slice(at, at + GROUP).join(''));
+  for (let at = 0; at < CODE_LENGTH; at += GROUP)
+    groups.push(digits.slice(at, at + GROUP).join(''));
   return groups.join('-');
 }
 
@@ -39,13 +40,7 @@ export function setupCodeMatches(code: string, given: unknown): boolean {
   if (typeof given !== 'string' || given.length > 200) return false;
   const digest = (text: string) =>
     createHash('sha256')
-      .update(
-        text
-          .replace(/[\s-]/g, '')
-          .toUpperCase()
-          .replace(/O/g, '0')
-          .replace(/[IL]/g, '1'),
-      )
+      .update(text.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1'))
       .digest();
   return timingSafeEqual(digest(code), digest(given));
 }

@@ -131,7 +131,13 @@ test('allowed hosts: names and IPs, lowercased; schemes, ports and wildcards ref
   assert.deepEqual(loadSettings({ allowedHosts: 'status-1.example' }, {}).allowedHosts, [
     'status-1.example',
   ]);
-  for (const bad of ['https://a.example', 'a.example:443', '*.example.com', 'a.example/x', '-a.b']) {
+  for (const bad of [
+    'https://a.example',
+    'a.example:443',
+    '*.example.com',
+    'a.example/x',
+    '-a.b',
+  ]) {
     const message = configError({ allowedHosts: `ok.example,${bad}` }, {});
     const named = `allowedHosts (TIRELESS_ALLOWED_HOSTS): ${JSON.stringify(bad)} is not a host name or IP address`;
     assert.ok(message.includes(named) && !message.includes('"ok.example"'), message);

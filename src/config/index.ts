@@ -12,7 +12,8 @@ import { parseNetwork } from '../net-guard/index.js';
 import { fieldProblems } from '../validation/index.js';
 
 /** A DNS name: dot-separated labels of letters, digits and inner dashes, 253 characters at most. */
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 const settingsSchema = z
   .object({

@@ -41,7 +41,11 @@ function setupWithHost(
         port,
         method: 'POST',
         path: '/api/v1/setup',
-        headers: { host, 'content-type': 'application/json', 'content-length': data.length },
+        headers: {
+          host,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+        },
       },
       (reply) => {
         let text = '';
@@ -77,7 +81,10 @@ test('first run beyond loopback: the printed one-time code, per start, and only 
     OWNER,
   );
   assert.equal(missing.status, 403);
-  assert.deepEqual(missing.body.error.fields.map((f) => f.field), ['setupCode']);
+  assert.deepEqual(
+    missing.body.error.fields.map((f) => f.field),
+    ['setupCode'],
+  );
   await first.api.expect(403, 'POST', '/api/v1/setup', { ...OWNER, setupCode: 'ABCD-EFGH' });
   assert.equal(await first.node.stop(), 0);
 
