@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc, UniqueName } from '../cluster/index.js';
@@ -18,6 +19,7 @@ import {
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { newId } from './request.js';
+import { checkSetupRequest } from './setup-guard.js';
 
 const email = z
   .string({ message: 'is required' })
@@ -37,6 +39,14 @@ const passwordChange = z
   .object({
     currentPassword: z.string({ message: 'is required' }).min(1, 'is required').max(200),
     newPassword,
+  })
+  .strict();
+/** Setup's body: the owner's credentials, and the one-time code when the node made one. */
+const setup = z
+  .object({
+    email,
+    password: newPassword,
+    setupCode: z.string().max(200, 'must be at most 200 characters').optional(),
   })
   .strict();
 // Login checks no rules beyond the size: the stored hash decides.
@@ -64,12 +74,25 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       onRequest: limited,
       schema: routeSchema({
         ...docs,
-        summary: 'Create the first account and its owner (only while no user exists)',
+        body: jsonSchema(setup),
+        summary:
+          'Create the first account and its owner (only while no user exists; with the setup code `tireless start` printed when others can reach the node)',
         responses: { 201: '{ token }: a session token' },
       }),
     },
     async (request, reply) => {
-      const input = parseOrThrow(credentials, request.body);
+      // Before anything else: a page that pointed its name at this node, or a caller without
+      // the code, learns nothing more.
+      const body = request.body as { setupCode?: unknown } | null;
+      checkSetupRequest(
+        { host: request.host, headers: request.headers, setupCode: body?.setupCode },
+        {
+          code: deps.settings.setupCode,
+          allowedHosts: deps.settings.allowedHosts ?? [],
+          interfaceAddresses: ownAddresses(),
+        },
+      );
+      const input = parseOrThrow(setup, body);
       const user = await accounts.create(input, [OWNER, emailClaim(input.email)], () => {
         if (deps.store.countAll('user') > 0)
           throw new TirelessError('TIRELESS_CONFLICT', OWNER.taken);
@@ -164,15 +187,19 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         public: true,
         summary:
           "Who is logged in (the session cookie or bearer token sent), a browser session's CSRF token, and whether setup is still open",
-        responses: { 200: '{ user: { id, email, role, accountId } | null, csrfToken, setupOpen }' },
+        responses: {
+          200: '{ user: { id, email, role, accountId } | null, csrfToken, setupOpen, setupCodeRequired }',
+        },
       }),
     },
     async (request) => {
       const caller = await authenticate(deps, request);
       const user = caller && deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      const setupOpen = deps.store.countAll('user') === 0;
       return {
         ...sessionOf(user ?? null, caller?.csrfToken),
-        setupOpen: deps.store.countAll('user') === 0,
+        setupOpen,
+        setupCodeRequired: setupOpen && deps.settings.setupCode !== undefined,
       };
     },
   );
@@ -241,6 +268,13 @@ function sessionOf(user: User | null, csrfToken: string | undefined) {
     user: user && { id: user.id, email: user.email, role: user.role, accountId: user.accountId },
     csrfToken: (user && csrfToken) ?? null,
   };
+}
+
+/** The addresses of this machine's network interfaces (read per call: they change). */
+function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((entry) => entry.address),
+  );
 }
 
 /** The first-run owner: one per cluster. */

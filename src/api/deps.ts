@@ -48,6 +48,16 @@ export interface ApiSettings {
    * or CIDRs; Fastify's trustProxy), so rate limits apply per real client. @defaultValue false
    */
   trustProxy: boolean | string;
+  /**
+   * The one-time code first-run setup requires (setupCodeFor makes one when others can reach
+   * the node); absent: setup asks for none. @defaultValue none
+   */
+  setupCode?: string;
+  /**
+   * Host names and IPs, besides loopback and the node's own addresses, that setup answers to
+   * (setting allowedHosts; lowercase). @defaultValue []
+   */
+  allowedHosts?: readonly string[];
   /** Between comment lines on an idle event stream, so proxies keep it open, ms. @defaultValue 15_000 */
   eventHeartbeatMs?: number;
 }

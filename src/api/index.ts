@@ -8,4 +8,5 @@ export type { ApiDeps, ApiSettings } from './deps.js';
 export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
 export { MONITOR_DERIVED_FIELDS } from './monitors.js';
+export { setupCodeFor } from './setup-guard.js';
 export { createTestApi, type TestApi } from './testing.js';

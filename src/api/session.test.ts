@@ -121,16 +121,26 @@ void describe('browser session', () => {
     t.after(() => api.close());
     const anonymous = await api.call('GET', '/api/v1/auth/session', { token: null });
     assert.equal(anonymous.statusCode, 200);
-    assert.deepEqual(anonymous.json(), { user: null, csrfToken: null, setupOpen: false });
+    assert.deepEqual(anonymous.json(), {
+      user: null,
+      csrfToken: null,
+      setupOpen: false,
+      setupCodeRequired: false,
+    });
 
     const { cookie, session } = await browserLogin(api);
     const browser = await api.call('GET', '/api/v1/auth/session', {
       token: null,
       headers: { cookie },
     });
-    assert.deepEqual(browser.json(), { ...session, setupOpen: false });
+    assert.deepEqual(browser.json(), { ...session, setupOpen: false, setupCodeRequired: false });
     const bearer = await api.call('GET', '/api/v1/auth/session');
-    assert.deepEqual(bearer.json(), { user: session.user, csrfToken: null, setupOpen: false });
+    assert.deepEqual(bearer.json(), {
+      user: session.user,
+      csrfToken: null,
+      setupOpen: false,
+      setupCodeRequired: false,
+    });
   });
 
   void it('logout with the cookie ends the session and clears the cookie', async (t) => {

@@ -25,12 +25,14 @@ export interface TestApiOptions {
   clock?: Clock;
   /** The owner created through setup. @defaultValue owner@example.com / correct-horse */
   owner?: { email: string; password: string };
+  /** false: no setup (it stays open; `token` is ''), for tests of setup itself. @defaultValue true */
+  setup?: boolean;
 }
 
 export interface TestApi {
   app: FastifyInstance;
   deps: ApiDeps;
-  /** The owner's session token from setup. */
+  /** The owner's session token from setup ('' without setup). */
   token: string;
   owner: { email: string; password: string };
   /**
@@ -128,12 +130,19 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     rmSync(dir, { recursive: true, force: true });
   };
   const owner = options.owner ?? { email: 'owner@example.com', password: 'correct-horse' };
-  const reply = await app.inject({ method: 'POST', url: '/api/v1/setup', payload: owner });
-  if (reply.statusCode !== 201) {
-    await close();
-    throw new Error(`setup failed: ${reply.statusCode} ${reply.body}`);
+  let token = '';
+  if (options.setup !== false) {
+    const reply = await app.inject({
+      method: 'POST',
+      url: '/api/v1/setup',
+      payload: { ...owner, setupCode: deps.settings.setupCode },
+    });
+    if (reply.statusCode !== 201) {
+      await close();
+      throw new Error(`setup failed: ${reply.statusCode} ${reply.body}`);
+    }
+    token = reply.json<{ token: string }>().token;
   }
-  const token = reply.json<{ token: string }>().token;
   const call = (method: HTTPMethods, url: string, call: CallOptions = {}) => {
     const as = call.token === undefined ? token : call.token;
     return app.inject({

@@ -50,6 +50,10 @@ function program(): Command {
       'address to listen on; 0.0.0.0 for all (env TIRELESS_HOST)',
       undefined,
     )
+    .option(
+      '--allowed-hosts <names>',
+      'host names (or IPs) the node is reached by, beyond loopback and its own addresses, comma-separated; setup answers only to these (env TIRELESS_ALLOWED_HOSTS)',
+    )
     .option('--region <name>', 'region recorded with each result (env TIRELESS_REGION)', undefined)
     .addOption(new Option('--log-level <level>', 'log level (env TIRELESS_LOG_LEVEL)'))
     .addOption(new Option('--signup <mode>', 'open or closed sign-up (env TIRELESS_SIGNUP)'))
@@ -86,6 +90,7 @@ function program(): Command {
           dataDir: flags.data,
           port: flags.port,
           host: flags.host,
+          allowedHosts: flags.allowedHosts,
           region: flags.region,
           logLevel: flags.logLevel,
           signup: flags.signup,
@@ -109,12 +114,7 @@ function program(): Command {
       const banner = [
         `Tireless ${VERSION} is running at ${node.url} (node ${node.nodeId}, data in ${settings.dataDir})`,
       ];
-      if (node.needsSetup) {
-        banner.push(
-          `First run: create the owner account at ${node.url}/setup`,
-          `  or: curl -X POST ${node.url}/api/v1/setup -H 'content-type: application/json' -d '{"email":"you@example.com","password":"…"}'`,
-        );
-      }
+      if (node.needsSetup) banner.push(...setupLines(node.url, node.setupCode));
       banner.push(guardLine(settings), `API docs: ${node.url}/api/docs`);
       print(banner.join('\n'));
       const stop = (signal: string) => {
@@ -185,6 +185,22 @@ function program(): Command {
     });
 
   return cli;
+}
+
+/** The start banner's first-run lines: where to set up, and the one-time code if one is needed. */
+function setupLines(url: string, code: string | undefined): string[] {
+  const body = JSON.stringify({ email: 'you@example.com', password: '…', setupCode: code });
+  const curl = `  or: curl -X POST ${url}/api/v1/setup -H 'content-type: application/json' -d '${body}'`;
+  const start = `First run: create the owner account at ${url}/setup`;
+  if (code === undefined) {
+    return [start, '  no setup code needed: this node listens on loopback only', curl];
+  }
+  return [
+    start,
+    `  setup code: ${code} (others can reach this node: the form and the API ask for it; each start makes a new one)`,
+    "  setup answers at loopback, this machine's own IP addresses and the names in --allowed-hosts (TIRELESS_ALLOWED_HOSTS)",
+    curl,
+  ];
 }
 
 /** The start banner's line that says whether the SSRF guard is on, and why. */

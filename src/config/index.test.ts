@@ -121,6 +121,29 @@ test('guard exceptions: IPs and CIDRs, only with the guard on', () => {
   );
 });
 
+test('allowed hosts: names and IPs, lowercased; schemes, ports and wildcards refused', () => {
+  assert.deepEqual(loadSettings({}, {}).allowedHosts, []);
+  const settings = loadSettings(
+    {},
+    { TIRELESS_ALLOWED_HOSTS: 'Tireless.Example.com., 192.0.2.7 ,[2001:DB8::1],' },
+  );
+  assert.deepEqual(settings.allowedHosts, ['tireless.example.com', '192.0.2.7', '2001:db8::1']);
+  assert.deepEqual(loadSettings({ allowedHosts: 'status-1.example' }, {}).allowedHosts, [
+    'status-1.example',
+  ]);
+  for (const bad of [
+    'https://a.example',
+    'a.example:443',
+    '*.example.com',
+    'a.example/x',
+    '-a.b',
+  ]) {
+    const message = configError({ allowedHosts: `ok.example,${bad}` }, {});
+    const named = `allowedHosts (TIRELESS_ALLOWED_HOSTS): ${JSON.stringify(bad)} is not a host name or IP address`;
+    assert.ok(message.includes(named) && !message.includes('"ok.example"'), message);
+  }
+});
+
 test('cluster: servers from a comma-separated list; heartbeats every 1 s, dead after 3 s', () => {
   const solo = loadSettings({}, {});
   assert.equal(solo.cluster, undefined);

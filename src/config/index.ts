@@ -4,11 +4,16 @@
  * schema that rejects unknown keys, and frozen. Nothing else reads process.env.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { TirelessError, type FieldProblem } from '../errors/index.js';
 import { parseNetwork } from '../net-guard/index.js';
 import { fieldProblems } from '../validation/index.js';
+
+/** A DNS name: dot-separated labels of letters, digits and inner dashes, 253 characters at most. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 const settingsSchema = z
   .object({
@@ -100,6 +105,35 @@ const settingsSchema = z
      * CIDRs); empty: none. @defaultValue ''
      */
     trustedProxies: z.string().default(''),
+    /**
+     * Host names (or IPs) this node is reached by, besides loopback and its own interfaces'
+     * addresses, comma-separated, e.g. `tireless.example.com`: first-run setup answers only
+     * to these in the request's Host (no DNS rebinding). Behind a reverse proxy, the public
+     * name. @defaultValue none
+     */
+    allowedHosts: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((host) =>
+            host
+              .trim()
+              .toLowerCase()
+              .replace(/^\[(.*)\]$/, '$1')
+              .replace(/\.$/, ''),
+          )
+          .filter(Boolean),
+      )
+      .superRefine((hosts, context) => {
+        for (const host of hosts.filter((h) => isIP(h) === 0 && !HOST_NAME.test(h))) {
+          context.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(host)} is not a host name or IP address (no scheme, port, path or wildcard)`,
+          });
+        }
+      })
+      .default([]),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
     /**

@@ -95,9 +95,11 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   assert.equal(headers['referrer-policy'], 'no-referrer');
   assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
 
-  // First run: a fresh node sends the visitor to setup.
+  // First run: a fresh node sends the visitor to setup; on loopback only, without a code.
   await heading(page, 'Set up Tireless');
   assert.equal(new URL(page.url()).pathname, '/setup');
+  assert.match(node.output(), /no setup code needed: this node listens on loopback only/);
+  assert.equal(await page.getByLabel('Setup code').count(), 0);
   await shot('1-setup');
   await page.getByLabel('Email').fill('owner@example.com');
   await page.getByLabel(/^Password/).fill('correct horse battery');
@@ -199,5 +201,40 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   await page.getByRole('button', { name: 'Create monitor' }).click();
   await heading(page, 'Log in');
   errors.expect(/status of 401/);
+  assert.deepEqual(errors.seen, [], 'no console errors');
+});
+
+test('dashboard: beyond loopback, setup asks for the printed code and shows a wrong one beside it', async (t) => {
+  // Every interface; the browser goes through 127.0.0.1 only.
+  const node = await startTireless(tempDir(), { args: ['--host', '0.0.0.0'] });
+  const context = await chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  t.after(async () => {
+    await context.close();
+    await node.kill();
+  });
+  const code = /setup code: (\S+) /.exec(node.output())?.[1];
+  assert.ok(code, node.output());
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = new ConsoleErrors(page);
+  await page.goto(`http://127.0.0.1:${new URL(node.url).port}/`);
+  await heading(page, 'Set up Tireless');
+  await page.getByLabel('Setup code').fill('ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345');
+  await page.getByLabel('Email').fill('owner@example.com');
+  await page.getByLabel(/^Password/).fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+  const codeError = page.locator('#field-setupCode-error');
+  await codeError.waitFor();
+  assert.match(await codeError.innerText(), /is not the code this node printed/);
+  assert.equal(await page.getByLabel('Setup code').getAttribute('aria-invalid'), 'true');
+  errors.expect(/status of 403/);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, '0-setup-code-error.png'), fullPage: true });
+  await page.getByLabel('Setup code').fill(code.toLowerCase());
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+  await heading(page, 'Log in');
   assert.deepEqual(errors.seen, [], 'no console errors');
 });

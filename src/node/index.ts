@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { checkUserAgent } from '../checks/index.js';
-import { buildApi } from '../api/index.js';
+import { buildApi, setupCodeFor } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
   ClusterNode,
@@ -71,6 +71,11 @@ export interface RunningNode {
   scheduler: Scheduler<ScheduledMonitor>;
   /** Whether the database had no user when the node started (the setup form is open). */
   needsSetup: boolean;
+  /**
+   * The one-time code setup asks for, made at start when others can reach the node (it
+   * listens beyond loopback, or behind trusted proxies); undefined on loopback only.
+   */
+  setupCode: string | undefined;
   /** Set while the node writes to a fresh store because its database is damaged. */
   degraded(): Degraded | undefined;
   /**
@@ -257,6 +262,8 @@ export async function startNode(
   });
 
   const needsSetup = store.countAll('user') === 0;
+  // Made whether or not setup is open: should it open later, it is not open to everyone.
+  const setupCode = setupCodeFor(settings.host, settings.trustedProxies !== '');
   const app = await buildApi({
     store,
     config,
@@ -274,6 +281,8 @@ export async function startNode(
       sessionTtlMs: settings.sessionMaxAgeDays * DAY_MS,
       sessionIdleMs: settings.sessionIdleMinutes * 60_000,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
+      allowedHosts: settings.allowedHosts,
+      ...(setupCode === undefined ? {} : { setupCode }),
     },
     degraded: () => guard.degraded,
     ...(cluster ? { cluster: () => cluster.status() } : {}),
@@ -382,6 +391,7 @@ export async function startNode(
     app,
     scheduler: schedule,
     needsSetup,
+    setupCode,
     degraded: () => guard.degraded,
     stop,
   };

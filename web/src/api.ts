@@ -28,6 +28,8 @@ export interface Session {
   user: User | null;
   csrfToken: string | null;
   setupOpen: boolean;
+  /** Whether setup asks for the one-time code `tireless start` printed (only while it is open). */
+  setupCodeRequired?: boolean;
 }
 
 let csrfToken: string | null = null;

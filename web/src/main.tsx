@@ -69,6 +69,7 @@ function App() {
       </header>
       {route === ROUTES.setup && (
         <SetupPage
+          codeRequired={session.setupCodeRequired === true}
           onDone={(email) => {
             setSetupEmail(email);
             start({ ...session, setupOpen: false });

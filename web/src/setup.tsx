@@ -4,13 +4,19 @@ import { strings } from './strings';
 
 const FIELDS = ['email', 'password'];
 
-/** First run: creates the owner account; then the user logs in with it. */
-export function SetupPage(props: { onDone(email: string): void }) {
-  const { errors, busy, onSubmit } = useSubmit(FIELDS, async (data) => {
+/**
+ * First run: creates the owner account (with the one-time code `tireless start` printed, when
+ * the server asks for one); then the user logs in with it.
+ */
+export function SetupPage(props: { codeRequired: boolean; onDone(email: string): void }) {
+  // A problem with a field the form does not show is listed above it, not lost.
+  const shown = props.codeRequired ? ['setupCode', ...FIELDS] : FIELDS;
+  const { errors, busy, onSubmit } = useSubmit(shown, async (data) => {
     const email = text(data, 'email');
     const { token } = await call<{ token: string }>('POST', '/api/v1/setup', {
       email,
       password: text(data, 'password'),
+      ...(props.codeRequired ? { setupCode: text(data, 'setupCode') } : {}),
     });
     // Setup answers a bearer token, which the browser does not keep: it is revoked at once,
     // and the browser logs in for a cookie session.
@@ -22,6 +28,16 @@ export function SetupPage(props: { onDone(email: string): void }) {
       <p>{strings.setup.intro}</p>
       <form onSubmit={onSubmit}>
         <FormProblems errors={errors} />
+        {props.codeRequired && (
+          <Field
+            name="setupCode"
+            label={strings.fields.setupCode}
+            autocomplete="one-time-code"
+            hint={strings.setup.codeHint}
+            required
+            errors={errors}
+          />
+        )}
         <Field
           name="email"
           label={strings.fields.email}

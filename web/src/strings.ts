@@ -15,10 +15,13 @@ export const strings = {
     email: 'Email',
     password: 'Password',
     newPassword: 'Password (8 characters or more)',
+    setupCode: 'Setup code',
   },
   setup: {
     title: 'Set up Tireless',
     intro: 'No one owns this server yet. Create the owner account.',
+    codeHint:
+      'This server can be reached from other machines, so setup asks for the one-time code it printed when it started, beside the setup address (in its terminal or log; each start prints a new one).',
     submit: 'Create owner account',
     done: 'The owner account is ready. Log in with it.',
   },
