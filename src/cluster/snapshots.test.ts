@@ -36,6 +36,24 @@ after(async () => {
   await cluster.stop();
 });
 
+/** A publisher of `store`'s replica as `node`: by default it publishes, only when asked. */
+function publisherOf(
+  store: Store,
+  node: string,
+  options: { intervalMs?: number; isPublisher?: () => boolean } = {},
+): SnapshotPublisher {
+  return new SnapshotPublisher({
+    os,
+    storePath: () => store.path,
+    dir: join(store.path, '..'),
+    node,
+    clock: systemClock,
+    log,
+    intervalMs: options.intervalMs ?? 3_600_000,
+    isPublisher: options.isPublisher ?? (() => true),
+  });
+}
+
 test('planCatchUp: a snapshot for an empty replica or one behind the stream, and what nothing holds', () => {
   const cases: [CatchUpState, ReturnType<typeof planCatchUp>][] = [
     // A new cluster: nothing anywhere.
@@ -155,16 +173,7 @@ test('a published snapshot (many chunks) merged into an empty replica gives its 
   addMonitor(source, 'mon_1', 5);
   // ~20,000 results: a file of several 128 KB chunks.
   source.ingest(results('mon_1', 20_000), undefined, { streamPosition: 777 });
-  const publisher = new SnapshotPublisher({
-    os,
-    storePath: () => source.path,
-    dir: join(source.path, '..'),
-    node: 'n1',
-    clock: systemClock,
-    log,
-    intervalMs: 3_600_000,
-    isPublisher: () => true,
-  });
+  const publisher = publisherOf(source, 'n1');
   const published = await publisher.publish();
   assert.equal(published?.position, 777);
   const info = await os.info('replica');
@@ -195,18 +204,8 @@ test('the publisher of the period publishes when a snapshot is due; the others d
   const store = newStore();
   addMonitor(store, 'mon_2', 1);
   store.ingest(results('mon_2', 10), undefined, { streamPosition: 1200 });
-  const publishers = ['n2', 'n3'].map(
-    (node) =>
-      new SnapshotPublisher({
-        os,
-        storePath: () => store.path,
-        dir: join(store.path, '..'),
-        node,
-        clock: systemClock,
-        log,
-        intervalMs: 1000,
-        isPublisher: () => node === 'n3',
-      }),
+  const publishers = ['n2', 'n3'].map((node) =>
+    publisherOf(store, node, { intervalMs: 1000, isPublisher: () => node === 'n3' }),
   );
   const before = Date.now();
   for (const publisher of publishers) publisher.start();
@@ -229,16 +228,7 @@ test('a replica that holds less of the stream than the latest snapshot does not 
   store.ingest(results('mon_3', 10), undefined, { streamPosition: 5 });
   const before = await latestSnapshot(os);
   assert.ok(before && before.position > 5);
-  const publisher = new SnapshotPublisher({
-    os,
-    storePath: () => store.path,
-    dir: join(store.path, '..'),
-    node: 'n4',
-    clock: systemClock,
-    log,
-    intervalMs: 3_600_000,
-    isPublisher: () => true,
-  });
+  const publisher = publisherOf(store, 'n4');
   assert.equal(await publisher.publish(), undefined);
   assert.deepEqual(await latestSnapshot(os), before);
   store.close();
@@ -263,16 +253,7 @@ test("a snapshot carries the results waiting for their monitor's config: the joi
   const early = [...results('mon_w1', 6), ...results('mon_w2', 4)];
   const ingested = source.ingest(early, undefined, { keepUnknown: true, streamPosition: 5000 });
   assert.equal(ingested.waiting, 10);
-  const publisher = new SnapshotPublisher({
-    os,
-    storePath: () => source.path,
-    dir: join(source.path, '..'),
-    node: 'n1',
-    clock: systemClock,
-    log,
-    intervalMs: 3_600_000,
-    isPublisher: () => true,
-  });
+  const publisher = publisherOf(source, 'n1');
   assert.equal((await publisher.publish())?.position, 5000);
 
   const joining = newStore();

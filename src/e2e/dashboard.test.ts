@@ -30,6 +30,15 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+/** Debian's Chromium with a fresh profile. */
+function launchChromium() {
+  return chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+}
+
 /** Console errors and uncaught page errors; a test takes out only those it caused on purpose. */
 class ConsoleErrors {
   readonly seen: string[] = [];
@@ -70,11 +79,7 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
     healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'failing on purpose' },
   );
   const node = await startTireless(tempDir());
-  const context = await chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
+  const context = await launchChromium();
   t.after(async () => {
     await context.close();
     await node.kill();
@@ -207,11 +212,7 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
 test('dashboard: beyond loopback, setup asks for the printed code and shows a wrong one beside it', async (t) => {
   // Every interface; the browser goes through 127.0.0.1 only.
   const node = await startTireless(tempDir(), { args: ['--host', '0.0.0.0'] });
-  const context = await chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
+  const context = await launchChromium();
   t.after(async () => {
     await context.close();
     await node.kill();
