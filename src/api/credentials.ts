@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConfigDoc } from '../cluster/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
+import { sameSecret } from '../secrets/index.js';
 import type { Role, Token, User } from '../model/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
 import { isExpired, lastSeenDue, type SessionLimits } from './token-life.js';
@@ -165,7 +166,7 @@ export async function authenticate(
   const caller = await callerOfSecret(deps, secret);
   if (!caller || secret === undefined) return undefined;
   const csrfToken = csrfTokenOf(secret);
-  if (changes && !sameText(request.headers[CSRF_HEADER], csrfToken)) {
+  if (changes && !sameSecret(request.headers[CSRF_HEADER], csrfToken)) {
     throw new TirelessError(
       'TIRELESS_FORBIDDEN',
       'a change made with the session cookie needs its CSRF token in the X-CSRF-Token header',
@@ -180,13 +181,6 @@ export async function authenticate(
  */
 export function csrfTokenOf(secret: string): string {
   return createHmac('sha256', secret).update('tireless csrf token').digest('base64url');
-}
-
-function sameText(given: string | string[] | undefined, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The value of cookie `name` in a Cookie header. */

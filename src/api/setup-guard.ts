@@ -5,9 +5,10 @@
  * answers only to a Host the node serves, so a web page whose name was pointed at the node
  * (DNS rebinding) cannot claim it from a visitor's browser.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { TirelessError } from '../errors/index.js';
+import { sameSecret } from '../secrets/index.js';
 
 /** Crockford's base32: no I, L, O or U, so a code read aloud or retyped stays whole. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -38,11 +39,9 @@ export function setupCodeFor(listenHost: string, behindProxy = false): string | 
  */
 export function setupCodeMatches(code: string, given: unknown): boolean {
   if (typeof given !== 'string' || given.length > 200) return false;
-  const digest = (text: string) =>
-    createHash('sha256')
-      .update(text.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1'))
-      .digest();
-  return timingSafeEqual(digest(code), digest(given));
+  const canonical = (text: string) =>
+    text.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
+  return sameSecret(canonical(given), canonical(code));
 }
 
 /** The addresses and names a node serves, besides loopback. */

@@ -1,4 +1,5 @@
 import {
+  createHash,
   createCipheriv,
   createDecipheriv,
   randomBytes,
@@ -121,6 +122,16 @@ export async function hashPassword(password: string): Promise<string> {
     salt.toString('base64url'),
     key.toString('base64url'),
   ].join('$');
+}
+
+/**
+ * Whether `given` is the secret `expected`, in time that tells nothing of either (both are
+ * hashed first, so their lengths do not show either).
+ */
+export function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

@@ -130,7 +130,6 @@ export class Results {
         .prepare('SELECT 1 FROM results WHERE monitor = ? AND slot >= ? AND up = 0 LIMIT 1')
         .pluck(),
       firstSlot: db.prepare('SELECT min(slot) FROM results WHERE monitor = ?').pluck(),
-      hasBefore: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot < ? LIMIT 1').pluck(),
       count: db.prepare('SELECT count(*) FROM results').pluck(),
       hasSlot: db.prepare('SELECT 1 FROM results WHERE monitor = ? AND slot = ? LIMIT 1').pluck(),
       rollup: rollup((table) =>
@@ -233,11 +232,6 @@ export class Results {
   /** The slot of the monitor's oldest stored result, if any. */
   firstSlot(monitorN: number): number | undefined {
     return (this.sql.firstSlot.get(monitorN) as number | null) ?? undefined;
-  }
-
-  /** Whether a result of the monitor with a slot before `before` is stored. */
-  hasBefore(monitorN: number, before: number): boolean {
-    return this.sql.hasBefore.get(monitorN, before) !== undefined;
   }
 
   /** Up and down counts of one monitor over [from, to), from rollups. */

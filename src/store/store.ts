@@ -240,7 +240,10 @@ export class Store {
           if (options.outbox) stored.push(result);
           if (!judge) continue;
           // Never judged here, though results are stored: they waited for its config.
-          if (known.state === undefined && this.results.hasBefore(known.n, result.slot)) {
+          if (
+            known.state === undefined &&
+            (this.results.firstSlot(known.n) ?? Infinity) < result.slot
+          ) {
             rejudging.set(known, Number.MIN_SAFE_INTEGER);
           }
           // A result the judge leaves (late: older than one judged) is judged again in order
