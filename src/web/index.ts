@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** Where `npm run build` puts the built app (this file is dist/web/index.js). */
 export const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'app');
 
-/** The app's own routes (web/src/routes.ts): each answers with the app's page. */
+/** The app's own routes (web/src/router.ts): each answers with the app's page. */
 export const APP_ROUTES = ['/', '/setup', '/login', '/monitors/new'] as const;
 
 /**
