@@ -36,6 +36,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
         slot: result.slot,
         status: result.status,
         region: result.region,
+        node: result.node,
         ...(result.error === undefined ? {} : { error: result.error }),
         ...(typeof details.certDaysLeft === 'number' ? { certDaysLeft: details.certDaysLeft } : {}),
         ...(typeof details.certExpiresAt === 'number'
@@ -47,11 +48,8 @@ export function createJudge(deps: CoordinatorDeps): Judge {
         retries: monitor.retries,
         renotifyMinutes: monitor.renotifyMinutes,
         certWarnDays: Array.isArray(monitor.warnDays) ? (monitor.warnDays as number[]) : [],
-        inMaintenance: inMaintenance(
-          deps.maintenanceOf(monitor.accountId),
-          monitor.id,
-          result.slot,
-        ),
+        inMaintenance: (slot) =>
+          inMaintenance(deps.maintenanceOf(monitor.accountId), monitor.id, slot),
         ...confirmationOf(monitor, () => deps.checkingLocations?.(monitor.id) ?? 1),
       },
     );
@@ -59,10 +57,9 @@ export function createJudge(deps: CoordinatorDeps): Judge {
     return toJudgement(monitor, result, verdict.state, verdict.actions);
   };
   judge.settle = (monitor, before, after, latest) => {
-    const actions = settleReplay(stateOf(before), stateOf(after));
-    return actions.length === 0
-      ? undefined
-      : toJudgement(monitor, latest, stateOf(after), actions).notifications;
+    if (after === undefined) return undefined;
+    const settled = settleReplay(stateOf(before), stateOf(after));
+    return toJudgement(monitor, latest, settled.state, settled.actions);
   };
   return judge;
 }

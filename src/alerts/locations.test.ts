@@ -1,69 +1,69 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreement, confirmationOf, recentLocations, type LocationResult } from './locations.js';
+import { agreement, confirmationOf, type LocationResult } from './locations.js';
 import {
   INITIAL_STATE,
   judgeResult,
   type AlertPolicy,
+  type JudgedResult,
   type MonitorState,
 } from './state-machine.js';
 
-const up = (slot: number): LocationResult => ({ slot, status: 'up' });
-const down = (slot: number, error = 'refused'): LocationResult => ({ slot, status: 'down', error });
+const up: LocationResult = { node: 'n1', status: 'up' };
+const down = (error = 'refused'): LocationResult => ({ node: 'n1', status: 'down', error });
 
-void describe('agreement of the locations', () => {
+void describe('agreement of the locations that reported a slot', () => {
   const cases: {
     title: string;
     locations: Record<string, LocationResult>;
     needed: number;
     expected: ReturnType<typeof agreement>;
   }[] = [
-    { title: 'nobody reports', locations: {}, needed: 2, expected: undefined },
     {
       title: 'one of two fails, two needed',
-      locations: { eu: down(10), us: up(10) },
+      locations: { eu: down(), us: up },
       needed: 2,
       expected: { status: 'up' },
     },
     {
       title: 'both of two fail',
-      locations: { eu: down(10, '503'), us: down(10, 'timeout') },
+      locations: { eu: down('503'), us: down('timeout') },
       needed: 2,
       expected: { status: 'down', error: 'eu: 503; us: timeout' },
     },
     {
       title: 'one of two fails, one needed',
-      locations: { eu: up(10), us: down(10) },
+      locations: { eu: up, us: down() },
       needed: 1,
       expected: { status: 'down', error: 'us: refused' },
     },
     {
       title: 'a majority of three fails',
-      locations: { ap: down(10), eu: up(10), us: down(10) },
+      locations: { ap: down(), eu: up, us: down() },
       needed: 2,
       expected: { status: 'down', error: 'ap: refused; us: refused' },
     },
     {
       title: 'a minority of three fails',
-      locations: { ap: down(10), eu: up(10), us: up(10) },
+      locations: { ap: down(), eu: up, us: up },
       needed: 2,
       expected: { status: 'up' },
     },
     {
       title: 'one location has reported, failing, and two are needed: no verdict',
-      locations: { eu: down(10) },
+      locations: { eu: down() },
       needed: 2,
       expected: undefined,
     },
     {
-      title: 'one location has reported, up, and two are needed: no verdict',
-      locations: { eu: up(10) },
+      title: 'one location has reported, up, and two are needed: up, as none fails',
+      locations: { eu: up },
       needed: 2,
-      expected: undefined,
+      expected: { status: 'up' },
     },
     {
       title: 'a failure without an error text',
-      locations: { eu: { slot: 10, status: 'down' }, us: down(10) },
+      locations: { eu: { node: 'n1', status: 'down' }, us: down() },
       needed: 2,
       expected: { status: 'down', error: 'eu: down; us: refused' },
     },
@@ -71,11 +71,6 @@ void describe('agreement of the locations', () => {
   for (const { title, locations, needed, expected } of cases) {
     test(title, () => assert.deepEqual(agreement(locations, needed), expected));
   }
-
-  test('only results at most staleAfterMs older than the slot count', () => {
-    const locations = { eu: down(100_000), us: up(80_000), ap: up(79_999) };
-    assert.deepEqual(Object.keys(recentLocations(locations, 100_000, 20_000)).sort(), ['eu', 'us']);
-  });
 });
 
 const policy: AlertPolicy = {
@@ -83,30 +78,37 @@ const policy: AlertPolicy = {
   retries: 0,
   renotifyMinutes: null,
   certWarnDays: [],
-  inMaintenance: false,
-  confirmation: { needed: 2, staleAfterMs: 20_000 },
+  inMaintenance: () => false,
+  confirmation: { needed: 2, expected: 2, graceMs: 20_000 },
 };
 
+/** "region:slot:status[:node]" (slot in units of 10 s, status u or d) as a result. */
+function parse(step: string): JudgedResult {
+  const [region, slot, status, node = `${region}-node`] = step.split(':') as [
+    string,
+    string,
+    string,
+    string?,
+  ];
+  return {
+    slot: Number(slot) * 10_000,
+    status: status === 'u' ? 'up' : 'down',
+    region,
+    node,
+    ...(status === 'u' ? {} : { error: `${region} says no` }),
+  };
+}
+
 /**
- * Feeds results given as "region:slot:status" (slot in units of 10 s, status u or d), in
- * that order of arrival, and returns what each one did: "-" ignored, "" nothing, or its
- * actions (kind or event).
+ * Feeds results given as "region:slot:status[:node]", in that order of arrival, and returns
+ * what each one did: "-" late (not judged: the store replays), "" nothing, or its actions
+ * (kind or event).
  */
 function feed(steps: string[], overrides: Partial<AlertPolicy> = {}, start = INITIAL_STATE) {
   let state: MonitorState = start;
   const done: string[] = [];
   for (const step of steps) {
-    const [region, slot, status] = step.split(':') as [string, string, string];
-    const verdict = judgeResult(
-      state,
-      {
-        slot: Number(slot) * 10_000,
-        status: status === 'u' ? 'up' : 'down',
-        region,
-        ...(status === 'u' ? {} : { error: `${region} says no` }),
-      },
-      { ...policy, ...overrides },
-    );
+    const verdict = judgeResult(state, parse(step), { ...policy, ...overrides });
     if (!verdict) {
       done.push('-');
       continue;
@@ -128,12 +130,12 @@ void describe('judging a monitor checked from two locations, two confirmations',
       title:
         'both failing take it down once, in whichever order they arrive; one recovering brings it up',
       steps: ['eu:1:u', 'us:1:u', 'eu:2:d', 'us:2:d', 'us:3:d', 'eu:3:d', 'eu:4:u', 'us:4:d'],
-      expected: ['', '', '', 'open-incident monitor.down', '', '', 'close-incident monitor.up', ''],
+      expected: ['', '', '', 'open-incident monitor.down', '', '', '', 'close-incident monitor.up'],
     },
     {
-      title: 'a late result of an older slot still confirms the newest one',
-      steps: ['eu:1:u', 'us:1:u', 'eu:2:d', 'eu:3:d', 'us:2:d'],
-      expected: ['', '', '', '', 'open-incident monitor.down'],
+      title: 'a slot waits for its other location while newer slots arrive, and holds them back',
+      steps: ['eu:1:u', 'us:1:u', 'eu:2:d', 'eu:3:d', 'us:2:d', 'us:3:u'],
+      expected: ['', '', '', '', 'open-incident monitor.down', 'close-incident monitor.up'],
     },
     {
       title: 'a new monitor is not down on the first location that reports a failure',
@@ -141,21 +143,32 @@ void describe('judging a monitor checked from two locations, two confirmations',
       expected: ['', '', '', 'open-incident monitor.down'],
     },
     {
-      title: 'a replayed or older result of a location is ignored',
-      steps: ['eu:2:d', 'eu:2:d', 'eu:1:u', 'us:2:d', 'us:2:u', 'eu:3:u'],
-      expected: ['', '-', '-', 'open-incident monitor.down', '-', 'close-incident monitor.up'],
+      title: 'a result of a slot judged already is late: not judged (the store replays in order)',
+      steps: ['eu:1:u', 'us:1:u', 'us:1:d', 'eu:2:d', 'us:2:d', 'eu:2:u', 'us:1:u'],
+      expected: ['', '', '-', '', 'open-incident monitor.down', '-', '-'],
     },
     {
-      title: 'a location silent for more than two intervals confirms nothing, and ends nothing',
+      title:
+        'a location silent: its slots are judged on the other once a result two intervals newer came — a failure alone confirms nothing, an up alone ends the outage',
       steps: ['eu:1:d', 'us:1:d', 'eu:2:d', 'eu:3:d', 'eu:4:u', 'eu:5:u', 'eu:6:d', 'us:6:u'],
-      expected: ['', 'open-incident monitor.down', '', '', '', '', '', 'close-incident monitor.up'],
+      expected: ['', 'open-incident monitor.down', '', '', '', '', 'close-incident monitor.up', ''],
+    },
+    {
+      title: 'a complete slot closes the older ones still waiting',
+      steps: ['eu:1:u', 'us:1:u', 'eu:2:d', 'eu:3:d', 'us:3:d'],
+      expected: ['', '', '', '', 'open-incident monitor.down'],
     },
     {
       title:
         'retries count slots, not results: each slot is one failure however many locations report it',
       steps: ['eu:1:d', 'us:1:d', 'eu:2:d', 'us:2:d', 'us:3:d', 'eu:3:d'],
-      expected: ['', '', '', '', 'open-incident monitor.down', ''],
+      expected: ['', '', '', '', '', 'open-incident monitor.down'],
       retries: 2,
+    },
+    {
+      title: 'of two results of one slot and region (a handover), the first node by name counts',
+      steps: ['eu:1:d:b', 'eu:1:u:a', 'eu:1:d:c', 'us:1:d'],
+      expected: ['', '', '', ''],
     },
   ];
   for (const { title, steps, expected, retries } of cases) {
@@ -173,15 +186,107 @@ void describe('judging a monitor checked from two locations, two confirmations',
 
   test('one needed (one confirmation, or one location left): any failing location takes it down', () => {
     const { done } = feed(['eu:1:u', 'us:1:d'], {
-      confirmation: { needed: 1, staleAfterMs: 20_000 },
+      confirmation: { needed: 1, expected: 2, graceMs: 20_000 },
     });
     assert.deepEqual(done, ['', 'open-incident monitor.down']);
+  });
+
+  test('one location left checking (expected 1): each of its results is judged at once', () => {
+    const { done } = feed(['eu:1:u', 'eu:2:d', 'eu:3:u'], {
+      confirmation: { needed: 1, expected: 1, graceMs: 20_000 },
+    });
+    assert.deepEqual(done, ['', 'open-incident monitor.down', 'close-incident monitor.up']);
   });
 
   test('a state written before locations existed is judged on from where it was', () => {
     const old: MonitorState = { ...INITIAL_STATE, status: 'up', lastSlot: 10_000 };
     assert.deepEqual(feed(['eu:2:d', 'us:2:d'], {}, old).done, ['', 'open-incident monitor.down']);
   });
+
+  test('a maintenance window is asked about the slot judged, not the result that closed it', () => {
+    const quiet = (slot: number) => slot === 20_000;
+    const { done } = feed(['eu:1:u', 'us:1:u', 'eu:2:d', 'eu:5:d', 'us:5:d'], {
+      inMaintenance: quiet,
+      confirmation: { needed: 1, expected: 2, graceMs: 20_000 },
+    });
+    assert.deepEqual(done, ['', '', '', 'open-incident', '']);
+  });
+});
+
+/** Every order of `items`. */
+function* permutations<T>(items: readonly T[]): Generator<T[]> {
+  if (items.length <= 1) {
+    yield [...items];
+    return;
+  }
+  for (const [i, item] of items.entries()) {
+    const rest = [...items.slice(0, i), ...items.slice(i + 1)];
+    for (const tail of permutations(rest)) yield [item, ...tail];
+  }
+}
+
+/**
+ * One replica receiving `arrivals` in that order, as the store judges them: each result as
+ * it comes; one the judge leaves (late) has every result received so far judged again from
+ * no state in (slot, node, region) order, the incidents replaced by the replay's.
+ */
+function replica(arrivals: readonly string[], overrides: Partial<AlertPolicy>) {
+  const judged = { ...policy, ...overrides };
+  const received: JudgedResult[] = [];
+  let state: MonitorState = INITIAL_STATE;
+  let incidents = new Map<string, number | null>();
+  const fold = (start: MonitorState, result: JudgedResult, into: Map<string, number | null>) => {
+    const verdict = judgeResult(start, result, judged);
+    if (!verdict) return undefined;
+    for (const action of verdict.actions) {
+      if (action.kind === 'open-incident') into.set(action.incidentId, null);
+      if (action.kind === 'close-incident') into.set(action.incidentId, action.endedAt);
+    }
+    return verdict.state;
+  };
+  for (const arrival of arrivals) {
+    const result = parse(arrival);
+    received.push(result);
+    const next = fold(state, result, incidents);
+    if (next) {
+      state = next;
+      continue;
+    }
+    const order = (r: JudgedResult) => `${String(r.slot).padStart(12)} ${r.node} ${r.region}`;
+    state = INITIAL_STATE;
+    incidents = new Map();
+    for (const again of [...received].sort((a, b) => (order(a) < order(b) ? -1 : 1))) {
+      state = fold(state, again, incidents) ?? state;
+    }
+  }
+  return { state, incidents: Object.fromEntries(incidents) };
+}
+
+void describe("replicas receiving one monitor's results in any order", () => {
+  const cases: { title: string; results: string[]; retries?: number }[] = [
+    {
+      title: 'an outage both regions see, one region first',
+      results: ['eu:1:u', 'us:1:u', 'eu:2:d', 'us:2:u', 'eu:3:d', 'us:3:d', 'eu:4:u'],
+    },
+    {
+      title: 'with retries, a region silent for a slot, two nodes of one region at a handover',
+      results: ['eu:1:d', 'us:1:d', 'eu:2:d', 'eu:3:d', 'us:3:u', 'us:3:d:a', 'eu:5:d'],
+      retries: 1,
+    },
+  ];
+  for (const { title, results, retries } of cases) {
+    test(`${title}: every order of arrival gives the same incidents and state`, () => {
+      const overrides = retries === undefined ? {} : { retries };
+      const first = replica(results, overrides);
+      assert.ok(Object.keys(first.incidents).length > 0, 'an incident to agree on');
+      let orders = 0;
+      for (const order of permutations(results)) {
+        assert.deepEqual(replica(order, overrides), first, order.join(' '));
+        orders++;
+      }
+      assert.equal(orders, 5040);
+    });
+  }
 });
 
 void describe('how many failing locations are needed', () => {
@@ -207,25 +312,25 @@ void describe('how many failing locations are needed', () => {
       title: 'two of two checking',
       monitor: { locations: 2, confirmations: 2 },
       checking: 2,
-      expected: { confirmation: { needed: 2, staleAfterMs: 20_000 } },
+      expected: { confirmation: { needed: 2, expected: 2, graceMs: 20_000 } },
     },
     {
       title: 'the default, a majority: two of three',
       monitor: { locations: 3 },
       checking: 3,
-      expected: { confirmation: { needed: 2, staleAfterMs: 20_000 } },
+      expected: { confirmation: { needed: 2, expected: 3, graceMs: 20_000 } },
     },
     {
       title: 'one region left (the others lost, or a node alone): it decides',
       monitor: { locations: 2, confirmations: 2 },
       checking: 1,
-      expected: { confirmation: { needed: 1, staleAfterMs: 20_000 } },
+      expected: { confirmation: { needed: 1, expected: 1, graceMs: 20_000 } },
     },
     {
       title: 'three of three wanted, two regions live: both',
       monitor: { locations: 3, confirmations: 3 },
       checking: 2,
-      expected: { confirmation: { needed: 2, staleAfterMs: 20_000 } },
+      expected: { confirmation: { needed: 2, expected: 2, graceMs: 20_000 } },
     },
   ];
   for (const { title, monitor, checking, expected } of cases) {

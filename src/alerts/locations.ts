@@ -1,7 +1,8 @@
 /**
- * Several locations, one verdict: what the latest results of the regions that check a
- * monitor agree on. Pure; the state machine keeps each location's latest result and judges
- * the agreement as it would judge one result.
+ * Several locations, one verdict per slot: what the results of the regions that checked a
+ * monitor's slot agree on. Pure; the state machine holds each slot's results until the slot
+ * is complete (or its grace has passed) and judges the agreement as it would judge one
+ * result.
  */
 import { monitorLocations, type Monitor } from '../model/index.js';
 
@@ -13,14 +14,19 @@ export interface ConfirmationPolicy {
    */
   needed: number;
   /**
-   * A location whose latest result is more than this many ms older than the newest slot no
-   * longer counts: its node died, or its results stopped arriving (two intervals).
+   * The locations that check it now, ≥ 1: a slot that many regions have reported is
+   * complete and judged at once.
    */
-  staleAfterMs: number;
+  expected: number;
+  /**
+   * A slot not complete is judged with the results it has once a result of a slot at least
+   * this many ms later arrives (two intervals: a check may take up to one, its timeout).
+   */
+  graceMs: number;
 }
 
-/** A location whose latest result is older than this many intervals no longer counts. */
-const STALE_AFTER_INTERVALS = 2;
+/** A slot missing a location's result is judged once a result this many intervals newer came. */
+const GRACE_INTERVALS = 2;
 
 /**
  * Several locations: how `monitor` is confirmed down — by its `confirmations`, or by all the
@@ -34,43 +40,36 @@ export function confirmationOf(
 ): { confirmation?: ConfirmationPolicy } {
   const { locations, confirmations } = monitorLocations(monitor);
   if (locations < 2) return {};
-  const needed = Math.max(1, Math.min(confirmations, checking()));
-  const staleAfterMs = STALE_AFTER_INTERVALS * monitor.intervalSeconds * 1000;
-  return { confirmation: { needed, staleAfterMs } };
+  const live = checking();
+  const needed = Math.max(1, Math.min(confirmations, live));
+  const expected = Math.max(1, Math.min(locations, live));
+  const graceMs = GRACE_INTERVALS * monitor.intervalSeconds * 1000;
+  return { confirmation: { needed, expected, graceMs } };
 }
 
-/** One location's latest result. */
+/** One location's result of a slot, and the node that checked it (one per region is kept). */
 export interface LocationResult {
-  slot: number;
+  node: string;
   status: 'up' | 'down';
   error?: string;
 }
 
-/** The locations whose latest result is at most `staleAfterMs` older than `slot`. */
-export function recentLocations(
-  locations: Readonly<Record<string, LocationResult>>,
-  slot: number,
-  staleAfterMs: number,
-): Record<string, LocationResult> {
-  return Object.fromEntries(
-    Object.entries(locations).filter(([, latest]) => slot - latest.slot <= staleAfterMs),
-  );
-}
-
 /**
- * What the locations agree on: down when at least `needed` of them fail (the error names
- * each), up when fewer fail and at least `needed` report. Undefined while fewer report and
- * not enough fail: no verdict, the status stays as it was — a new monitor is not down on
- * the first location's failure, nor a down one up because a location fell silent (until
- * membership says fewer check it, and fewer are needed).
+ * What the locations that reported a slot agree on: down when at least `needed` of them
+ * fail (the error names each), up when fewer fail and either at least `needed` report or
+ * none fails. Undefined while a failure is neither confirmed nor outnumbered (fewer than
+ * `needed` report, one fails): the status stays as it was — a new monitor is not down on
+ * the first location's failure.
  */
 export function agreement(
-  locations: Readonly<Record<string, LocationResult>>,
+  locations: Readonly<Record<string, Pick<LocationResult, 'status' | 'error'>>>,
   needed: number,
 ): { status: 'up' | 'down'; error?: string } | undefined {
   const regions = Object.keys(locations).sort();
   const failing = regions.filter((region) => locations[region]?.status === 'down');
-  if (failing.length < needed) return regions.length < needed ? undefined : { status: 'up' };
+  if (failing.length < needed) {
+    return regions.length < needed && failing.length > 0 ? undefined : { status: 'up' };
+  }
   const error = failing
     .map((region) => `${region}: ${locations[region]?.error ?? 'down'}`)
     .join('; ');

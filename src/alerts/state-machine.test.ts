@@ -13,7 +13,7 @@ const policy: AlertPolicy = {
   retries: 0,
   renotifyMinutes: null,
   certWarnDays: [30, 14, 7],
-  inMaintenance: false,
+  inMaintenance: () => false,
 };
 
 /** Feeds a run of results (slot = index · 10 s) and collects every action's kind/event. */
@@ -104,12 +104,12 @@ test('reminders go out every renotifyMinutes while down, each with its own key',
 });
 
 test('an outage inside maintenance opens a quiet incident and sends no up either', () => {
-  const { events } = run('udu', { inMaintenance: true });
+  const { events } = run('udu', { inMaintenance: () => true });
   assert.deepEqual(events, ['open-incident@1', 'close-incident@2']);
 });
 
 test('an outage that outlasts maintenance is announced by the next reminder', () => {
-  const start = run('d', { inMaintenance: true, renotifyMinutes: 1 }).state;
+  const start = run('d', { inMaintenance: () => true, renotifyMinutes: 1 }).state;
   const verdict = judgeResult(
     start,
     { slot: 120_000, status: 'down' },
@@ -201,25 +201,106 @@ test('results arriving out of slot order: an older one is not judged, the state 
   }
 });
 
-test('after a replay, the "up" is owed only for an announced incident it leaves up', () => {
-  const down = (incidentId: string, announced = true): MonitorState => ({
+test('after a replay: the "up" owed for each announced incident it leaves up; those it replaced while down are folded into the open one', () => {
+  const down = (incidentId: string, announced = true, folded?: string[]): MonitorState => ({
     ...INITIAL_STATE,
     status: 'down',
     incidentId,
     incidentStartedAt: 0,
     incidentAnnounced: announced,
+    ...(folded ? { folded } : {}),
   });
   const up: MonitorState = { ...INITIAL_STATE, status: 'up' };
-  const keys = (before: MonitorState, after: MonitorState) =>
-    settleReplay(before, after).map((a) => (a.kind === 'notify' ? a.key : a.kind));
-  const cases: [string, MonitorState, MonitorState, string[]][] = [
-    ['announced, replayed up', down('m1:20'), up, ['m1:20:up']],
-    ['announced, replayed to nothing judged yet', down('m1:20'), INITIAL_STATE, ['m1:20:up']],
-    ['never announced (maintenance)', down('m1:20', false), up, []],
-    ['replaced by another incident, still down', down('m1:20'), down('m1:10'), []],
-    ['the same incident, still down', down('m1:20'), down('m1:20'), []],
-    ['up before', up, up, []],
+  const settle = (before: MonitorState, after: MonitorState) => {
+    const { state, actions } = settleReplay(before, after);
+    return {
+      keys: actions.map((a) => (a.kind === 'notify' ? a.key : a.kind)),
+      announced: state.incidentAnnounced,
+      folded: state.folded ?? [],
+    };
+  };
+  const cases: [string, MonitorState, MonitorState, ReturnType<typeof settle>][] = [
+    [
+      'announced, replayed up',
+      down('m1:20'),
+      up,
+      { keys: ['m1:20:up'], announced: false, folded: [] },
+    ],
+    [
+      'announced, replayed to nothing judged yet',
+      down('m1:20'),
+      INITIAL_STATE,
+      { keys: ['m1:20:up'], announced: false, folded: [] },
+    ],
+    [
+      'never announced (maintenance)',
+      down('m1:20', false),
+      up,
+      { keys: [], announced: false, folded: [] },
+    ],
+    [
+      'replaced by another incident, still down: folded into it, which this replica never announced',
+      down('m1:20'),
+      down('m1:10'),
+      { keys: [], announced: false, folded: ['m1:20'] },
+    ],
+    [
+      'the same incident, still down',
+      down('m1:20'),
+      down('m1:20'),
+      { keys: [], announced: true, folded: [] },
+    ],
+    [
+      'replaced again: the folded ones stay folded',
+      down('m1:10', false, ['m1:20']),
+      down('m1:5'),
+      { keys: [], announced: false, folded: ['m1:20'] },
+    ],
+    [
+      'replaced by an incident folded before: announced again, the rest stay folded',
+      down('m1:10', true, ['m1:20', 'm1:30']),
+      down('m1:20'),
+      { keys: [], announced: true, folded: ['m1:10', 'm1:30'] },
+    ],
+    [
+      'folded ones, replayed up: an "up" for each',
+      down('m1:10', false, ['m1:20', 'm1:30']),
+      up,
+      { keys: ['m1:20:up', 'm1:30:up'], announced: false, folded: [] },
+    ],
+    [
+      'nothing announced, down under another: the replay decides',
+      down('m1:20', false),
+      down('m1:10'),
+      { keys: [], announced: true, folded: [] },
+    ],
+    ['up before', up, up, { keys: [], announced: false, folded: [] }],
   ];
   for (const [name, before, after, expected] of cases)
-    assert.deepEqual(keys(before, after), expected, name);
+    assert.deepEqual(settle(before, after), expected, name);
+});
+
+test('an incident with folded ones ends with an "up" for each, and its own only if announced', () => {
+  const merged: MonitorState = {
+    ...INITIAL_STATE,
+    status: 'down',
+    lastSlot: 20_000,
+    incidentId: 'm1:10000',
+    incidentStartedAt: 10_000,
+    incidentAnnounced: false,
+    folded: ['m1:20000', 'm1:15000'],
+  };
+  const keys = (start: MonitorState) =>
+    judgeResult(start, { slot: 30_000, status: 'up' }, policy)?.actions.map((a) =>
+      a.kind === 'notify' ? a.key : a.kind,
+    );
+  assert.deepEqual(keys(merged), ['close-incident', 'm1:20000:up', 'm1:15000:up']);
+  assert.deepEqual(keys({ ...merged, incidentAnnounced: true }), [
+    'close-incident',
+    'm1:10000:up',
+    'm1:20000:up',
+    'm1:15000:up',
+  ]);
+  const after = judgeResult(merged, { slot: 30_000, status: 'up' }, policy)?.state;
+  assert.equal(after?.folded, undefined, 'nothing folded once up');
 });

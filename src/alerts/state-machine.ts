@@ -1,21 +1,20 @@
 /**
  * Up/down as a pure function of (state, result, policy). Every replica feeds it each new
  * result as it stores it; what it returns is written in the same transaction as the result,
- * so a transition, its incident and its queued alerts are one durable fact. A result older
- * than the newest judged is not judged: the store then judges the monitor's stored results
- * again through it, in (slot, node) order from a point where it was up (`Store.ingest`).
+ * so a transition, its incident and its queued alerts are one durable fact. A result for a
+ * slot already judged is not judged (late): the store then judges the monitor's stored
+ * results again through it, in (slot, node, region) order from a point where it was up
+ * (`Store.ingest`).
  *
- * A monitor checked from several locations (regions) is judged on what they agree on: the
- * state keeps each location's latest result, `agreement` says whether enough of them fail,
- * and that combined status of the newest slot goes through the same up/down rules.
+ * A monitor checked from several locations (regions) is judged slot by slot on what they
+ * agree on: the state holds each slot's results until every location that checks it has
+ * reported (or a result two intervals newer came), then judges the slot's agreement through
+ * the same up/down rules. Slots are judged in order, each once with the results it holds
+ * then, so replicas that receive one monitor's results in any order judge the same slots the
+ * same way (a result for a slot judged already is late, and replayed in order).
  */
 
-import {
-  agreement,
-  recentLocations,
-  type ConfirmationPolicy,
-  type LocationResult,
-} from './locations.js';
+import { agreement, type ConfirmationPolicy, type LocationResult } from './locations.js';
 
 export interface MonitorState {
   status: 'unknown' | 'up' | 'down';
@@ -37,12 +36,15 @@ export interface MonitorState {
   certExpiresAt: number | null;
   certWarnedDays: number | null;
   /**
-   * With several locations: each region's latest result (recent ones only; absent in states
-   * written before locations existed).
+   * With several locations: the results of slots not judged yet, by slot (its ms as a string)
+   * and region. Absent: none.
    */
-  locations?: Readonly<Record<string, LocationResult>>;
-  /** With several locations: the status they agreed on for `lastSlot`. */
-  lastStatus?: 'up' | 'down';
+  pending?: Readonly<Record<string, Readonly<Record<string, LocationResult>>>>;
+  /**
+   * While down: incidents this replica announced that a replay replaced by the open one (the
+   * same outage, judged again in another order). Each gets its "up" when the open one ends.
+   */
+  folded?: readonly string[];
 }
 
 export const INITIAL_STATE: MonitorState = {
@@ -65,6 +67,8 @@ export interface JudgedResult {
   error?: string;
   /** The region of the node that checked it: its location (see AlertPolicy.confirmation). */
   region?: string;
+  /** The node that checked it: of two results of one slot and region, the first by name counts. */
+  node?: string;
   certDaysLeft?: number;
   certExpiresAt?: number;
 }
@@ -77,8 +81,8 @@ export interface AlertPolicy {
   renotifyMinutes: number | null;
   /** Days before certificate expiry to warn at, e.g. [30, 14, 7]. */
   certWarnDays: readonly number[];
-  /** Whether a maintenance window covers the result's slot: incidents open, alerts do not. */
-  inMaintenance: boolean;
+  /** Whether a maintenance window covers a slot (ms): incidents open, alerts do not. */
+  inMaintenance: (slot: number) => boolean;
   /** A monitor checked from several locations; absent: each result is judged alone. */
   confirmation?: ConfirmationPolicy;
 }
@@ -108,17 +112,19 @@ export interface Verdict {
 }
 
 /**
- * Judges one result. Returns null for a result older than one already judged (with several
- * locations: older than its own location's latest).
+ * Judges one result. Returns null for a result of a slot already judged (late: the store
+ * replays the monitor in order).
  */
 export function judgeResult(
   previous: MonitorState,
   result: JudgedResult,
   policy: AlertPolicy,
 ): Verdict | null {
-  if (policy.confirmation) return judgeLocations(previous, result, policy.confirmation, policy);
   if (previous.lastSlot !== null && result.slot <= previous.lastSlot) return null;
+  if (policy.confirmation) return judgeLocations(previous, result, policy.confirmation, policy);
   const state: MonitorState = { ...previous, lastSlot: result.slot };
+  // Held for several locations, before the monitor had one.
+  delete state.pending;
   const actions = judgeSlot(state, result, policy);
   actions.push(...judgeCertificate(state, result, policy));
   return { state, actions };
@@ -126,62 +132,94 @@ export function judgeResult(
 
 /** One slot's status, alone or as the locations agreed on it, through the up/down rules. */
 function judgeSlot(state: MonitorState, slot: SlotStatus, policy: AlertPolicy): AlertAction[] {
-  return slot.status === 'down' ? judgeFailure(state, slot, policy) : judgeSuccess(state, slot);
+  const quiet = policy.inMaintenance(slot.slot);
+  return slot.status === 'down'
+    ? judgeFailure(state, slot, policy, quiet)
+    : judgeSuccess(state, slot);
 }
 
 type SlotStatus = Pick<JudgedResult, 'slot' | 'status' | 'error'>;
 
 /**
- * Several locations: the result becomes its location's latest, and the newest slot any
- * location has (this result's, or a later one already judged) is judged again on what the
- * locations now agree on. A slot is judged once per status: a second location's result of
- * the same slot changes nothing unless it changes the agreement (up → down counts the
- * slot as a failure; down → up ends the streak).
+ * Several locations: the result joins its slot's pending results (one per region: the
+ * first node's by name, as a replay in (slot, node, region) order keeps it), then every
+ * pending slot that is complete, older than a complete one, or past its grace is judged,
+ * oldest first; a slot not yet closable holds back the newer ones. Each slot is judged
+ * once, on its own results. Whether a slot is closable depends only on the results held, and
+ * only grows with them, so any arrival order judges the same slots the same way, or meets
+ * a late result and is replayed in order.
  */
 function judgeLocations(
   previous: MonitorState,
   result: JudgedResult,
   confirmation: ConfirmationPolicy,
   policy: AlertPolicy,
-): Verdict | null {
+): Verdict {
   const region = result.region ?? '';
-  const latest = previous.locations?.[region];
-  if (latest && result.slot <= latest.slot) return null;
-  const slot = Math.max(result.slot, previous.lastSlot ?? result.slot);
-  const own: LocationResult = {
-    slot: result.slot,
-    status: result.status,
-    ...(result.error === undefined ? {} : { error: result.error }),
-  };
-  const locations = recentLocations(
-    { ...previous.locations, [region]: own },
-    slot,
-    confirmation.staleAfterMs,
-  );
-  const state: MonitorState = { ...previous, locations };
-  const agreed = agreement(locations, confirmation.needed);
+  const node = result.node ?? '';
+  const key = String(result.slot);
+  const reported = previous.pending?.[key] ?? {};
+  const kept = reported[region];
+  const state: MonitorState = { ...previous };
   const actions: AlertAction[] = [];
-  const judged = previous.lastSlot === slot && previous.lastStatus === agreed?.status;
-  if (agreed && !judged) {
-    state.lastSlot = slot;
-    state.lastStatus = agreed.status;
-    actions.push(...judgeSlot(state, { slot, ...agreed }, policy));
+  if (kept === undefined || node < kept.node) {
+    const own: LocationResult = {
+      node,
+      status: result.status,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    };
+    state.pending = { ...previous.pending, [key]: { ...reported, [region]: own } };
+    actions.push(...judgeClosedSlots(state, confirmation, policy));
   }
   actions.push(...judgeCertificate(state, result, policy));
   return { state, actions };
 }
 
-function judgeFailure(state: MonitorState, result: SlotStatus, policy: AlertPolicy): AlertAction[] {
+/** Judges the pending slots that are complete or past their grace, in order; keeps the rest. */
+function judgeClosedSlots(
+  state: MonitorState,
+  confirmation: ConfirmationPolicy,
+  policy: AlertPolicy,
+): AlertAction[] {
+  const pending = { ...state.pending };
+  const slots = Object.keys(pending)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const newest = slots.at(-1) ?? 0;
+  const complete = (slot: number) =>
+    Object.keys(pending[String(slot)] ?? {}).length >= confirmation.expected;
+  // A complete slot closes the older ones too: their missing results would come late.
+  const lastComplete = slots.findLastIndex(complete);
+  const actions: AlertAction[] = [];
+  for (const [index, slot] of slots.entries()) {
+    const reported = pending[String(slot)] ?? {};
+    if (index > lastComplete && newest - slot < confirmation.graceMs) break;
+    delete pending[String(slot)];
+    state.lastSlot = slot;
+    const agreed = agreement(reported, confirmation.needed);
+    if (agreed) actions.push(...judgeSlot(state, { slot, ...agreed }, policy));
+  }
+  if (Object.keys(pending).length > 0) state.pending = pending;
+  else delete state.pending;
+  return actions;
+}
+
+function judgeFailure(
+  state: MonitorState,
+  result: SlotStatus,
+  policy: AlertPolicy,
+  quiet: boolean,
+): AlertAction[] {
   state.failures += 1;
   state.firstFailureSlot ??= result.slot;
   state.lastError = result.error ?? 'down';
-  if (state.status === 'down') return remind(state, result, policy);
+  if (state.status === 'down') return remind(state, result, policy, quiet);
   if (state.failures <= policy.retries) return [];
   const incidentId = `${policy.monitorId}:${state.firstFailureSlot}`;
   state.status = 'down';
   state.incidentId = incidentId;
   state.incidentStartedAt = state.firstFailureSlot;
-  state.incidentAnnounced = !policy.inMaintenance;
+  state.incidentAnnounced = !quiet;
   state.remindersSent = 0;
   const actions: AlertAction[] = [
     {
@@ -189,7 +227,7 @@ function judgeFailure(state: MonitorState, result: SlotStatus, policy: AlertPoli
       incidentId,
       startedAt: state.firstFailureSlot,
       cause: state.lastError,
-      inMaintenance: policy.inMaintenance,
+      inMaintenance: quiet,
     },
   ];
   if (state.incidentAnnounced) {
@@ -198,9 +236,13 @@ function judgeFailure(state: MonitorState, result: SlotStatus, policy: AlertPoli
   return actions;
 }
 
-function remind(state: MonitorState, result: SlotStatus, policy: AlertPolicy): AlertAction[] {
-  if (policy.renotifyMinutes === null || policy.inMaintenance || state.incidentId === null)
-    return [];
+function remind(
+  state: MonitorState,
+  result: SlotStatus,
+  policy: AlertPolicy,
+  quiet: boolean,
+): AlertAction[] {
+  if (policy.renotifyMinutes === null || quiet || state.incidentId === null) return [];
   const every = policy.renotifyMinutes * 60_000;
   const due = Math.floor((result.slot - (state.incidentStartedAt ?? result.slot)) / every);
   if (due <= state.remindersSent) return [];
@@ -223,6 +265,7 @@ function judgeSuccess(state: MonitorState, result: SlotStatus): AlertAction[] {
   const wasDown = state.status === 'down' && state.incidentId !== null;
   const incidentId = state.incidentId;
   const announced = state.incidentAnnounced;
+  const folded = state.folded ?? [];
   state.status = 'up';
   state.failures = 0;
   state.firstFailureSlot = null;
@@ -231,26 +274,54 @@ function judgeSuccess(state: MonitorState, result: SlotStatus): AlertAction[] {
   state.incidentStartedAt = null;
   state.incidentAnnounced = false;
   state.remindersSent = 0;
+  delete state.folded;
   if (!wasDown || incidentId === null) return [];
   const actions: AlertAction[] = [{ kind: 'close-incident', incidentId, endedAt: result.slot }];
   // No "up" for an outage nobody was told about (it began and ended in maintenance).
-  if (announced)
-    actions.push({ kind: 'notify', event: 'monitor.up', key: `${incidentId}:up`, incidentId });
+  if (announced) actions.push(upOf(incidentId));
+  // The incidents a replay folded into this one end with it.
+  actions.push(...folded.map(upOf));
   return actions;
+}
+
+function upOf(incidentId: string): AlertAction {
+  return { kind: 'notify', event: 'monitor.up', key: `${incidentId}:up`, incidentId };
 }
 
 /**
  * After a replay (results judged again in order, see the store's rejudge) changed `before`
- * into `after`: the "up" owed for an announced incident the replay no longer holds open,
- * because the late results show the monitor up again. Without it the receiver of that "down"
- * would never hear the end of it. While the replay leaves the monitor down under another
- * incident nothing is sent: an "up" then would tell a person the monitor is up when it is not.
+ * into `after`: the state to keep and the alerts still owed for the incidents this replica
+ * had announced (its open one, and those folded into it before). A replay sends no alert
+ * of its own (the transitions it replays were judged live), so without these a receiver of
+ * a "down" could never hear the end of it:
+ * - the replay leaves the monitor up: each announced incident gets its "up" now;
+ * - it leaves the monitor down under another incident (the same outage judged in another
+ *   order, e.g. after a partition): the announced ones are folded into the open one and get
+ *   their "up" when it ends — an "up" now would say the monitor is up while it is not. The
+ *   open one then counts as announced only if this replica announced it: its receivers
+ *   know the outage by the folded ids, so it gets no "up" of its own (nor a "down", unless
+ *   a reminder announces it).
+ * Keys are `incident:up` as live, so every replica queues the same delivery and the claims
+ * send it once.
  */
-export function settleReplay(before: MonitorState, after: MonitorState): AlertAction[] {
-  const incidentId = before.incidentId;
-  if (before.status !== 'down' || incidentId === null || !before.incidentAnnounced) return [];
-  if (after.status === 'down') return [];
-  return [{ kind: 'notify', event: 'monitor.up', key: `${incidentId}:up`, incidentId }];
+export function settleReplay(
+  before: MonitorState,
+  after: MonitorState,
+): { state: MonitorState; actions: AlertAction[] } {
+  const announced = [
+    ...(before.status === 'down' && before.incidentAnnounced && before.incidentId !== null
+      ? [before.incidentId]
+      : []),
+    ...(before.folded ?? []),
+  ];
+  const open = after.status === 'down' ? after.incidentId : null;
+  if (open === null) return { state: after, actions: announced.map(upOf) };
+  const folded = announced.filter((id) => id !== open);
+  if (folded.length === 0) return { state: after, actions: [] };
+  return {
+    state: { ...after, incidentAnnounced: announced.includes(open), folded },
+    actions: [],
+  };
 }
 
 function judgeCertificate(
@@ -266,7 +337,7 @@ function judgeCertificate(
   }
   const daysLeft = result.certDaysLeft;
   const crossed = policy.certWarnDays.filter((days) => daysLeft <= days);
-  if (crossed.length === 0 || policy.inMaintenance) return [];
+  if (crossed.length === 0 || policy.inMaintenance(result.slot)) return [];
   const threshold = Math.min(...crossed);
   if (state.certWarnedDays !== null && state.certWarnedDays <= threshold) return [];
   state.certWarnedDays = threshold;

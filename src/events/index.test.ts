@@ -114,7 +114,7 @@ test('a listener that throws is removed and reported; the others still hear', ()
 });
 
 test("the observed judge keeps the judge's settle (a replay's owed alerts)", () => {
-  const owed: Judge['settle'] = () => [];
+  const owed: Judge['settle'] = () => undefined;
   const settling: Judge = Object.assign((...args: Parameters<Judge>) => judge(...args), {
     settle: owed,
   });

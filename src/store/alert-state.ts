@@ -29,16 +29,18 @@ export interface Judgement {
 export interface Judge {
   (monitor: Monitor, state: object | undefined, result: CheckedResult): Judgement | undefined;
   /**
-   * After a replay turned the state `before` into `after`: notifications still owed (an
-   * "up" for an announced incident the replay closed or replaced), about `latest`, the
-   * newest result replayed. Absent: none.
+   * After a replay turned the state `before` into `after`: the state to keep (what the
+   * replay cannot know, e.g. the incidents this replica announced that it replaced) and the
+   * notifications still owed (an "up" for an announced incident the replay closed), about
+   * `latest`, the newest result replayed. Absent, or undefined: keep `after`, owe nothing.
+   * Its incidents are ignored (the replay wrote them).
    */
   settle?: (
     monitor: Monitor,
     before: object | undefined,
     after: object | undefined,
     latest: CheckedResult,
-  ) => Judgement['notifications'] | undefined;
+  ) => Judgement | undefined;
 }
 
 /** What judging a monitor's results again in order produced (see `rejudge`). */

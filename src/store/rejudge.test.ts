@@ -241,7 +241,7 @@ test('several locations: a region result late for its own region is judged again
   assert.deepEqual(stateOf(late), stateOf(inOrder));
 });
 
-test('an announced incident a replay closes gets its "up"; one it replaces while down does not', () => {
+test('an announced incident a replay closes gets its "up"; one it replaces while down gets it when the outage ends', () => {
   const deliveries = (store: Store) =>
     store
       .listDeliveries('acc_1', 10)
@@ -257,9 +257,63 @@ test('an announced incident a replay closes gets its "up"; one it replaces while
   assert.deepEqual(deliveries(closed), ['mon_a:20000:down:ch_1', 'mon_a:20000:up:ch_1']);
 
   // n0 saw the outage start a slot earlier: the same outage, another incident, still down.
+  // Nothing is sent then; the announced incident is folded into the open one.
   const replaced = storeWithMonitor();
   replaced.ingest(timeline('n1', 'uudd'), judge);
   replaced.ingest(timeline('n0', '.d'), judge);
   assert.deepEqual(incidentsOf(replaced), [['mon_a:10000', 10_000, null]]);
   assert.deepEqual(deliveries(replaced), ['mon_a:20000:down:ch_1']);
+  // Another late result replays it again: still folded.
+  replaced.ingest(timeline('n2', '...d'), judge);
+  assert.deepEqual(deliveries(replaced), ['mon_a:20000:down:ch_1']);
+  // The outage ends: the announced incident gets its "up"; the open one, never announced
+  // here, none (its receivers know the outage by the folded id).
+  replaced.ingest(timeline('n1', '....du'), judge);
+  assert.deepEqual(incidentsOf(replaced), [['mon_a:10000', 10_000, 50_000]]);
+  assert.deepEqual(deliveries(replaced), ['mon_a:20000:down:ch_1', 'mon_a:20000:up:ch_1']);
+  assert.equal((replaced.getMonitorState('mon_a') as { folded?: unknown }).folded, undefined);
+});
+
+test("several locations: any order and batching of two regions' results gives the same incidents and state", () => {
+  const east = timeline('n1', 'uudddduuddu', { region: 'east' });
+  const west = timeline('n3', 'uuuddduudd', { region: 'west' });
+  const all = [...east, ...west];
+  const bySlot = (a: CheckedResult, b: CheckedResult) => a.slot - b.slot;
+  const orders: [string, CheckedResult[][]][] = [
+    ['one batch in slot order', [[...all].sort(bySlot)]],
+    ['east, then west', [east, west]],
+    ['west, then east', [west, east]],
+    [
+      'one at a time, newest first',
+      [...all]
+        .sort(bySlot)
+        .reverse()
+        .map((r) => [r]),
+    ],
+    [
+      'one at a time, east ahead by three slots',
+      [...east.slice(0, 3), ...all.slice(3)].map((r) => [r]),
+    ],
+    [
+      'one at a time, west ahead by two slots',
+      [
+        ...west.slice(0, 2),
+        ...east.flatMap((r, i) => [r, ...(west[i + 2] ? [west[i + 2] as CheckedResult] : [])]),
+      ].map((r) => [r]),
+    ],
+  ];
+  let first: unknown;
+  for (const [name, batches] of orders) {
+    const store = storeWithMonitor({ locations: 2 });
+    for (const batch of batches) store.ingest(batch, judge);
+    assert.equal(store.countResults(), all.length, name);
+    const outcome = { incidents: incidentsOf(store), state: stateOf(store) };
+    first ??= outcome;
+    assert.deepEqual(outcome, first, name);
+  }
+  // East's last slot waits for west's result (or a newer one): still down.
+  assert.deepEqual((first as { incidents: unknown[] }).incidents, [
+    ['mon_a:80000', 80_000, null],
+    ['mon_a:30000', 30_000, 60_000],
+  ]);
 });

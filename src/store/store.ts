@@ -496,8 +496,8 @@ export class Store {
    * and rewrites what was judged from there: the incidents that began since and the state.
    * So replicas that received the same results in different orders — after a partition,
    * each island judged its own — hold the same incidents, with the same ids. Inside the
-   * ingest transaction. A replay queues no alerts (see `rejudge`) but the "up" still owed for an announced
-   * incident it closed (`Judge.settle`).
+   * ingest transaction. A replay queues no alerts (see `rejudge`) but those still owed for
+   * the incidents this replica announced, and keeps those it folded (`Judge.settle`).
    */
   private judgeAgain(known: KnownMonitor, late: number, judge: Judge): number {
     const from = this.replayStart(known, late);
@@ -521,12 +521,11 @@ export class Store {
         ...result,
         ...(error === null ? {} : { error }),
       }));
-    const before = known.state;
     const replayed = rejudge(judge, known.monitor, ordered);
-    this.alerts.rewrite(known, start, replayed);
     const latest = ordered.at(-1);
-    const owed = latest && judge.settle?.(known.monitor, before, replayed.state, latest);
-    return owed ? this.alerts.queue(owed, latest.checkedAt) : 0;
+    const settled = latest && judge.settle?.(known.monitor, known.state, replayed.state, latest);
+    this.alerts.rewrite(known, start, settled ? { ...replayed, state: settled.state } : replayed);
+    return settled ? this.alerts.queue(settled.notifications, latest.checkedAt) : 0;
   }
 
   /**
