@@ -295,7 +295,7 @@ export function registerPublicStatusRoutes(
 }
 
 const NOT_FOUND_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Not found</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Not found</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head>
 <body><main><h1>Not found</h1><p>There is no status page here.</p></main></body></html>
 `;
 

@@ -26,6 +26,7 @@ export function renderStatusHtml(page: PublicStatusPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
+<link rel="icon" href="data:,">
 <title>${e(page.title)} status</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 <link rel="alternate" type="application/rss+xml" title="Incidents (RSS)" href="${base}/rss.xml">
