@@ -155,7 +155,6 @@ export function registerPublicStatusRoutes(
   deps: ApiDeps,
   pages: StatusPages,
 ): void {
-  const tag = 'status-pages';
   const maxAge = Math.max(1, Math.round(pages.ttlMs / 1000));
   // One answer for every miss, whether the page, the monitor or the window is unknown.
   const missing = () => notFound('page');
@@ -205,36 +204,23 @@ export function registerPublicStatusRoutes(
       .type('text/css; charset=utf-8')
       .send(STATUS_CSS),
   );
-  app.get(
-    '/status/:slug',
-    {
-      schema: {
-        ...routeSchema({
-          tag,
-          summary: 'A status page as HTML (no login)',
-          params: ['slug'],
-          responses: { 200: 'text/html' },
-        }),
-        hide: true,
-      },
-    },
-    (request, reply) => {
-      const cached = pages.get((request.params as { slug: string }).slug);
-      if (!cached) {
-        return reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML);
-      }
-      return send(request, reply, cached, 'html', 'text/html; charset=utf-8', () =>
-        renderStatusHtml(cached.view),
-      );
-    },
-  );
+  app.get('/status/:slug', { schema: { hide: true } }, (request, reply) => {
+    const cached = pages.get((request.params as { slug: string }).slug);
+    if (!cached) {
+      return reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML);
+    }
+    return send(request, reply, cached, 'html', 'text/html; charset=utf-8', () =>
+      renderStatusHtml(cached.view),
+    );
+  });
   app.get(
     '/api/v1/public/status/:slug',
     {
       schema: routeSchema({
-        tag,
+        tag: 'status-pages',
         summary:
           'A status page as JSON (no login): overall state, monitors with 90 daily bars, incidents, notes',
+        public: true,
         params: ['slug'],
         responses: {
           200: '{ slug, title, state, generatedAt, monitors, incidents: { current, past }, notes }',
