@@ -180,19 +180,25 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   await page.emulateMedia({ colorScheme: 'light' });
   assert.notEqual(await background(), dark, 'light and dark differ');
 
-  // The public status page shows it too: a page made through the API with the browser's
-  // session, read in another tab (no login needed, no script on it).
-  const { csrfToken: csrf } = (await (
-    await context.request.get(`${node.url}/api/v1/auth/session`)
-  ).json()) as { csrfToken: string };
-  const { items } = (await (await context.request.get(`${node.url}/api/v1/monitors`)).json()) as {
-    items: { id: string; name: string }[];
-  };
-  const made = await context.request.post(`${node.url}/api/v1/status-pages`, {
-    headers: { 'x-csrf-token': csrf },
-    data: { slug: 'shop', title: 'Shop status', monitorIds: items.map((monitor) => monitor.id) },
-  });
-  assert.equal(made.status(), 201, await made.text());
+  // The public status page shows it too: a page made in the app (a reserved slug refused
+  // beside its field first), read in another tab (no login needed, no script on it).
+  await page.getByRole('link', { name: 'Status pages' }).click();
+  await heading(page, 'Status pages');
+  await page.getByText('No status pages yet.').waitFor();
+  await page.getByLabel('Slug', { exact: true }).fill('api');
+  await page.getByLabel('Title', { exact: true }).fill('Shop status');
+  await page.getByLabel('Shop', { exact: true }).check();
+  await page.getByRole('button', { name: 'Create status page' }).click();
+  const slugError = page.locator('#field-slug-error');
+  await slugError.waitFor();
+  assert.match(await slugError.innerText(), /is a reserved word/);
+  errors.expect(/status of 400/);
+  await page.getByLabel('Slug', { exact: true }).fill('shop');
+  await page.getByRole('button', { name: 'Create status page' }).click();
+  const pageLink = page.getByRole('link', { name: 'Shop status' });
+  await pageLink.waitFor();
+  assert.equal(await pageLink.getAttribute('href'), '/status/shop');
+  await shot('7-status-pages');
   const visitor = await context.newPage();
   const visitorErrors = new ConsoleErrors(visitor);
   const statusPage = await visitor.goto(`${node.url}/status/shop`);
@@ -205,7 +211,7 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   });
   assert.equal(await card.locator('.state').innerText(), 'Down');
   assert.equal(await visitor.getByRole('status').innerText(), 'All systems are down');
-  await visitor.screenshot({ path: join(SCREENSHOTS, '7-status-page.png'), fullPage: true });
+  await visitor.screenshot({ path: join(SCREENSHOTS, '8-status-page.png'), fullPage: true });
   await visitor.close();
   assert.deepEqual(visitorErrors.seen, [], 'no console errors on the status page');
 
