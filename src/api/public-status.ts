@@ -63,8 +63,6 @@ export class StatusPages {
   private index: { bySlug: Map<string, StatusPage>; byDomain: Map<string, string> } | undefined;
   private readonly cache = new Map<string, CachedPage>();
   private readonly unsubscribe: () => void;
-  /** How many views were computed (not served from the cache). */
-  computations = 0;
 
   constructor(
     private readonly deps: ApiDeps,
@@ -97,7 +95,6 @@ export class StatusPages {
     const now = this.deps.clock.now();
     const cached = this.cache.get(slug);
     if (cached && now - cached.computedAt < this.ttlMs && now >= cached.computedAt) return cached;
-    this.computations++;
     const fresh = {
       view: computeView(this.deps, page, now),
       computedAt: now,
@@ -127,11 +124,11 @@ export class StatusPages {
 }
 
 /** Paths on a custom domain and the page's paths they stand for. */
-const DOMAIN_PATHS: Record<string, string> = {
-  '/': '',
-  '/feed.json': '/feed.json',
-  '/rss.xml': '/rss.xml',
-};
+const DOMAIN_PATHS: ReadonlyMap<string, string> = new Map([
+  ['/', ''],
+  ['/feed.json', '/feed.json'],
+  ['/rss.xml', '/rss.xml'],
+]);
 
 /**
  * Fastify's rewriteUrl: a request whose Host is a page's custom domain gets the page at `/`
@@ -142,7 +139,7 @@ export function customDomainRewrite(pages: StatusPages): (request: IncomingMessa
     const url = request.url ?? '/';
     const at = url.indexOf('?');
     const path = at < 0 ? url : url.slice(0, at);
-    const suffix = DOMAIN_PATHS[path];
+    const suffix = DOMAIN_PATHS.get(path);
     if (suffix === undefined) return url;
     const slug = pages.slugForHost(request.headers.host);
     return slug === undefined ? url : `/status/${slug}${suffix}${at < 0 ? '' : url.slice(at)}`;
