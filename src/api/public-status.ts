@@ -5,6 +5,7 @@
  * visitors costs the node one computation per TTL plus a map lookup per request.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MonitorState } from '../alerts/index.js';
@@ -43,9 +44,29 @@ const MAX_INCIDENTS = 100;
  */
 const MAX_RENDERINGS = 2000;
 
-interface Rendering {
-  body: string;
+interface Variant {
+  body: Buffer;
   etag: string;
+}
+
+/** A rendering as sent: plain, and gzipped when that is much smaller (pages of many bars are). */
+interface Rendering {
+  plain: Variant;
+  gzip?: Variant;
+}
+
+/** Renderings smaller than this are not gzipped, bytes. */
+const GZIP_FROM_BYTES = 1024;
+
+function renderingOf(text: string): Rendering {
+  const plain = Buffer.from(text);
+  const tag = createHash('sha256').update(plain).digest('base64url').slice(0, 27);
+  const gzip = plain.length >= GZIP_FROM_BYTES ? gzipSync(plain, { level: 6 }) : undefined;
+  return {
+    plain: { body: plain, etag: `"${tag}"` },
+    // Another representation, so another ETag.
+    ...(gzip ? { gzip: { body: gzip, etag: `"${tag}-gzip"` } } : {}),
+  };
 }
 
 interface CachedPage {
@@ -176,22 +197,24 @@ export function registerPublicStatusRoutes(
   ) => {
     let rendering = cached.renderings.get(key);
     if (!rendering) {
-      const body = render();
-      rendering = {
-        body,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      };
+      rendering = renderingOf(render());
       if (cached.renderings.size < MAX_RENDERINGS) cached.renderings.set(key, rendering);
     }
+    const accepts = request.headers['accept-encoding'];
+    const gzip =
+      typeof accepts === 'string' && /\bgzip\b/.test(accepts) ? rendering.gzip : undefined;
+    const variant = gzip ?? rendering.plain;
     const age = Math.max(0, Math.floor((deps.clock.now() - cached.computedAt) / 1000));
     void reply
       .header('cache-control', `public, max-age=${String(maxAge)}`)
-      .header('etag', rendering.etag)
+      .header('etag', variant.etag)
       .header('age', String(age))
+      .header('vary', 'accept-encoding')
       .header('access-control-allow-origin', '*')
       .type(type);
-    if (request.headers['if-none-match'] === rendering.etag) return reply.code(304).send();
-    return reply.send(rendering.body);
+    if (gzip) void reply.header('content-encoding', 'gzip');
+    if (request.headers['if-none-match'] === variant.etag) return reply.code(304).send();
+    return reply.send(variant.body);
   };
   const origin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 

@@ -377,6 +377,12 @@ void describe('status pages', () => {
       const notModified = await get('/api/v1/public/status/acme', { 'if-none-match': etag });
       assert.equal(notModified.status, 304);
       assert.equal(await notModified.text(), '');
+      // fetch asks for gzip: the same view, gzipped once, under an ETag of its own.
+      assert.equal(first.headers.get('content-encoding'), 'gzip');
+      const plain = await api.call('GET', '/api/v1/public/status/acme', { token: null });
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.equal(plain.body, body);
+      assert.notEqual(plain.headers.etag, etag);
       // After the TTL the view is computed again: blog is down now.
       clock.advance(1000);
       const fresh = await get('/api/v1/public/status/acme');
