@@ -139,6 +139,15 @@ void describe('status pages', () => {
     const duplicate = await create({ slug: 'taken', title: 't', monitorIds: [] }, other);
     assert.equal(duplicate.statusCode, 400);
     assert.deepEqual(badFields(duplicate), ['slug']);
+    // A slug a page gave up stays with it while it exists: still a field error, not a 409.
+    const renamed = (await create({ slug: 'before', title: 't', monitorIds: [] })).json<Json>();
+    const rename = await api.call('PATCH', `/api/v1/status-pages/${String(renamed.id)}`, {
+      payload: { slug: 'after' },
+    });
+    assert.equal(rename.statusCode, 200, rename.body);
+    const reuse = await create({ slug: 'before', title: 't', monitorIds: [] }, other);
+    assert.equal(reuse.statusCode, 400, reuse.body);
+    assert.deepEqual(badFields(reuse), ['slug']);
   });
 
   void it("refuses another account's monitor and hides the page from the other account", async () => {

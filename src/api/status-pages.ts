@@ -69,8 +69,9 @@ function uniqueNames(page: Pick<StatusPage, 'slug' | 'customDomain'>): UniqueNam
 }
 
 /**
- * Field problems for a slug or domain another page of any account holds in this replica (the
- * writer's unique claims settle a race between nodes with a 409).
+ * Field problems for a slug or domain another page of any account holds in this replica, or
+ * held before and still claims (a claim stays with its page while the page exists). The
+ * writer's claims settle a race between nodes with a 409.
  */
 function takenProblems(
   deps: ApiDeps,
@@ -78,13 +79,21 @@ function takenProblems(
   id: string,
 ): FieldProblem[] {
   const others = deps.store.listAll<StatusPage>('status-page').filter((other) => other.id !== id);
+  const claimedByOther = (name: string) => {
+    const holder = deps.store.claimOf(name)?.split('.')[2];
+    return holder !== undefined && others.some((other) => other.id === holder);
+  };
   const problems: FieldProblem[] = [];
-  if (others.some((other) => other.slug === page.slug)) {
+  if (
+    others.some((other) => other.slug === page.slug) ||
+    claimedByOther(`status-page.slug.${page.slug}`)
+  ) {
     problems.push({ field: 'slug', problem: 'is taken by another status page; choose another' });
   }
   if (
     page.customDomain !== undefined &&
-    others.some((other) => other.customDomain === page.customDomain)
+    (others.some((other) => other.customDomain === page.customDomain) ||
+      claimedByOther(`status-page.domain.${page.customDomain}`))
   ) {
     problems.push({ field: 'customDomain', problem: 'is used by another status page' });
   }
