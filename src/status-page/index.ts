@@ -5,19 +5,12 @@
  */
 export {
   BAR_DAYS,
-  dayBar,
   dayBars,
-  MIN_DAY_COVERAGE,
   overallState,
   publicState,
   WINDOWS,
-  type DayBar,
-  type DayCounts,
-  type OverallState,
   type PublicIncident,
   type PublicMonitor,
-  type PublicNote,
-  type PublicState,
   type PublicStatusPage,
   type WindowName,
 } from './view.js';
