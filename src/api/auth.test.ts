@@ -188,6 +188,8 @@ void describe('bearer tokens', () => {
       '/api/v1/auth/signup',
       // POST logs in; GET says who is logged in (nobody, without credentials).
       '/api/v1/auth/session',
+      // A public status page's JSON (a 404 here: no such page).
+      '/api/v1/public/status/{slug}',
     ]);
     let guarded = 0;
     for (const [path, operations] of Object.entries(spec.paths)) {

@@ -14,7 +14,9 @@ import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
+import { customDomainRewrite, registerPublicStatusRoutes, StatusPages } from './public-status.js';
 import { registerSessionRoutes } from './sessions.js';
+import { registerStatusPageRoutes } from './status-pages.js';
 import { registerSystemRoutes } from './system.js';
 import { registerTokenRoutes } from './tokens.js';
 
@@ -22,7 +24,10 @@ import { registerTokenRoutes } from './tokens.js';
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance has the plain FastifyInstance type.
   const logger: FastifyBaseLogger = deps.log;
+  const statusPages = new StatusPages(deps, deps.settings.statusPageTtlMs);
   const app = Fastify({
+    // A status page's custom domain gets the page at `/`.
+    rewriteUrl: customDomainRewrite(statusPages),
     loggerInstance: logger,
     bodyLimit: deps.settings.bodyLimitBytes,
     trustProxy: deps.settings.trustProxy,
@@ -50,6 +55,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     done();
   });
   registerPushRoutes(app, deps, pushTokens);
+  app.addHook('onClose', (_instance, done) => {
+    statusPages.detach();
+    done();
+  });
+  registerPublicStatusRoutes(app, deps, statusPages);
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
     // token for a change); nothing in it is rate-limited but the password change.
@@ -67,6 +77,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerChannelRoutes(scope, deps);
     registerMaintenanceRoutes(scope, deps);
     registerEventRoutes(scope, deps);
+    registerStatusPageRoutes(scope, deps);
     done();
   });
   return app;

@@ -4,7 +4,7 @@
  * supplying only how it validates, merges and shows its documents.
  */
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import type { ConfigDoc } from '../cluster/index.js';
+import type { ConfigDoc, UniqueName } from '../cluster/index.js';
 import { notFound, type FieldProblem } from '../errors/index.js';
 import type { Entity } from '../model/index.js';
 import type { ConfigKind } from '../store/index.js';
@@ -44,6 +44,11 @@ export interface ConfigResource<Doc extends Entity> {
   merge?(current: Doc, patch: Record<string, unknown>): Record<string, unknown>;
   /** The entity as replies show it. */
   present(doc: Doc): Record<string, unknown>;
+  /**
+   * Names the entity must hold alone in the node (the cluster), e.g. a status page's slug:
+   * a write whose name another live entity holds is a 409. @defaultValue none
+   */
+  unique?(fields: Record<string, unknown>): UniqueName[];
   /** Runs after a delete, e.g. to drop references to the entity from others. */
   afterRemove?(doc: Doc): Promise<void>;
 }
@@ -105,6 +110,7 @@ export function registerConfigResource<Doc extends Entity>(
         kind,
         { ...fields, id, accountId, createdAt: now, updatedAt: now },
         0,
+        resource.unique?.(fields),
       );
       reply.code(201);
       return resource.present(saved as unknown as Doc);
@@ -164,6 +170,7 @@ export function registerConfigResource<Doc extends Entity>(
           updatedAt: deps.clock.now(),
         },
         expected,
+        resource.unique?.(fields),
       );
       return resource.present(saved as unknown as Doc);
     },

@@ -60,4 +60,6 @@ export interface ApiSettings {
   allowedHosts?: readonly string[];
   /** Between comment lines on an idle event stream, so proxies keep it open, ms. @defaultValue 15_000 */
   eventHeartbeatMs?: number;
+  /** A public status page's view is computed at most once per this long, ms. @defaultValue 15_000 */
+  statusPageTtlMs?: number;
 }

@@ -67,8 +67,11 @@ export function registerMonitorRoutes(
     prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
     merge: mergeMonitorPatch,
     present: (monitor) => presentMonitor(deps, monitor),
-    // A maintenance window naming the monitor no longer does.
-    afterRemove: (monitor) => detachReferences(deps, 'maintenance', 'monitorIds', monitor),
+    // A maintenance window or a status page naming the monitor no longer does.
+    afterRemove: async (monitor) => {
+      await detachReferences(deps, 'maintenance', 'monitorIds', monitor);
+      await detachReferences(deps, 'status-page', 'monitorIds', monitor);
+    },
   });
 }
 

@@ -371,6 +371,45 @@ void describe('JetStream KV config across nodes', () => {
     assert.equal(nodeA.store.getConfig('monitor', 'mon_1'), undefined);
   });
 
+  void it('a status page replicates with its slug claim, and its delete leaves a tombstone on the other node', async () => {
+    const a = await connectTo(cluster.urls[0] as string);
+    const b = await connectTo(cluster.urls[1] as string);
+    const bucket = await newBucket(a);
+    const nodeA = await kvReplica(a, bucket);
+    const nodeB = await kvReplica(b, bucket);
+    const slug: UniqueName[] = [{ name: 'status-page.slug.acme', taken: 'slug taken' }];
+    const page = (id: string, accountId: string) => ({
+      id,
+      accountId,
+      slug: 'acme',
+      monitorIds: [],
+    });
+    const created = await nodeA.writer.put<ConfigDoc>(
+      'status-page',
+      page('sp_1', 'acc_1'),
+      0,
+      slug,
+    );
+    await waitFor(
+      'the page on node B',
+      () =>
+        nodeB.store.getConfig<ConfigDoc>('status-page', 'sp_1')?.revision === created.revision ||
+        undefined,
+    );
+    // Another account's page on the other node cannot take the slug while the first lives.
+    await rejectsWith(
+      nodeB.writer.put<ConfigDoc>('status-page', page('sp_2', 'acc_2'), 0, slug),
+      'TIRELESS_CONFLICT',
+    );
+    await nodeA.writer.remove('status-page', 'acc_1', 'sp_1', created.revision);
+    await waitFor(
+      'the tombstone on node B',
+      () => nodeB.store.isConfigDeleted('status-page', 'sp_1') || undefined,
+    );
+    const taken = await nodeB.writer.put<ConfigDoc>('status-page', page('sp_2', 'acc_2'), 0, slug);
+    assert.equal(taken.slug, 'acme');
+  });
+
   void it('a new replica holds the whole config before open resolves; a reopened one resumes where it was', async () => {
     const nc = await connectTo(cluster.urls);
     const bucket = await newBucket(nc);

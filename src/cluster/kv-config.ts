@@ -25,6 +25,7 @@ const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'monitor',
   'channel',
   'maintenance',
+  'status-page',
 ]);
 /** KV keys are NATS subject tokens: ids and account ids must be plain tokens. */
 const KEY_TOKEN = /^[A-Za-z0-9_-]+$/;

@@ -1,8 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against the
  * real binary and a real HTTP target: setup → login → a monitor created → Up → the target
- * fails → Down, without a reload. Any console error fails it; screenshots are kept in
- * artifacts/dashboard/ (gitignored).
+ * fails → Down, without a reload → its public status page shows it Down. Any console error
+ * fails it; screenshots are kept in artifacts/dashboard/ (gitignored).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,7 +73,7 @@ async function stateShows(page: Page, name: string, state: string): Promise<void
     .waitFor({ timeout: 20_000 });
 }
 
-test('dashboard: setup, login, a monitor goes Up, then Down live without a reload', async (t) => {
+test('dashboard: setup, login, a monitor goes Up, then Down live without a reload, and its status page shows it', async (t) => {
   let healthy = true;
   const target = await startRecordingHttpServer(() =>
     healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'failing on purpose' },
@@ -179,6 +179,41 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   const dark = await background();
   await page.emulateMedia({ colorScheme: 'light' });
   assert.notEqual(await background(), dark, 'light and dark differ');
+
+  // The public status page shows it too: a page made in the app (a reserved slug refused
+  // beside its field first), read in another tab (no login needed, no script on it).
+  await page.getByRole('link', { name: 'Status pages' }).click();
+  await heading(page, 'Status pages');
+  await page.getByText('No status pages yet.').waitFor();
+  await page.getByLabel('Slug', { exact: true }).fill('api');
+  await page.getByLabel('Title', { exact: true }).fill('Shop status');
+  await page.getByLabel('Shop', { exact: true }).check();
+  await page.getByRole('button', { name: 'Create status page' }).click();
+  const slugError = page.locator('#field-slug-error');
+  await slugError.waitFor();
+  assert.match(await slugError.innerText(), /is a reserved word/);
+  errors.expect(/status of 400/);
+  await page.getByLabel('Slug', { exact: true }).fill('shop');
+  await page.getByRole('button', { name: 'Create status page' }).click();
+  const pageLink = page.getByRole('link', { name: 'Shop status' });
+  await pageLink.waitFor();
+  assert.equal(await pageLink.getAttribute('href'), '/status/shop');
+  await shot('7-status-pages');
+  const visitor = await context.newPage();
+  const visitorErrors = new ConsoleErrors(visitor);
+  const statusPage = await visitor.goto(`${node.url}/status/shop`);
+  assert.equal(statusPage?.status(), 200);
+  assert.match(statusPage?.headers()['content-security-policy'] ?? '', /default-src 'self'/);
+  assert.equal(await visitor.locator('script').count(), 0, 'no script at all');
+  await heading(visitor, 'Shop status');
+  const card = visitor.locator('.monitor', {
+    has: visitor.getByRole('heading', { level: 3, name: 'Shop' }),
+  });
+  assert.equal(await card.locator('.state').innerText(), 'Down');
+  assert.equal(await visitor.getByRole('status').innerText(), 'All systems are down');
+  await visitor.screenshot({ path: join(SCREENSHOTS, '8-status-page.png'), fullPage: true });
+  await visitor.close();
+  assert.deepEqual(visitorErrors.seen, [], 'no console errors on the status page');
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await heading(page, 'Log in');

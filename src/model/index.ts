@@ -384,3 +384,112 @@ function stripReadOnly(input: unknown): unknown {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
   return Object.fromEntries(Object.entries(input).filter(([key]) => !READ_ONLY_KEYS.has(key)));
 }
+
+/** A note the account writes on a status page, e.g. planned maintenance. */
+export interface StatusNote {
+  title: string;
+  body: string;
+  /** When it begins (or was posted), ms since the epoch. */
+  at: number;
+  /** When it ends, ms since the epoch; absent: it does not end. */
+  until?: number;
+}
+
+/** A public status page: some of the account's monitors, shown without login at /status/{slug}. */
+export interface StatusPage extends Entity {
+  slug: string;
+  title: string;
+  description?: string;
+  monitorIds: string[];
+  /** Whether the page shows what each monitor checks (its URL, host…). @defaultValue false */
+  showTargets: boolean;
+  /** A host name whose requests to `/` get this page (lowercase). */
+  customDomain?: string;
+  notes: StatusNote[];
+}
+
+/** Slugs a status page may not take: paths and words a visitor could mistake for the node's own. */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  'admin',
+  'api',
+  'app',
+  'assets',
+  'badge',
+  'docs',
+  'feed',
+  'healthz',
+  'login',
+  'logout',
+  'metrics',
+  'monitors',
+  'new',
+  'rss',
+  'settings',
+  'setup',
+  'static',
+  'status',
+  'tireless',
+  'www',
+]);
+
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+export const statusPageInputSchema = z
+  .object({
+    slug: z
+      .string({ message: 'is required' })
+      .min(1, 'is required')
+      .max(63, 'must be at most 63 characters')
+      .regex(
+        /^[a-z0-9]+(-[a-z0-9]+)*$/,
+        'must be lowercase letters, digits and single inner hyphens (a-z, 0-9, -)',
+      )
+      .refine((slug) => !RESERVED_SLUGS.has(slug), 'is a reserved word; choose another')
+      .describe('the page is at /status/{slug}; unique on the node (the cluster)'),
+    title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    description: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+    monitorIds: z
+      .array(z.string().min(1), { message: 'must be a list of monitor ids' })
+      .max(500, 'must be at most 500 monitors')
+      .refine((ids) => new Set(ids).size === ids.length, 'must not name a monitor twice')
+      .describe("the account's monitors the page shows, in this order"),
+    showTargets: z
+      .boolean()
+      .default(false)
+      .describe('whether the page shows what each monitor checks (its URL, host…)'),
+    customDomain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(HOST_NAME, 'must be a host name such as status.example.com (no scheme, no port)')
+      .optional()
+      .describe('requests with this Host get the page at /; unique on the node (the cluster)'),
+    notes: z
+      .array(
+        z
+          .object({
+            title: z.string().trim().min(1, 'is required').max(200),
+            body: z.string().trim().max(5000).default(''),
+            at: z.number().int().nonnegative().describe('ms since the epoch'),
+            until: z.number().int().nonnegative().optional().describe('ms since the epoch'),
+          })
+          .strict()
+          .refine((note) => note.until === undefined || note.until > note.at, {
+            message: 'must be after at',
+            path: ['until'],
+          }),
+      )
+      .max(50, 'must be at most 50 notes')
+      .default([])
+      .describe('notes the account writes, e.g. planned maintenance, newest shown first'),
+  })
+  .strict();
+
+/** Validates a status page as a user sends it (create, or a patch merged onto the stored page). */
+export function parseStatusPageInput(input: unknown): Omit<StatusPage, keyof Entity> {
+  const parsed = statusPageInputSchema.safeParse(stripReadOnly(input));
+  if (!parsed.success) throw validationError(fieldProblems(parsed.error));
+  return parsed.data;
+}

@@ -3,6 +3,7 @@ export {
   type CheckedResult,
   type ConfigChange,
   type ConfigKind,
+  type DayTotals,
   type Delivery,
   type IngestReport,
   type Judge,

@@ -20,6 +20,19 @@ export interface UptimeTotals {
   down: number;
 }
 
+/** Uptime totals with the sum of the checks' latencies, ms (down checks' too). */
+export interface RollupTotals extends UptimeTotals {
+  latencySum: number;
+}
+
+/** One UTC day's checks of a monitor, from its day rollup. */
+export interface DayTotals {
+  /** The day: floor(ms since the epoch / 86_400_000). */
+  day: number;
+  up: number;
+  down: number;
+}
+
 /** A monitor's and its account's small local integer keys, as result rows hold them. */
 export interface MonitorKeys {
   n: number;
@@ -143,9 +156,12 @@ export class Results {
       ),
       sumRollup: rollup((table) =>
         db.prepare(
-          `SELECT sum(up) AS up, sum(down) AS down FROM ${table}
+          `SELECT sum(up) AS up, sum(down) AS down, sum(latency_sum) AS latencySum FROM ${table}
            WHERE monitor = ? AND bucket >= ? AND bucket < ?`,
         ),
+      ),
+      days: db.prepare(
+        'SELECT bucket AS day, up, down FROM rollup_day WHERE monitor = ? AND bucket >= ? AND bucket < ? ORDER BY bucket',
       ),
       forget: [
         db.prepare('DELETE FROM results WHERE monitor = ?'),
@@ -236,17 +252,29 @@ export class Results {
 
   /** Up and down counts of one monitor over [from, to), from rollups. */
   uptime(monitorN: number, from: number, to: number): UptimeTotals {
-    const totals = { up: 0, down: 0 };
+    const { up, down } = this.totals(monitorN, from, to);
+    return { up, down };
+  }
+
+  /** Up and down counts and the latency sum of one monitor over [from, to), from rollups. */
+  totals(monitorN: number, from: number, to: number): RollupTotals {
+    const totals = { up: 0, down: 0, latencySum: 0 };
     for (const range of coverRange(from, to)) {
       const row = this.sql.sumRollup[range.granularity].get(
         monitorN,
         range.fromBucket,
         range.toBucket,
-      ) as { up: number | null; down: number | null };
+      ) as { up: number | null; down: number | null; latencySum: number | null };
       totals.up += row.up ?? 0;
       totals.down += row.down ?? 0;
+      totals.latencySum += row.latencySum ?? 0;
     }
     return totals;
+  }
+
+  /** The day rollups of one monitor for days [fromDay, toDay), oldest first; days without checks are absent. */
+  days(monitorN: number, fromDay: number, toDay: number): DayTotals[] {
+    return this.sql.days.all(monitorN, fromDay, toDay) as DayTotals[];
   }
 
   count(): number {

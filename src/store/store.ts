@@ -20,6 +20,8 @@ import {
   Results,
   type CheckedResult,
   type MonitorKeys,
+  type DayTotals,
+  type RollupTotals,
   type StoredResult,
   type UptimeTotals,
 } from './results.js';
@@ -28,7 +30,13 @@ export type { Judge, Judgement } from './alert-state.js';
 export type { ConfigChange, ConfigEntry, ConfigKind } from './config-docs.js';
 export type { Delivery } from './deliveries.js';
 export type { HousekeepingOptions, HousekeepingReport } from './housekeeping.js';
-export type { CheckedResult, StoredResult, UptimeTotals } from './results.js';
+export type {
+  CheckedResult,
+  DayTotals,
+  RollupTotals,
+  StoredResult,
+  UptimeTotals,
+} from './results.js';
 
 export interface IngestReport {
   /** Results stored for the first time. */
@@ -319,6 +327,20 @@ export class Store {
     const known = this.knownMonitor(monitorId);
     if (!known || known.monitor.accountId !== accountId) return { up: 0, down: 0 };
     return this.results.uptime(known.n, from, to);
+  }
+
+  /** Up and down counts and the latency sum (ms) of one monitor over [from, to), from rollups. */
+  rollupTotals(accountId: string, monitorId: string, from: number, to: number): RollupTotals {
+    const known = this.knownMonitor(monitorId);
+    if (!known || known.monitor.accountId !== accountId) return { up: 0, down: 0, latencySum: 0 };
+    return this.results.totals(known.n, from, to);
+  }
+
+  /** One monitor's checks per UTC day for days [fromDay, toDay) (day = floor(ms / DAY_MS)); days without checks are absent. */
+  dailyTotals(accountId: string, monitorId: string, fromDay: number, toDay: number): DayTotals[] {
+    const known = this.knownMonitor(monitorId);
+    if (!known || known.monitor.accountId !== accountId) return [];
+    return this.results.days(known.n, fromDay, toDay);
   }
 
   /** Whether a result of the monitor's slot is stored, from any node and region. */

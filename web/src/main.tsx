@@ -6,6 +6,7 @@ import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
 import { navigate, onLink, ROUTES, usePath, type Route } from './router';
 import { SetupPage } from './setup';
+import { StatusPagesPage } from './status-pages';
 import { strings } from './strings';
 import './style.css';
 
@@ -13,6 +14,7 @@ import './style.css';
 function routeFor(session: Session, path: string): Route {
   if (!session.user) return session.setupOpen ? ROUTES.setup : ROUTES.login;
   if (path === ROUTES.newMonitor) return ROUTES.newMonitor;
+  if (path === ROUTES.statusPages) return ROUTES.statusPages;
   return ROUTES.monitors;
 }
 
@@ -60,6 +62,9 @@ function App() {
             <a href={ROUTES.monitors} onClick={onLink(ROUTES.monitors)}>
               {strings.nav.monitors}
             </a>
+            <a href={ROUTES.statusPages} onClick={onLink(ROUTES.statusPages)}>
+              {strings.nav.statusPages}
+            </a>
             <span class="who">{strings.nav.signedInAs(session.user.email)}</span>
             <button type="button" onClick={() => void logOut()}>
               {strings.nav.logOut}
@@ -88,6 +93,7 @@ function App() {
       )}
       {route === ROUTES.monitors && <MonitorsPage />}
       {route === ROUTES.newMonitor && <NewMonitorPage />}
+      {route === ROUTES.statusPages && <StatusPagesPage />}
     </>
   );
 }

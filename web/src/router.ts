@@ -6,6 +6,7 @@ export const ROUTES = {
   setup: '/setup',
   login: '/login',
   newMonitor: '/monitors/new',
+  statusPages: '/status-pages',
 } as const;
 
 export type Route = (typeof ROUTES)[keyof typeof ROUTES];

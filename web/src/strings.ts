@@ -8,6 +8,7 @@ export const strings = {
   nav: {
     label: 'Main',
     monitors: 'Monitors',
+    statusPages: 'Status pages',
     signedInAs: (email: string) => `Signed in as ${email}`,
     logOut: 'Log out',
   },
@@ -61,6 +62,19 @@ export const strings = {
     interval: 'Check every (seconds)',
     submit: 'Create monitor',
     cancel: 'Cancel',
+  },
+  statusPages: {
+    title: 'Status pages',
+    empty: 'No status pages yet.',
+    summary: (slug: string, monitors: number) =>
+      `/status/${slug} · ${monitors} ${monitors === 1 ? 'monitor' : 'monitors'}`,
+    add: 'New status page',
+    slug: 'Slug',
+    slugHint: 'The page is at /status/slug: lowercase letters, digits and hyphens',
+    pageTitle: 'Title',
+    monitors: 'Monitors shown',
+    showTargets: 'Show what each monitor checks (URLs, hosts)',
+    submit: 'Create status page',
   },
   errors: {
     title: 'Not done',
