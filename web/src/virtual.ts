@@ -18,14 +18,11 @@ export function visibleRows(
   scrollPx: number,
   viewPx: number,
 ): VisibleRows {
-  const start = Math.max(0, Math.floor(scrollPx / rowPx) - OVERSCAN);
-  const end = Math.min(count, Math.ceil((scrollPx + viewPx) / rowPx) + OVERSCAN);
-  return {
-    start,
-    end: Math.max(start, end),
-    before: start * rowPx,
-    after: Math.max(0, count - end) * rowPx,
-  };
+  // A list that just got shorter may still hold a scroll position past its end.
+  const scroll = Math.min(scrollPx, Math.max(0, count * rowPx - viewPx));
+  const start = Math.max(0, Math.floor(scroll / rowPx) - OVERSCAN);
+  const end = Math.min(count, Math.ceil((scroll + viewPx) / rowPx) + OVERSCAN);
+  return { start, end, before: start * rowPx, after: (count - end) * rowPx };
 }
 
 /**
