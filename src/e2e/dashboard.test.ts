@@ -344,11 +344,11 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   await page.getByRole('link', { name: 'Shop', exact: true }).click();
   await heading(page, 'Shop');
   assert.equal(new URL(page.url()).pathname, `/monitors/${shop.id}`);
-  await page.locator('.chart canvas').first().waitFor();
+  await page.locator('.chart[data-range="24h"] canvas').first().waitFor();
   await page.locator('[data-window="24h"] dd', { hasText: '100.00 %' }).waitFor();
   await page.locator('table.results tbody tr').first().waitFor();
   await page.getByRole('button', { name: '7 d' }).click();
-  await page.locator('.chart canvas').first().waitFor();
+  await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
   await shot('8-monitor-page');
 
   // Pause: the page says so, and so does the API.

@@ -17,7 +17,12 @@ function cssVariable(name: string): string {
  * it asks `onZoom` for that span, in ms, which the page reads again at a finer grain.
  */
 export function ResponseChart(props: {
+  /** The period's name, on the element for tests and styles. */
+  range: string;
   points: readonly SeriesPoint[];
+  /** The period shown, ms: the x axis spans it whatever the points cover. */
+  from: number;
+  to: number;
   label: string;
   onZoom: (from: number, to: number) => void;
 }) {
@@ -43,8 +48,14 @@ export function ResponseChart(props: {
         width: Math.max(280, element.clientWidth),
         height: HEIGHT,
         cursor: { drag: { x: true, y: false, setScale: false } },
-        scales: { y: { range: (_chart, _min, max) => [0, Math.max(10, max * 1.1)] } },
-        axes: [axis, { ...axis, values: (_chart, ticks) => ticks.map((tick) => `${tick} ms`) }],
+        scales: {
+          x: { time: true, range: () => [props.from / 1000, props.to / 1000] },
+          y: { range: (_chart, _min, max) => [0, Math.max(10, max * 1.1)] },
+        },
+        axes: [
+          axis,
+          { ...axis, size: 72, values: (_chart, ticks) => ticks.map((tick) => `${tick} ms`) },
+        ],
         series: [
           {},
           { label: m.average, stroke: line, width: 2 },
@@ -75,6 +86,8 @@ export function ResponseChart(props: {
       resized.disconnect();
       chart.destroy();
     };
-  }, [props.points]);
-  return <div class="chart" ref={box} role="img" aria-label={props.label} />;
+  }, [props.points, props.from, props.to]);
+  return (
+    <div class="chart" data-range={props.range} ref={box} role="img" aria-label={props.label} />
+  );
 }

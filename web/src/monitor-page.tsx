@@ -44,23 +44,28 @@ const NOT_CLONED = [
   'token',
 ];
 
-/** Reads `path` whenever `key` changes; undefined while it loads, an Error if it failed. */
-function useRead<T>(path: string | undefined, key: unknown = path): T | Error | undefined {
-  const [value, setValue] = useState<T | Error | undefined>(undefined);
+/**
+ * Reads `path` whenever it or `key` changes: undefined while it loads (never the answer of an
+ * earlier path), an Error if it failed.
+ */
+function useRead<T>(path: string, key?: unknown): T | Error | undefined {
+  const [read, setRead] = useState<{ path: string; value: T | Error } | undefined>(undefined);
   useEffect(() => {
-    if (!path) return;
     let current = true;
-    setValue(undefined);
     call<T>('GET', path).then(
-      (read) => current && setValue(read),
+      (value) => current && setRead({ path, value }),
       (error: unknown) =>
-        current && setValue(error instanceof Error ? error : new Error(strings.errors.network)),
+        current &&
+        setRead({
+          path,
+          value: error instanceof Error ? error : new Error(strings.errors.network),
+        }),
     );
     return () => {
       current = false;
     };
   }, [path, key]);
-  return value;
+  return read?.path === path ? read.value : undefined;
 }
 
 function when(ms: number): string {
@@ -223,7 +228,10 @@ function Chart({ monitor }: { monitor: MonitorDoc }) {
         <>
           {series.items.length === 0 && <p>{m.noData}</p>}
           <ResponseChart
+            range={zoom ? 'zoom' : range}
             points={series.items}
+            from={from}
+            to={to}
             label={m.chartLabel(monitor.name)}
             onZoom={(zoomFrom, zoomTo) => setZoom({ from: zoomFrom, to: zoomTo })}
           />
