@@ -40,7 +40,6 @@ const ACCOUNT_MONITORS = `SELECT c.id AS id, k.n AS n FROM config c
 
 interface SummaryRow {
   id: string;
-  n: number | null;
   state: string | null;
   latest: string | null;
   recent: string | null;
@@ -65,7 +64,7 @@ export class Summaries {
       // The correlated subqueries each walk one monitor's results back from its newest.
       summaries: db.prepare(
         `WITH m AS (${ACCOUNT_MONITORS})
-         SELECT m.id AS id, m.n AS n, s.state AS state,
+         SELECT m.id AS id, s.state AS state,
            (SELECT json_object('slot', r.slot, 'checkedAt', r.slot + r.lateness,
                'status', iif(r.up, 'up', 'down'), 'latencyMs', r.latency, 'error', e.text,
                'node', o.node, 'region', o.region)
@@ -80,9 +79,10 @@ export class Summaries {
       ),
       sums: perGranularity((table) =>
         db.prepare(
-          `SELECT b.monitor AS monitor, sum(b.up) AS up, sum(b.down) AS down
-           FROM ${table} b JOIN (${ACCOUNT_MONITORS}) m ON m.n = b.monitor
-           WHERE b.bucket >= :from AND b.bucket < :to GROUP BY b.monitor`,
+          // Grouped by id, the order the account's monitors are read in: no sort.
+          `SELECT m.id AS id, sum(b.up) AS up, sum(b.down) AS down
+           FROM (${ACCOUNT_MONITORS}) m JOIN ${table} b ON b.monitor = m.n
+           WHERE b.bucket >= :from AND b.bucket < :to GROUP BY m.id`,
         ),
       ),
       series: perGranularity((table) =>
@@ -107,9 +107,7 @@ export class Summaries {
       state: row.state === null ? undefined : (JSON.parse(row.state) as object),
       latest: row.latest === null ? undefined : (JSON.parse(row.latest) as StoredResult),
       recent: row.recent ?? '',
-      uptimes: totals.map(
-        (byMonitor) => (row.n === null ? undefined : byMonitor.get(row.n)) ?? { up: 0, down: 0 },
-      ),
+      uptimes: totals.map((byMonitor) => byMonitor.get(row.id) ?? { up: 0, down: 0 }),
     }));
   }
 
@@ -141,21 +139,21 @@ export class Summaries {
     }));
   }
 
-  /** Up and down counts of each of the account's monitors (by key) over one window. */
-  private uptimes(accountId: string, window: Window): Map<number, UptimeTotals> {
-    const totals = new Map<number, UptimeTotals>();
+  /** Up and down counts of each of the account's monitors (by id) over one window. */
+  private uptimes(accountId: string, window: Window): Map<string, UptimeTotals> {
+    const totals = new Map<string, UptimeTotals>();
     for (const range of coverRange(window.from, window.to)) {
       const rows = this.sql.sums[range.granularity].all({
         account: accountId,
         from: range.fromBucket,
         to: range.toBucket,
-      }) as { monitor: number; up: number; down: number }[];
+      }) as { id: string; up: number; down: number }[];
       for (const row of rows) {
-        const sum = totals.get(row.monitor);
+        const sum = totals.get(row.id);
         if (sum) {
           sum.up += row.up;
           sum.down += row.down;
-        } else totals.set(row.monitor, { up: row.up, down: row.down });
+        } else totals.set(row.id, { up: row.up, down: row.down });
       }
     }
     return totals;
