@@ -363,13 +363,40 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   assert.equal(paused.paused, true);
   assert.equal(paused.status, 'paused');
 
-  // Delete, after a confirmation; the list has one monitor fewer.
+  // Edit in the monitor form, filled in with its fields.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await heading(page, 'Edit Shop');
+  assert.equal(await page.getByLabel('URL').inputValue(), `${target.url}/health`);
+  await page.getByLabel('Check every (seconds)').fill('2');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await heading(page, 'Shop');
+  await page.getByText('checked every 2 s').waitFor();
+
+  // Clone: a new monitor with the same fields, under a new name, on its own page.
+  await page.getByRole('button', { name: 'Clone' }).click();
+  await heading(page, 'Clone Shop');
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Shop (copy)');
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await heading(page, 'Shop (copy)');
+  const cloneId = new URL(page.url()).pathname.split('/').at(-1) ?? '';
+  assert.notEqual(cloneId, shop.id);
+  const clone = await api.expect<{ url: string; tags: string[]; intervalSeconds: number }>(
+    200,
+    'GET',
+    `/api/v1/monitors/${cloneId}`,
+  );
+  assert.deepEqual(
+    [clone.url, clone.tags, clone.intervalSeconds],
+    [`${target.url}/health`, ['shop'], 2],
+  );
+
+  // Delete, after a confirmation; the list has the monitor no more.
   await page.getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('button', { name: 'Keep it' }).click();
   await page.getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('button', { name: 'Delete for good' }).click();
   await heading(page, 'Monitors');
-  await page.getByText(`${BULK + 1} monitors`).waitFor();
-  assert.equal((await api.request('GET', `/api/v1/monitors/${shop.id}`)).status, 404);
+  await page.getByText(`${BULK + 2} monitors`).waitFor();
+  assert.equal((await api.request('GET', `/api/v1/monitors/${cloneId}`)).status, 404);
   assert.deepEqual(errors.seen, [], 'no console errors');
 });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call } from './api';
 import type { MonitorDoc } from './monitor-data';
 import { navigate, ROUTES } from './router';
@@ -19,6 +19,11 @@ export function MonitorActions(props: {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  // The confirmation takes the focus, so a keyboard or screen reader user meets it first.
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirm.current?.focus();
+  }, [confirming]);
   const act = async (action: () => Promise<void>) => {
     setBusy(true);
     setProblem(undefined);
@@ -53,7 +58,13 @@ export function MonitorActions(props: {
       {confirming ? (
         <div class="confirm" role="alertdialog" aria-label={a.delete}>
           <p>{a.confirmDelete(monitor.name)}</p>
-          <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
+          <button
+            ref={confirm}
+            type="button"
+            class="danger"
+            disabled={busy}
+            onClick={() => void remove()}
+          >
             {a.confirm}
           </button>
           <button type="button" class="secondary" onClick={() => setConfirming(false)}>
