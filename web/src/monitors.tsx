@@ -58,7 +58,7 @@ function byName(a: Row, b: Row): number {
 
 /**
  * The account's monitors and their summaries (one request each, whatever their number),
- * with the live states laid over the summaries. A state for a monitor the list does not know
+ * with the live states folded into the summaries. A state for a monitor the list does not know
  * (created in another tab or on another node) reads both again.
  */
 function useMonitorRows() {
@@ -84,7 +84,18 @@ function useMonitorRows() {
       .finally(() => (loading.current = false));
   };
   const ids = useMemo(() => new Set(monitors?.map((monitor) => monitor.id)), [monitors]);
-  const { states, live } = useLiveStates((id) => monitors === undefined || ids.has(id), load);
+  const { live } = useLiveStates({
+    // Each new result extends its monitor's bar; the summary read each minute replaces them.
+    onItems: (items) =>
+      setSummaries((current) => {
+        const next = new Map(current);
+        for (const item of items)
+          next.set(item.monitorId, withLatest(current.get(item.monitorId), item));
+        return next;
+      }),
+    known: (id) => monitors === undefined || ids.has(id),
+    onUnknown: load,
+  });
   useEffect(() => {
     load();
     const timer = setInterval(load, SUMMARY_EVERY_MS);
@@ -93,12 +104,10 @@ function useMonitorRows() {
   const rows = useMemo(
     () =>
       monitors?.map((monitor): Row => {
-        const state = states.get(monitor.id);
-        const stored = summaries.get(monitor.id);
-        const summary = state ? withLatest(stored, state) : stored;
+        const summary = summaries.get(monitor.id);
         return { monitor, summary, word: stateWord(summary, monitor) };
       }),
-    [monitors, summaries, states],
+    [monitors, summaries],
   );
   return { rows, live, failed };
 }
