@@ -31,6 +31,7 @@ void describe('monitor summary and series', () => {
   let quiet: string;
   let paused: string;
   let foreign: string;
+  let twoNodes: string;
 
   const result = (
     monitorId: string,
@@ -63,6 +64,7 @@ void describe('monitor summary and series', () => {
     quiet = await create('quiet');
     paused = await create('paused', undefined, { paused: true });
     foreign = await create('foreign', other);
+    twoNodes = await create('two nodes');
     api.record([
       // Outside 30 days (only the 90-day series sees it).
       result(shop, NOW - 40 * DAY, 'down', 900),
@@ -74,6 +76,10 @@ void describe('monitor summary and series', () => {
       result(shop, NOW - 2 * MINUTE, 'down', 30),
       result(shop, NOW - MINUTE, 'up', 20),
       result(foreign, NOW - MINUTE, 'down', 5),
+      // Cluster mode: two nodes check the same slot; each result counts and has its bar.
+      result(twoNodes, NOW - 2 * MINUTE, 'up'),
+      result(twoNodes, NOW - MINUTE, 'up'),
+      { ...result(twoNodes, NOW - MINUTE, 'down'), node: 'node-b' },
     ]);
   });
   after(() => api.close());
@@ -91,7 +97,7 @@ void describe('monitor summary and series', () => {
     const mine = await summary();
     assert.deepEqual(
       mine.items.map((item) => item.monitorId),
-      [shop, quiet, paused].sort(),
+      [shop, quiet, paused, twoNodes].sort(),
     );
     const theirs = await summary(other);
     assert.deepEqual(
@@ -133,6 +139,10 @@ void describe('monitor summary and series', () => {
       checks: { '24h': 0, '30d': 0 },
     });
     assert.equal(byId.get(paused)?.status, 'paused');
+    const both = byId.get(twoNodes);
+    assert.equal(both?.recent, 'uud');
+    assert.deepEqual(both?.checks, { '24h': 3, '30d': 3 });
+    assert.equal(both?.latest?.slot, NOW - MINUTE);
   });
 
   void it('agrees with the uptime endpoint over the same windows', async () => {
