@@ -350,6 +350,10 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   await page.getByRole('button', { name: '7 d' }).click();
   await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
   await shot('8-monitor-page');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
+  await shot('9-monitor-page-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Pause: the page says so, and so does the API.
   await page.getByRole('button', { name: 'Pause' }).click();

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 // uPlot's own styles, bundled into the app's stylesheet (the CSP allows no inline <style>).
 import 'uplot/dist/uPlot.min.css';
@@ -29,6 +29,14 @@ export function ResponseChart(props: {
   const box = useRef<HTMLDivElement>(null);
   const zoom = useRef(props.onZoom);
   zoom.current = props.onZoom;
+  // The chart takes its colours from the page's; a switch to light or dark draws it again.
+  const [scheme, setScheme] = useState(0);
+  useEffect(() => {
+    const dark = matchMedia('(prefers-color-scheme: dark)');
+    const redraw = () => setScheme((count) => count + 1);
+    dark.addEventListener('change', redraw);
+    return () => dark.removeEventListener('change', redraw);
+  }, []);
   useEffect(() => {
     const element = box.current;
     if (!element) return;
@@ -86,7 +94,7 @@ export function ResponseChart(props: {
       resized.disconnect();
       chart.destroy();
     };
-  }, [props.points, props.from, props.to]);
+  }, [props.points, props.from, props.to, scheme]);
   return (
     <div class="chart" data-range={props.range} ref={box} role="img" aria-label={props.label} />
   );
