@@ -1,23 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { TirelessError } from '../errors/index.js';
-import { summarize, type MonitorEvent, type ResultSummary } from '../events/index.js';
-import type { Monitor } from '../model/index.js';
+import type { MonitorEvent } from '../events/index.js';
 import { securityHeaders } from '../web/index.js';
 import { callerOf, tokenLives } from './credentials.js';
 import type { ApiDeps } from './deps.js';
+import { accountStates, stateItem } from './monitor-states.js';
 import { routeSchema } from './openapi.js';
 
 /** A stream that has this much unsent is too slow: it is closed (the client comes back). */
 const MAX_BUFFERED_BYTES = 1_048_576;
-
-/** One monitor's state on the event stream. */
-interface StateItem {
-  monitorId: string;
-  status: 'up' | 'down' | 'unknown' | 'paused';
-  inMaintenance: boolean;
-  latest: ResultSummary | null;
-}
 
 /**
  * `GET /api/v1/events`: server-sent events of the caller's account. First a `snapshot` of
@@ -34,17 +26,6 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done();
   });
   const heartbeatMs = deps.settings.eventHeartbeatMs ?? 15_000;
-
-  const item = (
-    monitor: Monitor,
-    status: StateItem['status'],
-    latest: ResultSummary | null,
-  ): StateItem => ({
-    monitorId: monitor.id,
-    status: monitor.paused ? 'paused' : status,
-    inMaintenance: deps.maintenance.covers(monitor, deps.clock.now()),
-    latest,
-  });
 
   app.get(
     '/api/v1/events',
@@ -73,7 +54,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const stop = deps.events.subscribe(accountId, (events: readonly MonitorEvent[]) =>
         write(
           events
-            .map((event) => send('state', item(event.monitor, event.status, event.latest)))
+            .map((event) =>
+              send('state', stateItem(deps, event.monitor, event.status, event.latest)),
+            )
             .join(''),
         ),
       );
@@ -103,16 +86,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
         'x-accel-buffering': 'no',
       });
       // Subscribed first, then the snapshot, in one synchronous step: no change falls between.
-      const items = deps.store.listScoped<Monitor>('monitor', accountId).map((monitor) => {
-        const state = deps.store.getMonitorState(monitor.id) as { status?: string } | undefined;
-        const [latest] = deps.store.listResults(accountId, monitor.id, {
-          since: 0,
-          until: Number.MAX_SAFE_INTEGER,
-          limit: 1,
-        });
-        const status = (state?.status ?? 'unknown') as MonitorEvent['status'];
-        return item(monitor, status, latest ? summarize(latest) : null);
-      });
+      // One read for every monitor of the account, not one per monitor.
+      const items = accountStates(deps, accountId, 0, []).map((summary) => summary.item);
       write(`retry: 3000\n\n${send('snapshot', { items })}`);
     },
   );

@@ -64,6 +64,7 @@ void describe('account isolation', () => {
       ['DELETE', `/api/v1/monitors/${m}`],
       ['GET', `/api/v1/monitors/${m}/results`],
       ['GET', `/api/v1/monitors/${m}/uptime`],
+      ['GET', `/api/v1/monitors/${m}/series`],
       ['GET', `/api/v1/incidents?monitorId=${m}`],
       ['GET', `/api/v1/channels/${c}`],
       ['PATCH', `/api/v1/channels/${c}`, { name: 'mine now' }],
@@ -92,6 +93,7 @@ void describe('account isolation', () => {
     ]) {
       assert.deepEqual((await asOther('GET', url)).json(), { items: [] }, url);
     }
+    assert.deepEqual((await asOther('GET', '/api/v1/monitors/summary')).json<Json>().items, []);
   });
 
   void it("cannot point its own entities at another account's", async () => {

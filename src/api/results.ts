@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { validationError } from '../errors/index.js';
 import type { Monitor } from '../model/index.js';
-import { DAY_MS } from '../store/index.js';
+import { DAY_MS, HOUR_MS, type Granularity, type UptimeTotals } from '../store/index.js';
 import { findScoped } from './config-resource.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
+import { accountStates } from './monitor-states.js';
 import { routeSchema } from './openapi.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 
@@ -37,8 +38,104 @@ const uptimeQuery = z.object({
   to: time.optional(),
 });
 
-/** `/api/v1/monitors/:id/results` and `/api/v1/monitors/:id/uptime`. */
+const summaryQuery = z.object({
+  recent: queryInteger(0, 100, 30),
+});
+
+/** The windows of the summary's uptimes. */
+const SUMMARY_WINDOWS = ['24h', '30d'] as const;
+
+const seriesQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+});
+
+/** The longest span a series covers, ms. */
+const MAX_SERIES_MS = 400 * DAY_MS;
+
+/** The finest rollup whose buckets over `spanMs` stay few enough for a chart (≤ ~3000). */
+function seriesGranularity(spanMs: number): Granularity {
+  if (spanMs <= 2 * DAY_MS) return 'minute';
+  if (spanMs <= 31 * DAY_MS) return 'hour';
+  return 'day';
+}
+
+/**
+ * `/api/v1/monitors/summary`, `/api/v1/monitors/:id/results`, `/api/v1/monitors/:id/uptime`
+ * and `/api/v1/monitors/:id/series`.
+ */
 export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get(
+    '/api/v1/monitors/summary',
+    {
+      schema: routeSchema({
+        tag: 'monitors',
+        summary:
+          'Every monitor of the account at once: state, latest result, the statuses of its newest results (recent ≤ 100, default 30), uptime over 24h and 30d',
+        query: summaryQuery,
+        responses: {
+          200:
+            '{ to, items: [{ monitorId, status, inMaintenance, latest, recent ("u"/"d" per result, oldest first), ' +
+            'uptime: { "24h", "30d" } (0..1, null without checks), checks: { "24h", "30d" } }…] }',
+        },
+      }),
+    },
+    (request) => {
+      const { accountId } = callerOf(request);
+      const { recent } = parseQuery(summaryQuery, request);
+      // Windows end at the next whole hour, so most of them are whole hour and day rollups:
+      // a few rows per monitor, whatever the number of monitors.
+      const to = Math.ceil(deps.clock.now() / HOUR_MS) * HOUR_MS;
+      const windows = SUMMARY_WINDOWS.map((name) => ({ from: to - WINDOWS[name], to }));
+      const items = accountStates(deps, accountId, recent, windows).map((summary) => {
+        const byWindow = <T>(figure: (totals: UptimeTotals) => T) =>
+          Object.fromEntries(
+            SUMMARY_WINDOWS.map((name, index) => [
+              name,
+              figure(summary.uptimes[index] ?? { up: 0, down: 0 }),
+            ]),
+          );
+        return {
+          ...summary.item,
+          recent: summary.recent,
+          uptime: byWindow(ratio),
+          checks: byWindow(({ up, down }) => up + down),
+        };
+      });
+      return { to, items };
+    },
+  );
+
+  app.get(
+    '/api/v1/monitors/:id/series',
+    {
+      schema: routeSchema({
+        tag: 'monitors',
+        summary:
+          'Response times and checks of a monitor over [from, to) (default: the last 24 hours), from its minute, hour or day rollups as the span needs',
+        params: ['id'],
+        query: seriesQuery,
+        responses: {
+          200: '{ from, to, granularity, items: [{ at, up, down, latencyAvg, latencyMin, latencyMax }…] }',
+        },
+      }),
+    },
+    (request) => {
+      const { accountId } = callerOf(request);
+      const monitor = findScoped<Monitor>(deps, 'monitor', accountId, idParam(request));
+      const query = parseQuery(seriesQuery, request);
+      const to = query.to ?? deps.clock.now();
+      const from = query.from ?? to - DAY_MS;
+      if (from >= to) throw validationError([{ field: 'from', problem: 'must be before to' }]);
+      if (to - from > MAX_SERIES_MS) {
+        throw validationError([{ field: 'from', problem: 'must be at most 400 days before to' }]);
+      }
+      const granularity = seriesGranularity(to - from);
+      const items = deps.store.series(accountId, monitor.id, granularity, { from, to });
+      return { from, to, granularity, items };
+    },
+  );
+
   app.get(
     '/api/v1/monitors/:id/results',
     {
@@ -83,12 +180,11 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
       const monitor = findScoped<Monitor>(deps, 'monitor', accountId, idParam(request));
       const { from, to } = uptimeRange(parseQuery(uptimeQuery, request), deps.clock.now());
       const { up, down } = deps.store.uptime(accountId, monitor.id, from, to);
-      const checks = up + down;
       return {
         from,
         to,
-        uptime: checks === 0 ? null : up / checks,
-        checks,
+        uptime: ratio({ up, down }),
+        checks: up + down,
         up,
         down,
         downSeconds: down * monitor.intervalSeconds,
@@ -106,4 +202,9 @@ function uptimeRange(
   const from = query.from ?? to - WINDOWS[query.window];
   if (from >= to) throw validationError([{ field: 'from', problem: 'must be before to' }]);
   return { from, to };
+}
+
+/** The share of checks that were up, 0..1; null without checks. */
+function ratio({ up, down }: UptimeTotals): number | null {
+  return up + down === 0 ? null : up / (up + down);
 }

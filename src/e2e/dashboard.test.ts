@@ -9,7 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { REPO_ROOT, startRecordingHttpServer, startTireless, tempDir } from '../testing/index.js';
+import {
+  ApiClient,
+  REPO_ROOT,
+  startRecordingHttpServer,
+  startTireless,
+  tempDir,
+  waitFor,
+} from '../testing/index.js';
 
 // What the functions run in the page use (this code's types are Node's, not the DOM's).
 declare const getComputedStyle: (element: unknown) => { color: string; backgroundColor: string };
@@ -150,7 +157,7 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
     `${target.url}/health`,
   ]);
   await stateShows(page, 'Shop', 'Up');
-  assert.match(await row.locator('td.number').innerText(), /^\d+ ms$/);
+  assert.match(await row.locator('td.latency').innerText(), /^\d+ ms$/);
   await shot('4-up');
 
   // A mark in the page: a reload would wipe it.
@@ -272,5 +279,163 @@ test('dashboard: beyond loopback, setup asks for the printed code and shows a wr
   await page.getByLabel('Setup code').fill(code.toLowerCase());
   await page.getByRole('button', { name: 'Create owner account' }).click();
   await heading(page, 'Log in');
+  assert.deepEqual(errors.seen, [], 'no console errors');
+});
+
+test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor page, pause, delete', async (t) => {
+  const target = await startRecordingHttpServer(() => ({ status: 200, body: 'ok' }));
+  const node = await startTireless(tempDir());
+  const context = await launchChromium();
+  t.after(async () => {
+    await context.close();
+    await node.kill();
+    await target.close();
+  });
+  const owner = { email: 'owner@example.com', password: 'correct horse battery' };
+  const api = new ApiClient(node.url);
+  await api.setUp(owner);
+  const create = (body: Record<string, unknown>) =>
+    api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
+      type: 'http',
+      url: `${target.url}/health`,
+      intervalSeconds: 1,
+      ...body,
+    });
+  const shop = await create({ name: 'Shop', tags: ['shop'] });
+  // Paused, so they cost the node no checks; ten requests at a time.
+  const BULK = 2000;
+  for (let from = 0; from < BULK; from += 10) {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        create({ name: `bulk-${String(from + i).padStart(4, '0')}`, tags: ['bulk'], paused: true }),
+      ),
+    );
+  }
+  await waitFor('three results of Shop', async () => {
+    const { items } = await api.expect<{ items: { monitorId: string; recent: string }[] }>(
+      200,
+      'GET',
+      '/api/v1/monitors/summary',
+    );
+    return (items.find((item) => item.monitorId === shop.id)?.recent.length ?? 0) >= 3
+      ? true
+      : undefined;
+  });
+
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = new ConsoleErrors(page);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await page.goto(`${node.url}/login`);
+  await heading(page, 'Log in');
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await heading(page, 'Monitors');
+  await page.getByText(`${BULK + 1} monitors`).waitFor();
+
+  // Only the rows in view are in the page, at the top and after scrolling to the end.
+  const rows = page.locator('table.monitors tbody tr[data-monitor-id]');
+  const drawn = await rows.count();
+  assert.ok(drawn > 0 && drawn <= 60, `${drawn} rows drawn of ${BULK + 1}`);
+  await page.locator('.scroller').evaluate((element) => {
+    const scroller = element as { scrollTop: number; scrollHeight: number };
+    scroller.scrollTop = scroller.scrollHeight;
+  });
+  // Sorted by name, Shop is last.
+  await page.getByRole('link', { name: 'Shop', exact: true }).waitFor();
+  const drawnAtEnd = await rows.count();
+  assert.ok(drawnAtEnd > 0 && drawnAtEnd <= 60, `${drawnAtEnd} rows drawn at the end`);
+  await shot('7-many-monitors');
+
+  // Search: one row, with its bar of results and its uptimes.
+  await page.getByLabel('Search').fill('shop');
+  await page.getByText(`1 of ${BULK + 1} monitors`).waitFor();
+  const row = page.getByRole('row', { name: /^Shop / });
+  assert.equal(await rows.count(), 1);
+  assert.ok((await row.locator('.bars .bar.up').count()) >= 3, 'a bar per result');
+  assert.match(
+    (await row.locator('.bars').getAttribute('aria-label')) ?? '',
+    /^Latest \d+ results: \d+ up, 0 down$/,
+  );
+  assert.equal(await row.locator('td.uptime-24h').innerText(), '100.00 %');
+  assert.equal(await row.locator('td.uptime-30d').innerText(), '100.00 %');
+  await page.getByLabel('Search').fill('');
+  await page.getByLabel('State').selectOption('paused');
+  await page.getByText(`${BULK} of ${BULK + 1} monitors`).waitFor();
+  await page.getByLabel('State').selectOption('');
+  await page.getByLabel('Tag').selectOption('shop');
+  await page.getByText(`1 of ${BULK + 1} monitors`).waitFor();
+  await page.getByLabel('Tag').selectOption('');
+
+  // A monitor created elsewhere (another tab, another node) appears without a reload.
+  await create({ name: 'Fresh', tags: ['shop'] });
+  await page.getByLabel('Search').fill('fresh');
+  await page.getByRole('row', { name: /^Fresh / }).waitFor({ timeout: 20_000 });
+  await page.getByLabel('Search').fill('');
+
+  // The monitor's page: chart, uptimes, results with the node that checked.
+  await page.getByLabel('Search').fill('shop');
+  await page.getByRole('link', { name: 'Shop', exact: true }).click();
+  await heading(page, 'Shop');
+  assert.equal(new URL(page.url()).pathname, `/monitors/${shop.id}`);
+  await page.locator('.chart[data-range="24h"] canvas').first().waitFor();
+  await page.locator('[data-window="24h"] dd', { hasText: '100.00 %' }).waitFor();
+  await page.locator('table.results tbody tr').first().waitFor();
+  await page.getByRole('button', { name: '7 d' }).click();
+  await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
+  await shot('8-monitor-page');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
+  await shot('9-monitor-page-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Pause: the page says so, and so does the API.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Resume' }).waitFor();
+  await page.locator('.monitor-summary .state', { hasText: /^Paused$/ }).waitFor();
+  const paused = await api.expect<{ paused: boolean; status: string }>(
+    200,
+    'GET',
+    `/api/v1/monitors/${shop.id}`,
+  );
+  assert.equal(paused.paused, true);
+  assert.equal(paused.status, 'paused');
+
+  // Edit in the monitor form, filled in with its fields.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await heading(page, 'Edit Shop');
+  assert.equal(await page.getByLabel('URL').inputValue(), `${target.url}/health`);
+  await page.getByLabel('Check every (seconds)').fill('2');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await heading(page, 'Shop');
+  await page.getByText('checked every 2 s').waitFor();
+
+  // Clone: a new monitor with the same fields, under a new name, on its own page.
+  await page.getByRole('button', { name: 'Clone' }).click();
+  await heading(page, 'Clone Shop');
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Shop (copy)');
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await heading(page, 'Shop (copy)');
+  const cloneId = new URL(page.url()).pathname.split('/').at(-1) ?? '';
+  assert.notEqual(cloneId, shop.id);
+  const clone = await api.expect<{ url: string; tags: string[]; intervalSeconds: number }>(
+    200,
+    'GET',
+    `/api/v1/monitors/${cloneId}`,
+  );
+  assert.deepEqual(
+    [clone.url, clone.tags, clone.intervalSeconds],
+    [`${target.url}/health`, ['shop'], 2],
+  );
+
+  // Delete, after a confirmation; the list has the monitor no more.
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Keep it' }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete for good' }).click();
+  await heading(page, 'Monitors');
+  await page.getByText(`${BULK + 2} monitors`).waitFor();
+  assert.equal((await api.request('GET', `/api/v1/monitors/${cloneId}`)).status, 404);
   assert.deepEqual(errors.seen, [], 'no console errors');
 });

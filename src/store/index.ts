@@ -8,10 +8,14 @@ export {
   type IngestReport,
   type Judge,
   type Judgement,
+  type MonitorSummary,
+  type SeriesPoint,
+  type UptimeTotals,
+  type Window,
   type StoredResult,
 } from './store.js';
 export { startCheckpointer, type Checkpointer, type CheckpointReport } from './checkpointer.js';
-export { DAY_MS, HOUR_MS } from './rollup-ranges.js';
+export { DAY_MS, HOUR_MS, type Granularity } from './rollup-ranges.js';
 export {
   copyDatabase,
   copyReplica,

@@ -16,6 +16,8 @@ import { mergeCopy, type MergeOptions, type MergeReport } from './merge.js';
 import { Meta, STREAM_POSITION } from './meta.js';
 import { Outbox, WaitingResults } from './outbox.js';
 import { rejudge } from './rejudge.js';
+import type { Granularity } from './rollup-ranges.js';
+import { Summaries, type MonitorSummary, type SeriesPoint, type Window } from './summaries.js';
 import {
   Results,
   type CheckedResult,
@@ -37,6 +39,7 @@ export type {
   StoredResult,
   UptimeTotals,
 } from './results.js';
+export type { MonitorSummary, SeriesPoint, Window } from './summaries.js';
 
 export interface IngestReport {
   /** Results stored for the first time. */
@@ -87,6 +90,7 @@ export class Store {
   private readonly meta: Meta;
   private readonly config: ConfigDocs;
   private readonly results: Results;
+  private readonly summaries: Summaries;
   private readonly deliveries: DeliveryQueue;
   private readonly alerts: AlertState;
   private readonly housekeeping: Housekeeping;
@@ -103,6 +107,7 @@ export class Store {
     this.meta = new Meta(this.db);
     this.config = new ConfigDocs(this.db);
     this.results = new Results(this.db);
+    this.summaries = new Summaries(this.db);
     this.deliveries = new DeliveryQueue(this.db);
     this.alerts = new AlertState(this.db, this.deliveries);
     this.outbox = new Outbox(this.db);
@@ -341,6 +346,31 @@ export class Store {
     const known = this.knownMonitor(monitorId);
     if (!known || known.monitor.accountId !== accountId) return [];
     return this.results.days(known.n, fromDay, toDay);
+  }
+
+  /**
+   * Every live monitor of the account with its state, latest result, the statuses of its
+   * newest `recent` results and its up/down counts over each of `windows`, in a few
+   * statements for any number of monitors.
+   */
+  summarizeMonitors(
+    accountId: string,
+    recent: number,
+    windows: readonly Window[],
+  ): MonitorSummary[] {
+    return this.summaries.ofAccount(accountId, recent, windows);
+  }
+
+  /** One monitor's rollup buckets of `granularity` in [from, to), oldest first. */
+  series(
+    accountId: string,
+    monitorId: string,
+    granularity: Granularity,
+    range: Window,
+  ): SeriesPoint[] {
+    const known = this.knownMonitor(monitorId);
+    if (!known || known.monitor.accountId !== accountId) return [];
+    return this.summaries.series(known.n, granularity, range.from, range.to);
   }
 
   /** Whether a result of the monitor's slot is stored, from any node and region. */

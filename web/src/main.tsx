@@ -1,10 +1,10 @@
-import { render } from 'preact';
+import { render, type FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call, onSessionEnded, setCsrfToken, type Session } from './api';
 import { LoginPage } from './login';
 import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
-import { navigate, onLink, ROUTES, usePath, type Route } from './router';
+import { monitorIdOf, navigate, onLink, ROUTES, usePath, type Route } from './router';
 import { SetupPage } from './setup';
 import { StatusPagesPage } from './status-pages';
 import { strings } from './strings';
@@ -15,7 +15,28 @@ function routeFor(session: Session, path: string): Route {
   if (!session.user) return session.setupOpen ? ROUTES.setup : ROUTES.login;
   if (path === ROUTES.newMonitor) return ROUTES.newMonitor;
   if (path === ROUTES.statusPages) return ROUTES.statusPages;
+  if (monitorIdOf(path) !== undefined) return path as Route;
   return ROUTES.monitors;
+}
+
+/**
+ * The monitor page with its chart library, loaded when first shown: the list, which most
+ * visits start at, does not wait for them.
+ */
+function LazyMonitorPage({ id }: { id: string }) {
+  const [page, setPage] = useState<FunctionComponent<{ id: string }> | Error | undefined>(
+    undefined,
+  );
+  useEffect(() => {
+    import('./monitor-page').then(
+      (module) => setPage(() => module.MonitorPage),
+      (error: unknown) => setPage(error instanceof Error ? error : new Error(String(error))),
+    );
+  }, []);
+  if (page instanceof Error) return <p role="alert">{strings.errors.network}</p>;
+  if (!page) return <p>{strings.loading}</p>;
+  const Page = page;
+  return <Page id={id} />;
 }
 
 function App() {
@@ -32,6 +53,7 @@ function App() {
     onSessionEnded(() => start({ user: null, csrfToken: null, setupOpen: false }));
   }, []);
   const route = session && routeFor(session, path);
+  const monitorId = route && monitorIdOf(route);
   useEffect(() => {
     if (route && route !== path) navigate(route, { replace: true });
   }, [route, path]);
@@ -94,6 +116,7 @@ function App() {
       {route === ROUTES.monitors && <MonitorsPage />}
       {route === ROUTES.newMonitor && <NewMonitorPage />}
       {route === ROUTES.statusPages && <StatusPagesPage />}
+      {monitorId !== undefined && <LazyMonitorPage key={monitorId} id={monitorId} />}
     </>
   );
 }

@@ -9,7 +9,26 @@ export const ROUTES = {
   statusPages: '/status-pages',
 } as const;
 
-export type Route = (typeof ROUTES)[keyof typeof ROUTES];
+/** A monitor's page, `/monitors/:id` (src/web APP_ROUTES serves the app there too). */
+export type MonitorPath = `/monitors/${string}`;
+
+export type Route = (typeof ROUTES)[keyof typeof ROUTES] | MonitorPath;
+
+/** The page of the monitor `id`. */
+export function monitorPath(id: string): MonitorPath {
+  return `/monitors/${encodeURIComponent(id)}`;
+}
+
+/** The monitor id of a monitor page's path, or undefined for any other path. */
+export function monitorIdOf(path: string): string | undefined {
+  const match = /^\/monitors\/([^/]+)$/.exec(path);
+  if (!match?.[1] || path === ROUTES.newMonitor) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined; // a malformed escape names no monitor
+  }
+}
 
 const listeners = new Set<() => void>();
 

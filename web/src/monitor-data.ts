@@ -1,0 +1,60 @@
+/** What the monitor list and the monitor page read from the API, beside api.ts's basics. */
+import type { Monitor, ResultSummary, StateItem } from './api';
+
+/** A monitor with the stored fields the list and page show. */
+export interface MonitorDoc extends Monitor {
+  tags?: string[];
+  intervalSeconds: number;
+  revision: number;
+}
+
+/** One monitor in `GET /api/v1/monitors/summary`. */
+export interface SummaryItem extends StateItem {
+  /** Statuses of the newest results, oldest first: `u` up, `d` down. */
+  recent: string;
+  uptime: { '24h': number | null; '30d': number | null };
+}
+
+/** A stored result, as `GET /api/v1/monitors/:id/results` lists it. */
+export interface StoredResult extends ResultSummary {
+  node: string;
+  region: string;
+}
+
+/** `GET /api/v1/incidents` items. */
+export interface Incident {
+  id: string;
+  monitorId: string;
+  startedAt: number;
+  endedAt: number | null;
+  cause: string;
+  inMaintenance: boolean;
+}
+
+/** One rollup bucket of `GET /api/v1/monitors/:id/series`. */
+export interface SeriesPoint {
+  at: number;
+  up: number;
+  down: number;
+  latencyAvg: number;
+  latencyMin: number;
+  latencyMax: number;
+}
+
+/** How many of the newest results the list's bar shows. */
+export const RECENT_RESULTS = 30;
+
+/** The state item with a new result appended to the summary's recent statuses. */
+export function withLatest(summary: SummaryItem | undefined, state: StateItem): SummaryItem {
+  const previous = summary?.latest?.slot;
+  const fresh = state.latest && state.latest.slot !== previous;
+  const recent = summary?.recent ?? '';
+  return {
+    ...state,
+    recent:
+      fresh && state.latest
+        ? (recent + (state.latest.status === 'up' ? 'u' : 'd')).slice(-RECENT_RESULTS)
+        : recent,
+    uptime: summary?.uptime ?? { '24h': null, '30d': null },
+  };
+}
