@@ -4,9 +4,9 @@ import type { CheckedResult, Judge, Judgement } from '../store/index.js';
 import { confirmationOf } from './locations.js';
 import { inMaintenance } from './maintenance.js';
 import {
-  INITIAL_STATE,
   judgeResult,
   settleReplay,
+  stateFrom,
   type AlertAction,
   type MonitorState,
 } from './state-machine.js';
@@ -65,7 +65,7 @@ export function createJudge(deps: CoordinatorDeps): Judge {
 }
 
 function stateOf(stored: object | undefined): MonitorState {
-  return { ...INITIAL_STATE, ...(stored as Partial<MonitorState> | undefined) };
+  return stateFrom(stored);
 }
 
 function toJudgement(

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { checkers } from '../checks/index.js';
 import { startHttpTarget, waitFor, type HttpTarget } from '../testing/index.js';
 import { CheckPool, type CheckJob } from './index.js';
+import { CHECK_THREAD_OLD_SPACE_MB } from './pool.js';
 
 const log = pino({ level: 'silent' });
 const userAgent = 'Tireless/0.0.0 (node pool-test; region here)';
@@ -24,6 +25,7 @@ function httpJob(url: string, timeoutMs = 2000): CheckJob {
 
 // Worker threads load compiled JavaScript: these tests run from dist/ (npm test).
 const exitingWorker = new URL('./test-exiting-worker.js', import.meta.url);
+const heapWorker = new URL('./test-heap-worker.js', import.meta.url);
 
 describe('check pool', () => {
   let target: HttpTarget;
@@ -160,5 +162,32 @@ describe('check pool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('starts its check threads with a bounded old space (V8 then grows it less)', async () => {
+    const heapLimitMb = async (workerOldSpaceMb?: number) => {
+      const pool = new CheckPool({
+        workers: 1,
+        blockPrivateTargets: false,
+        userAgent,
+        log,
+        workerUrl: heapWorker,
+        ...(workerOldSpaceMb === undefined ? {} : { workerOldSpaceMb }),
+      });
+      try {
+        const ran = await pool.run(httpJob(target.url));
+        return Number(ran?.outcome.error) / 2 ** 20;
+      } finally {
+        await pool.close();
+      }
+    };
+    // The heap limit is the old space plus the young generation (some tens of MB).
+    const byDefault = await heapLimitMb();
+    assert.ok(
+      byDefault >= CHECK_THREAD_OLD_SPACE_MB && byDefault < CHECK_THREAD_OLD_SPACE_MB + 128,
+      `${byDefault}`,
+    );
+    const smaller = await heapLimitMb(300);
+    assert.ok(smaller >= 300 && smaller < 300 + 128, `${smaller}`);
   });
 });

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { describeError } from '../errors/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
@@ -7,12 +7,25 @@ import { RunningChecks, type CheckJob, type RanCheck } from './running-checks.js
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
+/**
+ * The old space a check thread may grow to, MB. Not a budget (its live data is a few tens of
+ * MB at 30,000 monitors) but V8's lever on growth: a heap whose limit is 2 GB or more grows
+ * its old space up to 4× what was live at the last full collection, a heap of 256 MB only
+ * 1.3×, interpolated between (heap-controller.cc, MaxGrowingFactor). A check thread's old
+ * space is nearly all promoted garbage of checks that were in flight, cheap to collect
+ * because so little is alive; at Node's default limit (about 4 GB here) each thread grew to
+ * 100–150 MB with 20–30 MB alive.
+ */
+export const CHECK_THREAD_OLD_SPACE_MB = 512;
+
 export interface CheckPoolOptions extends WorkerSettings {
   /** Worker threads to run checks in; 0 runs them on this thread. */
   workers: number;
   log: Logger;
   /** The worker script; tests give one that misbehaves. @defaultValue ./worker.js */
   workerUrl?: URL;
+  /** See CHECK_THREAD_OLD_SPACE_MB. @defaultValue CHECK_THREAD_OLD_SPACE_MB */
+  workerOldSpaceMb?: number;
 }
 
 /** A check that ran, or undefined when it could not run (pool stopping, worker died). */
@@ -40,7 +53,10 @@ export class CheckPool {
       userAgent: options.userAgent,
     };
     const url = options.workerUrl ?? WORKER_URL;
-    const thread = () => new CheckThread(url, settings, options.log);
+    const limits = {
+      maxOldGenerationSizeMb: options.workerOldSpaceMb ?? CHECK_THREAD_OLD_SPACE_MB,
+    };
+    const thread = () => new CheckThread(url, settings, limits, options.log);
     this.hosts =
       options.workers === 0
         ? [new InlineChecks(settings)]
@@ -138,6 +154,7 @@ class CheckThread implements CheckHost {
   constructor(
     private readonly url: URL,
     private readonly settings: WorkerSettings,
+    private readonly limits: ResourceLimits,
     private readonly log: Logger,
   ) {
     this.spawn();
@@ -198,7 +215,7 @@ class CheckThread implements CheckHost {
   }
 
   private spawn(): void {
-    const worker = new Worker(this.url, { workerData: this.settings });
+    const worker = new Worker(this.url, { workerData: this.settings, resourceLimits: this.limits });
     worker.unref();
     worker.on('message', (message: FromWorker) => {
       this.confirmStarted(message.startedThrough);
