@@ -194,7 +194,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const caller = await authenticate(deps, request);
-      const user = caller && deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      const user = caller && deps.store.getConfig<User>('user', caller.userId);
       const setupOpen = deps.store.countAll('user') === 0;
       return {
         ...sessionOf(user ?? null, caller?.csrfToken),
@@ -231,6 +231,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
     {
       onRequest: passwordLimiter(app, deps),
       schema: routeSchema({
+        role: 'viewer',
         tag: 'auth',
         body: jsonSchema(passwordChange),
         summary: "Change the caller's password: the user's other sessions end, this one stays",
@@ -240,7 +241,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
     async (request, reply) => {
       const caller = callerOf(request);
       const input = parseOrThrow(passwordChange, request.body);
-      const user = deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      const user = deps.store.getConfig<User>('user', caller.userId);
       if (!user) throw unauthorized();
       if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
         throw validationError([
@@ -253,7 +254,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
         { ...user, passwordHash, updatedAt: deps.clock.now() },
         user.revision,
       );
-      await endSessions(deps, caller.accountId, caller.userId, caller.tokenId);
+      await endSessions(deps, caller.homeAccountId, caller.userId, caller.tokenId);
       return reply.code(204).send();
     },
   );

@@ -14,6 +14,7 @@ import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
+import { checkRole, requireDeclaredRoles } from './roles.js';
 import { registerSessionRoutes } from './sessions.js';
 import { registerSystemRoutes } from './system.js';
 import { registerTokenRoutes } from './tokens.js';
@@ -53,9 +54,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
     // token for a change); nothing in it is rate-limited but the password change.
+    requireDeclaredRoles(scope);
     scope.addHook('onRequest', async (request) => {
       request.caller = (await authenticate(deps, request)) ?? null;
       if (!request.caller) throw unauthorized();
+      checkRole(request, request.caller);
     });
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);

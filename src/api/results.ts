@@ -43,6 +43,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
     '/api/v1/monitors/:id/results',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'monitors',
         summary: 'Results of a monitor with slots in [since, until), newest first (limit ≤ 10000)',
         params: ['id'],
@@ -69,6 +70,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
     '/api/v1/monitors/:id/uptime',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'monitors',
         summary: 'Uptime over a window ending now (24h, 7d, 30d, 90d) or over [from, to)',
         params: ['id'],

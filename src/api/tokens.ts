@@ -48,6 +48,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/tokens',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag,
         summary: "List the account's API tokens (never their secrets)",
         responses: { 200: '{ items: [{ id, name, userId, createdAt, expiresAt, readOnly }…] }' },
@@ -68,6 +69,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/tokens',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag,
         summary:
           'Create an API token, optionally expiring or read-only; its secret is in this reply only',
@@ -93,6 +95,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/tokens/:id',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag,
         summary: 'Revoke an API token of the account: it is refused from now on',
         params: ['id'],
@@ -114,6 +117,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/auth/logout',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'auth',
         summary:
           'Revoke the token this request presents (a browser session: also clears its cookie)',
@@ -121,8 +125,8 @@ export function registerTokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
     },
     async (request, reply) => {
-      const { accountId, tokenId, csrfToken } = callerOf(request);
-      await deps.config.remove('token', accountId, tokenId);
+      const { tokenAccountId, tokenId, csrfToken } = callerOf(request);
+      await deps.config.remove('token', tokenAccountId, tokenId);
       if (csrfToken !== undefined) setSessionCookie(request, reply, null);
       return reply.code(204).send();
     },
