@@ -9,7 +9,9 @@ import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerEventRoutes } from './events.js';
 import { registerIncidentRoutes } from './incidents.js';
+import { registerAcceptRoute, registerInvitationRoutes } from './invitations.js';
 import { registerMaintenanceRoutes } from './maintenance.js';
+import { registerMemberRoutes } from './members.js';
 import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
@@ -45,6 +47,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);
+  registerAcceptRoute(app, deps);
   const pushTokens = new PushTokens(deps.store, deps.config);
   app.addHook('onClose', (_instance, done) => {
     pushTokens.detach();
@@ -63,6 +66,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);
     registerPasswordRoute(scope, deps);
+    registerMemberRoutes(scope, deps);
+    registerInvitationRoutes(scope, deps);
     registerMonitorRoutes(scope, deps, pushTokens);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);

@@ -10,7 +10,6 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { TirelessError } from '../errors/index.js';
 import { atLeast, ROLES, type Membership, type Role, type User } from '../model/index.js';
 import type { Store } from '../store/index.js';
-import type { Caller } from './credentials.js';
 import { ROLE_KEY } from './openapi.js';
 
 /** The id of the membership of `userId` in `accountId`: one per pair, on every node. */
@@ -56,7 +55,7 @@ export function requireDeclaredRoles(scope: FastifyInstance): void {
 }
 
 /** Refuses (403) a caller whose role is below the one the request's route declared. */
-export function checkRole(request: FastifyRequest, caller: Caller): void {
+export function checkRole(request: FastifyRequest, caller: { role: Role }): void {
   const least = declaredRole(request.routeOptions.schema) ?? 'owner';
   if (!atLeast(caller.role, least)) {
     throw new TirelessError(
