@@ -249,7 +249,7 @@ void describe('roles on every route', () => {
             assert.equal(firstAccount(), before, `${what}: the first account unchanged`);
             // (A 404 may name the id the caller sent: nothing it did not know.)
             const sent = url + JSON.stringify(body ?? {});
-            for (const mine of Object.values(fixtures)) {
+            for (const mine of Object.values(fixtures) as string[]) {
               if (sent.includes(mine)) continue;
               assert.ok(!reply.text.includes(mine), `${what}: shows nothing of the first account`);
             }
