@@ -188,6 +188,8 @@ void describe('bearer tokens', () => {
       '/api/v1/auth/signup',
       // POST logs in; GET says who is logged in (nobody, without credentials).
       '/api/v1/auth/session',
+      // The link's secret is the credential (a new user has no other).
+      '/api/v1/invitations/accept',
     ]);
     let guarded = 0;
     for (const [path, operations] of Object.entries(spec.paths)) {

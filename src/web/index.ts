@@ -13,7 +13,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'app');
 
 /** The app's own routes (web/src/router.ts): each answers with the app's page. */
-export const APP_ROUTES = ['/', '/setup', '/login', '/monitors/new'] as const;
+export const APP_ROUTES = [
+  '/',
+  '/setup',
+  '/login',
+  '/monitors/new',
+  '/settings/members',
+  '/invitation',
+] as const;
 
 /**
  * The headers of every answer: a strict CSP (no inline script or style), no framing.

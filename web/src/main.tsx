@@ -1,7 +1,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, onSessionEnded, setCsrfToken, type Session } from './api';
+import { atLeast, call, onSessionEnded, setCsrfToken, type Session } from './api';
+import { InvitationPage } from './invitation';
 import { LoginPage } from './login';
+import { MembersPage } from './members';
 import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
 import { navigate, onLink, ROUTES, usePath, type Route } from './router';
@@ -11,8 +13,11 @@ import './style.css';
 
 /** Where a visitor belongs: setup while the server has no owner, login without a session. */
 function routeFor(session: Session, path: string): Route {
+  if (path === ROUTES.invitation) return ROUTES.invitation;
   if (!session.user) return session.setupOpen ? ROUTES.setup : ROUTES.login;
-  if (path === ROUTES.newMonitor) return ROUTES.newMonitor;
+  // A viewer has no edit pages: it reads only.
+  if (path === ROUTES.newMonitor && atLeast(session.user.role, 'member')) return ROUTES.newMonitor;
+  if (path === ROUTES.members) return ROUTES.members;
   return ROUTES.monitors;
 }
 
@@ -25,8 +30,11 @@ function App() {
     setCsrfToken(next.csrfToken);
     setSession(next);
   };
-  useEffect(() => {
+  /** The session as the server has it now (after joining or switching an account). */
+  const reload = () =>
     call<Session>('GET', '/api/v1/auth/session').then(start, () => setFailed(true));
+  useEffect(() => {
+    void reload();
     onSessionEnded(() => start({ user: null, csrfToken: null, setupOpen: false }));
   }, []);
   const route = session && routeFor(session, path);
@@ -60,6 +68,25 @@ function App() {
             <a href={ROUTES.monitors} onClick={onLink(ROUTES.monitors)}>
               {strings.nav.monitors}
             </a>
+            <a href={ROUTES.members} onClick={onLink(ROUTES.members)}>
+              {strings.nav.members}
+            </a>
+            {session.user.accounts.length > 1 && (
+              <select
+                aria-label={strings.nav.account}
+                value={session.user.accountId}
+                onChange={(event) => {
+                  const accountId = (event.currentTarget as HTMLSelectElement).value;
+                  void call('POST', '/api/v1/auth/account', { accountId }).then(reload, reload);
+                }}
+              >
+                {session.user.accounts.map((account) => (
+                  <option key={account.id} value={account.id}>
+                    {account.name}
+                  </option>
+                ))}
+              </select>
+            )}
             <span class="who">{strings.nav.signedInAs(session.user.email)}</span>
             <button type="button" onClick={() => void logOut()}>
               {strings.nav.logOut}
@@ -86,7 +113,21 @@ function App() {
           }}
         />
       )}
-      {route === ROUTES.monitors && <MonitorsPage />}
+      {route === ROUTES.monitors && session.user && (
+        <MonitorsPage key={session.user.accountId} canEdit={atLeast(session.user.role, 'member')} />
+      )}
+      {route === ROUTES.members && session.user && (
+        <MembersPage key={session.user.accountId} user={session.user} />
+      )}
+      {route === ROUTES.invitation && (
+        <InvitationPage
+          user={session.user}
+          onJoined={() => {
+            navigate(ROUTES.monitors, { replace: true });
+            void reload();
+          }}
+        />
+      )}
       {route === ROUTES.newMonitor && <NewMonitorPage />}
     </>
   );

@@ -44,8 +44,11 @@ function useLiveStates(): { states: ReadonlyMap<string, StateItem>; live: boolea
   return { states, live };
 }
 
-/** The account's monitors: name, type, target, state in words and colour, last latency. */
-export function MonitorsPage() {
+/**
+ * The account's monitors: name, type, target, state in words and colour, last latency.
+ * `canEdit`: the caller's role edits monitors (a viewer sees no edit controls).
+ */
+export function MonitorsPage({ canEdit }: { canEdit: boolean }) {
   const [monitors, setMonitors] = useState<Monitor[] | undefined>(undefined);
   const [failed, setFailed] = useState<string | undefined>(undefined);
   const { states, live } = useLiveStates();
@@ -59,9 +62,11 @@ export function MonitorsPage() {
   return (
     <Page title={strings.monitors.title}>
       <p class="toolbar">
-        <a class="button" href={ROUTES.newMonitor} onClick={onLink(ROUTES.newMonitor)}>
-          {strings.monitors.add}
-        </a>
+        {canEdit && (
+          <a class="button" href={ROUTES.newMonitor} onClick={onLink(ROUTES.newMonitor)}>
+            {strings.monitors.add}
+          </a>
+        )}
         <span class={live ? 'live on' : 'live'} role="status">
           {live ? strings.monitors.live : strings.monitors.reconnecting}
         </span>

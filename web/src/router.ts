@@ -6,6 +6,9 @@ export const ROUTES = {
   setup: '/setup',
   login: '/login',
   newMonitor: '/monitors/new',
+  members: '/settings/members',
+  /** Accepts an invitation; the link's secret is in the fragment (never sent to a server). */
+  invitation: '/invitation',
 } as const;
 
 export type Route = (typeof ROUTES)[keyof typeof ROUTES];
