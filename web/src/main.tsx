@@ -76,7 +76,7 @@ function App() {
                 aria-label={strings.nav.account}
                 value={session.user.accountId}
                 onChange={(event) => {
-                  const accountId = (event.currentTarget as HTMLSelectElement).value;
+                  const accountId = event.currentTarget.value;
                   void call('POST', '/api/v1/auth/account', { accountId }).then(reload, reload);
                 }}
               >

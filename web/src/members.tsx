@@ -84,7 +84,7 @@ export function MembersPage({ user }: { user: User }) {
                       onChange={(event) =>
                         void change(() =>
                           call('PATCH', `/api/v1/members/${member.id}`, {
-                            role: (event.currentTarget as HTMLSelectElement).value,
+                            role: event.currentTarget.value,
                           }),
                         )
                       }
