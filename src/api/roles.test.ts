@@ -7,8 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
 import { atLeast, ROLES, type Role, type User } from '../model/index.js';
 import { issueToken } from './credentials.js';
+import { routeSchema } from './openapi.js';
+import { requireDeclaredRoles } from './roles.js';
 import { createTestApi, signUp, type TestApi } from './testing.js';
 
 type Json = Record<string, unknown>;
@@ -268,5 +271,28 @@ void describe('roles on every route', () => {
       }
     }
     assert.equal(walked, Object.keys(ROLE_TABLE).length * 5, 'every route of the table walked');
+  });
+});
+
+void describe('a route without a declared role', () => {
+  void it('stops the API from building; with one it builds', async () => {
+    const build = async (role?: Role) => {
+      const app = Fastify();
+      // An async plugin: what it throws fails ready() rather than the process.
+      await app.register(async (scope) => {
+        requireDeclaredRoles(scope);
+        const docs = { tag: 'test', summary: 'probe', responses: { 200: 'ok' } };
+        scope.get(
+          '/probe',
+          { schema: routeSchema({ ...docs, ...(role ? { role } : {}) }) },
+          () => ({}),
+        );
+        await Promise.resolve();
+      });
+      await app.ready();
+      await app.close();
+    };
+    await assert.rejects(build(), /route GET \/probe declares no role/);
+    await build('viewer');
   });
 });
