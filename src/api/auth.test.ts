@@ -190,6 +190,8 @@ void describe('bearer tokens', () => {
       '/api/v1/auth/session',
       // A public status page's JSON (a 404 here: no such page).
       '/api/v1/public/status/{slug}',
+      // The link's secret is the credential (a new user has no other).
+      '/api/v1/invitations/accept',
     ]);
     let guarded = 0;
     for (const [path, operations] of Object.entries(spec.paths)) {

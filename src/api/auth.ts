@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc, UniqueName } from '../cluster/index.js';
 import { describeError, TirelessError, validationError } from '../errors/index.js';
-import type { Account, User } from '../model/index.js';
+import type { Account, Role, User } from '../model/index.js';
 import { hashPassword, verifyPassword } from '../secrets/index.js';
 import { parseOrThrow } from '../validation/index.js';
 import {
@@ -18,10 +18,11 @@ import {
 } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema } from './openapi.js';
+import { accountChoices } from './members.js';
 import { newId } from './request.js';
 import { checkSetupRequest } from './setup-guard.js';
 
-const email = z
+export const email = z
   .string({ message: 'is required' })
   .trim()
   .toLowerCase()
@@ -29,7 +30,7 @@ const email = z
   .pipe(z.email('must be an email address'));
 
 /** The password rules: 8 to 200 characters (the upper bound caps the work one KDF call does). */
-const newPassword = z
+export const newPassword = z
   .string({ message: 'is required' })
   .min(8, 'must be at least 8 characters')
   .max(200, 'must be at most 200 characters');
@@ -167,7 +168,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         body: jsonSchema(login),
         summary:
           'Log a browser in: sets the session cookie (HttpOnly, SameSite=Strict); the reply has its CSRF token',
-        responses: { 201: '{ user: { id, email, role, accountId }, csrfToken }' },
+        responses: { 201: '{ user: { id, email, role, accountId, accounts }, csrfToken }' },
       }),
     },
     async (request, reply) => {
@@ -175,7 +176,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { secret } = await issueToken(deps, user, 'session', 'browser', { request });
       setSessionCookie(request, reply, secret, deps.settings.sessionTtlMs);
       reply.code(201);
-      return sessionOf(user, csrfTokenOf(secret));
+      return sessionOf(deps, user, user, csrfTokenOf(secret));
     },
   );
 
@@ -188,16 +189,16 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         summary:
           "Who is logged in (the session cookie or bearer token sent), a browser session's CSRF token, and whether setup is still open",
         responses: {
-          200: '{ user: { id, email, role, accountId } | null, csrfToken, setupOpen, setupCodeRequired }',
+          200: '{ user: { id, email, role, accountId, accounts: [{ id, name, role }…] } | null, csrfToken, setupOpen, setupCodeRequired }: role and accountId are those the session acts in',
         },
       }),
     },
     async (request) => {
       const caller = await authenticate(deps, request);
-      const user = caller && deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      const user = caller && deps.store.getConfig<User>('user', caller.userId);
       const setupOpen = deps.store.countAll('user') === 0;
       return {
-        ...sessionOf(user ?? null, caller?.csrfToken),
+        ...sessionOf(deps, user ?? null, caller, caller?.csrfToken),
         setupOpen,
         setupCodeRequired: setupOpen && deps.settings.setupCode !== undefined,
       };
@@ -206,7 +207,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 }
 
 /** A per-client-address limit on password attempts (settings.authRateLimit). */
-function passwordLimiter(app: FastifyInstance, deps: ApiDeps) {
+export function passwordLimiter(app: FastifyInstance, deps: ApiDeps) {
   const { max, windowMs } = deps.settings.authRateLimit;
   return app.rateLimit({
     max,
@@ -231,6 +232,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
     {
       onRequest: passwordLimiter(app, deps),
       schema: routeSchema({
+        role: 'viewer',
         tag: 'auth',
         body: jsonSchema(passwordChange),
         summary: "Change the caller's password: the user's other sessions end, this one stays",
@@ -240,7 +242,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
     async (request, reply) => {
       const caller = callerOf(request);
       const input = parseOrThrow(passwordChange, request.body);
-      const user = deps.store.getScoped<User>('user', caller.accountId, caller.userId);
+      const user = deps.store.getConfig<User>('user', caller.userId);
       if (!user) throw unauthorized();
       if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
         throw validationError([
@@ -253,7 +255,7 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
         { ...user, passwordHash, updatedAt: deps.clock.now() },
         user.revision,
       );
-      await endSessions(deps, caller.accountId, caller.userId, caller.tokenId);
+      await endSessions(deps, caller.homeAccountId, caller.userId, caller.tokenId);
       return reply.code(204).send();
     },
   );
@@ -263,9 +265,21 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
  * What a browser learns of its session: who is logged in, and the CSRF token its writes send
  * (null for a bearer token, which needs none).
  */
-function sessionOf(user: User | null, csrfToken: string | undefined) {
+function sessionOf(
+  deps: ApiDeps,
+  user: User | null,
+  acting: { accountId: string; role: Role } | undefined,
+  csrfToken: string | undefined,
+) {
   return {
-    user: user && { id: user.id, email: user.email, role: user.role, accountId: user.accountId },
+    user: user &&
+      acting && {
+        id: user.id,
+        email: user.email,
+        role: acting.role,
+        accountId: acting.accountId,
+        accounts: accountChoices(deps, user),
+      },
     csrfToken: (user && csrfToken) ?? null,
   };
 }
@@ -281,7 +295,7 @@ function ownAddresses(): string[] {
 const OWNER: UniqueName = { name: 'owner', taken: 'setup is done already; log in' };
 
 /** One user per email in the whole cluster (the address is lowercased already). */
-function emailClaim(email: string): UniqueName {
+export function emailClaim(email: string): UniqueName {
   return {
     name: `email.${createHash('sha256').update(email).digest('hex')}`,
     taken: 'a user with this email exists; log in',

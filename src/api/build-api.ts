@@ -9,12 +9,15 @@ import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerEventRoutes } from './events.js';
 import { registerIncidentRoutes } from './incidents.js';
+import { registerAcceptRoute, registerInvitationRoutes } from './invitations.js';
 import { registerMaintenanceRoutes } from './maintenance.js';
+import { registerMemberRoutes } from './members.js';
 import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
 import { customDomainRewrite, registerPublicStatusRoutes, StatusPages } from './public-status.js';
+import { checkRole, requireDeclaredRoles } from './roles.js';
 import { registerSessionRoutes } from './sessions.js';
 import { registerStatusPageRoutes } from './status-pages.js';
 import { registerSystemRoutes } from './system.js';
@@ -49,6 +52,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);
+  registerAcceptRoute(app, deps);
   const pushTokens = new PushTokens(deps.store, deps.config);
   app.addHook('onClose', (_instance, done) => {
     pushTokens.detach();
@@ -63,13 +67,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
     // token for a change); nothing in it is rate-limited but the password change.
+    requireDeclaredRoles(scope);
     scope.addHook('onRequest', async (request) => {
       request.caller = (await authenticate(deps, request)) ?? null;
       if (!request.caller) throw unauthorized();
+      checkRole(request, request.caller);
     });
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);
     registerPasswordRoute(scope, deps);
+    registerMemberRoutes(scope, deps);
+    registerInvitationRoutes(scope, deps);
     registerMonitorRoutes(scope, deps, pushTokens);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);

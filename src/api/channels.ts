@@ -112,6 +112,7 @@ function registerChannelTest(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/channels/:id/test',
     {
       schema: routeSchema({
+        role: 'member',
         tag: 'channels',
         summary: 'Send a test message through the channel (see GET /api/v1/deliveries)',
         params: ['id'],
@@ -152,6 +153,7 @@ function registerDeliveryList(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/deliveries',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'channels',
         summary: 'Recent notification deliveries (status, attempts, lastError), newest first',
         query: deliveriesQuery,

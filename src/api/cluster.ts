@@ -8,6 +8,7 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     '/api/v1/cluster',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'system',
         summary:
           "This node's view of the cluster: its state (joined, island, no-quorum) and why, nodes (alive or not, by region, with the monitors each checks), replication lag, outbox depth, whether NATS and JetStream (its quorum) answer, messages passed over",

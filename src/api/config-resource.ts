@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { ConfigDoc, UniqueName } from '../cluster/index.js';
 import { notFound, type FieldProblem } from '../errors/index.js';
-import type { Entity } from '../model/index.js';
+import type { Entity, Role } from '../model/index.js';
 import type { ConfigKind } from '../store/index.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
@@ -51,6 +51,8 @@ export interface ConfigResource<Doc extends Entity> {
   unique?(fields: Record<string, unknown>): UniqueName[];
   /** Runs after a delete, e.g. to drop references to the entity from others. */
   afterRemove?(doc: Doc): Promise<void>;
+  /** The least role that creates, changes and deletes one (any role reads). @defaultValue 'member' */
+  editRole?: Role;
 }
 
 /** Adds GET/POST `/api/v1{path}` and GET/PATCH/DELETE `/api/v1{path}/:id`. */
@@ -60,6 +62,7 @@ export function registerConfigResource<Doc extends Entity>(
   resource: ConfigResource<Doc>,
 ): void {
   const { kind, noun } = resource;
+  const editRole = resource.editRole ?? 'member';
   const collection = `/api/v1${resource.path}`;
   const item = `${collection}/:id`;
   const tag = resource.path.slice(1);
@@ -75,7 +78,12 @@ export function registerConfigResource<Doc extends Entity>(
     collection,
     {
       schema: withReply(
-        routeSchema({ tag, summary: `List ${noun}s`, responses: { 200: `{ items: [${noun}…] }` } }),
+        routeSchema({
+          role: 'viewer',
+          tag,
+          summary: `List ${noun}s`,
+          responses: { 200: `{ items: [${noun}…] }` },
+        }),
         200,
         list,
       ),
@@ -92,6 +100,7 @@ export function registerConfigResource<Doc extends Entity>(
     {
       schema: withReply(
         routeSchema({
+          role: editRole,
           tag,
           summary: `Create a ${noun}`,
           body: resource.bodySchema,
@@ -122,6 +131,7 @@ export function registerConfigResource<Doc extends Entity>(
     {
       schema: withReply(
         routeSchema({
+          role: 'viewer',
           tag,
           summary: `Get a ${noun}`,
           params: ['id'],
@@ -142,6 +152,7 @@ export function registerConfigResource<Doc extends Entity>(
     {
       schema: withReply(
         routeSchema({
+          role: editRole,
           tag,
           summary: `Change some fields of a ${noun} (null resets a field to its default)`,
           params: ['id'],
@@ -180,6 +191,7 @@ export function registerConfigResource<Doc extends Entity>(
     item,
     {
       schema: routeSchema({
+        role: editRole,
         tag,
         summary: `Delete a ${noun}`,
         params: ['id'],

@@ -3,17 +3,24 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConfigDoc } from '../cluster/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { sameSecret } from '../secrets/index.js';
-import type { Role, Token, User } from '../model/index.js';
+import { lesserRole, type Role, type Token, type User } from '../model/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
+import { roleIn } from './roles.js';
 import { isExpired, lastSeenDue, type SessionLimits } from './token-life.js';
 
 /** Who made an authenticated request. */
 export interface Caller {
+  /** The account the request acts in: every read and write is scoped to it. */
   accountId: string;
   userId: string;
+  /** The caller's role in `accountId`, no more than its token's. */
   role: Role;
   /** Id of the token the request presented (sha256 hex of its secret). */
   tokenId: string;
+  /** The account the token is stored in (a session's: the user's home account). */
+  tokenAccountId: string;
+  /** The user's home account, where its sessions are stored. */
+  homeAccountId: string;
   /** A read-only API token: every change it asks for is refused. */
   readOnly: boolean;
   /**
@@ -56,6 +63,12 @@ export interface IssueOptions {
   expiresAt?: number | null;
   /** An API token that may only read. @defaultValue false */
   readOnly?: boolean;
+  /** The account an API token acts in (the user must be a member). @defaultValue the user's home */
+  accountId?: string;
+  /** An API token's most role. @defaultValue the creator's */
+  role?: Role;
+  /** A session's account to act in, other than the user's home. @defaultValue none */
+  actingAccountId?: string;
 }
 
 /** Longest User-Agent a session records, characters. */
@@ -77,7 +90,8 @@ export async function issueToken(
   const secret = newTokenSecret();
   const now = deps.clock.now();
   const limits = sessionLimits(deps.settings);
-  for (const old of deps.store.listScoped<Token>('token', user.accountId)) {
+  const accountId = options.accountId ?? user.accountId;
+  for (const old of deps.store.listScoped<Token>('token', accountId)) {
     if (old.userId === user.id && isExpired(old, now, limits)) forget(deps, old);
   }
   const { request } = options;
@@ -88,13 +102,20 @@ export async function issueToken(
           lastSeenAt: now,
           userAgent: request?.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
           ip: request?.ip ?? null,
+          ...(options.actingAccountId === undefined
+            ? {}
+            : { actingAccountId: options.actingAccountId }),
         }
-      : { expiresAt: options.expiresAt ?? null, readOnly: options.readOnly ?? false };
+      : {
+          expiresAt: options.expiresAt ?? null,
+          readOnly: options.readOnly ?? false,
+          ...(options.role === undefined ? {} : { role: options.role }),
+        };
   const token = await deps.config.put<Token & ConfigDoc>(
     'token',
     {
       id: tokenIdOf(secret),
-      accountId: user.accountId,
+      accountId,
       userId: user.id,
       kind,
       name,
@@ -232,14 +253,25 @@ async function callerOfSecret(
     return undefined;
   }
   // A removed user's tokens die with it.
-  const user = deps.store.getScoped<User>('user', token.accountId, token.userId);
+  const user = deps.store.getConfig<User>('user', token.userId);
   if (!user) return undefined;
+  let accountId = token.actingAccountId ?? token.accountId;
+  let role = roleIn(deps.store, user, accountId);
+  if (role === undefined && token.kind === 'session') {
+    // Removed from the account it switched to: the session goes on at home.
+    accountId = user.accountId;
+    role = user.role;
+  }
+  // An API token of a user no longer in its account is refused.
+  if (role === undefined) return undefined;
   if (lastSeenDue(token, now)) seen(deps, token, now);
   return {
-    accountId: token.accountId,
+    accountId,
     userId: user.id,
-    role: user.role,
+    role: token.role === undefined ? role : lesserRole(role, token.role),
     tokenId: token.id,
+    tokenAccountId: token.accountId,
+    homeAccountId: user.accountId,
     readOnly: token.readOnly === true,
   };
 }

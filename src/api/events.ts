@@ -31,6 +31,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/events',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'events',
         summary: "Server-sent events of the account's monitors: a snapshot, then each change",
         responses: {

@@ -17,6 +17,7 @@ export function registerIncidentRoutes(app: FastifyInstance, deps: ApiDeps): voi
     '/api/v1/incidents',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'incidents',
         summary: "The account's incidents, newest first; of one monitor with monitorId",
         query: incidentsQuery,

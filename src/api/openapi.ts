@@ -8,8 +8,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { z } from 'zod';
 import { TirelessError } from '../errors/index.js';
+import type { Role } from '../model/index.js';
 
 export type JsonSchema = Record<string, unknown>;
+
+/** The OpenAPI extension a route's least role is declared in (see roles.ts). */
+export const ROLE_KEY = 'x-tireless-role';
 
 /** Where the UI is served; the document is at `${DOCS_PREFIX}/json`. */
 export const DOCS_PREFIX = '/api/docs';
@@ -86,6 +90,11 @@ export interface RouteDocs {
   responses: Record<number, string>;
   /** Reachable without a bearer token. */
   public?: boolean;
+  /**
+   * The least role in the account the caller needs (checked before the handler runs);
+   * required for every route that is not public (see roles.ts).
+   */
+  role?: Role;
   /** The reply is text, not a JSON object. */
   textReply?: boolean;
 }
@@ -96,6 +105,7 @@ export function routeSchema(docs: RouteDocs): FastifySchema {
     summary: docs.summary,
     tags: [docs.tag],
     ...(docs.public ? { security: [] } : {}),
+    ...(docs.role ? { [ROLE_KEY]: docs.role, description: `Needs the ${docs.role} role.` } : {}),
     ...(docs.body ? { body: docs.body } : {}),
     ...(docs.query ? { querystring: jsonSchema(docs.query) } : {}),
     ...(docs.params ? { params: paramsSchema(docs.params) } : {}),

@@ -70,6 +70,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
     {
       schema: routeSchema({
         tag: 'monitors',
+        role: 'viewer',
         summary:
           'Every monitor of the account at once: state, latest result, the statuses of its newest results (recent ≤ 100, default 30), uptime over 24h and 30d',
         query: summaryQuery,
@@ -111,6 +112,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
     {
       schema: routeSchema({
         tag: 'monitors',
+        role: 'viewer',
         summary:
           'Response times and checks of a monitor over [from, to) (default: the last 24 hours), from its minute, hour or day rollups as the span needs',
         params: ['id'],
@@ -140,6 +142,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
     '/api/v1/monitors/:id/results',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'monitors',
         summary: 'Results of a monitor with slots in [since, until), newest first (limit ≤ 10000)',
         params: ['id'],
@@ -166,6 +169,7 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
     '/api/v1/monitors/:id/uptime',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag: 'monitors',
         summary: 'Uptime over a window ending now (24h, 7d, 30d, 90d) or over [from, to)',
         params: ['id'],

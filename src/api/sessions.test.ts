@@ -397,6 +397,7 @@ void describe('API token limits', () => {
       createdAt: clock.now(),
       expiresAt,
       readOnly: false,
+      role: 'owner',
     });
     const listed = () =>
       api.call('GET', '/api/v1/tokens').then((reply) => reply.json<{ items: { id: string }[] }>());

@@ -19,6 +19,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     '/api/v1/sessions',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag,
         summary: "List the caller's sessions, the one this request uses marked current",
         responses: {
@@ -31,7 +32,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
       const now = deps.clock.now();
       const limits = sessionLimits(deps.settings);
       const sessions = deps.store
-        .listScoped<Token>('token', caller.accountId)
+        .listScoped<Token>('token', caller.homeAccountId)
         .filter(
           (token) =>
             token.kind === 'session' &&
@@ -57,6 +58,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     '/api/v1/sessions/:id',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag,
         summary:
           "End one of the caller's sessions, on every node (the current one: also its cookie)",
@@ -67,11 +69,11 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request, reply) => {
       const caller = callerOf(request);
       const id = idParam(request);
-      const token = deps.store.getScoped<Token>('token', caller.accountId, id);
+      const token = deps.store.getScoped<Token>('token', caller.homeAccountId, id);
       if (token?.kind !== 'session' || token.userId !== caller.userId) {
         throw notFound(`session ${id}`);
       }
-      await deps.config.remove('token', caller.accountId, id);
+      await deps.config.remove('token', caller.homeAccountId, id);
       if (id === caller.tokenId && caller.csrfToken !== undefined) {
         setSessionCookie(request, reply, null);
       }
@@ -83,6 +85,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
     '/api/v1/sessions',
     {
       schema: routeSchema({
+        role: 'viewer',
         tag,
         summary:
           "Log out everywhere else: end every session of the caller's but the current one (API tokens stay)",
@@ -90,8 +93,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ApiDeps): void
       }),
     },
     async (request) => {
-      const { accountId, userId, tokenId } = callerOf(request);
-      return { ended: await endSessions(deps, accountId, userId, tokenId) };
+      const { homeAccountId, userId, tokenId } = callerOf(request);
+      return { ended: await endSessions(deps, homeAccountId, userId, tokenId) };
     },
   );
 }

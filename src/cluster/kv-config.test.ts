@@ -43,6 +43,19 @@ test('decodeConfigEntry: version 1 with v or without, delete markers, a newer ma
       entry({ ...doc, notes: 'x'.repeat(MAX_CONFIG_ENTRY_BYTES) }),
       'rejected config entry of ',
     ],
+    [
+      'a membership (a user in another account)',
+      entry(
+        { id: 'mem_1', accountId: 'acc_1', userId: 'usr_2', role: 'viewer' },
+        'membership.acc_1.mem_1',
+      ),
+      'ok v1 membership ',
+    ],
+    [
+      'an invitation (its id a SHA-256 in hex)',
+      entry({ id: 'ab12', accountId: 'acc_1', role: 'member' }, 'invitation.acc_1.ab12'),
+      'ok v1 invitation ',
+    ],
     ['not a kind', entry(doc, 'nonsense.acc_1.mon_1'), 'rejected not a config key'],
     ['too many parts', entry(doc, 'monitor.acc_1.mon_1.x'), 'rejected not a config key'],
   ];

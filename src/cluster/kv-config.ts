@@ -21,6 +21,8 @@ import { decodeVersioned, WIRE_VERSION, WireLog, type Decoded } from './wire.js'
 const KINDS: ReadonlySet<string> = new Set<ConfigKind>([
   'account',
   'user',
+  'membership',
+  'invitation',
   'token',
   'monitor',
   'channel',

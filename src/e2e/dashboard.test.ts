@@ -439,3 +439,87 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   assert.equal((await api.request('GET', `/api/v1/monitors/${cloneId}`)).status, 404);
   assert.deepEqual(errors.seen, [], 'no console errors');
 });
+
+test('dashboard: an owner invites a viewer by link; the viewer sees no edit controls and the API refuses its edit', async (t) => {
+  const node = await startTireless(tempDir());
+  const context = await launchChromium();
+  t.after(async () => {
+    await context.close();
+    await node.kill();
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const owner = { email: 'owner@example.com', password: 'correct horse battery' };
+  const setup = await fetch(`${node.url}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(owner),
+  });
+  assert.equal(setup.status, 201);
+  const { token } = (await setup.json()) as { token: string };
+  const created = await fetch(`${node.url}/api/v1/monitors`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: 'Shop', type: 'http', url: 'http://127.0.0.1:9/' }),
+  });
+  assert.equal(created.status, 201);
+
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = new ConsoleErrors(page);
+  await page.goto(`${node.url}/login`);
+  await page.getByLabel('Email').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await heading(page, 'Monitors');
+  await page.getByRole('link', { name: 'Members' }).click();
+  await heading(page, 'Members');
+  await page.getByLabel('Email').fill('viewer@example.com');
+  await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await page.getByRole('button', { name: 'Create invitation link' }).click();
+  const linkField = page.getByLabel(/^Invitation link/);
+  await linkField.waitFor();
+  const link = await linkField.inputValue();
+  assert.match(link, new RegExp(`^${node.url}/invitation#tli_`));
+  await page.getByText(/^viewer@example\.com · Viewer/).waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, '10-members-invite.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await heading(page, 'Log in');
+
+  // The invitee opens the link: a password, and it is a viewer of the owner's account.
+  await page.goto(link);
+  await heading(page, 'Join an account');
+  await page.getByLabel(/^Password/).fill('viewer password 1');
+  await page.getByRole('button', { name: 'Create user and join' }).click();
+  await heading(page, 'Monitors');
+  await page.getByRole('row', { name: /^Shop / }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'New monitor' }).count(), 0);
+  await page.screenshot({ path: join(SCREENSHOTS, '11-viewer-monitors.png'), fullPage: true });
+  await page.goto(`${node.url}/monitors/new`);
+  await heading(page, 'Monitors');
+  assert.equal(new URL(page.url()).pathname, '/', 'a viewer has no edit page');
+  await page.getByRole('link', { name: 'Members' }).click();
+  await heading(page, 'Members');
+  await page.getByRole('row', { name: /^owner@example\.com / }).waitFor();
+  assert.equal(await page.getByRole('combobox').count(), 0, 'no role to change');
+  assert.equal(await page.getByRole('button', { name: /^Remove/ }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Create invitation link' }).count(), 0);
+
+  // The API, with the viewer's own cookie and CSRF token, refuses the edit the page hides.
+  const who = await context.request.get(`${node.url}/api/v1/auth/session`);
+  const session = (await who.json()) as { csrfToken: string; user: { role: string } };
+  assert.equal(session.user.role, 'viewer');
+  const refused = await context.request.post(`${node.url}/api/v1/monitors`, {
+    headers: { 'x-csrf-token': session.csrfToken },
+    data: { name: 'Mine', type: 'http', url: 'http://127.0.0.1:9/' },
+  });
+  assert.equal(refused.status(), 403);
+  const monitors = await fetch(`${node.url}/api/v1/monitors`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const { items } = (await monitors.json()) as { items: { name: string }[] };
+  assert.deepEqual(
+    items.map((monitor) => monitor.name),
+    ['Shop'],
+    'nothing created',
+  );
+  assert.deepEqual(errors.seen, [], 'no console errors');
+});

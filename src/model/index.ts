@@ -10,7 +10,24 @@ import { getNotifier, CHANNEL_TYPES } from '../notify/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
 import { fieldProblems } from '../validation/index.js';
 
-export type Role = 'owner' | 'admin' | 'member';
+/**
+ * What a user may do in an account, from least to most: a viewer reads; a member also edits
+ * monitors, channels, maintenance windows and status pages; an admin also manages members,
+ * invitations and other users' API tokens; an owner also the account itself and its admins.
+ */
+export const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
+
+export type Role = (typeof ROLES)[number];
+
+/** Whether `role` may do what `least` may (roles are ordered as in ROLES). */
+export function atLeast(role: Role, least: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(least);
+}
+
+/** The lesser of two roles. */
+export function lesserRole(a: Role, b: Role): Role {
+  return atLeast(a, b) ? b : a;
+}
 
 /**
  * The fields every stored config entity has. The server sets them: what a client sends for
@@ -38,10 +55,38 @@ export interface Account extends Entity {
   name: string;
 }
 
+/**
+ * A login. Its `accountId` is its home account, the one it was created in, where it has
+ * `role`; it may be a member of other accounts too (Membership). Removing a user from its
+ * home account removes the user.
+ */
 export interface User extends Entity {
   email: string;
   passwordHash: string;
   role: Role;
+}
+
+/**
+ * A user's role in an account other than its home account (`accountId`: the account it
+ * grants). Its id is derived from (accountId, userId), so a user is a member once.
+ */
+export interface Membership extends Entity {
+  userId: string;
+  role: Role;
+}
+
+/**
+ * An invitation to join `accountId` with `role`: its id is the SHA-256 of the link's secret,
+ * which exists only in the link. One use; it ends at `expiresAt`.
+ */
+export interface Invitation extends Entity {
+  /** Lowercased. */
+  email: string;
+  role: Role;
+  /** The user who invited. */
+  invitedBy: string;
+  /** ms since the epoch. */
+  expiresAt: number;
 }
 
 /**
@@ -69,6 +114,16 @@ export interface Token extends Entity {
   ip?: string | null;
   /** API tokens: refused (403) on every request that changes something. Absent: false. */
   readOnly?: boolean;
+  /**
+   * API tokens: the most the token may do, at most its creator's role when it was made (and
+   * never more than the creator's role now). Absent: the creator's role.
+   */
+  role?: Role;
+  /**
+   * Sessions: the account the session acts in, when the user switched to another of its
+   * accounts (`POST /api/v1/auth/account`). Absent: the token's `accountId`, the user's home.
+   */
+  actingAccountId?: string;
 }
 
 export type Monitor = Entity & MonitorCommon & { [typeField: string]: unknown };

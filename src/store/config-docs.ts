@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Connection } from './database.js';
 
 export type ConfigKind =
-  'account' | 'user' | 'token' | 'monitor' | 'channel' | 'maintenance' | 'status-page';
+  | 'account'
+  | 'user'
+  | 'membership'
+  | 'invitation'
+  | 'token'
+  | 'monitor'
+  | 'channel'
+  | 'maintenance'
+  | 'status-page';
 
 /**
  * A config document as a KV entry holds it: applying one is idempotent by revision.

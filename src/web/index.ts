@@ -20,6 +20,8 @@ export const APP_ROUTES = [
   '/monitors/new',
   '/monitors/:id',
   '/status-pages',
+  '/settings/members',
+  '/invitation',
 ] as const;
 
 /**

@@ -17,11 +17,24 @@ export class ApiError extends Error {
   }
 }
 
+export type Role = 'viewer' | 'member' | 'admin' | 'owner';
+
+/** Every role, least first (as the API orders them). */
+export const ROLES: readonly Role[] = ['viewer', 'member', 'admin', 'owner'];
+
+/** Whether `role` may do what `least` may. */
+export function atLeast(role: Role, least: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(least);
+}
+
+/** The logged-in user, with the account the session acts in and its role there. */
 export interface User {
   id: string;
   email: string;
-  role: string;
+  role: Role;
   accountId: string;
+  /** Every account the user belongs to (home first), with its role in each. */
+  accounts: { id: string; name: string; role: Role }[];
 }
 
 export interface Session {

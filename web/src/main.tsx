@@ -1,7 +1,9 @@
 import { render, type FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, onSessionEnded, setCsrfToken, type Session } from './api';
+import { atLeast, call, onSessionEnded, setCsrfToken, type Session } from './api';
+import { InvitationPage } from './invitation';
 import { LoginPage } from './login';
+import { MembersPage } from './members';
 import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
 import { monitorIdOf, navigate, onLink, ROUTES, usePath, type Route } from './router';
@@ -12,8 +14,11 @@ import './style.css';
 
 /** Where a visitor belongs: setup while the server has no owner, login without a session. */
 function routeFor(session: Session, path: string): Route {
+  if (path === ROUTES.invitation) return ROUTES.invitation;
   if (!session.user) return session.setupOpen ? ROUTES.setup : ROUTES.login;
-  if (path === ROUTES.newMonitor) return ROUTES.newMonitor;
+  // A viewer has no edit pages: it reads only.
+  if (path === ROUTES.newMonitor && atLeast(session.user.role, 'member')) return ROUTES.newMonitor;
+  if (path === ROUTES.members) return ROUTES.members;
   if (path === ROUTES.statusPages) return ROUTES.statusPages;
   if (monitorIdOf(path) !== undefined) return path as Route;
   return ROUTES.monitors;
@@ -23,10 +28,10 @@ function routeFor(session: Session, path: string): Route {
  * The monitor page with its chart library, loaded when first shown: the list, which most
  * visits start at, does not wait for them.
  */
-function LazyMonitorPage({ id }: { id: string }) {
-  const [page, setPage] = useState<FunctionComponent<{ id: string }> | Error | undefined>(
-    undefined,
-  );
+function LazyMonitorPage({ id, canEdit }: { id: string; canEdit: boolean }) {
+  const [page, setPage] = useState<
+    FunctionComponent<{ id: string; canEdit: boolean }> | Error | undefined
+  >(undefined);
   useEffect(() => {
     import('./monitor-page').then(
       (module) => setPage(() => module.MonitorPage),
@@ -36,7 +41,7 @@ function LazyMonitorPage({ id }: { id: string }) {
   if (page instanceof Error) return <p role="alert">{strings.errors.network}</p>;
   if (!page) return <p>{strings.loading}</p>;
   const Page = page;
-  return <Page id={id} />;
+  return <Page id={id} canEdit={canEdit} />;
 }
 
 function App() {
@@ -48,8 +53,11 @@ function App() {
     setCsrfToken(next.csrfToken);
     setSession(next);
   };
-  useEffect(() => {
+  /** The session as the server has it now (after joining or switching an account). */
+  const reload = () =>
     call<Session>('GET', '/api/v1/auth/session').then(start, () => setFailed(true));
+  useEffect(() => {
+    void reload();
     onSessionEnded(() => start({ user: null, csrfToken: null, setupOpen: false }));
   }, []);
   const route = session && routeFor(session, path);
@@ -87,6 +95,25 @@ function App() {
             <a href={ROUTES.statusPages} onClick={onLink(ROUTES.statusPages)}>
               {strings.nav.statusPages}
             </a>
+            <a href={ROUTES.members} onClick={onLink(ROUTES.members)}>
+              {strings.nav.members}
+            </a>
+            {session.user.accounts.length > 1 && (
+              <select
+                aria-label={strings.nav.account}
+                value={session.user.accountId}
+                onChange={(event) => {
+                  const accountId = event.currentTarget.value;
+                  void call('POST', '/api/v1/auth/account', { accountId }).then(reload, reload);
+                }}
+              >
+                {session.user.accounts.map((account) => (
+                  <option key={account.id} value={account.id}>
+                    {account.name}
+                  </option>
+                ))}
+              </select>
+            )}
             <span class="who">{strings.nav.signedInAs(session.user.email)}</span>
             <button type="button" onClick={() => void logOut()}>
               {strings.nav.logOut}
@@ -113,10 +140,30 @@ function App() {
           }}
         />
       )}
-      {route === ROUTES.monitors && <MonitorsPage />}
+      {route === ROUTES.monitors && session.user && (
+        <MonitorsPage key={session.user.accountId} canEdit={atLeast(session.user.role, 'member')} />
+      )}
+      {route === ROUTES.members && session.user && (
+        <MembersPage key={session.user.accountId} user={session.user} />
+      )}
+      {route === ROUTES.invitation && (
+        <InvitationPage
+          user={session.user}
+          onJoined={() => {
+            navigate(ROUTES.monitors, { replace: true });
+            void reload();
+          }}
+        />
+      )}
       {route === ROUTES.newMonitor && <NewMonitorPage />}
       {route === ROUTES.statusPages && <StatusPagesPage />}
-      {monitorId !== undefined && <LazyMonitorPage key={monitorId} id={monitorId} />}
+      {monitorId !== undefined && session.user && (
+        <LazyMonitorPage
+          key={monitorId}
+          id={monitorId}
+          canEdit={atLeast(session.user.role, 'member')}
+        />
+      )}
     </>
   );
 }

@@ -82,9 +82,9 @@ function duration(ms: number): string {
 
 /**
  * A monitor: its state (live), response-time chart, uptimes, incidents and recent results,
- * with the controls that pause, resume, edit, clone and delete it.
+ * with the controls that pause, resume, edit, clone and delete it (`canEdit`: not for a viewer).
  */
-export function MonitorPage({ id }: { id: string }) {
+export function MonitorPage({ id, canEdit }: { id: string; canEdit: boolean }) {
   const [monitor, setMonitor] = useState<MonitorDoc | Error | undefined>(undefined);
   const [mode, setMode] = useState<'view' | 'edit' | 'clone'>('view');
   const { states } = useLiveStates();
@@ -162,12 +162,14 @@ export function MonitorPage({ id }: { id: string }) {
         <span class="target">{target(monitor)}</span>{' '}
         <span class="hint">{strings.monitor.interval(monitor.intervalSeconds)}</span>
       </p>
-      <MonitorActions
-        monitor={monitor}
-        onChanged={setMonitor}
-        onEdit={() => setMode('edit')}
-        onClone={() => setMode('clone')}
-      />
+      {canEdit && (
+        <MonitorActions
+          monitor={monitor}
+          onChanged={setMonitor}
+          onEdit={() => setMode('edit')}
+          onClone={() => setMode('clone')}
+        />
+      )}
       <Chart monitor={monitor} />
       <Uptimes monitorId={monitor.id} />
       <Incidents monitorId={monitor.id} />

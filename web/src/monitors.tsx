@@ -134,9 +134,10 @@ function matches(row: Row, filters: Filters, needle: string): boolean {
 /**
  * The account's monitors: name, type, target, state in words and colour, last latency, a bar
  * of the latest results, uptime over 24 hours and 30 days; searched, filtered, sorted, live.
- * Only the rows in view are drawn.
+ * Only the rows in view are drawn. `canEdit`: the caller's role edits monitors (a viewer sees
+ * no edit controls).
  */
-export function MonitorsPage() {
+export function MonitorsPage({ canEdit }: { canEdit: boolean }) {
   const { rows, live, failed } = useMonitorRows();
   const [filters, setFilters] = useState<Filters>({ search: '', state: '', tag: '', sort: 'name' });
   const set = (change: Partial<Filters>) => setFilters((current) => ({ ...current, ...change }));
@@ -156,9 +157,11 @@ export function MonitorsPage() {
   return (
     <Page title={m.title}>
       <p class="toolbar">
-        <a class="button" href={ROUTES.newMonitor} onClick={onLink(ROUTES.newMonitor)}>
-          {m.add}
-        </a>
+        {canEdit && (
+          <a class="button" href={ROUTES.newMonitor} onClick={onLink(ROUTES.newMonitor)}>
+            {m.add}
+          </a>
+        )}
         <span class={live ? 'live on' : 'live'} role="status">
           {live ? m.live : m.reconnecting}
         </span>

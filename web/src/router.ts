@@ -7,6 +7,9 @@ export const ROUTES = {
   login: '/login',
   newMonitor: '/monitors/new',
   statusPages: '/status-pages',
+  members: '/settings/members',
+  /** Accepts an invitation; the link's secret is in the fragment (never sent to a server). */
+  invitation: '/invitation',
 } as const;
 
 /** A monitor's page, `/monitors/:id` (src/web APP_ROUTES serves the app there too). */

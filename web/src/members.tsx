@@ -1,0 +1,180 @@
+import { useEffect, useState } from 'preact/hooks';
+import { atLeast, call, ROLES, type Role, type User } from './api';
+import { Field, FormProblems, formErrors, Page, text, useSubmit, type FormErrors } from './form';
+import { strings } from './strings';
+
+interface Member {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: number;
+}
+
+const NO_ERRORS: FormErrors = { fields: {}, other: [] };
+
+/**
+ * The account's members and their roles; admins and owners also change roles, remove members,
+ * invite by link and revoke pending invitations (the API decides who may do which).
+ */
+export function MembersPage({ user }: { user: User }) {
+  const manages = atLeast(user.role, 'admin');
+  const [members, setMembers] = useState<Member[] | undefined>(undefined);
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
+  const [problems, setProblems] = useState<FormErrors>(NO_ERRORS);
+  const [link, setLink] = useState<string | undefined>(undefined);
+
+  const load = async () => {
+    setMembers((await call<{ items: Member[] }>('GET', '/api/v1/members')).items);
+    if (manages) {
+      setInvitations((await call<{ items: Invitation[] }>('GET', '/api/v1/invitations')).items);
+    }
+  };
+  /** Runs a change, then shows the list as it is now (or the change's problem). */
+  const change = async (action: () => Promise<unknown>) => {
+    try {
+      await action();
+      setProblems(NO_ERRORS);
+    } catch (error) {
+      setProblems(formErrors(error, []));
+    }
+    await load().catch((error: unknown) => setProblems(formErrors(error, [])));
+  };
+  useEffect(() => {
+    load().catch((error: unknown) => setProblems(formErrors(error, [])));
+  }, [user.accountId]);
+
+  const invite = useSubmit(['email', 'role'], async (data) => {
+    const created = await call<{ link: string }>('POST', '/api/v1/invitations', {
+      email: text(data, 'email'),
+      role: text(data, 'role'),
+    });
+    setLink(location.origin + created.link);
+    await load();
+  });
+
+  return (
+    <Page title={strings.members.title}>
+      <FormProblems errors={problems} />
+      {members === undefined && <p>{strings.loading}</p>}
+      {members && (
+        <table class="members">
+          <caption>{strings.members.caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{strings.members.columns.email}</th>
+              <th scope="col">{strings.members.columns.role}</th>
+              {manages && <th scope="col">{strings.members.columns.actions}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((member) => (
+              <tr key={member.id} data-member-email={member.email}>
+                <th scope="row">{member.email}</th>
+                <td>
+                  {manages ? (
+                    <select
+                      aria-label={strings.members.roleOf(member.email)}
+                      value={member.role}
+                      onChange={(event) =>
+                        void change(() =>
+                          call('PATCH', `/api/v1/members/${member.id}`, {
+                            role: event.currentTarget.value,
+                          }),
+                        )
+                      }
+                    >
+                      {ROLES.map((role) => (
+                        <option key={role} value={role}>
+                          {strings.roles[role]}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    strings.roles[member.role]
+                  )}
+                </td>
+                {manages && (
+                  <td>
+                    <button
+                      type="button"
+                      aria-label={strings.members.removeLabel(member.email)}
+                      onClick={() => {
+                        if (!confirm(strings.members.confirmRemove(member.email))) return;
+                        void change(() => call('DELETE', `/api/v1/members/${member.id}`));
+                      }}
+                    >
+                      {strings.members.remove}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {manages && (
+        <>
+          <h2>{strings.members.invite}</h2>
+          <form onSubmit={invite.onSubmit}>
+            <FormProblems errors={invite.errors} />
+            <Field
+              name="email"
+              label={strings.fields.email}
+              type="email"
+              required
+              errors={invite.errors}
+            />
+            <div class="field">
+              <label for="field-role">{strings.members.role}</label>
+              <select id="field-role" name="role">
+                {ROLES.map((role) => (
+                  <option key={role} value={role} selected={role === 'member'}>
+                    {strings.roles[role]}
+                  </option>
+                ))}
+              </select>
+              {invite.errors.fields.role && <p class="field-error">{invite.errors.fields.role}</p>}
+            </div>
+            <button type="submit" disabled={invite.busy}>
+              {strings.members.inviteSubmit}
+            </button>
+          </form>
+          {link && (
+            <div class="field" role="status">
+              <label for="invitation-link">{strings.members.link}</label>
+              <input id="invitation-link" type="text" readOnly value={link} />
+            </div>
+          )}
+          <h2>{strings.members.pending}</h2>
+          {invitations.length === 0 ? (
+            <p>{strings.members.noPending}</p>
+          ) : (
+            <ul class="invitations">
+              {invitations.map((invitation) => (
+                <li key={invitation.id}>
+                  {invitation.email} · {strings.roles[invitation.role]} ·{' '}
+                  {strings.members.expires(new Date(invitation.expiresAt).toLocaleString())}{' '}
+                  <button
+                    type="button"
+                    aria-label={strings.members.revokeLabel(invitation.email)}
+                    onClick={() =>
+                      void change(() => call('DELETE', `/api/v1/invitations/${invitation.id}`))
+                    }
+                  >
+                    {strings.members.revoke}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
