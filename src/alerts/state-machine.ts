@@ -14,7 +14,12 @@
  * same way (a result for a slot judged already is late, and replayed in order).
  */
 
-import { agreement, type ConfirmationPolicy, type LocationResult } from './locations.js';
+import {
+  agreement,
+  slotConfirmation,
+  type ConfirmationPolicy,
+  type LocationResult,
+} from './locations.js';
 
 export interface MonitorState {
   status: 'unknown' | 'up' | 'down';
@@ -71,6 +76,14 @@ export interface JudgedResult {
   node?: string;
   certDaysLeft?: number;
   certExpiresAt?: number;
+  /** How many locations checked the monitor as the checking node saw it (see slotConfirmation). */
+  locationsChecking?: number;
+  /**
+   * A replay's: the next result is of the same slot, so the slot is not judged before it
+   * holds them all — a replay judges each slot on all its results, as a replica that
+   * received them all before the slot closed did.
+   */
+  slotContinues?: boolean;
 }
 
 export interface AlertPolicy {
@@ -162,15 +175,20 @@ function judgeLocations(
   const kept = reported[region];
   const state: MonitorState = { ...previous };
   const actions: AlertAction[] = [];
-  if (kept === undefined || node < kept.node) {
-    const own: LocationResult = {
-      node,
-      status: result.status,
-      ...(result.error === undefined ? {} : { error: result.error }),
-    };
-    state.pending = { ...previous.pending, [key]: { ...reported, [region]: own } };
-    actions.push(...judgeClosedSlots(state, confirmation, policy));
-  }
+  // The region's count of checking locations is the most any of its results recorded.
+  const checking = Math.max(kept?.checking ?? 0, result.locationsChecking ?? 0);
+  const own: LocationResult =
+    kept === undefined || node < kept.node
+      ? {
+          node,
+          status: result.status,
+          ...(result.error === undefined ? {} : { error: result.error }),
+        }
+      : kept;
+  const held: LocationResult = checking > 0 ? { ...own, checking } : own;
+  if (held !== kept)
+    state.pending = { ...previous.pending, [key]: { ...reported, [region]: held } };
+  if (!result.slotContinues) actions.push(...judgeClosedSlots(state, confirmation, policy));
   actions.push(...judgeCertificate(state, result, policy));
   return { state, actions };
 }
@@ -186,8 +204,12 @@ function judgeClosedSlots(
     .map(Number)
     .sort((a, b) => a - b);
   const newest = slots.at(-1) ?? 0;
-  const complete = (slot: number) =>
-    Object.keys(pending[String(slot)] ?? {}).length >= confirmation.expected;
+  const needs = (reported: Readonly<Record<string, LocationResult>>) =>
+    slotConfirmation(reported, confirmation);
+  const complete = (slot: number) => {
+    const reported = pending[String(slot)] ?? {};
+    return Object.keys(reported).length >= needs(reported).expected;
+  };
   // A complete slot closes the older ones too: their missing results would come late.
   const lastComplete = slots.findLastIndex(complete);
   const actions: AlertAction[] = [];
@@ -196,7 +218,7 @@ function judgeClosedSlots(
     if (index > lastComplete && newest - slot < confirmation.graceMs) break;
     delete pending[String(slot)];
     state.lastSlot = slot;
-    const agreed = agreement(reported, confirmation.needed);
+    const agreed = agreement(reported, needs(reported).needed);
     if (agreed) actions.push(...judgeSlot(state, { slot, ...agreed }, policy));
   }
   if (Object.keys(pending).length > 0) state.pending = pending;
