@@ -7,11 +7,12 @@
  * (`Store.ingest`).
  *
  * A monitor checked from several locations (regions) is judged slot by slot on what they
- * agree on: the state holds each slot's results until every location that checks it has
- * reported (or a result two intervals newer came), then judges the slot's agreement through
- * the same up/down rules. Slots are judged in order, each once with the results it holds
- * then, so replicas that receive one monitor's results in any order judge the same slots the
- * same way (a result for a slot judged already is late, and replayed in order).
+ * agree on: the state holds each slot's results until every location that checked it (as
+ * its results record) has reported (or a result two intervals newer came), then judges the
+ * slot's agreement through the same up/down rules. Slots are judged in order, each once with
+ * the results it holds then; a result for a slot judged already is late, and the replay in
+ * order judges each slot on all its results, so replicas that receive one monitor's results
+ * in any order end with the same verdicts.
  */
 
 import {
@@ -157,10 +158,10 @@ type SlotStatus = Pick<JudgedResult, 'slot' | 'status' | 'error'>;
  * Several locations: the result joins its slot's pending results (one per region: the
  * first node's by name, as a replay in (slot, node, region) order keeps it), then every
  * pending slot that is complete, older than a complete one, or past its grace is judged,
- * oldest first; a slot not yet closable holds back the newer ones. Each slot is judged
- * once, on its own results. Whether a slot is closable depends only on the results held, and
- * only grows with them, so any arrival order judges the same slots the same way, or meets
- * a late result and is replayed in order.
+ * oldest first; a slot not yet closable holds back the newer ones (not while a replay has
+ * more of the slot to give: `slotContinues`). Each slot is judged once, on its own results,
+ * and whether it is closable depends only on them, so an arrival order either judges each
+ * slot on all its results, as the replay does, or meets a late result and is replayed.
  */
 function judgeLocations(
   previous: MonitorState,
