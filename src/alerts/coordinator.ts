@@ -16,7 +16,7 @@ export interface CoordinatorDeps {
   maintenanceOf(accountId: string): readonly MaintenanceWindow[];
   /**
    * How many locations check the monitor now (fewer than its `locations` when fewer regions
-   * are live). @defaultValue 1
+   * are live): stands in for results that do not record it. @defaultValue 1
    */
   checkingLocations?(monitorId: string): number;
 }
@@ -27,7 +27,7 @@ export interface CoordinatorDeps {
  * channels.
  */
 export function createJudge(deps: CoordinatorDeps): Judge {
-  const judge: Judge = (monitor, stored, result) => {
+  const judge: Judge = (monitor, stored, result, replay) => {
     const previous = stateOf(stored);
     const details = result.details ?? {};
     const verdict = judgeResult(
@@ -38,6 +38,10 @@ export function createJudge(deps: CoordinatorDeps): Judge {
         region: result.region,
         node: result.node,
         ...(result.error === undefined ? {} : { error: result.error }),
+        ...(result.locationsChecking === undefined
+          ? {}
+          : { locationsChecking: result.locationsChecking }),
+        ...(replay?.slotContinues ? { slotContinues: true } : {}),
         ...(typeof details.certDaysLeft === 'number' ? { certDaysLeft: details.certDaysLeft } : {}),
         ...(typeof details.certExpiresAt === 'number'
           ? { certExpiresAt: details.certExpiresAt }

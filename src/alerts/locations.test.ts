@@ -1,6 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreement, confirmationOf, type LocationResult } from './locations.js';
+import {
+  agreement,
+  confirmationOf,
+  type ConfirmationPolicy,
+  type LocationResult,
+} from './locations.js';
 import {
   INITIAL_STATE,
   judgeResult,
@@ -73,21 +78,35 @@ void describe('agreement of the locations that reported a slot', () => {
   }
 });
 
+/** A confirmation whose slots record no `checking`: judged on this live view. */
+function live(needed: number, expected: number): ConfirmationPolicy {
+  return {
+    locations: Math.max(2, expected),
+    confirmations: needed,
+    live: { needed, expected },
+    graceMs: 20_000,
+  };
+}
+
 const policy: AlertPolicy = {
   monitorId: 'm1',
   retries: 0,
   renotifyMinutes: null,
   certWarnDays: [],
   inMaintenance: () => false,
-  confirmation: { needed: 2, expected: 2, graceMs: 20_000 },
+  confirmation: live(2, 2),
 };
 
-/** "region:slot:status[:node]" (slot in units of 10 s, status u or d) as a result. */
+/**
+ * "region:slot:status[:node[:checking]]" (slot in units of 10 s, status u or d; checking:
+ * the locations its node saw checking the monitor) as a result.
+ */
 function parse(step: string): JudgedResult {
-  const [region, slot, status, node = `${region}-node`] = step.split(':') as [
+  const [region, slot, status, node = `${region}-node`, checking] = step.split(':') as [
     string,
     string,
     string,
+    string?,
     string?,
   ];
   return {
@@ -96,6 +115,7 @@ function parse(step: string): JudgedResult {
     region,
     node,
     ...(status === 'u' ? {} : { error: `${region} says no` }),
+    ...(checking === undefined ? {} : { locationsChecking: Number(checking) }),
   };
 }
 
@@ -186,14 +206,14 @@ void describe('judging a monitor checked from two locations, two confirmations',
 
   test('one needed (one confirmation, or one location left): any failing location takes it down', () => {
     const { done } = feed(['eu:1:u', 'us:1:d'], {
-      confirmation: { needed: 1, expected: 2, graceMs: 20_000 },
+      confirmation: live(1, 2),
     });
     assert.deepEqual(done, ['', 'open-incident monitor.down']);
   });
 
   test('one location left checking (expected 1): each of its results is judged at once', () => {
     const { done } = feed(['eu:1:u', 'eu:2:d', 'eu:3:u'], {
-      confirmation: { needed: 1, expected: 1, graceMs: 20_000 },
+      confirmation: live(1, 1),
     });
     assert.deepEqual(done, ['', 'open-incident monitor.down', 'close-incident monitor.up']);
   });
@@ -207,7 +227,7 @@ void describe('judging a monitor checked from two locations, two confirmations',
     const quiet = (slot: number) => slot === 20_000;
     const { done } = feed(['eu:1:u', 'us:1:u', 'eu:2:d', 'eu:5:d', 'us:5:d'], {
       inMaintenance: quiet,
-      confirmation: { needed: 1, expected: 2, graceMs: 20_000 },
+      confirmation: live(1, 2),
     });
     assert.deepEqual(done, ['', '', '', 'open-incident', '']);
   });
@@ -228,7 +248,8 @@ function* permutations<T>(items: readonly T[]): Generator<T[]> {
 /**
  * One replica receiving `arrivals` in that order, as the store judges them: each result as
  * it comes; one the judge leaves (late) has every result received so far judged again from
- * no state in (slot, node, region) order, the incidents replaced by the replay's.
+ * no state in (slot, node, region) order, each slot once it has them all (see `rejudge`),
+ * the incidents replaced by the replay's.
  */
 function replica(arrivals: readonly string[], overrides: Partial<AlertPolicy>) {
   const judged = { ...policy, ...overrides };
@@ -255,8 +276,10 @@ function replica(arrivals: readonly string[], overrides: Partial<AlertPolicy>) {
     const order = (r: JudgedResult) => `${String(r.slot).padStart(12)} ${r.node} ${r.region}`;
     state = INITIAL_STATE;
     incidents = new Map();
-    for (const again of [...received].sort((a, b) => (order(a) < order(b) ? -1 : 1))) {
-      state = fold(state, again, incidents) ?? state;
+    const sorted = [...received].sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    for (const [index, again] of sorted.entries()) {
+      const slotContinues = sorted[index + 1]?.slot === again.slot;
+      state = fold(state, { ...again, slotContinues }, incidents) ?? state;
     }
   }
   return { state, incidents: Object.fromEntries(incidents) };
@@ -273,6 +296,18 @@ void describe("replicas receiving one monitor's results in any order", () => {
       results: ['eu:1:d', 'us:1:d', 'eu:2:d', 'eu:3:d', 'us:3:u', 'us:3:d:a', 'eu:5:d'],
       retries: 1,
     },
+    {
+      title: 'nodes that saw different numbers of locations checking (a region coming and going)',
+      results: [
+        'eu:1:u:e:2',
+        'us:1:u:u:2',
+        'eu:2:d:e:1',
+        'us:2:u:u:2',
+        'eu:3:d:e:1',
+        'eu:4:d:e:2',
+        'us:4:d:u:1',
+      ],
+    },
   ];
   for (const { title, results, retries } of cases) {
     test(`${title}: every order of arrival gives the same incidents and state`, () => {
@@ -287,6 +322,57 @@ void describe("replicas receiving one monitor's results in any order", () => {
       assert.equal(orders, 5040);
     });
   }
+});
+
+/** What confirmationOf returns for a monitor of `locations` at 10 s, seen with `live`. */
+function policyOf(
+  locations: number,
+  confirmations: number,
+  seen: ConfirmationPolicy['live'],
+): ReturnType<typeof confirmationOf> {
+  return { confirmation: { locations, confirmations, live: seen, graceMs: 20_000 } };
+}
+
+void describe('replicas whose views of the live locations differ judge recorded slots alike', () => {
+  // Two locations, two confirmations. Each result records how many locations its node saw
+  // checking; the judging replica's own view (live 1 or 2) must not matter.
+  const seeing = (checking: number) =>
+    confirmationOf({ intervalSeconds: 10, locations: 2, confirmations: 2 }, () => checking)
+      .confirmation;
+  const views = { 'one live': seeing(1), 'two live': seeing(2) };
+  const cases: { title: string; results: string[]; expected: string[] }[] = [
+    {
+      title: 'both regions checking, one fails: not confirmed (one view alone would say down)',
+      results: ['eu:1:u:e:2', 'us:1:u:u:2', 'eu:2:d:e:2', 'us:2:u:u:2'],
+      expected: ['', '', '', ''],
+    },
+    {
+      title: 'one region left checking: its failure decides (the other view would wait for it)',
+      results: ['eu:1:u:e:1', 'eu:2:d:e:1', 'eu:3:u:e:1'],
+      expected: ['', 'open-incident monitor.down', 'close-incident monitor.up'],
+    },
+    {
+      title: 'a slot whose nodes disagree counts the most locations any saw: both must fail',
+      results: ['us:1:u:u:2', 'eu:1:d:e:1', 'eu:2:d:e:2', 'us:2:d:u:1'],
+      expected: ['', '', '', 'open-incident monitor.down'],
+    },
+  ];
+  for (const { title, results, expected } of cases) {
+    test(title, () => {
+      for (const [view, confirmation] of Object.entries(views)) {
+        assert.deepEqual(feed(results, { confirmation }).done, expected, view);
+      }
+    });
+  }
+
+  test('results that record nothing (older nodes) are judged on the live view', () => {
+    const results = ['eu:1:u', 'eu:2:d'];
+    assert.deepEqual(feed(results, { confirmation: views['one live'] }).done, [
+      '',
+      'open-incident monitor.down',
+    ]);
+    assert.deepEqual(feed(results, { confirmation: views['two live'] }).done, ['', '']);
+  });
 });
 
 void describe('how many failing locations are needed', () => {
@@ -312,25 +398,25 @@ void describe('how many failing locations are needed', () => {
       title: 'two of two checking',
       monitor: { locations: 2, confirmations: 2 },
       checking: 2,
-      expected: { confirmation: { needed: 2, expected: 2, graceMs: 20_000 } },
+      expected: policyOf(2, 2, { needed: 2, expected: 2 }),
     },
     {
       title: 'the default, a majority: two of three',
       monitor: { locations: 3 },
       checking: 3,
-      expected: { confirmation: { needed: 2, expected: 3, graceMs: 20_000 } },
+      expected: policyOf(3, 2, { needed: 2, expected: 3 }),
     },
     {
       title: 'one region left (the others lost, or a node alone): it decides',
       monitor: { locations: 2, confirmations: 2 },
       checking: 1,
-      expected: { confirmation: { needed: 1, expected: 1, graceMs: 20_000 } },
+      expected: policyOf(2, 2, { needed: 1, expected: 1 }),
     },
     {
       title: 'three of three wanted, two regions live: both',
       monitor: { locations: 3, confirmations: 3 },
       checking: 2,
-      expected: { confirmation: { needed: 2, expected: 2, graceMs: 20_000 } },
+      expected: policyOf(3, 3, { needed: 2, expected: 2 }),
     },
   ];
   for (const { title, monitor, checking, expected } of cases) {

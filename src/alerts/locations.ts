@@ -8,16 +8,16 @@ import { monitorLocations, type Monitor } from '../model/index.js';
 
 /** How a monitor checked from several locations is confirmed down. */
 export interface ConfirmationPolicy {
+  /** The monitor's `locations`, ≥ 2. */
+  locations: number;
+  /** The monitor's `confirmations`, ≥ 1. */
+  confirmations: number;
   /**
-   * Failing locations needed for down, ≥ 1: the monitor's `confirmations`, but at most the
-   * locations that check it now (a region lost, a node alone in island mode: all of them).
+   * For a slot whose results record no `checking` (results of a node before it recorded
+   * them): the failing locations needed for down and the locations expected, from this
+   * node's view of who checks the monitor now (see `slotConfirmation`).
    */
-  needed: number;
-  /**
-   * The locations that check it now, ≥ 1: a slot that many regions have reported is
-   * complete and judged at once.
-   */
-  expected: number;
+  live: SlotConfirmation;
   /**
    * A slot not complete is judged with the results it has once a result of a slot at least
    * this many ms later arrives (two intervals: a check may take up to one, its timeout).
@@ -28,11 +28,24 @@ export interface ConfirmationPolicy {
 /** A slot missing a location's result is judged once a result this many intervals newer came. */
 const GRACE_INTERVALS = 2;
 
+/** What one slot needs: failing locations for down, and results for the slot to be complete. */
+export interface SlotConfirmation {
+  /**
+   * Failing locations needed for down, ≥ 1: the monitor's `confirmations`, but at most the
+   * locations that checked the slot (a region lost, a node alone in island mode: all of them).
+   */
+  needed: number;
+  /** The locations that checked the slot, ≥ 1: that many regions reported, it is complete. */
+  expected: number;
+}
+
 /**
  * Several locations: how `monitor` is confirmed down — by its `confirmations`, or by all the
- * locations that check it when fewer do (`checking()`, how many check it now: a region lost,
- * a node alone in island mode, where a missed alert is worse than an unconfirmed one). One
- * location: nothing to confirm, each result is judged alone (and `checking` is not asked).
+ * locations that check it when fewer do (a region lost, a node alone in island mode, where a
+ * missed alert is worse than an unconfirmed one). How many check it is what the checking
+ * nodes recorded on the slot's results (`slotConfirmation`); `checking()`, how many check it
+ * now in this node's view, only stands in for results that record none. One location:
+ * nothing to confirm, each result is judged alone (and `checking` is not asked).
  */
 export function confirmationOf(
   monitor: Pick<Monitor, 'intervalSeconds' | 'locations' | 'confirmations'>,
@@ -40,11 +53,39 @@ export function confirmationOf(
 ): { confirmation?: ConfirmationPolicy } {
   const { locations, confirmations } = monitorLocations(monitor);
   if (locations < 2) return {};
-  const live = checking();
-  const needed = Math.max(1, Math.min(confirmations, live));
-  const expected = Math.max(1, Math.min(locations, live));
   const graceMs = GRACE_INTERVALS * monitor.intervalSeconds * 1000;
-  return { confirmation: { needed, expected, graceMs } };
+  const live = confirmationFor(locations, confirmations, checking());
+  return { confirmation: { locations, confirmations, live, graceMs } };
+}
+
+function confirmationFor(
+  locations: number,
+  confirmations: number,
+  checking: number,
+): SlotConfirmation {
+  return {
+    needed: Math.max(1, Math.min(confirmations, checking)),
+    expected: Math.max(1, Math.min(locations, checking)),
+  };
+}
+
+/**
+ * What a slot needs, from its results only: the most locations any of its checking nodes
+ * saw checking the monitor (each records its assignment on its result), capped by the
+ * monitor's `locations` and `confirmations` — so every replica, and a replay of the slot
+ * long after, decides it alike whoever is alive when it judges. The live view stands in
+ * only when no result of the slot records it (older nodes).
+ */
+export function slotConfirmation(
+  reported: Readonly<Record<string, Pick<LocationResult, 'checking'>>>,
+  confirmation: Pick<ConfirmationPolicy, 'locations' | 'confirmations' | 'live'>,
+): SlotConfirmation {
+  let checking = 0;
+  for (const result of Object.values(reported)) {
+    checking = Math.max(checking, result.checking ?? 0);
+  }
+  if (checking === 0) return confirmation.live;
+  return confirmationFor(confirmation.locations, confirmation.confirmations, checking);
 }
 
 /** One location's result of a slot, and the node that checked it (one per region is kept). */
@@ -52,6 +93,11 @@ export interface LocationResult {
   node: string;
   status: 'up' | 'down';
   error?: string;
+  /**
+   * How many locations checked the monitor as its checking node saw it, the most of this
+   * region's results of the slot (absent: none recorded it).
+   */
+  checking?: number;
 }
 
 /**

@@ -7,14 +7,20 @@
  * (`Store.ingest`).
  *
  * A monitor checked from several locations (regions) is judged slot by slot on what they
- * agree on: the state holds each slot's results until every location that checks it has
- * reported (or a result two intervals newer came), then judges the slot's agreement through
- * the same up/down rules. Slots are judged in order, each once with the results it holds
- * then, so replicas that receive one monitor's results in any order judge the same slots the
- * same way (a result for a slot judged already is late, and replayed in order).
+ * agree on: the state holds each slot's results until every location that checked it (as
+ * its results record) has reported (or a result two intervals newer came), then judges the
+ * slot's agreement through the same up/down rules. Slots are judged in order, each once with
+ * the results it holds then; a result for a slot judged already is late, and the replay in
+ * order judges each slot on all its results, so replicas that receive one monitor's results
+ * in any order end with the same verdicts.
  */
 
-import { agreement, type ConfirmationPolicy, type LocationResult } from './locations.js';
+import {
+  agreement,
+  slotConfirmation,
+  type ConfirmationPolicy,
+  type LocationResult,
+} from './locations.js';
 
 export interface MonitorState {
   status: 'unknown' | 'up' | 'down';
@@ -84,6 +90,14 @@ export interface JudgedResult {
   node?: string;
   certDaysLeft?: number;
   certExpiresAt?: number;
+  /** How many locations checked the monitor as the checking node saw it (see slotConfirmation). */
+  locationsChecking?: number;
+  /**
+   * A replay's: the next result is of the same slot, so the slot is not judged before it
+   * holds them all — a replay judges each slot on all its results, as a replica that
+   * received them all before the slot closed did.
+   */
+  slotContinues?: boolean;
 }
 
 export interface AlertPolicy {
@@ -158,10 +172,10 @@ type SlotStatus = Pick<JudgedResult, 'slot' | 'status' | 'error'>;
  * Several locations: the result joins its slot's pending results (one per region: the
  * first node's by name, as a replay in (slot, node, region) order keeps it), then every
  * pending slot that is complete, older than a complete one, or past its grace is judged,
- * oldest first; a slot not yet closable holds back the newer ones. Each slot is judged
- * once, on its own results. Whether a slot is closable depends only on the results held, and
- * only grows with them, so any arrival order judges the same slots the same way, or meets
- * a late result and is replayed in order.
+ * oldest first; a slot not yet closable holds back the newer ones (not while a replay has
+ * more of the slot to give: `slotContinues`). Each slot is judged once, on its own results,
+ * and whether it is closable depends only on them, so an arrival order either judges each
+ * slot on all its results, as the replay does, or meets a late result and is replayed.
  */
 function judgeLocations(
   previous: MonitorState,
@@ -176,15 +190,20 @@ function judgeLocations(
   const kept = reported[region];
   const state = stateFrom(previous);
   const actions: AlertAction[] = [];
-  if (kept === undefined || node < kept.node) {
-    const own: LocationResult = {
-      node,
-      status: result.status,
-      ...(result.error === undefined ? {} : { error: result.error }),
-    };
-    state.pending = { ...previous.pending, [key]: { ...reported, [region]: own } };
-    actions.push(...judgeClosedSlots(state, confirmation, policy));
-  }
+  // The region's count of checking locations is the most any of its results recorded.
+  const checking = Math.max(kept?.checking ?? 0, result.locationsChecking ?? 0);
+  const own: LocationResult =
+    kept === undefined || node < kept.node
+      ? {
+          node,
+          status: result.status,
+          ...(result.error === undefined ? {} : { error: result.error }),
+        }
+      : kept;
+  const held: LocationResult = checking > 0 ? { ...own, checking } : own;
+  if (held !== kept)
+    state.pending = { ...previous.pending, [key]: { ...reported, [region]: held } };
+  if (!result.slotContinues) actions.push(...judgeClosedSlots(state, confirmation, policy));
   actions.push(...judgeCertificate(state, result, policy));
   return { state, actions };
 }
@@ -200,8 +219,12 @@ function judgeClosedSlots(
     .map(Number)
     .sort((a, b) => a - b);
   const newest = slots.at(-1) ?? 0;
-  const complete = (slot: number) =>
-    Object.keys(pending[String(slot)] ?? {}).length >= confirmation.expected;
+  const needs = (reported: Readonly<Record<string, LocationResult>>) =>
+    slotConfirmation(reported, confirmation);
+  const complete = (slot: number) => {
+    const reported = pending[String(slot)] ?? {};
+    return Object.keys(reported).length >= needs(reported).expected;
+  };
   // A complete slot closes the older ones too: their missing results would come late.
   const lastComplete = slots.findLastIndex(complete);
   const actions: AlertAction[] = [];
@@ -210,7 +233,7 @@ function judgeClosedSlots(
     if (index > lastComplete && newest - slot < confirmation.graceMs) break;
     delete pending[String(slot)];
     state.lastSlot = slot;
-    const agreed = agreement(reported, confirmation.needed);
+    const agreed = agreement(reported, needs(reported).needed);
     if (agreed) actions.push(...judgeSlot(state, { slot, ...agreed }, policy));
   }
   if (Object.keys(pending).length > 0) state.pending = pending;

@@ -34,6 +34,16 @@ test('decodeBatch: what it reads, keeps for later, and rejects', () => {
       bytes({ ...ok, sentAt: 5, results: [{ ...result(0), extra: 1 }] }),
       'ok 1',
     ],
+    [
+      'the locations checking recorded (a previous release reads past it)',
+      bytes({ ...ok, results: [{ ...result(0), locationsChecking: 2 }] }),
+      'ok 1',
+    ],
+    [
+      'locations checking that are not a whole count',
+      bytes({ ...ok, results: [{ ...result(0), locationsChecking: 0.5 }] }),
+      'rejected',
+    ],
     ['a newer major', bytes({ v: 2, node: 'n1', frames: [] }), 'newer'],
     ['no results', bytes({ ...ok, results: [] }), 'rejected'],
     [
@@ -87,4 +97,12 @@ test('encodeBatch splits a batch too large for one message, the same way every t
     if (decoded.outcome === 'ok') back.push(...decoded.value.results);
   }
   assert.deepEqual(back, long);
+});
+
+test('the locations checking a result records travel with it', () => {
+  const recorded = { ...result(0), locationsChecking: 2 };
+  const decoded = decodeBatch(
+    Buffer.from(encodeBatch({ node: 'n1', results: [recorded] })[0] ?? ''),
+  );
+  assert.deepEqual(decoded.outcome === 'ok' ? decoded.value.results : decoded, [recorded]);
 });

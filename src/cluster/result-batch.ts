@@ -14,6 +14,9 @@ const resultSchema = z.object({
   error: z.string().max(2000).optional(),
   node: z.string().min(1).max(100),
   region: z.string().min(1).max(100),
+  // Optional within version 1: a node of the previous release writes none and ignores it.
+  // The judge caps it by the monitor's locations.
+  locationsChecking: z.number().int().min(1).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -45,8 +45,8 @@ export class EventHub {
 
   /** `judge`, staging an event for each judgement it makes of an account someone listens to. */
   observe(judge: Judge): Judge {
-    const observed: Judge = (monitor, state, result) => {
-      const judgement = judge(monitor, state, result);
+    const observed: Judge = (monitor, state, result, replay) => {
+      const judgement = judge(monitor, state, result, replay);
       if (judgement && this.listeners.has(monitor.accountId)) {
         const status = (judgement.state as { status?: MonitorEvent['status'] }).status;
         this.staged.set(monitor.id, {

@@ -164,6 +164,13 @@ export interface Result {
   error?: string;
   node: string;
   region: string;
+  /**
+   * A monitor checked from several locations: how many locations checked it when this
+   * check ran, as the checking node's assignment saw it (its verdict is judged on what
+   * the slot's results record, not on the judging node's view). Absent: one location, or
+   * a node that did not record it.
+   */
+  locationsChecking?: number;
 }
 
 export interface Incident {

@@ -238,6 +238,7 @@ export async function startNode(
     metrics,
     pool,
     lastPushAt: (monitorId) => store.lastPushAt(monitorId),
+    checkingLocations: (monitorId) => assignment.locations(monitorId),
     record: (result) => sink.add(result),
   });
   const schedule = new Scheduler<ScheduledMonitor>({
@@ -490,7 +491,8 @@ function loadSecretKey(dataDir: string, configured: string | undefined): Buffer 
 
 /** A judge made after the cluster that uses it (it needs the cluster's assignment). */
 function lateBound(judgeOf: () => Judge): Judge {
-  const bound: Judge = (monitor, state, result) => judgeOf()(monitor, state, result);
+  const bound: Judge = (monitor, state, result, replay) =>
+    judgeOf()(monitor, state, result, replay);
   bound.settle = (...args) => judgeOf().settle?.(...args);
   return bound;
 }

@@ -1,7 +1,7 @@
 import type { CheckJob, CheckPool } from '../check-pool/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { monitorOptions, type Monitor } from '../model/index.js';
+import { monitorLocations, monitorOptions, type Monitor } from '../model/index.js';
 import type { CheckedResult } from '../store/index.js';
 
 /** A monitor as the scheduler keeps it: parsed once, checked many times. */
@@ -12,6 +12,8 @@ export interface ScheduledMonitor {
   paused: boolean;
   timeoutMs: number;
   options: Record<string, unknown>;
+  /** Its `locations` (regions that check it). */
+  locations: number;
 }
 
 export function toScheduled(monitor: Monitor): ScheduledMonitor {
@@ -22,6 +24,7 @@ export function toScheduled(monitor: Monitor): ScheduledMonitor {
     paused: monitor.paused,
     timeoutMs: Math.round(monitor.timeoutSeconds * 1000),
     options: monitorOptions(monitor),
+    locations: monitorLocations(monitor).locations,
   };
 }
 
@@ -32,6 +35,8 @@ export interface SlotCheckerDeps {
   metrics: Metrics;
   pool: CheckPool;
   lastPushAt(monitorId: string): number | undefined;
+  /** How many locations check a monitor of several now (this node's assignment). */
+  checkingLocations(monitorId: string): number;
   record(result: CheckedResult): void;
 }
 
@@ -68,6 +73,8 @@ export function createSlotChecker(deps: SlotCheckerDeps) {
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
       node: deps.node,
       region: deps.region,
+      // Recorded with the result, so that every replica judges its slot alike.
+      ...(monitor.locations < 2 ? {} : { locationsChecking: deps.checkingLocations(monitor.id) }),
       ...(outcome.details === undefined
         ? {}
         : { details: outcome.details as Record<string, unknown> }),

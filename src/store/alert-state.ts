@@ -21,13 +21,24 @@ export interface Judgement {
   }[];
 }
 
+/** Where a replayed result stands (see `rejudge`). */
+export interface ReplayPosition {
+  /** The next result replayed is of the same slot: judge the slot once it has them all. */
+  slotContinues: boolean;
+}
+
 /**
  * Judges one result of `monitor` against the state it returned last (undefined: none yet).
  * Undefined: the result is not judged because it is older than one judged (late); the store
  * then judges the monitor again in order (see `rejudge`).
  */
 export interface Judge {
-  (monitor: Monitor, state: object | undefined, result: CheckedResult): Judgement | undefined;
+  (
+    monitor: Monitor,
+    state: object | undefined,
+    result: CheckedResult,
+    replay?: ReplayPosition,
+  ): Judgement | undefined;
   /**
    * After a replay turned the state `before` into `after`: the state to keep (what the
    * replay cannot know, e.g. the incidents this replica announced that it replaced) and the

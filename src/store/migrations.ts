@@ -144,4 +144,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX waiting_results_by_monitor ON waiting_results (monitor_id);
   CREATE INDEX waiting_results_by_slot ON waiting_results (slot);
   `,
+  // 4: how many locations checked a monitor of several when the result was checked, as its
+  // checking node saw it (null: one location, or a node that did not record it).
+  `
+  ALTER TABLE results ADD COLUMN checking INTEGER;
+  `,
 ];

@@ -19,9 +19,9 @@ const SLOT = 10_000;
 function timeline(
   node: string,
   slots: string,
-  options: { region?: string; monitorId?: string } = {},
+  options: { region?: string; monitorId?: string; checking?: number } = {},
 ): CheckedResult[] {
-  const { region = 'local', monitorId = 'mon_a' } = options;
+  const { region = 'local', monitorId = 'mon_a', checking } = options;
   return [...slots].flatMap((c, i): CheckedResult[] =>
     c === '.'
       ? []
@@ -35,6 +35,7 @@ function timeline(
             ...(c === 'd' ? { error: 'connection refused' } : {}),
             node,
             region,
+            ...(checking === undefined ? {} : { locationsChecking: checking }),
           },
         ],
   );
@@ -316,4 +317,33 @@ test("several locations: any order and batching of two regions' results gives th
     ['mon_a:80000', 80_000, null],
     ['mon_a:30000', 30_000, 60_000],
   ]);
+});
+
+test('several locations: a replay under another view of the live locations decides as live judging did', () => {
+  // Two locations, two confirmations. West is lost for slots 1–6: east checks alone and
+  // records it (one location checking); this node, seeing one, judged east's failures down.
+  const seeing = (checking: number) =>
+    createJudge({ maintenanceOf: () => [], checkingLocations: () => checking });
+  const eastAlone = timeline('n1', '.uddduu', { region: 'east', checking: 1 });
+  const both = [
+    ...timeline('n1', '.......uu', { region: 'east', checking: 2 }),
+    ...timeline('n3', '.......uu', { region: 'west', checking: 2 }),
+  ];
+  const live = storeWithMonitor({ locations: 2, confirmations: 2 });
+  live.ingest(eastAlone, seeing(1));
+  live.ingest(both, seeing(2));
+  const outage: [string, number, number | null][] = [['mon_a:20000', 20_000, 50_000]];
+  assert.deepEqual(incidentsOf(live), outage);
+  const decided = stateOf(live);
+  // West's result of slot 0 comes late, judged under today's view (two live): the replay
+  // from slot 0 judges the old slots again and keeps the outage.
+  live.ingest(timeline('n3', 'u', { region: 'west', checking: 2 }), seeing(2));
+  assert.deepEqual(incidentsOf(live), outage);
+  assert.deepEqual(stateOf(live), decided);
+  // A replica that saw two live all along, receiving everything at once, agrees.
+  const other = storeWithMonitor({ locations: 2, confirmations: 2 });
+  other.ingest([...timeline('n3', 'u', { region: 'west', checking: 2 }), ...eastAlone], seeing(2));
+  other.ingest(both, seeing(2));
+  assert.deepEqual(incidentsOf(other), outage);
+  assert.deepEqual(stateOf(other), decided);
 });

@@ -8,17 +8,21 @@ import type { CheckedResult } from './results.js';
  * judging would have in that order. Pure for a pure judge. Notifications are dropped: the
  * transitions replayed were judged live already, by the node that checked them, which
  * alerted then; a storm of old alerts after a partition heals is worse than the (rare)
- * alert a replay would have added.
+ * alert a replay would have added. Each slot is judged once the judge has all its results
+ * (`slotContinues`), so a replay decides a slot as a replica that received them all did.
  */
 export function rejudge(
   judge: Judge,
   monitor: Monitor,
-  results: Iterable<CheckedResult>,
+  results: readonly CheckedResult[],
 ): Rejudged {
   let state: object | undefined;
   const incidents = new Map<string, Incident>();
-  for (const result of results) {
-    const judgement = judge(monitor, state, result);
+  const all = [...results];
+  for (const [index, result] of all.entries()) {
+    const judgement = judge(monitor, state, result, {
+      slotContinues: results[index + 1]?.slot === result.slot,
+    });
     if (!judgement) continue;
     state = judgement.state;
     const open = judgement.openIncident;

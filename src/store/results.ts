@@ -43,7 +43,7 @@ const GRANULARITIES = ['minute', 'hour', 'day'] as const;
 
 const ROLLUP_COLUMNS = 'monitor, bucket, account, up, down, latency_sum, latency_min, latency_max';
 
-const RESULT_COLUMNS = 'monitor, slot, origin, account, lateness, up, latency, error';
+const RESULT_COLUMNS = 'monitor, slot, origin, account, lateness, up, latency, error, checking';
 
 interface ResultRow {
   slot: number;
@@ -111,10 +111,11 @@ export class Results {
       errorKey: db.prepare('SELECT n FROM error_texts WHERE text = ?').pluck(),
       // OR IGNORE on the natural key: a result stored already is a no-op (ingest and merge).
       insert: db.prepare(
-        `INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       list: db.prepare(
-        `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region
+        `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region,
+           r.checking
          FROM results r JOIN keys_origin o ON o.n = r.origin
          LEFT JOIN error_texts e ON e.n = r.error
          WHERE r.monitor = ? AND r.slot >= ? AND r.slot < ?
@@ -123,7 +124,8 @@ export class Results {
       // In the order every replica judges them: by slot, then by the checking node's name
       // (origin keys are local, names are not).
       ordered: db.prepare(
-        `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region
+        `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region,
+           r.checking
          FROM results r JOIN keys_origin o ON o.n = r.origin
          LEFT JOIN error_texts e ON e.n = r.error
          WHERE r.monitor = ? AND r.slot >= ?
@@ -203,6 +205,7 @@ export class Results {
       up,
       latency,
       result.error === undefined ? null : this.errorKey(result.error),
+      result.locationsChecking ?? null,
     );
     if (inserted.changes === 0) return false;
     for (const granularity of GRANULARITIES) {
@@ -231,8 +234,17 @@ export class Results {
    * Results of one monitor with a slot from `from` on, in the order every replica judges
    * them: by slot, then by node and region (names, the same on every replica).
    */
-  inJudgingOrder(monitorN: number, from: number): StoredResult[] {
-    return (this.sql.ordered.all(monitorN, from) as ResultRow[]).map(toStored);
+  inJudgingOrder(
+    monitorN: number,
+    from: number,
+  ): (StoredResult & Pick<CheckedResult, 'locationsChecking'>)[] {
+    const rows = this.sql.ordered.all(monitorN, from) as (ResultRow & {
+      checking: number | null;
+    })[];
+    return rows.map(({ checking, ...row }) => ({
+      ...toStored(row),
+      ...(checking === null ? {} : { locationsChecking: checking }),
+    }));
   }
 
   /** The latest slot before `before` at which every stored result of the monitor is up. */
@@ -383,7 +395,7 @@ export class Results {
     );
     const copyRange = this.db.prepare(
       `INSERT OR IGNORE INTO main.results (${RESULT_COLUMNS})
-       SELECT m.dst, r.slot, o.dst, a.dst, r.lateness, r.up, r.latency, e.dst
+       SELECT m.dst, r.slot, o.dst, a.dst, r.lateness, r.up, r.latency, e.dst, r.checking
        FROM ${schema}.results r
        JOIN ${keyMap('keys_monitor')} m ON m.src = r.monitor
        JOIN ${keyMap('keys_origin')} o ON o.src = r.origin
