@@ -225,11 +225,14 @@ test('an edited file updates, and deletes nothing it no longer names without --p
     assert.equal(shop.intervalSeconds, 30);
     assert.equal(shop.keyword, undefined);
     assert.deepEqual(shop.channelIds, [byName(channels, 'ops').id]);
-    const ops = api.deps.store.getConfig<{ config: { secret: string } }>(
-      'channel',
-      byName(channels, 'ops').id,
-    );
-    assert.equal(api.deps.secrets.open(ops!.config.secret), 's3cret-value', 'secret re-sent');
+    const ops = api.deps.store.getConfig<{
+      id: string;
+      accountId: string;
+      config: { secret: string };
+    }>('channel', byName(channels, 'ops').id);
+    const place = { accountId: ops!.accountId, kind: 'channel', id: ops!.id };
+    const secret = api.deps.secrets.open(ops!.config.secret, place, 'config.secret');
+    assert.equal(secret, 's3cret-value', 'secret re-sent');
 
     assert.deepEqual((await apply(EDITED)).steps, []);
     assert.ok(lines.includes('nothing to do'), lines.join('\n'));

@@ -97,8 +97,12 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
   };
   assert.equal(body.monitor.id, monitor.id);
   assert.match(body.result.error, /503/);
-  const signature = createHmac('sha256', 'shared-secret').update(down.rawBody).digest('hex');
-  assert.equal(down.headers['x-tireless-signature'], `sha256=${signature}`);
+  const timestamp = String(down.headers['x-tireless-timestamp']);
+  const signature = createHmac('sha256', 'shared-secret')
+    .update(`${timestamp}.`)
+    .update(down.rawBody)
+    .digest('hex');
+  assert.equal(down.headers['x-tireless-signature'], `t=${timestamp},v1=${signature}`);
 
   target.setResponder(() => ({ status: 200, body: 'back' }));
   const up = await waitFor('the up alert', () =>
