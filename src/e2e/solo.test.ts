@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, X509Certificate } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../store/index.js';
 import {
@@ -29,12 +30,18 @@ interface Item {
 test('solo node: checks, records, alerts down and up, and stops gracefully', async (t) => {
   const target = await startRecordingHttpServer(() => ({ status: 200, body: 'all good' }));
   const hooks = await startRecordingHttpServer();
-  const node = await startTireless(tempDir());
+  // A data dir the node creates itself: readable by its owner only, like all it holds.
+  const dataDir = join(tempDir(), 'data');
+  const node = await startTireless(dataDir);
   t.after(async () => {
     await node.kill().catch(() => undefined);
     await target.close();
     await hooks.close();
   });
+  assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+  for (const file of ['tireless.db', 'tireless.db-wal', 'secret.key']) {
+    assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, file);
+  }
   assert.match(
     node.output(),
     /First run: create the owner account at http:\/\/127\.0\.0\.1:\d+\/setup/,

@@ -92,7 +92,8 @@ export async function startNode(
   const clock = options.clock ?? systemClock;
   const log = options.log ?? pino({ level: settings.logLevel });
   const dataDir = resolve(settings.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Readable by the owner only: it holds the database and the secret key.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const guard = new StoreGuard(dataDir, clock, log);
   const store = guard.store;
   const nodeId = nodeIdOf(store, settings.nodeId);
