@@ -19,6 +19,11 @@ export interface CoordinatorDeps {
    * are live). @defaultValue 1
    */
   checkingLocations?(monitorId: string): number;
+  /**
+   * What an alert names as the monitor's target, from the stored monitor (whose secrets, such
+   * as a URL's user-info, are sealed). @defaultValue monitorTarget
+   */
+  targetOf?(monitor: Monitor): string;
 }
 
 /**
@@ -56,13 +61,13 @@ export function createJudge(deps: CoordinatorDeps): Judge {
       },
     );
     if (!verdict) return undefined;
-    return toJudgement(monitor, result, verdict.state, verdict.actions);
+    return toJudgement(deps, monitor, result, verdict.state, verdict.actions);
   };
   judge.settle = (monitor, before, after, latest) => {
     const actions = settleReplay(stateOf(before), stateOf(after));
     return actions.length === 0
       ? undefined
-      : toJudgement(monitor, latest, stateOf(after), actions).notifications;
+      : toJudgement(deps, monitor, latest, stateOf(after), actions).notifications;
   };
   return judge;
 }
@@ -72,6 +77,7 @@ function stateOf(stored: object | undefined): MonitorState {
 }
 
 function toJudgement(
+  deps: CoordinatorDeps,
   monitor: Monitor,
   result: CheckedResult,
   state: MonitorState,
@@ -97,7 +103,13 @@ function toJudgement(
         event: action.event,
         accountId: monitor.accountId,
         channelIds: monitor.channelIds,
-        payload: notificationFor(monitor, result, action, previousStart(action, state, result)),
+        payload: notificationFor(
+          monitor,
+          (deps.targetOf ?? monitorTarget)(monitor),
+          result,
+          action,
+          previousStart(action, state, result),
+        ),
       });
     }
   }
@@ -115,6 +127,7 @@ function previousStart(action: AlertAction, state: MonitorState, result: Checked
 
 function notificationFor(
   monitor: Monitor,
+  target: string,
   result: CheckedResult,
   action: Extract<AlertAction, { kind: 'notify' }>,
   incidentStartedAt: number,
@@ -127,7 +140,7 @@ function notificationFor(
       id: monitor.id,
       name: monitor.name,
       type: monitor.type,
-      target: monitorTarget(monitor),
+      target,
     },
     ...('incidentId' in action
       ? {

@@ -144,6 +144,7 @@ channels:
     config:
       url: https://hooks.example.com/ops-v2
       secret: s3cret-value
+      authorization: Bearer added-in-the-edit
 monitors:
   - name: shop
     type: http
@@ -198,7 +199,7 @@ test('an edited file updates, and deletes nothing it no longer names without --p
 
     const dry = await apply(EDITED, { dryRun: true });
     assert.deepEqual(planLines(lines), [
-      '  ~ update channel "ops" (config.url: "https://hooks.example.com/ops" → "https://hooks.example.com/ops-v2")',
+      '  ~ update channel "ops" (config.authorization: (not set) → (secret))',
       '  ~ update monitor "shop" (intervalSeconds: 60 → 30, keyword: "Welcome" → (not set), channels: ["chat","ops"] → ["ops"])',
       '  · keep monitor "db" (not in the file; --prune deletes it and its 3 recorded results)',
       '  · keep channel "chat" (not in the file; --prune deletes it)',

@@ -76,7 +76,9 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
     {
       name: 'local target',
       type: 'http',
-      url: `${target.url}/health`,
+      // Credentials, sealed at rest: the check thread must get them in the clear.
+      url: `${target.url.replace('://', '://probe:url-secret@')}/health`,
+      headers: { 'X-Api-Key': 'header-secret' },
       intervalSeconds: 1,
       channelIds: [channel.id],
     },
@@ -103,7 +105,13 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
     result: { error: string };
   };
   assert.equal(body.monitor.id, monitor.id);
+  // The alert names the target without its credentials (nor their sealed form).
+  assert.equal(body.monitor.target, `${target.url}/health`);
   assert.match(body.result.error, /503/);
+  const checked = target.requests[0]!;
+  assert.equal(checked.headers['x-api-key'], 'header-secret');
+  const basic = Buffer.from('probe:url-secret').toString('base64');
+  assert.equal(checked.headers.authorization, `Basic ${basic}`);
   const timestamp = String(down.headers['x-tireless-timestamp']);
   const signature = createHmac('sha256', 'shared-secret')
     .update(`${timestamp}.`)

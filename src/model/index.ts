@@ -10,6 +10,16 @@ import { getNotifier, CHANNEL_TYPES } from '../notify/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
 import { fieldProblems } from '../validation/index.js';
 
+export {
+  keepMaskedMonitorSecrets,
+  maskMonitor,
+  monitorMoved,
+  monitorPlace,
+  monitorSecretFields,
+  openMonitor,
+  sealMonitor,
+} from './monitor-secrets.js';
+
 export type Role = 'owner' | 'admin' | 'member';
 
 /**
