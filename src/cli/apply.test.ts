@@ -466,3 +466,26 @@ monitors:
     await api.close();
   }
 });
+
+test('monitor credentials are compared masked and never printed in a plan', async () => {
+  const { api, apply, lines } = await startApi();
+  const file = (path: string) => `
+monitors:
+  - name: private
+    type: http
+    url: https://probe:url-password@shop.example.com/${path}
+    headers:
+      Authorization: Bearer header-secret
+`;
+  try {
+    await apply(file('health'));
+    assert.deepEqual((await apply(file('health'))).steps, [], 'masked secrets compare equal');
+    await apply(file('ready'), { dryRun: true });
+    assert.deepEqual(planLines(lines).slice(-1), [
+      '  ~ update monitor "private" (url: "https://********@shop.example.com/health" → "https://********@shop.example.com/ready")',
+    ]);
+    assert.ok(!lines.join('\n').includes('url-password'));
+  } finally {
+    await api.close();
+  }
+});

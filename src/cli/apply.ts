@@ -535,7 +535,9 @@ function deletionsText(deletions: readonly PlannedStep[]): string {
 
 function describeChange({ field, from, to }: FieldChange): string {
   if (HIDDEN_VALUES.has(field)) return `${field} changed`;
-  return `${field}: ${valueText(from)} → ${valueText(to)}`;
+  // A URL's user-info is a secret: the plan shows it masked, as the API does.
+  const shown = field === 'url' ? maskMonitor({ url: to }).url : to;
+  return `${field}: ${valueText(from)} → ${valueText(shown)}`;
 }
 
 function valueText(value: unknown): string {
