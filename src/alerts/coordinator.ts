@@ -19,6 +19,11 @@ export interface CoordinatorDeps {
    * are live): stands in for results that do not record it. @defaultValue 1
    */
   checkingLocations?(monitorId: string): number;
+  /**
+   * What an alert names as the monitor's target, from the stored monitor (whose secrets, such
+   * as a URL's user-info, are sealed). @defaultValue monitorTarget
+   */
+  targetOf?(monitor: Monitor): string;
 }
 
 /**
@@ -58,12 +63,12 @@ export function createJudge(deps: CoordinatorDeps): Judge {
       },
     );
     if (!verdict) return undefined;
-    return toJudgement(monitor, result, verdict.state, verdict.actions);
+    return toJudgement(deps, monitor, result, verdict.state, verdict.actions);
   };
   judge.settle = (monitor, before, after, latest) => {
     if (after === undefined) return undefined;
     const settled = settleReplay(stateOf(before), stateOf(after));
-    return toJudgement(monitor, latest, settled.state, settled.actions);
+    return toJudgement(deps, monitor, latest, settled.state, settled.actions);
   };
   return judge;
 }
@@ -73,6 +78,7 @@ function stateOf(stored: object | undefined): MonitorState {
 }
 
 function toJudgement(
+  deps: CoordinatorDeps,
   monitor: Monitor,
   result: CheckedResult,
   state: MonitorState,
@@ -98,7 +104,13 @@ function toJudgement(
         event: action.event,
         accountId: monitor.accountId,
         channelIds: monitor.channelIds,
-        payload: notificationFor(monitor, result, action, previousStart(action, state, result)),
+        payload: notificationFor(
+          monitor,
+          (deps.targetOf ?? monitorTarget)(monitor),
+          result,
+          action,
+          previousStart(action, state, result),
+        ),
       });
     }
   }
@@ -116,6 +128,7 @@ function previousStart(action: AlertAction, state: MonitorState, result: Checked
 
 function notificationFor(
   monitor: Monitor,
+  target: string,
   result: CheckedResult,
   action: Extract<AlertAction, { kind: 'notify' }>,
   incidentStartedAt: number,
@@ -128,7 +141,7 @@ function notificationFor(
       id: monitor.id,
       name: monitor.name,
       type: monitor.type,
-      target: monitorTarget(monitor),
+      target,
     },
     ...('incidentId' in action
       ? {

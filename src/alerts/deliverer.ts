@@ -209,7 +209,12 @@ export class Deliverer {
       });
     }
     const config = notifier.config.safeParse(
-      this.secrets.openFields(channel.config, notifier.secretFields),
+      this.secrets.openFields(
+        channel.config,
+        notifier.secretFields,
+        { accountId: channel.accountId, kind: 'channel', id: channel.id },
+        'config.',
+      ),
     );
     if (!config.success) {
       const problems = fieldProblems(config.error, 'config').map((p) => `${p.field}: ${p.problem}`);
@@ -222,6 +227,7 @@ export class Deliverer {
     // Each notifier bounds its attempt with a Deadline of timeoutMs under this node's signal.
     await notifier.send(delivery.payload as Notification, config.data, {
       timeoutMs: this.sendTimeoutMs,
+      now: this.clock.now(),
       signal: this.abort.signal,
       addressGuard: this.options.addressGuard,
     });

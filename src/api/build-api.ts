@@ -53,7 +53,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);
   registerAcceptRoute(app, deps);
-  const pushTokens = new PushTokens(deps.store, deps.config);
+  const pushTokens = new PushTokens(deps.store, deps.config, deps.secrets);
   app.addHook('onClose', (_instance, done) => {
     pushTokens.detach();
     done();

@@ -8,7 +8,14 @@ import {
   type Channel,
 } from '../model/index.js';
 import { CHANNEL_TYPES, composeNotification, getNotifier } from '../notify/index.js';
-import { maskFields, SECRET_MASK } from '../secrets/index.js';
+import { validationError, type FieldProblem } from '../errors/index.js';
+import {
+  keepMaskedSecrets,
+  maskFields,
+  sealedInputProblems,
+  SECRET_MASK,
+  type SecretPlace,
+} from '../secrets/index.js';
 import {
   detachReferences,
   findScoped,
@@ -32,11 +39,18 @@ export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void
     noun: 'channel',
     bodySchema: channelSchema('input'),
     replySchema: channelSchema('reply'),
-    prepare: (input) => {
+    prepare: (input, { accountId, id }) => {
+      refuseSealedInput(input);
       const channel = parseChannelInput(input);
+      const place: SecretPlace = { accountId, kind: 'channel', id };
       return {
         ...channel,
-        config: deps.secrets.sealFields(channel.config, secretFieldsOf(channel.type)),
+        config: deps.secrets.sealFields(
+          channel.config,
+          secretFieldsOf(channel.type),
+          place,
+          'config.',
+        ),
       };
     },
     merge: (current, patch) => mergeChannelPatch(deps, current, patch),
@@ -55,9 +69,19 @@ function secretFieldsOf(type: string): readonly string[] {
   return getNotifier(type)?.secretFields ?? [];
 }
 
+/** Refuses secrets sent in sealed form (`enc:…`), naming each field. */
+function refuseSealedInput(input: Record<string, unknown>): void {
+  const { type, config } = input;
+  if (typeof type !== 'string' || !isObject(config)) return;
+  const problems = sealedInputProblems(config, secretFieldsOf(type), 'config.');
+  if (problems.length > 0) throw validationError(problems);
+}
+
 /**
  * The input a patch makes of a stored channel: its secrets opened (so the notifier's schema
- * validates real values), and each masked secret in the patch replaced by the stored one.
+ * validates real values), and each masked secret in the patch replaced by the stored one. A
+ * patch that keeps a masked secret must not change where the channel sends it (a URL, host
+ * or port field): it would send the stored secret to a server of the caller's choosing.
  */
 function mergeChannelPatch(
   deps: ApiDeps,
@@ -65,20 +89,48 @@ function mergeChannelPatch(
   patch: Record<string, unknown>,
 ): Record<string, unknown> {
   const secretFields = secretFieldsOf(current.type);
-  const opened = { ...current, config: deps.secrets.openFields(current.config, secretFields) };
+  const place: SecretPlace = { accountId: current.accountId, kind: 'channel', id: current.id };
+  const openConfig = deps.secrets.openFields(current.config, secretFields, place, 'config.');
+  const opened = { ...current, config: openConfig };
   const sameType = patch.type === undefined || patch.type === current.type;
   const config = patch.config;
-  if (!sameType || typeof config !== 'object' || config === null || Array.isArray(config)) {
-    return mergePatch(opened, patch);
-  }
-  const kept = Object.fromEntries(
-    Object.entries(config).map(([key, value]) =>
-      value === SECRET_MASK && secretFields.includes(key)
-        ? [key, opened.config[key]]
-        : [key, value],
-    ),
-  );
-  return mergePatch(opened, { ...patch, config: kept });
+  if (!sameType || !isObject(config)) return mergePatch(opened, patch);
+  const { values, kept } = keepMaskedSecrets(config, openConfig, secretFields, 'config.');
+  const moved = movedDestinations(current.type, openConfig, values);
+  if (kept.length > 0 && moved.length > 0) throw validationError(resendProblems(kept, moved));
+  return mergePatch(opened, { ...patch, config: values });
+}
+
+/** Names of config fields that say where a channel sends: URLs, hosts, ports. */
+const DESTINATION = /(url|host|port)$/i;
+
+/** The destination fields (`config.…`) whose value differs between two configs of a type. */
+function movedDestinations(
+  type: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): string[] {
+  const schema = getNotifier(type)?.config;
+  const parsed = schema?.safeParse(after);
+  // An invalid config is refused by prepare, naming its fields.
+  if (!parsed?.success) return [];
+  const now = parsed.data as Record<string, unknown>;
+  const keys = new Set([...Object.keys(before), ...Object.keys(now)]);
+  return [...keys]
+    .filter((key) => DESTINATION.test(key) && before[key] !== now[key])
+    .map((key) => `config.${key}`);
+}
+
+/** A problem for each secret kept masked while its destination changes. */
+export function resendProblems(kept: readonly string[], moved: readonly string[]): FieldProblem[] {
+  return kept.map((field) => ({
+    field,
+    problem: `is masked: send the secret again to change ${moved.join(', ')} (a stored secret never goes to a new destination unseen)`,
+  }));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -5,12 +5,20 @@ import { getChecker, MONITOR_TYPES } from '../checks/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
 import {
   entitySchema,
+  keepMaskedMonitorSecrets,
+  maskMonitor,
   monitorCommonSchema,
   monitorLocations,
+  monitorMoved,
   monitorOptions,
+  monitorSecretFields,
+  openMonitor,
   parseMonitorInput,
+  sealMonitor,
   type Monitor,
 } from '../model/index.js';
+import { sealedInputProblems } from '../secrets/index.js';
+import { resendProblems } from './channels.js';
 import {
   detachReferences,
   mergePatch,
@@ -65,7 +73,7 @@ export function registerMonitorRoutes(
     replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
     prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
-    merge: mergeMonitorPatch,
+    merge: (current, patch) => mergeMonitorPatch(deps, current, patch),
     present: (monitor) => presentMonitor(deps, monitor),
     // A maintenance window or a status page naming the monitor no longer does.
     afterRemove: async (monitor) => {
@@ -81,6 +89,8 @@ function prepareMonitor(
   input: Record<string, unknown>,
   { accountId, id, current }: PrepareContext<Monitor>,
 ): Record<string, unknown> {
+  const sealed = sealedInputProblems(input, monitorSecretFields(input));
+  if (sealed.length > 0) throw validationError(sealed);
   const fields = parseMonitorInput(input);
   const problems = [
     ...missingReferences(
@@ -94,7 +104,7 @@ function prepareMonitor(
     ...pushTokenProblems(pushTokens, fields, id),
   ];
   if (problems.length > 0) throw validationError(problems);
-  return fields;
+  return sealMonitor(deps.secrets, fields, { accountId, kind: 'monitor', id });
 }
 
 /** A push token must lead to one monitor only. */
@@ -121,15 +131,26 @@ const DERIVED_DEFAULTS = [
 ] as const;
 
 /**
- * The input a patch makes of a stored monitor. A new type starts without the old type's
- * fields (an http monitor turned tcp keeps no `url`; one turned push gets a fresh token), and
- * a value that was only the default follows its source instead of contradicting it: a
- * default timeout follows a new interval, default confirmations (a majority) new locations.
+ * The input a patch makes of a stored monitor, its secrets opened; a masked secret sent back
+ * keeps the stored one, unless the monitor's URL now leads elsewhere (then it must be sent
+ * again). A new type starts without the old type's fields (an http monitor turned tcp keeps
+ * no `url`; one turned push gets a fresh token), and a value that was only the default
+ * follows its source instead of contradicting it: a default timeout follows a new interval,
+ * default confirmations (a majority) new locations.
  */
 function mergeMonitorPatch(
-  current: Monitor,
-  patch: Record<string, unknown>,
+  deps: ApiDeps,
+  stored: Monitor,
+  given: Record<string, unknown>,
 ): Record<string, unknown> {
+  const current = openMonitor(deps.secrets, stored);
+  let patch = given;
+  if (!Object.hasOwn(given, 'type') || given.type === current.type) {
+    const { values, kept } = keepMaskedMonitorSecrets(given, current);
+    const moved = Object.hasOwn(values, 'url') && monitorMoved(current, values);
+    if (kept.length > 0 && moved) throw validationError(resendProblems(kept, ['url']));
+    patch = values;
+  }
   const dropped = new Set<string>();
   if (Object.hasOwn(patch, 'type') && patch.type !== current.type) {
     for (const key of Object.keys(monitorOptions(current))) dropped.add(key);
@@ -152,11 +173,12 @@ function hasDefault(monitor: Monitor, field: string): boolean {
   }
 }
 
-function presentMonitor(deps: ApiDeps, monitor: Monitor): Monitor & MonitorDerived {
+function presentMonitor(deps: ApiDeps, stored: Monitor): Monitor & MonitorDerived {
+  const monitor = openMonitor(deps.secrets, stored);
   const push = monitor.type === 'push' && typeof monitor.token === 'string';
   const now = deps.clock.now();
   return {
-    ...monitor,
+    ...maskMonitor(monitor),
     // A monitor stored before these fields existed has their defaults.
     ...monitorLocations(monitor),
     status: monitorStatus(deps, monitor),

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConfigWriter } from '../cluster/index.js';
 import { notFound } from '../errors/index.js';
-import type { Monitor } from '../model/index.js';
+import { monitorPlace, type Monitor } from '../model/index.js';
+import type { SecretBox } from '../secrets/index.js';
 import type { ConfigChange, Store } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
 import { routeSchema } from './openapi.js';
@@ -10,7 +11,8 @@ import { routeSchema } from './openapi.js';
  * Push tokens of every push monitor, mapped to their monitor ids. Kept in memory and updated
  * from config changes (local and, in a cluster, replicated ones) rather than queried: a
  * heartbeat is unauthenticated and frequent, and the token sits inside a JSON document
- * SQLite has no index on, so a query would scan every monitor. Built from one scan at start.
+ * SQLite has no index on, so a query would scan every monitor. Built from one scan at start;
+ * each token is opened (it is sealed at rest) once per monitor version, not per heartbeat.
  */
 export class PushTokens {
   private readonly monitorByToken = new Map<string, string>();
@@ -19,7 +21,11 @@ export class PushTokens {
   /** Stops following config changes (when the app closes). */
   readonly detach: () => void;
 
-  constructor(store: Store, config: ConfigWriter) {
+  constructor(
+    store: Store,
+    config: ConfigWriter,
+    private readonly secrets: SecretBox,
+  ) {
     this.detach = config.onChange((change) => this.apply(change));
     for (const monitor of store.listAll<Monitor>('monitor')) this.remember(monitor);
   }
@@ -38,10 +44,19 @@ export class PushTokens {
   }
 
   private remember(monitor: Record<string, unknown>): void {
-    const { id, type, token } = monitor;
+    const { id, type, token, accountId } = monitor;
     if (type !== 'push' || typeof token !== 'string' || typeof id !== 'string') return;
-    this.monitorByToken.set(token, id);
-    this.tokenByMonitor.set(id, token);
+    if (typeof accountId !== 'string') return;
+    let plain: string;
+    try {
+      plain = this.secrets.open(token, monitorPlace({ accountId, id }), 'token');
+    } catch {
+      // Sealed under another key: its heartbeats are not found (404) rather than the node
+      // failing on one monitor; its checks report the same key problem.
+      return;
+    }
+    this.monitorByToken.set(plain, id);
+    this.tokenByMonitor.set(id, plain);
   }
 }
 

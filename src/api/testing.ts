@@ -27,6 +27,8 @@ export interface TestApiOptions {
   owner?: { email: string; password: string };
   /** false: no setup (it stays open; `token` is ''), for tests of setup itself. @defaultValue true */
   setup?: boolean;
+  /** The 32-byte secret key. @defaultValue a new random one */
+  secretKey?: Buffer;
 }
 
 export interface TestApi {
@@ -104,7 +106,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     config,
     maintenance,
     events,
-    secrets: new SecretBox(SecretBox.generateKey()),
+    secrets: new SecretBox(options.secretKey ?? SecretBox.generateKey()),
     clock: options.clock ?? systemClock,
     metrics: createMetrics({
       pendingDeliveries: () => store.countPendingDeliveries(),

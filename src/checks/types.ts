@@ -56,6 +56,17 @@ export interface CheckContext {
 export interface Checker<Options = unknown> {
   type: string;
   options: z.ZodType<Options>;
+  /**
+   * Option fields that hold credentials (a string, or a map of strings such as headers):
+   * sealed at rest, masked in API replies, opened only to check. A URL's user-info is secret
+   * for every type. @defaultValue none
+   */
+  secretFields?: readonly string[];
+  /**
+   * Secret fields that API replies show to the monitor's account all the same, because its
+   * user must have them (a push token is part of the URL the job calls). @defaultValue none
+   */
+  shownSecretFields?: readonly string[];
   target(options: Options): string;
   run(options: Options, ctx: CheckContext): Promise<CheckOutcome>;
 }

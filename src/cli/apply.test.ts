@@ -144,6 +144,7 @@ channels:
     config:
       url: https://hooks.example.com/ops-v2
       secret: s3cret-value
+      authorization: Bearer added-in-the-edit
 monitors:
   - name: shop
     type: http
@@ -198,7 +199,7 @@ test('an edited file updates, and deletes nothing it no longer names without --p
 
     const dry = await apply(EDITED, { dryRun: true });
     assert.deepEqual(planLines(lines), [
-      '  ~ update channel "ops" (config.url: "https://hooks.example.com/ops" → "https://hooks.example.com/ops-v2")',
+      '  ~ update channel "ops" (config.authorization: (not set) → (secret))',
       '  ~ update monitor "shop" (intervalSeconds: 60 → 30, keyword: "Welcome" → (not set), channels: ["chat","ops"] → ["ops"])',
       '  · keep monitor "db" (not in the file; --prune deletes it and its 3 recorded results)',
       '  · keep channel "chat" (not in the file; --prune deletes it)',
@@ -225,11 +226,14 @@ test('an edited file updates, and deletes nothing it no longer names without --p
     assert.equal(shop.intervalSeconds, 30);
     assert.equal(shop.keyword, undefined);
     assert.deepEqual(shop.channelIds, [byName(channels, 'ops').id]);
-    const ops = api.deps.store.getConfig<{ config: { secret: string } }>(
-      'channel',
-      byName(channels, 'ops').id,
-    );
-    assert.equal(api.deps.secrets.open(ops!.config.secret), 's3cret-value', 'secret re-sent');
+    const ops = api.deps.store.getConfig<{
+      id: string;
+      accountId: string;
+      config: { secret: string };
+    }>('channel', byName(channels, 'ops').id);
+    const place = { accountId: ops!.accountId, kind: 'channel', id: ops!.id };
+    const secret = api.deps.secrets.open(ops!.config.secret, place, 'config.secret');
+    assert.equal(secret, 's3cret-value', 'secret re-sent');
 
     assert.deepEqual((await apply(EDITED)).steps, []);
     assert.ok(lines.includes('nothing to do'), lines.join('\n'));
@@ -458,6 +462,29 @@ monitors:
       apply('monitors: []\n', { token: 'not-a-token' }),
       /answered 401: .*check --token/,
     );
+  } finally {
+    await api.close();
+  }
+});
+
+test('monitor credentials are compared masked and never printed in a plan', async () => {
+  const { api, apply, lines } = await startApi();
+  const file = (path: string) => `
+monitors:
+  - name: private
+    type: http
+    url: https://probe:url-password@shop.example.com/${path}
+    headers:
+      Authorization: Bearer header-secret
+`;
+  try {
+    await apply(file('health'));
+    assert.deepEqual((await apply(file('health'))).steps, [], 'masked secrets compare equal');
+    await apply(file('ready'), { dryRun: true });
+    assert.deepEqual(planLines(lines).slice(-1), [
+      '  ~ update monitor "private" (url: "https://********@shop.example.com/health" → "https://********@shop.example.com/ready")',
+    ]);
+    assert.ok(!lines.join('\n').includes('url-password'));
   } finally {
     await api.close();
   }

@@ -10,7 +10,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeError, TirelessError, type FieldProblem } from '../errors/index.js';
 import { MONITOR_DERIVED_FIELDS } from '../api/index.js';
-import { ENTITY_FIELDS, parseChannelInput, parseMonitorInput } from '../model/index.js';
+import {
+  ENTITY_FIELDS,
+  maskMonitor,
+  parseChannelInput,
+  parseMonitorInput,
+} from '../model/index.js';
 import { getNotifier } from '../notify/index.js';
 import { NodeApi } from './node-api.js';
 
@@ -478,12 +483,17 @@ function monitorSteps(
   return [{ action: 'update', kind: 'monitor', name: want.name, id: have.id, changes, body }];
 }
 
+/**
+ * The fields to change. The API masks a monitor's secrets, so the file's are compared masked
+ * too (only whether they are set, and a URL's host and path); a change sends the real ones.
+ */
 function fieldChanges(want: DesiredMonitor, have: CurrentMonitor): FieldChange[] {
   const ignored = (key: string) =>
     SERVER_FIELDS.has(key) || key === 'channelIds' || want.generated.has(key);
+  const shown = maskMonitor(want.fields);
   const keys = new Set([...Object.keys(want.fields), ...Object.keys(have)]);
   return [...keys]
-    .filter((key) => !ignored(key) && !isDeepStrictEqual(have[key], want.fields[key]))
+    .filter((key) => !ignored(key) && !isDeepStrictEqual(have[key], shown[key]))
     .map((field) => ({ field, from: have[field], to: want.fields[field] }));
 }
 
@@ -525,7 +535,9 @@ function deletionsText(deletions: readonly PlannedStep[]): string {
 
 function describeChange({ field, from, to }: FieldChange): string {
   if (HIDDEN_VALUES.has(field)) return `${field} changed`;
-  return `${field}: ${valueText(from)} → ${valueText(to)}`;
+  // A URL's user-info is a secret: the plan shows it masked, as the API does.
+  const shown = field === 'url' ? maskMonitor({ url: to }).url : to;
+  return `${field}: ${valueText(from)} → ${valueText(shown)}`;
 }
 
 function valueText(value: unknown): string {

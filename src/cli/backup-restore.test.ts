@@ -97,7 +97,7 @@ function rejectsWith(code: string, pattern: RegExp) {
   return (error: Error & { code?: string }) => error.code === code && pattern.test(error.message);
 }
 
-test('backup writes a verified copy and its key (mode 0600) and never overwrites one', async () => {
+test('backup writes a verified copy (mode 0600), its key only when asked, and never overwrites one', async () => {
   const node = dataDir('node-a');
   node.store.ingest(results('node-a', 0, 1_000_000));
   const out = join(tempDir(), 'tireless.backup');
@@ -109,11 +109,20 @@ test('backup writes a verified copy and its key (mode 0600) and never overwrites
   assert.equal(report.results, 100);
   assert.equal(report.monitors, 1);
   assert.equal(report.bytes, statSync(out).size);
-  assert.equal(report.keyFile, `${out}.key`);
-  assert.equal(readFileSync(`${out}.key`, 'utf8').trim(), node.key);
-  assert.equal(statSync(`${out}.key`).mode & 0o777, 0o600);
+  assert.equal(statSync(out).mode & 0o777, 0o600);
+  // The key stays apart by default: a backup alone reveals no secret.
+  assert.equal(report.keyFile, null);
+  assert.equal(report.keptApart, join(node.dir, 'secret.key'));
+  assert.deepEqual(readdirSync(join(out, '..')), ['tireless.backup']);
   assert.match(lines.join('\n'), /backup written: .* 100 results, 1 monitors/);
-  assert.deepEqual(readdirSync(join(out, '..')).sort(), ['tireless.backup', 'tireless.backup.key']);
+  assert.match(lines.join('\n'), /secret key: not copied \(kept apart; --with-key copies it\)/);
+
+  const withKey = join(tempDir(), 'keyed.backup');
+  const keyed = await runBackup({ dataDir: node.dir, out: withKey, withKey: true, log: silent });
+  assert.equal(keyed.keyFile, `${withKey}.key`);
+  assert.equal(readFileSync(`${withKey}.key`, 'utf8').trim(), node.key);
+  assert.equal(statSync(`${withKey}.key`).mode & 0o777, 0o600);
+  assert.equal(statSync(withKey).mode & 0o777, 0o600);
 
   await assert.rejects(
     runBackup({ dataDir: node.dir, out, log: silent }),
@@ -200,6 +209,8 @@ test('restore merges a backup and a dead node data dir into one whole', async ()
   assert.equal(report.nodeId, 'node-a');
   assert.equal(readFileSync(join(target, 'secret.key'), 'utf8').trim(), key);
   assert.equal(statSync(join(target, 'secret.key')).mode & 0o777, 0o600);
+  assert.equal(statSync(join(target, 'tireless.db')).mode & 0o777, 0o600);
+  assert.equal(statSync(target).mode & 0o777, 0o700);
   assert.deepEqual(readdirSync(target).sort(), ['secret.key', 'tireless.db']);
   assert.match(lines.join('\n'), /= 130 results, 1 monitors/);
 
@@ -216,7 +227,7 @@ test('restore refuses an existing database and different keys, creating nothing,
   const a = dataDir('node-a');
   a.store.ingest(results('node-a', 0, 2_000_000));
   const backup = join(tempDir(), 'a.backup');
-  await runBackup({ dataDir: a.dir, out: backup, log: silent });
+  await runBackup({ dataDir: a.dir, out: backup, withKey: true, log: silent });
   const target = join(tempDir(), 'restored');
 
   await assert.rejects(
@@ -343,4 +354,47 @@ test('restore keeps one of two contents under one revision, the same in either o
     assert.equal(restored.getConfig<{ name: string }>('monitor', MONITOR)?.name, winner);
     restored.close();
   }
+});
+
+test('restore takes the key kept apart (--key), and says loudly when there is none', async () => {
+  const node = dataDir('node-a');
+  node.store.ingest(results('node-a', 0, 100_000));
+  const backup = join(tempDir(), 'a.backup');
+  await runBackup({ dataDir: node.dir, out: backup, log: silent });
+
+  const bare = join(tempDir(), 'bare');
+  const lines: string[] = [];
+  const report = await runRestore({ from: [backup], dataDir: bare, log: (l) => lines.push(l) });
+  assert.equal(report.secretKeyFrom, null);
+  assert.ok(!existsSync(join(bare, 'secret.key')));
+  assert.ok(
+    lines.some((line) => line.startsWith('  ! secret key MISSING') && line.includes(bare)),
+    lines.join('\n'),
+  );
+
+  const keyed = join(tempDir(), 'keyed');
+  const keyFile = join(node.dir, 'secret.key');
+  const restored = await runRestore({ from: [backup], dataDir: keyed, keyFile, log: silent });
+  assert.equal(restored.secretKeyFrom, keyFile);
+  assert.equal(readFileSync(join(keyed, 'secret.key'), 'utf8').trim(), node.key);
+  assert.equal(statSync(join(keyed, 'secret.key')).mode & 0o777, 0o600);
+
+  const notAKey = join(tempDir(), 'note.txt');
+  writeFileSync(notAKey, 'hello');
+  await assert.rejects(
+    runRestore({ from: [backup], dataDir: join(tempDir(), 'x'), keyFile: notAKey, log: silent }),
+    rejectsWith('TIRELESS_BACKUP', /not a secret key/),
+  );
+  const keyedBackup = join(tempDir(), 'b.backup');
+  await runBackup({ dataDir: node.dir, out: keyedBackup, withKey: true, log: silent });
+  const otherKey = join(dataDir('node-b').dir, 'secret.key');
+  await assert.rejects(
+    runRestore({
+      from: [keyedBackup],
+      dataDir: join(tempDir(), 'y'),
+      keyFile: otherKey,
+      log: silent,
+    }),
+    rejectsWith('TIRELESS_BACKUP', /different secret keys/),
+  );
 });

@@ -1,6 +1,7 @@
 /**
  * `tireless backup`: a consistent, verified copy of a node's database, safe while the node
- * runs, with the secret key beside it.
+ * runs; the secret key only when asked (`--with-key`), since a backup and its key together
+ * reveal every stored secret.
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,8 +13,13 @@ import { createProgress, formatBytes, formatCount, formatDuration } from './prog
 export interface BackupOptions {
   /** Data dir of the node to back up; it may be running. */
   dataDir: string;
-  /** Backup file to write; refused if it (or `<out>.key`) exists. */
+  /** Backup file to write (mode 0600); refused if it (or `<out>.key`) exists. */
   out: string;
+  /**
+   * Also copy the data dir's secret key to `<out>.key` (mode 0600). Without it the key stays
+   * apart: keep it elsewhere, as safe as a password. @defaultValue false
+   */
+  withKey?: boolean;
   /** Receives progress lines (at most one a second) and the summary. */
   log: (line: string) => void;
 }
@@ -21,8 +27,10 @@ export interface BackupOptions {
 export interface BackupReport {
   /** Absolute path of the backup file. */
   file: string;
-  /** Absolute path of the copied secret key (`<file>.key`, mode 0600); null if the data dir has none. */
+  /** Absolute path of the copied secret key (`<file>.key`, mode 0600); null without `withKey` or a key. */
   keyFile: string | null;
+  /** The data dir's key file, which this backup did not copy (no `withKey`); null if none. */
+  keptApart: string | null;
   /** Size of the backup file, bytes. */
   bytes: number;
   /** Raw results in the copy. */
@@ -34,7 +42,8 @@ export interface BackupReport {
 
 /**
  * Copies `<dataDir>/tireless.db` to `out` through SQLite's online backup, verifies the copy
- * with SQLite's integrity check and copies `<dataDir>/secret.key` to `<out>.key`. Throws
+ * with SQLite's integrity check and, with `withKey`, copies `<dataDir>/secret.key` to
+ * `<out>.key`. Both are created readable by the owner only (0600). Throws
  * TIRELESS_BACKUP when there is nothing to back up, `out` exists, or the copy is unsound
  * (it is then removed). Files are written under temporary names and renamed at the end, so
  * an interrupted backup never leaves a half copy under the final name.
@@ -44,7 +53,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
   const database = join(resolve(options.dataDir), DATABASE_FILE);
   const file = resolve(options.out);
   const sourceKey = join(resolve(options.dataDir), SECRET_KEY_FILE);
-  const keyFile = existsSync(sourceKey) ? `${file}.key` : null;
+  const hasKey = existsSync(sourceKey);
+  const keyFile = hasKey && options.withKey === true ? `${file}.key` : null;
   refuseUnlessReady(database, file, keyFile);
 
   const partial = `${file}.partial-${process.pid}`;
@@ -58,6 +68,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
     const report: BackupReport = {
       file,
       keyFile,
+      keptApart: hasKey && keyFile === null ? sourceKey : null,
       bytes: statSync(file).size,
       results: info.results,
       monitors: info.monitors,
@@ -120,9 +131,15 @@ function printSummary(report: BackupReport, log: (line: string) => void): void {
   log(
     `backup written: ${report.file} (${formatBytes(report.bytes)}, ${formatCount(report.results)} results, ${formatCount(report.monitors)} monitors) in ${formatDuration(report.durationMs)}, verified by SQLite's integrity check`,
   );
-  log(
-    report.keyFile
-      ? `secret key: ${report.keyFile} (mode 0600); keep it with the backup, and as safe as a password`
-      : `secret key: none in the data dir; if the node takes TIRELESS_SECRET_KEY, keep that value with this backup`,
-  );
+  log(keyLine(report));
+}
+
+function keyLine(report: BackupReport): string {
+  if (report.keyFile) {
+    return `secret key: ${report.keyFile} (mode 0600); whoever holds it and the backup can read every stored secret: keep it as safe as a password`;
+  }
+  if (report.keptApart) {
+    return `secret key: not copied (kept apart; --with-key copies it): keep ${report.keptApart} safe elsewhere, a restore needs it to open the stored secrets`;
+  }
+  return `secret key: none in the data dir; if the node takes TIRELESS_SECRET_KEY, keep that value safe apart from this backup`;
 }

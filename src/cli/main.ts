@@ -135,9 +135,14 @@ function program(): Command {
     .command('backup')
     .description('write a consistent copy of a data dir (safe while the node runs), verified')
     .requiredOption('--data <dir>', 'data directory to back up')
-    .requiredOption('--out <file>', 'backup file to write (its secret key goes to <file>.key)')
-    .action(async (flags: { data: string; out: string }) => {
-      await runBackup({ dataDir: flags.data, out: flags.out, log: print });
+    .requiredOption('--out <file>', 'backup file to write (mode 0600)')
+    .option(
+      '--with-key',
+      'also copy the secret key to <file>.key (by default it is kept apart: backup and key together reveal every stored secret)',
+      false,
+    )
+    .action(async (flags: { data: string; out: string; withKey: boolean }) => {
+      await runBackup({ dataDir: flags.data, out: flags.out, withKey: flags.withKey, log: print });
     });
 
   cli
@@ -145,8 +150,12 @@ function program(): Command {
     .description('rebuild a data dir from one or more backups or data dirs, merged by union')
     .requiredOption('--from <source...>', 'backup files or data dirs (several: merged)')
     .requiredOption('--data <dir>', 'new data directory to create')
-    .action(async (flags: { from: string[]; data: string }) => {
-      await runRestore({ from: flags.from, dataDir: flags.data, log: print });
+    .option(
+      '--key <file>',
+      'the secret key kept apart from the backups (tireless backup without --with-key)',
+    )
+    .action(async (flags: { from: string[]; data: string; key?: string }) => {
+      await runRestore({ from: flags.from, dataDir: flags.data, keyFile: flags.key, log: print });
     });
 
   cli

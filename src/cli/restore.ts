@@ -30,6 +30,11 @@ export interface RestoreOptions {
   from: string[];
   /** The data dir to create; refused if it already holds a database. */
   dataDir: string;
+  /**
+   * The secret key file kept apart from the backups (`tireless backup` without
+   * `--with-key`); it must agree with any key beside a source. @defaultValue none
+   */
+  keyFile?: string | undefined;
   /** Receives progress lines (at most one a second per step) and the summary. */
   log: (line: string) => void;
 }
@@ -97,9 +102,9 @@ function restore(options: RestoreOptions): RestoreReport {
     );
   }
   const sources = options.from.flatMap(openSources);
-  const keyFrom = agreedSecretKey(sources, targetKey);
+  const keyFrom = agreedSecretKey(sources, targetKey, givenKey(options.keyFile));
 
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const building = `${database}.restoring-${process.pid}`;
   const merged = buildDatabase(building, sources, options.log);
   if (keyFrom && !existsSync(targetKey)) copySecretKey(keyFrom, targetKey);
@@ -153,9 +158,14 @@ function inspectOrNoteDamage(database: string): CopyInfo | { problem: string } {
  * The key file to copy: every source (and the target dir, if it has one) must hold the same
  * key, since channel secrets sealed under different keys cannot live in one database.
  */
-function agreedSecretKey(sources: Source[], targetKey: string): string | null {
+function agreedSecretKey(
+  sources: Source[],
+  targetKey: string,
+  given: string | null,
+): string | null {
   const holders = new Map<string, string[]>();
-  const files = [...new Set(sources.flatMap((source) => (source.keyFile ? [source.keyFile] : [])))];
+  const beside = sources.flatMap((source) => (source.keyFile ? [source.keyFile] : []));
+  const files = [...new Set(given === null ? beside : [given, ...beside])];
   for (const file of existsSync(targetKey) ? [...files, targetKey] : files) {
     const key = readFileSync(file, 'utf8').trim();
     holders.set(key, [...(holders.get(key) ?? []), file]);
@@ -168,6 +178,22 @@ function agreedSecretKey(sources: Source[], targetKey: string): string | null {
     );
   }
   return files[0] ?? null;
+}
+
+/** The absolute path of `--key`, checked to hold a key (64 hex digits); null when not given. */
+function givenKey(keyFile: string | undefined): string | null {
+  if (keyFile === undefined) return null;
+  const file = resolve(keyFile);
+  if (!existsSync(file)) {
+    throw new TirelessError('TIRELESS_BACKUP', `--key ${keyFile}: no such file`);
+  }
+  if (!/^[0-9a-f]{64}$/i.test(readFileSync(file, 'utf8').trim())) {
+    throw new TirelessError(
+      'TIRELESS_BACKUP',
+      `--key ${keyFile}: not a secret key (a secret.key file holds 64 hex digits)`,
+    );
+  }
+  return file;
 }
 
 function buildDatabase(building: string, sources: Source[], log: (line: string) => void) {
@@ -265,7 +291,7 @@ function printSummary(report: RestoreReport, log: (line: string) => void): void 
   log(
     report.secretKeyFrom
       ? `  secret key: copied from ${report.secretKeyFrom} (mode 0600)`
-      : `  secret key: none in the copies; channel secrets stay unreadable unless the node is started with the original TIRELESS_SECRET_KEY`,
+      : `  ! secret key MISSING: no --key given and none beside the copies (backups leave it out unless made with --with-key). The stored secrets (channel and monitor credentials) cannot be opened without it: copy the key kept apart to ${join(report.dataDir, SECRET_KEY_FILE)} (mode 0600) before starting, or start with the original TIRELESS_SECRET_KEY`,
   );
   log(
     `done in ${formatDuration(report.durationMs)}; start it with: tireless start --data ${report.dataDir}`,

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, X509Certificate } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../store/index.js';
 import {
@@ -29,12 +30,18 @@ interface Item {
 test('solo node: checks, records, alerts down and up, and stops gracefully', async (t) => {
   const target = await startRecordingHttpServer(() => ({ status: 200, body: 'all good' }));
   const hooks = await startRecordingHttpServer();
-  const node = await startTireless(tempDir());
+  // A data dir the node creates itself: readable by its owner only, like all it holds.
+  const dataDir = join(tempDir(), 'data');
+  const node = await startTireless(dataDir);
   t.after(async () => {
     await node.kill().catch(() => undefined);
     await target.close();
     await hooks.close();
   });
+  assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+  for (const file of ['tireless.db', 'tireless.db-wal', 'secret.key']) {
+    assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, file);
+  }
   assert.match(
     node.output(),
     /First run: create the owner account at http:\/\/127\.0\.0\.1:\d+\/setup/,
@@ -69,7 +76,9 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
     {
       name: 'local target',
       type: 'http',
-      url: `${target.url}/health`,
+      // Credentials, sealed at rest: the check thread must get them in the clear.
+      url: `${target.url.replace('://', '://probe:url-secret@')}/health`,
+      headers: { 'X-Api-Key': 'header-secret' },
       intervalSeconds: 1,
       channelIds: [channel.id],
     },
@@ -96,9 +105,19 @@ test('solo node: checks, records, alerts down and up, and stops gracefully', asy
     result: { error: string };
   };
   assert.equal(body.monitor.id, monitor.id);
+  // The alert names the target without its credentials (nor their sealed form).
+  assert.equal(body.monitor.target, `${target.url}/health`);
   assert.match(body.result.error, /503/);
-  const signature = createHmac('sha256', 'shared-secret').update(down.rawBody).digest('hex');
-  assert.equal(down.headers['x-tireless-signature'], `sha256=${signature}`);
+  const checked = target.requests[0]!;
+  assert.equal(checked.headers['x-api-key'], 'header-secret');
+  const basic = Buffer.from('probe:url-secret').toString('base64');
+  assert.equal(checked.headers.authorization, `Basic ${basic}`);
+  const timestamp = String(down.headers['x-tireless-timestamp']);
+  const signature = createHmac('sha256', 'shared-secret')
+    .update(`${timestamp}.`)
+    .update(down.rawBody)
+    .digest('hex');
+  assert.equal(down.headers['x-tireless-signature'], `t=${timestamp},v1=${signature}`);
 
   target.setResponder(() => ({ status: 200, body: 'back' }));
   const up = await waitFor('the up alert', () =>

@@ -10,6 +10,16 @@ import { getNotifier, CHANNEL_TYPES } from '../notify/index.js';
 import { validationError, type FieldProblem } from '../errors/index.js';
 import { fieldProblems } from '../validation/index.js';
 
+export {
+  keepMaskedMonitorSecrets,
+  maskMonitor,
+  monitorMoved,
+  monitorPlace,
+  monitorSecretFields,
+  openMonitor,
+  sealMonitor,
+} from './monitor-secrets.js';
+
 /**
  * What a user may do in an account, from least to most: a viewer reads; a member also edits
  * monitors, channels, maintenance windows and status pages; an admin also manages members,

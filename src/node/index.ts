@@ -26,7 +26,7 @@ import type { Settings } from '../config/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import { EventHub } from '../events/index.js';
 import { createMetrics } from '../metrics/index.js';
-import { monitorLocations, type Monitor } from '../model/index.js';
+import { monitorLocations, monitorTarget, openMonitor, type Monitor } from '../model/index.js';
 import { guardOf } from '../net-guard/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { slotAtOrBefore } from '../slots/index.js';
@@ -92,7 +92,8 @@ export async function startNode(
   const clock = options.clock ?? systemClock;
   const log = options.log ?? pino({ level: settings.logLevel });
   const dataDir = resolve(settings.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Readable by the owner only: it holds the database and the secret key.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const guard = new StoreGuard(dataDir, clock, log);
   const store = guard.store;
   const nodeId = nodeIdOf(store, settings.nodeId);
@@ -102,6 +103,18 @@ export async function startNode(
   });
   const secretKey = loadSecretKey(dataDir, settings.secretKey);
   const secrets = new SecretBox(secretKey);
+  /** The monitor with its secrets opened; undefined (logged) when they do not open. */
+  const openedMonitor = (monitor: Monitor): Monitor | undefined => {
+    try {
+      return openMonitor(secrets, monitor);
+    } catch (error) {
+      log.error(
+        { monitorId: monitor.id, error: describeError(error) },
+        'monitor secrets do not open',
+      );
+      return undefined;
+    }
+  };
   // Cluster mode: config from the KV bucket (loaded into the replica before anything else
   // reads it), work by rendezvous over live members, results through the stream.
   const cluster = settings.cluster
@@ -184,6 +197,11 @@ export async function startNode(
     createJudge({
       maintenanceOf: (accountId) => maintenance.windowsOf(accountId),
       checkingLocations: (monitorId) => assignment.locations(monitorId),
+      // Opened for the target only when an alert is made, not for every result judged.
+      targetOf: (monitor) => {
+        const opened = openedMonitor(monitor);
+        return opened ? monitorTarget(opened) : monitor.type;
+      },
     }),
   );
 
@@ -251,15 +269,25 @@ export async function startNode(
     },
     maxConcurrent: settings.maxConcurrentChecks,
   });
-  for (const monitor of store.listAll<Monitor>('monitor')) schedule.upsert(toScheduled(monitor));
+  // Checks get their monitor's secrets opened here, once per monitor version.
+  const scheduled = (monitor: Monitor) => {
+    const opened = openedMonitor(monitor);
+    return opened && toScheduled(opened);
+  };
+  for (const monitor of store.listAll<Monitor>('monitor')) {
+    const due = scheduled(monitor);
+    if (due) schedule.upsert(due);
+  }
   config.onChange((change) => {
     if (change.kind !== 'monitor') return;
     // Its locations may have changed: its owners are computed again when next asked.
     cluster?.assignment.forget(change.id);
-    if (change.doc === null) {
+    const due = change.doc && scheduled(change.doc as Monitor);
+    if (due) schedule.upsert(due);
+    else {
       schedule.remove(change.id);
       pool.forget(change.id);
-    } else schedule.upsert(toScheduled(change.doc as Monitor));
+    }
   });
 
   const needsSetup = store.countAll('user') === 0;

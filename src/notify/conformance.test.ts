@@ -192,11 +192,14 @@ function conformanceSuite(type: ChannelType, notifier: Notifier, fixture: Notifi
     assert.equal(notifier.type, type);
   });
 
-  void it('names string secret fields, which the fixture sets all of', () => {
+  void it('names string (or string map) secret fields, which the fixture sets all of', () => {
     assert.ok(notifier.secretFields.length > 0);
     for (const field of notifier.secretFields) {
-      // Sealing at rest and masking in the API work on strings.
-      assert.equal(typeof input[field], 'string', `${field} must be set, as a string`);
+      // Sealing at rest and masking in the API work on strings and on maps of strings.
+      const value = input[field];
+      const strings = typeof value === 'object' && value !== null ? Object.values(value) : [value];
+      assert.ok(strings.length > 0, `${field} must be set`);
+      for (const string of strings) assert.equal(typeof string, 'string', `${field} holds strings`);
     }
   });
 

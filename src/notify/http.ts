@@ -76,7 +76,8 @@ export interface HttpNotifierSpec<Config extends object> {
   type: string;
   config: z.ZodType<Config>;
   secretFields: readonly (keyof Config & string)[];
-  request(notification: Notification, config: Config): ServiceRequest;
+  /** The request for `notification`, sent at `now` (ms since the epoch). */
+  request(notification: Notification, config: Config, now: number): ServiceRequest;
   /**
    * Why a 2xx reply still means the service refused the message (e.g. Telegram's
    * `{ok: false}`), or undefined when it accepted it. Such refusals count as retryable.
@@ -95,7 +96,12 @@ export function httpNotifier<Config extends object>(
     secretFields,
     async send(notification, channelConfig, ctx) {
       const secrets = secretValues(channelConfig, secretFields);
-      const reply = await sendHttp(type, spec.request(notification, channelConfig), ctx, secrets);
+      const reply = await sendHttp(
+        type,
+        spec.request(notification, channelConfig, ctx.now),
+        ctx,
+        secrets,
+      );
       const refusal = spec.refusal?.(reply);
       if (refusal !== undefined) {
         throw deliveryError(type, refusal + quoted(reply.text, ctx), {

@@ -27,11 +27,16 @@ export function interruptionText(attempt: Deadline): string | undefined {
 /**
  * The config's secret field values, plus the forms a secret takes inside a URL:
  * percent-encoded, and a secret URL's path and query, where services such as Slack keep
- * the token. Secret fields hold strings (they are sealed and masked as strings).
+ * the token. Secret fields hold strings, or maps of strings (a webhook's headers).
  */
 export function secretValues(config: object, secretFields: readonly string[]): string[] {
   const fields = config as Record<string, unknown>;
-  const secrets = secretFields.map((field) => fields[field]);
+  const secrets = secretFields.flatMap((field) => {
+    const value = fields[field];
+    return typeof value === 'object' && value !== null
+      ? Object.values(value as Record<string, unknown>)
+      : [value];
+  });
   const strings = secrets.filter((value): value is string => typeof value === 'string');
   return [...new Set(strings.flatMap(formsInUrls))].filter((secret) => secret.length > 0);
 }

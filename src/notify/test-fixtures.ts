@@ -190,7 +190,7 @@ export const SAMPLES = {
 
 /** A context with a fresh signal; `timeoutMs` default 2000. */
 export function testContext(timeoutMs = 2000, signal = new AbortController().signal): SendContext {
-  return { timeoutMs, signal };
+  return { timeoutMs, signal, now: Date.now() };
 }
 
 /** An address guard refusing `addresses`, as a shared deployment refuses private ones. */

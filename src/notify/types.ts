@@ -37,6 +37,8 @@ export interface SendContext {
   /** Hard limit for one delivery attempt, ms. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** When the attempt is made, ms since the epoch (a webhook signs it with the body). */
+  now: number;
   /**
    * When set, every connection refuses the addresses it rejects, whatever name resolved to
    * them (SSRF guard for shared deployments); such a send fails for good.

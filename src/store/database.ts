@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { TirelessError } from '../errors/index.js';
 import { MIGRATIONS } from './migrations.js';
@@ -7,6 +8,8 @@ export type Connection = Database.Database;
 
 /** Opens (creating if needed) the database at `path` with the node's pragmas, migrated. */
 export function openDatabase(path: string): Connection {
+  // Created readable by the owner only; SQLite gives its -wal and -shm files the same mode.
+  createPrivateFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -19,6 +22,19 @@ export function openDatabase(path: string): Connection {
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * Creates an empty file at `path` with mode 0600 unless one exists (an empty file is an empty
+ * SQLite database), so SQLite does not create it readable by everyone (0644 under the usual
+ * umask).
+ */
+export function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 function migrate(db: Connection): void {

@@ -16,7 +16,7 @@ import {
   type ConfigKind,
   type ConfigOutcome,
 } from './config-docs.js';
-import type { Connection } from './database.js';
+import { createPrivateFile, type Connection } from './database.js';
 import type { DeliveryQueue } from './deliveries.js';
 import { STREAM_POSITION, type Meta } from './meta.js';
 import { MIGRATIONS } from './migrations.js';
@@ -133,6 +133,8 @@ export async function copyDatabase(
   options: CopyOptions = {},
 ): Promise<void> {
   const source = new Database(sourcePath, { readonly: true, fileMustExist: true });
+  // Readable by the owner only, like the database it copies (SQLite would create it 0644).
+  createPrivateFile(destPath);
   try {
     // SQLite restarts a backup whenever another connection writes to its source, which a
     // running node does every second: a long copy would never end. A read transaction

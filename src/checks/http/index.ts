@@ -35,6 +35,7 @@ const plans = new WeakMap<HttpOptions, Plan>();
 export const httpChecker: Checker<HttpOptions> = {
   type: 'http',
   options: httpOptions,
+  secretFields: ['headers', 'body'],
   target: ({ method, url }) =>
     method === 'GET' ? withoutUserInfo(url) : `${method} ${withoutUserInfo(url)}`,
   run: (options, ctx) =>

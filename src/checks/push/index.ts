@@ -40,6 +40,9 @@ export type PushOptions = z.output<typeof pushOptions>;
 export const pushChecker: Checker<PushOptions> = {
   type: 'push',
   options: pushOptions,
+  // Sealed at rest; shown to the account, since its job must call the URL it is part of.
+  secretFields: ['token'],
+  shownSecretFields: ['token'],
   // The token is a secret: messages and logs show only the type.
   target: () => 'push',
   run: (options, ctx) => Promise.resolve(judgeHeartbeat(options, ctx)),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { TirelessError } from '../../errors/index.js';
 import { captureRequest, refusing, SAMPLES, testContext } from '../test-fixtures.js';
@@ -15,19 +15,42 @@ void describe('webhook notifier', () => {
     assert.deepEqual(request.json, SAMPLES.down);
   });
 
-  void it('signs the exact body bytes with HMAC-SHA256 of the secret', async () => {
+  void it('signs a timestamp with the exact body bytes (HMAC-SHA256 of "<t>.<body>")', async () => {
+    const before = Math.floor(Date.now() / 1000);
     const request = await captureRequest('webhook', SAMPLES.up, { secret: 'shared-key' });
-    const expected = createHmac('sha256', 'shared-key').update(request.rawBody).digest('hex');
-    assert.equal(request.headers['x-tireless-signature'], `sha256=${expected}`);
+    const timestamp = String(request.headers['x-tireless-timestamp']);
+    assert.match(timestamp, /^\d+$/);
+    assert.ok(Math.abs(Number(timestamp) - before) <= 5, 'the timestamp is the time of sending');
+    const expected = createHmac('sha256', 'shared-key')
+      .update(`${timestamp}.`)
+      .update(request.rawBody)
+      .digest('hex');
+    assert.equal(request.headers['x-tireless-signature'], `t=${timestamp},v1=${expected}`);
     assert.equal(request.headers['x-tireless-event'], 'monitor.up');
   });
 
   void it('signs a body with non-ASCII text as its UTF-8 bytes', async () => {
     const named = { ...SAMPLES.test, title: 'Prüfung — ✓' };
     const request = await captureRequest('webhook', named, { secret: 'shared-key' });
-    const expected = createHmac('sha256', 'shared-key').update(request.rawBody).digest('hex');
-    assert.equal(request.headers['x-tireless-signature'], `sha256=${expected}`);
+    const timestamp = String(request.headers['x-tireless-timestamp']);
+    const expected = createHmac('sha256', 'shared-key')
+      .update(`${timestamp}.`)
+      .update(request.rawBody)
+      .digest('hex');
+    assert.equal(request.headers['x-tireless-signature'], `t=${timestamp},v1=${expected}`);
     assert.equal((request.json as { title: string }).title, 'Prüfung — ✓');
+  });
+
+  void it('lets a receiver refuse a replay: the documented check', async () => {
+    const request = await captureRequest('webhook', SAMPLES.up, { secret: 'shared-key' });
+    const signature = String(request.headers['x-tireless-signature']);
+    const now = Number(request.headers['x-tireless-timestamp']) * 1000;
+    assert.equal(verifyWebhook(request.rawBody, signature, 'shared-key', now), true);
+    assert.equal(verifyWebhook(request.rawBody, signature, 'other-key', now), false);
+    const tampered = Buffer.concat([request.rawBody, Buffer.from(' ')]);
+    assert.equal(verifyWebhook(tampered, signature, 'shared-key', now), false);
+    // The same request replayed six minutes later is refused, though its signature is right.
+    assert.equal(verifyWebhook(request.rawBody, signature, 'shared-key', now + 360_000), false);
   });
 
   void it('sends the authorization and the other configured headers', async () => {
@@ -40,6 +63,7 @@ void describe('webhook notifier', () => {
     const change = { secret: undefined, authorization: undefined, headers: undefined };
     const request = await captureRequest('webhook', SAMPLES.test, change);
     assert.equal(request.headers['x-tireless-signature'], undefined);
+    assert.equal(request.headers['x-tireless-timestamp'], undefined);
     assert.equal(request.headers.authorization, undefined);
     assert.equal(request.headers['x-tireless-event'], 'test');
   });
@@ -59,6 +83,7 @@ void describe('webhook notifier', () => {
     const cases: [Record<string, string>, string][] = [
       [{ 'Content-Type': 'text/plain' }, 'headers.Content-Type'],
       [{ 'X-Tireless-Signature': 'forged' }, 'headers.X-Tireless-Signature'],
+      [{ 'X-Tireless-Timestamp': '1' }, 'headers.X-Tireless-Timestamp'],
       [{ authorization: 'Bearer kept-in-the-clear' }, 'headers.authorization'],
       [{ 'bad name': 'x' }, 'headers.bad name'],
       [{ 'X-Split': 'a\r\nInjected: yes' }, 'headers.X-Split'],
@@ -72,3 +97,19 @@ void describe('webhook notifier', () => {
     }
   });
 });
+
+/**
+ * The receiver's check shown in docs/API.md ("Verifying webhook signatures"): the signature
+ * must match and its timestamp be within five minutes of `nowMs`.
+ */
+function verifyWebhook(rawBody: Buffer, header: string, secret: string, nowMs: number): boolean {
+  const parts = new URLSearchParams(header.replaceAll(',', '&'));
+  const t = Number(parts.get('t'));
+  if (!Number.isInteger(t) || Math.abs(nowMs / 1000 - t) > 300) return false;
+  const mac = createHmac('sha256', secret)
+    .update(`${parts.get('t')}.`)
+    .update(rawBody)
+    .digest();
+  const given = Buffer.from(parts.get('v1') ?? '', 'hex');
+  return given.length === mac.length && timingSafeEqual(given, mac);
+}

@@ -11,6 +11,7 @@ const RESERVED_HEADERS = new Set([
   'content-type',
   'x-tireless-event',
   'x-tireless-signature',
+  'x-tireless-timestamp',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SINGLE_LINE = /^[^\r\n\0]*$/;
@@ -18,11 +19,14 @@ const SINGLE_LINE = /^[^\r\n\0]*$/;
 /**
  * Webhook: POSTs the whole Notification as JSON to `url`, with header
  * `X-Tireless-Event: <event>`.
- * - `url`: where to POST (http or https).
- * - `secret` (secret, optional): when set, `X-Tireless-Signature: sha256=<hex>` carries the
- *   HMAC-SHA256 of the exact body bytes under this key.
+ * - `url` (secret): where to POST (http or https); secret because such URLs often carry a
+ *   token in their path or query.
+ * - `secret` (secret, optional): when set, the request carries `X-Tireless-Timestamp: <t>`
+ *   (unix seconds) and `X-Tireless-Signature: t=<t>,v1=<hex>`, the HMAC-SHA256 under this key
+ *   of `<t>.` followed by the exact body bytes; a receiver recomputes it and refuses a stale
+ *   `t` (a replayed request), see docs/API.md.
  * - `authorization` (secret, optional): the Authorization header, e.g. `Bearer abc…`.
- * - `headers` (optional, not secret): other request headers, e.g. `X-Team: ops`.
+ * - `headers` (secret values, optional): other request headers, e.g. `X-Api-Key: …`.
  */
 const webhookConfig = z
   .object({
@@ -57,8 +61,8 @@ function headerProblem(name: string, value: string): string | undefined {
 export const webhook = httpNotifier({
   type: 'webhook',
   config: webhookConfig,
-  secretFields: ['secret', 'authorization'],
-  request(notification, config) {
+  secretFields: ['url', 'secret', 'authorization', 'headers'],
+  request(notification, config, now) {
     const body = jsonBody(notification);
     const authorization = config.authorization && { authorization: config.authorization };
     return {
@@ -66,7 +70,7 @@ export const webhook = httpNotifier({
       headers: {
         ...config.headers,
         ...authorization,
-        ...tirelessHeaders(notification, body.text, config.secret),
+        ...tirelessHeaders(notification, body.text, config.secret, now),
       },
       body,
     };
@@ -77,12 +81,23 @@ function tirelessHeaders(
   notification: Notification,
   body: string,
   secret: string | undefined,
+  now: number,
 ): Record<string, string> {
   const event = { 'x-tireless-event': notification.event };
-  return secret === undefined ? event : { ...event, 'x-tireless-signature': sign(body, secret) };
+  if (secret === undefined) return event;
+  const timestamp = String(Math.floor(now / 1000));
+  return {
+    ...event,
+    'x-tireless-timestamp': timestamp,
+    'x-tireless-signature': sign(timestamp, body, secret),
+  };
 }
 
-/** `sha256=<hex HMAC-SHA256 of the UTF-8 body>`, what a receiver recomputes to trust us. */
-function sign(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+/**
+ * `t=<timestamp>,v1=<hex>`: the HMAC-SHA256 of `<timestamp>.<UTF-8 body>`, what a receiver
+ * recomputes to trust us; the signed timestamp lets it refuse a replay.
+ */
+function sign(timestamp: string, body: string, secret: string): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(body, 'utf8');
+  return `t=${timestamp},v1=${mac.digest('hex')}`;
 }
