@@ -13,6 +13,7 @@ import { registerMaintenanceRoutes } from './maintenance.js';
 import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
+import { QuotaBook, registerQuotaRoutes } from './quotas.js';
 import { registerResultRoutes } from './results.js';
 import { registerSessionRoutes } from './sessions.js';
 import { registerSystemRoutes } from './system.js';
@@ -45,26 +46,33 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);
   const pushTokens = new PushTokens(deps.store, deps.config);
+  const quotas = new QuotaBook(deps);
   app.addHook('onClose', (_instance, done) => {
     pushTokens.detach();
+    quotas.detach();
     done();
   });
-  registerPushRoutes(app, deps, pushTokens);
+  registerPushRoutes(app, deps, pushTokens, quotas);
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
-    // token for a change); nothing in it is rate-limited but the password change.
+    // token for a change), and counts against its account's API rate quota.
     scope.addHook('onRequest', async (request) => {
       request.caller = (await authenticate(deps, request)) ?? null;
       if (!request.caller) throw unauthorized();
     });
+    scope.addHook(
+      'onRequest',
+      quotas.limiter(scope, 'apiRequestsPerMinute', (request) => request.caller?.accountId),
+    );
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);
     registerPasswordRoute(scope, deps);
-    registerMonitorRoutes(scope, deps, pushTokens);
+    registerMonitorRoutes(scope, deps, pushTokens, quotas);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);
     registerClusterRoutes(scope, deps);
-    registerChannelRoutes(scope, deps);
+    registerChannelRoutes(scope, deps, quotas);
+    registerQuotaRoutes(scope, deps, quotas);
     registerMaintenanceRoutes(scope, deps);
     registerEventRoutes(scope, deps);
     done();

@@ -18,13 +18,18 @@ import {
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
+import { countProblems, quotaError, type QuotaBook } from './quotas.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 
 /**
  * `/api/v1/channels`: CRUD with secret config fields sealed at rest and masked in replies;
  * `POST /api/v1/channels/:id/test` and `GET /api/v1/deliveries`.
  */
-export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function registerChannelRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  quotas: QuotaBook,
+): void {
   registerConfigResource<Channel>(app, deps, {
     kind: 'channel',
     path: '/channels',
@@ -32,8 +37,13 @@ export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void
     noun: 'channel',
     bodySchema: channelSchema('input'),
     replySchema: channelSchema('reply'),
-    prepare: (input) => {
+    prepare: (input, { accountId, current }) => {
       const channel = parseChannelInput(input);
+      if (!current) {
+        const count = deps.store.listScoped('channel', accountId).length;
+        const problems = countProblems(quotas.of(accountId), 'channels', count);
+        if (problems.length > 0) throw quotaError(problems);
+      }
       return {
         ...channel,
         config: deps.secrets.sealFields(channel.config, secretFieldsOf(channel.type)),

@@ -21,6 +21,7 @@ import {
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, type JsonSchema } from './openapi.js';
 import { pushPath, type PushTokens } from './push.js';
+import { monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
 
 /**
  * What monitor replies add to the stored monitor: derived, so clients (and `tireless apply`)
@@ -55,6 +56,7 @@ export function registerMonitorRoutes(
   app: FastifyInstance,
   deps: ApiDeps,
   pushTokens: PushTokens,
+  quotas: QuotaBook,
 ): void {
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
@@ -64,7 +66,14 @@ export function registerMonitorRoutes(
     bodySchema: monitorSchema('input'),
     replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
-    prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
+    prepare: (input, context) => {
+      const fields = prepareMonitor(deps, pushTokens, input, context);
+      const { accountId, current } = context;
+      const count = current ? 0 : deps.store.listScoped('monitor', accountId).length;
+      const problems = monitorQuotaProblems(quotas.of(accountId), fields, current, count);
+      if (problems.length > 0) throw quotaError(problems);
+      return fields;
+    },
     merge: mergeMonitorPatch,
     present: (monitor) => presentMonitor(deps, monitor),
     // A maintenance window naming the monitor no longer does.

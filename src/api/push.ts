@@ -5,6 +5,7 @@ import type { Monitor } from '../model/index.js';
 import type { ConfigChange, Store } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
 import { routeSchema } from './openapi.js';
+import type { QuotaBook } from './quotas.js';
 
 /**
  * Push tokens of every push monitor, mapped to their monitor ids. Kept in memory and updated
@@ -13,7 +14,7 @@ import { routeSchema } from './openapi.js';
  * SQLite has no index on, so a query would scan every monitor. Built from one scan at start.
  */
 export class PushTokens {
-  private readonly monitorByToken = new Map<string, string>();
+  private readonly monitorByToken = new Map<string, { id: string; accountId: string }>();
   private readonly tokenByMonitor = new Map<string, string>();
 
   /** Stops following config changes (when the app closes). */
@@ -26,7 +27,12 @@ export class PushTokens {
 
   /** The id of the push monitor with this token. */
   monitorFor(token: string): string | undefined {
-    return this.monitorByToken.get(token);
+    return this.monitorByToken.get(token)?.id;
+  }
+
+  /** The account of the push monitor with this token. */
+  accountFor(token: string): string | undefined {
+    return this.monitorByToken.get(token)?.accountId;
   }
 
   private apply(change: ConfigChange): void {
@@ -38,9 +44,9 @@ export class PushTokens {
   }
 
   private remember(monitor: Record<string, unknown>): void {
-    const { id, type, token } = monitor;
+    const { id, type, token, accountId } = monitor;
     if (type !== 'push' || typeof token !== 'string' || typeof id !== 'string') return;
-    this.monitorByToken.set(token, id);
+    this.monitorByToken.set(token, { id, accountId: String(accountId) });
     this.tokenByMonitor.set(id, token);
   }
 }
@@ -54,7 +60,16 @@ export function pushPath(token: string): string {
  * `GET|POST /api/push/:token`: records a heartbeat. Registered in a scope of its own: cron
  * jobs call it with curl and any body or content type, which is read and ignored.
  */
-export function registerPushRoutes(app: FastifyInstance, deps: ApiDeps, tokens: PushTokens): void {
+export function registerPushRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  tokens: PushTokens,
+  quotas: QuotaBook,
+): void {
+  // Counted by the monitor's account; an unknown token is not counted (it finds nothing).
+  const limited = quotas.limiter(app, 'pushRequestsPerMinute', (request) =>
+    tokens.accountFor((request.params as { token: string }).token),
+  );
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, parsed) =>
@@ -63,6 +78,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: ApiDeps, tokens: 
     scope.route({
       method: ['GET', 'POST'],
       url: '/api/push/:token',
+      onRequest: limited,
       schema: routeSchema({
         tag: 'push',
         summary: 'Record a heartbeat of the push monitor with this token (the URL is the secret)',
