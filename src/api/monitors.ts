@@ -21,7 +21,7 @@ import {
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, type JsonSchema } from './openapi.js';
 import { pushPath, type PushTokens } from './push.js';
-import { monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
+import { monitorDefaults, monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
 
 /**
  * What monitor replies add to the stored monitor: derived, so clients (and `tireless apply`)
@@ -67,10 +67,15 @@ export function registerMonitorRoutes(
     replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
     prepare: (input, context) => {
-      const fields = prepareMonitor(deps, pushTokens, input, context);
       const { accountId, current } = context;
+      const quota = quotas.of(accountId);
+      const fields = monitorDefaults(
+        quota,
+        input,
+        prepareMonitor(deps, pushTokens, input, context),
+      );
       const count = current ? 0 : deps.store.listScoped('monitor', accountId).length;
-      const problems = monitorQuotaProblems(quotas.of(accountId), fields, current, count);
+      const problems = monitorQuotaProblems(quota, fields, current, count);
       if (problems.length > 0) throw quotaError(problems);
       return fields;
     },

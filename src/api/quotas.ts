@@ -60,6 +60,22 @@ export function operatorOf(accounts: readonly Account[]): string | undefined {
   return oldest?.id;
 }
 
+/**
+ * A monitor's fields with the quotas' defaults: a body cap not given is at most the quota
+ * (not the check's larger default, which the quota would refuse).
+ */
+export function monitorDefaults(
+  quotas: Readonly<Quotas>,
+  input: Record<string, unknown>,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
+  const { maxBodyBytes } = quotas;
+  if (Object.hasOwn(input, 'maxBodyBytes') || typeof fields.maxBodyBytes !== 'number')
+    return fields;
+  if (maxBodyBytes === 0 || fields.maxBodyBytes <= maxBodyBytes) return fields;
+  return { ...fields, maxBodyBytes };
+}
+
 /** What a create (`current` undefined) or change of a monitor would break, given its account's quotas. */
 export function monitorQuotaProblems(
   quotas: Readonly<Quotas>,
