@@ -253,7 +253,9 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
     },
     (request) => {
       operatorOnly(request);
-      return { items: deps.store.listAll<Account>('account').map(present) };
+      const accounts = deps.store.listAll<Account>('account');
+      accounts.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      return { items: accounts.map(present) };
     },
   );
 
