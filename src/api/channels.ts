@@ -40,7 +40,7 @@ export function registerChannelRoutes(
     prepare: (input, { accountId, current }) => {
       const channel = parseChannelInput(input);
       if (!current) {
-        const count = deps.store.listScoped('channel', accountId).length;
+        const count = deps.store.countScoped('channel', accountId);
         const problems = countProblems(quotas.of(accountId), 'channels', count);
         if (problems.length > 0) throw quotaError(problems);
       }

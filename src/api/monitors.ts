@@ -74,7 +74,7 @@ export function registerMonitorRoutes(
         input,
         prepareMonitor(deps, pushTokens, input, context),
       );
-      const count = current ? 0 : deps.store.listScoped('monitor', accountId).length;
+      const count = current ? 0 : deps.store.countScoped('monitor', accountId);
       const problems = monitorQuotaProblems(quota, fields, current, count);
       if (problems.length > 0) throw quotaError(problems);
       return fields;

@@ -216,8 +216,8 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
       return {
         quotas: book.of(accountId),
         used: {
-          monitors: deps.store.listScoped('monitor', accountId).length,
-          channels: deps.store.listScoped('channel', accountId).length,
+          monitors: deps.store.countScoped('monitor', accountId),
+          channels: deps.store.countScoped('channel', accountId),
         },
         operator: book.isOperator(accountId),
       };
