@@ -341,7 +341,15 @@ class AccountCreator {
     const accountId = newId('acc_');
     await config.put<Account & ConfigDoc>(
       'account',
-      { id: accountId, accountId, name: email, createdAt: now, updatedAt: now },
+      {
+        id: accountId,
+        accountId,
+        name: email,
+        // Setup's account is the operator's: no quotas bind it unless the operator sets some.
+        ...(unique.includes(OWNER) ? { operator: true } : {}),
+        createdAt: now,
+        updatedAt: now,
+      },
       0,
     );
     try {

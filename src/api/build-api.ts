@@ -15,6 +15,7 @@ import { registerMemberRoutes } from './members.js';
 import { registerMonitorRoutes } from './monitors.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
+import { QuotaBook, registerQuotaRoutes } from './quotas.js';
 import { registerResultRoutes } from './results.js';
 import { customDomainRewrite, registerPublicStatusRoutes, StatusPages } from './public-status.js';
 import { checkRole, requireDeclaredRoles } from './roles.js';
@@ -54,11 +55,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, deps);
   registerAcceptRoute(app, deps);
   const pushTokens = new PushTokens(deps.store, deps.config, deps.secrets);
+  const quotas = new QuotaBook(deps);
   app.addHook('onClose', (_instance, done) => {
     pushTokens.detach();
+    quotas.detach();
     done();
   });
-  registerPushRoutes(app, deps, pushTokens);
+  registerPushRoutes(app, deps, pushTokens, quotas);
   app.addHook('onClose', (_instance, done) => {
     statusPages.detach();
     done();
@@ -66,23 +69,28 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerPublicStatusRoutes(app, deps, statusPages);
   void app.register((scope, _options, done) => {
     // Everything in this scope needs a valid bearer token or session cookie (with the CSRF
-    // token for a change); nothing in it is rate-limited but the password change.
+    // token for a change), and counts against its account's API rate quota.
     requireDeclaredRoles(scope);
     scope.addHook('onRequest', async (request) => {
       request.caller = (await authenticate(deps, request)) ?? null;
       if (!request.caller) throw unauthorized();
       checkRole(request, request.caller);
     });
+    scope.addHook(
+      'onRequest',
+      quotas.limiter(scope, 'apiRequestsPerMinute', (request) => request.caller?.accountId),
+    );
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);
     registerPasswordRoute(scope, deps);
     registerMemberRoutes(scope, deps);
     registerInvitationRoutes(scope, deps);
-    registerMonitorRoutes(scope, deps, pushTokens);
+    registerMonitorRoutes(scope, deps, pushTokens, quotas);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);
     registerClusterRoutes(scope, deps);
-    registerChannelRoutes(scope, deps);
+    registerChannelRoutes(scope, deps, quotas);
+    registerQuotaRoutes(scope, deps, quotas);
     registerMaintenanceRoutes(scope, deps);
     registerEventRoutes(scope, deps);
     registerStatusPageRoutes(scope, deps);

@@ -25,13 +25,18 @@ import {
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
+import { countProblems, quotaError, type QuotaBook } from './quotas.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 
 /**
  * `/api/v1/channels`: CRUD with secret config fields sealed at rest and masked in replies;
  * `POST /api/v1/channels/:id/test` and `GET /api/v1/deliveries`.
  */
-export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function registerChannelRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  quotas: QuotaBook,
+): void {
   registerConfigResource<Channel>(app, deps, {
     kind: 'channel',
     path: '/channels',
@@ -39,9 +44,14 @@ export function registerChannelRoutes(app: FastifyInstance, deps: ApiDeps): void
     noun: 'channel',
     bodySchema: channelSchema('input'),
     replySchema: channelSchema('reply'),
-    prepare: (input, { accountId, id }) => {
+    prepare: (input, { accountId, id, current }) => {
       refuseSealedInput(input);
       const channel = parseChannelInput(input);
+      if (!current) {
+        const count = deps.store.countScoped('channel', accountId);
+        const problems = countProblems(quotas.of(accountId), 'channels', count);
+        if (problems.length > 0) throw quotaError(problems);
+      }
       const place: SecretPlace = { accountId, kind: 'channel', id };
       return {
         ...channel,

@@ -4,6 +4,7 @@ import type { Clock } from '../clock/index.js';
 import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
 import type { EventHub } from '../events/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { Quotas } from '../model/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 
@@ -58,6 +59,11 @@ export interface ApiSettings {
    * (setting allowedHosts; lowercase). @defaultValue []
    */
   allowedHosts?: readonly string[];
+  /**
+   * The quotas of every account but the operator's, unless the operator set its own (0: no
+   * limit; settings `quota*`). @defaultValue no limits
+   */
+  quotas?: Readonly<Quotas>;
   /** Between comment lines on an idle event stream, so proxies keep it open, ms. @defaultValue 15_000 */
   eventHeartbeatMs?: number;
   /** A public status page's view is computed at most once per this long, ms. @defaultValue 15_000 */

@@ -29,6 +29,7 @@ import {
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, type JsonSchema } from './openapi.js';
 import { pushPath, type PushTokens } from './push.js';
+import { monitorDefaults, monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
 
 /**
  * What monitor replies add to the stored monitor: derived, so clients (and `tireless apply`)
@@ -63,6 +64,7 @@ export function registerMonitorRoutes(
   app: FastifyInstance,
   deps: ApiDeps,
   pushTokens: PushTokens,
+  quotas: QuotaBook,
 ): void {
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
@@ -72,7 +74,19 @@ export function registerMonitorRoutes(
     bodySchema: monitorSchema('input'),
     replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
-    prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
+    prepare: (input, context) => {
+      const { accountId, current } = context;
+      const quota = quotas.of(accountId);
+      const fields = monitorDefaults(
+        quota,
+        input,
+        prepareMonitor(deps, pushTokens, input, context),
+      );
+      const count = current ? 0 : deps.store.countScoped('monitor', accountId);
+      const problems = monitorQuotaProblems(quota, fields, current, count);
+      if (problems.length > 0) throw quotaError(problems);
+      return fields;
+    },
     merge: (current, patch) => mergeMonitorPatch(deps, current, patch),
     present: (monitor) => presentMonitor(deps, monitor),
     // A maintenance window or a status page naming the monitor no longer does.

@@ -6,6 +6,7 @@ import type { SecretBox } from '../secrets/index.js';
 import type { ConfigChange, Store } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
 import { routeSchema } from './openapi.js';
+import type { QuotaBook } from './quotas.js';
 
 /**
  * Push tokens of every push monitor, mapped to their monitor ids. Kept in memory and updated
@@ -15,7 +16,7 @@ import { routeSchema } from './openapi.js';
  * each token is opened (it is sealed at rest) once per monitor version, not per heartbeat.
  */
 export class PushTokens {
-  private readonly monitorByToken = new Map<string, string>();
+  private readonly monitorByToken = new Map<string, { id: string; accountId: string }>();
   private readonly tokenByMonitor = new Map<string, string>();
 
   /** Stops following config changes (when the app closes). */
@@ -32,7 +33,12 @@ export class PushTokens {
 
   /** The id of the push monitor with this token. */
   monitorFor(token: string): string | undefined {
-    return this.monitorByToken.get(token);
+    return this.monitorByToken.get(token)?.id;
+  }
+
+  /** The account of the push monitor with this token. */
+  accountFor(token: string): string | undefined {
+    return this.monitorByToken.get(token)?.accountId;
   }
 
   private apply(change: ConfigChange): void {
@@ -55,7 +61,7 @@ export class PushTokens {
       // failing on one monitor; its checks report the same key problem.
       return;
     }
-    this.monitorByToken.set(plain, id);
+    this.monitorByToken.set(plain, { id, accountId });
     this.tokenByMonitor.set(id, plain);
   }
 }
@@ -69,7 +75,16 @@ export function pushPath(token: string): string {
  * `GET|POST /api/push/:token`: records a heartbeat. Registered in a scope of its own: cron
  * jobs call it with curl and any body or content type, which is read and ignored.
  */
-export function registerPushRoutes(app: FastifyInstance, deps: ApiDeps, tokens: PushTokens): void {
+export function registerPushRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  tokens: PushTokens,
+  quotas: QuotaBook,
+): void {
+  // Counted by the monitor's account; an unknown token is not counted (it finds nothing).
+  const limited = quotas.limiter(app, 'pushRequestsPerMinute', (request) =>
+    tokens.accountFor((request.params as { token: string }).token),
+  );
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, parsed) =>
@@ -78,6 +93,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: ApiDeps, tokens: 
     scope.route({
       method: ['GET', 'POST'],
       url: '/api/push/:token',
+      onRequest: limited,
       schema: routeSchema({
         tag: 'push',
         summary: 'Record a heartbeat of the push monitor with this token (the URL is the secret)',

@@ -20,9 +20,10 @@ type Json = Record<string, unknown>;
  * The least role each authenticated route needs. A route of the OpenAPI document missing
  * here fails the walk: add it (new routes are data here, with a body in BODIES and an id in
  * IDS). `ownBelow`: below that role the route reaches only the caller's own items (others'
- * answer 404).
+ * answer 404). `operatorOnly`: only the operator's account (the one setup made) may; any
+ * other account's caller gets 403.
  */
-const ROLE_TABLE: Record<string, { role: Role; ownBelow?: Role }> = {
+const ROLE_TABLE: Record<string, { role: Role; ownBelow?: Role; operatorOnly?: boolean }> = {
   'GET /api/v1/account': { role: 'viewer' },
   'PATCH /api/v1/account': { role: 'owner' },
   'POST /api/v1/auth/account': { role: 'viewer' },
@@ -69,6 +70,9 @@ const ROLE_TABLE: Record<string, { role: Role; ownBelow?: Role }> = {
   'GET /api/v1/status-pages/{id}': { role: 'viewer' },
   'PATCH /api/v1/status-pages/{id}': { role: 'member' },
   'DELETE /api/v1/status-pages/{id}': { role: 'member' },
+  'GET /api/v1/quotas': { role: 'viewer' },
+  'GET /api/v1/accounts': { role: 'owner', operatorOnly: true },
+  'PATCH /api/v1/accounts/{id}/quotas': { role: 'owner', operatorOnly: true },
 };
 
 const PASSWORD = 'walk-password-1';
@@ -109,6 +113,7 @@ const BODIES: Record<string, (fixtures: Fixtures) => Json> = {
   'PATCH /api/v1/maintenance/{id}': () => ({ name: 'changed' }),
   'POST /api/v1/status-pages': () => ({ slug: `walk-${++serial}`, title: 'Walk', monitorIds: [] }),
   'PATCH /api/v1/status-pages/{id}': () => ({ title: 'changed' }),
+  'PATCH /api/v1/accounts/{id}/quotas': () => ({ monitors: 100 }),
 };
 
 /** The id each path's `{id}` stands for, by its first segment under /api/v1. */
@@ -117,6 +122,7 @@ const IDS: Record<string, (fixtures: Fixtures, ownSession: string) => string> = 
   channels: (f) => f.channel,
   maintenance: (f) => f.window,
   'status-pages': (f) => f.statusPage,
+  accounts: (f) => f.accountId,
   tokens: (f) => f.token,
   invitations: (f) => f.invitation,
   members: (f) => f.member,
@@ -263,7 +269,8 @@ void describe('roles on every route', () => {
           const changing = lowerMethod !== 'get';
           if (caller === 'other') {
             const outside = path.includes('{id}') || route === 'POST /api/v1/auth/account';
-            if (outside) assert.equal(reply.status, 404, what);
+            if (expected.operatorOnly) assert.equal(reply.status, 403, what);
+            else if (outside) assert.equal(reply.status, 404, what);
             else assert.ok(reply.status >= 200 && reply.status < 300, what);
             assert.equal(firstAccount(), before, `${what}: the first account unchanged`);
             // (A 404 may name the id the caller sent: nothing it did not know.)

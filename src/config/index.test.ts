@@ -248,3 +248,32 @@ test('settings are frozen and variable names follow the keys', () => {
   assert.ok(Object.isFrozen(loadSettings({}, {})));
   assert.equal(envName('dataDir'), 'TIRELESS_DATA_DIR');
 });
+
+test('quotas: defaults for accounts of open sign-up, 0 for no limit; bad values name the variable', () => {
+  const defaults = loadSettings({}, {});
+  assert.deepEqual(
+    [
+      defaults.quotaMonitors,
+      defaults.quotaMinIntervalSeconds,
+      defaults.quotaMaxBodyBytes,
+      defaults.quotaChannels,
+      defaults.quotaApiRequestsPerMinute,
+      defaults.quotaPushRequestsPerMinute,
+    ],
+    [50, 60, 1_048_576, 10, 600, 300],
+  );
+  const set = loadSettings(
+    {},
+    { TIRELESS_QUOTA_MONITORS: '0', TIRELESS_QUOTA_MIN_INTERVAL_SECONDS: '30' },
+  );
+  assert.equal(set.quotaMonitors, 0);
+  assert.equal(set.quotaMinIntervalSeconds, 30);
+  assert.match(
+    configError({}, { TIRELESS_QUOTA_CHANNELS: '-1' }),
+    /quotaChannels \(TIRELESS_QUOTA_CHANNELS\)/,
+  );
+  assert.match(
+    configError({}, { TIRELESS_QUOTA_API_REQUESTS_PER_MINUTE: '10/s' }),
+    /quotaApiRequestsPerMinute \(TIRELESS_QUOTA_API_REQUESTS_PER_MINUTE\): must be a whole number/,
+  );
+});

@@ -134,6 +134,22 @@ const settingsSchema = z
         }
       })
       .default([]),
+    /**
+     * Quotas of every account but the operator's (the one setup made, which has none), unless
+     * the operator sets an account's own; 0: no limit. Monitors an account may have.
+     * @defaultValue 50
+     */
+    quotaMonitors: z.coerce.number().int().min(0).max(10_000_000).default(50),
+    /** Quota: the smallest check interval, seconds. @defaultValue 60 */
+    quotaMinIntervalSeconds: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** Quota: the largest response body an HTTP check reads, bytes. @defaultValue 1048576 (1 MiB) */
+    quotaMaxBodyBytes: z.coerce.number().int().min(0).max(67_108_864).default(1_048_576),
+    /** Quota: notification channels an account may have. @defaultValue 10 */
+    quotaChannels: z.coerce.number().int().min(0).max(10_000_000).default(10),
+    /** Quota: authenticated API requests per account per minute, on each node. @defaultValue 600 */
+    quotaApiRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(600),
+    /** Quota: push heartbeats per account per minute, on each node. @defaultValue 300 */
+    quotaPushRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(300),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
     /**

@@ -98,7 +98,12 @@ void describe('a free account under the SSRF guard', () => {
         '--block-private-targets-except',
         STAND_IN_FOR_PUBLIC,
       ],
-      env: { TIRELESS_CHECK_WORKERS: '1' },
+      // The free account checks every second and polls for results: no quota in the way.
+      env: {
+        TIRELESS_CHECK_WORKERS: '1',
+        TIRELESS_QUOTA_MIN_INTERVAL_SECONDS: '0',
+        TIRELESS_QUOTA_API_REQUESTS_PER_MINUTE: '0',
+      },
     });
     await new ApiClient(node.url).setUp({
       email: 'operator@example.com',

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   TIRELESS_UNAUTHORIZED: { status: 401, retryable: false },
   TIRELESS_FORBIDDEN: { status: 403, retryable: false },
   TIRELESS_NOT_FOUND: { status: 404, retryable: false },
+  TIRELESS_QUOTA: { status: 403, retryable: false },
   TIRELESS_CONFLICT: { status: 409, retryable: false },
   TIRELESS_BODY_TOO_LARGE: { status: 413, retryable: false },
   TIRELESS_RATE_LIMITED: { status: 429, retryable: true },

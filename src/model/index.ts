@@ -63,7 +63,48 @@ export const ENTITY_FIELDS: readonly string[] = Object.freeze(Object.keys(entity
 
 export interface Account extends Entity {
   name: string;
+  /** The account setup made: the operator's, with no quota unless the operator sets one. */
+  operator?: boolean;
+  /** Quotas the operator set for this account, over the node's defaults (0: no limit). */
+  quotas?: Partial<Quotas>;
 }
+
+/**
+ * What an account may use (0: no limit). Monitors and channels count the account's
+ * entities; the rates count requests per minute, per node.
+ */
+export const quotasSchema = z
+  .object({
+    monitors: z.int().min(0).max(10_000_000).describe('monitors at most'),
+    minIntervalSeconds: z
+      .int()
+      .min(0)
+      .max(86_400)
+      .describe('the smallest check interval a monitor may have, seconds'),
+    maxBodyBytes: z
+      .int()
+      .min(0)
+      .max(67_108_864)
+      .describe('the largest response body an HTTP check may read (its maxBodyBytes), bytes'),
+    channels: z.int().min(0).max(10_000_000).describe('notification channels at most'),
+    apiRequestsPerMinute: z
+      .int()
+      .min(0)
+      .max(10_000_000)
+      .describe('authenticated API requests a minute, per node'),
+    pushRequestsPerMinute: z
+      .int()
+      .min(0)
+      .max(10_000_000)
+      .describe("push heartbeats a minute to the account's push monitors, per node"),
+  })
+  .strict();
+
+export type Quotas = z.output<typeof quotasSchema>;
+export type QuotaName = keyof Quotas;
+
+/** The quota names, in the order docs and replies list them. */
+export const QUOTA_NAMES = Object.freeze(Object.keys(quotasSchema.shape)) as readonly QuotaName[];
 
 /**
  * A login. Its `accountId` is its home account, the one it was created in, where it has

@@ -7,6 +7,7 @@ import type { CheckedResult } from '../store/index.js';
 /** A monitor as the scheduler keeps it: parsed once, checked many times. */
 export interface ScheduledMonitor {
   id: string;
+  accountId: string;
   type: string;
   intervalSeconds: number;
   paused: boolean;
@@ -19,6 +20,7 @@ export interface ScheduledMonitor {
 export function toScheduled(monitor: Monitor): ScheduledMonitor {
   return {
     id: monitor.id,
+    accountId: monitor.accountId,
     type: monitor.type,
     intervalSeconds: monitor.intervalSeconds,
     paused: monitor.paused,

@@ -1,1 +1,1 @@
-export { Scheduler } from './scheduler.js';
+export { Scheduler, type Schedulable } from './scheduler.js';

@@ -189,3 +189,35 @@ test('maxInFlight bounds the checks in flight, waiting ones included', async () 
   await advance(clock, 4000);
   await stopping;
 });
+
+test("one account's flood of slow checks does not hold back another account's", async () => {
+  // A: 200 monitors whose checks take 3 s (a slow target); B: 3 monitors. 10 checks in
+  // flight at most, so A alone could fill them many times over.
+  const clock = new FakeClock(1_000_000);
+  const lateness: number[] = [];
+  const scheduler = new Scheduler<Schedulable>({
+    clock,
+    maxConcurrent: 10,
+    maxInFlight: 10,
+    check: (monitor, slot, started) => {
+      started();
+      if (monitor.accountId === 'b') lateness.push(clock.now() - slot);
+      const ms = monitor.accountId === 'a' ? 3000 : 10;
+      return new Promise((resolve) => clock.setTimer(resolve, ms));
+    },
+  });
+  for (let i = 0; i < 200; i++)
+    scheduler.upsert({ id: `a${i}`, accountId: 'a', intervalSeconds: 5, paused: false });
+  for (let i = 0; i < 3; i++)
+    scheduler.upsert({ id: `b${i}`, accountId: 'b', intervalSeconds: 2, paused: false });
+  scheduler.start();
+  await advance(clock, 30_000, 10);
+  // Every slot of B's checked (its first one after 2 s), and none later than A's checks free
+  // a place (3 s ÷ 10 places = 300 ms apart on average, a place held by B counted).
+  console.log(lateness.join(','));
+  assert.ok(lateness.length >= 3 * 13, `B checked ${lateness.length} times`);
+  assert.ok(Math.max(...lateness) <= 700, `B's checks late by up to ${Math.max(...lateness)} ms`);
+  const stopping = scheduler.stop();
+  await advance(clock, 4000);
+  await stopping;
+});

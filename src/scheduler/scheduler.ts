@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/index.js';
+import { FairQueue } from './fair-queue.js';
 import { SlotPlan, type DueCheck } from './plan.js';
 
 /** What the scheduler needs to know of a monitor. */
@@ -6,6 +7,8 @@ export interface Schedulable {
   id: string;
   intervalSeconds: number;
   paused: boolean;
+  /** Whose monitor it is: waiting checks take turns by account. @defaultValue one shared account */
+  accountId?: string;
 }
 
 export interface SchedulerOptions<M extends Schedulable> {
@@ -32,18 +35,33 @@ export interface SchedulerOptions<M extends Schedulable> {
    * socket and its buffers). @defaultValue 4 × maxConcurrent
    */
   maxInFlight?: number;
+  /**
+   * The most of maxInFlight one account's checks may hold while another account has monitors
+   * here, a fraction above ½ (so at most one account is at its cap at a time): the rest stays
+   * free for the others' checks, which then start on time even when one account's thousands
+   * of checks wait on slow targets. @defaultValue 0.75
+   */
+  accountShare?: number;
 }
 
 /**
  * The I/O shell around the slot plan: one timer, set for the next due slot. It never runs
  * two checks of one monitor at once (a slot that comes while the previous check is still
- * running is missed, and said so), and bounds how many checks run together.
+ * running is missed, and said so), and bounds how many checks run together. Shared fairly
+ * between accounts: waiting checks take turns by account (FairQueue), and one account holds
+ * at most accountShare of the checks in flight while others have monitors here, so one
+ * account's thousands of slow checks cannot hold back another account's. Places for checks
+ * not yet started (maxConcurrent) free within milliseconds and need only the turns.
  */
 export class Scheduler<M extends Schedulable> {
   private readonly plan = new SlotPlan();
   private readonly monitors = new Map<string, M>();
   private readonly inFlight = new Set<string>();
-  private readonly waiting = new Fifo<DueCheck>();
+  private readonly waiting = new FairQueue<DueCheck>();
+  /** Checks in flight per account (absent: none). */
+  private readonly runningPerAccount = new Map<string, number>();
+  /** Monitors per account. */
+  private readonly monitorsPerAccount = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   /** Checks handed over and not yet started in their thread (nor finished). */
   private starting = 0;
@@ -53,10 +71,13 @@ export class Scheduler<M extends Schedulable> {
   private started = false;
   private readonly maxConcurrent: number;
   private readonly maxInFlight: number;
+  /** Checks in flight one account may hold while another account has monitors here. */
+  private readonly accountCap: number;
 
   constructor(private readonly options: SchedulerOptions<M>) {
     this.maxConcurrent = options.maxConcurrent ?? 2000;
     this.maxInFlight = options.maxInFlight ?? 4 * this.maxConcurrent;
+    this.accountCap = Math.max(1, Math.floor(this.maxInFlight * (options.accountShare ?? 0.75)));
   }
 
   /** The monitors it knows, paused ones included. */
@@ -76,6 +97,8 @@ export class Scheduler<M extends Schedulable> {
   upsert(monitor: M): void {
     const previous = this.monitors.get(monitor.id);
     this.monitors.set(monitor.id, monitor);
+    if (previous) this.countMonitor(previous.accountId, -1);
+    this.countMonitor(monitor.accountId, 1);
     if (monitor.paused) {
       this.plan.remove(monitor.id);
     } else if (
@@ -90,8 +113,16 @@ export class Scheduler<M extends Schedulable> {
   }
 
   remove(monitorId: string): void {
+    const monitor = this.monitors.get(monitorId);
+    if (monitor) this.countMonitor(monitor.accountId, -1);
     this.monitors.delete(monitorId);
     this.plan.remove(monitorId);
+  }
+
+  private countMonitor(account = '', change: 1 | -1): void {
+    const count = (this.monitorsPerAccount.get(account) ?? 0) + change;
+    if (count > 0) this.monitorsPerAccount.set(account, count);
+    else this.monitorsPerAccount.delete(account);
   }
 
   start(): void {
@@ -144,8 +175,9 @@ export class Scheduler<M extends Schedulable> {
       this.options.onMissed?.(due.monitorId, 1, 'busy');
       return;
     }
-    if (!this.hasRoom()) {
-      this.waiting.push(due);
+    const account = this.monitors.get(due.monitorId)?.accountId ?? '';
+    if (!this.hasRoom() || this.atCap(account)) {
+      this.waiting.push(account, due);
       return;
     }
     this.launch(due);
@@ -154,6 +186,11 @@ export class Scheduler<M extends Schedulable> {
   private hasRoom(): boolean {
     return this.starting < this.maxConcurrent && this.running.size < this.maxInFlight;
   }
+
+  /** Whether an account holds its most of the checks in flight while others have monitors. */
+  private readonly atCap = (account: string): boolean =>
+    this.monitorsPerAccount.size > 1 &&
+    (this.runningPerAccount.get(account) ?? 0) >= this.accountCap;
 
   /**
    * Launches waiting checks while there is room. Not re-entered: a check that says it started
@@ -179,7 +216,7 @@ export class Scheduler<M extends Schedulable> {
    */
   private nextWaiting(): DueCheck | undefined {
     const now = this.options.clock.now();
-    for (let due = this.waiting.take(); due; due = this.waiting.take()) {
+    for (let due = this.waiting.take(this.atCap); due; due = this.waiting.take(this.atCap)) {
       const monitor = this.monitors.get(due.monitorId);
       if (monitor && now - due.slot < monitor.intervalSeconds * 1000) return due;
       if (monitor) this.options.onMissed?.(due.monitorId, 1, 'late');
@@ -191,6 +228,8 @@ export class Scheduler<M extends Schedulable> {
     const monitor = this.monitors.get(due.monitorId);
     if (!monitor || monitor.paused) return;
     this.inFlight.add(due.monitorId);
+    const account = monitor.accountId ?? '';
+    this.runningPerAccount.set(account, (this.runningPerAccount.get(account) ?? 0) + 1);
     let starting = true;
     this.starting++;
     const started = (): void => {
@@ -205,6 +244,9 @@ export class Scheduler<M extends Schedulable> {
       .finally(() => {
         this.inFlight.delete(due.monitorId);
         this.running.delete(run);
+        const left = (this.runningPerAccount.get(account) as number) - 1;
+        if (left > 0) this.runningPerAccount.set(account, left);
+        else this.runningPerAccount.delete(account);
         if (starting) {
           starting = false;
           this.starting--;
@@ -212,30 +254,5 @@ export class Scheduler<M extends Schedulable> {
         this.startWaiting();
       });
     this.running.add(run);
-  }
-}
-
-/** A first-in first-out queue with O(1) take (Array.shift is O(n) on a long backlog). */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  take(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
   }
 }

@@ -103,6 +103,9 @@ export class ConfigDocs {
         .pluck(),
       listAll: db.prepare(`SELECT doc FROM config WHERE kind = ? AND ${LIVE} ORDER BY id`).pluck(),
       countAll: db.prepare(`SELECT count(*) FROM config WHERE kind = ? AND ${LIVE}`).pluck(),
+      countScoped: db
+        .prepare(`SELECT count(*) FROM config WHERE kind = ? AND account_id = ? AND ${LIVE}`)
+        .pluck(),
       userByEmail: db
         .prepare(
           `SELECT doc FROM config WHERE kind = 'user' AND ${LIVE}
@@ -196,6 +199,10 @@ export class ConfigDocs {
 
   countAll(kind: ConfigKind): number {
     return this.sql.countAll.get(kind) as number;
+  }
+
+  countScoped(kind: ConfigKind, accountId: string): number {
+    return this.sql.countScoped.get(kind, accountId) as number;
   }
 
   findUserByEmail<T>(email: string): T | undefined {

@@ -201,6 +201,11 @@ export class Store {
     return this.config.countAll(kind);
   }
 
+  /** An account's entities of a kind (quotas count them). */
+  countScoped(kind: ConfigKind, accountId: string): number {
+    return this.config.countScoped(kind, accountId);
+  }
+
   findUserByEmail<T>(email: string): T | undefined {
     return this.config.findUserByEmail<T>(email);
   }
