@@ -47,10 +47,11 @@ test('a backup taken while the node runs restores into a node with every result 
 
   const out = join(tempDir(), 'tireless.backup');
   const before = await answered(api);
-  const backup = await runTireless(['backup', '--data', dataDir, '--out', out]);
+  // --with-key: the key travels with this backup (by default it is kept apart).
+  const backup = await runTireless(['backup', '--data', dataDir, '--out', out, '--with-key']);
   assert.equal(backup.code, 0, backup.stderr);
   const after = await answered(api);
-  const again = await runTireless(['backup', '--data', dataDir, '--out', out]);
+  const again = await runTireless(['backup', '--data', dataDir, '--out', out, '--with-key']);
   assert.equal(again.code, 1, 'an existing backup is not overwritten');
   assert.match(again.stderr, new RegExp(`${escape(out)} already exists`));
 
