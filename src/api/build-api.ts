@@ -15,6 +15,7 @@ import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { PushTokens, registerPushRoutes } from './push.js';
 import { registerResultRoutes } from './results.js';
 import { registerSessionRoutes } from './sessions.js';
+import { guardPrefixes } from './system-access.js';
 import { registerSystemRoutes } from './system.js';
 import { registerTokenRoutes } from './tokens.js';
 
@@ -26,6 +27,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: logger,
     bodyLimit: deps.settings.bodyLimitBytes,
     trustProxy: deps.settings.trustProxy,
+    // A push URL carries its token, up to 128 characters (Fastify's default is 100).
+    routerOptions: { maxParamLength: 200 },
     // One log line per request would drown the log of a busy node; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -39,6 +42,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
   installErrorHandling(app, deps.settings.bodyLimitBytes);
+  guardPrefixes(app, ['/metrics'], deps.settings.metricsAccess, 'metricsAccess');
+  guardPrefixes(app, [DOCS_PREFIX], deps.settings.docsAccess, 'docsAccess');
   await registerOpenApi(app, deps.node.version);
   await app.register(rateLimit, { global: false });
 
@@ -60,7 +65,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);
     registerPasswordRoute(scope, deps);
-    registerMonitorRoutes(scope, deps, pushTokens);
+    registerMonitorRoutes(scope, deps);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);
     registerClusterRoutes(scope, deps);

@@ -5,6 +5,7 @@ import { describeError, TirelessError } from '../errors/index.js';
 import { sameSecret } from '../secrets/index.js';
 import type { Role, Token, User } from '../model/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
+import { FailureLimiter } from './failure-limit.js';
 import { isExpired, lastSeenDue, type SessionLimits } from './token-life.js';
 
 /** Who made an authenticated request. */
@@ -153,7 +154,7 @@ export async function authenticate(
   const { authorization } = request.headers;
   const changes = !SAFE_METHODS.has(request.method);
   if (authorization !== undefined) {
-    const caller = await callerOfSecret(deps, BEARER.exec(authorization)?.[1]);
+    const caller = await callerOfSecret(deps, BEARER.exec(authorization)?.[1], request.ip);
     if (caller?.readOnly && changes) {
       throw new TirelessError(
         'TIRELESS_FORBIDDEN',
@@ -163,7 +164,7 @@ export async function authenticate(
     return caller;
   }
   const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
-  const caller = await callerOfSecret(deps, secret);
+  const caller = await callerOfSecret(deps, secret, request.ip);
   if (!caller || secret === undefined) return undefined;
   const csrfToken = csrfTokenOf(secret);
   if (changes && !sameSecret(request.headers[CSRF_HEADER], csrfToken)) {
@@ -214,18 +215,28 @@ export function setSessionCookie(
 /**
  * The caller a token's secret proves, or undefined. A token this replica does not hold may
  * have been made on another node a moment ago: it is looked up again once the replica has
- * caught up with the cluster. An expired token is removed; a session's use is recorded
+ * caught up with the cluster; a client address that presents too many unknown tokens gets a
+ * 429 instead, before that wait. An expired token is removed; a session's use is recorded
  * (`lastSeenAt`) at most every LAST_SEEN_EVERY_MS.
  */
 async function callerOfSecret(
   deps: ApiDeps,
   secret: string | undefined,
+  ip: string,
 ): Promise<Caller | undefined> {
   if (secret === undefined || !secret.startsWith(TOKEN_PREFIX)) return undefined;
   const id = tokenIdOf(secret);
-  if (deps.store.getConfig<Token>('token', id) === undefined) await deps.config.caughtUp();
-  const token = deps.store.getConfig<Token>('token', id);
-  if (!token) return undefined;
+  let token = deps.store.getConfig<Token>('token', id);
+  if (token === undefined) {
+    const unknown = unknownTokens(deps);
+    unknown.check(ip, 'too many requests with unknown tokens from this address');
+    await deps.config.caughtUp();
+    token = deps.store.getConfig<Token>('token', id);
+    if (!token) {
+      unknown.fail(ip);
+      return undefined;
+    }
+  }
   const now = deps.clock.now();
   if (isExpired(token, now, sessionLimits(deps.settings))) {
     forget(deps, token);
@@ -242,6 +253,19 @@ async function callerOfSecret(
     tokenId: token.id,
     readOnly: token.readOnly === true,
   };
+}
+
+const unknownTokenLimiters = new WeakMap<ApiDeps, FailureLimiter>();
+
+/** The API's count of unknown tokens per client address (one per deps: per API). */
+function unknownTokens(deps: ApiDeps): FailureLimiter {
+  let limiter = unknownTokenLimiters.get(deps);
+  if (!limiter) {
+    const limit = deps.settings.unknownTokensPerAddress ?? { max: 60, windowMs: 60_000 };
+    limiter = new FailureLimiter(limit, () => deps.clock.now());
+    unknownTokenLimiters.set(deps, limiter);
+  }
+  return limiter;
 }
 
 /**

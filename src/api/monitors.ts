@@ -20,7 +20,7 @@ import {
 } from './config-resource.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, type JsonSchema } from './openapi.js';
-import { pushPath, type PushTokens } from './push.js';
+import { pushPath } from './push.js';
 
 /**
  * What monitor replies add to the stored monitor: derived, so clients (and `tireless apply`)
@@ -51,11 +51,7 @@ export const MONITOR_DERIVED_FIELDS: readonly string[] = Object.freeze(
  * `/api/v1/monitors`: CRUD; replies add `status`, `inMaintenance`, and `pushUrl` for push
  * monitors.
  */
-export function registerMonitorRoutes(
-  app: FastifyInstance,
-  deps: ApiDeps,
-  pushTokens: PushTokens,
-): void {
+export function registerMonitorRoutes(app: FastifyInstance, deps: ApiDeps): void {
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
     path: '/monitors',
@@ -64,7 +60,7 @@ export function registerMonitorRoutes(
     bodySchema: monitorSchema('input'),
     replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
-    prepare: (input, context) => prepareMonitor(deps, pushTokens, input, context),
+    prepare: (input, context) => prepareMonitor(deps, input, context),
     merge: mergeMonitorPatch,
     present: (monitor) => presentMonitor(deps, monitor),
     // A maintenance window naming the monitor no longer does.
@@ -74,9 +70,8 @@ export function registerMonitorRoutes(
 
 function prepareMonitor(
   deps: ApiDeps,
-  pushTokens: PushTokens,
   input: Record<string, unknown>,
-  { accountId, id, current }: PrepareContext<Monitor>,
+  { accountId, current }: PrepareContext<Monitor>,
 ): Record<string, unknown> {
   const fields = parseMonitorInput(input);
   const problems = [
@@ -88,25 +83,29 @@ function prepareMonitor(
       fields.channelIds,
       current?.channelIds,
     ),
-    ...pushTokenProblems(pushTokens, fields, id),
+    ...pushTokenProblems(input, current),
   ];
   if (problems.length > 0) throw validationError(problems);
   return fields;
 }
 
-/** A push token must lead to one monitor only. */
+/**
+ * Push tokens are made by the server (192 random bits): a client may send back its monitor's
+ * own token (a patch or a replace keeps it) or none (`null` in a patch: a fresh one), never
+ * one of its choosing. The answer is the same whether or not another monitor has the token it
+ * sent, so it tells nothing of others' tokens. Tokens chosen before this rule keep working.
+ */
 function pushTokenProblems(
-  pushTokens: PushTokens,
-  fields: Record<string, unknown>,
-  id: string,
+  input: Record<string, unknown>,
+  current: Monitor | undefined,
 ): FieldProblem[] {
-  if (fields.type !== 'push' || typeof fields.token !== 'string') return [];
-  const owner = pushTokens.monitorFor(fields.token);
-  if (owner === undefined || owner === id) return [];
+  if (input.type !== 'push' || input.token === undefined || input.token === current?.token)
+    return [];
   return [
     {
       field: 'token',
-      problem: 'is used by another push monitor; choose another, or omit it for a random one',
+      problem:
+        "is made by the server: omit it (or send null in a patch for a fresh one), or send back the monitor's own",
     },
   ];
 }

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { checkUserAgent } from '../checks/index.js';
-import { buildApi, setupCodeFor } from '../api/index.js';
+import { buildApi, setupCodeFor, type SystemAccess } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
   ClusterNode,
@@ -282,6 +282,8 @@ export async function startNode(
       sessionIdleMs: settings.sessionIdleMinutes * 60_000,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
       allowedHosts: settings.allowedHosts,
+      metricsAccess: systemAccess(settings.metricsAccess, settings.metricsToken),
+      docsAccess: systemAccess(settings.docsAccess, settings.metricsToken),
       ...(setupCode === undefined ? {} : { setupCode }),
     },
     degraded: () => guard.degraded,
@@ -493,4 +495,9 @@ function lateBound(judgeOf: () => Judge): Judge {
   const bound: Judge = (monitor, state, result) => judgeOf()(monitor, state, result);
   bound.settle = (...args) => judgeOf().settle?.(...args);
   return bound;
+}
+
+/** A system route's access as the API takes it: `token` with the token (config checked it is set). */
+function systemAccess(access: Settings['metricsAccess'], token: string | undefined): SystemAccess {
+  return access.kind === 'token' ? { kind: 'token', token: token ?? '' } : access;
 }
