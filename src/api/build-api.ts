@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { securityHeaders } from '../web/index.js';
@@ -23,7 +25,15 @@ import { registerTokenRoutes } from './tokens.js';
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance has the plain FastifyInstance type.
   const logger: FastifyBaseLogger = deps.log;
+  const { tls } = deps.settings;
   const app = Fastify({
+    // Fastify types an HTTPS instance apart; served the same way, it is one to the routes.
+    ...(tls
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+            createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as Server,
+        }
+      : {}),
     loggerInstance: logger,
     bodyLimit: deps.settings.bodyLimitBytes,
     trustProxy: deps.settings.trustProxy,

@@ -84,6 +84,11 @@ export interface ApiSettings {
    * (setting allowedHosts; lowercase). @defaultValue []
    */
   allowedHosts?: readonly string[];
+  /**
+   * Serve HTTPS with this certificate chain and private key (PEM), read at start: a changed
+   * certificate takes a restart. @defaultValue none: plain HTTP (TLS at a reverse proxy)
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Who may read `/metrics` (setting metricsAccess). @defaultValue open */
   metricsAccess?: SystemAccess;
   /** Who may read the API docs, `/api/docs` (setting docsAccess). @defaultValue open */

@@ -279,3 +279,12 @@ test('metricsAccess and docsAccess: private networks and open by default; token 
   );
   assert.match(configError({}, { TIRELESS_METRICS_ACCESS: 'network:' }), /metricsAccess/);
 });
+
+test('tlsCert and tlsKey go together', () => {
+  const both = loadSettings({ tlsCert: 'cert.pem' }, { TIRELESS_TLS_KEY: 'key.pem' });
+  assert.deepEqual([both.tlsCert, both.tlsKey], ['cert.pem', 'key.pem']);
+  assert.match(
+    configError({ tlsCert: 'cert.pem' }, {}),
+    /tlsKey \(TIRELESS_TLS_KEY\): tlsCert and tlsKey go together/,
+  );
+});

@@ -172,6 +172,12 @@ const settingsSchema = z
     docsAccess: systemAccess.prefault('open'),
     /** The token metricsAccess=token and docsAccess=token ask for (16 characters or more). */
     metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * PEM files: a certificate (chain) and its private key, to serve HTTPS without a reverse
+     * proxy. Read at start; a renewed certificate takes a restart. @defaultValue none: HTTP
+     */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
     /**
@@ -408,6 +414,9 @@ function clusterProblems(settings: z.output<typeof settingsSchema>): FieldProble
       field: ways[1] as string,
       problem: `give one way to sign in to NATS: natsCreds, natsNkey or natsUser (given: ${ways.join(', ')})`,
     });
+  }
+  if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) {
+    problems.push({ field: 'tlsKey', problem: 'tlsCert and tlsKey go together' });
   }
   if ((settings.natsTlsCert === undefined) !== (settings.natsTlsKey === undefined)) {
     problems.push({ field: 'natsTlsKey', problem: 'natsTlsCert and natsTlsKey go together' });

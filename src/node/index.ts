@@ -282,6 +282,9 @@ export async function startNode(
       sessionIdleMs: settings.sessionIdleMinutes * 60_000,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
       allowedHosts: settings.allowedHosts,
+      ...(settings.tlsCert !== undefined && settings.tlsKey !== undefined
+        ? { tls: readTls(settings.tlsCert, settings.tlsKey) }
+        : {}),
       metricsAccess: systemAccess(settings.metricsAccess, settings.metricsToken),
       docsAccess: systemAccess(settings.docsAccess, settings.metricsToken),
       ...(setupCode === undefined ? {} : { setupCode }),
@@ -370,7 +373,8 @@ export async function startNode(
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const shownHost =
     settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const scheme = settings.tlsCert === undefined ? 'http' : 'https';
+  const url = `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   log.info(
     {
       url,
@@ -500,4 +504,22 @@ function lateBound(judgeOf: () => Judge): Judge {
 /** A system route's access as the API takes it: `token` with the token (config checked it is set). */
 function systemAccess(access: Settings['metricsAccess'], token: string | undefined): SystemAccess {
   return access.kind === 'token' ? { kind: 'token', token: token ?? '' } : access;
+}
+
+/** The PEM files of tlsCert and tlsKey; one that cannot be read is a setting error naming it. */
+function readTls(certPath: string, keyPath: string): { cert: Buffer; key: Buffer } {
+  const read = (field: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new TirelessError(
+        'TIRELESS_CONFIG',
+        `bad setting: ${field}: cannot read ${path}: ${describeError(error)}`,
+        {
+          fields: [{ field, problem: `cannot read ${path}` }],
+        },
+      );
+    }
+  };
+  return { cert: read('tlsCert', certPath), key: read('tlsKey', keyPath) };
 }
