@@ -35,10 +35,15 @@ export function guardPrefixes(
   setting: string,
 ): void {
   if (access === undefined || access.kind === 'open') return;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const path = request.url.split('?', 1)[0] ?? '';
-    if (prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)))
-      checkAccess(request, access, setting);
+    try {
+      if (prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)))
+        checkAccess(request, access, setting);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }
 
