@@ -1,46 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { selfSignedCertificate } from '../testing/index.js';
 import { createTestApi } from './testing.js';
-
-/** A self-signed certificate for 127.0.0.1, made here by openssl (no network). */
-function selfSigned(): { cert: Buffer; key: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'tireless-tls-'));
-  try {
-    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=tireless test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(cert), key: readFileSync(key) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 interface Answer {
   status: number;
@@ -75,7 +38,8 @@ function post(port: number, path: string, body: object, ca: Buffer): Promise<Ans
 
 void describe('native TLS', () => {
   void it('serves HTTPS with the certificate given, sets Secure cookies, and speaks no plain HTTP', async (t) => {
-    const tls = selfSigned();
+    const { cert, key } = selfSignedCertificate();
+    const tls = { cert, key };
     const api = await createTestApi({ settings: { tls } });
     t.after(() => api.close());
     await api.app.listen({ port: 0, host: '127.0.0.1' });
