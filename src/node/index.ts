@@ -91,6 +91,11 @@ export async function startNode(
 ): Promise<RunningNode> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? pino({ level: settings.logLevel });
+  // Before anything starts: a file that cannot be read stops the start with nothing to undo.
+  const tls =
+    settings.tlsCert !== undefined && settings.tlsKey !== undefined
+      ? readTls(settings.tlsCert, settings.tlsKey)
+      : undefined;
   const dataDir = resolve(settings.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const guard = new StoreGuard(dataDir, clock, log);
@@ -282,9 +287,7 @@ export async function startNode(
       sessionIdleMs: settings.sessionIdleMinutes * 60_000,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
       allowedHosts: settings.allowedHosts,
-      ...(settings.tlsCert !== undefined && settings.tlsKey !== undefined
-        ? { tls: readTls(settings.tlsCert, settings.tlsKey) }
-        : {}),
+      ...(tls ? { tls } : {}),
       metricsAccess: systemAccess(settings.metricsAccess, settings.metricsToken),
       docsAccess: systemAccess(settings.docsAccess, settings.metricsToken),
       ...(setupCode === undefined ? {} : { setupCode }),
