@@ -8,11 +8,9 @@ import {
 import { TirelessError } from '../errors/index.js';
 
 export {
-  hashPassword,
   OWASP_SCRYPT,
   PasswordHasher,
   passwords,
-  verifyPassword,
   type PasswordCheck,
   type PasswordHasherOptions,
   type ScryptParams,

@@ -184,13 +184,3 @@ function parseHash(
 
 /** The process's hasher: one worker for every API in it. */
 export const passwords = new PasswordHasher();
-
-/** A hash of `password` with the current parameters (on the shared hasher). */
-export function hashPassword(password: string): Promise<string> {
-  return passwords.hash(password);
-}
-
-/** Whether `password` matches `stored` (on the shared hasher). */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  return (await passwords.check(password, stored)).matches;
-}
