@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../clock/index.js';
+import { PasswordHasher } from '../secrets/index.js';
 import { badFields, createTestApi, errorOf, signUp } from './testing.js';
 
 const HTTP_MONITOR = { name: 'shop', type: 'http', url: 'https://shop.example.com' };
@@ -122,7 +123,7 @@ void describe('sign-up', () => {
     t.after(() => api.close());
     const reply = await api.call('POST', '/api/v1/auth/signup', {
       token: null,
-      payload: { email: 'new@example.com', password: 'long-enough' },
+      payload: { email: 'new@example.com', password: 'long-enough-too' },
     });
     assert.equal(reply.statusCode, 403);
     assert.equal(errorOf(reply).code, 'TIRELESS_FORBIDDEN');
@@ -139,15 +140,51 @@ void describe('sign-up', () => {
 
     const twice = await api.call('POST', '/api/v1/auth/signup', {
       token: null,
-      payload: { email: 'Second@example.com', password: 'long-enough' },
+      payload: { email: 'Second@example.com', password: 'someone-elses-guess' },
     });
-    assert.equal(twice.statusCode, 409);
+    assert.equal(twice.statusCode, 202);
+    assert.equal(api.deps.store.countAll('account'), 2);
+    const intruder = await api.call('POST', '/api/v1/auth/login', {
+      token: null,
+      payload: { email: 'second@example.com', password: 'someone-elses-guess' },
+    });
+    assert.equal(intruder.statusCode, 401, 'the taken email keeps its own password');
   });
 
-  void it('holds passwords to 8–200 characters', async (t) => {
+  void it('answers a taken email exactly as a free one: no sign of who has an account', async (t) => {
+    const hasher = new PasswordHasher({ params: { N: 2 ** 10, r: 8, p: 1 } });
+    const api = await createTestApi({ settings: { signup: 'open' }, passwords: hasher });
+    t.after(() => Promise.all([api.close(), hasher.close()]));
+    const signup = (email: string) =>
+      api.call('POST', '/api/v1/auth/signup', {
+        token: null,
+        payload: { email, password: 'a-long-password' },
+      });
+    let hashes = 0;
+    const hash = hasher.hash.bind(hasher);
+    hasher.hash = (password) => {
+      hashes++;
+      return hash(password);
+    };
+    const taken = await signup(api.owner.email);
+    assert.equal(hashes, 1, 'a taken email costs the KDF too: its time does not tell');
+    const free = await signup('free@example.com');
+    assert.equal(hashes, 2);
+    assert.equal(taken.statusCode, 202);
+    assert.equal(taken.statusCode, free.statusCode);
+    assert.equal(taken.body, free.body);
+    const headersOf = (reply: typeof taken) =>
+      Object.keys(reply.headers)
+        .filter((name) => name !== 'date')
+        .sort();
+    assert.deepEqual(headersOf(taken), headersOf(free));
+    assert.equal(api.deps.store.countAll('user'), 2);
+  });
+
+  void it('holds new passwords to 12–200 characters, naming the field', async (t) => {
     const api = await createTestApi({ settings: { signup: 'open' } });
     t.after(() => api.close());
-    for (const password of ['short', 'x'.repeat(201), 12345678]) {
+    for (const password of ['short', 'eleven-char', 'x'.repeat(201), 123456789012]) {
       const reply = await api.call('POST', '/api/v1/auth/signup', {
         token: null,
         payload: { email: 'new@example.com', password },

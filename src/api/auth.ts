@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc, UniqueName } from '../cluster/index.js';
 import { describeError, TirelessError, validationError } from '../errors/index.js';
 import type { Account, Role, User } from '../model/index.js';
-import { hashPassword, verifyPassword } from '../secrets/index.js';
 import { parseOrThrow } from '../validation/index.js';
 import {
   authenticate,
@@ -17,6 +16,7 @@ import {
   unauthorized,
 } from './credentials.js';
 import type { ApiDeps } from './deps.js';
+import { hasherOf, PasswordLogin } from './login.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { accountChoices } from './members.js';
 import { newId } from './request.js';
@@ -29,10 +29,14 @@ export const email = z
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be an email address'));
 
-/** The password rules: 8 to 200 characters (the upper bound caps the work one KDF call does). */
+/**
+ * The password rules for new passwords: 12 to 200 characters (length is what makes a password
+ * hard to guess; the upper bound caps the work one KDF call does). Passwords set before the
+ * rule, shorter, still log in.
+ */
 export const newPassword = z
   .string({ message: 'is required' })
-  .min(8, 'must be at least 8 characters')
+  .min(12, 'must be at least 12 characters')
   .max(200, 'must be at most 200 characters');
 
 const credentials = z.object({ email, password: newPassword }).strict();
@@ -64,9 +68,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // One limiter for the public routes: they share one count per client address.
   const limited = passwordLimiter(app, deps);
   const accounts = new AccountCreator(deps);
-  // For unknown emails login still runs the KDF, against this, so timing reveals nothing.
-  const decoyHash = hashPassword(randomBytes(16).toString('hex'));
-  decoyHash.catch(() => undefined);
+  const passwordLogin = new PasswordLogin(deps);
   const docs = { tag: 'auth', public: true, body: jsonSchema(credentials) };
 
   app.post(
@@ -94,10 +96,15 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         },
       );
       const input = parseOrThrow(setup, body);
-      const user = await accounts.create(input, [OWNER, emailClaim(input.email)], () => {
-        if (deps.store.countAll('user') > 0)
-          throw new TirelessError('TIRELESS_CONFLICT', OWNER.taken);
-      });
+      const user = await accounts.create(
+        input,
+        [OWNER, emailClaim(input.email)],
+        { early: true },
+        () => {
+          if (deps.store.countAll('user') > 0)
+            throw new TirelessError('TIRELESS_CONFLICT', OWNER.taken);
+        },
+      );
       reply.code(201);
       return { token: (await issueToken(deps, user, 'session', 'setup')).secret };
     },
@@ -109,8 +116,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       onRequest: limited,
       schema: routeSchema({
         ...docs,
-        summary: 'Create a new account and its owner (when sign-up is open)',
-        responses: { 201: '{ token }: a session token' },
+        summary:
+          'Create a new account and its owner (when sign-up is open); the same answer whether or not the email is taken: then log in',
+        responses: { 202: '{ status: "accepted", message }' },
       }),
     },
     async (request, reply) => {
@@ -118,28 +126,25 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throw new TirelessError('TIRELESS_FORBIDDEN', 'sign-up is closed on this server');
       const input = parseOrThrow(credentials, request.body);
       const email = emailClaim(input.email);
-      const user = await accounts.create(input, [email], () => {
-        if (deps.store.findUserByEmail(input.email))
-          throw new TirelessError('TIRELESS_CONFLICT', email.taken);
-      });
-      reply.code(201);
-      return { token: (await issueToken(deps, user, 'session', 'signup', { request })).secret };
+      // A taken email is answered as a free one, after the same KDF work: sign-up does not
+      // tell who has an account (see docs/API.md for what remains).
+      await accounts
+        .create(input, [email], { early: false }, () => {
+          if (deps.store.findUserByEmail(input.email))
+            throw new TirelessError('TIRELESS_CONFLICT', email.taken);
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof TirelessError && error.code === 'TIRELESS_CONFLICT')) throw error;
+        });
+      reply.code(202);
+      return SIGNUP_ACCEPTED;
     },
   );
 
   /** The user `body` names, if its password matches; else a 401. */
-  const logIn = async (body: unknown): Promise<User> => {
+  const logIn = async (body: unknown, reply: FastifyReply): Promise<User> => {
     const input = parseOrThrow(login, body);
-    let user = deps.store.findUserByEmail<User>(input.email);
-    if (!user) {
-      // Signed up on another node a moment ago? This replica may not hold it yet.
-      await deps.config.caughtUp();
-      user = deps.store.findUserByEmail<User>(input.email);
-    }
-    const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash));
-    if (!user || !matches)
-      throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
-    return user;
+    return passwordLogin.logIn(input.email, input.password, reply);
   };
 
   app.post(
@@ -153,8 +158,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         responses: { 200: '{ token }: a session token' },
       }),
     },
-    async (request) => {
-      const user = await logIn(request.body);
+    async (request, reply) => {
+      const user = await logIn(request.body, reply);
       return { token: (await issueToken(deps, user, 'session', 'login', { request })).secret };
     },
   );
@@ -172,7 +177,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }),
     },
     async (request, reply) => {
-      const user = await logIn(request.body);
+      const user = await logIn(request.body, reply);
       const { secret } = await issueToken(deps, user, 'session', 'browser', { request });
       setSessionCookie(request, reply, secret, deps.settings.sessionTtlMs);
       reply.code(201);
@@ -244,12 +249,13 @@ export function registerPasswordRoute(app: FastifyInstance, deps: ApiDeps): void
       const input = parseOrThrow(passwordChange, request.body);
       const user = deps.store.getConfig<User>('user', caller.userId);
       if (!user) throw unauthorized();
-      if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      const passwords = hasherOf(deps);
+      if (!(await passwords.check(input.currentPassword, user.passwordHash)).matches) {
         throw validationError([
           { field: 'currentPassword', problem: 'is not the current password' },
         ]);
       }
-      const passwordHash = await hashPassword(input.newPassword);
+      const passwordHash = await passwords.hash(input.newPassword);
       await deps.config.put<User & ConfigDoc>(
         'user',
         { ...user, passwordHash, updatedAt: deps.clock.now() },
@@ -291,6 +297,12 @@ function ownAddresses(): string[] {
   );
 }
 
+/** Sign-up's one answer, whether the email was free or taken. */
+const SIGNUP_ACCEPTED = {
+  status: 'accepted',
+  message: 'if no account has this email yet, it was made: log in with this email and password',
+} as const;
+
 /** The first-run owner: one per cluster. */
 const OWNER: UniqueName = { name: 'owner', taken: 'setup is done already; log in' };
 
@@ -314,15 +326,17 @@ class AccountCreator {
 
   /**
    * Hashes the password, then runs `check` (throws to refuse) and creates the account and its
-   * owner in the queue, after every earlier creation has finished.
+   * owner in the queue, after every earlier creation has finished. `early`: `check` also runs
+   * first, to spare the KDF's work (not for sign-up: the time taken would tell).
    */
   async create(
     input: { email: string; password: string },
     unique: readonly UniqueName[],
+    { early }: { early: boolean },
     check: () => void,
   ): Promise<User> {
-    check(); // refuse early, before the KDF's work
-    const passwordHash = await hashPassword(input.password);
+    if (early) check();
+    const passwordHash = await hasherOf(this.deps).hash(input.password);
     const run = this.queue.then(() => {
       check();
       return this.createOwner(input.email, passwordHash, unique);

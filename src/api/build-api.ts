@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { securityHeaders } from '../web/index.js';
@@ -21,6 +23,7 @@ import { customDomainRewrite, registerPublicStatusRoutes, StatusPages } from './
 import { checkRole, requireDeclaredRoles } from './roles.js';
 import { registerSessionRoutes } from './sessions.js';
 import { registerStatusPageRoutes } from './status-pages.js';
+import { guardPrefixes } from './system-access.js';
 import { registerSystemRoutes } from './system.js';
 import { registerTokenRoutes } from './tokens.js';
 
@@ -29,12 +32,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance has the plain FastifyInstance type.
   const logger: FastifyBaseLogger = deps.log;
   const statusPages = new StatusPages(deps, deps.settings.statusPageTtlMs);
+  const { tls } = deps.settings;
   const app = Fastify({
     // A status page's custom domain gets the page at `/`.
     rewriteUrl: customDomainRewrite(statusPages),
+    // Fastify types an HTTPS instance apart; served the same way, it is one to the routes.
+    ...(tls
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+            createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as Server,
+        }
+      : {}),
     loggerInstance: logger,
     bodyLimit: deps.settings.bodyLimitBytes,
     trustProxy: deps.settings.trustProxy,
+    // A push URL carries its token, up to 128 characters (Fastify's default is 100).
+    routerOptions: { maxParamLength: 200 },
     // One log line per request would drown the log of a busy node; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -48,6 +61,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
   installErrorHandling(app, deps.settings.bodyLimitBytes);
+  guardPrefixes(app, ['/metrics'], deps.settings.metricsAccess, 'metricsAccess');
+  guardPrefixes(app, [DOCS_PREFIX], deps.settings.docsAccess, 'docsAccess');
   await registerOpenApi(app, deps.node.version);
   await app.register(rateLimit, { global: false });
 
@@ -85,7 +100,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerPasswordRoute(scope, deps);
     registerMemberRoutes(scope, deps);
     registerInvitationRoutes(scope, deps);
-    registerMonitorRoutes(scope, deps, pushTokens, quotas);
+    registerMonitorRoutes(scope, deps, quotas);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);
     registerClusterRoutes(scope, deps);

@@ -6,6 +6,7 @@ import { sameSecret } from '../secrets/index.js';
 import { lesserRole, type Role, type Token, type User } from '../model/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
 import { roleIn } from './roles.js';
+import { FailureLimiter } from './failure-limit.js';
 import { isExpired, lastSeenDue, type SessionLimits } from './token-life.js';
 
 /** Who made an authenticated request. */
@@ -174,7 +175,7 @@ export async function authenticate(
   const { authorization } = request.headers;
   const changes = !SAFE_METHODS.has(request.method);
   if (authorization !== undefined) {
-    const caller = await callerOfSecret(deps, BEARER.exec(authorization)?.[1]);
+    const caller = await callerOfSecret(deps, BEARER.exec(authorization)?.[1], request.ip);
     if (caller?.readOnly && changes) {
       throw new TirelessError(
         'TIRELESS_FORBIDDEN',
@@ -184,7 +185,7 @@ export async function authenticate(
     return caller;
   }
   const secret = cookieValue(request.headers.cookie, SESSION_COOKIE);
-  const caller = await callerOfSecret(deps, secret);
+  const caller = await callerOfSecret(deps, secret, request.ip);
   if (!caller || secret === undefined) return undefined;
   const csrfToken = csrfTokenOf(secret);
   if (changes && !sameSecret(request.headers[CSRF_HEADER], csrfToken)) {
@@ -235,18 +236,28 @@ export function setSessionCookie(
 /**
  * The caller a token's secret proves, or undefined. A token this replica does not hold may
  * have been made on another node a moment ago: it is looked up again once the replica has
- * caught up with the cluster. An expired token is removed; a session's use is recorded
+ * caught up with the cluster; a client address that presents too many unknown tokens gets a
+ * 429 instead, before that wait. An expired token is removed; a session's use is recorded
  * (`lastSeenAt`) at most every LAST_SEEN_EVERY_MS.
  */
 async function callerOfSecret(
   deps: ApiDeps,
   secret: string | undefined,
+  ip: string,
 ): Promise<Caller | undefined> {
   if (secret === undefined || !secret.startsWith(TOKEN_PREFIX)) return undefined;
   const id = tokenIdOf(secret);
-  if (deps.store.getConfig<Token>('token', id) === undefined) await deps.config.caughtUp();
-  const token = deps.store.getConfig<Token>('token', id);
-  if (!token) return undefined;
+  let token = deps.store.getConfig<Token>('token', id);
+  if (token === undefined) {
+    const unknown = unknownTokens(deps);
+    unknown.check(ip, 'too many requests with unknown tokens from this address');
+    await deps.config.caughtUp();
+    token = deps.store.getConfig<Token>('token', id);
+    if (!token) {
+      unknown.fail(ip);
+      return undefined;
+    }
+  }
   const now = deps.clock.now();
   if (isExpired(token, now, sessionLimits(deps.settings))) {
     forget(deps, token);
@@ -274,6 +285,19 @@ async function callerOfSecret(
     homeAccountId: user.accountId,
     readOnly: token.readOnly === true,
   };
+}
+
+const unknownTokenLimiters = new WeakMap<ApiDeps, FailureLimiter>();
+
+/** The API's count of unknown tokens per client address (one per deps: per API). */
+function unknownTokens(deps: ApiDeps): FailureLimiter {
+  let limiter = unknownTokenLimiters.get(deps);
+  if (!limiter) {
+    const limit = deps.settings.unknownTokensPerAddress ?? { max: 60, windowMs: 60_000 };
+    limiter = new FailureLimiter(limit, () => deps.clock.now());
+    unknownTokenLimiters.set(deps, limiter);
+  }
+  return limiter;
 }
 
 /**

@@ -5,8 +5,9 @@ import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
 import type { EventHub } from '../events/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Quotas } from '../model/index.js';
-import type { SecretBox } from '../secrets/index.js';
+import type { PasswordHasher, SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
+import type { FailureLimit } from './failure-limit.js';
 
 /** Everything the HTTP API needs from its node; built by the node, passed to buildApi. */
 export interface ApiDeps {
@@ -22,6 +23,11 @@ export interface ApiDeps {
   log: Logger;
   node: { id: string; region: string; version: string };
   settings: ApiSettings;
+  /**
+   * Hashes and checks passwords (on a worker thread of its own). @defaultValue the process's
+   * shared hasher, at OWASP_SCRYPT
+   */
+  passwords?: PasswordHasher;
   /** Set while the node writes to a fresh store because its database is damaged (/healthz). */
   degraded?(): { reason: string; recovery: string } | undefined;
   /** Cluster mode: this node's view of the cluster (`GET /api/v1/cluster`). */
@@ -30,6 +36,15 @@ export interface ApiDeps {
   wakeDeliverer(): void;
 }
 
+/**
+ * Who may read a system route: anyone; a caller sending `token` as a bearer token; or callers
+ * whose address (the client's, behind trusted proxies) is in `networks` (IPs or CIDRs).
+ */
+export type SystemAccess =
+  | { kind: 'open' }
+  | { kind: 'token'; token: string }
+  | { kind: 'network'; networks: readonly string[] };
+
 export interface ApiSettings {
   /** Largest accepted request body, bytes. @defaultValue 1_048_576 */
   bodyLimitBytes: number;
@@ -37,6 +52,17 @@ export interface ApiSettings {
   signup: 'open' | 'closed';
   /** Login and setup attempts per client address per window. @defaultValue 10 per 60_000 ms */
   authRateLimit: { max: number; windowMs: number };
+  /**
+   * Failed logins per email per window, from any address, on this node; past them that
+   * email's logins are refused (429) until the window ends. @defaultValue 10 per 15 minutes
+   */
+  loginFailuresPerEmail?: FailureLimit;
+  /**
+   * Requests with a bearer token or session cookie this node does not know (each may cost a
+   * read of the cluster's config) per client address per window; past them, 429 until the
+   * window ends. Known tokens are never held back. @defaultValue 60 per 60_000 ms
+   */
+  unknownTokensPerAddress?: FailureLimit;
   /**
    * A session's maximum age: it ends this long after login, used or not, ms (the session
    * cookie's Max-Age too). @defaultValue 30 days
@@ -64,6 +90,15 @@ export interface ApiSettings {
    * limit; settings `quota*`). @defaultValue no limits
    */
   quotas?: Readonly<Quotas>;
+  /**
+   * Serve HTTPS with this certificate chain and private key (PEM), read at start: a changed
+   * certificate takes a restart. @defaultValue none: plain HTTP (TLS at a reverse proxy)
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Who may read `/metrics` (setting metricsAccess). @defaultValue open */
+  metricsAccess?: SystemAccess;
+  /** Who may read the API docs, `/api/docs` (setting docsAccess). @defaultValue open */
+  docsAccess?: SystemAccess;
   /** Between comment lines on an idle event stream, so proxies keep it open, ms. @defaultValue 15_000 */
   eventHeartbeatMs?: number;
   /** A public status page's view is computed at most once per this long, ms. @defaultValue 15_000 */

@@ -4,7 +4,7 @@
  * the node listens, tests inject().
  */
 export { buildApi } from './build-api.js';
-export type { ApiDeps, ApiSettings } from './deps.js';
+export type { ApiDeps, ApiSettings, SystemAccess } from './deps.js';
 export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
 export { MONITOR_DERIVED_FIELDS } from './monitors.js';

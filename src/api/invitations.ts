@@ -10,9 +10,9 @@ import { z } from 'zod';
 import type { ConfigDoc } from '../cluster/index.js';
 import { notFound, TirelessError } from '../errors/index.js';
 import type { Invitation, Role, User } from '../model/index.js';
-import { hashPassword } from '../secrets/index.js';
 import { parseOrThrow } from '../validation/index.js';
 import { email, emailClaim, newPassword, passwordLimiter } from './auth.js';
+import { hasherOf } from './login.js';
 import {
   authenticate,
   callerOf,
@@ -176,7 +176,7 @@ export function registerAcceptRoute(app: FastifyInstance, deps: ApiDeps): void {
           'a user with this email exists: log in, then open the link again',
         );
       }
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await hasherOf(deps).hash(input.password);
       await use(deps, invitation);
       const now = deps.clock.now();
       const user = await deps.config.put<User & ConfigDoc>(

@@ -28,7 +28,7 @@ import {
 } from './config-resource.js';
 import type { ApiDeps } from './deps.js';
 import { jsonSchema, type JsonSchema } from './openapi.js';
-import { pushPath, type PushTokens } from './push.js';
+import { pushPath } from './push.js';
 import { monitorDefaults, monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
 
 /**
@@ -63,7 +63,6 @@ export const MONITOR_DERIVED_FIELDS: readonly string[] = Object.freeze(
 export function registerMonitorRoutes(
   app: FastifyInstance,
   deps: ApiDeps,
-  pushTokens: PushTokens,
   quotas: QuotaBook,
 ): void {
   registerConfigResource<Monitor>(app, deps, {
@@ -77,11 +76,7 @@ export function registerMonitorRoutes(
     prepare: (input, context) => {
       const { accountId, current } = context;
       const quota = quotas.of(accountId);
-      const fields = monitorDefaults(
-        quota,
-        input,
-        prepareMonitor(deps, pushTokens, input, context),
-      );
+      const fields = monitorDefaults(quota, input, prepareMonitor(deps, input, context));
       const count = current ? 0 : deps.store.countScoped('monitor', accountId);
       const problems = monitorQuotaProblems(quota, fields, current, count);
       if (problems.length > 0) throw quotaError(problems);
@@ -99,7 +94,6 @@ export function registerMonitorRoutes(
 
 function prepareMonitor(
   deps: ApiDeps,
-  pushTokens: PushTokens,
   input: Record<string, unknown>,
   { accountId, id, current }: PrepareContext<Monitor>,
 ): Record<string, unknown> {
@@ -115,25 +109,29 @@ function prepareMonitor(
       fields.channelIds,
       current?.channelIds,
     ),
-    ...pushTokenProblems(pushTokens, fields, id),
+    ...pushTokenProblems(input, current),
   ];
   if (problems.length > 0) throw validationError(problems);
   return sealMonitor(deps.secrets, fields, { accountId, kind: 'monitor', id });
 }
 
-/** A push token must lead to one monitor only. */
+/**
+ * Push tokens are made by the server (192 random bits): a client may send back its monitor's
+ * own token (a patch or a replace keeps it) or none (`null` in a patch: a fresh one), never
+ * one of its choosing. The answer is the same whether or not another monitor has the token it
+ * sent, so it tells nothing of others' tokens. Tokens chosen before this rule keep working.
+ */
 function pushTokenProblems(
-  pushTokens: PushTokens,
-  fields: Record<string, unknown>,
-  id: string,
+  input: Record<string, unknown>,
+  current: Monitor | undefined,
 ): FieldProblem[] {
-  if (fields.type !== 'push' || typeof fields.token !== 'string') return [];
-  const owner = pushTokens.monitorFor(fields.token);
-  if (owner === undefined || owner === id) return [];
+  if (input.type !== 'push' || input.token === undefined || input.token === current?.token)
+    return [];
   return [
     {
       field: 'token',
-      problem: 'is used by another push monitor; choose another, or omit it for a random one',
+      problem:
+        "is made by the server: omit it (or send null in a patch for a fresh one), or send back the monitor's own",
     },
   ];
 }

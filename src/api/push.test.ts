@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ConfigDoc } from '../cluster/index.js';
 import { FakeClock } from '../clock/index.js';
+import type { Monitor } from '../model/index.js';
 import { buildApi } from './build-api.js';
 import { badFields, createTestApi, errorOf, type TestApi } from './testing.js';
 
@@ -53,12 +55,21 @@ void describe('push heartbeats', () => {
     assert.equal((await api.call('GET', monitor.pushUrl, { token: null })).statusCode, 404);
   });
 
-  void it('follows a changed token and a change of type', async () => {
+  void it('makes a fresh token on request (null), and follows a change of type', async () => {
     const monitor = await createPush();
-    const token = 'my-own-token-of-24-chars-or-more';
-    await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, { payload: { token } });
+    const rotated = await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, {
+      payload: { token: null },
+    });
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    const { token } = rotated.json<PushMonitor>();
+    assert.notEqual(token, monitor.token);
     assert.equal((await api.call('GET', monitor.pushUrl, { token: null })).statusCode, 404);
     assert.equal((await api.call('GET', `/api/push/${token}`, { token: null })).statusCode, 200);
+    // Sending its own token back (a patch of something else, a replace) keeps it.
+    const renamed = await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, {
+      payload: { name: 'renamed', token },
+    });
+    assert.equal(renamed.json<PushMonitor>().token, token);
 
     await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, {
       payload: { type: 'tcp', host: 'db.example.com', port: 5432 },
@@ -66,13 +77,51 @@ void describe('push heartbeats', () => {
     assert.equal((await api.call('GET', `/api/push/${token}`, { token: null })).statusCode, 404);
   });
 
-  void it('gives one token to one monitor only', async () => {
+  void it('makes tokens of 192 random bits itself, and refuses a chosen one alike whether taken or free', async () => {
     const first = await createPush();
-    const second = await api.call('POST', '/api/v1/monitors', {
-      payload: { name: 'copy', type: 'push', token: first.token },
+    assert.match(first.token, /^[A-Za-z0-9_-]{32}$/);
+    const tries = [first.token, 'my-own-token-of-24-chars-or-more'];
+    const replies = [];
+    for (const token of tries) {
+      replies.push(
+        await api.call('POST', '/api/v1/monitors', {
+          payload: { name: 'copy', type: 'push', token },
+        }),
+      );
+    }
+    const [taken, free] = replies;
+    assert.ok(taken && free);
+    assert.equal(taken.statusCode, 400);
+    assert.deepEqual(badFields(taken), ['token']);
+    assert.equal(taken.body, free.body, 'a taken token answers as a free one');
+    const other = await createPush();
+    const patched = await api.call('PATCH', `/api/v1/monitors/${other.id}`, {
+      payload: { token: 'my-own-token-of-24-chars-or-more' },
     });
-    assert.equal(second.statusCode, 400);
-    assert.deepEqual(badFields(second), ['token']);
+    assert.equal(patched.statusCode, 400);
+    assert.deepEqual(badFields(patched), ['token']);
+  });
+
+  void it('keeps tokens chosen before, at every allowed length (24 to 128 characters)', async () => {
+    for (const length of [24, 100, 101, 128]) {
+      const monitor = await createPush();
+      const stored = api.deps.store.getConfig<Monitor>('monitor', monitor.id);
+      assert.ok(stored);
+      const token = 'k'.repeat(length - 4) + String(length).padStart(4, '0');
+      await api.deps.config.put<Monitor & ConfigDoc>(
+        'monitor',
+        { ...stored, token },
+        stored.revision,
+      );
+      const reply = await api.call('POST', `/api/push/${token}`, { token: null });
+      assert.equal(reply.statusCode, 200, `${length} characters: ${reply.body}`);
+      assert.equal(api.deps.store.lastPushAt(monitor.id), clock.now());
+      // Its own token sent back in a patch is still fine.
+      const renamed = await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, {
+        payload: { name: `kept ${length}`, token },
+      });
+      assert.equal(renamed.statusCode, 200, renamed.body);
+    }
   });
 
   void it('finds the push monitors that existed before the API started', async () => {

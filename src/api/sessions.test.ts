@@ -9,7 +9,6 @@ import { describe, it } from 'node:test';
 import type { ConfigDoc } from '../cluster/index.js';
 import { FakeClock } from '../clock/index.js';
 import type { Token, User } from '../model/index.js';
-import { hashPassword } from '../secrets/index.js';
 import { badFields, bearer, createTestApi, errorOf, signUp, type TestApi } from './testing.js';
 
 const MIN = 60_000;
@@ -64,6 +63,8 @@ async function addMember(api: TestApi): Promise<{ email: string; password: strin
   const owner = api.deps.store.findUserByEmail<User>(api.owner.email);
   assert.ok(owner);
   const member = { email: 'member@example.com', password: 'member-password' };
+  const hasher = api.deps.passwords;
+  assert.ok(hasher);
   const now = api.deps.clock.now();
   await api.deps.config.put<User & ConfigDoc>(
     'user',
@@ -71,7 +72,7 @@ async function addMember(api: TestApi): Promise<{ email: string; password: strin
       id: 'usr_member',
       accountId: owner.accountId,
       email: member.email,
-      passwordHash: await hashPassword(member.password),
+      passwordHash: await hasher.hash(member.password),
       role: 'member',
       createdAt: now,
       updatedAt: now,

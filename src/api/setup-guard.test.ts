@@ -142,7 +142,7 @@ void describe('POST /api/v1/setup beyond loopback', () => {
     const code = setupCodeFor('::') as string;
     const { api, setUp } = await freshApi({ setupCode: code });
     t.after(() => api.close());
-    const reply = await setUp({ email: 'nope', password: 'short', setupCode: code });
+    const reply = await setUp({ email: 'nope', password: 'eleven-char', setupCode: code });
     assert.equal(reply.statusCode, 400);
     assert.deepEqual(badFields(reply).sort(), ['email', 'password']);
     const tooLong = await setUp({ ...OWNER, setupCode: code.repeat(10) });

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../clock/index.js';
 import { SoloConfigWriter } from '../cluster/index.js';
 import { EventHub } from '../events/index.js';
 import { createMetrics } from '../metrics/index.js';
-import { SecretBox } from '../secrets/index.js';
+import { PasswordHasher, SecretBox } from '../secrets/index.js';
 import { Store, type CheckedResult, type IngestReport } from '../store/index.js';
 import type { ApiDeps, ApiSettings } from './deps.js';
 import type { ErrorReply } from './error-handler.js';
@@ -23,6 +23,11 @@ export interface TestApiOptions {
   settings?: Partial<ApiSettings>;
   /** @defaultValue systemClock */
   clock?: Clock;
+  /**
+   * The password hasher. @defaultValue one shared by the test APIs at cheap parameters
+   * (N=2^12): OWASP's take 128 MiB and ~0.4 s per hash, too much for every test's setup
+   */
+  passwords?: PasswordHasher;
   /** The owner created through setup. @defaultValue owner@example.com / correct-horse */
   owner?: { email: string; password: string };
   /** false: no setup (it stays open; `token` is ''), for tests of setup itself. @defaultValue true */
@@ -78,21 +83,26 @@ export function badFields(reply: LightMyRequestResponse): string[] {
   return (errorOf(reply).fields ?? []).map((problem) => problem.field);
 }
 
-/** Signs up a new account (settings.signup must be 'open') and returns its owner's token. */
+/**
+ * Signs up a new account (settings.signup must be 'open') and logs its owner in: returns the
+ * session token.
+ */
 export async function signUp(
   app: FastifyInstance,
   email: string,
   password = 'correct-horse',
 ): Promise<string> {
-  const reply = await app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/signup',
-    payload: { email, password },
-  });
-  if (reply.statusCode !== 201)
+  const payload = { email, password };
+  const reply = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload });
+  if (reply.statusCode !== 202)
     throw new Error(`sign-up failed: ${reply.statusCode} ${reply.body}`);
-  return reply.json<{ token: string }>().token;
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload });
+  if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
+  return login.json<{ token: string }>().token;
 }
+
+/** The test APIs' password hasher: cheap, so that setup in every test costs little. */
+const TEST_PASSWORDS = new PasswordHasher({ params: { N: 2 ** 12, r: 8, p: 1 }, maxPending: 64 });
 
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'tireless-api-'));
@@ -123,6 +133,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       trustProxy: false,
       ...options.settings,
     },
+    passwords: options.passwords ?? TEST_PASSWORDS,
     wakeDeliverer: () => void wakes++,
   };
   const app = await buildApi(deps);

@@ -70,6 +70,11 @@ function program(): Command {
       'IPs or CIDRs the SSRF guard lets through, comma-separated (env TIRELESS_BLOCK_PRIVATE_TARGETS_EXCEPT)',
     )
     .option(
+      '--tls-cert <file>',
+      'serve HTTPS: certificate chain, PEM; read at start (env TIRELESS_TLS_CERT)',
+    )
+    .option('--tls-key <file>', 'its private key, PEM (env TIRELESS_TLS_KEY)')
+    .option(
       '--cluster <urls>',
       'cluster mode: NATS servers, comma-separated nats://host:port (env TIRELESS_CLUSTER)',
     )
@@ -97,6 +102,8 @@ function program(): Command {
           blockPrivateTargets: flags.blockPrivateTargets,
           allowPrivateTargets: flags.allowPrivateTargets,
           blockPrivateTargetsExcept: flags.blockPrivateTargetsExcept,
+          tlsCert: flags.tlsCert,
+          tlsKey: flags.tlsKey,
           cluster: flags.cluster,
           nodeId: flags.nodeId,
           natsCreds: flags.natsCreds,

@@ -277,3 +277,43 @@ test('quotas: defaults for accounts of open sign-up, 0 for no limit; bad values 
     /quotaApiRequestsPerMinute \(TIRELESS_QUOTA_API_REQUESTS_PER_MINUTE\): must be a whole number/,
   );
 });
+
+test('metricsAccess and docsAccess: private networks and open by default; token needs metricsToken', () => {
+  const defaults = loadSettings({}, {});
+  assert.deepEqual(defaults.metricsAccess, {
+    kind: 'network',
+    networks: ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+  });
+  assert.deepEqual(defaults.docsAccess, { kind: 'open' });
+  const token = loadSettings(
+    {},
+    { TIRELESS_METRICS_ACCESS: 'token', TIRELESS_METRICS_TOKEN: 'a-scrape-token-of-some-length' },
+  );
+  assert.deepEqual(token.metricsAccess, { kind: 'token' });
+  assert.deepEqual(
+    loadSettings({}, { TIRELESS_DOCS_ACCESS: 'network: 10.1.0.0/16, ::1' }).docsAccess,
+    { kind: 'network', networks: ['10.1.0.0/16', '::1'] },
+  );
+  assert.match(
+    configError({}, { TIRELESS_METRICS_ACCESS: 'token' }),
+    /metricsAccess \(TIRELESS_METRICS_ACCESS\): is token, but no metricsToken/,
+  );
+  assert.match(
+    configError({}, { TIRELESS_DOCS_ACCESS: 'closed' }),
+    /docsAccess \(TIRELESS_DOCS_ACCESS\): must be open, token or network:/,
+  );
+  assert.match(
+    configError({}, { TIRELESS_METRICS_ACCESS: 'network:10.0.0.0/33' }),
+    /metricsAccess .*prefix length must be at most 32/,
+  );
+  assert.match(configError({}, { TIRELESS_METRICS_ACCESS: 'network:' }), /metricsAccess/);
+});
+
+test('tlsCert and tlsKey go together', () => {
+  const both = loadSettings({ tlsCert: 'cert.pem' }, { TIRELESS_TLS_KEY: 'key.pem' });
+  assert.deepEqual([both.tlsCert, both.tlsKey], ['cert.pem', 'key.pem']);
+  assert.match(
+    configError({ tlsCert: 'cert.pem' }, {}),
+    /tlsKey \(TIRELESS_TLS_KEY\): tlsCert and tlsKey go together/,
+  );
+});

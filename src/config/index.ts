@@ -15,6 +15,33 @@ import { fieldProblems } from '../validation/index.js';
 const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+/** Loopback and private networks: where a Prometheus server of one's own scrapes from. */
+const PRIVATE_NETWORKS = '127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7';
+
+/** `open`, `token` or `network:<IPs or CIDRs>`: who may read a system route. */
+const systemAccess = z.string().transform((text, context) => {
+  const value = text.trim();
+  if (value === 'open') return { kind: 'open' } as const;
+  if (value === 'token') return { kind: 'token' } as const;
+  if (value.startsWith('network:')) {
+    const networks = value
+      .slice('network:'.length)
+      .split(',')
+      .map((network) => network.trim())
+      .filter(Boolean);
+    const bad = networks.map(parseNetwork).filter((n): n is string => typeof n === 'string');
+    for (const problem of bad) context.addIssue({ code: 'custom', message: problem });
+    if (networks.length === 0)
+      context.addIssue({ code: 'custom', message: 'network: names at least one IP or CIDR' });
+    return { kind: 'network', networks } as const;
+  }
+  context.addIssue({
+    code: 'custom',
+    message: `must be open, token or network:<IPs or CIDRs> (got ${JSON.stringify(value.slice(0, 40))})`,
+  });
+  return z.NEVER;
+});
+
 const settingsSchema = z
   .object({
     /** Where the database, node id and secret key live. @defaultValue ./tireless-data */
@@ -150,6 +177,23 @@ const settingsSchema = z
     quotaApiRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(600),
     /** Quota: push heartbeats per account per minute, on each node. @defaultValue 300 */
     quotaPushRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(300),
+    /**
+     * Who may read `/metrics`: `open`, `token` (the bearer token metricsToken), or
+     * `network:<IPs or CIDRs, comma-separated>` (the client's address, behind trusted
+     * proxies). @defaultValue network: loopback and private networks (127.0.0.0/8, ::1,
+     * 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7)
+     */
+    metricsAccess: systemAccess.prefault(`network:${PRIVATE_NETWORKS}`),
+    /** Who may read the API docs (`/api/docs`), as metricsAccess. @defaultValue open */
+    docsAccess: systemAccess.prefault('open'),
+    /** The token metricsAccess=token and docsAccess=token ask for (16 characters or more). */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * PEM files: a certificate (chain) and its private key, to serve HTTPS without a reverse
+     * proxy. Read at start; a renewed certificate takes a restart. @defaultValue none: HTTP
+     */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
     /**
@@ -387,8 +431,19 @@ function clusterProblems(settings: z.output<typeof settingsSchema>): FieldProble
       problem: `give one way to sign in to NATS: natsCreds, natsNkey or natsUser (given: ${ways.join(', ')})`,
     });
   }
+  if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) {
+    problems.push({ field: 'tlsKey', problem: 'tlsCert and tlsKey go together' });
+  }
   if ((settings.natsTlsCert === undefined) !== (settings.natsTlsKey === undefined)) {
     problems.push({ field: 'natsTlsKey', problem: 'natsTlsCert and natsTlsKey go together' });
+  }
+  for (const field of ['metricsAccess', 'docsAccess'] as const) {
+    if (settings[field].kind === 'token' && settings.metricsToken === undefined) {
+      problems.push({
+        field,
+        problem: 'is token, but no metricsToken is set (TIRELESS_METRICS_TOKEN or _FILE)',
+      });
+    }
   }
   if (settings.deadAfterMs < 2 * settings.heartbeatMs) {
     problems.push({

@@ -107,14 +107,19 @@ test('retention, body limit and trusted proxies come from TIRELESS_* settings', 
 
   // Trusted proxies: from 127.0.0.2 the forwarded address is the client (each its own
   // budget of 3 logins a minute); from 127.0.0.3 it is ignored, and the budget is its own.
-  const login = (from: string, forwardedFor: string) =>
-    post(`${node.url}/api/v1/auth/login`, from, forwardedFor, {
-      email: 'o@example.com',
-      password: 'wrong password',
-    });
+  // Each series tries its own email: failures per email have a limit of their own.
+  let series = 0;
   const statuses = async (from: string, forwardedFor: (i: number) => string, n: number) => {
+    const email = `o${++series}@example.com`;
     const seen: number[] = [];
-    for (let i = 0; i < n; i++) seen.push(await login(from, forwardedFor(i)));
+    for (let i = 0; i < n; i++) {
+      seen.push(
+        await post(`${node.url}/api/v1/auth/login`, from, forwardedFor(i), {
+          email,
+          password: 'wrong password',
+        }),
+      );
+    }
     return seen;
   };
   assert.deepEqual(

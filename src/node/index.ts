@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJudge, Deliverer, deliveryLeaseMs, MaintenanceCalendar } from '../alerts/index.js';
 import { CheckPool } from '../check-pool/index.js';
 import { checkUserAgent } from '../checks/index.js';
-import { buildApi, setupCodeFor } from '../api/index.js';
+import { buildApi, setupCodeFor, type SystemAccess } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
   ClusterNode,
@@ -91,6 +91,11 @@ export async function startNode(
 ): Promise<RunningNode> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? pino({ level: settings.logLevel });
+  // Before anything starts: a file that cannot be read stops the start with nothing to undo.
+  const tls =
+    settings.tlsCert !== undefined && settings.tlsKey !== undefined
+      ? readTls(settings.tlsCert, settings.tlsKey)
+      : undefined;
   const dataDir = resolve(settings.dataDir);
   // Readable by the owner only: it holds the database and the secret key.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -319,6 +324,9 @@ export async function startNode(
         apiRequestsPerMinute: settings.quotaApiRequestsPerMinute,
         pushRequestsPerMinute: settings.quotaPushRequestsPerMinute,
       },
+      ...(tls ? { tls } : {}),
+      metricsAccess: systemAccess(settings.metricsAccess, settings.metricsToken),
+      docsAccess: systemAccess(settings.docsAccess, settings.metricsToken),
       ...(setupCode === undefined ? {} : { setupCode }),
     },
     degraded: () => guard.degraded,
@@ -405,7 +413,8 @@ export async function startNode(
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const shownHost =
     settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const scheme = settings.tlsCert === undefined ? 'http' : 'https';
+  const url = `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   log.info(
     {
       url,
@@ -531,4 +540,27 @@ function lateBound(judgeOf: () => Judge): Judge {
     judgeOf()(monitor, state, result, replay);
   bound.settle = (...args) => judgeOf().settle?.(...args);
   return bound;
+}
+
+/** A system route's access as the API takes it: `token` with the token (config checked it is set). */
+function systemAccess(access: Settings['metricsAccess'], token: string | undefined): SystemAccess {
+  return access.kind === 'token' ? { kind: 'token', token: token ?? '' } : access;
+}
+
+/** The PEM files of tlsCert and tlsKey; one that cannot be read is a setting error naming it. */
+function readTls(certPath: string, keyPath: string): { cert: Buffer; key: Buffer } {
+  const read = (field: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new TirelessError(
+        'TIRELESS_CONFIG',
+        `bad setting: ${field}: cannot read ${path}: ${describeError(error)}`,
+        {
+          fields: [{ field, problem: `cannot read ${path}` }],
+        },
+      );
+    }
+  };
+  return { cert: read('tlsCert', certPath), key: read('tlsKey', keyPath) };
 }

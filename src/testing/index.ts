@@ -6,3 +6,4 @@ export * from './nats-cluster.js';
 export * from './damage.js';
 export * from './config-docs.js';
 export * from './event-stream.js';
+export * from './tls-cert.js';

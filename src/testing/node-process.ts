@@ -79,7 +79,7 @@ export function startTireless(
     }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /is running at (http:\/\/\S+)/.exec(output);
+      const match = /is running at (https?:\/\/\S+)/.exec(output);
       if (!match) return;
       clearTimeout(timeout);
       resolvePromise({

@@ -50,7 +50,7 @@ export const strings = {
   fields: {
     email: 'Email',
     password: 'Password',
-    newPassword: 'Password (8 characters or more)',
+    newPassword: 'Password (12 characters or more)',
     setupCode: 'Setup code',
   },
   setup: {

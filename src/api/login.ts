@@ -1,0 +1,79 @@
+/**
+ * Password logins: the stored hash decides (on the password hasher's own thread), an unknown
+ * email costs what a known one does, failures are throttled per email besides per client
+ * address, and a hash made with older parameters is made again with the current ones.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type { ConfigDoc } from '../cluster/index.js';
+import { describeError, TirelessError } from '../errors/index.js';
+import type { User } from '../model/index.js';
+import { passwords as sharedPasswords, type PasswordHasher } from '../secrets/index.js';
+import type { ApiDeps } from './deps.js';
+import { FailureLimiter, type FailureLimit } from './failure-limit.js';
+
+/**
+ * Failed logins per email a node allows in a window: enough for a person who mistypes, too
+ * few to guess a password from many addresses at once. @defaultValue 10 per 15 minutes
+ */
+export const DEFAULT_LOGIN_FAILURES_PER_EMAIL: FailureLimit = { max: 10, windowMs: 15 * 60_000 };
+
+/** The API's password hasher: its own, else the process's. */
+export function hasherOf(deps: ApiDeps): PasswordHasher {
+  return deps.passwords ?? sharedPasswords;
+}
+
+/** Logs users in by email and password; one per API (its counts are per node). */
+export class PasswordLogin {
+  private readonly failures: FailureLimiter;
+
+  constructor(private readonly deps: ApiDeps) {
+    const limit = deps.settings.loginFailuresPerEmail ?? DEFAULT_LOGIN_FAILURES_PER_EMAIL;
+    this.failures = new FailureLimiter(limit, () => deps.clock.now());
+  }
+
+  /**
+   * The user with `email`, if `password` is theirs; else a 401 that does not say which was
+   * wrong. Past the failures allowed for the email, a 429 before any work, whether or not a
+   * user has it (so the 429 does not tell either).
+   */
+  async logIn(email: string, password: string, reply: FastifyReply): Promise<User> {
+    const { store, config } = this.deps;
+    const key = createHash('sha256').update(email).digest('hex');
+    this.failures.check(key, 'too many failed logins for this email', (seconds) => {
+      void reply.header('retry-after', String(seconds));
+    });
+    let user = store.findUserByEmail<User>(email);
+    if (!user) {
+      // Signed up on another node a moment ago? This replica may not hold it yet.
+      await config.caughtUp();
+      user = store.findUserByEmail<User>(email);
+    }
+    const passwords = hasherOf(this.deps);
+    const check = await passwords.check(password, user?.passwordHash ?? passwords.decoy());
+    if (!user || !check.matches) {
+      this.failures.fail(key);
+      throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
+    }
+    this.failures.forget(key);
+    if (check.stale) await this.rehash(user, password);
+    return user;
+  }
+
+  /**
+   * Stores a new hash of `password` made with the current parameters. Only over the revision
+   * read: a password changed meanwhile stays as changed. A failure only waits for the next login.
+   */
+  private async rehash(user: User, password: string): Promise<void> {
+    try {
+      const passwordHash = await hasherOf(this.deps).hash(password);
+      await this.deps.config.put<User & ConfigDoc>(
+        'user',
+        { ...user, passwordHash, updatedAt: this.deps.clock.now() },
+        user.revision,
+      );
+    } catch (error) {
+      this.deps.log.warn({ userId: user.id, error: describeError(error) }, 'password not rehashed');
+    }
+  }
+}
