@@ -227,7 +227,7 @@ void describe('invitations', () => {
     assert.equal((await api.call('DELETE', `/api/v1/invitations/${revoked.id}`)).statusCode, 204);
     clock.advance(INVITATION_TTL_MS);
     for (const token of [expiring.token, revoked.token, 'tli_unknown']) {
-      const reply = await accept({ token, password: 'long-enough' });
+      const reply = await accept({ token, password: 'long-enough-password' });
       assert.equal(reply.statusCode, 404, token);
     }
     assert.equal(api.deps.store.findUserByEmail('late@example.com'), undefined);

@@ -109,7 +109,7 @@ function prepareMonitor(
       fields.channelIds,
       current?.channelIds,
     ),
-    ...pushTokenProblems(input, current),
+    ...pushTokenProblems(input, current && openMonitor(deps.secrets, current)),
   ];
   if (problems.length > 0) throw validationError(problems);
   return sealMonitor(deps.secrets, fields, { accountId, kind: 'monitor', id });

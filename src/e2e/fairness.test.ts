@@ -54,11 +54,13 @@ void describe("fair scheduling: one account's flood", () => {
 
   /** Signs up an account and has the operator set its quotas; answers its client. */
   async function account(email: string, quotas: Record<string, number>): Promise<ApiClient> {
+    const credentials = { email, password: 'a long enough password' };
+    await new ApiClient(node.url).expect(202, 'POST', '/api/v1/auth/signup', credentials);
     const { token } = await new ApiClient(node.url).expect<{ token: string }>(
-      201,
+      200,
       'POST',
-      '/api/v1/auth/signup',
-      { email, password: 'a long enough password' },
+      '/api/v1/auth/login',
+      credentials,
     );
     const client = new ApiClient(node.url, token);
     const { accountId } = (
