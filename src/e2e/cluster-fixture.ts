@@ -9,12 +9,35 @@ import {
   ApiClient,
   killOnExit,
   startNatsCluster,
+  startRecordingHttpServer,
   startTireless,
   tempDir,
   waitFor,
   type NatsCluster,
+  type RecordingHttpServer,
   type TirelessProcess,
 } from '../testing/index.js';
+
+/** A check's User-Agent: the node (group 1) and region (group 2) that checked. */
+export const CHECK_USER_AGENT = /^Tireless\/\S+ \(node (\S+); region (\S+)\)$/;
+
+/**
+ * An HTTP target that fails (503) for the checks of the regions in `failingIn`, told by their
+ * User-Agent, and answers 200 to every other.
+ */
+export async function startRegionalTarget(): Promise<{
+  target: RecordingHttpServer;
+  failingIn: Set<string>;
+}> {
+  const failingIn = new Set<string>();
+  const target = await startRecordingHttpServer((request) => {
+    const region = CHECK_USER_AGENT.exec(String(request.headers['user-agent']))?.[2];
+    return region !== undefined && failingIn.has(region)
+      ? { status: 503, body: `failing for ${region}` }
+      : { status: 200, body: 'ok' };
+  });
+  return { target, failingIn };
+}
 
 export interface StoredResult {
   slot: number;

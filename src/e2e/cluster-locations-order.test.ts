@@ -16,9 +16,8 @@ import {
   type RecordedRequest,
   type RecordingHttpServer,
 } from '../testing/index.js';
-import { TestCluster } from './cluster-fixture.js';
+import { startRegionalTarget, TestCluster } from './cluster-fixture.js';
 
-const USER_AGENT = /^Tireless\/\S+ \(node (\S+); region (\S+)\)$/;
 const NODES = [0, 1];
 // The hold must stay well below it: neither node may think the other dead meanwhile.
 const ENV = { TIRELESS_DEAD_AFTER_MS: '30000' };
@@ -49,13 +48,9 @@ function incidentIdsOf(requests: RecordedRequest[], event: string): string[] {
 }
 
 test('two regions, results in different orders on each node: the same incidents and status on both', async () => {
-  const failingIn = new Set<string>();
-  target = await startRecordingHttpServer((request) => {
-    const region = USER_AGENT.exec(String(request.headers['user-agent']))?.[2];
-    return region !== undefined && failingIn.has(region)
-      ? { status: 503, body: `failing for ${region}` }
-      : { status: 200, body: 'ok' };
-  });
+  const regional = await startRegionalTarget();
+  target = regional.target;
+  const { failingIn } = regional;
   receiver = await startRecordingHttpServer();
   cluster = await TestCluster.start(3, { nodes: [{ region: 'east', env: ENV }] });
   const c = cluster;

@@ -11,9 +11,7 @@ import {
   type RecordedRequest,
   type RecordingHttpServer,
 } from '../testing/index.js';
-import { TestCluster } from './cluster-fixture.js';
-
-const USER_AGENT = /^Tireless\/\S+ \(node (\S+); region (\S+)\)$/;
+import { CHECK_USER_AGENT, startRegionalTarget, TestCluster } from './cluster-fixture.js';
 
 let cluster: TestCluster | undefined;
 let target: RecordingHttpServer | undefined;
@@ -31,13 +29,9 @@ function eventsAt(server: RecordingHttpServer, event: string): RecordedRequest[]
 
 test('locations: 2 in two regions — up while one region sees the target fail, down when both do, up again when one recovers', async () => {
   // The regions that see the target fail: it answers 503 to their nodes' User-Agent.
-  const failingIn = new Set<string>();
-  target = await startRecordingHttpServer((request) => {
-    const region = USER_AGENT.exec(String(request.headers['user-agent']))?.[2];
-    return region !== undefined && failingIn.has(region)
-      ? { status: 503, body: `failing for ${region}` }
-      : { status: 200, body: 'ok' };
-  });
+  const regional = await startRegionalTarget();
+  target = regional.target;
+  const { failingIn } = regional;
   receiver = await startRecordingHttpServer();
   // Two nodes in east, one in west.
   cluster = await TestCluster.start(3, {
@@ -110,7 +104,7 @@ test('locations: 2 in two regions — up while one region sees the target fail, 
   assert.equal(checkers.size, 2, `checked by ${[...checkers].join(', ')}`);
   const agents = new Set(
     target.requests.map((r) => {
-      const match = USER_AGENT.exec(String(r.headers['user-agent']));
+      const match = CHECK_USER_AGENT.exec(String(r.headers['user-agent']));
       assert.ok(match, `User-Agent ${String(r.headers['user-agent'])}`);
       return `${match[1]}/${match[2]}`;
     }),
