@@ -109,7 +109,10 @@ function prepareMonitor(
       fields.channelIds,
       current?.channelIds,
     ),
-    ...pushTokenProblems(input, current && openMonitor(deps.secrets, current)),
+    // The stored token is sealed: opened only for a push monitor's write.
+    ...(input.type === 'push'
+      ? pushTokenProblems(input, current && openMonitor(deps.secrets, current))
+      : []),
   ];
   if (problems.length > 0) throw validationError(problems);
   return sealMonitor(deps.secrets, fields, { accountId, kind: 'monitor', id });
