@@ -21,8 +21,11 @@ const B_MONITORS = 3;
 const B_INTERVAL_S = 2;
 /** How long B's checks are watched while A floods, ms. */
 const WATCH_MS = 16_000;
-/** B's checks must start within this of their slot: generous, for a loaded machine. */
-const MAX_LATENESS_MS = 1500;
+/**
+ * B's checks must start within this of their slot: generous, for a machine running other test
+ * files at once (a CI run saw 1,993 ms). Without fairness B's checks do not run at all.
+ */
+const MAX_LATENESS_MS = 3000;
 
 interface Result {
   slot: number;
