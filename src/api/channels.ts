@@ -48,8 +48,9 @@ export function registerChannelRoutes(
       refuseSealedInput(input);
       const channel = parseChannelInput(input);
       if (!current) {
-        const count = deps.store.countScoped('channel', accountId);
-        const problems = countProblems(quotas.of(accountId), 'channels', count);
+        const problems = countProblems(quotas.of(accountId), 'channels', (most) =>
+          deps.store.countScoped('channel', accountId, most),
+        );
         if (problems.length > 0) throw quotaError(problems);
       }
       const place: SecretPlace = { accountId, kind: 'channel', id };

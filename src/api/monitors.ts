@@ -77,8 +77,9 @@ export function registerMonitorRoutes(
       const { accountId, current } = context;
       const quota = quotas.of(accountId);
       const fields = monitorDefaults(quota, input, prepareMonitor(deps, input, context));
-      const count = current ? 0 : deps.store.countScoped('monitor', accountId);
-      const problems = monitorQuotaProblems(quota, fields, current, count);
+      const problems = monitorQuotaProblems(quota, fields, current, (most) =>
+        deps.store.countScoped('monitor', accountId, most),
+      );
       if (problems.length > 0) throw quotaError(problems);
       return fields;
     },

@@ -86,18 +86,26 @@ test('monitor quotas: counted on create; interval and body checked when set or c
     },
   ];
   for (const c of cases) {
-    const problems = monitorQuotaProblems(DEFAULTS, c.fields, c.current, c.count ?? 0);
+    const problems = monitorQuotaProblems(DEFAULTS, c.fields, c.current, () => c.count ?? 0);
     assert.deepEqual(
       problems.map((p) => p.field),
       c.want,
       c.name,
     );
   }
-  assert.deepEqual(monitorQuotaProblems(NO_QUOTAS, { intervalSeconds: 1 }, undefined, 1e6), []);
-  assert.match(
-    countProblems(DEFAULTS, 'channels', 1)[0]?.problem ?? '',
-    /at most 1 channels and has 1 \(quota channels\)/,
+  // Without a quota nothing is counted: an account of 30,000 monitors would pay a count per create.
+  const counted: number[] = [];
+  const countUpTo = (most: number) => (counted.push(most), 1e6);
+  assert.deepEqual(
+    monitorQuotaProblems(NO_QUOTAS, { intervalSeconds: 1 }, undefined, countUpTo),
+    [],
   );
+  assert.deepEqual(counted, []);
+  assert.match(
+    countProblems(DEFAULTS, 'channels', countUpTo)[0]?.problem ?? '',
+    /at most 1 channels and has reached that \(quota channels\)/,
+  );
+  assert.deepEqual(counted, [DEFAULTS.channels], 'counted no further than the quota');
 });
 
 void describe('quotas through the API', () => {

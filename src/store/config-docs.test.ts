@@ -85,6 +85,17 @@ test('lookups skip tombstones: a deleted user is not found by email', () => {
   assert.equal(store.countAll('user'), 0);
 });
 
+test("an account's entities are counted live only, and no further than asked", () => {
+  const store = tempStore();
+  for (const id of ['mon_1', 'mon_2', 'mon_3']) applyMonitor(store, { id });
+  applyMonitor(store, { id: 'mon_x', accountId: 'acc_2' });
+  store.applyConfig({ kind: 'monitor', id: 'mon_3', accountId: ACCOUNT, revision: 2, doc: null });
+  assert.equal(store.countScoped('monitor', ACCOUNT), 2);
+  assert.equal(store.countScoped('monitor', ACCOUNT, 1), 1);
+  assert.equal(store.countScoped('monitor', ACCOUNT, 5), 2);
+  assert.equal(store.countScoped('monitor', 'acc_2', 5), 1);
+});
+
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 test('one revision with two contents: every order keeps the same, a tombstone or the larger hash', () => {

@@ -104,7 +104,9 @@ export class ConfigDocs {
       listAll: db.prepare(`SELECT doc FROM config WHERE kind = ? AND ${LIVE} ORDER BY id`).pluck(),
       countAll: db.prepare(`SELECT count(*) FROM config WHERE kind = ? AND ${LIVE}`).pluck(),
       countScoped: db
-        .prepare(`SELECT count(*) FROM config WHERE kind = ? AND account_id = ? AND ${LIVE}`)
+        .prepare(
+          `SELECT count(*) FROM (SELECT 1 FROM config WHERE kind = ? AND account_id = ? AND ${LIVE} LIMIT ?)`,
+        )
         .pluck(),
       userByEmail: db
         .prepare(
@@ -201,8 +203,9 @@ export class ConfigDocs {
     return this.sql.countAll.get(kind) as number;
   }
 
-  countScoped(kind: ConfigKind, accountId: string): number {
-    return this.sql.countScoped.get(kind, accountId) as number;
+  /** An account's live entities of a kind, counted up to `most` (LIMIT -1: all). */
+  countScoped(kind: ConfigKind, accountId: string, most = -1): number {
+    return this.sql.countScoped.get(kind, accountId, most) as number;
   }
 
   findUserByEmail<T>(email: string): T | undefined {

@@ -201,9 +201,9 @@ export class Store {
     return this.config.countAll(kind);
   }
 
-  /** An account's entities of a kind (quotas count them). */
-  countScoped(kind: ConfigKind, accountId: string): number {
-    return this.config.countScoped(kind, accountId);
+  /** An account's entities of a kind, counted up to `most` when given (quotas count them). */
+  countScoped(kind: ConfigKind, accountId: string, most?: number): number {
+    return this.config.countScoped(kind, accountId, most);
   }
 
   findUserByEmail<T>(email: string): T | undefined {
