@@ -8,5 +8,6 @@ export type { ApiDeps, ApiSettings, SystemAccess } from './deps.js';
 export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
 export { MONITOR_DERIVED_FIELDS } from './monitors.js';
+export { STATUS_PAGE_TTL_MS } from './public-status.js';
 export { setupCodeFor } from './setup-guard.js';
 export { createTestApi, type TestApi } from './testing.js';

@@ -315,6 +315,8 @@ async function measureClusterWindow(
   const elapsedSeconds = (to - from) / 1000;
   return {
     ...slots,
+    windowFrom: from,
+    windowTo: to,
     windowSeconds: elapsedSeconds,
     checksPerSecond: slots.checkedSlots / elapsedSeconds,
     startedPerSecond: slots.startedInWindow / elapsedSeconds,

@@ -3,7 +3,9 @@
  * fresh connection (node:http or node:https by the URL, agent: false, as a checker does:
  * HTTPS ones make a full TLS handshake each), spread over the URLs given, for `seconds`.
  * Prints a LoopOutcome as one JSON line and exits. HTTPS targets' CA comes through
- * NODE_EXTRA_CA_CERTS, as the node's does.
+ * NODE_EXTRA_CA_CERTS, as the node's does. An answer other than 2xx counts as an error.
+ * BENCH_GET_HEADERS (a JSON object) adds headers to every GET, e.g. a browser's
+ * accept-encoding; none by default.
  *
  * Usage: node fresh-get-main.js <seconds> <concurrency> <url>...
  */
@@ -12,14 +14,21 @@ import { get as httpsGet } from 'node:https';
 
 /** The loop's outcome: completed GETs, failed ones, the wall-clock span (s), and its CPU %. */
 export interface LoopOutcome {
+  /** GETs answered 2xx. */
   requests: number;
+  /** GETs that failed or were answered otherwise. */
   errors: number;
   seconds: number;
   /** CPU time the loop process used over the span, % of one core. */
   cpuPct: number;
 }
 
-function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Promise<LoopOutcome> {
+function runLoop(
+  seconds: number,
+  concurrency: number,
+  urls: readonly URL[],
+  headers: Record<string, string>,
+): Promise<LoopOutcome> {
   const startedAt = performance.now();
   const startCpu = process.cpuUsage();
   const endsAt = startedAt + seconds * 1000;
@@ -40,10 +49,12 @@ function runLoop(seconds: number, concurrency: number, urls: readonly URL[]): Pr
       }
       const url = urls[next++ % urls.length] as URL;
       const get = url.protocol === 'https:' ? httpsGet : httpGet;
-      get(url, { agent: false }, (response) => {
+      get(url, { agent: false, headers }, (response) => {
+        const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
         response.resume();
         response.once('end', () => {
-          requests++;
+          if (ok) requests++;
+          else errors++;
           launch();
         });
       }).once('error', () => {
@@ -60,6 +71,7 @@ runLoop(
   Number(seconds),
   Number(concurrency),
   targets.map((url) => new URL(url)),
+  JSON.parse(process.env.BENCH_GET_HEADERS ?? '{}') as Record<string, string>,
 ).then(
   (outcome) => process.stdout.write(JSON.stringify(outcome) + '\n'),
   (error: unknown) => {

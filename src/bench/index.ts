@@ -19,6 +19,7 @@ import { CAPACITY_KINDS, capacityScenario, isCapacityKind, type CapacityRow } fr
 import { ceilingScenario } from './ceiling.js';
 import { clusterScenario } from './cluster.js';
 import type { BenchContext, Scenario } from './context.js';
+import { dashboardScenario } from './dashboard.js';
 import { ingestScenario } from './ingest.js';
 import { machineInfo } from './machine.js';
 import { profileScenario } from './profile.js';
@@ -36,6 +37,7 @@ const SCENARIOS: readonly Scenario[] = [
   ingestScenario,
   storeScenario,
   queriesScenario,
+  dashboardScenario,
   clusterScenario,
 ];
 

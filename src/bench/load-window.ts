@@ -21,6 +21,9 @@ import {
 const GRACE_SECONDS = 3;
 
 export interface LoadFigures extends SlotFigures {
+  /** The window, ms since the epoch: [windowFrom, windowTo). */
+  windowFrom: number;
+  windowTo: number;
   windowSeconds: number;
   /** Results for slots in the window, per second. */
   checksPerSecond: number;
@@ -79,6 +82,8 @@ export async function measureLoadWindow(
   const verdict = heldVerdict({ ...slots, missedSlotsReported, targetLateness: atTarget });
   return {
     ...slots,
+    windowFrom: from,
+    windowTo: to,
     windowSeconds: (to - from) / 1000,
     checksPerSecond: slots.checkedSlots / ((to - from) / 1000),
     startedPerSecond: slots.startedInWindow / ((to - from) / 1000),

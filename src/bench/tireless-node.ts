@@ -6,6 +6,8 @@ import type { TargetPool } from './target-pool.js';
 
 /** The database file inside a data dir (as the node names it). */
 const DATABASE_FILE = 'tireless.db';
+/** The owner every bench node is set up with (the dashboard scenario logs in as it). */
+export const BENCH_OWNER = { email: 'bench@example.com', password: 'bench-password' } as const;
 /** Monitor POSTs in flight at once while creating monitors. */
 const CREATE_CONCURRENCY = 32;
 
@@ -66,10 +68,7 @@ export async function startBenchNode(
   const { url, stop, pid } = await launch(dataDir, options.nodeArgs ?? [], options.env ?? {});
   const api = new ApiClient(url, options.token);
   api.token ??= (
-    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', {
-      email: 'bench@example.com',
-      password: 'bench-password',
-    })
+    await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', BENCH_OWNER)
   ).token;
   return { pid, dataDir, api, stop };
 }
