@@ -48,11 +48,7 @@ export async function useSecondFactor(
     const totp = nextTotp(deps, current, current.totp, code);
     if (!totp) return undefined;
     try {
-      return await deps.config.put<User & ConfigDoc>(
-        'user',
-        { ...current, totp, updatedAt: deps.clock.now() },
-        current.revision,
-      );
+      return await putTotp(deps, current, totp);
     } catch (error) {
       if (!(error instanceof TirelessError && error.code === 'TIRELESS_CONFLICT')) throw error;
       // Changed meanwhile: read again; a code another request used is then refused.
@@ -60,6 +56,14 @@ export async function useSecondFactor(
     }
   }
   return undefined;
+}
+
+/** Writes `user` with `totp` (undefined: none) over the revision read. */
+export function putTotp(deps: ApiDeps, user: User, totp: UserTotp | undefined): Promise<User> {
+  const next: User & ConfigDoc = { ...user, updatedAt: deps.clock.now() };
+  if (totp) next.totp = totp;
+  else delete next.totp;
+  return deps.config.put<User & ConfigDoc>('user', next, user.revision);
 }
 
 /** `totp` after `code` is used, or undefined when `code` is not good. */

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ConfigDoc } from '../cluster/index.js';
 import { TirelessError, validationError } from '../errors/index.js';
 import type { User, UserTotp } from '../model/index.js';
 import {
@@ -26,6 +25,7 @@ import { jsonSchema, routeSchema } from './openapi.js';
 import {
   CODE_PROBLEM,
   placeOf,
+  putTotp,
   SECRET_FIELD,
   secondFactorCode,
   totpEnabled,
@@ -119,11 +119,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
         lastStep: -1,
         recoveryCodes: [],
       };
-      await deps.config.put<User & ConfigDoc>(
-        'user',
-        { ...user, totp, updatedAt: deps.clock.now() },
-        user.revision,
-      );
+      await putTotp(deps, user, totp);
       reply.code(201);
       return { secret, uri: otpauthUri(secret, ISSUER, user.email) };
     },
@@ -165,21 +161,12 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ]);
       }
       const recoveryCodes = newRecoveryCodes();
-      const now = deps.clock.now();
-      await deps.config.put<User & ConfigDoc>(
-        'user',
-        {
-          ...user,
-          totp: {
-            ...user.totp,
-            enabledAt: now,
-            lastStep: step,
-            recoveryCodes: recoveryCodes.map(recoveryCodeHash),
-          },
-          updatedAt: now,
-        },
-        user.revision,
-      );
+      await putTotp(deps, user, {
+        ...user.totp,
+        enabledAt: deps.clock.now(),
+        lastStep: step,
+        recoveryCodes: recoveryCodes.map(recoveryCodeHash),
+      });
       return { recoveryCodes };
     },
   );
@@ -209,9 +196,7 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
         }
         user = used;
       }
-      const off: User & ConfigDoc = { ...user, updatedAt: deps.clock.now() };
-      delete off.totp;
-      await deps.config.put<User & ConfigDoc>('user', off, user.revision);
+      await putTotp(deps, user, undefined);
       return reply.code(204).send();
     },
   );
