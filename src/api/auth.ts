@@ -20,6 +20,7 @@ import { hasherOf, PasswordLogin } from './login.js';
 import { jsonSchema, routeSchema } from './openapi.js';
 import { accountChoices } from './members.js';
 import { newId } from './request.js';
+import { secondFactorCode } from './second-factor.js';
 import { checkSetupRequest } from './setup-guard.js';
 
 export const email = z
@@ -56,7 +57,15 @@ const setup = z
   .strict();
 // Login checks no rules beyond the size: the stored hash decides.
 const login = z
-  .object({ email, password: z.string({ message: 'is required' }).min(1, 'is required').max(200) })
+  .object({
+    email,
+    password: z.string({ message: 'is required' }).min(1, 'is required').max(200),
+    totpCode: secondFactorCode
+      .optional()
+      .describe(
+        'for a user with two-factor login: the code of the authenticator app, or a recovery code',
+      ),
+  })
   .strict();
 
 /**
@@ -144,7 +153,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   /** The user `body` names, if its password matches; else a 401. */
   const logIn = async (body: unknown, reply: FastifyReply): Promise<User> => {
     const input = parseOrThrow(login, body);
-    return passwordLogin.logIn(input.email, input.password, reply);
+    return passwordLogin.logIn(input.email, input.password, reply, input.totpCode);
   };
 
   app.post(

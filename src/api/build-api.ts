@@ -26,6 +26,7 @@ import { registerStatusPageRoutes } from './status-pages.js';
 import { guardPrefixes } from './system-access.js';
 import { registerSystemRoutes } from './system.js';
 import { registerTokenRoutes } from './tokens.js';
+import { registerTotpRoutes } from './totp.js';
 
 /** Builds the API on `deps`; the caller calls listen() (or inject() in tests). */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -98,6 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerTokenRoutes(scope, deps);
     registerSessionRoutes(scope, deps);
     registerPasswordRoute(scope, deps);
+    registerTotpRoutes(scope, deps);
     registerMemberRoutes(scope, deps);
     registerInvitationRoutes(scope, deps);
     registerMonitorRoutes(scope, deps, quotas);

@@ -1,7 +1,8 @@
 /**
  * Password logins: the stored hash decides (on the password hasher's own thread), an unknown
  * email costs what a known one does, failures are throttled per email besides per client
- * address, and a hash made with older parameters is made again with the current ones.
+ * address, and a hash made with older parameters is made again with the current ones. A user
+ * with two-factor login also needs a code; a missing or wrong one counts as a failure.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -11,6 +12,7 @@ import type { User } from '../model/index.js';
 import { passwords as sharedPasswords, type PasswordHasher } from '../secrets/index.js';
 import type { ApiDeps } from './deps.js';
 import { FailureLimiter, type FailureLimit } from './failure-limit.js';
+import { CODE_PROBLEM, totpEnabled, useSecondFactor } from './second-factor.js';
 
 /**
  * Failed logins per email a node allows in a window: enough for a person who mistypes, too
@@ -35,9 +37,16 @@ export class PasswordLogin {
   /**
    * The user with `email`, if `password` is theirs; else a 401 that does not say which was
    * wrong. Past the failures allowed for the email, a 429 before any work, whether or not a
-   * user has it (so the 429 does not tell either).
+   * user has it (so the 429 does not tell either). A user with two-factor login also needs
+   * `totpCode`, a current code or an unused recovery code: without one, a 401
+   * TIRELESS_TOTP_REQUIRED; with a wrong or used one, a 401 naming the field.
    */
-  async logIn(email: string, password: string, reply: FastifyReply): Promise<User> {
+  async logIn(
+    email: string,
+    password: string,
+    reply: FastifyReply,
+    totpCode?: string,
+  ): Promise<User> {
     const { store, config } = this.deps;
     const key = createHash('sha256').update(email).digest('hex');
     this.failures.check(key, 'too many failed logins for this email', (seconds) => {
@@ -55,9 +64,30 @@ export class PasswordLogin {
       this.failures.fail(key);
       throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong email or password');
     }
+    if (totpEnabled(user)) user = await this.secondFactor(key, user, totpCode);
     this.failures.forget(key);
     if (check.stale) await this.rehash(user, password);
     return user;
+  }
+
+  /** The user after `code` was used as its second factor; a failure (counted) without a good one. */
+  private async secondFactor(key: string, user: User, code: string | undefined): Promise<User> {
+    if (code === undefined || code === '') {
+      this.failures.fail(key);
+      throw new TirelessError(
+        'TIRELESS_TOTP_REQUIRED',
+        'this user logs in with a second factor: send the code of the authenticator app, or a recovery code, in totpCode',
+        { fields: [{ field: 'totpCode', problem: 'is required for this user' }] },
+      );
+    }
+    const used = await useSecondFactor(this.deps, user, code);
+    if (!used) {
+      this.failures.fail(key);
+      throw new TirelessError('TIRELESS_UNAUTHORIZED', 'wrong or used second-factor code', {
+        fields: [{ field: 'totpCode', problem: CODE_PROBLEM }],
+      });
+    }
+    return used;
   }
 
   /**

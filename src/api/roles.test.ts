@@ -7,8 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Fastify from 'fastify';
+import Fastify, { type LightMyRequestResponse } from 'fastify';
+import type { ConfigDoc } from '../cluster/index.js';
 import { atLeast, ROLES, type Role, type User } from '../model/index.js';
+import { totpAt, totpStep } from '../secrets/index.js';
 import { issueToken } from './credentials.js';
 import { routeSchema } from './openapi.js';
 import { requireDeclaredRoles } from './roles.js';
@@ -29,6 +31,10 @@ const ROLE_TABLE: Record<string, { role: Role; ownBelow?: Role; operatorOnly?: b
   'POST /api/v1/auth/account': { role: 'viewer' },
   'POST /api/v1/auth/logout': { role: 'viewer' },
   'POST /api/v1/auth/password': { role: 'viewer' },
+  'GET /api/v1/auth/totp': { role: 'viewer' },
+  'POST /api/v1/auth/totp': { role: 'viewer' },
+  'POST /api/v1/auth/totp/confirm': { role: 'viewer' },
+  'POST /api/v1/auth/totp/disable': { role: 'viewer' },
   'GET /api/v1/sessions': { role: 'viewer' },
   'DELETE /api/v1/sessions': { role: 'viewer' },
   'DELETE /api/v1/sessions/{id}': { role: 'viewer' },
@@ -97,11 +103,33 @@ interface Fixtures {
 }
 
 let serial = 0;
-/** The body each route with one is walked with: valid, so an allowed request succeeds. */
-const BODIES: Record<string, (fixtures: Fixtures) => Json> = {
+/**
+ * The body each route with one is walked with: valid, so an allowed request succeeds. `as`
+ * prepares the caller's own state a route needs (its TOTP) and returns the body.
+ */
+const BODIES: Record<string, (fixtures: Fixtures, as: CallerState) => Json | Promise<Json>> = {
   'PATCH /api/v1/account': () => ({ name: 'renamed' }),
   'POST /api/v1/auth/account': (f) => ({ accountId: f.accountId }),
   'POST /api/v1/auth/password': () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }),
+  'POST /api/v1/auth/totp': async (_f, as) => {
+    await as.totpOff();
+    return { password: PASSWORD };
+  },
+  'POST /api/v1/auth/totp/confirm': async (_f, as) => {
+    await as.totpOff();
+    const secret = await as.startTotp();
+    return { code: totpAt(secret, totpStep(Date.now())) };
+  },
+  'POST /api/v1/auth/totp/disable': async (_f, as) => {
+    await as.totpOff();
+    const secret = await as.startTotp();
+    const confirm = { code: totpAt(secret, totpStep(Date.now())) };
+    const confirmed = await as.call('POST', '/api/v1/auth/totp/confirm', confirm);
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    // A recovery code: the current code is used already.
+    const [recovery] = confirmed.json<{ recoveryCodes: string[] }>().recoveryCodes;
+    return { password: PASSWORD, code: recovery ?? '' };
+  },
   'POST /api/v1/tokens': () => ({ name: 'ci' }),
   'PATCH /api/v1/members/{id}': () => ({ role: 'viewer' }),
   'POST /api/v1/invitations': () => ({ email: `walk-${++serial}@example.com`, role: 'viewer' }),
@@ -130,6 +158,16 @@ const IDS: Record<string, (fixtures: Fixtures, ownSession: string) => string> = 
 };
 
 type Caller = Role | 'other';
+
+/** What a body in BODIES may do as the walked caller, before the walked request. */
+interface CallerState {
+  /** A request with a session of the caller's. */
+  call(method: 'POST', url: string, payload: Json): Promise<LightMyRequestResponse>;
+  /** Starts a TOTP enrolment: its secret. */
+  startTotp(): Promise<string>;
+  /** Turns the caller's TOTP off, as stored (whatever an earlier walk left). */
+  totpOff(): Promise<void>;
+}
 
 void describe('roles on every route', () => {
   let api: TestApi;
@@ -170,6 +208,31 @@ void describe('roles on every route', () => {
     assert.ok(user);
     const { token, secret } = await issueToken(api.deps, user, 'session', 'walk');
     return { secret, id: token.id };
+  };
+
+  const callerState = (caller: Caller): CallerState => {
+    const call: CallerState['call'] = async (method, url, payload) => {
+      const { secret } = await sessionOf(caller);
+      return api.call(method, url, { token: secret, payload });
+    };
+    return {
+      call,
+      startTotp: async () => {
+        const started = await call('POST', '/api/v1/auth/totp', { password: PASSWORD });
+        assert.equal(started.statusCode, 201, started.body);
+        return started.json<{ secret: string }>().secret;
+      },
+      totpOff: async () => {
+        const user = api.deps.store.getConfig<User & ConfigDoc>(
+          'user',
+          users.get(caller)?.id ?? '',
+        );
+        if (!user?.totp) return;
+        const off = { ...user };
+        delete off.totp;
+        await api.deps.config.put<ConfigDoc>('user', off, user.revision);
+      },
+    };
   };
 
   const makeFixtures = async (): Promise<Fixtures> => {
@@ -262,7 +325,7 @@ void describe('roles on every route', () => {
           const id = path.includes('{id}') ? IDS[segment]?.(fixtures, ownSession) : undefined;
           assert.ok(!path.includes('{id}') || id, `${route}: an id in IDS`);
           const url = path.replace('{id}', id ?? '');
-          const body = BODIES[route]?.(fixtures);
+          const body = await BODIES[route]?.(fixtures, callerState(caller));
           const before = firstAccount();
           const reply = await send(lowerMethod.toUpperCase(), url, session.secret, body);
           const what = `${caller} ${route}: ${reply.status} ${reply.text.slice(0, 200)}`;

@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   TIRELESS_VALIDATION: { status: 400, retryable: false },
   TIRELESS_BAD_JSON: { status: 400, retryable: false },
   TIRELESS_UNAUTHORIZED: { status: 401, retryable: false },
+  TIRELESS_TOTP_REQUIRED: { status: 401, retryable: false },
   TIRELESS_FORBIDDEN: { status: 403, retryable: false },
   TIRELESS_NOT_FOUND: { status: 404, retryable: false },
   TIRELESS_QUOTA: { status: 403, retryable: false },

@@ -115,6 +115,20 @@ export interface User extends Entity {
   email: string;
   passwordHash: string;
   role: Role;
+  /** Two-factor login with an authenticator app (TOTP); absent: none. */
+  totp?: UserTotp;
+}
+
+/** A user's TOTP: an enrolment started, or (enabledAt set) confirmed and asked at login. */
+export interface UserTotp {
+  /** The shared secret (base32), sealed bound to the user (field `totp.secret`). */
+  secret: string;
+  /** When a code confirmed it, ms since the epoch; null: started, not confirmed, not asked. */
+  enabledAt: number | null;
+  /** The newest time step whose code was accepted: no code of it or before it is accepted again. */
+  lastStep: number;
+  /** The SHA-256 (hex) of each unused recovery code. */
+  recoveryCodes: string[];
 }
 
 /**

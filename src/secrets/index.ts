@@ -27,3 +27,18 @@ export function sameSecret(given: unknown, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }
+
+export {
+  base32Decode,
+  base32Encode,
+  hotp,
+  matchTotp,
+  newRecoveryCodes,
+  newTotpSecret,
+  otpauthUri,
+  RECOVERY_CODES,
+  recoveryCodeHash,
+  TOTP_STEP_MS,
+  totpAt,
+  totpStep,
+} from './totp.js';

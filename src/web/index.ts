@@ -20,6 +20,7 @@ export const APP_ROUTES = [
   '/monitors/new',
   '/monitors/:id',
   '/status-pages',
+  '/settings',
   '/settings/members',
   '/invitation',
 ] as const;

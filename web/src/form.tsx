@@ -57,12 +57,31 @@ export function useSubmit(shown: readonly string[], action: (data: FormData) => 
   return { errors, busy, onSubmit: (event: Event) => void onSubmit(event) };
 }
 
+/**
+ * A list's changes: `change(action)` runs one, keeps its problem (or clears them), then reads
+ * the list again (`reload`, which keeps its own problem), so the list shows what is now.
+ */
+export function useListChanges(load: () => Promise<void>) {
+  const [problems, setProblems] = useState<FormErrors>(NO_ERRORS);
+  const reload = () => load().catch((error: unknown) => setProblems(formErrors(error, [])));
+  const change = async (action: () => Promise<unknown>) => {
+    try {
+      await action();
+      setProblems(NO_ERRORS);
+    } catch (error) {
+      setProblems(formErrors(error, []));
+    }
+    await reload();
+  };
+  return { problems, reload, change: (action: () => Promise<unknown>) => void change(action) };
+}
+
 /** A labelled input with its error beside it (and tied to it for screen readers). */
 export function Field(props: {
   name: string;
   label: string;
   errors: FormErrors;
-  type?: 'text' | 'email' | 'password' | 'url' | 'number';
+  type?: 'text' | 'email' | 'password' | 'url' | 'number' | 'date';
   required?: boolean;
   autocomplete?: string;
   hint?: string;

@@ -7,6 +7,7 @@ import { MembersPage } from './members';
 import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
 import { monitorIdOf, navigate, onLink, ROUTES, usePath, type Route } from './router';
+import { SettingsPage } from './settings';
 import { SetupPage } from './setup';
 import { StatusPagesPage } from './status-pages';
 import { strings } from './strings';
@@ -19,6 +20,7 @@ function routeFor(session: Session, path: string): Route {
   // A viewer has no edit pages: it reads only.
   if (path === ROUTES.newMonitor && atLeast(session.user.role, 'member')) return ROUTES.newMonitor;
   if (path === ROUTES.members) return ROUTES.members;
+  if (path === ROUTES.settings) return ROUTES.settings;
   if (path === ROUTES.statusPages) return ROUTES.statusPages;
   if (monitorIdOf(path) !== undefined) return path as Route;
   return ROUTES.monitors;
@@ -98,6 +100,9 @@ function App() {
             <a href={ROUTES.members} onClick={onLink(ROUTES.members)}>
               {strings.nav.members}
             </a>
+            <a href={ROUTES.settings} onClick={onLink(ROUTES.settings)}>
+              {strings.nav.settings}
+            </a>
             {session.user.accounts.length > 1 && (
               <select
                 aria-label={strings.nav.account}
@@ -146,6 +151,7 @@ function App() {
       {route === ROUTES.members && session.user && (
         <MembersPage key={session.user.accountId} user={session.user} />
       )}
+      {route === ROUTES.settings && session.user && <SettingsPage key={session.user.accountId} />}
       {route === ROUTES.invitation && (
         <InvitationPage
           user={session.user}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { atLeast, call, ROLES, type Role, type User } from './api';
-import { Field, FormProblems, formErrors, Page, text, useSubmit, type FormErrors } from './form';
+import { Field, FormProblems, Page, text, useListChanges, useSubmit } from './form';
 import { strings } from './strings';
 
 interface Member {
@@ -16,8 +16,6 @@ interface Invitation {
   expiresAt: number;
 }
 
-const NO_ERRORS: FormErrors = { fields: {}, other: [] };
-
 /**
  * The account's members and their roles; admins and owners also change roles, remove members,
  * invite by link and revoke pending invitations (the API decides who may do which).
@@ -26,7 +24,6 @@ export function MembersPage({ user }: { user: User }) {
   const manages = atLeast(user.role, 'admin');
   const [members, setMembers] = useState<Member[] | undefined>(undefined);
   const [invitations, setInvitations] = useState<Invitation[]>([]);
-  const [problems, setProblems] = useState<FormErrors>(NO_ERRORS);
   const [link, setLink] = useState<string | undefined>(undefined);
 
   const load = async () => {
@@ -35,18 +32,9 @@ export function MembersPage({ user }: { user: User }) {
       setInvitations((await call<{ items: Invitation[] }>('GET', '/api/v1/invitations')).items);
     }
   };
-  /** Runs a change, then shows the list as it is now (or the change's problem). */
-  const change = async (action: () => Promise<unknown>) => {
-    try {
-      await action();
-      setProblems(NO_ERRORS);
-    } catch (error) {
-      setProblems(formErrors(error, []));
-    }
-    await load().catch((error: unknown) => setProblems(formErrors(error, [])));
-  };
+  const { problems, reload, change } = useListChanges(load);
   useEffect(() => {
-    load().catch((error: unknown) => setProblems(formErrors(error, [])));
+    void reload();
   }, [user.accountId]);
 
   const invite = useSubmit(['email', 'role'], async (data) => {
@@ -82,7 +70,7 @@ export function MembersPage({ user }: { user: User }) {
                       aria-label={strings.members.roleOf(member.email)}
                       value={member.role}
                       onChange={(event) =>
-                        void change(() =>
+                        change(() =>
                           call('PATCH', `/api/v1/members/${member.id}`, {
                             role: event.currentTarget.value,
                           }),
@@ -106,7 +94,7 @@ export function MembersPage({ user }: { user: User }) {
                       aria-label={strings.members.removeLabel(member.email)}
                       onClick={() => {
                         if (!confirm(strings.members.confirmRemove(member.email))) return;
-                        void change(() => call('DELETE', `/api/v1/members/${member.id}`));
+                        change(() => call('DELETE', `/api/v1/members/${member.id}`));
                       }}
                     >
                       {strings.members.remove}
@@ -164,7 +152,7 @@ export function MembersPage({ user }: { user: User }) {
                     type="button"
                     aria-label={strings.members.revokeLabel(invitation.email)}
                     onClick={() =>
-                      void change(() => call('DELETE', `/api/v1/invitations/${invitation.id}`))
+                      change(() => call('DELETE', `/api/v1/invitations/${invitation.id}`))
                     }
                   >
                     {strings.members.revoke}

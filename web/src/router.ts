@@ -7,6 +7,7 @@ export const ROUTES = {
   login: '/login',
   newMonitor: '/monitors/new',
   statusPages: '/status-pages',
+  settings: '/settings',
   members: '/settings/members',
   /** Accepts an invitation; the link's secret is in the fragment (never sent to a server). */
   invitation: '/invitation',

@@ -1,0 +1,203 @@
+/**
+ * Two-factor login with an authenticator app (TOTP, RFC 6238): a user starts an enrolment
+ * (a new secret, sealed at rest bound to the user), confirms it with a code (only then does
+ * login ask for one) and gets one-time recovery codes (stored hashed); turning it off takes the
+ * password and a code. Every code is good once: its use is written on the user over the
+ * revision read, so of two uses at once, on any nodes, one loses.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { TirelessError, validationError } from '../errors/index.js';
+import type { User, UserTotp } from '../model/index.js';
+import {
+  matchTotp,
+  newRecoveryCodes,
+  newTotpSecret,
+  otpauthUri,
+  recoveryCodeHash,
+} from '../secrets/index.js';
+import { parseOrThrow } from '../validation/index.js';
+import { passwordLimiter } from './auth.js';
+import { callerOf, unauthorized } from './credentials.js';
+import type { ApiDeps } from './deps.js';
+import { hasherOf } from './login.js';
+import { jsonSchema, routeSchema } from './openapi.js';
+import {
+  CODE_PROBLEM,
+  placeOf,
+  putTotp,
+  SECRET_FIELD,
+  secondFactorCode,
+  totpEnabled,
+  useSecondFactor,
+} from './second-factor.js';
+
+/** The name authenticator apps show for the entry. */
+const ISSUER = 'Tireless';
+const password = z.string({ message: 'is required' }).min(1, 'is required').max(200);
+const start = z.object({ password }).strict();
+const confirm = z
+  .object({
+    code: z
+      .string({ message: 'is required' })
+      .trim()
+      .regex(/^\d{6}$/, 'must be 6 digits'),
+  })
+  .strict();
+const disable = z.object({ password, code: secondFactorCode }).strict();
+
+/**
+ * `/api/v1/auth/totp`, for the authenticated scope: the caller's own second factor. Start,
+ * confirm and turn off are rate-limited per client address like login; each needs the
+ * password or a code, so a borrowed session can neither turn it on (and lock the user out)
+ * nor off.
+ */
+export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const tag = 'auth';
+  const limited = passwordLimiter(app, deps);
+
+  /** The caller's user as stored. */
+  const userOf = (request: Parameters<typeof callerOf>[0]): User => {
+    const user = deps.store.getConfig<User>('user', callerOf(request).userId);
+    if (!user) throw unauthorized();
+    return user;
+  };
+  const checkPassword = async (user: User, given: string) => {
+    if (!(await hasherOf(deps).check(given, user.passwordHash)).matches) {
+      throw validationError([{ field: 'password', problem: 'is not the current password' }]);
+    }
+  };
+
+  app.get(
+    '/api/v1/auth/totp',
+    {
+      schema: routeSchema({
+        role: 'viewer',
+        tag,
+        summary:
+          "Whether the caller's login asks for a TOTP code, and how many recovery codes are left",
+        responses: { 200: '{ enabled, pending, recoveryCodesLeft }' },
+      }),
+    },
+    (request) => {
+      const { totp } = userOf(request);
+      return {
+        enabled: totp?.enabledAt != null,
+        pending: totp !== undefined && totp.enabledAt === null,
+        recoveryCodesLeft: totp?.enabledAt != null ? totp.recoveryCodes.length : 0,
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/totp',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        role: 'viewer',
+        tag,
+        body: jsonSchema(start),
+        summary:
+          'Start TOTP enrolment (needs the password): a new secret for an authenticator app, asked at login only once confirmed; replaces an unconfirmed one',
+        responses: { 201: '{ secret, uri }: the base32 secret and its otpauth:// URI' },
+      }),
+    },
+    async (request, reply) => {
+      const input = parseOrThrow(start, request.body);
+      const user = userOf(request);
+      if (totpEnabled(user)) {
+        throw new TirelessError(
+          'TIRELESS_CONFLICT',
+          'two-factor login is on already: turn it off first to enrol another app',
+        );
+      }
+      await checkPassword(user, input.password);
+      const secret = newTotpSecret();
+      const totp: UserTotp = {
+        secret: deps.secrets.seal(secret, placeOf(user), SECRET_FIELD),
+        enabledAt: null,
+        lastStep: -1,
+        recoveryCodes: [],
+      };
+      await putTotp(deps, user, totp);
+      reply.code(201);
+      return { secret, uri: otpauthUri(secret, ISSUER, user.email) };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/totp/confirm',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        role: 'viewer',
+        tag,
+        body: jsonSchema(confirm),
+        summary:
+          "Confirm TOTP enrolment with a current code: login asks for a code from now on; the reply's recovery codes (each works once) are shown only here",
+        responses: { 200: '{ recoveryCodes: [string…] }' },
+      }),
+    },
+    async (request) => {
+      const { code } = parseOrThrow(confirm, request.body);
+      const user = userOf(request);
+      if (user.totp?.enabledAt !== null) {
+        throw new TirelessError(
+          'TIRELESS_CONFLICT',
+          user.totp
+            ? 'two-factor login is on already'
+            : 'no TOTP enrolment to confirm: start one first (POST /api/v1/auth/totp)',
+        );
+      }
+      const secret = deps.secrets.open(user.totp.secret, placeOf(user), SECRET_FIELD);
+      const step = matchTotp(secret, code, deps.clock.now(), user.totp.lastStep);
+      if (step === undefined) {
+        throw validationError([
+          {
+            field: 'code',
+            problem:
+              "is not the app's current code: check the app shows the entry just added, and the device's clock",
+          },
+        ]);
+      }
+      const recoveryCodes = newRecoveryCodes();
+      await putTotp(deps, user, {
+        ...user.totp,
+        enabledAt: deps.clock.now(),
+        lastStep: step,
+        recoveryCodes: recoveryCodes.map(recoveryCodeHash),
+      });
+      return { recoveryCodes };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/totp/disable',
+    {
+      onRequest: limited,
+      schema: routeSchema({
+        role: 'viewer',
+        tag,
+        body: jsonSchema(disable),
+        summary:
+          'Turn two-factor login off (or drop an unconfirmed enrolment): needs the password and a current code or a recovery code',
+        responses: { 204: 'Off' },
+      }),
+    },
+    async (request, reply) => {
+      const input = parseOrThrow(disable, request.body);
+      let user = userOf(request);
+      if (!user.totp) throw new TirelessError('TIRELESS_CONFLICT', 'two-factor login is off');
+      await checkPassword(user, input.password);
+      if (totpEnabled(user)) {
+        const used = await useSecondFactor(deps, user, input.code);
+        if (!used) {
+          throw validationError([{ field: 'code', problem: CODE_PROBLEM }]);
+        }
+        user = used;
+      }
+      await putTotp(deps, user, undefined);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,260 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { call } from './api';
+import { Field, FormProblems, Page, text, useListChanges, useSubmit } from './form';
+import { onLink, ROUTES } from './router';
+import { strings } from './strings';
+import { TotpSection } from './totp';
+
+interface SessionItem {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+interface ApiToken {
+  id: string;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  readOnly: boolean;
+}
+
+function when(ms: number): string {
+  return new Date(ms).toLocaleString();
+}
+
+/**
+ * The caller's own settings: password, two-factor login, sessions and API tokens (each user
+ * manages their own; members and invitations have their page).
+ */
+export function SettingsPage() {
+  const s = strings.settings;
+  return (
+    <Page title={s.title}>
+      <p>
+        <a href={ROUTES.members} onClick={onLink(ROUTES.members)}>
+          {s.members}
+        </a>
+      </p>
+      <PasswordSection />
+      <TotpSection />
+      <SessionsSection />
+      <TokensSection />
+    </Page>
+  );
+}
+
+function PasswordSection() {
+  const s = strings.settings.password;
+  const [done, setDone] = useState(false);
+  const { errors, busy, onSubmit } = useSubmit(['currentPassword', 'newPassword'], async (data) => {
+    setDone(false);
+    await call('POST', '/api/v1/auth/password', {
+      currentPassword: text(data, 'currentPassword'),
+      newPassword: text(data, 'newPassword'),
+    });
+    setDone(true);
+  });
+  return (
+    <section aria-labelledby="password-title">
+      <h2 id="password-title">{s.title}</h2>
+      {/* A new key once changed: the form starts empty again. */}
+      <form key={String(done)} onSubmit={onSubmit}>
+        <FormProblems errors={errors} />
+        <Field
+          name="currentPassword"
+          label={s.current}
+          type="password"
+          autocomplete="current-password"
+          required
+          errors={errors}
+        />
+        <Field
+          name="newPassword"
+          label={s.next}
+          type="password"
+          autocomplete="new-password"
+          minLength={12}
+          required
+          errors={errors}
+        />
+        <button type="submit" disabled={busy}>
+          {s.submit}
+        </button>
+      </form>
+      {done && <p role="status">{s.done}</p>}
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const s = strings.settings.sessions;
+  const [sessions, setSessions] = useState<SessionItem[] | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const { problems, reload, change } = useListChanges(async () => {
+    setSessions((await call<{ items: SessionItem[] }>('GET', '/api/v1/sessions')).items);
+  });
+  useEffect(() => {
+    void reload();
+  }, []);
+  const device = (session: SessionItem) => session.userAgent ?? s.unknown;
+  return (
+    <section aria-labelledby="sessions-title">
+      <h2 id="sessions-title">{s.title}</h2>
+      <FormProblems errors={problems} />
+      {notice && <p role="status">{notice}</p>}
+      {sessions === undefined ? (
+        <p>{strings.loading}</p>
+      ) : (
+        <ListTable class="sessions" caption={s.caption} columns={Object.values(s.columns)}>
+          {sessions.map((session) => (
+            <tr key={session.id} data-session-id={session.id}>
+              <th scope="row" class="device">
+                {device(session)}
+              </th>
+              <td>{session.ip ?? s.unknown}</td>
+              <td>{when(session.lastSeenAt)}</td>
+              <td>{when(session.createdAt)}</td>
+              <td>
+                {session.current ? (
+                  <strong>{s.current}</strong>
+                ) : (
+                  <button
+                    type="button"
+                    aria-label={s.revokeLabel(device(session), when(session.lastSeenAt))}
+                    onClick={() => change(() => call('DELETE', `/api/v1/sessions/${session.id}`))}
+                  >
+                    {s.revoke}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </ListTable>
+      )}
+      <p class="actions">
+        <button
+          type="button"
+          onClick={() =>
+            change(async () => {
+              const { ended } = await call<{ ended: number }>('DELETE', '/api/v1/sessions');
+              setNotice(s.ended(ended));
+            })
+          }
+        >
+          {s.everywhere}
+        </button>
+      </p>
+    </section>
+  );
+}
+
+/** A table of a list: its caption, a header row, and `children` as its rows. */
+function ListTable(props: {
+  class: string;
+  caption: string;
+  columns: readonly string[];
+  children: ComponentChildren;
+}) {
+  return (
+    <table class={`members ${props.class}`}>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
+/** The end of the local day `date` (YYYY-MM-DD) names, ms; null for none. */
+function endOfDay(date: string): number | null {
+  return date === '' ? null : new Date(`${date}T23:59:59.999`).getTime();
+}
+
+function TokensSection() {
+  const s = strings.settings.tokens;
+  const [tokens, setTokens] = useState<ApiToken[] | undefined>(undefined);
+  const [secret, setSecret] = useState<string | undefined>(undefined);
+  const { problems, reload, change } = useListChanges(async () => {
+    setTokens((await call<{ items: ApiToken[] }>('GET', '/api/v1/tokens')).items);
+  });
+  useEffect(() => {
+    void reload();
+  }, []);
+  const create = useSubmit(['name', 'expiresAt', 'readOnly'], async (data) => {
+    const created = await call<{ token: string }>('POST', '/api/v1/tokens', {
+      name: text(data, 'name'),
+      expiresAt: endOfDay(text(data, 'expiresAt')),
+      readOnly: data.get('readOnly') === 'on',
+    });
+    setSecret(created.token);
+    await reload();
+  });
+  return (
+    <section aria-labelledby="tokens-title">
+      <h2 id="tokens-title">{s.title}</h2>
+      <FormProblems errors={problems} />
+      {tokens === undefined && <p>{strings.loading}</p>}
+      {tokens?.length === 0 && <p>{s.empty}</p>}
+      {tokens && tokens.length > 0 && (
+        <ListTable class="tokens" caption={s.caption} columns={Object.values(s.columns)}>
+          {tokens.map((token) => (
+            <tr key={token.id}>
+              <th scope="row">{token.name}</th>
+              <td>{when(token.createdAt)}</td>
+              <td>{token.expiresAt === null ? s.never : when(token.expiresAt)}</td>
+              <td>{token.readOnly ? s.readOnly : s.readWrite}</td>
+              <td>
+                <button
+                  type="button"
+                  aria-label={s.revokeLabel(token.name)}
+                  onClick={() => {
+                    if (!confirm(s.confirmRevoke(token.name))) return;
+                    change(() => call('DELETE', `/api/v1/tokens/${token.id}`));
+                  }}
+                >
+                  {s.revoke}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </ListTable>
+      )}
+      <form key={tokens?.length} onSubmit={create.onSubmit}>
+        <FormProblems errors={create.errors} />
+        <Field name="name" label={s.name} required errors={create.errors} />
+        <Field
+          name="expiresAt"
+          label={s.expires}
+          hint={s.expiresHint}
+          type="date"
+          errors={create.errors}
+        />
+        <label class="choice">
+          <input type="checkbox" name="readOnly" /> {s.readOnlyChoice}
+        </label>
+        <button type="submit" disabled={create.busy}>
+          {s.create}
+        </button>
+      </form>
+      {secret && (
+        <div class="field" role="status">
+          <label for="new-token">{s.tokenLabel}</label>
+          <input id="new-token" type="text" readOnly value={secret} />
+          <p class="hint">{s.created}</p>
+        </div>
+      )}
+    </section>
+  );
+}
