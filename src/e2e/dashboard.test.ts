@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   ApiClient,
   REPO_ROOT,
@@ -17,60 +17,13 @@ import {
   tempDir,
   waitFor,
 } from '../testing/index.js';
+import { ConsoleErrors, heading, launchChromium, logIn } from './browser.js';
 
 // What the functions run in the page use (this code's types are Node's, not the DOM's).
 declare const getComputedStyle: (element: unknown) => { color: string; backgroundColor: string };
 declare const document: { body: unknown };
 
-/** Installed by the test setup (scripts/test.sh) when missing. */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'dashboard');
-// Headless, and nothing that reaches beyond this machine.
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Debian's Chromium with a fresh profile. */
-function launchChromium() {
-  return chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
-}
-
-/** Console errors and uncaught page errors; a test takes out only those it caused on purpose. */
-class ConsoleErrors {
-  readonly seen: string[] = [];
-
-  constructor(page: Page) {
-    page.on('console', (message) => {
-      if (message.type() === 'error') this.seen.push(message.text());
-    });
-    page.on('pageerror', (error) => this.seen.push(`uncaught: ${error.message}`));
-  }
-
-  /** Removes the one error matching `pattern` (the test caused it), failing if it is not there. */
-  expect(pattern: RegExp): void {
-    const at = this.seen.findIndex((text) => pattern.test(text));
-    assert.ok(
-      at >= 0,
-      `expected a console error matching ${pattern}; saw ${JSON.stringify(this.seen)}`,
-    );
-    this.seen.splice(at, 1);
-  }
-}
-
-async function heading(page: Page, text: string): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
-}
 
 /** Waits until the monitor's row shows `state` in its state cell. */
 async function stateShows(page: Page, name: string, state: string): Promise<void> {
@@ -242,10 +195,8 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
     headers: { 'x-csrf-token': csrfToken },
   });
   assert.equal(ended.status(), 204);
+  // The monitor form reads the account's channels as it opens: that call is refused.
   await page.getByRole('link', { name: 'New monitor' }).click();
-  await page.getByLabel('Name').fill('Too late');
-  await page.getByLabel('URL').fill(`${target.url}/health`);
-  await page.getByRole('button', { name: 'Create monitor' }).click();
   await heading(page, 'Log in');
   errors.expect(/status of 401/);
   assert.deepEqual(errors.seen, [], 'no console errors');
@@ -326,12 +277,7 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   const errors = new ConsoleErrors(page);
   mkdirSync(SCREENSHOTS, { recursive: true });
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-  await page.goto(`${node.url}/login`);
-  await heading(page, 'Log in');
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill(owner.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await heading(page, 'Monitors');
+  await logIn(page, node.url, owner);
   await page.getByText(`${BULK + 1} monitors`).waitFor();
 
   // Only the rows in view are in the page, at the top and after scrolling to the end.
@@ -465,11 +411,7 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
 
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = new ConsoleErrors(page);
-  await page.goto(`${node.url}/login`);
-  await page.getByLabel('Email').fill(owner.email);
-  await page.getByLabel('Password').fill(owner.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await heading(page, 'Monitors');
+  await logIn(page, node.url, owner);
   await page.getByRole('link', { name: 'Members' }).click();
   await heading(page, 'Members');
   await page.getByLabel('Email').fill('viewer@example.com');

@@ -20,6 +20,8 @@ export const APP_ROUTES = [
   '/monitors/new',
   '/monitors/:id',
   '/status-pages',
+  '/channels',
+  '/maintenance',
   '/settings/members',
   '/invitation',
 ] as const;

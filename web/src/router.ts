@@ -7,6 +7,8 @@ export const ROUTES = {
   login: '/login',
   newMonitor: '/monitors/new',
   statusPages: '/status-pages',
+  channels: '/channels',
+  maintenance: '/maintenance',
   members: '/settings/members',
   /** Accepts an invitation; the link's secret is in the fragment (never sent to a server). */
   invitation: '/invitation',
