@@ -1,10 +1,10 @@
 /**
  * The dashboard's forms in a real browser against the real binary, their fields built from
  * the API's description of each type: a TCP monitor (a bad host refused beside its field,
- * nothing created) and a DNS monitor go Up against local targets; a webhook channel, edited
- * with its secrets left masked, sends its test to a local receiver signed with the secret it
- * was made with; a maintenance window with a time zone (an unknown zone refused beside it).
- * Any console error fails it.
+ * nothing created) and a DNS monitor go Up against local targets, the DNS one edited from its
+ * page; a webhook channel, edited with its secrets left masked, sends its test to a local
+ * receiver signed with the secret it was made with; a maintenance window with a time zone (an
+ * unknown zone refused beside it). Any console error fails it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +102,26 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
   assert.deepEqual(
     [resolver?.type, resolver?.hostname, resolver?.expected, resolver?.resolver],
     ['dns', 'forms.test', '192.0.2.7', dns.address],
+  );
+
+  // The monitor page's edit opens the form filled in; a change sends only what changed.
+  await page.getByRole('link', { name: 'Resolver', exact: true }).click();
+  await heading(page, 'Resolver');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await heading(page, 'Edit Resolver');
+  assert.equal(await field(page, 'Host name to query').inputValue(), 'forms.test');
+  assert.equal(await field(page, 'Resolver').inputValue(), dns.address);
+  await field(page, 'Expected answer').fill('192.0.2.8');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await heading(page, 'Resolver');
+  const edited = await api.expect<Record<string, unknown>>(
+    200,
+    'GET',
+    `/api/v1/monitors/${String(resolver?.id)}`,
+  );
+  assert.deepEqual(
+    [edited.expected, edited.hostname, edited.resolver, edited.intervalSeconds],
+    ['192.0.2.8', 'forms.test', dns.address, 1],
   );
 
   // A webhook channel with a signing secret; edited (renamed), its secrets shown masked and
