@@ -132,6 +132,14 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
   assert.equal(await field(page, 'Type').inputValue(), 'webhook');
   await field(page, 'URL').fill(`${receiver.url}/hook`);
   await field(page, 'Signing secret').fill('first secret');
+  // A problem inside a field (one header of the map) shows beside that field.
+  await field(page, 'Headers').fill('X-Team: ops\nAuthorization: Bearer abc');
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  const headersError = page.locator('[id="field-config.headers-error"]');
+  await headersError.waitFor();
+  assert.match(await headersError.innerText(), /^Authorization put credentials in authorization/);
+  errors.expect(/status of 400/);
+  await field(page, 'Headers').fill('X-Team: ops');
   await page.getByRole('button', { name: 'Create channel' }).click();
   await page.getByRole('row', { name: /^Hook / }).waitFor();
   await page.getByRole('button', { name: 'Edit Hook' }).click();
@@ -145,6 +153,7 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
   await page.getByRole('status').filter({ hasText: 'Test message sent.' }).waitFor();
   const [received] = await receiver.waitFor(1);
   assert.equal(received?.path, '/hook');
+  assert.equal(received?.headers['x-team'], 'ops', 'the masked header kept');
   const timestamp = String(received?.headers['x-tireless-timestamp']);
   const mac = createHmac('sha256', 'first secret')
     .update(`${timestamp}.`)

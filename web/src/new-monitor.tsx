@@ -109,7 +109,7 @@ export function MonitorForm(props: {
   return (
     <Page title={props.title ?? m.title(typeName(type))}>
       {description instanceof Error && <p role="alert">{strings.errors.network}</p>}
-      <form onSubmit={onSubmit} class="wide">
+      <form onSubmit={onSubmit}>
         <FormProblems errors={errors} />
         <div class="field">
           <label for="field-name">{strings.fieldNames.name}</label>

@@ -236,6 +236,8 @@ export function SchemaInput(props: { field: SchemaField; errors: FormErrors; val
       field.secret && props.value !== undefined ? strings.form.secretHint : '',
     ]
       .filter(Boolean)
+      // The schemas' descriptions end without a stop.
+      .map((part) => (part?.endsWith('.') ? part : `${part}.`))
       .join(' ') || undefined;
   const aria = fieldAria(field.name, errors, hint);
   if (kind === 'boolean') {
