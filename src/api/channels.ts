@@ -24,7 +24,7 @@ import {
 } from './config-resource.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
-import { jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
+import { describeTypes, jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
 import { countProblems, quotaError, type QuotaBook } from './quotas.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 
@@ -74,6 +74,32 @@ export function registerChannelRoutes(
   });
   registerChannelTest(app, deps);
   registerDeliveryList(app, deps);
+  registerChannelTypes(app);
+}
+
+/**
+ * `GET /api/v1/channel-types`: each channel type's config fields as its notifier's schema
+ * describes them, with its secret fields, so a client builds its form from the one source.
+ */
+function registerChannelTypes(app: FastifyInstance): void {
+  const reply = {
+    items: describeTypes(CHANNEL_TYPES, (type) => {
+      const notifier = getNotifier(type);
+      return notifier && { schema: notifier.config, secretFields: notifier.secretFields };
+    }),
+  };
+  app.get(
+    '/api/v1/channel-types',
+    {
+      schema: routeSchema({
+        role: 'viewer',
+        tag: 'channels',
+        summary: "Each channel type's config fields (JSON schema), with its secret fields",
+        responses: { 200: '{ items: [{ type, schema, secretFields }…] }' },
+      }),
+    },
+    () => reply,
+  );
 }
 
 function secretFieldsOf(type: string): readonly string[] {

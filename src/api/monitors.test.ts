@@ -378,3 +378,48 @@ void describe('monitor shape in the OpenAPI document', () => {
     }
   });
 });
+
+void describe('GET /api/v1/monitor-types and /api/v1/channel-types', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await createTestApi();
+  });
+  after(() => api.close());
+
+  type Described = { type: string; schema: Json; secretFields: string[] };
+
+  void it("describes every monitor type's fields from its checker's schema", async () => {
+    const reply = await api.call('GET', '/api/v1/monitor-types');
+    assert.equal(reply.statusCode, 200, reply.body);
+    const { common, items } = reply.json<{ common: Json; items: Described[] }>();
+    assert.deepEqual(
+      Object.keys(common.properties as Json),
+      Object.keys(monitorCommonSchema.shape),
+    );
+    assert.deepEqual(
+      items.map((item) => item.type),
+      MONITOR_TYPES,
+    );
+    const tcp = items.find((item) => item.type === 'tcp');
+    assert.deepEqual(tcp?.schema.required, ['host', 'port']);
+    const http = items.find((item) => item.type === 'http');
+    assert.deepEqual(http?.secretFields, ['headers', 'body']);
+    const httpFields = http?.schema.properties as Record<string, Json>;
+    assert.equal(httpFields.body?.['x-multiline'], true, 'a body is text on several lines');
+    const push = items.find((item) => item.type === 'push')?.schema.properties as Record<
+      string,
+      Json
+    >;
+    assert.equal(push.token?.readOnly, true, 'the server makes push tokens');
+  });
+
+  void it("describes every channel type's config from its notifier's schema", async () => {
+    const reply = await api.call('GET', '/api/v1/channel-types');
+    assert.equal(reply.statusCode, 200, reply.body);
+    const { items } = reply.json<{ items: Described[] }>();
+    const webhook = items.find((item) => item.type === 'webhook');
+    assert.deepEqual(webhook?.schema.required, ['url']);
+    assert.deepEqual(webhook?.secretFields, ['url', 'secret', 'authorization', 'headers']);
+    assert.ok(items.some((item) => item.type === 'email'));
+  });
+});

@@ -27,7 +27,7 @@ import {
   type PrepareContext,
 } from './config-resource.js';
 import type { ApiDeps } from './deps.js';
-import { jsonSchema, type JsonSchema } from './openapi.js';
+import { describeTypes, jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
 import { pushPath } from './push.js';
 import { monitorDefaults, monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
 
@@ -91,6 +91,35 @@ export function registerMonitorRoutes(
       await detachReferences(deps, 'status-page', 'monitorIds', monitor);
     },
   });
+  registerMonitorTypes(app);
+}
+
+/**
+ * `GET /api/v1/monitor-types`: the fields of a monitor, common and per type, as the model's
+ * schemas describe them, so a client (the dashboard's form) builds its fields from the one
+ * source instead of a copy.
+ */
+function registerMonitorTypes(app: FastifyInstance): void {
+  const reply = {
+    common: jsonSchema(monitorCommonSchema),
+    items: describeTypes(MONITOR_TYPES, (type) => {
+      const checker = getChecker(type);
+      return checker && { schema: checker.options, secretFields: checker.secretFields };
+    }),
+  };
+  app.get(
+    '/api/v1/monitor-types',
+    {
+      schema: routeSchema({
+        role: 'viewer',
+        tag: 'monitors',
+        summary:
+          "The fields of a monitor: common, and each type's own (JSON schemas), with its secret fields",
+        responses: { 200: '{ common, items: [{ type, schema, secretFields }…] }' },
+      }),
+    },
+    () => reply,
+  );
 }
 
 function prepareMonitor(

@@ -77,6 +77,30 @@ function inlineDefinitions(schema: JsonSchema, definitions: Record<string, unkno
   return inline(schema, new Set()) as JsonSchema;
 }
 
+/** One type of an entity (a monitor's, a channel's) as `GET /api/v1/…-types` describes it. */
+export interface TypeDescription {
+  type: string;
+  /** The type's own fields. */
+  schema: JsonSchema;
+  /** Fields sealed at rest and masked in replies. */
+  secretFields: readonly string[];
+}
+
+/** Each of `types` described from its schema (`of` gives it, or undefined for none). */
+export function describeTypes(
+  types: readonly string[],
+  of: (type: string) => { schema: z.ZodType; secretFields?: readonly string[] } | undefined,
+): TypeDescription[] {
+  return types.map((type) => {
+    const found = of(type);
+    return {
+      type,
+      schema: found ? jsonSchema(found.schema) : {},
+      secretFields: found?.secretFields ?? [],
+    };
+  });
+}
+
 export interface RouteDocs {
   /** One line for the operation list. */
   summary: string;

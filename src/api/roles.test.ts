@@ -60,6 +60,8 @@ const ROLE_TABLE: Record<string, { role: Role; ownBelow?: Role; operatorOnly?: b
   'GET /api/v1/events': { role: 'viewer' },
   'GET /api/v1/cluster': { role: 'viewer' },
   'GET /api/v1/channels': { role: 'viewer' },
+  'GET /api/v1/channel-types': { role: 'viewer' },
+  'GET /api/v1/monitor-types': { role: 'viewer' },
   'POST /api/v1/channels': { role: 'member' },
   'GET /api/v1/channels/{id}': { role: 'viewer' },
   'PATCH /api/v1/channels/{id}': { role: 'member' },

@@ -31,3 +31,9 @@ export const portField = z
   .int('must be a whole number')
   .min(1, 'must be a port between 1 and 65535')
   .max(65535, 'must be a port between 1 and 65535');
+
+/**
+ * Metadata for a text option written on several lines (a request body, a PEM certificate):
+ * the JSON schema says so (`x-multiline`), and the dashboard's form gives it a text area.
+ */
+export const MULTILINE = { 'x-multiline': true } as const;

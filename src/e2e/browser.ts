@@ -1,6 +1,6 @@
 /**
- * What the browser tests share: Debian's Chromium driven by playwright-core, headless and
- * kept to this machine, and the page's console errors, which fail a test.
+ * The browser of the dashboard's end-to-end tests: Debian's Chromium driven by playwright-core,
+ * headless and kept to this machine, and the console errors a test fails on.
  */
 import assert from 'node:assert/strict';
 import { chromium, type Page } from 'playwright-core';
@@ -51,6 +51,21 @@ export class ConsoleErrors {
   }
 }
 
+/** Waits for the page's heading `text`. */
 export async function heading(page: Page, text: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
+}
+
+/** Logs in on the login page of the node at `url`, and waits for the monitor list. */
+export async function logIn(
+  page: Page,
+  url: string,
+  user: { email: string; password: string },
+): Promise<void> {
+  await page.goto(`${url}/login`);
+  await heading(page, 'Log in');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await heading(page, 'Monitors');
 }

@@ -21,6 +21,8 @@ export const APP_ROUTES = [
   '/monitors/:id',
   '/status-pages',
   '/settings',
+  '/channels',
+  '/maintenance',
   '/settings/members',
   '/invitation',
 ] as const;

@@ -1,6 +1,7 @@
 import type { ComponentChildren, InputHTMLAttributes } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { onLink, type Route } from './router';
 import { strings } from './strings';
 
 /** What a form shows after a refused submit: problems by field, and the rest. */
@@ -21,8 +22,13 @@ export function formErrors(error: unknown, shown: readonly string[]): FormErrors
   const fields: Record<string, string> = {};
   const other: string[] = [];
   for (const { field, problem } of error.fields) {
-    if (shown.includes(field)) fields[field] = strings.errors.field(problem);
-    else other.push(strings.errors.other(field, problem));
+    // A problem inside a field (`headers.X-Key`, `expectedStatus.0`) shows beside it.
+    const owner = shown.includes(field)
+      ? field
+      : shown.find((name) => field.startsWith(`${name}.`));
+    if (owner === undefined) other.push(strings.errors.other(field, problem));
+    else if (owner === field) fields[owner] = strings.errors.field(problem);
+    else fields[owner] = strings.errors.other(field.slice(owner.length + 1), problem);
   }
   return { fields, other };
 }
@@ -76,6 +82,41 @@ export function useListChanges(load: () => Promise<void>) {
   return { problems, reload, change: (action: () => Promise<unknown>) => void change(action) };
 }
 
+/**
+ * What ties a control to its label, hint and error (for screen readers): its id, and
+ * `aria-invalid` / `aria-describedby` while it has a hint or an error.
+ */
+export function fieldAria(name: string, errors: FormErrors, hint?: string) {
+  const id = `field-${name}`;
+  const error = errors.fields[name];
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].join(' ').trim();
+  return {
+    id,
+    'aria-invalid': error ? ('true' as const) : undefined,
+    'aria-describedby': described || undefined,
+  };
+}
+
+/** A field's hint and its error, under its control (ids as fieldAria gives them). */
+export function FieldNotes(props: { name: string; errors: FormErrors; hint?: string }) {
+  const id = `field-${props.name}`;
+  const error = props.errors.fields[props.name];
+  return (
+    <>
+      {props.hint && (
+        <small id={`${id}-hint`} class="hint">
+          {props.hint}
+        </small>
+      )}
+      {error && (
+        <p id={`${id}-error`} class="field-error">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** A labelled input with its error beside it (and tied to it for screen readers). */
 export function Field(props: {
   name: string;
@@ -90,12 +131,10 @@ export function Field(props: {
   minLength?: number;
 }) {
   const { name, label, errors, hint, ...input } = props;
-  const id = `field-${name}`;
-  const error = errors.fields[name];
-  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].join(' ').trim();
+  const aria = fieldAria(name, errors, hint);
   // Preact's types tie attributes to each input type; these suit every type used here.
   const attributes = {
-    id,
+    ...aria,
     name,
     type: input.type ?? 'text',
     required: input.required,
@@ -103,23 +142,12 @@ export function Field(props: {
     defaultValue: input.value,
     min: input.min,
     minLength: input.minLength,
-    'aria-invalid': error ? 'true' : undefined,
-    'aria-describedby': described || undefined,
   } as InputHTMLAttributes<HTMLInputElement>;
   return (
     <div class="field">
-      <label for={id}>{label}</label>
+      <label for={aria.id}>{label}</label>
       <input {...attributes} />
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
-      )}
-      {error && (
-        <p id={`${id}-error`} class="field-error">
-          {error}
-        </p>
-      )}
+      <FieldNotes name={name} errors={errors} hint={hint} />
     </div>
   );
 }
@@ -145,5 +173,135 @@ export function Page(props: { title: string; children: ComponentChildren }) {
       <h1 tabIndex={-1}>{props.title}</h1>
       {props.children}
     </main>
+  );
+}
+
+/**
+ * A delete button that asks first: "Delete" shows the question with "Delete for good" (which
+ * takes the focus) and "Keep it".
+ */
+export function DeleteButton(props: { label: string; question: string; remove(): Promise<void> }) {
+  const [asking, setAsking] = useState(false);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) confirm.current?.focus();
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button
+        type="button"
+        class="secondary danger"
+        aria-label={props.label}
+        onClick={() => setAsking(true)}
+      >
+        {strings.form.delete}
+      </button>
+    );
+  }
+  const remove = () =>
+    props.remove().catch((error: unknown) => {
+      setProblem(error instanceof ApiError ? error.message : strings.errors.network);
+    });
+  return (
+    <span class="confirm" role="alertdialog" aria-label={props.label}>
+      {props.question}{' '}
+      <button ref={confirm} type="button" class="danger" onClick={() => void remove()}>
+        {strings.form.confirmDelete}
+      </button>{' '}
+      <button type="button" class="secondary" onClick={() => setAsking(false)}>
+        {strings.form.keep}
+      </button>
+      {problem && (
+        <span class="field-error" role="alert">
+          {problem}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** A form's submit button and its way out: a route to go back to, or a callback. */
+export function FormActions(props: {
+  submitLabel: string;
+  busy: boolean;
+  cancel?: Route | (() => void);
+}) {
+  const { cancel } = props;
+  return (
+    <p class="actions">
+      <button type="submit" disabled={props.busy}>
+        {props.submitLabel}
+      </button>
+      {typeof cancel === 'function' && (
+        <button type="button" class="secondary" onClick={cancel}>
+          {strings.form.cancel}
+        </button>
+      )}
+      {typeof cancel === 'string' && (
+        <a href={cancel} onClick={onLink(cancel)}>
+          {strings.form.cancel}
+        </a>
+      )}
+    </p>
+  );
+}
+
+/** A row's Edit and Delete (after a question), named for the row's item for screen readers. */
+export function RowActions(props: {
+  name: string;
+  question: string;
+  onEdit: () => void;
+  remove: () => Promise<void>;
+}) {
+  return (
+    <>
+      <button
+        type="button"
+        class="secondary"
+        aria-label={strings.form.editLabel(props.name)}
+        onClick={props.onEdit}
+      >
+        {strings.form.edit}
+      </button>{' '}
+      <DeleteButton
+        label={strings.form.deleteLabel(props.name)}
+        question={props.question}
+        remove={props.remove}
+      />
+    </>
+  );
+}
+
+/** The type of what a form makes (a monitor's, a channel's): it decides the other fields. */
+export function TypeSelect(props: {
+  label: string;
+  value: string;
+  types: readonly string[];
+  nameOf: (type: string) => string;
+  onChange: (type: string) => void;
+  errors: FormErrors;
+  disabled?: boolean;
+}) {
+  // Until the types are read, the one chosen.
+  const types = props.types.length > 0 ? props.types : [props.value];
+  return (
+    <div class="field">
+      <label for="field-type">{props.label}</label>
+      <select
+        {...fieldAria('type', props.errors)}
+        name="type"
+        value={props.value}
+        disabled={props.disabled}
+        onChange={(event) => props.onChange(event.currentTarget.value)}
+      >
+        {types.map((type) => (
+          <option key={type} value={type}>
+            {props.nameOf(type)}
+          </option>
+        ))}
+      </select>
+      <FieldNotes name="type" errors={props.errors} />
+    </div>
   );
 }

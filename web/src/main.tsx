@@ -1,8 +1,10 @@
 import { render, type FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { atLeast, call, onSessionEnded, setCsrfToken, type Session } from './api';
+import { ChannelsPage } from './channels';
 import { InvitationPage } from './invitation';
 import { LoginPage } from './login';
+import { MaintenancePage } from './maintenance';
 import { MembersPage } from './members';
 import { MonitorsPage } from './monitors';
 import { NewMonitorPage } from './new-monitor';
@@ -22,6 +24,8 @@ function routeFor(session: Session, path: string): Route {
   if (path === ROUTES.members) return ROUTES.members;
   if (path === ROUTES.settings) return ROUTES.settings;
   if (path === ROUTES.statusPages) return ROUTES.statusPages;
+  if (path === ROUTES.channels) return ROUTES.channels;
+  if (path === ROUTES.maintenance) return ROUTES.maintenance;
   if (monitorIdOf(path) !== undefined) return path as Route;
   return ROUTES.monitors;
 }
@@ -97,6 +101,12 @@ function App() {
             <a href={ROUTES.statusPages} onClick={onLink(ROUTES.statusPages)}>
               {strings.nav.statusPages}
             </a>
+            <a href={ROUTES.channels} onClick={onLink(ROUTES.channels)}>
+              {strings.nav.channels}
+            </a>
+            <a href={ROUTES.maintenance} onClick={onLink(ROUTES.maintenance)}>
+              {strings.nav.maintenance}
+            </a>
             <a href={ROUTES.members} onClick={onLink(ROUTES.members)}>
               {strings.nav.members}
             </a>
@@ -163,6 +173,15 @@ function App() {
       )}
       {route === ROUTES.newMonitor && <NewMonitorPage />}
       {route === ROUTES.statusPages && <StatusPagesPage />}
+      {route === ROUTES.channels && session.user && (
+        <ChannelsPage key={session.user.accountId} canEdit={atLeast(session.user.role, 'member')} />
+      )}
+      {route === ROUTES.maintenance && session.user && (
+        <MaintenancePage
+          key={session.user.accountId}
+          canEdit={atLeast(session.user.role, 'member')}
+        />
+      )}
       {monitorId !== undefined && session.user && (
         <LazyMonitorPage
           key={monitorId}

@@ -6,7 +6,7 @@ import { useLiveStates } from './live';
 import { MonitorActions } from './monitor-actions';
 import type { Incident, MonitorDoc, SeriesPoint, StoredResult } from './monitor-data';
 import { stateWord, target } from './monitors';
-import { MonitorForm, type MonitorFields } from './new-monitor';
+import { MonitorForm } from './new-monitor';
 import { monitorPath, navigate, onLink, ROUTES } from './router';
 import { strings } from './strings';
 
@@ -30,19 +30,6 @@ interface Uptime {
   uptime: number | null;
   checks: number;
 }
-
-/** Fields the API derives or owns, which a clone does not send. */
-const NOT_CLONED = [
-  'id',
-  'accountId',
-  'createdAt',
-  'updatedAt',
-  'revision',
-  'status',
-  'inMaintenance',
-  'pushUrl',
-  'token',
-];
 
 /**
  * Reads `path` whenever it or `key` changes: undefined while it loads (never the answer of an
@@ -118,6 +105,7 @@ export function MonitorPage({ id, canEdit }: { id: string; canEdit: boolean }) {
   if (mode === 'edit') {
     return (
       <MonitorForm
+        mode="edit"
         title={a.editTitle(monitor.name)}
         submitLabel={a.save}
         initial={monitor}
@@ -136,15 +124,14 @@ export function MonitorPage({ id, canEdit }: { id: string; canEdit: boolean }) {
   if (mode === 'clone') {
     return (
       <MonitorForm
+        mode="clone"
         title={a.cloneTitle(monitor.name)}
         submitLabel={strings.newMonitor.submit}
         initial={{ ...monitor, name: a.cloneName(monitor.name) }}
         save={async (fields) => {
-          const copy: MonitorFields = Object.fromEntries(
-            Object.entries(monitor).filter(([key]) => !NOT_CLONED.includes(key)),
-          );
+          // Every field is in the form; a clone of a paused monitor is paused too.
           const created = await call<MonitorDoc>('POST', '/api/v1/monitors', {
-            ...copy,
+            paused: monitor.paused,
             ...fields,
           });
           navigate(monitorPath(created.id));

@@ -8,6 +8,8 @@ export const ROUTES = {
   newMonitor: '/monitors/new',
   statusPages: '/status-pages',
   settings: '/settings',
+  channels: '/channels',
+  maintenance: '/maintenance',
   members: '/settings/members',
   /** Accepts an invitation; the link's secret is in the fragment (never sent to a server). */
   invitation: '/invitation',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESERVED_REQUEST_HEADERS } from '../../http-client/index.js';
+import { MULTILINE } from '../fields.js';
 import { isJsonPath } from './json-path.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -65,7 +66,8 @@ export const httpOptions = z
       .string()
       .max(65_536, 'must be at most 65536 characters')
       .optional()
-      .describe('request body, sent as is (describe it with a Content-Type header)'),
+      .describe('request body, sent as is (describe it with a Content-Type header)')
+      .meta(MULTILINE),
     expectedStatus: z
       .array(statusEntry)
       .min(1, 'must list at least one status or range')

@@ -21,7 +21,9 @@ export const pushOptions = z
         'must be 24 to 128 URL-safe characters (A-Z, a-z, 0-9, "_" or "-")',
       )
       .default(newPushToken)
-      .describe('the secret in the push URL; default: a fresh random token'),
+      .describe('the secret in the push URL; default: a fresh random token')
+      // Made by the server (api/monitors.ts refuses one of the client's choosing).
+      .meta({ readOnly: true }),
     graceSeconds: z
       .int('must be a whole number of seconds')
       .min(0, 'must be 0 or more')

@@ -10,7 +10,7 @@ import { systemSecureContext } from '../../http-client/index.js';
 import { lookupFor } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { certificateError } from '../failure.js';
-import { hostField, hostPort, isHostName, portField } from '../fields.js';
+import { hostField, hostPort, isHostName, MULTILINE, portField } from '../fields.js';
 import { down, msSince, up } from '../outcome.js';
 import { whenReady } from '../socket.js';
 import type { Checker, CheckOutcome } from '../types.js';
@@ -39,7 +39,8 @@ export const tlsOptions = z
       .string()
       .regex(PEM_CERTIFICATE, 'must be a PEM certificate')
       .optional()
-      .describe('PEM certificate(s) of a private CA, trusted instead of the system CAs'),
+      .describe('PEM certificate(s) of a private CA, trusted instead of the system CAs')
+      .meta(MULTILINE),
     ignoreChain: z
       .boolean()
       .default(false)
