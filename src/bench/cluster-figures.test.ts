@@ -7,7 +7,7 @@ const seen = (origin: string, at: Record<string, number>): SeenResult => ({
   firstSeen: new Map(Object.entries(at)),
 });
 
-test('replication lag: each other node against the origin, results seen before the start left out, missing copies counted', () => {
+test('replication lag: each other node against the origin, results seen before the start or after the window left out, missing copies counted', () => {
   const figures = replicationLag(
     [
       seen('a', { a: 1000, b: 1040, c: 1100 }),
@@ -16,9 +16,12 @@ test('replication lag: each other node against the origin, results seen before t
       seen('c', { a: 10, b: 10, c: 10 }),
       // Seen on c in the same poll round, a few ms before the origin's file was read.
       seen('a', { a: 3005, b: 3020, c: 3000 }),
+      // Committed after the window, just before the watch stopped: not missing, not counted.
+      seen('b', { b: 9990 }),
     ],
     ['a', 'b', 'c'],
     500,
+    5000,
   );
   assert.deepEqual(
     { count: figures.lag.count, max: figures.lag.max, p50: figures.lag.p50 },

@@ -21,19 +21,22 @@ export interface ReplicationLag {
 
 /**
  * Replication lag: committed on the node that checked it → visible on each other node.
- * Only results that appeared on their origin at or after `notBefore` count (those seen at
- * the first poll appeared earlier by an unknown span).
+ * Only results that appeared on their origin in [notBefore, notAfter] count: those seen at
+ * the first poll appeared earlier by an unknown span, and one committed after the window
+ * (while the watch goes on for the grace) has not had the grace to replicate, so counting
+ * it as never seen would blame the cluster for where the watch stopped.
  */
 export function replicationLag(
   results: Iterable<SeenResult>,
   nodes: readonly string[],
   notBefore: number,
+  notAfter: number,
 ): ReplicationLag {
   const samples: number[] = [];
   let missing = 0;
   for (const { origin, firstSeen } of results) {
     const committed = firstSeen.get(origin);
-    if (committed === undefined || committed < notBefore) continue;
+    if (committed === undefined || committed < notBefore || committed > notAfter) continue;
     for (const node of nodes) {
       if (node === origin) continue;
       const seen = firstSeen.get(node);

@@ -342,6 +342,7 @@ async function measureClusterWindow(
       watch.results(),
       nodes.map((n) => n.id),
       watch.startedAt + POLL_MS,
+      to,
     ),
   };
 }
@@ -556,7 +557,7 @@ function report(
         notes: [
           `Window ${windowSeconds} s after ${INTERVAL_SECONDS} s of warm-up; ${context.targetProcesses} target processes. Solo and cluster run one after the other in this run, against the same targets.`,
           `Cluster: slots checked, lateness and up share from node 1's replica (every result of every node); missed slots summed over the nodes; checks per node: ${perNode}; (monitor, slot) checked by two nodes: ${fmt(window.checkedTwice)}.`,
-          `Replication lag: a result of ${WATCHED_MONITORS} watched monitors first seen in the file of the node that checked it → first seen in each other node's file; the bench reads the three files every ${POLL_MS} ms (so ± ${POLL_MS} ms); ${fmt(window.replication.lag.count)} samples, ${fmt(window.replication.missing)} never seen within ${GRACE_SECONDS} s after the window.`,
+          `Replication lag: a result of ${WATCHED_MONITORS} watched monitors committed in the window, first seen in the file of the node that checked it → first seen in each other node's file; the bench reads the three files every ${POLL_MS} ms (so ± ${POLL_MS} ms) until ${GRACE_SECONDS} s after the window; ${fmt(window.replication.lag.count)} samples, ${fmt(window.replication.missing)} never seen on another node by then.`,
           `The goal (cluster issue): ${fmt(10_000)} monitors at ${INTERVAL_SECONDS} s held by the cluster on this machine, replication lag p99 < 200 ms.`,
         ],
       },

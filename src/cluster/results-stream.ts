@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import {
   DeliverPolicy,
+  type Consumer,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
@@ -13,8 +14,14 @@ import type { WireLog } from './wire.js';
 
 export const RESULTS_STREAM = 'TIRELESS_RESULTS';
 const SUBJECT_PREFIX = 'tireless.v1.results';
-/** How long one pull of the follower waits for messages, ms; heartbeats every half of it. */
+/** How long one pull of the follower waits for messages, ms. */
 const PULL_EXPIRES_MS = 4000;
+/**
+ * How long after its expiry a pull that the server ended without a word is given up, ms:
+ * nats-server 2.9 drops a pull that expires as a message arrives for it without sending its
+ * 408, and one whose server went away answers nothing at all.
+ */
+const PULL_SILENT_AFTER_MS = 250;
 
 export interface ResultsStreamOptions {
   replicas: number;
@@ -175,6 +182,8 @@ export interface ResultFollowerOptions {
   maxBatch?: number;
   /** Wait before following again when the stream cannot be read, ms. @defaultValue 1000 */
   retryMs?: number;
+  /** How long one pull waits for messages, ms (at least 1000). @defaultValue 4000 */
+  pullExpiresMs?: number;
 }
 
 /** Where a replica keeps the positions of stream messages it cannot read yet. */
@@ -213,6 +222,8 @@ export function parkedInMeta(meta: {
 export class ResultFollower {
   private messages: ConsumerMessages | null = null;
   private stopped = false;
+  /** `restart()` was called: the current consumer is left for a new one. */
+  private restarting = false;
   private lagValue = 0;
 
   constructor(private readonly options: ResultFollowerOptions) {}
@@ -275,6 +286,7 @@ export class ResultFollower {
    * from the servers, and the library notices only after two missed heartbeats (a minute).
    */
   restart(): void {
+    this.restarting = true;
     this.messages?.stop();
     this.messages = null;
   }
@@ -284,29 +296,20 @@ export class ResultFollower {
     let complained = false;
     let unparked = false;
     while (!this.stopped) {
+      let again = false;
       try {
         if (!unparked) await this.unpark();
         unparked = true;
+        this.restarting = false;
         const consumer = await js.consumers.get(RESULTS_STREAM, {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.options.applied() + 1,
         });
-        // Short pulls with heartbeats: when the server holding the consumer goes away, the
-        // library notices two missed heartbeats and recreates it from the position reached
-        // (with its defaults that takes half a minute or more).
-        const messages = await consumer.consume({
-          max_messages: 1000,
-          expires: PULL_EXPIRES_MS,
-          idle_heartbeat: PULL_EXPIRES_MS / 2,
-        });
-        if (this.stopped) {
-          messages.stop();
-          return;
-        }
-        this.messages = messages;
         complained = false;
-        this.watchHeartbeats(messages).catch(() => undefined);
-        await this.follow(messages);
+        again = await this.follow(consumer);
+        // Its server may still hold it (a pull given up too early): it need not wait there
+        // for its inactivity limit.
+        if (again) consumer.delete().catch(() => undefined);
       } catch (error) {
         if (!complained) {
           log.warn(
@@ -316,27 +319,22 @@ export class ResultFollower {
           complained = true;
         }
       }
-      if (!this.stopped)
+      if (!this.stopped && !again)
         await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1000));
     }
   }
 
   /**
-   * Two heartbeats missed: the consumer may be on a server that went away, and the library
-   * would ask that server about it until it returns. Follow again through a new consumer.
+   * Pulls the consumer's messages one pull after another and applies them, until a pull
+   * ends without a word from the server (see PULL_SILENT_AFTER_MS) or `restart()`: then
+   * true, to follow again at once through a new consumer from the position applied. The
+   * library's `consume()` is not used: it counts what each pull may still bring, and a pull
+   * dropped without its 408 leaves it waiting for messages that never come, until two
+   * heartbeats are missed (the replica then lagged some 5 s).
    */
-  private async watchHeartbeats(messages: ConsumerMessages): Promise<void> {
-    for await (const status of messages.status()) {
-      if (status.type === 'heartbeats_missed' && status.count >= 2) {
-        this.options.log.warn('the results stream went silent; following it again');
-        messages.stop();
-        return;
-      }
-    }
-  }
-
-  private async follow(messages: ConsumerMessages): Promise<void> {
+  private async follow(consumer: Consumer): Promise<boolean> {
     const maxBatch = this.options.maxBatch ?? 200;
+    const expires = this.options.pullExpiresMs ?? PULL_EXPIRES_MS;
     let results: CheckedResult[] = [];
     let position = 0;
     let count = 0;
@@ -347,23 +345,51 @@ export class ResultFollower {
       position = 0;
       count = 0;
     };
-    const { wire, parked } = this.options;
-    for await (const message of messages) {
-      const decoded = decodeBatch(message.data);
-      const where = { seq: message.seq, subject: message.subject };
-      if (decoded.outcome === 'ok') results.push(...decoded.value.results);
-      else if (decoded.outcome === 'rejected') wire.rejected('results', decoded.reason, where);
-      else {
-        parked.add(message.seq);
-        wire.newer('results', decoded.v, where);
+    const { wire, parked, log } = this.options;
+    while (!this.stopped && !this.restarting) {
+      const messages = await consumer.fetch({
+        max_messages: 1000,
+        expires,
+        // The most the server takes; a quiet stream sends these, a silent pull ends below.
+        idle_heartbeat: expires / 2,
+      });
+      if (this.stopped || this.restarting) {
+        messages.stop();
+        break;
       }
-      position = message.seq;
-      this.lagValue = message.info.pending;
-      // Apply when caught up or the batch is full, so a replay goes in big transactions
-      // and a live result waits for nothing.
-      if (++count >= maxBatch || message.info.pending === 0) flush();
+      this.messages = messages;
+      let silent = false;
+      const timer = setTimeout(() => {
+        silent = true;
+        messages.stop();
+      }, expires + PULL_SILENT_AFTER_MS);
+      try {
+        for await (const message of messages) {
+          const decoded = decodeBatch(message.data);
+          const where = { seq: message.seq, subject: message.subject };
+          if (decoded.outcome === 'ok') results.push(...decoded.value.results);
+          else if (decoded.outcome === 'rejected') wire.rejected('results', decoded.reason, where);
+          else {
+            parked.add(message.seq);
+            wire.newer('results', decoded.v, where);
+          }
+          position = message.seq;
+          this.lagValue = message.info.pending;
+          // Apply when caught up or the batch is full, so a replay goes in big transactions
+          // and a live result waits for nothing.
+          if (++count >= maxBatch || message.info.pending === 0) flush();
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      flush();
+      if (silent) {
+        log.info('a pull of the results stream ended without a word; following it again');
+        return true;
+      }
     }
     flush();
+    return this.restarting;
   }
 
   /** Applies the parked messages this node now reads; keeps the rest; forgets trimmed ones. */
