@@ -15,6 +15,7 @@
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import type { User } from '../model/index.js';
+import { issueToken } from './credentials.js';
 import {
   BODIES,
   CALLERS,
@@ -44,6 +45,8 @@ export interface FuzzFigures {
   serverErrors: number;
   leaks: number;
   refusedButChanged: number;
+  /** Requests with a read-only API token that changed something. */
+  readOnlyChanged: number;
   /** Routes of the document the fuzzer sent at least one request to, of `routes`. */
   routesHit: number;
   routes: number;
@@ -60,7 +63,7 @@ interface Draft {
   who: Who;
   route: number;
   id: IdChoice;
-  auth: 'own' | 'none' | 'garbage' | 'foreign' | 'cookie' | 'cookie-csrf';
+  auth: 'own' | 'none' | 'garbage' | 'foreign' | 'cookie' | 'cookie-csrf' | 'read-only';
   garbage: string;
   query: string;
   headers: Record<string, string>;
@@ -335,7 +338,14 @@ function draftOf(routes: readonly SpecRoute[]): fc.Arbitrary<Draft> {
         { weight: 8, arbitrary: fc.constant('own' as const) },
         {
           weight: 1,
-          arbitrary: fc.constantFrom('none', 'garbage', 'foreign', 'cookie', 'cookie-csrf'),
+          arbitrary: fc.constantFrom(
+            'none',
+            'garbage',
+            'foreign',
+            'cookie',
+            'cookie-csrf',
+            'read-only',
+          ),
         },
       ),
       garbage: headerValue,
@@ -394,6 +404,16 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
   /** Seeds `account` with marked entities (again when the fuzzer deleted some). */
   const seed = async (account: Account) => {
     const label = `zq-${account}-mark`;
+    // The fuzzer may have set the account quotas (as the operator) that refuse the seeds.
+    const stored = store.getConfig<Json & { id: string; accountId: string; revision: number }>(
+      'account',
+      accountIds[account],
+    );
+    if (stored?.quotas !== undefined) {
+      const fields = { ...stored };
+      delete fields.quotas;
+      await api.deps.config.put('account', fields, stored.revision);
+    }
     const made = await world.makeFixtures(ownerOf[account], label);
     const owner = await world.sessionOf(ownerOf[account]);
     const create = async (url: string, payload: Json) => {
@@ -426,12 +446,12 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
     const page = store.getScoped<Json>('status-page', accountIds[account], made.statusPage);
     // A damaged row: the guarded monitor's sealed header pasted into another monitor, where
     // it does not open (bound to its place), as a tampered or mixed-up database may hold.
-    const stored = store.getScoped<Json>('monitor', accountIds[account], String(guarded.id));
+    const donor = store.getScoped<Json>('monitor', accountIds[account], String(guarded.id));
     const pasted = store.getScoped<Json>('monitor', accountIds[account], made.monitor);
-    if (stored && pasted) {
+    if (donor && pasted) {
       await api.deps.config.put(
         'monitor',
-        { ...pasted, headers: stored.headers, revision: undefined } as never,
+        { ...pasted, headers: donor.headers, revision: undefined } as never,
         Number(pasted.revision),
       );
     }
@@ -453,6 +473,18 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
    * were deleted.
    */
   const sessions = new Map<Caller, { secret: string; id: string }>();
+  const readOnly = new Map<Caller, { secret: string; id: string }>();
+  /** A read-only API token of `caller`'s (made again when the fuzzer revoked it). */
+  const readOnlyToken = async (caller: Caller) => {
+    const user = world.users.get(caller) as User;
+    const known = readOnly.get(caller);
+    if (known && store.getScoped('token', user.accountId, known.id)) return known;
+    const { token, secret } = await issueToken(api.deps, user, 'api', 'fuzz read-only', {
+      readOnly: true,
+    });
+    readOnly.set(caller, { secret, id: token.id });
+    return { secret, id: token.id };
+  };
   const tend = async () => {
     for (const caller of CALLERS) {
       const user = world.users.get(caller) as User;
@@ -505,6 +537,7 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
       })
       .join('\n');
 
+  let dumped = { version: -1, text: '' };
   await seed('first');
   await seed('other');
   const figures: FuzzFigures = {
@@ -514,6 +547,7 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
     serverErrors: 0,
     leaks: 0,
     refusedButChanged: 0,
+    readOnlyChanged: 0,
     routesHit: 0,
     routes: routes.length,
     failures: [],
@@ -605,11 +639,16 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
       headers.cookie = `tireless_session=${secret}`;
       if (draft.auth === 'cookie-csrf') headers['x-csrf-token'] = draft.garbage;
       as = account;
+    } else if (draft.auth === 'read-only' && draft.who !== 'nobody') {
+      headers.authorization = `Bearer ${(await readOnlyToken(draft.who)).secret}`;
+      as = account;
     }
     const sent = `${url} ${JSON.stringify(headers)} ${body ?? ''}`;
 
     const versionBefore = dataVersion();
-    const before = dump();
+    // Dumped again only after a commit: most requests change nothing.
+    if (versionBefore !== dumped.version) dumped = { version: versionBefore, text: dump() };
+    const before = dumped.text;
     let reply;
     try {
       reply = await world.send(route.method, url, {
@@ -619,7 +658,11 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
     } catch (error) {
       // Node refused to send it (a header it will not write): not a request.
       if ((error as { code?: string }).code === 'ERR_INVALID_CHAR') return;
-      throw error;
+      // The server dropped the connection or never answered: as bad as a 5xx.
+      figures.requests++;
+      figures.serverErrors++;
+      fail(`no answer (${String(error)}): ${draft.who} ${route.method} ${url.slice(0, 300)}`);
+      return;
     }
     figures.requests++;
     hit.add(route.route);
@@ -643,6 +686,10 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
         fail(`refused but changed: ${what()}\n${firstDifference(before, after)}`);
       }
     }
+    if (draft.auth === 'read-only' && dataVersion() !== versionBefore && dump() !== before) {
+      figures.readOnlyChanged++;
+      fail(`read-only token changed something: ${what()}`);
+    }
     const changed = reply.status < 300 && route.method !== 'GET';
     for (const other of ['first', 'other'] as const) {
       const theirs = markers[other];
@@ -665,12 +712,16 @@ async function fuzzWorld(world: RouteWorld, options: FuzzOptions): Promise<FuzzF
   };
 
   try {
+    // A failure of the fuzzer's own (seeding, upkeep) stops it, with the cause in the message.
     await fc.assert(
       fc.asyncProperty(draftOf(routes), async (draft) => {
         await oneRequest(draft);
       }),
       { seed: options.seed, numRuns: options.runs, endOnFailure: true },
     );
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    throw new Error(`${String(error)}\ncaused by: ${String(cause)}`, { cause });
   } finally {
     watcher.close();
   }
