@@ -77,19 +77,21 @@ void describe('damaged sealed secrets', () => {
       name: 'guarded',
       type: 'http',
       url: 'https://api.example.com',
-      headers: { 'X-Key': 'api-secret' },
+      method: 'POST',
+      body: 'api-secret',
     });
-    await damage('monitor', monitor.id, { headers: await pasted() });
+    const { 'X-Key': sealed } = await pasted();
+    await damage('monitor', monitor.id, { body: sealed });
     const before = api.deps.store.getConfig<Monitor>('monitor', monitor.id);
 
-    for (const payload of [{ name: 'renamed' }, { headers: { 'X-Key': SECRET_MASK } }]) {
+    for (const payload of [{ name: 'renamed' }, { body: SECRET_MASK }]) {
       const refused = await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, { payload });
       assert.equal(refused.statusCode, 400, refused.body);
-      assert.deepEqual(badFields(refused), ['headers.X-Key']);
+      assert.deepEqual(badFields(refused), ['body']);
       assert.deepEqual(api.deps.store.getConfig<Monitor>('monitor', monitor.id), before);
     }
     const again = await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, {
-      payload: { name: 'renamed', headers: { 'X-Key': 'api-secret-2' } },
+      payload: { name: 'renamed', body: 'api-secret-2' },
     });
     assert.equal(again.statusCode, 200, again.body);
     assert.equal(again.json<Json>().unreadableSecrets, undefined);
