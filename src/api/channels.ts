@@ -15,6 +15,8 @@ import {
   sealedInputProblems,
   SECRET_MASK,
   type SecretPlace,
+  UNREADABLE_SECRET,
+  unreadableSecretProblems,
 } from '../secrets/index.js';
 import {
   detachReferences,
@@ -127,15 +129,30 @@ function mergeChannelPatch(
 ): Record<string, unknown> {
   const secretFields = secretFieldsOf(current.type);
   const place: SecretPlace = { accountId: current.accountId, kind: 'channel', id: current.id };
-  const openConfig = deps.secrets.openFields(current.config, secretFields, place, 'config.');
+  // A stored secret that does not open stays unreadable: the change must send it again.
+  const openConfig = deps.secrets.openFieldsOr(
+    current.config,
+    secretFields,
+    place,
+    UNREADABLE_SECRET,
+    'config.',
+  ).values;
   const opened = { ...current, config: openConfig };
   const sameType = patch.type === undefined || patch.type === current.type;
   const config = patch.config;
-  if (!sameType || !isObject(config)) return mergePatch(opened, patch);
-  const { values, kept } = keepMaskedSecrets(config, openConfig, secretFields, 'config.');
-  const moved = movedDestinations(current.type, openConfig, values);
-  if (kept.length > 0 && moved.length > 0) throw validationError(resendProblems(kept, moved));
-  return mergePatch(opened, { ...patch, config: values });
+  let merged: Record<string, unknown>;
+  if (!sameType || !isObject(config)) merged = mergePatch(opened, patch);
+  else {
+    const { values, kept } = keepMaskedSecrets(config, openConfig, secretFields, 'config.');
+    const moved = movedDestinations(current.type, openConfig, values);
+    if (kept.length > 0 && moved.length > 0) throw validationError(resendProblems(kept, moved));
+    merged = mergePatch(opened, { ...patch, config: values });
+  }
+  const unreadable = isObject(merged.config)
+    ? unreadableSecretProblems(merged.config, 'config.')
+    : [];
+  if (unreadable.length > 0) throw validationError(unreadable);
+  return merged;
 }
 
 /** Names of config fields that say where a channel sends: URLs, hosts, ports. */

@@ -12,12 +12,17 @@ import {
   monitorMoved,
   monitorOptions,
   monitorSecretFields,
-  openMonitor,
+  openMonitorOr,
   parseMonitorInput,
   sealMonitor,
   type Monitor,
 } from '../model/index.js';
-import { sealedInputProblems } from '../secrets/index.js';
+import {
+  SECRET_MASK,
+  sealedInputProblems,
+  UNREADABLE_SECRET,
+  unreadableSecretProblems,
+} from '../secrets/index.js';
 import { resendProblems } from './channels.js';
 import {
   detachReferences,
@@ -43,6 +48,12 @@ const monitorDerivedSchema = z.object({
     .boolean()
     .describe('whether a maintenance window covers the monitor now (its alerts are held)'),
   pushUrl: z.string().optional().describe('push monitors: the path to call, /api/push/{token}'),
+  unreadableSecrets: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "secrets stored in a form this node's secret key does not open (another key, or damaged data), read as masked: send them again in a change",
+    ),
 });
 
 /** What a monitor reply adds to the stored monitor. */
@@ -141,7 +152,10 @@ function prepareMonitor(
     ),
     // The stored token is sealed: opened only for a push monitor's write.
     ...(input.type === 'push'
-      ? pushTokenProblems(input, current && openMonitor(deps.secrets, current))
+      ? pushTokenProblems(
+          input,
+          current && openMonitorOr(deps.secrets, current, UNREADABLE_SECRET).monitor,
+        )
       : []),
   ];
   if (problems.length > 0) throw validationError(problems);
@@ -188,7 +202,8 @@ function mergeMonitorPatch(
   stored: Monitor,
   given: Record<string, unknown>,
 ): Record<string, unknown> {
-  const current = openMonitor(deps.secrets, stored);
+  // A stored secret that does not open stays unreadable: the change must send it again.
+  const current = openMonitorOr(deps.secrets, stored, UNREADABLE_SECRET).monitor;
   let patch = given;
   if (!Object.hasOwn(given, 'type') || given.type === current.type) {
     const { values, kept } = keepMaskedMonitorSecrets(given, current);
@@ -205,7 +220,10 @@ function mergeMonitorPatch(
     if (newSource && hasDefault(current, derived)) dropped.add(derived);
   }
   const base = Object.fromEntries(Object.entries(current).filter(([key]) => !dropped.has(key)));
-  return mergePatch(base, patch);
+  const merged = mergePatch(base, patch);
+  const unreadable = unreadableSecretProblems(merged);
+  if (unreadable.length > 0) throw validationError(unreadable);
+  return merged;
 }
 
 /** Whether the stored `field` is the value the model derives when none is given. */
@@ -219,8 +237,10 @@ function hasDefault(monitor: Monitor, field: string): boolean {
 }
 
 function presentMonitor(deps: ApiDeps, stored: Monitor): Monitor & MonitorDerived {
-  const monitor = openMonitor(deps.secrets, stored);
-  const push = monitor.type === 'push' && typeof monitor.token === 'string';
+  // One damaged secret must not fail the read (of a list, neither the others): it reads masked.
+  const { monitor, unreadable } = openMonitorOr(deps.secrets, stored, SECRET_MASK);
+  const push =
+    monitor.type === 'push' && typeof monitor.token === 'string' && !unreadable.includes('token');
   const now = deps.clock.now();
   return {
     ...maskMonitor(monitor),
@@ -230,6 +250,7 @@ function presentMonitor(deps: ApiDeps, stored: Monitor): Monitor & MonitorDerive
     // Alerts are held while a maintenance window covers the monitor: say so beside its status.
     inMaintenance: deps.maintenance.covers(monitor, now),
     ...(push ? { pushUrl: pushPath(monitor.token as string) } : {}),
+    ...(unreadable.length > 0 ? { unreadableSecrets: unreadable } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ export {
   monitorPlace,
   monitorSecretFields,
   openMonitor,
+  openMonitorOr,
   sealMonitor,
 } from './monitor-secrets.js';
 

@@ -44,6 +44,25 @@ export function openMonitor<M extends Fields & { accountId: string; id: string }
 }
 
 /**
+ * The monitor with its secrets opened, each one that does not open (another key, damaged
+ * data) reading as `unreadable`, and the names of those: for replies and changes, which must
+ * not fail on one damaged secret.
+ */
+export function openMonitorOr<M extends Fields & { accountId: string; id: string }>(
+  box: SecretBox,
+  monitor: M,
+  unreadable: string,
+): { monitor: M; unreadable: string[] } {
+  const opened = box.openFieldsOr(
+    monitor,
+    monitorSecretFields(monitor),
+    monitorPlace(monitor),
+    unreadable,
+  );
+  return { monitor: opened.values as M, unreadable: opened.names };
+}
+
+/**
  * An opened monitor as replies show it: each secret masked (but those its checker shows), and
  * of a URL only its user-info (`https://********@host/path`), so the target stays readable.
  */

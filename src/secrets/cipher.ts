@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { TirelessError } from '../errors/index.js';
+import { TirelessError, type FieldProblem } from '../errors/index.js';
 
 /** Every sealed value starts so; the API refuses such values from clients. */
 const SEALED = 'enc:';
@@ -77,6 +77,31 @@ export class SecretBox {
     }
   }
 
+  /**
+   * openFields for a reply or a change that must not fail on one damaged secret (sealed under
+   * another key, pasted from elsewhere, tampered): each secret that does not open reads as
+   * `unreadable` instead, and is named in `names` (`prefix + field[.entry]`).
+   */
+  openFieldsOr(
+    values: Record<string, unknown>,
+    fields: readonly string[],
+    place: SecretPlace,
+    unreadable: string,
+    prefix = '',
+  ): { values: Record<string, unknown>; names: string[] } {
+    const names: string[] = [];
+    const opened = mapSecrets(values, fields, prefix, (value, name) => {
+      try {
+        return this.open(value, place, name);
+      } catch (error) {
+        if (!(error instanceof TirelessError)) throw error;
+        names.push(name);
+        return unreadable;
+      }
+    });
+    return { values: opened, names };
+  }
+
   /** Whether `value` has the form of a sealed value (`enc:…`). */
   static isSealed(value: string): boolean {
     return value.startsWith(SEALED);
@@ -115,6 +140,33 @@ function boundTo(place: SecretPlace, field: string): Buffer {
 
 /** What a secret field reads as in API replies. */
 export const SECRET_MASK = '********';
+
+/**
+ * What a stored secret that does not open reads as while a change is merged (openFieldsOr):
+ * no client can send it (a NUL), and a change that would keep it is refused
+ * (unreadableSecretProblems).
+ */
+export const UNREADABLE_SECRET = '\u0000unreadable secret\u0000';
+
+/**
+ * A problem for each value of `values` (a field, or an entry of a map field) that is still
+ * UNREADABLE_SECRET after a change was merged: the change keeps a stored secret that does not
+ * open, so the client must send it again.
+ */
+export function unreadableSecretProblems(
+  values: Record<string, unknown>,
+  prefix = '',
+): FieldProblem[] {
+  const problem =
+    "is stored sealed in a form this node's secret key does not open (another key, or damaged data): send the secret again";
+  return Object.entries(values).flatMap(([field, value]) => {
+    if (value === UNREADABLE_SECRET) return [{ field: prefix + field, problem }];
+    if (!isStringMap(value)) return [];
+    return Object.entries(value)
+      .filter(([, entry]) => entry === UNREADABLE_SECRET)
+      .map(([name]) => ({ field: `${prefix}${field}.${name}`, problem }));
+  });
+}
 
 /** A copy of `values` with the named fields replaced by SECRET_MASK, for API replies. */
 export function maskFields(

@@ -7,6 +7,8 @@ export {
   sealedInputProblems,
   SecretBox,
   type SecretPlace,
+  UNREADABLE_SECRET,
+  unreadableSecretProblems,
 } from './cipher.js';
 
 export {
