@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { get, type IncomingMessage } from 'node:http';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { parseMonitorInput } from '../model/index.js';
 import { openEventStream, waitFor, type EventStream } from '../testing/index.js';
 import { bearer, createTestApi, signUp, type TestApi } from './testing.js';
@@ -60,14 +60,20 @@ function result(
   };
 }
 
+/** A listening API with two accounts (the owner's and `other`), a monitor each. */
+async function twoAccounts(t: TestContext) {
+  const api = await createTestApi({ settings: { signup: 'open' } });
+  t.after(() => api.close());
+  const url = `${await listen(api)}/api/v1/events`;
+  const other = await signUp(api.app, 'other@example.com', 'other password long');
+  const mine = await createMonitor(api, api.token, 'mine');
+  const theirs = await createMonitor(api, other, 'theirs');
+  return { api, url, other, mine, theirs };
+}
+
 void describe('GET /api/v1/events', () => {
   void it("streams the account's judged results after a snapshot; another account's never arrive", async (t) => {
-    const api = await createTestApi({ settings: { signup: 'open' } });
-    t.after(() => api.close());
-    const url = `${await listen(api)}/api/v1/events`;
-    const other = await signUp(api.app, 'other@example.com', 'other password long');
-    const mine = await createMonitor(api, api.token, 'mine');
-    const theirs = await createMonitor(api, other, 'theirs');
+    const { api, url, other, mine, theirs } = await twoAccounts(t);
     api.record([result(mine, 'up')]);
 
     const a = await openStream(url, bearer(api.token));
@@ -135,12 +141,7 @@ void describe('GET /api/v1/events', () => {
   });
 
   void it("serializes a batch once for all of an account's streams, and sends it only to them", async (t) => {
-    const api = await createTestApi({ settings: { signup: 'open' } });
-    t.after(() => api.close());
-    const url = `${await listen(api)}/api/v1/events`;
-    const other = await signUp(api.app, 'other@example.com', 'other password long');
-    const mine = await createMonitor(api, api.token, 'mine');
-    const theirs = await createMonitor(api, other, 'theirs');
+    const { api, url, other, mine, theirs } = await twoAccounts(t);
     const streams = await Promise.all(
       [api.token, api.token, api.token, other].map((token) => openStream(url, bearer(token))),
     );
