@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { securityHeaders } from '../web/index.js';
@@ -66,6 +67,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   guardPrefixes(app, [DOCS_PREFIX], deps.settings.docsAccess, 'docsAccess');
   await registerOpenApi(app, deps.node.version);
   await app.register(rateLimit, { global: false });
+  // JSON answers and the app's assets compressed as the client accepts (a list of 10,000
+  // monitors is megabytes). Not the event stream: it is written to the socket directly
+  // (hijacked), and text/event-stream is not compressible to the plugin either, so nothing
+  // buffers an event. Request bodies are not decompressed: the body limit stays what is sent.
+  await app.register(compress, {
+    encodings: ['br', 'gzip', 'deflate'],
+    globalDecompression: false,
+  });
 
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);

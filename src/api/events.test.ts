@@ -1,10 +1,13 @@
 /**
  * `GET /api/v1/events` over a real socket: a snapshot, then each judged result of the
- * caller's account and never another's; the cap per account; heartbeats; the server closes
- * with streams open.
+ * caller's account and never another's, serialized once for all of its streams; the cap per
+ * account; heartbeats; a slow reader gets its whole snapshot, a stuck one is cut off; the
+ * server closes with streams open.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { get, type IncomingMessage } from 'node:http';
+import { describe, it, type TestContext } from 'node:test';
+import { parseMonitorInput } from '../model/index.js';
 import { openEventStream, waitFor, type EventStream } from '../testing/index.js';
 import { bearer, createTestApi, signUp, type TestApi } from './testing.js';
 
@@ -19,6 +22,17 @@ function listen(api: TestApi): Promise<string> {
   return api.app.listen({ port: 0, host: '127.0.0.1' });
 }
 
+/** A stream's response, not read until the caller reads it (until then the socket fills up). */
+function openRaw(url: string, token: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: bearer(token) }, (reply) => {
+      assert.equal(reply.statusCode, 200);
+      reply.pause();
+      resolve(reply);
+    }).on('error', reject);
+  });
+}
+
 async function createMonitor(api: TestApi, token: string, name: string): Promise<string> {
   const reply = await api.call('POST', '/api/v1/monitors', {
     token,
@@ -28,27 +42,38 @@ async function createMonitor(api: TestApi, token: string, name: string): Promise
   return reply.json<{ id: string }>().id;
 }
 
-function result(monitorId: string, status: 'up' | 'down', slot = 1_767_225_600_000) {
+function result(
+  monitorId: string,
+  status: 'up' | 'down',
+  slot = 1_767_225_600_000,
+  error = 'HTTP 503',
+) {
   return {
     monitorId,
     slot,
     checkedAt: slot + 3,
     status,
     latencyMs: 42,
-    ...(status === 'down' ? { error: 'HTTP 503' } : {}),
+    ...(status === 'down' ? { error } : {}),
     node: 'node-test',
     region: 'local',
   };
 }
 
+/** A listening API with two accounts (the owner's and `other`), a monitor each. */
+async function twoAccounts(t: TestContext) {
+  const api = await createTestApi({ settings: { signup: 'open' } });
+  t.after(() => api.close());
+  const url = `${await listen(api)}/api/v1/events`;
+  const other = await signUp(api.app, 'other@example.com', 'other password long');
+  const mine = await createMonitor(api, api.token, 'mine');
+  const theirs = await createMonitor(api, other, 'theirs');
+  return { api, url, other, mine, theirs };
+}
+
 void describe('GET /api/v1/events', () => {
   void it("streams the account's judged results after a snapshot; another account's never arrive", async (t) => {
-    const api = await createTestApi({ settings: { signup: 'open' } });
-    t.after(() => api.close());
-    const url = `${await listen(api)}/api/v1/events`;
-    const other = await signUp(api.app, 'other@example.com', 'other password long');
-    const mine = await createMonitor(api, api.token, 'mine');
-    const theirs = await createMonitor(api, other, 'theirs');
+    const { api, url, other, mine, theirs } = await twoAccounts(t);
     api.record([result(mine, 'up')]);
 
     const a = await openStream(url, bearer(api.token));
@@ -113,6 +138,90 @@ void describe('GET /api/v1/events', () => {
       ['snapshot', theirs],
     );
     assert.equal(a.events.length, 2, "a hears nothing of b's monitor");
+  });
+
+  void it("serializes a batch once for all of an account's streams, and sends it only to them", async (t) => {
+    const { api, url, other, mine, theirs } = await twoAccounts(t);
+    const streams = await Promise.all(
+      [api.token, api.token, api.token, other].map((token) => openStream(url, bearer(token))),
+    );
+    t.after(() => streams.forEach((stream) => stream.close()));
+    const [a1, a2, a3, b] = streams as [EventStream, EventStream, EventStream, EventStream];
+    await waitFor('the snapshots', () => (streams.every((s) => s.events[0]) ? true : undefined));
+    // Each state item is made (and serialized) with one look at the maintenance calendar.
+    const made = t.mock.method(api.deps.maintenance, 'covers');
+
+    api.record([result(mine, 'down')]);
+    await waitFor("a's three streams", () =>
+      [a1, a2, a3].every((s) => s.events.length >= 2) ? true : undefined,
+    );
+    assert.equal(made.mock.callCount(), 1, 'one batch, serialized once for three streams');
+    for (const stream of [a1, a2, a3]) {
+      assert.deepEqual(stream.events[1]?.data, a1.events[1]?.data);
+      assert.equal((stream.events[1]?.data as { monitorId: string }).monitorId, mine);
+    }
+    api.record([result(theirs, 'up')]);
+    await waitFor("b's up", () => (b.events.length >= 2 ? true : undefined));
+    assert.deepEqual(
+      b.events.map((event) => (event.data as { monitorId?: string }).monitorId ?? event.event),
+      ['snapshot', theirs],
+    );
+    for (const stream of [a1, a2, a3]) assert.equal(stream.events.length, 2, 'none of b');
+  });
+
+  void it('a slow reader gets a snapshot bigger than the unsent cap; a stuck one is cut off', async (t) => {
+    const api = await createTestApi({ settings: { eventHeartbeatMs: 50 } });
+    t.after(() => api.close());
+    const url = `${await listen(api)}/api/v1/events`;
+    const session = await api.call('GET', '/api/v1/auth/session');
+    const accountId = session.json<{ user: { accountId: string } }>().user.accountId;
+    // A snapshot of ~8 MB: more than loopback's socket buffers take (~4 MB) plus the 1 MB cap.
+    const count = 12_000;
+    const ids = Array.from({ length: count }, (_, i) => `mon_slow_${i}`);
+    for (const [i, id] of ids.entries()) {
+      const fields = parseMonitorInput({
+        name: `m ${i}`,
+        type: 'http',
+        url: 'http://127.0.0.1:9/',
+      });
+      const doc = { ...fields, id, accountId, revision: 1, createdAt: 0, updatedAt: 0 };
+      api.deps.store.applyConfig({ kind: 'monitor', id, accountId, revision: 1, doc });
+    }
+    const error = `HTTP 503: ${'upstream unavailable '.repeat(24)}`;
+    api.record(ids.map((id) => result(id, 'down', 1_767_225_600_000, error)));
+
+    // Slow: reads nothing for a while (heartbeats and an event queue up meanwhile), then all.
+    const slow = await openRaw(url, api.token);
+    t.after(() => slow.destroy());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    api.record([result(ids[0] ?? '', 'up', 1_767_225_660_000)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let text = '';
+    let ended = false;
+    slow.setEncoding('utf8');
+    slow.on('data', (chunk: string) => (text += chunk));
+    slow.on('close', () => (ended = true));
+    slow.resume();
+    await waitFor('the snapshot and the event', () =>
+      text.includes('event: state\n') || ended ? true : undefined,
+    );
+    assert.equal(ended, false, 'the slow reader was cut off');
+    const snapshot = /event: snapshot\ndata: (.*)\n\n/.exec(text)?.[1] ?? '';
+    assert.ok(snapshot.length > 4_000_000, `the snapshot is ${snapshot.length} bytes`);
+    assert.equal((JSON.parse(snapshot) as { items: unknown[] }).items.length, count);
+    slow.destroy();
+    await waitFor('the slow stream gone', () =>
+      api.deps.events.listening(accountId) === 0 ? true : undefined,
+    );
+
+    // Stuck: never reads; what queues beyond the snapshot passes the cap, and it is closed.
+    const stuck = await openRaw(url, api.token);
+    t.after(() => stuck.destroy());
+    assert.equal(api.deps.events.listening(accountId), 1);
+    api.record(ids.slice(0, 2_000).map((id) => result(id, 'down', 1_767_225_720_000, error)));
+    await waitFor('the stuck stream closed', () =>
+      api.deps.events.listening(accountId) === 0 ? true : undefined,
+    );
   });
 
   void it('takes the session cookie (an EventSource sends it) and refuses no credentials', async (t) => {

@@ -8,7 +8,11 @@ import type { ApiDeps } from './deps.js';
 import { accountStates, stateItem } from './monitor-states.js';
 import { routeSchema } from './openapi.js';
 
-/** A stream that has this much unsent is too slow: it is closed (the client comes back). */
+/**
+ * A stream that has this much unsent beyond its snapshot is too slow: it is closed (the client
+ * comes back). The snapshot itself may be bigger (2.2 MB at 10,000 monitors) and is not counted:
+ * were it, a slow client would be cut off during every snapshot and come back for another.
+ */
 const MAX_BUFFERED_BYTES = 1_048_576;
 
 /**
@@ -26,6 +30,21 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done();
   });
   const heartbeatMs = deps.settings.eventHeartbeatMs ?? 15_000;
+  // A batch is serialized once, not once per stream: the hub hands every listener of an
+  // account the same array (of that account's events only), so its text is kept with it.
+  const texts = new WeakMap<readonly MonitorEvent[], Buffer>();
+  const batchText = (events: readonly MonitorEvent[]): Buffer => {
+    let text = texts.get(events);
+    if (!text) {
+      text = Buffer.from(
+        events
+          .map((event) => sse('state', stateItem(deps, event.monitor, event.status, event.latest)))
+          .join(''),
+      );
+      texts.set(events, text);
+    }
+    return text;
+  };
 
   app.get(
     '/api/v1/events',
@@ -45,22 +64,14 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     (request, reply) => {
       const { accountId, tokenId } = callerOf(request);
       const stream = reply.raw;
-      const send = (event: string, data: unknown) =>
-        `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-      const write = (text: string) => {
+      // Bytes of the snapshot that may still be unsent: until its write is flushed, the whole.
+      let snapshotBytes = 0;
+      const write = (chunk: string | Buffer) => {
         if (stream.writableEnded || stream.destroyed) return;
-        if (stream.writableLength > MAX_BUFFERED_BYTES) stream.destroy();
-        else stream.write(text);
+        if (stream.writableLength - snapshotBytes > MAX_BUFFERED_BYTES) stream.destroy();
+        else stream.write(chunk);
       };
-      const stop = deps.events.subscribe(accountId, (events: readonly MonitorEvent[]) =>
-        write(
-          events
-            .map((event) =>
-              send('state', stateItem(deps, event.monitor, event.status, event.latest)),
-            )
-            .join(''),
-        ),
-      );
+      const stop = deps.events.subscribe(accountId, (events) => write(batchText(events)));
       if (!stop) {
         throw new TirelessError(
           'TIRELESS_RATE_LIMITED',
@@ -89,7 +100,13 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       // Subscribed first, then the snapshot, in one synchronous step: no change falls between.
       // One read for every monitor of the account, not one per monitor.
       const items = accountStates(deps, accountId, 0, []).map((summary) => summary.item);
-      write(`retry: 3000\n\n${send('snapshot', { items })}`);
+      const snapshot = Buffer.from(`retry: 3000\n\n${sse('snapshot', { items })}`);
+      snapshotBytes = snapshot.length;
+      stream.write(snapshot, () => (snapshotBytes = 0));
     },
   );
+}
+
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -17,7 +17,10 @@ export interface MonitorEvent {
   latest: ResultSummary;
 }
 
-/** Called with the events of one account, several at once (one store write's worth). */
+/**
+ * Called with the events of one account, several at once (one store write's worth): the same
+ * array for each listener of that account, so a listener may keep what it derives from it.
+ */
 export type EventListener = (events: readonly MonitorEvent[]) => void;
 
 export interface EventHubOptions {
