@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { AddressRefusedError } from '../net-guard/index.js';
@@ -194,5 +195,32 @@ void describe('exchange', () => {
     } finally {
       await silent.close();
     }
+  });
+
+  void it('refuses at once, connecting nowhere, when the signal aborted before', async () => {
+    let arrived = 0;
+    const counting = await startHttpTarget((_req, res) => {
+      arrived += 1;
+      res.end('ok');
+    });
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(exchange(request(`${counting.url}/`, { signal: controller.signal })), {
+        name: 'AbortError',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(arrived, 0);
+    } finally {
+      await counting.close();
+    }
+  });
+
+  void it('leaves no listener on its signal once answered or failed', async () => {
+    // One check's signal spans its redirects: a listener left per request would pile up.
+    const { signal } = new AbortController();
+    for (let i = 0; i < 3; i++) await exchange(request(`${target.url}/`, { signal }));
+    await assert.rejects(exchange(request('http://127.0.0.1:1/', { signal })));
+    assert.equal(getEventListeners(signal, 'abort').length, 0);
   });
 });
