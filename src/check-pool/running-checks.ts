@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import {
   getChecker,
   type AddressGuard,
-  type CheckContext,
   type CheckOutcome,
 } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
@@ -66,14 +65,32 @@ export class RunningChecks {
     this.userAgent = settings.userAgent;
   }
 
+  /** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
   async run(job: CheckJob): Promise<RanCheck> {
     const startedAt = Date.now();
-    const context = {
-      signal: this.stopping.signal,
-      addressGuard: this.addressGuard,
-      userAgent: this.userAgent,
-    };
-    return { outcome: await runCheck(job, context), startedAt };
+    const checker = getChecker(job.type);
+    if (!checker) {
+      const error = `unknown monitor type ${job.type}`;
+      return { outcome: { status: 'down', latencyMs: 0, error }, startedAt };
+    }
+    const began = performance.now();
+    try {
+      const outcome = await checker.run(job.options, {
+        // Checkers enforce timeoutMs themselves.
+        timeoutMs: job.timeoutMs,
+        signal: this.stopping.signal,
+        now: job.now,
+        intervalMs: job.intervalMs,
+        userAgent: this.userAgent,
+        lastPushAt: job.lastPushAt,
+        addressGuard: this.addressGuard,
+      });
+      return { outcome, startedAt };
+    } catch (error) {
+      const latencyMs = Math.round(performance.now() - began);
+      const why = `check failed: ${describeError(error)}`;
+      return { outcome: { status: 'down', latencyMs, error: why }, startedAt };
+    }
   }
 
   /** Cuts short the checks running now; checks started later run as usual. */
@@ -87,33 +104,5 @@ export class RunningChecks {
     // Every running check listens on it: thousands are expected, not a leak.
     setMaxListeners(0, controller.signal);
     return controller;
-  }
-}
-
-/** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
-async function runCheck(
-  job: CheckJob,
-  { signal, addressGuard, userAgent }: Pick<CheckContext, 'signal' | 'addressGuard' | 'userAgent'>,
-): Promise<CheckOutcome> {
-  const checker = getChecker(job.type);
-  if (!checker) return { status: 'down', latencyMs: 0, error: `unknown monitor type ${job.type}` };
-  const startedAt = performance.now();
-  try {
-    return await checker.run(job.options, {
-      // Checkers enforce timeoutMs themselves.
-      timeoutMs: job.timeoutMs,
-      signal,
-      now: job.now,
-      intervalMs: job.intervalMs,
-      userAgent,
-      ...(job.lastPushAt === undefined ? {} : { lastPushAt: job.lastPushAt }),
-      ...(addressGuard ? { addressGuard } : {}),
-    });
-  } catch (error) {
-    return {
-      status: 'down',
-      latencyMs: Math.round(performance.now() - startedAt),
-      error: `check failed: ${describeError(error)}`,
-    };
   }
 }

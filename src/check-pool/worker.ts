@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome } from '../checks/index.js';
 import type { FromWorker, ToWorker, WireJob, WorkerSettings } from './protocol.js';
-import { RunningChecks } from './running-checks.js';
+import { RunningChecks, type CheckJob } from './running-checks.js';
 
 if (!parentPort) throw new Error('check worker must run in a worker thread');
 const port = parentPort;
@@ -26,20 +26,20 @@ port.on('message', (message: ToWorker) => {
       for (const monitorId of message.monitorIds) optionsOf.delete(monitorId);
       return;
     case 'run':
-      for (const job of message.jobs) void start(job);
+      for (const job of message.jobs) start(job);
       // Said back with the next outcomes, or alone: the pool counts started checks apart.
       startedThrough = message.jobs.at(-1)?.id ?? startedThrough;
       scheduleSend();
   }
 });
 
-async function start(wire: WireJob): Promise<void> {
-  const { id, options: sent, ...job } = wire;
-  if (sent) optionsOf.set(job.monitorId, sent);
-  const options = optionsOf.get(job.monitorId);
-  if (!options) return finish(id, null, Date.now()); // the pool always sends them first; never guess
-  const ran = await checks.run({ ...job, options });
-  finish(id, ran.outcome, ran.startedAt);
+function start(wire: WireJob): void {
+  if (wire.options) optionsOf.set(wire.monitorId, wire.options);
+  const options = optionsOf.get(wire.monitorId);
+  if (!options) return finish(wire.id, null, Date.now()); // the pool always sends them first; never guess
+  // The job as it came, given its monitor's options: no copy of it per check.
+  wire.options = options;
+  void checks.run(wire as CheckJob).then((ran) => finish(wire.id, ran.outcome, ran.startedAt));
 }
 
 function finish(id: number, outcome: CheckOutcome | null, startedAt: number): void {

@@ -28,11 +28,16 @@ export function withDeadline(ctx: CheckContext, probe: Probe): Promise<CheckOutc
       deadline.end();
       resolve(outcome);
     };
-    // Through an executor, so that a probe throwing synchronously also ends as a rejection.
-    new Promise<CheckOutcome>((run) => run(probe(deadline.signal, startedAt))).then(
-      settle,
-      (error: unknown) => settle(down(msSince(startedAt), describeFailure(error))),
-    );
+    const fail = (error: unknown): void => settle(down(msSince(startedAt), describeFailure(error)));
+    let probing: Promise<CheckOutcome>;
+    try {
+      probing = probe(deadline.signal, startedAt);
+    } catch (error) {
+      // A probe may throw before it returns its promise.
+      fail(error);
+      return;
+    }
+    probing.then(settle, fail);
   });
 }
 
