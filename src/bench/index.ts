@@ -41,25 +41,57 @@ const SCENARIOS: readonly Scenario[] = [
   clusterScenario,
 ];
 
+const USAGE = `Usage: npm run bench -- [flags]   (or node dist/bench/index.js [flags])
+
+  (no flags)            the full run; from a clean work tree it also writes docs/BENCHMARKS.md
+  --quick               a short run, about 4 minutes
+  --only <scenario>     one scenario (may repeat): ${SCENARIOS.map((s) => s.name).join(', ')}
+  --targets <n>         load target processes, 1 to 8 (default 2)
+  --steps <a,b,…>       the saturation scenario's offered checks/s
+  --monitors <rows>     the capacity rows: counts of HTTP monitors, or <kind>:<count>
+                        with kind ${CAPACITY_KINDS.join(', ')} (e.g. 30000,remote:30000)
+  --allow-dirty         write docs/BENCHMARKS.md from a work tree with uncommitted changes
+  --help                this text`;
+
+/** Thrown for a bad command line: printed as a sentence with the usage, not as a stack. */
+class UsageError extends Error {}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string', multiple: true },
-      targets: { type: 'string', default: '2' },
-      steps: { type: 'string' },
-      monitors: { type: 'string' },
-      'allow-dirty': { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ options: BENCH_OPTIONS });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  await run(values);
+}
+
+const BENCH_OPTIONS = {
+  help: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  only: { type: 'string', multiple: true },
+  targets: { type: 'string', default: '2' },
+  steps: { type: 'string' },
+  monitors: { type: 'string' },
+  'allow-dirty': { type: 'boolean', default: false },
+} as const;
+
+async function run(
+  values: ReturnType<typeof parseArgs<{ options: typeof BENCH_OPTIONS }>>['values'],
+): Promise<void> {
   const selected = selectScenarios(values.only, values.quick);
   const targetProcesses = Number(values.targets);
   if (!Number.isInteger(targetProcesses) || targetProcesses < 1 || targetProcesses > 8) {
-    throw new Error(`--targets must be a whole number from 1 to 8, not ${values.targets}`);
+    throw new UsageError(`--targets must be a whole number from 1 to 8, not ${values.targets}`);
   }
   const saturationSteps = values.steps?.split(',').map(Number);
   if (saturationSteps?.some((rate) => !Number.isInteger(rate) || rate < 1)) {
-    throw new Error(`--steps must be whole checks/s separated by commas, not ${values.steps}`);
+    throw new UsageError(`--steps must be whole checks/s separated by commas, not ${values.steps}`);
   }
   const capacityRows = values.monitors?.split(',').map(parseCapacityRow);
   const context: BenchContext = {
@@ -109,7 +141,7 @@ function parseCapacityRow(entry: string): CapacityRow {
   const [kind, count] = entry.includes(':') ? entry.split(':') : ['http', entry];
   const n = Number(count);
   if (!isCapacityKind(kind) || !Number.isInteger(n) || n < 1) {
-    throw new Error(
+    throw new UsageError(
       `--monitors takes counts or <kind>:<count> separated by commas (kinds: ${CAPACITY_KINDS.join(', ')}), not ${entry}`,
     );
   }
@@ -120,7 +152,7 @@ function selectScenarios(only: string[] | undefined, quick: boolean): readonly S
   if (!only) return SCENARIOS.filter((scenario) => !(quick && scenario.fullOnly));
   const unknown = only.filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown.length > 0) {
-    throw new Error(
+    throw new UsageError(
       `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
     );
   }
@@ -134,6 +166,11 @@ function writeResults(results: Record<string, unknown>): void {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   console.error(error);
   process.exitCode = 1;
 });
