@@ -53,6 +53,16 @@ test('ingest is idempotent: the same results twice are stored once and rolled up
   );
 });
 
+test("an HTTP result's timing phases are stored and listed, in whole ms; one without reads none", () => {
+  const store = openTemp();
+  withMonitor(store);
+  const timed = { ...result(10_000), timing: { dnsMs: 0.4, connectMs: 12.6, firstByteMs: 180.2 } };
+  store.ingest([timed, result(20_000)]);
+  const listed = store.listResults('acc_1', 'mon_a', { since: 0, until: 1e15, limit: 10 });
+  assert.deepEqual(listed[1]?.timing, { dnsMs: 0, connectMs: 13, firstByteMs: 180 });
+  assert.equal('timing' in (listed[0] ?? {}), false);
+});
+
 test('the same slot from two nodes is two results; another account sees none', () => {
   const store = openTemp();
   withMonitor(store);
