@@ -86,7 +86,7 @@ export function createSlotChecker(deps: SlotCheckerDeps) {
       // Recorded with the result, so that every replica judges its slot alike.
       ...(monitor.locations < 2 ? {} : { locationsChecking: deps.checkingLocations(monitor.id) }),
       ...(timing === undefined ? {} : { timing: phasesOf(timing) }),
-      ...(Object.keys(details).length === 0 ? {} : { details: details as Record<string, unknown> }),
+      ...(Object.keys(details).length === 0 ? {} : { details }),
     });
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeTiming, encodeTiming } from './result-timing.js';
 
 test('a timing survives its encoding in whole ms; absent phases stay absent', () => {
-  const cases = [
+  const cases: Record<string, number>[] = [
     { dnsMs: 1.2, connectMs: 30.5, tlsMs: 61, firstByteMs: 240.4 },
     { connectMs: 0.2, firstByteMs: 3 },
     { firstByteMs: 86_400_000 },

@@ -249,7 +249,8 @@ test('own results go to the outbox in the transaction that stores them, once; pu
   withMonitor(store);
   store.ingest([result(10_000), result(20_000)], undefined, { outbox: true });
   // Ingested again (a retried batch): stored once, queued once.
-  store.ingest([result(10_000), result(30_000)], undefined, { outbox: true });
+  const timed = { ...result(30_000), timing: { connectMs: 2.5, firstByteMs: 9 } };
+  store.ingest([result(10_000), timed], undefined, { outbox: true });
   const pending = store.outboxPending(10);
   assert.deepEqual(
     pending.map((batch) => batch.results.map((r) => r.slot)),
@@ -260,8 +261,9 @@ test('own results go to the outbox in the transaction that stores them, once; pu
   store.close();
   const reopened = new Store(store.path);
   assert.deepEqual(
-    reopened.outboxPending(10).map((batch) => batch.results.map((r) => r.slot)),
-    [[30_000]],
+    reopened.outboxPending(10).map((batch) => batch.results),
+    [[timed]],
+    'with its timing phases',
   );
 });
 
