@@ -328,6 +328,20 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   await page.locator('.chart[data-range="24h"] canvas').first().waitFor();
   await page.locator('[data-window="24h"] dd', { hasText: '100.00 %' }).waitFor();
   await page.locator('table.results tbody tr').first().waitFor();
+  // The timing breakdown, in words: the target is an IP address over http, so a connect and a
+  // first byte were measured, and neither a lookup nor TLS.
+  const timing = page.locator('table.timing');
+  assert.match(await timing.locator('tr[data-part="connect"] td').first().innerText(), /^\d+ ms$/);
+  assert.match(await timing.locator('tr[data-part="firstByte"] td').nth(1).innerText(), /^\d+ ms$/);
+  assert.equal(await timing.locator('tr[data-part="tls"] td').first().innerText(), 'none');
+  assert.match(
+    (await page
+      .locator('table.results tbody tr')
+      .first()
+      .locator('.timing-bar')
+      .getAttribute('aria-label')) ?? '',
+    /^Connect \d+ ms, First byte \d+ ms, Rest \d+ ms$/,
+  );
   await page.getByRole('button', { name: '7 d' }).click();
   await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
   await shot('8-monitor-page');

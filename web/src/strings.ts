@@ -222,11 +222,27 @@ export const strings = {
       latency: 'Latency',
       error: 'Error',
       where: 'Checked by',
+      timing: 'Timing',
     },
     where: (node: string, region: string) => `${node} (${region})`,
-    timingNote:
-      'A breakdown into DNS, connect, TLS and first byte is measured by HTTP checks but not stored yet.',
     notFound: 'No such monitor.',
+  },
+  timing: {
+    heading: 'Timing breakdown',
+    parts: {
+      dns: 'DNS',
+      connect: 'Connect',
+      tls: 'TLS',
+      firstByte: 'First byte',
+      rest: 'Rest',
+    },
+    part: (name: string, ms: number) => `${name} ${ms} ms`,
+    ms: (ms: number) => `${ms} ms`,
+    notPassed: 'none',
+    caption: (count: number) =>
+      `The newest result's parts, and their average over the ${count} newest results with timing. Rest: reading the body, and any redirects before.`,
+    columns: { part: 'Part', latest: 'Newest', average: 'Average' },
+    none: 'No timing in these results: HTTP checks measure it.',
   },
   actions: {
     label: 'Monitor actions',
