@@ -45,7 +45,7 @@ test('every field of every monitor and channel type has its label and hint in th
   const read = async (path: string) => (await api.call('GET', path)).json<Described>();
   const monitors = await read('/api/v1/monitor-types');
   const channels = await read('/api/v1/channel-types');
-  const served: ['monitor' | 'channel', string, Schema][] = [
+  const served: (readonly ['monitor' | 'channel', string, Schema])[] = [
     ['monitor', 'common', monitors.common ?? {}],
     ...monitors.items.map((item) => ['monitor', item.type, item.schema] as const),
     ...channels.items.map((item) => ['channel', item.type, item.schema] as const),
