@@ -44,7 +44,10 @@ void describe('results, uptime and incidents', () => {
       result(NOW - 4 * MINUTE, 'down'),
       result(NOW - 3 * MINUTE, 'up'),
       result(NOW - 2 * MINUTE, 'up'),
-      result(NOW - 1 * MINUTE, 'up'),
+      {
+        ...result(NOW - 1 * MINUTE, 'up'),
+        timing: { dnsMs: 2, connectMs: 9, tlsMs: 14, firstByteMs: 12 },
+      },
     ]);
   });
   after(() => api.close());
@@ -56,7 +59,7 @@ void describe('results, uptime and incidents', () => {
   };
   const slotsOf = (reply: Json) => (reply.items as { slot: number }[]).map((item) => item.slot);
 
-  void it('lists results newest first, with every field', async () => {
+  void it('lists results newest first, with every field (timing phases where measured)', async () => {
     const { items } = (await get(`/api/v1/monitors/${monitorId}/results`)) as { items: Json[] };
     assert.equal(items.length, 7);
     assert.deepEqual(items[0], {
@@ -67,7 +70,9 @@ void describe('results, uptime and incidents', () => {
       error: null,
       node: 'node-a',
       region: 'eu',
+      timing: { dnsMs: 2, connectMs: 9, tlsMs: 14, firstByteMs: 12 },
     });
+    assert.equal('timing' in (items[1] ?? {}), false, 'a result without timing has none');
     assert.equal(items[3]?.error, 'connection refused');
     const slots = slotsOf({ items });
     assert.deepEqual(

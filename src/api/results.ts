@@ -148,7 +148,9 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
         params: ['id'],
         query: resultsQuery,
         responses: {
-          200: '{ items: [{ slot, checkedAt, status, latencyMs, error, node, region }…] }',
+          200:
+            '{ items: [{ slot, checkedAt, status, latencyMs, error, node, region, ' +
+            'timing? (HTTP: { dnsMs?, connectMs?, tlsMs?, firstByteMs? }, whole ms) }…] }',
         },
       }),
     },

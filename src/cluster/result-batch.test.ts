@@ -44,6 +44,16 @@ test('decodeBatch: what it reads, keeps for later, and rejects', () => {
       bytes({ ...ok, results: [{ ...result(0), locationsChecking: 0.5 }] }),
       'rejected',
     ],
+    [
+      'the timing phases measured (a previous release reads past them)',
+      bytes({ ...ok, results: [{ ...result(0), timing: { dnsMs: 1.5, firstByteMs: 80 } }] }),
+      'ok 1',
+    ],
+    [
+      'a timing phase that is not a duration',
+      bytes({ ...ok, results: [{ ...result(0), timing: { connectMs: -3 } }] }),
+      'rejected',
+    ],
     ['a newer major', bytes({ v: 2, node: 'n1', frames: [] }), 'newer'],
     ['no results', bytes({ ...ok, results: [] }), 'rejected'],
     [
@@ -99,8 +109,12 @@ test('encodeBatch splits a batch too large for one message, the same way every t
   assert.deepEqual(back, long);
 });
 
-test('the locations checking a result records travel with it', () => {
-  const recorded = { ...result(0), locationsChecking: 2 };
+test('the locations checking and the timing phases a result records travel with it', () => {
+  const recorded = {
+    ...result(0),
+    locationsChecking: 2,
+    timing: { dnsMs: 0.4, connectMs: 3.1, tlsMs: 9, firstByteMs: 41.7 },
+  };
   const decoded = decodeBatch(
     Buffer.from(encodeBatch({ node: 'n1', results: [recorded] })[0] ?? ''),
   );

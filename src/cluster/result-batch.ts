@@ -5,6 +5,9 @@ import { decodeVersioned, WIRE_VERSION, type Decoded } from './wire.js';
 /** Results in one stream message at most: ~150 bytes each, far below NATS's 1 MiB. */
 export const MAX_RESULTS_PER_BATCH = 1000;
 
+/** One phase of a result's timing, ms. */
+const phaseMs = z.number().nonnegative().max(86_400_000);
+
 const resultSchema = z.object({
   monitorId: z.string().min(1).max(100),
   slot: z.number().int().nonnegative(),
@@ -17,6 +20,16 @@ const resultSchema = z.object({
   // Optional within version 1: a node of the previous release writes none and ignores it.
   // The judge caps it by the monitor's locations.
   locationsChecking: z.number().int().min(1).optional(),
+  // Optional within version 1 too: an older node sends none (the result has no timing) and
+  // drops it from ours.
+  timing: z
+    .object({
+      dnsMs: phaseMs.optional(),
+      connectMs: phaseMs.optional(),
+      tlsMs: phaseMs.optional(),
+      firstByteMs: phaseMs.optional(),
+    })
+    .optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
 

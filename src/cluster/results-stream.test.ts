@@ -72,6 +72,7 @@ function memoryParked(): Parked {
 function replica(nc: NatsConnection, from = 0, parked = memoryParked(), pullExpiresMs?: number) {
   const held = new Map<string, number>();
   const appliedAt = new Map<string, number>();
+  const received = new Map<string, CheckedResult>();
   let position = from;
   const wire = new WireLog(log, systemClock);
   const follower = new ResultFollower({
@@ -85,12 +86,13 @@ function replica(nc: NatsConnection, from = 0, parked = memoryParked(), pullExpi
         const key = `${r.monitorId}:${r.slot}:${r.node}`;
         held.set(key, (held.get(key) ?? 0) + 1);
         if (!appliedAt.has(key)) appliedAt.set(key, Date.now());
+        received.set(key, r);
       }
       position = reached;
     },
     ...(pullExpiresMs === undefined ? {} : { pullExpiresMs }),
   });
-  return { held, appliedAt, follower, wire, parked, position: () => position };
+  return { held, appliedAt, received, follower, wire, parked, position: () => position };
 }
 
 const results = (node: string, monitor: string, from: number, count: number): CheckedResult[] =>
@@ -104,7 +106,7 @@ const results = (node: string, monitor: string, from: number, count: number): Ch
     region: 'eu',
   }));
 
-test('published batches reach a follower on another server once each, in order; a restarted follower resumes after its position', async () => {
+test('published batches (timing phases too) reach a follower on another server once each, in order; a restarted follower resumes after its position', async () => {
   const outbox = new MemoryOutbox();
   const nc = await open(0);
   const publisher = new ResultPublisher({
@@ -115,11 +117,14 @@ test('published batches reach a follower on another server once each, in order; 
     log,
   });
   for (let i = 0; i < 50; i++) outbox.add(results('n1', `mon_${i % 5}`, i * 10, 10));
+  const timing = { dnsMs: 1.2, connectMs: 0.3, tlsMs: 4.5, firstByteMs: 20 };
+  outbox.add([{ ...results('n1', 'mon_timed', 0, 1)[0]!, timing }]);
   const reader = replica(await open(1));
   reader.follower.start();
   publisher.start();
-  await waitFor('500 results on the follower', () => (reader.held.size === 500 ? true : undefined));
+  await waitFor('501 results on the follower', () => (reader.held.size === 501 ? true : undefined));
   assert.equal(outbox.depth(), 0);
+  assert.deepEqual(reader.received.get('mon_timed:0:n1')?.timing, timing, 'timing phases travel');
   assert.ok([...reader.held.values()].every((n) => n === 1));
   reader.follower.stop();
 

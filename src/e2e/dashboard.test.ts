@@ -25,6 +25,8 @@ declare const document: { body: unknown };
 
 const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'dashboard');
 
+type Json = Record<string, unknown>;
+
 /** Waits until the monitor's row shows `state` in its state cell. */
 async function stateShows(page: Page, name: string, state: string): Promise<void> {
   await page
@@ -328,6 +330,20 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   await page.locator('.chart[data-range="24h"] canvas').first().waitFor();
   await page.locator('[data-window="24h"] dd', { hasText: '100.00 %' }).waitFor();
   await page.locator('table.results tbody tr').first().waitFor();
+  // The timing breakdown, in words: the target is an IP address over http, so a connect and a
+  // first byte were measured, and neither a lookup nor TLS.
+  const timing = page.locator('table.timing');
+  assert.match(await timing.locator('tr[data-part="connect"] td').first().innerText(), /^\d+ ms$/);
+  assert.match(await timing.locator('tr[data-part="firstByte"] td').nth(1).innerText(), /^\d+ ms$/);
+  assert.equal(await timing.locator('tr[data-part="tls"] td').first().innerText(), 'none');
+  assert.match(
+    (await page
+      .locator('table.results tbody tr')
+      .first()
+      .locator('.timing-bar')
+      .getAttribute('aria-label')) ?? '',
+    /^Connect \d+ ms, First byte \d+ ms, Rest \d+ ms$/,
+  );
   await page.getByRole('button', { name: '7 d' }).click();
   await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
   await shot('8-monitor-page');
@@ -386,7 +402,7 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   assert.deepEqual(errors.seen, [], 'no console errors');
 });
 
-test('dashboard: an owner invites a viewer by link; the viewer sees no edit controls and the API refuses its edit', async (t) => {
+test('dashboard: an owner invites a viewer by link; the viewer sees no edit controls (monitors, members, channels, maintenance) and the API refuses its edits', async (t) => {
   const node = await startTireless(tempDir());
   const context = await launchChromium();
   t.after(async () => {
@@ -408,6 +424,23 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
     body: JSON.stringify({ name: 'Shop', type: 'http', url: 'http://127.0.0.1:9/' }),
   });
   assert.equal(created.status, 201);
+  const ownerApi = (method: string, path: string, body?: unknown) =>
+    fetch(`${node.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const channel = { type: 'webhook', name: 'ops', config: { url: 'https://hooks.example.com/a' } };
+  const window = { name: 'upgrade', schedule: { kind: 'once', startsAt: 1, endsAt: 2 } };
+  const channelId = ((await (await ownerApi('POST', '/api/v1/channels', channel)).json()) as Json)
+    .id as string;
+  const windowId = ((await (await ownerApi('POST', '/api/v1/maintenance', window)).json()) as Json)
+    .id as string;
+  /** Each collection's names as the owner reads them. */
+  const namesOf = async (path: string) =>
+    ((await (await ownerApi('GET', path)).json()) as { items: { name: string }[] }).items.map(
+      (item) => item.name,
+    );
 
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = new ConsoleErrors(page);
@@ -446,6 +479,22 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
   assert.equal(await page.getByRole('button', { name: /^Remove/ }).count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Create invitation link' }).count(), 0);
 
+  // Channels and maintenance windows: the viewer reads them, with nothing that changes them
+  // (no send test, edit, delete, nor a form for a new one).
+  for (const [link, title, name] of [
+    ['Channels', 'Channels', 'ops'],
+    ['Maintenance', 'Maintenance windows', 'upgrade'],
+  ] as const) {
+    await page.getByRole('link', { name: link, exact: true }).click();
+    await heading(page, title);
+    await page.getByRole('row', { name: new RegExp(`^${name} `) }).waitFor();
+    assert.equal(
+      await page.locator('main :is(button, form, input, select, textarea)').count(),
+      0,
+      `${title}: no controls for a viewer`,
+    );
+  }
+
   // The API, with the viewer's own cookie and CSRF token, refuses the edit the page hides.
   const who = await context.request.get(`${node.url}/api/v1/auth/session`);
   const session = (await who.json()) as { csrfToken: string; user: { role: string } };
@@ -455,6 +504,26 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
     data: { name: 'Mine', type: 'http', url: 'http://127.0.0.1:9/' },
   });
   assert.equal(refused.status(), 403);
+  // Forced, the channel and maintenance edits the pages hide are refused too.
+  const forced: [string, string, unknown][] = [
+    ['POST', '/api/v1/channels', { ...channel, name: 'mine' }],
+    ['PATCH', `/api/v1/channels/${channelId}`, { name: 'mine' }],
+    ['DELETE', `/api/v1/channels/${channelId}`, undefined],
+    ['POST', `/api/v1/channels/${channelId}/test`, {}],
+    ['POST', '/api/v1/maintenance', { ...window, name: 'mine' }],
+    ['PATCH', `/api/v1/maintenance/${windowId}`, { name: 'mine' }],
+    ['DELETE', `/api/v1/maintenance/${windowId}`, undefined],
+  ];
+  for (const [method, path, data] of forced) {
+    const reply = await context.request.fetch(`${node.url}${path}`, {
+      method,
+      headers: { 'x-csrf-token': session.csrfToken },
+      ...(data === undefined ? {} : { data }),
+    });
+    assert.equal(reply.status(), 403, `${method} ${path}`);
+  }
+  assert.deepEqual(await namesOf('/api/v1/channels'), ['ops'], 'channels unchanged');
+  assert.deepEqual(await namesOf('/api/v1/maintenance'), ['upgrade'], 'windows unchanged');
   const monitors = await fetch(`${node.url}/api/v1/monitors`, {
     headers: { authorization: `Bearer ${token}` },
   });

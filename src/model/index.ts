@@ -237,7 +237,29 @@ export interface Result {
    * a node that did not record it.
    */
   locationsChecking?: number;
+  /** An HTTP check's phases (its final request's); absent for other types and older results. */
+  timing?: ResultTiming;
 }
+
+/**
+ * The phases of an HTTP check's final request, whole ms each; a phase it did not go through
+ * is absent (no lookup for an IP address, no TLS for http). The rest of `latencyMs` is the
+ * body, and any redirects before.
+ */
+export interface ResultTiming {
+  dnsMs?: number;
+  connectMs?: number;
+  tlsMs?: number;
+  firstByteMs?: number;
+}
+
+/** The timing phases, in the order a request goes through them. */
+export const TIMING_PHASES = [
+  'dnsMs',
+  'connectMs',
+  'tlsMs',
+  'firstByteMs',
+] as const satisfies readonly (keyof ResultTiming)[];
 
 export interface Incident {
   id: string;

@@ -1,7 +1,13 @@
 import type { CheckJob, CheckPool } from '../check-pool/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { monitorLocations, monitorOptions, type Monitor } from '../model/index.js';
+import {
+  monitorLocations,
+  monitorOptions,
+  TIMING_PHASES,
+  type Monitor,
+  type ResultTiming,
+} from '../model/index.js';
 import type { CheckedResult } from '../store/index.js';
 
 /** A monitor as the scheduler keeps it: parsed once, checked many times. */
@@ -66,6 +72,8 @@ export function createSlotChecker(deps: SlotCheckerDeps) {
     deps.metrics.lateness.observe(Math.max(0, checkedAt - slot) / 1000);
     deps.metrics.checks.inc({ type: monitor.type, status: outcome.status });
     deps.metrics.checkDuration.observe({ type: monitor.type }, outcome.latencyMs / 1000);
+    // The phases go with the result itself (stored, sent); the rest of the details are judged only.
+    const { timing, ...details } = outcome.details ?? {};
     deps.record({
       monitorId: monitor.id,
       slot,
@@ -77,9 +85,15 @@ export function createSlotChecker(deps: SlotCheckerDeps) {
       region: deps.region,
       // Recorded with the result, so that every replica judges its slot alike.
       ...(monitor.locations < 2 ? {} : { locationsChecking: deps.checkingLocations(monitor.id) }),
-      ...(outcome.details === undefined
-        ? {}
-        : { details: outcome.details as Record<string, unknown> }),
+      ...(timing === undefined ? {} : { timing: phasesOf(timing) }),
+      ...(Object.keys(details).length === 0 ? {} : { details }),
     });
   };
+}
+
+/** The phases a result keeps of an HTTP check's timing (its total is the result's latency). */
+function phasesOf(timing: ResultTiming): ResultTiming {
+  return Object.fromEntries(
+    TIMING_PHASES.flatMap((phase) => (timing[phase] === undefined ? [] : [[phase, timing[phase]]])),
+  );
 }

@@ -19,19 +19,24 @@ interface Origin {
   region: string;
 }
 
-/** Results every 10 s in [fromSlot, toSlot); every 7th is down with an error naming its node. */
+/**
+ * Results every 10 s in [fromSlot, toSlot); every 7th is down with an error naming its node;
+ * every 3rd has timing phases (whole ms, as stored).
+ */
 function results(monitorId: string, origin: Origin, fromSlot: number, toSlot: number) {
   const list: CheckedResult[] = [];
   for (let slot = fromSlot; slot < toSlot; slot += 10_000) {
-    const down = (slot / 10_000) % 7 === 0;
+    const n = slot / 10_000;
+    const down = n % 7 === 0;
     list.push({
       monitorId,
       slot,
       checkedAt: slot + 3,
       status: down ? 'down' : 'up',
-      latencyMs: (slot / 10_000) % 50,
+      latencyMs: n % 50,
       ...(down ? { error: `refused at ${origin.node}` } : {}),
       ...origin,
+      ...(n % 3 === 0 ? { timing: { dnsMs: n % 4, connectMs: 2, firstByteMs: n % 200 } } : {}),
     });
   }
   return list;
@@ -125,6 +130,7 @@ function stored(result: CheckedResult): StoredResult {
     error: result.error ?? null,
     node: result.node,
     region: result.region,
+    ...(result.timing === undefined ? {} : { timing: result.timing }),
   };
 }
 
@@ -158,7 +164,7 @@ function closeAll(...stores: Store[]): string[] {
   });
 }
 
-test('merging partial copies rebuilds their exact union, with rollups that match it', () => {
+test('merging partial copies rebuilds their exact union (timing phases too), with rollups that match it', () => {
   const { a, b, c, all } = threeCopies();
   const sources = closeAll(a, b, c);
   const target = tempStore();

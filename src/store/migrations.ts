@@ -149,4 +149,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE results ADD COLUMN checking INTEGER;
   `,
+  // 5: an HTTP check's phases (DNS, connect, TLS, first byte) as varints (result-timing.ts);
+  // null: another type, or a result from before, or from a node that did not record them.
+  `
+  ALTER TABLE results ADD COLUMN timing BLOB;
+  `,
 ];

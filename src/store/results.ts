@@ -1,5 +1,6 @@
-import type { Result } from '../model/index.js';
+import type { Result, ResultTiming } from '../model/index.js';
 import type { Connection } from './database.js';
+import { decodeTiming, encodeTiming } from './result-timing.js';
 import { coverRange, GRANULARITY_MS, type Granularity } from './rollup-ranges.js';
 
 /** A result as a checker produced it, with measurements that are judged but not stored. */
@@ -13,6 +14,8 @@ export interface StoredResult {
   error: string | null;
   node: string;
   region: string;
+  /** An HTTP check's phases; absent for other types and for results stored without them. */
+  timing?: ResultTiming;
 }
 
 export interface UptimeTotals {
@@ -43,7 +46,8 @@ const GRANULARITIES = ['minute', 'hour', 'day'] as const;
 
 const ROLLUP_COLUMNS = 'monitor, bucket, account, up, down, latency_sum, latency_min, latency_max';
 
-const RESULT_COLUMNS = 'monitor, slot, origin, account, lateness, up, latency, error, checking';
+const RESULT_COLUMNS =
+  'monitor, slot, origin, account, lateness, up, latency, error, checking, timing';
 
 interface ResultRow {
   slot: number;
@@ -53,9 +57,11 @@ interface ResultRow {
   error: string | null;
   node: string;
   region: string;
+  timing: Uint8Array | null;
 }
 
 function toStored(row: ResultRow): StoredResult {
+  const timing = decodeTiming(row.timing);
   return {
     slot: row.slot,
     checkedAt: row.slot + row.lateness,
@@ -64,6 +70,7 @@ function toStored(row: ResultRow): StoredResult {
     error: row.error,
     node: row.node,
     region: row.region,
+    ...(timing === undefined ? {} : { timing }),
   };
 }
 
@@ -111,11 +118,11 @@ export class Results {
       errorKey: db.prepare('SELECT n FROM error_texts WHERE text = ?').pluck(),
       // OR IGNORE on the natural key: a result stored already is a no-op (ingest and merge).
       insert: db.prepare(
-        `INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       list: db.prepare(
         `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region,
-           r.checking
+           r.checking, r.timing
          FROM results r JOIN keys_origin o ON o.n = r.origin
          LEFT JOIN error_texts e ON e.n = r.error
          WHERE r.monitor = ? AND r.slot >= ? AND r.slot < ?
@@ -125,7 +132,7 @@ export class Results {
       // (origin keys are local, names are not).
       ordered: db.prepare(
         `SELECT r.slot, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region,
-           r.checking
+           r.checking, r.timing
          FROM results r JOIN keys_origin o ON o.n = r.origin
          LEFT JOIN error_texts e ON e.n = r.error
          WHERE r.monitor = ? AND r.slot >= ?
@@ -206,6 +213,7 @@ export class Results {
       latency,
       result.error === undefined ? null : this.errorKey(result.error),
       result.locationsChecking ?? null,
+      encodeTiming(result.timing),
     );
     if (inserted.changes === 0) return false;
     for (const granularity of GRANULARITIES) {
@@ -395,7 +403,8 @@ export class Results {
     );
     const copyRange = this.db.prepare(
       `INSERT OR IGNORE INTO main.results (${RESULT_COLUMNS})
-       SELECT m.dst, r.slot, o.dst, a.dst, r.lateness, r.up, r.latency, e.dst, r.checking
+       SELECT m.dst, r.slot, o.dst, a.dst, r.lateness, r.up, r.latency, e.dst, r.checking,
+         r.timing
        FROM ${schema}.results r
        JOIN ${keyMap('keys_monitor')} m ON m.src = r.monitor
        JOIN ${keyMap('keys_origin')} o ON o.src = r.origin

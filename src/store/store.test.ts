@@ -53,6 +53,16 @@ test('ingest is idempotent: the same results twice are stored once and rolled up
   );
 });
 
+test("an HTTP result's timing phases are stored and listed, in whole ms; one without reads none", () => {
+  const store = openTemp();
+  withMonitor(store);
+  const timed = { ...result(10_000), timing: { dnsMs: 0.4, connectMs: 12.6, firstByteMs: 180.2 } };
+  store.ingest([timed, result(20_000)]);
+  const listed = store.listResults('acc_1', 'mon_a', { since: 0, until: 1e15, limit: 10 });
+  assert.deepEqual(listed[1]?.timing, { dnsMs: 0, connectMs: 13, firstByteMs: 180 });
+  assert.equal('timing' in (listed[0] ?? {}), false);
+});
+
 test('the same slot from two nodes is two results; another account sees none', () => {
   const store = openTemp();
   withMonitor(store);
@@ -239,7 +249,8 @@ test('own results go to the outbox in the transaction that stores them, once; pu
   withMonitor(store);
   store.ingest([result(10_000), result(20_000)], undefined, { outbox: true });
   // Ingested again (a retried batch): stored once, queued once.
-  store.ingest([result(10_000), result(30_000)], undefined, { outbox: true });
+  const timed = { ...result(30_000), timing: { connectMs: 2.5, firstByteMs: 9 } };
+  store.ingest([result(10_000), timed], undefined, { outbox: true });
   const pending = store.outboxPending(10);
   assert.deepEqual(
     pending.map((batch) => batch.results.map((r) => r.slot)),
@@ -250,8 +261,9 @@ test('own results go to the outbox in the transaction that stores them, once; pu
   store.close();
   const reopened = new Store(store.path);
   assert.deepEqual(
-    reopened.outboxPending(10).map((batch) => batch.results.map((r) => r.slot)),
-    [[30_000]],
+    reopened.outboxPending(10).map((batch) => batch.results),
+    [[timed]],
+    'with its timing phases',
   );
 });
 

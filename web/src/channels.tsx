@@ -13,6 +13,7 @@ import {
 import {
   filledValues,
   SchemaInput,
+  fieldHints,
   schemaFields,
   useDescription,
   type TypeDescription,
@@ -75,7 +76,14 @@ function ChannelForm(props: ItemFormProps<Channel> & { types: TypeDescription[] 
   const channel = props.item;
   const [type, setType] = useState(channel?.type ?? 'webhook');
   const chosen = props.types.find((item) => item.type === type);
-  const fields = chosen ? schemaFields(chosen.schema, chosen.secretFields, 'config.') : [];
+  const fields = chosen
+    ? schemaFields(
+        chosen.schema,
+        fieldHints('channel', chosen.type),
+        chosen.secretFields,
+        'config.',
+      )
+    : [];
   const { errors, busy, onSubmit } = useSubmit(
     ['name', 'type', ...fields.map((field) => field.name)],
     async (data) => {

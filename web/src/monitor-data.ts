@@ -19,6 +19,8 @@ export interface SummaryItem extends StateItem {
 export interface StoredResult extends ResultSummary {
   node: string;
   region: string;
+  /** HTTP checks: the final request's phases, whole ms; a phase not gone through is absent. */
+  timing?: { dnsMs?: number; connectMs?: number; tlsMs?: number; firstByteMs?: number };
 }
 
 /** `GET /api/v1/incidents` items. */

@@ -9,6 +9,7 @@ import { stateWord, target } from './monitors';
 import { MonitorForm } from './new-monitor';
 import { monitorPath, navigate, onLink, ROUTES } from './router';
 import { strings } from './strings';
+import { breakdownOf, TimingBar, TimingBreakdown } from './timing';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -325,57 +326,71 @@ function Results({ monitorId, latestSlot }: { monitorId: string; latestSlot?: nu
       ? results.items.filter((result) => !errorsOnly || result.error !== null)
       : [];
   return (
-    <section aria-labelledby="results-heading">
-      <h2 id="results-heading">{m.results}</h2>
-      <p>
-        <label class="inline">
-          <input
-            type="checkbox"
-            checked={errorsOnly}
-            onChange={(event) => setErrorsOnly(event.currentTarget.checked)}
-          />{' '}
-          {m.errorsOnly}
-        </label>
-      </p>
-      {results instanceof Error && <p role="alert">{results.message}</p>}
-      {results && !(results instanceof Error) && items.length === 0 && <p>{m.noResults}</p>}
-      {items.length > 0 && (
-        <div class="scroller short">
-          <table class="results">
-            <thead>
-              <tr>
-                <th scope="col">{m.resultColumns.time}</th>
-                <th scope="col">{m.resultColumns.status}</th>
-                <th scope="col" class="number">
-                  {m.resultColumns.latency}
-                </th>
-                <th scope="col">{m.resultColumns.error}</th>
-                <th scope="col">{m.resultColumns.where}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((result) => (
-                <tr key={`${result.slot}-${result.node}-${result.region}`}>
-                  <td>
-                    <time dateTime={new Date(result.checkedAt).toISOString()}>
-                      {when(result.checkedAt)}
-                    </time>
-                  </td>
-                  <td>
-                    <span class={`state state-${result.status}`}>
-                      {strings.states[result.status]}
-                    </span>
-                  </td>
-                  <td class="number">{strings.monitors.latency(result.latencyMs)}</td>
-                  <td class="error">{result.error ?? ''}</td>
-                  <td>{m.where(result.node, result.region)}</td>
+    <>
+      <section aria-labelledby="timing-heading">
+        <h2 id="timing-heading">{strings.timing.heading}</h2>
+        {results && !(results instanceof Error) && <TimingBreakdown results={results.items} />}
+      </section>
+      <section aria-labelledby="results-heading">
+        <h2 id="results-heading">{m.results}</h2>
+        <p>
+          <label class="inline">
+            <input
+              type="checkbox"
+              checked={errorsOnly}
+              onChange={(event) => setErrorsOnly(event.currentTarget.checked)}
+            />{' '}
+            {m.errorsOnly}
+          </label>
+        </p>
+        {results instanceof Error && <p role="alert">{results.message}</p>}
+        {results && !(results instanceof Error) && items.length === 0 && <p>{m.noResults}</p>}
+        {items.length > 0 && (
+          <div class="scroller short">
+            <table class="results">
+              <thead>
+                <tr>
+                  <th scope="col">{m.resultColumns.time}</th>
+                  <th scope="col">{m.resultColumns.status}</th>
+                  <th scope="col" class="number">
+                    {m.resultColumns.latency}
+                  </th>
+                  <th scope="col">{m.resultColumns.error}</th>
+                  <th scope="col">{m.resultColumns.where}</th>
+                  <th scope="col">{m.resultColumns.timing}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <p class="hint">{m.timingNote}</p>
-    </section>
+              </thead>
+              <tbody>
+                {items.map((result) => (
+                  <tr key={`${result.slot}-${result.node}-${result.region}`}>
+                    <td>
+                      <time dateTime={new Date(result.checkedAt).toISOString()}>
+                        {when(result.checkedAt)}
+                      </time>
+                    </td>
+                    <td>
+                      <span class={`state state-${result.status}`}>
+                        {strings.states[result.status]}
+                      </span>
+                    </td>
+                    <td class="number">{strings.monitors.latency(result.latencyMs)}</td>
+                    <td class="error">{result.error ?? ''}</td>
+                    <td>{m.where(result.node, result.region)}</td>
+                    <td class="timing-cell">
+                      <ResultTiming result={result} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
   );
+}
+
+function ResultTiming({ result }: { result: StoredResult }) {
+  const breakdown = breakdownOf(result);
+  return breakdown ? <TimingBar breakdown={breakdown} /> : null;
 }

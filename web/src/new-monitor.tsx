@@ -15,6 +15,7 @@ import {
   changedValues,
   filledValues,
   SchemaInput,
+  fieldHints,
   schemaFields,
   useDescription,
   type JsonSchema,
@@ -69,10 +70,14 @@ export function MonitorForm(props: {
   const [type, setType] = useState(initialType);
   const types = description instanceof Error || !description ? [] : description.items;
   const chosen = types.find((item) => item.type === type);
-  const typeFields = chosen ? schemaFields(chosen.schema, chosen.secretFields) : [];
+  const typeFields = chosen
+    ? schemaFields(chosen.schema, fieldHints('monitor', chosen.type), chosen.secretFields)
+    : [];
   const commonFields =
     description && !(description instanceof Error)
-      ? schemaFields(description.common).filter((field) => !OWN_CONTROLS.includes(field.key))
+      ? schemaFields(description.common, fieldHints('monitor', 'common')).filter(
+          (field) => !OWN_CONTROLS.includes(field.key),
+        )
       : [];
   const fields: SchemaField[] = [...typeFields, ...commonFields];
   // A clone starts its secrets empty: the masked values are no secrets to copy.

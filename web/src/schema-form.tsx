@@ -2,7 +2,8 @@
  * Form fields built from the JSON schemas the API describes its entities with
  * (`GET /api/v1/monitor-types`, `GET /api/v1/channel-types`): the checkers' and notifiers'
  * own schemas are the one source of which fields a type has, their kinds, defaults and
- * descriptions; the app adds only labels (strings.ts) and how each kind is typed in.
+ * descriptions; the app adds only how each kind is typed in, and the words: labels and hints
+ * from the catalog (strings.ts), the schema's English description where it has no hint.
  */
 import type { InputHTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -44,11 +45,23 @@ export interface SchemaField {
   schema: JsonSchema;
   required: boolean;
   secret: boolean;
+  /** The catalog's hint, else the schema's description. */
+  hint: string | undefined;
 }
 
-/** The fields of `schema` a user fills in (read-only ones left out), named `prefix` + key. */
+/** The catalog's hints for the fields of one monitor type (`common`: every monitor's) or channel type. */
+export function fieldHints(kind: 'monitor' | 'channel', type: string): Record<string, string> {
+  const byType: Record<string, Record<string, string> | undefined> = strings.fieldHints[kind];
+  return byType[type] ?? {};
+}
+
+/**
+ * The fields of `schema` a user fills in (read-only ones left out), named `prefix` + key,
+ * with their `hints` from the catalog.
+ */
 export function schemaFields(
   schema: JsonSchema,
+  hints: Record<string, string>,
   secretFields: readonly string[] = [],
   prefix = '',
 ): SchemaField[] {
@@ -60,6 +73,7 @@ export function schemaFields(
       schema: field,
       required: schema.required?.includes(key) === true && field.default === undefined,
       secret: secretFields.includes(key),
+      hint: hints[key] ?? field.description,
     }));
 }
 
@@ -229,14 +243,14 @@ export function SchemaInput(props: { field: SchemaField; errors: FormErrors; val
   const label = fieldLabel(field.key);
   const hint =
     [
-      field.schema.description,
+      field.hint,
       kind === 'list' ? strings.form.listHint : '',
       kind === 'map' ? strings.form.mapHint : '',
       // Only a stored secret is shown masked.
       field.secret && props.value !== undefined ? strings.form.secretHint : '',
     ]
       .filter(Boolean)
-      // The schemas' descriptions end without a stop.
+      // The hints, as the schemas' descriptions, end without a stop.
       .map((part) => (part?.endsWith('.') ? part : `${part}.`))
       .join(' ') || undefined;
   const aria = fieldAria(field.name, errors, hint);

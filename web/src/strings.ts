@@ -222,11 +222,27 @@ export const strings = {
       latency: 'Latency',
       error: 'Error',
       where: 'Checked by',
+      timing: 'Timing',
     },
     where: (node: string, region: string) => `${node} (${region})`,
-    timingNote:
-      'A breakdown into DNS, connect, TLS and first byte is measured by HTTP checks but not stored yet.',
     notFound: 'No such monitor.',
+  },
+  timing: {
+    heading: 'Timing breakdown',
+    parts: {
+      dns: 'DNS',
+      connect: 'Connect',
+      tls: 'TLS',
+      firstByte: 'First byte',
+      rest: 'Rest',
+    },
+    part: (name: string, ms: number) => `${name} ${ms} ms`,
+    ms: (ms: number) => `${ms} ms`,
+    notPassed: 'none',
+    caption: (count: number) =>
+      `The newest result's parts, and their average over the ${count} newest results with timing. Rest: reading the body, and any redirects before.`,
+    columns: { part: 'Part', latest: 'Newest', average: 'Average' },
+    none: 'No timing in these results: HTTP checks measure it.',
   },
   actions: {
     label: 'Monitor actions',
@@ -285,8 +301,96 @@ export const strings = {
    * The label of each field the API describes (monitor and channel types, by field name): a
    * field missing here shows its name in words, its description as the hint.
    */
+  /**
+   * The hints beside each monitor and channel type's fields (`common`: every monitor's), by
+   * type and field: the API's schemas describe them in English, and a field missing here
+   * falls back to that description.
+   */
+  fieldHints: {
+    monitor: {
+      common: {
+        name: 'shown in alerts, 1–200 characters',
+        type: 'what the monitor checks; the type decides its other fields',
+        intervalSeconds: 'seconds between checks',
+        timeoutSeconds:
+          'seconds one check may take; default min(intervalSeconds, 30), never more than it',
+        retries: 'consecutive failures tolerated before the monitor is down',
+        paused: 'a paused monitor is not checked',
+        channelIds: 'channels alerted when the monitor goes down or up',
+        renotifyMinutes: 're-send the down alert every N minutes while down; null: never',
+        locations:
+          'cluster mode: how many regions check the monitor, each from its best live node (fewer when fewer regions are live); solo mode has one location',
+        confirmations:
+          'with locations ≥ 2: how many locations must see the monitor fail before it is down, at most locations; default a majority, floor(locations / 2) + 1',
+      },
+      http: {
+        url: 'http:// or https:// URL to request',
+        method: 'request method',
+        headers: 'extra request headers; they override the User-Agent',
+        body: 'request body, sent as is (describe it with a Content-Type header)',
+        expectedStatus: 'statuses that count as up: codes (200) and ranges ("200-399")',
+        keyword: 'text that must appear in the body (case-sensitive, within maxBodyBytes)',
+        keywordAbsent:
+          'text that must not appear in the body (case-sensitive, within maxBodyBytes)',
+        jsonPath:
+          'path into a JSON body, e.g. data.items[0].status; alone, the path must exist, with jsonValue, the value there must equal it',
+        jsonValue:
+          'value expected at jsonPath, compared as JSON (deep, key order ignored); a string also matches a number, boolean or null written the same way ("200" matches 200)',
+        maxResponseMs: 'down when the whole check (redirects and body included) takes longer, ms',
+        followRedirects: 'follow 301/302/303/307/308 redirects',
+        maxRedirects: 'redirects to follow before the check is down',
+        ignoreTlsErrors: 'accept invalid, expired or self-signed certificates',
+        maxBodyBytes:
+          'most body bytes read; the rest is not downloaded: keyword checks see only what was read, and a jsonPath check on a larger body is down',
+      },
+      tcp: {
+        host: 'host name or IP address to connect to',
+        port: 'TCP port',
+      },
+      dns: {
+        hostname: 'name to query (for PTR, an IP address or an in-addr.arpa / ip6.arpa name)',
+        recordType: 'record type to query',
+        expected:
+          'an answer that must be among the answers, as text: "1.2.3.4"; MX "10 mx.example.com"; SRV "0 5 5060 sip.example.com" (priority weight port target); CAA \'0 issue "ca.example"\'; SOA "ns hostmaster serial refresh retry expire minttl"; TXT its strings joined. Compared exactly, case-insensitively for all types but TXT; absent: any answer is up',
+        resolver:
+          'DNS server to ask: an IP address with optional port ("1.1.1.1", "127.0.0.1:5353", "[::1]:53"); default: the system resolvers',
+      },
+      ping: {
+        host: 'host name or IP address to ping',
+        count: 'echo requests to send, 0.2 s apart',
+      },
+      tls: {
+        host: 'host name or IP address to connect to',
+        port: 'TCP port',
+        servername:
+          'SNI name, and the name the certificate must match; default: host (none for an IP)',
+        warnDays: 'days before expiry at which to warn (certificate.expiring); the check stays up',
+        ca: 'PEM certificate(s) of a private CA, trusted instead of the system CAs',
+        ignoreChain: 'judge only expiry: an untrusted chain or a name mismatch is not down',
+      },
+      push: {
+        graceSeconds: 'seconds a heartbeat may be late before the monitor is down',
+      },
+    },
+    channel: {
+      email: {},
+      webhook: {},
+      slack: {},
+      discord: {},
+      teams: {},
+      telegram: {},
+      pagerduty: {},
+      opsgenie: {},
+      ntfy: {},
+      pushover: {},
+      gotify: {},
+      matrix: {},
+    },
+  },
   fieldNames: {
     name: 'Name',
+    type: 'Type',
+    paused: 'Paused',
     intervalSeconds: 'Check every (seconds)',
     timeoutSeconds: 'Timeout (seconds)',
     retries: 'Failures tolerated before down',
