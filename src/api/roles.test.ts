@@ -57,6 +57,17 @@ const PREPARED: Record<string, (as: CallerState) => Promise<Json>> = {
     const [recovery] = (JSON.parse(confirmed.text) as { recoveryCodes: string[] }).recoveryCodes;
     return { password: PASSWORD, code: recovery ?? '' };
   },
+  'POST /api/v1/auth/totp/recovery-codes': async (as) => {
+    await as.totpOff();
+    const secret = await as.startTotp();
+    const now = totpStep(Date.now());
+    const confirmed = await as.call('POST', '/api/v1/auth/totp/confirm', {
+      code: totpAt(secret, now),
+    });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    // The next step's code: the current one is used already.
+    return { password: PASSWORD, code: totpAt(secret, now + 1) };
+  },
 };
 
 void describe('roles on every route', () => {

@@ -102,7 +102,10 @@ export const strings = {
         'Two-factor login is on. Keep these recovery codes somewhere safe: each logs you in once if you lose your app. They are not shown again.',
       recoveryLabel: 'Recovery codes',
       disable: 'Turn off',
-      disableCode: 'Code from the app, or a recovery code',
+      manageCode: 'Code from the app, or a recovery code',
+      manageHint:
+        "New recovery codes take the app's code and replace all the old ones; turning off takes either.",
+      regenerate: 'Make new recovery codes',
       disabled: 'Two-factor login is off.',
     },
     sessions: {
