@@ -108,6 +108,15 @@ export const strings = {
       regenerate: 'Make new recovery codes',
       disabled: 'Two-factor login is off.',
     },
+    deleteAccount: {
+      title: 'Delete account',
+      warning: (name: string) =>
+        `Deleting ${name} deletes everything in it for good: monitors and their results, incidents, channels, maintenance windows, status pages, API tokens and invitations. Its users lose it; users who have no other account are deleted.`,
+      confirmName: (name: string) => `Type the account's name, ${name}, to confirm`,
+      code: 'Code from the app, or a recovery code',
+      codeHint: 'Only when two-factor login is on',
+      submit: 'Delete this account',
+    },
     sessions: {
       title: 'Sessions',
       caption: 'Where you are logged in',
