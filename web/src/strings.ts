@@ -35,6 +35,9 @@ export const strings = {
     inviteSubmit: 'Create invitation link',
     role: 'Role',
     link: 'Invitation link (works once, for 7 days; send it to the invitee)',
+    emailed: (email: string) =>
+      `Invitation sent by email to ${email}. The link in it works once, for 7 days.`,
+    notEmailed: (reason: string) => `The invitation is made, but no email went (${reason}).`,
     pending: 'Pending invitations',
     pendingCaption: 'Invitations not accepted yet',
     noPending: 'No pending invitations.',
