@@ -4,6 +4,7 @@ import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { securityHeaders } from '../web/index.js';
+import { registerAccountDeletion } from './account-deletion.js';
 import { registerAuthRoutes, registerPasswordRoute } from './auth.js';
 import { registerChannelRoutes } from './channels.js';
 import { registerClusterRoutes } from './cluster.js';
@@ -110,6 +111,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerPasswordRoute(scope, deps);
     registerTotpRoutes(scope, deps);
     registerMemberRoutes(scope, deps);
+    registerAccountDeletion(scope, deps);
     registerInvitationRoutes(scope, deps);
     registerMonitorRoutes(scope, deps, quotas);
     registerResultRoutes(scope, deps);

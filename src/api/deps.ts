@@ -5,6 +5,7 @@ import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
 import type { EventHub } from '../events/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Quotas } from '../model/index.js';
+import type { SmtpServer } from '../notify/index.js';
 import type { PasswordHasher, SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import type { FailureLimit } from './failure-limit.js';
@@ -32,8 +33,21 @@ export interface ApiDeps {
   degraded?(): { reason: string; recovery: string } | undefined;
   /** Cluster mode: this node's view of the cluster (`GET /api/v1/cluster`). */
   cluster?(): Promise<ClusterStatus>;
+  /**
+   * The node's own mail (settings smtpUrl, mailFrom, publicUrl): invitations are mailed too.
+   * Absent: invitations are links only.
+   */
+  mail?: NodeMail;
   /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
   wakeDeliverer(): void;
+}
+
+export interface NodeMail {
+  server: SmtpServer;
+  /** Where users reach the app, without a trailing slash: links in mails begin with it. */
+  publicUrl: string;
+  /** How long one mail may take before it counts as not sent, ms. @defaultValue 10_000 */
+  timeoutMs?: number;
 }
 
 /**

@@ -2,14 +2,16 @@
  * Invitations by link: an admin invites an email with a role; the link's secret (256 random
  * bits) exists only in the reply and the link, the store keeps its SHA-256. Accepting it
  * once, within INVITATION_TTL_MS, makes a new user at home in the account, or adds the
- * account to the logged-in user the invitation names.
+ * account to the logged-in user the invitation names. When the node has mail, the link is
+ * mailed to the invitee as well.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc } from '../cluster/index.js';
-import { notFound, TirelessError } from '../errors/index.js';
-import type { Invitation, Role, User } from '../model/index.js';
+import { describeError, notFound, TirelessError } from '../errors/index.js';
+import type { Account, Invitation, Role, User } from '../model/index.js';
+import { sendMail } from '../notify/index.js';
 import { parseOrThrow } from '../validation/index.js';
 import { email, emailClaim, newPassword, passwordLimiter } from './auth.js';
 import { hasherOf } from './login.js';
@@ -30,6 +32,8 @@ import { mayManage } from './roles.js';
 /** How long an invitation link works, ms: 7 days. */
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 const SECRET_PREFIX = 'tli_';
+/** How long an invitation's mail may take before the reply says it was not sent, ms. */
+const MAIL_TIMEOUT_MS = 10_000;
 
 const newInvitation = z.object({ email, role: roleField }).strict();
 const acceptance = z
@@ -83,9 +87,11 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDeps): v
       schema: routeSchema({
         role: 'admin',
         tag,
-        summary: `Invite an email to the account with a role; the reply's link works once, for ${INVITATION_TTL_MS / 86_400_000} days, and is shown only here`,
+        summary: `Invite an email to the account with a role; the reply's link works once, for ${INVITATION_TTL_MS / 86_400_000} days, and is shown only here (and mailed to the invitee when the node has mail)`,
         body: jsonSchema(newInvitation),
-        responses: { 201: '{ id, email, role, expiresAt, createdAt, invitedBy, token, link }' },
+        responses: {
+          201: '{ id, email, role, expiresAt, createdAt, invitedBy, token, link }, with mail also { emailed, emailError? }',
+        },
       }),
     },
     async (request, reply) => {
@@ -112,7 +118,21 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDeps): v
         0,
       );
       reply.code(201);
-      return { ...present(saved), token: secret, link: linkOf(secret) };
+      const created = { ...present(saved), token: secret, link: linkOf(secret) };
+      if (!deps.mail) return created;
+      // The invitation is stored already: a mail that fails or hangs loses nothing but itself.
+      try {
+        await sendMail(deps.mail.server, invitationMail(deps, saved, linkOf(secret)), {
+          timeoutMs: deps.mail.timeoutMs ?? MAIL_TIMEOUT_MS,
+          signal: new AbortController().signal,
+          now: deps.clock.now(),
+        });
+        return { ...created, emailed: true };
+      } catch (error) {
+        const emailError = error instanceof TirelessError ? error.message : describeError(error);
+        deps.log.warn({ invitation: saved.id, error: emailError }, 'invitation mail not sent');
+        return { ...created, emailed: false, emailError };
+      }
     },
   );
 
@@ -145,6 +165,31 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDeps): v
  * cookie with its CSRF token); with the invited user's session, adds the account to it and
  * switches the session to it.
  */
+/** The mail that brings `invitation`'s link (the path `path`) to the invitee. */
+function invitationMail(deps: ApiDeps, invitation: Invitation, path: string) {
+  const account = deps.store.getScoped<Account>(
+    'account',
+    invitation.accountId,
+    invitation.accountId,
+  );
+  const inviter = deps.store.getConfig<User>('user', invitation.invitedBy);
+  // One line: a name cannot add headers or lines of its own to the subject.
+  const name = (account?.name ?? 'an account').replace(/\s+/g, ' ');
+  const link = `${deps.mail?.publicUrl ?? ''}${path}`;
+  const expires = new Date(invitation.expiresAt).toUTCString();
+  return {
+    to: [invitation.email],
+    subject: `Invitation to ${name} on Tireless`,
+    text: [
+      `${inviter?.email ?? 'Someone'} invites you to ${name} on Tireless, as ${invitation.role}.`,
+      '',
+      `Accept the invitation: ${link}`,
+      '',
+      `The link works once, until ${expires}. If you did not expect this mail, ignore it.`,
+    ].join('\n'),
+  };
+}
+
 export function registerAcceptRoute(app: FastifyInstance, deps: ApiDeps): void {
   app.post(
     '/api/v1/invitations/accept',

@@ -36,7 +36,7 @@ const accountChoice = z
   .strict();
 
 /** One member of an account as the store holds it: the user, and where its role is kept. */
-interface Member {
+export interface Member {
   user: User;
   role: Role;
   /** The membership document; undefined when this is the user's home account. */
@@ -254,7 +254,11 @@ function checkNotLastOwner(members: readonly Member[]): void {
  * Takes `member` out of `accountId`: its membership and its API tokens there, or, in its
  * home account, the user with every token and membership it has.
  */
-async function removeMember(deps: ApiDeps, accountId: string, member: Member): Promise<void> {
+export async function removeMember(
+  deps: ApiDeps,
+  accountId: string,
+  member: Member,
+): Promise<void> {
   const { user } = member;
   const tokens = deps.store
     .listScoped<Token>('token', accountId)
@@ -278,7 +282,7 @@ async function removeMember(deps: ApiDeps, accountId: string, member: Member): P
 }
 
 /** Removed meanwhile (another node, an expiry): that is what was asked. */
-function gone(error: unknown): void {
+export function gone(error: unknown): void {
   if (!(error instanceof TirelessError && error.code === 'TIRELESS_NOT_FOUND')) throw error;
 }
 

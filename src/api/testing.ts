@@ -14,7 +14,7 @@ import { EventHub } from '../events/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { PasswordHasher, SecretBox } from '../secrets/index.js';
 import { Store, type CheckedResult, type IngestReport } from '../store/index.js';
-import type { ApiDeps, ApiSettings } from './deps.js';
+import type { ApiDeps, ApiSettings, NodeMail } from './deps.js';
 import type { ErrorReply } from './error-handler.js';
 import { buildApi } from './build-api.js';
 
@@ -23,6 +23,8 @@ export interface TestApiOptions {
   settings?: Partial<ApiSettings>;
   /** @defaultValue systemClock */
   clock?: Clock;
+  /** The node's own mail. @defaultValue none: invitations are links only */
+  mail?: NodeMail;
   /**
    * The password hasher. @defaultValue one shared by the test APIs at cheap parameters
    * (N=2^12): OWASP's take 128 MiB and ~0.4 s per hash, too much for every test's setup
@@ -134,6 +136,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       ...options.settings,
     },
     passwords: options.passwords ?? TEST_PASSWORDS,
+    ...(options.mail ? { mail: options.mail } : {}),
     wakeDeliverer: () => void wakes++,
   };
   const app = await buildApi(deps);

@@ -215,3 +215,51 @@ void describe('TOTP', () => {
     assert.equal(off.statusCode, 409);
   });
 });
+
+void describe('TOTP recovery codes', () => {
+  void it('are replaced with the password and a current app code: the old ones stop working', async (t) => {
+    const { api, clock } = await fixture();
+    t.after(() => api.close());
+    const regenerate = (payload: object) =>
+      api.call('POST', '/api/v1/auth/totp/recovery-codes', { payload });
+    const off = await regenerate({ password: api.owner.password, code: '123456' });
+    assert.equal(off.statusCode, 409, 'two-factor login is off: nothing to replace');
+
+    const { secret, recoveryCodes: old } = await enrol(api, clock);
+    clock.advance(TOTP_STEP_MS);
+    const code = totpAt(secret, totpStep(clock.now()));
+    const before = stored(api).totp;
+
+    const wrongPassword = await regenerate({ password: 'not-the-password', code });
+    assert.equal(wrongPassword.statusCode, 400);
+    assert.deepEqual(badFields(wrongPassword), ['password']);
+    const wrongCode = await regenerate({ password: api.owner.password, code: '000000' });
+    assert.equal(wrongCode.statusCode, 400);
+    assert.deepEqual(badFields(wrongCode), ['code']);
+    // A recovery code does not mint more: the app's code is the proof asked for.
+    const recovery = await regenerate({ password: api.owner.password, code: old[0] });
+    assert.equal(recovery.statusCode, 400);
+    assert.deepEqual(badFields(recovery), ['code']);
+    assert.deepEqual(stored(api).totp, before, 'a refused request changes nothing');
+
+    const replaced = await regenerate({ password: api.owner.password, code });
+    assert.equal(replaced.statusCode, 200, replaced.body);
+    const { recoveryCodes } = replaced.json<{ recoveryCodes: string[] }>();
+    assert.equal(recoveryCodes.length, 10);
+    assert.equal(new Set([...recoveryCodes, ...old]).size, 20, 'all new');
+    assert.equal(stored(api).totp?.secret, before?.secret, 'the app keeps working');
+    for (const fresh of recoveryCodes) {
+      assert.ok(!JSON.stringify(stored(api)).includes(fresh), 'stored hashed');
+    }
+    const replay = await regenerate({ password: api.owner.password, code });
+    assert.equal(replay.statusCode, 400, 'the code that replaced them is used');
+
+    assert.equal((await login(api, old[1])).statusCode, 401, 'an old recovery code is dead');
+    assert.equal((await login(api, recoveryCodes[0])).statusCode, 200, 'a new one logs in');
+    assert.deepEqual((await api.call('GET', '/api/v1/auth/totp')).json(), {
+      enabled: true,
+      pending: false,
+      recoveryCodesLeft: 9,
+    });
+  });
+});

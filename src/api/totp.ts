@@ -36,15 +36,16 @@ import {
 const ISSUER = 'Tireless';
 const password = z.string({ message: 'is required' }).min(1, 'is required').max(200);
 const start = z.object({ password }).strict();
-const confirm = z
-  .object({
-    code: z
-      .string({ message: 'is required' })
-      .trim()
-      .regex(/^\d{6}$/, 'must be 6 digits'),
-  })
-  .strict();
+/** A code of the authenticator app: a recovery code (never 6 digits) is no such code. */
+const appCode = z
+  .string({ message: 'is required' })
+  .trim()
+  .regex(/^\d{6}$/, "must be the app's 6 digits");
+const confirm = z.object({ code: appCode }).strict();
 const disable = z.object({ password, code: secondFactorCode }).strict();
+// The app's code, not a recovery code: whoever holds a recovery code but not the app must
+// not mint more.
+const regenerate = z.object({ password, code: appCode }).strict();
 
 /**
  * `/api/v1/auth/totp`, for the authenticated scope: the caller's own second factor. Start,
@@ -62,6 +63,15 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!user) throw unauthorized();
     return user;
   };
+  /** The options of a route that takes a password or a code: rate-limited like login. */
+  const limitedRoute = (
+    body: z.ZodType,
+    summary: string,
+    responses: Parameters<typeof routeSchema>[0]['responses'],
+  ) => ({
+    onRequest: limited,
+    schema: routeSchema({ role: 'viewer', tag, body: jsonSchema(body), summary, responses }),
+  });
   const checkPassword = async (user: User, given: string) => {
     if (!(await hasherOf(deps).check(given, user.passwordHash)).matches) {
       throw validationError([{ field: 'password', problem: 'is not the current password' }]);
@@ -91,17 +101,11 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post(
     '/api/v1/auth/totp',
-    {
-      onRequest: limited,
-      schema: routeSchema({
-        role: 'viewer',
-        tag,
-        body: jsonSchema(start),
-        summary:
-          'Start TOTP enrolment (needs the password): a new secret for an authenticator app, asked at login only once confirmed; replaces an unconfirmed one',
-        responses: { 201: '{ secret, uri }: the base32 secret and its otpauth:// URI' },
-      }),
-    },
+    limitedRoute(
+      start,
+      'Start TOTP enrolment (needs the password): a new secret for an authenticator app, asked at login only once confirmed; replaces an unconfirmed one',
+      { 201: '{ secret, uri }: the base32 secret and its otpauth:// URI' },
+    ),
     async (request, reply) => {
       const input = parseOrThrow(start, request.body);
       const user = userOf(request);
@@ -127,17 +131,11 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post(
     '/api/v1/auth/totp/confirm',
-    {
-      onRequest: limited,
-      schema: routeSchema({
-        role: 'viewer',
-        tag,
-        body: jsonSchema(confirm),
-        summary:
-          "Confirm TOTP enrolment with a current code: login asks for a code from now on; the reply's recovery codes (each works once) are shown only here",
-        responses: { 200: '{ recoveryCodes: [string…] }' },
-      }),
-    },
+    limitedRoute(
+      confirm,
+      "Confirm TOTP enrolment with a current code: login asks for a code from now on; the reply's recovery codes (each works once) are shown only here",
+      { 200: '{ recoveryCodes: [string…] }' },
+    ),
     async (request) => {
       const { code } = parseOrThrow(confirm, request.body);
       const user = userOf(request);
@@ -173,17 +171,11 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post(
     '/api/v1/auth/totp/disable',
-    {
-      onRequest: limited,
-      schema: routeSchema({
-        role: 'viewer',
-        tag,
-        body: jsonSchema(disable),
-        summary:
-          'Turn two-factor login off (or drop an unconfirmed enrolment): needs the password and a current code or a recovery code',
-        responses: { 204: 'Off' },
-      }),
-    },
+    limitedRoute(
+      disable,
+      'Turn two-factor login off (or drop an unconfirmed enrolment): needs the password and a current code or a recovery code',
+      { 204: 'Off' },
+    ),
     async (request, reply) => {
       const input = parseOrThrow(disable, request.body);
       let user = userOf(request);
@@ -198,6 +190,37 @@ export function registerTotpRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       await putTotp(deps, user, undefined);
       return reply.code(204).send();
+    },
+  );
+  app.post(
+    '/api/v1/auth/totp/recovery-codes',
+    limitedRoute(
+      regenerate,
+      "Replace the recovery codes (needs the password and a current code from the app): the old ones stop working; the reply's 10 new ones are shown only here",
+      { 200: '{ recoveryCodes: [string…] }' },
+    ),
+    async (request) => {
+      const input = parseOrThrow(regenerate, request.body);
+      const user = userOf(request);
+      if (!totpEnabled(user)) {
+        throw new TirelessError('TIRELESS_CONFLICT', 'two-factor login is off');
+      }
+      await checkPassword(user, input.password);
+      const used = await useSecondFactor(deps, user, input.code);
+      if (!used?.totp) {
+        throw validationError([
+          {
+            field: 'code',
+            problem: "is not the authenticator app's current code (each code works once)",
+          },
+        ]);
+      }
+      const recoveryCodes = newRecoveryCodes();
+      await putTotp(deps, used, {
+        ...used.totp,
+        recoveryCodes: recoveryCodes.map(recoveryCodeHash),
+      });
+      return { recoveryCodes };
     },
   );
 }

@@ -86,6 +86,14 @@ function program(): Command {
     .option('--nats-tls-cert <file>', 'client certificate for NATS (env TIRELESS_NATS_TLS_CERT)')
     .option('--nats-tls-key <file>', 'its private key (env TIRELESS_NATS_TLS_KEY)')
     .option(
+      '--mail-from <address>',
+      'sender of invitation mails; the mail server from TIRELESS_SMTP_URL(_FILE) (env TIRELESS_MAIL_FROM)',
+    )
+    .option(
+      '--public-url <url>',
+      'the address users reach the app at, for links in mails (env TIRELESS_PUBLIC_URL)',
+    )
+    .option(
       '--island-after-ms <ms>',
       'with a replica, wait this long for the cluster before island mode (env TIRELESS_ISLAND_AFTER_MS)',
     )
@@ -113,6 +121,8 @@ function program(): Command {
           natsTlsCert: flags.natsTlsCert,
           natsTlsKey: flags.natsTlsKey,
           islandAfterMs: flags.islandAfterMs,
+          mailFrom: flags.mailFrom,
+          publicUrl: flags.publicUrl,
         },
         process.env,
       );

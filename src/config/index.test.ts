@@ -317,3 +317,54 @@ test('tlsCert and tlsKey go together', () => {
     /tlsKey \(TIRELESS_TLS_KEY\): tlsCert and tlsKey go together/,
   );
 });
+
+test('mail: smtpUrl read into a server, its password never quoted; mailFrom and publicUrl with it', () => {
+  const mail = {
+    TIRELESS_SMTP_URL: 'smtps://tireless%40example.com:s3cr%2Ft@mail.example.com',
+    TIRELESS_MAIL_FROM: 'tireless@example.com',
+    TIRELESS_PUBLIC_URL: 'https://status.example.com/',
+  };
+  const settings = loadSettings({}, mail);
+  assert.deepEqual(settings.smtpUrl, {
+    host: 'mail.example.com',
+    port: 465,
+    secure: true,
+    username: 'tireless@example.com',
+    password: 's3cr/t',
+  });
+  assert.equal(settings.publicUrl, 'https://status.example.com');
+  assert.deepEqual(loadSettings({}, { ...mail, TIRELESS_SMTP_URL: 'smtp://[::1]:2525' }).smtpUrl, {
+    host: '::1',
+    port: 2525,
+    secure: false,
+  });
+  assert.equal(loadSettings({}, {}).smtpUrl, undefined, 'no mail by default');
+
+  for (const [url, problem] of [
+    ['http://user:hunter2@mail.example.com', 'must begin smtp:// or smtps://'],
+    ['smtp://user:hunter2@mail.example.com/path', 'takes no path, query or fragment'],
+    ['smtp://user:hunter2@mail.example.com?tls=1', 'takes no path, query or fragment'],
+    ['smtp://user@mail.example.com', 'needs both a user and a password'],
+    ['smtp://user:hunter2@mail.example.com:99999', 'is not a URL'],
+    ['not a url hunter2', 'is not a URL'],
+  ] as const) {
+    const message = configError({}, { ...mail, TIRELESS_SMTP_URL: url });
+    assert.match(message, new RegExp(`smtpUrl \\(TIRELESS_SMTP_URL\\): ${problem}`), url);
+    assert.ok(!message.includes('hunter2'), `${url}: the password is not in the error`);
+  }
+  assert.match(
+    configError({}, { TIRELESS_SMTP_URL: mail.TIRELESS_SMTP_URL }),
+    /mailFrom \(TIRELESS_MAIL_FROM\): is needed with smtpUrl.*publicUrl \(TIRELESS_PUBLIC_URL\): is needed with smtpUrl/,
+  );
+  assert.match(
+    configError({}, { ...mail, TIRELESS_MAIL_FROM: 'nobody' }),
+    /mailFrom \(TIRELESS_MAIL_FROM\): must be an email address/,
+  );
+  for (const url of ['ftp://example.com', 'https://example.com/?a=1', 'example.com']) {
+    assert.match(
+      configError({}, { ...mail, TIRELESS_PUBLIC_URL: url }),
+      /publicUrl \(TIRELESS_PUBLIC_URL\): must be an http:\/\/ or https:\/\/ URL/,
+      url,
+    );
+  }
+});

@@ -42,6 +42,78 @@ const systemAccess = z.string().transform((text, context) => {
   return z.NEVER;
 });
 
+/**
+ * `smtp://` or `smtps://` (TLS from the first byte), with `user:password@` when the server
+ * asks for a login, a host and a port (default 587, or 465 for smtps). Problems never quote
+ * the URL: it may hold a password.
+ */
+const smtpUrl = z.string().transform((text, context) => {
+  const fail = (message: string) => {
+    context.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return fail('is not a URL: smtp://[user:password@]host[:port] or smtps://…');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    return fail(`must begin smtp:// or smtps:// (got ${url.protocol}//)`);
+  }
+  if (url.hostname === '') return fail('names no host');
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+    return fail('takes no path, query or fragment: smtp://[user:password@]host[:port]');
+  }
+  if ((url.username === '') !== (url.password === '')) {
+    return fail('needs both a user and a password, or neither');
+  }
+  const secure = url.protocol === 'smtps:';
+  let login: { username: string; password: string } | undefined;
+  try {
+    login =
+      url.username === ''
+        ? undefined
+        : {
+            username: decodeURIComponent(url.username),
+            password: decodeURIComponent(url.password),
+          };
+  } catch {
+    return fail('has a user or password that is not valid percent-encoding');
+  }
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+    secure,
+    ...login,
+  };
+});
+
+/** An http(s) URL without query or fragment, kept without its trailing slash. */
+const publicUrl = z.string().transform((text, context) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    context.addIssue({
+      code: 'custom',
+      message: 'must be an http:// or https:// URL without login, query or fragment',
+    });
+    return z.NEVER;
+  }
+  return url.href.replace(/\/+$/, '');
+});
+
 const settingsSchema = z
   .object({
     /** Where the database, node id and secret key live. @defaultValue ./tireless-data */
@@ -194,6 +266,20 @@ const settingsSchema = z
      */
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
+    /**
+     * The node's own mail server, for invitations by email: `smtp://[user:password@]host[:port]`
+     * (STARTTLS when offered) or `smtps://…` (TLS from the start); best through
+     * TIRELESS_SMTP_URL_FILE, as it may hold a password. @defaultValue none: invitations are
+     * links only
+     */
+    smtpUrl: smtpUrl.optional(),
+    /** The sender of the node's mail (needed with smtpUrl), e.g. `tireless@example.com`. */
+    mailFrom: z.email('must be an email address').optional(),
+    /**
+     * The address users reach the app at, e.g. `https://status.example.com` (needed with
+     * smtpUrl): the links mails carry begin with it. @defaultValue none
+     */
+    publicUrl: publicUrl.optional(),
     /** Login/setup attempts per client address per minute. @defaultValue 10 */
     authRateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(10),
     /**
@@ -430,6 +516,13 @@ function clusterProblems(settings: z.output<typeof settingsSchema>): FieldProble
       field: ways[1] as string,
       problem: `give one way to sign in to NATS: natsCreds, natsNkey or natsUser (given: ${ways.join(', ')})`,
     });
+  }
+  if (settings.smtpUrl !== undefined) {
+    for (const field of ['mailFrom', 'publicUrl'] as const) {
+      if (settings[field] === undefined) {
+        problems.push({ field, problem: 'is needed with smtpUrl (the mail it sends)' });
+      }
+    }
   }
   if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) {
     problems.push({ field: 'tlsKey', problem: 'tlsCert and tlsKey go together' });

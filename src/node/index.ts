@@ -331,6 +331,14 @@ export async function startNode(
     },
     degraded: () => guard.degraded,
     ...(cluster ? { cluster: () => cluster.status() } : {}),
+    ...(settings.smtpUrl && settings.mailFrom && settings.publicUrl
+      ? {
+          mail: {
+            server: { ...settings.smtpUrl, from: settings.mailFrom, ignoreTlsErrors: false },
+            publicUrl: settings.publicUrl,
+          },
+        }
+      : {}),
     wakeDeliverer: () => deliverer.wake(),
   });
   registerPages(app);

@@ -14,6 +14,7 @@ import { webhook } from './webhook/index.js';
 
 export type { Notification, NotificationEvent, Notifier, SendContext } from './types.js';
 export { composeNotification, type NotificationInput } from './compose.js';
+export { sendMail, type Mail, type SmtpServer } from './email/index.js';
 
 /**
  * Every notification channel type, keyed by the type a channel names: the one place a

@@ -138,6 +138,7 @@ export class AlertState {
         db.prepare('DELETE FROM monitor_state WHERE monitor_id = ?'),
         db.prepare('DELETE FROM pushes WHERE monitor_id = ?'),
       ],
+      forgetAccount: db.prepare('DELETE FROM incidents WHERE account_id = ?'),
       // The condition matches incidents_closed, a partial index.
       pruneClosed: db.prepare('DELETE FROM incidents WHERE ended_at < ?'),
     };
@@ -267,6 +268,11 @@ export class AlertState {
   /** Deletes a deleted monitor's state and last push; its incidents stay (history). */
   forgetMonitor(monitorId: string): void {
     for (const statement of this.sql.forget) statement.run(monitorId);
+  }
+
+  /** Deletes a deleted account's incidents (its monitors' state goes with each monitor). */
+  forgetAccount(accountId: string): void {
+    this.sql.forgetAccount.run(accountId);
   }
 
   /** Deletes incidents that closed before `before` (ms); open ones stay whatever their age. */

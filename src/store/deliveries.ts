@@ -60,11 +60,17 @@ export class DeliveryQueue {
          FROM deliveries WHERE account_id = ? ORDER BY created_at DESC LIMIT ?`,
       ),
       countPending: db.prepare(`SELECT count(*) FROM deliveries WHERE status = 'pending'`).pluck(),
+      forgetAccount: db.prepare('DELETE FROM deliveries WHERE account_id = ?'),
       // The condition matches deliveries_finished, a partial index.
       pruneFinished: db.prepare(
         `DELETE FROM deliveries WHERE status <> 'pending' AND created_at < ?`,
       ),
     };
+  }
+
+  /** Deletes a deleted account's deliveries, queued or done: none is sent for it any more. */
+  forgetAccount(accountId: string): void {
+    this.sql.forgetAccount.run(accountId);
   }
 
   /** Queues a delivery due at `now` unless its id is queued already; 1 if it was new. */

@@ -538,6 +538,11 @@ export class Store {
         this.waiting.forget(change.id);
       }
       if (change.doc !== null && change.kind === 'account') this.results.keyAccount(change.id);
+      if (change.doc === null && change.kind === 'account') {
+        // Its monitors' tombstones took their results and state; this is what is left.
+        this.alerts.forgetAccount(change.id);
+        this.deliveries.forgetAccount(change.id);
+      }
       if (change.doc !== null && change.kind === 'monitor') {
         this.storeWaiting(change.id, this.waiting.take(change.id));
       }

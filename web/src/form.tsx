@@ -48,7 +48,8 @@ export function useSubmit(shown: readonly string[], action: (data: FormData) => 
     const form = event.currentTarget as HTMLFormElement;
     setBusy(true);
     try {
-      await action(new FormData(form));
+      // With the button pressed, for a form whose buttons do different things.
+      await action(new FormData(form, (event as SubmitEvent).submitter));
       setErrors(NO_ERRORS);
     } catch (error) {
       setErrors(formErrors(error, shown));

@@ -161,7 +161,13 @@ function App() {
       {route === ROUTES.members && session.user && (
         <MembersPage key={session.user.accountId} user={session.user} />
       )}
-      {route === ROUTES.settings && session.user && <SettingsPage key={session.user.accountId} />}
+      {route === ROUTES.settings && session.user && (
+        <SettingsPage
+          key={session.user.accountId}
+          isOwner={session.user.role === 'owner'}
+          onAccountDeleted={() => start({ user: null, csrfToken: null, setupOpen: false })}
+        />
+      )}
       {route === ROUTES.invitation && (
         <InvitationPage
           user={session.user}

@@ -24,7 +24,10 @@ export function MembersPage({ user }: { user: User }) {
   const manages = atLeast(user.role, 'admin');
   const [members, setMembers] = useState<Member[] | undefined>(undefined);
   const [invitations, setInvitations] = useState<Invitation[]>([]);
-  const [link, setLink] = useState<string | undefined>(undefined);
+  /** The last invitation made: mailed to its email, or its link to hand over (and why not mailed). */
+  const [made, setMade] = useState<
+    { emailedTo: string } | { link: string; emailError?: string } | undefined
+  >(undefined);
 
   const load = async () => {
     setMembers((await call<{ items: Member[] }>('GET', '/api/v1/members')).items);
@@ -38,11 +41,19 @@ export function MembersPage({ user }: { user: User }) {
   }, [user.accountId]);
 
   const invite = useSubmit(['email', 'role'], async (data) => {
-    const created = await call<{ link: string }>('POST', '/api/v1/invitations', {
-      email: text(data, 'email'),
-      role: text(data, 'role'),
-    });
-    setLink(location.origin + created.link);
+    setMade(undefined);
+    const created = await call<{
+      email: string;
+      link: string;
+      emailed?: boolean;
+      emailError?: string;
+    }>('POST', '/api/v1/invitations', { email: text(data, 'email'), role: text(data, 'role') });
+    const link = location.origin + created.link;
+    setMade(
+      created.emailed === true
+        ? { emailedTo: created.email }
+        : { link, ...(created.emailError === undefined ? {} : { emailError: created.emailError }) },
+    );
     await load();
   });
 
@@ -133,10 +144,16 @@ export function MembersPage({ user }: { user: User }) {
               {strings.members.inviteSubmit}
             </button>
           </form>
-          {link && (
+          {made && 'emailedTo' in made && (
+            <p role="status">{strings.members.emailed(made.emailedTo)}</p>
+          )}
+          {made && 'link' in made && (
             <div class="field" role="status">
+              {made.emailError !== undefined && (
+                <p>{strings.members.notEmailed(made.emailError)}</p>
+              )}
               <label for="invitation-link">{strings.members.link}</label>
-              <input id="invitation-link" type="text" readOnly value={link} />
+              <input id="invitation-link" type="text" readOnly value={made.link} />
             </div>
           )}
           <h2>{strings.members.pending}</h2>

@@ -4,6 +4,7 @@ import { call } from './api';
 import { Field, FormProblems, Page, text, useListChanges, useSubmit } from './form';
 import { onLink, ROUTES } from './router';
 import { strings } from './strings';
+import { DeleteAccountSection } from './account-deletion';
 import { TotpSection } from './totp';
 
 interface SessionItem {
@@ -29,9 +30,10 @@ function when(ms: number): string {
 
 /**
  * The caller's own settings: password, two-factor login, sessions and API tokens (each user
- * manages their own; members and invitations have their page).
+ * manages their own; members and invitations have their page); for an owner, deleting the
+ * account.
  */
-export function SettingsPage() {
+export function SettingsPage(props: { isOwner: boolean; onAccountDeleted: () => void }) {
   const s = strings.settings;
   return (
     <Page title={s.title}>
@@ -44,6 +46,7 @@ export function SettingsPage() {
       <TotpSection />
       <SessionsSection />
       <TokensSection />
+      {props.isOwner && <DeleteAccountSection onDeleted={props.onAccountDeleted} />}
     </Page>
   );
 }

@@ -35,6 +35,9 @@ export const strings = {
     inviteSubmit: 'Create invitation link',
     role: 'Role',
     link: 'Invitation link (works once, for 7 days; send it to the invitee)',
+    emailed: (email: string) =>
+      `Invitation sent by email to ${email}. The link in it works once, for 7 days.`,
+    notEmailed: (reason: string) => `The invitation is made, but no email went (${reason}).`,
     pending: 'Pending invitations',
     pendingCaption: 'Invitations not accepted yet',
     noPending: 'No pending invitations.',
@@ -102,8 +105,20 @@ export const strings = {
         'Two-factor login is on. Keep these recovery codes somewhere safe: each logs you in once if you lose your app. They are not shown again.',
       recoveryLabel: 'Recovery codes',
       disable: 'Turn off',
-      disableCode: 'Code from the app, or a recovery code',
+      manageCode: 'Code from the app, or a recovery code',
+      manageHint:
+        "New recovery codes take the app's code and replace all the old ones; turning off takes either.",
+      regenerate: 'Make new recovery codes',
       disabled: 'Two-factor login is off.',
+    },
+    deleteAccount: {
+      title: 'Delete account',
+      warning: (name: string) =>
+        `Deleting ${name} deletes everything in it for good: monitors and their results, incidents, channels, maintenance windows, status pages, API tokens and invitations. Its users lose it; users who have no other account are deleted.`,
+      confirmName: (name: string) => `Type the account's name, ${name}, to confirm`,
+      code: 'Code from the app, or a recovery code',
+      codeHint: 'Only when two-factor login is on',
+      submit: 'Delete this account',
     },
     sessions: {
       title: 'Sessions',

@@ -59,7 +59,8 @@ function PasswordField(props: { errors: FormErrors; hint?: string }) {
 
 /**
  * Two-factor login: turn it on (the password, then the app's key as a QR code and as text,
- * then a code from the app; the recovery codes shown once), or off (password and a code).
+ * then a code from the app; the recovery codes shown once); once on, one form of password and
+ * code either makes new recovery codes or turns it off (one form: each field once on the page).
  */
 export function TotpSection() {
   const s = strings.settings.totp;
@@ -86,11 +87,17 @@ export function TotpSection() {
     setRecoveryCodes(done.recoveryCodes);
     await load();
   });
-  const disable = useSubmit(['password', 'code'], async (data) => {
+  const manage = useSubmit(['password', 'code'], async (data) => {
+    setNotice(undefined);
     const body = { password: text(data, 'password'), code: text(data, 'code') };
-    await call('POST', '/api/v1/auth/totp/disable', body);
-    setRecoveryCodes(undefined);
-    setNotice(s.disabled);
+    if (data.get('action') === 'regenerate') {
+      const url = '/api/v1/auth/totp/recovery-codes';
+      setRecoveryCodes((await call<{ recoveryCodes: string[] }>('POST', url, body)).recoveryCodes);
+    } else {
+      await call('POST', '/api/v1/auth/totp/disable', body);
+      setRecoveryCodes(undefined);
+      setNotice(s.disabled);
+    }
     await load();
   });
 
@@ -151,17 +158,21 @@ export function TotpSection() {
         </>
       )}
       {status?.enabled && (
-        <form onSubmit={disable.onSubmit}>
-          <FormProblems errors={disable.errors} />
-          <PasswordField errors={disable.errors} />
+        <form onSubmit={manage.onSubmit}>
+          <FormProblems errors={manage.errors} />
+          <PasswordField errors={manage.errors} />
           <Field
             name="code"
-            label={s.disableCode}
+            label={s.manageCode}
+            hint={s.manageHint}
             autocomplete="one-time-code"
             required
-            errors={disable.errors}
+            errors={manage.errors}
           />
-          <button type="submit" disabled={disable.busy}>
+          <button type="submit" name="action" value="regenerate" disabled={manage.busy}>
+            {s.regenerate}
+          </button>
+          <button type="submit" name="action" value="disable" disabled={manage.busy}>
             {s.disable}
           </button>
         </form>

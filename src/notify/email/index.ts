@@ -67,27 +67,47 @@ const emailConfig = z
 
 export type EmailConfig = z.infer<typeof emailConfig>;
 
+/** An SMTP server and the sender: an email channel's config but its recipients. */
+export type SmtpServer = Omit<EmailConfig, 'to'>;
+
+/** One plain-text mail. */
+export interface Mail {
+  to: string[];
+  subject: string;
+  text: string;
+  messageId?: string;
+  headers?: Record<string, string>;
+}
+
+const SECRET_FIELDS = ['password'];
+
 export const email: Notifier<EmailConfig> = {
   type: 'email',
   config: emailConfig,
-  secretFields: ['password'],
-  async send(notification, config, ctx) {
-    const attempt = new Deadline(ctx.timeoutMs, ctx.signal);
-    const transport = createTransport(smtpOptions(config, ctx, attempt.signal));
-    try {
-      await transport.sendMail({ ...message(notification, config), signal: attempt.signal });
-    } catch (error) {
-      const secrets = secretValues(config, email.secretFields);
-      const quote = ctx.addressGuard === undefined;
-      throw refusedError('email', error, secrets) ?? smtpError(error, attempt, secrets, quote);
-    } finally {
-      attempt.end();
-      transport.close();
-    }
-  },
+  secretFields: SECRET_FIELDS,
+  send: (notification, config, ctx) => sendMail(config, message(notification, config), ctx),
 };
 
-function smtpOptions(config: EmailConfig, ctx: SendContext, signal: AbortSignal) {
+/**
+ * Sends `mail` through `server` within `ctx.timeoutMs`; a TirelessError TIRELESS_DELIVERY
+ * otherwise, its message saying why in words (the password never in it).
+ */
+export async function sendMail(server: SmtpServer, mail: Mail, ctx: SendContext): Promise<void> {
+  const attempt = new Deadline(ctx.timeoutMs, ctx.signal);
+  const transport = createTransport(smtpOptions(server, ctx, attempt.signal));
+  try {
+    await transport.sendMail({ from: server.from, ...mail, signal: attempt.signal });
+  } catch (error) {
+    const secrets = secretValues(server, SECRET_FIELDS);
+    const quote = ctx.addressGuard === undefined;
+    throw refusedError('email', error, secrets) ?? smtpError(error, attempt, secrets, quote);
+  } finally {
+    attempt.end();
+    transport.close();
+  }
+}
+
+function smtpOptions(config: SmtpServer, ctx: SendContext, signal: AbortSignal) {
   return {
     host: config.host,
     port: config.port,
@@ -109,7 +129,7 @@ function smtpOptions(config: EmailConfig, ctx: SendContext, signal: AbortSignal)
 type SocketCallback = (error: Error | null, socketOptions?: { connection: Socket }) => void;
 
 /** nodemailer's getSocket: a TCP connection to the SMTP server whose addresses `guard` vets. */
-function guardedSocket(config: EmailConfig, guard: AddressGuard, signal: AbortSignal) {
+function guardedSocket(config: SmtpServer, guard: AddressGuard, signal: AbortSignal) {
   return (_options: unknown, callback: SocketCallback): void => {
     let socket: Socket;
     try {
@@ -128,10 +148,9 @@ function guardedSocket(config: EmailConfig, guard: AddressGuard, signal: AbortSi
   };
 }
 
-function message(notification: Notification, config: EmailConfig) {
+function message(notification: Notification, config: EmailConfig): Mail {
   const domain = config.from.slice(config.from.lastIndexOf('@') + 1);
   return {
-    from: config.from,
     to: config.to,
     subject: notification.title,
     text: notification.text,

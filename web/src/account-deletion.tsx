@@ -1,0 +1,80 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, call } from './api';
+import { Field, FormProblems, text, useSubmit } from './form';
+import { strings } from './strings';
+
+/**
+ * The API's names of the fields the form names apart: the two-factor section on the same
+ * page has a `password` and a `code` field too, and a field's id comes from its name.
+ */
+const PASSWORD_FIELD = 'deletePassword';
+const CODE_FIELD = 'deleteCode';
+const FIELDS: Record<string, string> = { password: PASSWORD_FIELD, code: CODE_FIELD };
+
+/**
+ * Settings' danger zone, for an owner: deletes the account once its name is typed, with the
+ * password (and a code when two-factor login is on). `onDeleted` runs after: the session ended.
+ */
+export function DeleteAccountSection({ onDeleted }: { onDeleted: () => void }) {
+  const s = strings.settings.deleteAccount;
+  const [name, setName] = useState<string | undefined>(undefined);
+  const [typed, setTyped] = useState('');
+  useEffect(() => {
+    call<{ name: string }>('GET', '/api/v1/account').then(
+      (account) => setName(account.name),
+      () => setName(undefined),
+    );
+  }, []);
+  const remove = useSubmit([PASSWORD_FIELD, CODE_FIELD], async (data) => {
+    const code = text(data, CODE_FIELD);
+    const body = { password: text(data, PASSWORD_FIELD), ...(code ? { code } : {}) };
+    try {
+      await call('DELETE', '/api/v1/account', body);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const fields = error.fields.map((p) => ({ ...p, field: FIELDS[p.field] ?? p.field }));
+      throw new ApiError(error.status, error.code, error.message, fields);
+    }
+    onDeleted();
+  });
+  if (name === undefined) return null;
+  return (
+    <section aria-labelledby="delete-account-title" class="danger-zone">
+      <h2 id="delete-account-title">{s.title}</h2>
+      <p>{s.warning(name)}</p>
+      <form onSubmit={remove.onSubmit}>
+        <FormProblems errors={remove.errors} />
+        <div class="field">
+          <label for="field-confirmName">{s.confirmName(name)}</label>
+          <input
+            id="field-confirmName"
+            name="confirmName"
+            type="text"
+            autocomplete="off"
+            required
+            value={typed}
+            onInput={(event) => setTyped(event.currentTarget.value)}
+          />
+        </div>
+        <Field
+          name={PASSWORD_FIELD}
+          label={strings.fields.password}
+          type="password"
+          autocomplete="current-password"
+          required
+          errors={remove.errors}
+        />
+        <Field
+          name={CODE_FIELD}
+          label={s.code}
+          hint={s.codeHint}
+          autocomplete="one-time-code"
+          errors={remove.errors}
+        />
+        <button type="submit" class="danger" disabled={remove.busy || typed.trim() !== name}>
+          {s.submit}
+        </button>
+      </form>
+    </section>
+  );
+}
