@@ -40,10 +40,10 @@ import {
   emptyFleet,
   httpFields,
   scrapeMetrics,
-  startBenchNode,
   sumSamples,
   type BenchNode,
   type Fleet,
+  withBenchNode,
 } from './tireless-node.js';
 
 const INTERVAL_SECONDS = 10;
@@ -109,21 +109,16 @@ export const clusterScenario: Scenario = {
   },
 };
 
-async function runSolo(pool: TargetPool, count: number, windowSeconds: number) {
-  const dataDir = tempDir('tireless-bench-');
-  const node = await startBenchNode(dataDir);
-  try {
+function runSolo(pool: TargetPool, count: number, windowSeconds: number) {
+  return withBenchNode({}, async (node) => {
     const fleet = emptyFleet();
     await createMonitors(node, fleet, count, {
       intervalSeconds: INTERVAL_SECONDS,
       fields: httpFields(pool),
     });
     await sleep(INTERVAL_SECONDS * 1000);
-    return await measureLoadWindow(node, pool, windowSeconds, fleet);
-  } finally {
-    await node.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    return measureLoadWindow(node, pool, windowSeconds, fleet);
+  });
 }
 
 async function runCluster(pool: TargetPool, count: number, windowSeconds: number) {

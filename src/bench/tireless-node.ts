@@ -1,6 +1,7 @@
 /** The real binary under load: started, set up, filled with monitors through the API. */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, startTireless } from '../testing/index.js';
+import { ApiClient, startTireless, tempDir } from '../testing/index.js';
 import type { BenchMonitor } from './held.js';
 import type { TargetPool } from './target-pool.js';
 
@@ -71,6 +72,34 @@ export async function startBenchNode(
     await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', BENCH_OWNER)
   ).token;
   return { pid, dataDir, api, stop };
+}
+
+/** Runs `work` with a fresh data dir, removed afterwards whatever `work` does. */
+export async function withDataDir<T>(work: (dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = tempDir('tireless-bench-');
+  try {
+    return await work(dataDir);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `work` with a node started (as startBenchNode, with `options`) on a fresh data dir;
+ * afterwards the node stops and the dir is removed, whatever `work` does.
+ */
+export function withBenchNode<T>(
+  options: Parameters<typeof startBenchNode>[1],
+  work: (node: BenchNode) => Promise<T>,
+): Promise<T> {
+  return withDataDir(async (dataDir) => {
+    const node = await startBenchNode(dataDir, options);
+    try {
+      return await work(node);
+    } finally {
+      await node.stop();
+    }
+  });
 }
 
 /** Spawns the binary and resolves once it listens. */
