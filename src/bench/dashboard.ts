@@ -40,9 +40,7 @@ import { spreadOf, type Spread } from './stats.js';
 import { startTargetPool } from './target-pool.js';
 import {
   BENCH_OWNER,
-  createMonitors,
-  emptyFleet,
-  httpFields,
+  createHttpFleet,
   type BenchNode,
   type Fleet,
   withBenchNode,
@@ -93,11 +91,7 @@ export const dashboardScenario: Scenario = {
         const dashboards: Dashboard[] = [];
         try {
           console.log(`dashboard: creating ${fmt(count)} HTTP monitors…`);
-          const fleet = emptyFleet();
-          const creation = await createMonitors(node, fleet, count, {
-            intervalSeconds: INTERVAL_SECONDS,
-            fields: httpFields(pool),
-          });
+          const { fleet, creation } = await createHttpFleet(node, pool, count, INTERVAL_SECONDS);
           await sleep(INTERVAL_SECONDS * 1000);
           console.log(`dashboard: opening ${DASHBOARDS} dashboards, one after another…`);
           const received = new ReceivedEvents();

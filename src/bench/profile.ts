@@ -16,13 +16,7 @@ import { measureLoadWindow, type LoadFigures } from './load-window.js';
 import { fmt, megabytes, type ScenarioReport, type Table } from './report.js';
 import { SATURATION_INTERVAL_SECONDS } from './saturation.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
-import {
-  createMonitors,
-  emptyFleet,
-  httpFields,
-  startBenchNode,
-  withDataDir,
-} from './tireless-node.js';
+import { createHttpFleet, startBenchNode, withDataDir } from './tireless-node.js';
 
 /** Monitors profiled when the saturation scenario did not run first. */
 const DEFAULT_MONITORS = 15_000;
@@ -98,11 +92,7 @@ async function profileLoad(
     const profileDir = join(dataDir, 'profile');
     const plain = await startBenchNode(dataDir);
     console.log(`profile: creating ${fmt(spec.monitors)} monitors at ${spec.intervalSeconds} s…`);
-    const fleet = emptyFleet();
-    await createMonitors(plain, fleet, spec.monitors, {
-      intervalSeconds: spec.intervalSeconds,
-      fields: httpFields(pool),
-    });
+    const { fleet } = await createHttpFleet(plain, pool, spec.monitors, spec.intervalSeconds);
     await plain.stop();
     const node = await startBenchNode(dataDir, {
       token: plain.api.token as string,

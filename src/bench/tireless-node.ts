@@ -57,6 +57,21 @@ export interface Creation {
   perSecond: number;
 }
 
+/** A new fleet of `count` HTTP monitors at `intervalSeconds` over the pool's targets. */
+export async function createHttpFleet(
+  node: BenchNode,
+  pool: TargetPool,
+  count: number,
+  intervalSeconds: number,
+): Promise<{ fleet: Fleet; creation: Creation }> {
+  const fleet = emptyFleet();
+  const creation = await createMonitors(node, fleet, count, {
+    intervalSeconds,
+    fields: httpFields(pool),
+  });
+  return { fleet, creation };
+}
+
 /**
  * Starts `tireless start` on `dataDir` and signs in: with `token` (a restart on a data dir
  * that was set up before) or by running the first-time setup. `nodeArgs` go to node itself
