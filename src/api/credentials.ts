@@ -314,12 +314,16 @@ function seen(deps: ApiDeps, token: Token, now: number): void {
 }
 
 /**
- * Whether the token with id `tokenId` still works (neither revoked nor expired), as this
- * replica knows it: for a long request, such as an event stream, that authenticated once.
+ * Whether the token with id `tokenId` still acts in `accountId`, as this replica knows it:
+ * neither revoked nor expired, its user not removed, and still a member there (a session
+ * whose user was removed from that account goes on at home, not there). For a long request,
+ * such as an event stream, that authenticated once.
  */
-export function tokenLives(deps: ApiDeps, tokenId: string): boolean {
+export function tokenLives(deps: ApiDeps, tokenId: string, accountId: string): boolean {
   const token = deps.store.getConfig<Token>('token', tokenId);
-  return token !== undefined && !isExpired(token, deps.clock.now(), sessionLimits(deps.settings));
+  if (!token || isExpired(token, deps.clock.now(), sessionLimits(deps.settings))) return false;
+  const user = deps.store.getConfig<User>('user', token.userId);
+  return user !== undefined && roleIn(deps.store, user, accountId) !== undefined;
 }
 
 /** Removes an expired token, without holding up the request; gone already is fine. */

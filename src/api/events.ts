@@ -20,7 +20,8 @@ const MAX_BUFFERED_BYTES = 1_048_576;
  * every monitor's state and latest result, then a `state` event for each monitor whose
  * result the node stores and judges; comment lines keep an idle stream open. Streams per
  * account are capped (the hub's `maxPerAccount`); a stream that cannot keep up is closed, and
- * so is one whose token no longer works, at its next heartbeat.
+ * so is one whose token no longer works there (revoked, expired, its user removed from the
+ * account), at its next heartbeat.
  */
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const open = new Set<ServerResponse>();
@@ -80,9 +81,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       reply.hijack();
       open.add(stream);
-      // A token revoked or expired since (logout, log out everywhere, idle) ends its stream.
+      // A token revoked or expired since (logout, log out everywhere, idle), or a user removed
+      // from the account since, ends its stream.
       const heartbeat = setInterval(() => {
-        if (tokenLives(deps, tokenId)) write(': keep-alive\n\n');
+        if (tokenLives(deps, tokenId, accountId)) write(': keep-alive\n\n');
         else stream.end();
       }, heartbeatMs);
       stream.on('close', () => {

@@ -312,7 +312,7 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   ]);
 }
 
-void describe('event streams of ended sessions', () => {
+void describe('event streams of ended sessions and removed members', () => {
   void it("an ended session's open event stream ends at its next keep-alive; a live one's goes on", async (t) => {
     const api = await createTestApi({ settings: { eventHeartbeatMs: 50 } });
     t.after(() => api.close());
@@ -331,6 +331,34 @@ void describe('event streams of ended sessions', () => {
     const before = live.chunks();
     assert.equal(await within(live.ended, 300), false, 'the live one is still open');
     assert.ok(live.chunks() > before, 'and gets its keep-alives');
+  });
+
+  void it('a member removed from the account a stream watches has it end, though the session lives on at home', async (t) => {
+    const api = await createTestApi({ settings: { eventHeartbeatMs: 50, signup: 'open' } });
+    t.after(() => api.close());
+    const base = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const guest = await signUp(api.app, 'guest@example.com');
+    const invited = await api.call('POST', '/api/v1/invitations', {
+      payload: { email: 'guest@example.com', role: 'viewer' },
+    });
+    const accepted = await api.call('POST', '/api/v1/invitations/accept', {
+      token: guest,
+      payload: { token: invited.json<{ token: string }>().token },
+    });
+    assert.equal(accepted.statusCode, 201, accepted.body);
+    const watching = await eventStream(base, guest);
+    const live = await eventStream(base, api.token);
+    t.after(() => {
+      watching.close();
+      live.close();
+    });
+    const guestId = api.deps.store.findUserByEmail<User>('guest@example.com')?.id ?? '';
+    const removed = await api.call('DELETE', `/api/v1/members/${guestId}`);
+    assert.equal(removed.statusCode, 204);
+    assert.equal(await within(watching.ended, 5000), true, "the removed member's stream ended");
+    assert.equal(await watching.ended, true, 'by the server');
+    assert.equal(await readWith(api, guest), 200, 'the session goes on at home');
+    assert.equal(await within(live.ended, 300), false, "the owner's stream is still open");
   });
 });
 

@@ -11,14 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeCertificates, tempDir } from '../testing/index.js';
 import { referenceCeiling, referenceHttpsCeiling } from './ceiling.js';
 import type { BenchContext, Scenario } from './context.js';
-import {
-  HELD_COLUMNS,
-  LOAD_COLUMNS,
-  heldCells,
-  loadCells,
-  measureLoadWindow,
-  type LoadFigures,
-} from './load-window.js';
+import { WINDOW_COLUMNS, measureLoadWindow, windowCells, type LoadFigures } from './load-window.js';
 import { rssBytes } from './proc-stats.js';
 import { fmt, megabytes, type ScenarioReport } from './report.js';
 import { storageFigures, type StorageFigures } from './results-db.js';
@@ -34,8 +27,8 @@ import {
   databaseOf,
   emptyFleet,
   httpFields,
-  startBenchNode,
   type MonitorSpec,
+  withBenchNode,
 } from './tireless-node.js';
 
 const INTERVAL_SECONDS = 10;
@@ -141,8 +134,7 @@ export const capacityScenario: Scenario = {
             'monitors',
             'created/s',
             'checks/s',
-            ...HELD_COLUMNS,
-            ...LOAD_COLUMNS,
+            ...WINDOW_COLUMNS,
             'memory per monitor',
             'B/result (table / +rollups / file)',
             'of ceiling',
@@ -152,8 +144,7 @@ export const capacityScenario: Scenario = {
             fmt(r.count),
             fmt(r.createdPerSecond),
             fmt(r.checksPerSecond),
-            ...heldCells(r),
-            ...loadCells(r),
+            ...windowCells(r),
             `${fmt(r.bytesPerMonitor / 1000, 1)} kB`,
             `${fmt(r.resultsBytesPerResult, 1)} / ${fmt(r.resultsBytesPerResult + r.rollupBytesPerResult, 1)} / ${fmt(r.databaseBytesPerResult, 1)}`,
             Number.isNaN(r.ofCeilingPct) ? '–' : `${fmt(r.ofCeilingPct, 1)} %`,
@@ -231,9 +222,7 @@ async function runCapacity(
   pool: TargetPool,
   env: Record<string, string>,
 ): Promise<CapacityRun> {
-  const dataDir = tempDir('tireless-bench-');
-  const node = await startBenchNode(dataDir, { env });
-  try {
+  return withBenchNode({ env }, async (node) => {
     const idleRss = rssBytes(node.pid);
     console.log(`capacity: creating ${fmt(count)} ${KIND_LABEL[kind]} monitors…`);
     const fleet = emptyFleet();
@@ -254,8 +243,5 @@ async function runCapacity(
       bytesPerMonitor: (load.nodeMaxRss - idleRss) / count,
       ofCeilingPct: Number.NaN,
     };
-  } finally {
-    await node.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }

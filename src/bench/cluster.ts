@@ -35,15 +35,13 @@ import { slotFigures } from './results-db.js';
 import type { Spread } from './stats.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
 import {
-  createMonitors,
+  createHttpFleet,
   databaseOf,
-  emptyFleet,
-  httpFields,
   scrapeMetrics,
-  startBenchNode,
   sumSamples,
   type BenchNode,
   type Fleet,
+  withBenchNode,
 } from './tireless-node.js';
 
 const INTERVAL_SECONDS = 10;
@@ -109,21 +107,12 @@ export const clusterScenario: Scenario = {
   },
 };
 
-async function runSolo(pool: TargetPool, count: number, windowSeconds: number) {
-  const dataDir = tempDir('tireless-bench-');
-  const node = await startBenchNode(dataDir);
-  try {
-    const fleet = emptyFleet();
-    await createMonitors(node, fleet, count, {
-      intervalSeconds: INTERVAL_SECONDS,
-      fields: httpFields(pool),
-    });
+function runSolo(pool: TargetPool, count: number, windowSeconds: number) {
+  return withBenchNode({}, async (node) => {
+    const { fleet } = await createHttpFleet(node, pool, count, INTERVAL_SECONDS);
     await sleep(INTERVAL_SECONDS * 1000);
-    return await measureLoadWindow(node, pool, windowSeconds, fleet);
-  } finally {
-    await node.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    return measureLoadWindow(node, pool, windowSeconds, fleet);
+  });
 }
 
 async function runCluster(pool: TargetPool, count: number, windowSeconds: number) {
@@ -149,11 +138,7 @@ async function runCluster(pool: TargetPool, count: number, windowSeconds: number
     }
     const flipMonitor = await createFlipMonitor(first.api, flip, receiver);
     console.log(`cluster: creating ${fmt(count)} monitors through node 1…`);
-    const fleet = emptyFleet();
-    await createMonitors(first, fleet, count, {
-      intervalSeconds: INTERVAL_SECONDS,
-      fields: httpFields(pool),
-    });
+    const { fleet } = await createHttpFleet(first, pool, count, INTERVAL_SECONDS);
     await waitFor(
       'every monitor in every replica',
       () => (nodes.every((node) => monitorsIn(node) === count + 1) ? true : undefined),

@@ -5,10 +5,8 @@
  * costs, and how many requests/s a public status page of 20 monitors answers meanwhile.
  */
 import { Agent } from 'node:http';
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STATUS_PAGE_TTL_MS } from '../api/index.js';
-import { tempDir } from '../testing/index.js';
 import { spawnBenchChild } from './child-process.js';
 import type { BenchContext, Scenario } from './context.js';
 import {
@@ -42,12 +40,10 @@ import { spreadOf, type Spread } from './stats.js';
 import { startTargetPool } from './target-pool.js';
 import {
   BENCH_OWNER,
-  createMonitors,
-  emptyFleet,
-  httpFields,
-  startBenchNode,
+  createHttpFleet,
   type BenchNode,
   type Fleet,
+  withBenchNode,
 } from './tireless-node.js';
 
 const INTERVAL_SECONDS = 10;
@@ -88,74 +84,70 @@ export const dashboardScenario: Scenario = {
     const windowSeconds = context.quick ? 15 : 60;
     const statusSeconds = context.quick ? 5 : 10;
     const pool = await startTargetPool(context.targetProcesses);
-    const dataDir = tempDir('tireless-bench-');
-    // Twenty people log in from twenty addresses; here all come from 127.0.0.1.
-    const node = await startBenchNode(dataDir, {
-      env: { TIRELESS_AUTH_RATE_LIMIT_PER_MINUTE: '1000' },
-    });
-    const dashboards: Dashboard[] = [];
     try {
-      console.log(`dashboard: creating ${fmt(count)} HTTP monitors…`);
-      const fleet = emptyFleet();
-      const creation = await createMonitors(node, fleet, count, {
-        intervalSeconds: INTERVAL_SECONDS,
-        fields: httpFields(pool),
+      // Twenty people log in from twenty addresses; here all come from 127.0.0.1.
+      const env = { TIRELESS_AUTH_RATE_LIMIT_PER_MINUTE: '1000' };
+      return await withBenchNode({ env }, async (node) => {
+        const dashboards: Dashboard[] = [];
+        try {
+          console.log(`dashboard: creating ${fmt(count)} HTTP monitors…`);
+          const { fleet, creation } = await createHttpFleet(node, pool, count, INTERVAL_SECONDS);
+          await sleep(INTERVAL_SECONDS * 1000);
+          console.log(`dashboard: opening ${DASHBOARDS} dashboards, one after another…`);
+          const received = new ReceivedEvents();
+          let recording = false;
+          for (let i = 0; i < DASHBOARDS; i++) {
+            const cookie = await browserLogIn(node.api.baseUrl, BENCH_OWNER);
+            dashboards.push(
+              await openDashboard(node.api.baseUrl, cookie, (receivedAt, result) => {
+                if (recording) received.add(receivedAt, result);
+              }),
+            );
+          }
+          const firstLoad = firstLoadOf(dashboards);
+          console.log(`dashboard: measuring ${fmt(count)} monitors for ${windowSeconds} s…`);
+          recording = true;
+          const load = await measureLoadWindow(node, pool, windowSeconds, fleet);
+          recording = false;
+          const latency = eventLatency(received, load.windowFrom, load.windowTo);
+          const dropped = dashboards.filter((dashboard) => dashboard.dropped()).length;
+          const verdict = dashboardVerdict(load.verdict.held, latency, dropped);
+          console.log(
+            `dashboard: checks ${load.verdict.held ? 'held' : 'NOT held'}, event p99 ${fmt(latency.readyToReceived.p99)} ms, ` +
+              `first load ${fmt(firstLoad.bytes.total / 1000)} kB in ${fmt(firstLoad.time.p50)} ms (p50)`,
+          );
+          console.log(`dashboard: status page, ${STATUS_CLIENTS} clients for ${statusSeconds} s…`);
+          const statusPage = await measureStatusPage(node, fleet, statusSeconds);
+          const listReads = spreadOf(dashboards.flatMap((dashboard) => dashboard.listReadsMs));
+          const run = { count, creation: creation.perSecond, load, latency, dropped, verdict };
+          return {
+            name: 'dashboard',
+            tables: [
+              liveTable(run, windowSeconds, listReads),
+              firstLoadTable(firstLoad, count),
+              statusPageTable(statusPage, count),
+            ],
+            data: {
+              intervalSeconds: INTERVAL_SECONDS,
+              dashboards: DASHBOARDS,
+              windowSeconds,
+              monitors: count,
+              createdPerSecond: creation.perSecond,
+              load,
+              eventLatency: latency,
+              streamsDropped: dropped,
+              verdict,
+              listReads,
+              firstLoad,
+              statusPage,
+            },
+          };
+        } finally {
+          for (const dashboard of dashboards) dashboard.close();
+        }
       });
-      await sleep(INTERVAL_SECONDS * 1000);
-      console.log(`dashboard: opening ${DASHBOARDS} dashboards, one after another…`);
-      const received = new ReceivedEvents();
-      let recording = false;
-      for (let i = 0; i < DASHBOARDS; i++) {
-        const cookie = await browserLogIn(node.api.baseUrl, BENCH_OWNER);
-        dashboards.push(
-          await openDashboard(node.api.baseUrl, cookie, (receivedAt, result) => {
-            if (recording) received.add(receivedAt, result);
-          }),
-        );
-      }
-      const firstLoad = firstLoadOf(dashboards);
-      console.log(`dashboard: measuring ${fmt(count)} monitors for ${windowSeconds} s…`);
-      recording = true;
-      const load = await measureLoadWindow(node, pool, windowSeconds, fleet);
-      recording = false;
-      const latency = eventLatency(received, load.windowFrom, load.windowTo);
-      const dropped = dashboards.filter((dashboard) => dashboard.dropped()).length;
-      const verdict = dashboardVerdict(load.verdict.held, latency, dropped);
-      console.log(
-        `dashboard: checks ${load.verdict.held ? 'held' : 'NOT held'}, event p99 ${fmt(latency.readyToReceived.p99)} ms, ` +
-          `first load ${fmt(firstLoad.bytes.total / 1000)} kB in ${fmt(firstLoad.time.p50)} ms (p50)`,
-      );
-      console.log(`dashboard: status page, ${STATUS_CLIENTS} clients for ${statusSeconds} s…`);
-      const statusPage = await measureStatusPage(node, fleet, statusSeconds);
-      const listReads = spreadOf(dashboards.flatMap((dashboard) => dashboard.listReadsMs));
-      const run = { count, creation: creation.perSecond, load, latency, dropped, verdict };
-      return {
-        name: 'dashboard',
-        tables: [
-          liveTable(run, windowSeconds, listReads),
-          firstLoadTable(firstLoad, count),
-          statusPageTable(statusPage, count),
-        ],
-        data: {
-          intervalSeconds: INTERVAL_SECONDS,
-          dashboards: DASHBOARDS,
-          windowSeconds,
-          monitors: count,
-          createdPerSecond: creation.perSecond,
-          load,
-          eventLatency: latency,
-          streamsDropped: dropped,
-          verdict,
-          listReads,
-          firstLoad,
-          statusPage,
-        },
-      };
     } finally {
-      for (const dashboard of dashboards) dashboard.close();
-      await node.stop();
       await pool.close();
-      rmSync(dataDir, { recursive: true, force: true });
     }
   },
 };

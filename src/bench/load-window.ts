@@ -156,3 +156,11 @@ export function loadCells(f: LoadFigures): string[] {
     `${fmt(f.eventLoopDelayP99Ms, 1)} ms`,
   ];
 }
+
+/** HELD_COLUMNS then LOAD_COLUMNS: a window's whole figures, as most tables show them. */
+export const WINDOW_COLUMNS = [...HELD_COLUMNS, ...LOAD_COLUMNS] as const;
+
+/** The cells under WINDOW_COLUMNS for one window. */
+export function windowCells(f: LoadFigures): string[] {
+  return [...heldCells(f), ...loadCells(f)];
+}

@@ -6,17 +6,17 @@
  * thread (the main thread, each check worker); each profile is kept as
  * bench/saturation-<steady|overloaded>-<thread>.cpuprofile (Chrome DevTools opens it).
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT, tempDir } from '../testing/index.js';
+import { REPO_ROOT } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
 import { summarizeCpuProfileFile, type ProfileSummary, type SelfTime } from './cpu-profile.js';
 import { measureLoadWindow, type LoadFigures } from './load-window.js';
 import { fmt, megabytes, type ScenarioReport, type Table } from './report.js';
 import { SATURATION_INTERVAL_SECONDS } from './saturation.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
-import { createMonitors, emptyFleet, httpFields, startBenchNode } from './tireless-node.js';
+import { createHttpFleet, startBenchNode, withDataDir } from './tireless-node.js';
 
 /** Monitors profiled when the saturation scenario did not run first. */
 const DEFAULT_MONITORS = 15_000;
@@ -88,16 +88,11 @@ async function profileLoad(
   spec: { monitors: number; intervalSeconds: number; windowSeconds: number },
   label: string,
 ): Promise<{ load: LoadFigures; threads: ThreadProfile[] }> {
-  const dataDir = tempDir('tireless-bench-');
-  const profileDir = join(dataDir, 'profile');
-  try {
+  return withDataDir(async (dataDir) => {
+    const profileDir = join(dataDir, 'profile');
     const plain = await startBenchNode(dataDir);
     console.log(`profile: creating ${fmt(spec.monitors)} monitors at ${spec.intervalSeconds} s…`);
-    const fleet = emptyFleet();
-    await createMonitors(plain, fleet, spec.monitors, {
-      intervalSeconds: spec.intervalSeconds,
-      fields: httpFields(pool),
-    });
+    const { fleet } = await createHttpFleet(plain, pool, spec.monitors, spec.intervalSeconds);
     await plain.stop();
     const node = await startBenchNode(dataDir, {
       token: plain.api.token as string,
@@ -114,9 +109,7 @@ async function profileLoad(
       return { thread, summary: summarizeCpuProfileFile(file), kept };
     });
     return { load, threads };
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function describeLoad(p: ProfiledLoad, t: ThreadProfile, intervalSeconds: number): string {

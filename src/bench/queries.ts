@@ -4,9 +4,7 @@
  * (the last 24 h of results of one monitor) — over HTTP against the started binary, and
  * uptime also in-process through the Store.
  */
-import { rmSync } from 'node:fs';
 import { DAY_MS, HOUR_MS, Store, type CheckedResult } from '../store/index.js';
-import { tempDir } from '../testing/index.js';
 import type { BenchContext, Scenario } from './context.js';
 import { fmt, type ScenarioReport, type Table } from './report.js';
 import { spreadOf, timeEach, type Spread } from './stats.js';
@@ -16,6 +14,7 @@ import {
   emptyFleet,
   databaseOf,
   startBenchNode,
+  withDataDir,
   type BenchNode,
 } from './tireless-node.js';
 
@@ -49,8 +48,7 @@ export const queriesScenario: Scenario = {
   name: 'queries',
   async run(context: BenchContext): Promise<ScenarioReport> {
     const everyHours = context.quick ? 6 : 1;
-    const dataDir = tempDir('tireless-bench-');
-    try {
+    return withDataDir(async (dataDir) => {
       const setup = await startBenchNode(dataDir);
       const ids = (
         await createMonitors(setup, emptyFleet(), MONITORS, {
@@ -83,9 +81,7 @@ export const queriesScenario: Scenario = {
       } finally {
         await node.stop();
       }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   },
 };
 

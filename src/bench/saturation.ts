@@ -3,29 +3,20 @@
  * until a step is not held (every criterion of held.ts). Reports every step, the largest load held, and what ran
  * out first: the node's one busy core (event loop), the targets, or the machine.
  */
-import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempDir } from '../testing/index.js';
 import { referenceCeiling } from './ceiling.js';
 import type { BenchContext, Scenario } from './context.js';
-import {
-  HELD_COLUMNS,
-  LOAD_COLUMNS,
-  heldCells,
-  loadCells,
-  measureLoadWindow,
-  type LoadFigures,
-} from './load-window.js';
+import { WINDOW_COLUMNS, measureLoadWindow, windowCells, type LoadFigures } from './load-window.js';
 import { fmt, type ScenarioReport, type Table } from './report.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
 import {
   createMonitors,
   emptyFleet,
   httpFields,
-  startBenchNode,
   type BenchNode,
   type Fleet,
+  withBenchNode,
 } from './tireless-node.js';
 
 export const SATURATION_INTERVAL_SECONDS = 5;
@@ -45,19 +36,17 @@ export const saturationScenario: Scenario = {
     await referenceCeiling(context);
     const fleet = emptyFleet();
     const pool = await startTargetPool(context.targetProcesses);
-    const dataDir = tempDir('tireless-bench-');
-    const node = await startBenchNode(dataDir);
     const steps: Step[] = [];
     try {
-      for (const rate of rates) {
-        const step = await runStep(node, pool, fleet, rate, windowSeconds);
-        steps.push(step);
-        if (!step.held) break;
-      }
+      await withBenchNode({}, async (node) => {
+        for (const rate of rates) {
+          const step = await runStep(node, pool, fleet, rate, windowSeconds);
+          steps.push(step);
+          if (!step.held) break;
+        }
+      });
     } finally {
-      await node.stop();
       await pool.close();
-      rmSync(dataDir, { recursive: true, force: true });
     }
     const failed = steps.find((step) => !step.held);
     const held = steps.filter((step) => step.held).at(-1);
@@ -130,16 +119,14 @@ function stepTable(
       'monitors',
       'offered/s',
       'checks/s (on slot / started)',
-      ...HELD_COLUMNS,
-      ...LOAD_COLUMNS,
+      ...WINDOW_COLUMNS,
       'of ceiling',
     ],
     rows: steps.map((s) => [
       fmt(s.monitors),
       fmt(s.offeredPerSecond),
       `${fmt(s.checksPerSecond)} / ${fmt(s.startedPerSecond)}`,
-      ...heldCells(s),
-      ...loadCells(s),
+      ...windowCells(s),
       context.ceilingPerSecond
         ? `${fmt((100 * s.checksPerSecond) / context.ceilingPerSecond, 1)} %`
         : '–',

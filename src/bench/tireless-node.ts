@@ -1,6 +1,7 @@
 /** The real binary under load: started, set up, filled with monitors through the API. */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, startTireless } from '../testing/index.js';
+import { ApiClient, startTireless, tempDir } from '../testing/index.js';
 import type { BenchMonitor } from './held.js';
 import type { TargetPool } from './target-pool.js';
 
@@ -56,6 +57,21 @@ export interface Creation {
   perSecond: number;
 }
 
+/** A new fleet of `count` HTTP monitors at `intervalSeconds` over the pool's targets. */
+export async function createHttpFleet(
+  node: BenchNode,
+  pool: TargetPool,
+  count: number,
+  intervalSeconds: number,
+): Promise<{ fleet: Fleet; creation: Creation }> {
+  const fleet = emptyFleet();
+  const creation = await createMonitors(node, fleet, count, {
+    intervalSeconds,
+    fields: httpFields(pool),
+  });
+  return { fleet, creation };
+}
+
 /**
  * Starts `tireless start` on `dataDir` and signs in: with `token` (a restart on a data dir
  * that was set up before) or by running the first-time setup. `nodeArgs` go to node itself
@@ -71,6 +87,34 @@ export async function startBenchNode(
     await api.expect<{ token: string }>(201, 'POST', '/api/v1/setup', BENCH_OWNER)
   ).token;
   return { pid, dataDir, api, stop };
+}
+
+/** Runs `work` with a fresh data dir, removed afterwards whatever `work` does. */
+export async function withDataDir<T>(work: (dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = tempDir('tireless-bench-');
+  try {
+    return await work(dataDir);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `work` with a node started (as startBenchNode, with `options`) on a fresh data dir;
+ * afterwards the node stops and the dir is removed, whatever `work` does.
+ */
+export function withBenchNode<T>(
+  options: Parameters<typeof startBenchNode>[1],
+  work: (node: BenchNode) => Promise<T>,
+): Promise<T> {
+  return withDataDir(async (dataDir) => {
+    const node = await startBenchNode(dataDir, options);
+    try {
+      return await work(node);
+    } finally {
+      await node.stop();
+    }
+  });
 }
 
 /** Spawns the binary and resolves once it listens. */

@@ -7,41 +7,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { totpAt, totpStep } from '../secrets/index.js';
-import { ApiClient, REPO_ROOT, startTireless, tempDir } from '../testing/index.js';
-import { ConsoleErrors, heading, launchChromium } from './browser.js';
-
-const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'settings');
+import { ApiClient, OWNER } from '../testing/index.js';
+import { heading, startBrowserRun, submitLogIn } from './browser.js';
 
 test('settings: two-factor login on, log out, log in with a code; another session ended; a read-only token', async (t) => {
-  const node = await startTireless(tempDir());
-  const context = await launchChromium();
-  t.after(async () => {
-    await context.close();
-    await node.kill();
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const owner = { email: 'owner@example.com', password: 'correct horse battery' };
-  const api = new ApiClient(node.url);
-  await api.setUp(owner);
+  const { node, api, page, errors, shot } = await startBrowserRun(t, 'settings');
+  await api.setUp(OWNER);
   // Another session of the owner's, as a script would have from logging in.
-  const elsewhere = await api.expect<{ token: string }>(200, 'POST', '/api/v1/auth/login', owner);
+  const elsewhere = await api.expect<{ token: string }>(200, 'POST', '/api/v1/auth/login', OWNER);
   const elsewhereClient = new ApiClient(node.url, elsewhere.token);
   await elsewhereClient.expect(200, 'GET', '/api/v1/monitors');
 
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = new ConsoleErrors(page);
   page.on('dialog', (dialog) => void dialog.accept());
-  const shot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const logIn = async () => {
-    await heading(page, 'Log in');
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-  };
+  const logIn = () => submitLogIn(page, OWNER);
 
   await page.goto(`${node.url}/login`);
   await logIn();
@@ -79,7 +58,7 @@ test('settings: two-factor login on, log out, log in with a code; another sessio
   // Two-factor login on: the password, the key from the page, a code computed here.
   const totp = page.getByRole('region', { name: 'Two-factor login' });
   await totp.getByText(/^Off: /).waitFor();
-  await totp.getByLabel('Password').fill(owner.password);
+  await totp.getByLabel('Password').fill(OWNER.password);
   await totp.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const key = totp.getByLabel('Key', { exact: true });
   await key.waitFor();
@@ -145,7 +124,7 @@ test('settings: two-factor login on, log out, log in with a code; another sessio
   const bare = await new ApiClient(node.url).request<{ error: { code: string } }>(
     'POST',
     '/api/v1/auth/login',
-    owner,
+    OWNER,
   );
   assert.equal(bare.status, 401);
   assert.equal(bare.body.error.code, 'TIRELESS_TOTP_REQUIRED');

@@ -7,6 +7,7 @@ import {
   ApiClient,
   runTireless,
   startRecordingHttpServer,
+  startOwnedNode,
   startTireless,
   tempDir,
   waitFor,
@@ -15,13 +16,8 @@ import {
 test('a backup taken while the node runs restores into a node with every result and secret', async (t) => {
   const target = await startRecordingHttpServer();
   const dataDir = tempDir();
-  const node = await startTireless(dataDir);
-  t.after(async () => {
-    await node.kill().catch(() => undefined);
-    await target.close();
-  });
-  const api = new ApiClient(node.url);
-  await api.setUp({ email: 'b@example.com', password: 'backup password' });
+  const { api } = await startOwnedNode(t, dataDir);
+  t.after(() => target.close());
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'w',

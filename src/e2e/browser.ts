@@ -3,8 +3,17 @@
  * headless and kept to this machine, and the console errors a test fails on.
  */
 import assert from 'node:assert/strict';
-import { chromium, type Page } from 'playwright-core';
-import { tempDir } from '../testing/index.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  ApiClient,
+  REPO_ROOT,
+  startTireless,
+  tempDir,
+  type TirelessProcess,
+} from '../testing/index.js';
 
 /** Installed by the test setup (scripts/test.sh) when missing. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -56,6 +65,17 @@ export async function heading(page: Page, text: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10_000 });
 }
 
+/** Fills in the login page shown with `user`'s email and password and sends it. */
+export async function submitLogIn(
+  page: Page,
+  user: { email: string; password: string },
+): Promise<void> {
+  await heading(page, 'Log in');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
 /** Logs in on the login page of the node at `url`, and waits for the monitor list. */
 export async function logIn(
   page: Page,
@@ -63,9 +83,51 @@ export async function logIn(
   user: { email: string; password: string },
 ): Promise<void> {
   await page.goto(`${url}/login`);
-  await heading(page, 'Log in');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await submitLogIn(page, user);
   await heading(page, 'Monitors');
+}
+
+/** A started node and a browser on it, for one test. */
+export interface BrowserRun {
+  node: TirelessProcess;
+  /** A client of the node, without a token (`setUp` gives it the owner's). */
+  api: ApiClient;
+  context: BrowserContext;
+  /** The browser's first page, and its console errors. */
+  page: Page;
+  errors: ConsoleErrors;
+  /** Saves a screenshot of `page` (the first unless told), full-page unless told, as `name`.png. */
+  shot: (name: string, options?: { page?: Page; fullPage?: boolean }) => Promise<Buffer>;
+}
+
+/**
+ * Starts a node (`args` for `tireless start`) and Chromium, both closed when test `t` ends;
+ * screenshots go to artifacts/`folder`/ (gitignored).
+ */
+export async function startBrowserRun(
+  t: TestContext,
+  folder: string,
+  args: string[] = [],
+): Promise<BrowserRun> {
+  const node = await startTireless(tempDir(), { args });
+  const context = await launchChromium();
+  t.after(async () => {
+    await context.close();
+    await node.kill();
+  });
+  const screenshots = join(REPO_ROOT, 'artifacts', folder);
+  mkdirSync(screenshots, { recursive: true });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    node,
+    api: new ApiClient(node.url),
+    context,
+    page,
+    errors: new ConsoleErrors(page),
+    shot: (name, options = {}) =>
+      (options.page ?? page).screenshot({
+        path: join(screenshots, `${name}.png`),
+        fullPage: options.fullPage ?? true,
+      }),
+  };
 }

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { Store } from '../store/index.js';
 import {
   ApiClient,
+  startOwnedNode,
   startRecordingHttpServer,
   startTireless,
   tempDir,
@@ -24,25 +25,14 @@ interface Item {
   status: string;
 }
 
-/** Sets up the owner of a fresh node and returns a client with its token. */
-async function owner(url: string): Promise<ApiClient> {
-  const api = new ApiClient(url);
-  await api.setUp({ email: 'o@example.com', password: 'crash test password' });
-  return api;
-}
-
 const nodeIdOf = async (api: ApiClient) =>
   (await api.expect<{ node: string }>(200, 'GET', '/healthz')).node;
 
 test('SIGKILL mid-run loses no acknowledged result or write, keeps the node id, and stores no slot twice', async (t) => {
   const target = await startRecordingHttpServer(() => ({ status: 200, body: 'ok' }));
   const dataDir = tempDir();
-  const first = await startTireless(dataDir);
-  t.after(async () => {
-    await first.kill().catch(() => undefined);
-    await target.close();
-  });
-  const api = await owner(first.url);
+  const { node: first, api } = await startOwnedNode(t, dataDir);
+  t.after(() => target.close());
   const nodeId = await nodeIdOf(api);
 
   const monitorIds: string[] = [];
@@ -174,13 +164,11 @@ test('SIGKILL while an alert is being sent: every transition is delivered, at mo
     return { status: 200, body: {} };
   });
   const dataDir = tempDir();
-  const first = await startTireless(dataDir);
+  const { node: first, api } = await startOwnedNode(t, dataDir);
   t.after(async () => {
-    await first.kill().catch(() => undefined);
     await target.close();
     await receiver.close();
   });
-  const api = await owner(first.url);
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hooks',

@@ -15,6 +15,7 @@ import {
   damagePages,
   leafPages,
   runTireless,
+  startOwnedNode,
   startRecordingHttpServer,
   startTireless,
   tempDir,
@@ -49,10 +50,7 @@ async function preparedDataDir(
   hooks: RecordingHttpServer,
 ) {
   const dataDir = tempDir();
-  const first = await startTireless(dataDir);
-  t.after(() => first.kill().catch(() => undefined));
-  const api = new ApiClient(first.url);
-  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
+  const { node: first, api } = await startOwnedNode(t, dataDir);
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hooks',

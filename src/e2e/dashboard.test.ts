@@ -6,26 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import {
-  ApiClient,
-  REPO_ROOT,
-  startRecordingHttpServer,
-  startTireless,
-  tempDir,
-  waitFor,
-} from '../testing/index.js';
-import { ConsoleErrors, heading, launchChromium, logIn } from './browser.js';
+import { OWNER, startRecordingHttpServer, waitFor } from '../testing/index.js';
+import { ConsoleErrors, heading, logIn, startBrowserRun, submitLogIn } from './browser.js';
 
 // What the functions run in the page use (this code's types are Node's, not the DOM's).
 declare const getComputedStyle: (element: unknown) => { color: string; backgroundColor: string };
 declare const document: { body: unknown };
 
-const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'dashboard');
-
-type Json = Record<string, unknown>;
+/** Where the dashboard's screenshots go, under artifacts/. */
+const SCREENSHOTS = 'dashboard';
 
 /** Waits until the monitor's row shows `state` in its state cell. */
 async function stateShows(page: Page, name: string, state: string): Promise<void> {
@@ -40,18 +30,8 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   const target = await startRecordingHttpServer(() =>
     healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'failing on purpose' },
   );
-  const node = await startTireless(tempDir());
-  const context = await launchChromium();
-  t.after(async () => {
-    await context.close();
-    await node.kill();
-    await target.close();
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = new ConsoleErrors(page);
-  const shot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const { node, context, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  t.after(() => target.close());
 
   // The page itself: the strict headers, no inline script.
   const first = await page.goto(`${node.url}/`);
@@ -173,7 +153,7 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
   });
   assert.equal(await card.locator('.state').innerText(), 'Down');
   assert.equal(await visitor.getByRole('status').innerText(), 'All systems are down');
-  await visitor.screenshot({ path: join(SCREENSHOTS, '8-status-page.png'), fullPage: true });
+  await shot('8-status-page', { page: visitor });
   await visitor.close();
   assert.deepEqual(visitorErrors.seen, [], 'no console errors on the status page');
 
@@ -187,9 +167,7 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
 
   // A session ended elsewhere (here: logged out through the API with the same cookie): the
   // app's next call is refused, and it shows the login page.
-  await page.getByLabel('Email').fill('owner@example.com');
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await submitLogIn(page, OWNER);
   await heading(page, 'Monitors');
   const who = await context.request.get(`${node.url}/api/v1/auth/session`);
   const { csrfToken } = (await who.json()) as { csrfToken: string };
@@ -206,16 +184,9 @@ test('dashboard: setup, login, a monitor goes Up, then Down live without a reloa
 
 test('dashboard: beyond loopback, setup asks for the printed code and shows a wrong one beside it', async (t) => {
   // Every interface; the browser goes through 127.0.0.1 only.
-  const node = await startTireless(tempDir(), { args: ['--host', '0.0.0.0'] });
-  const context = await launchChromium();
-  t.after(async () => {
-    await context.close();
-    await node.kill();
-  });
+  const { node, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS, ['--host', '0.0.0.0']);
   const code = /setup code: (\S+) /.exec(node.output())?.[1];
   assert.ok(code, node.output());
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = new ConsoleErrors(page);
   await page.goto(`http://127.0.0.1:${new URL(node.url).port}/`);
   await heading(page, 'Set up Tireless');
   await page.getByLabel('Setup code').fill('ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345');
@@ -227,8 +198,7 @@ test('dashboard: beyond loopback, setup asks for the printed code and shows a wr
   assert.match(await codeError.innerText(), /is not the code this node printed/);
   assert.equal(await page.getByLabel('Setup code').getAttribute('aria-invalid'), 'true');
   errors.expect(/status of 403/);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, '0-setup-code-error.png'), fullPage: true });
+  await shot('0-setup-code-error');
   await page.getByLabel('Setup code').fill(code.toLowerCase());
   await page.getByRole('button', { name: 'Create owner account' }).click();
   await heading(page, 'Log in');
@@ -237,16 +207,9 @@ test('dashboard: beyond loopback, setup asks for the printed code and shows a wr
 
 test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor page, pause, delete', async (t) => {
   const target = await startRecordingHttpServer(() => ({ status: 200, body: 'ok' }));
-  const node = await startTireless(tempDir());
-  const context = await launchChromium();
-  t.after(async () => {
-    await context.close();
-    await node.kill();
-    await target.close();
-  });
-  const owner = { email: 'owner@example.com', password: 'correct horse battery' };
-  const api = new ApiClient(node.url);
-  await api.setUp(owner);
+  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  t.after(() => target.close());
+  await api.setUp(OWNER);
   const create = (body: Record<string, unknown>) =>
     api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
       type: 'http',
@@ -275,11 +238,7 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
       : undefined;
   });
 
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = new ConsoleErrors(page);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-  await logIn(page, node.url, owner);
+  await logIn(page, node.url, OWNER);
   await page.getByText(`${BULK + 1} monitors`).waitFor();
 
   // Only the rows in view are in the page, at the top and after scrolling to the end.
@@ -294,7 +253,7 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   await page.getByRole('link', { name: 'Shop', exact: true }).waitFor();
   const drawnAtEnd = await rows.count();
   assert.ok(drawnAtEnd > 0 && drawnAtEnd <= 60, `${drawnAtEnd} rows drawn at the end`);
-  await shot('7-many-monitors');
+  await shot('7-many-monitors', { fullPage: false });
 
   // Search: one row, with its bar of results and its uptimes.
   await page.getByLabel('Search').fill('shop');
@@ -346,10 +305,10 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
   );
   await page.getByRole('button', { name: '7 d' }).click();
   await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
-  await shot('8-monitor-page');
+  await shot('8-monitor-page', { fullPage: false });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.locator('.chart[data-range="7d"] canvas').first().waitFor();
-  await shot('9-monitor-page-dark');
+  await shot('9-monitor-page-dark', { fullPage: false });
   await page.emulateMedia({ colorScheme: 'light' });
 
   // Pause: the page says so, and so does the API.
@@ -403,48 +362,25 @@ test('dashboard: 2,000 monitors in a virtual list, search and filters, a monitor
 });
 
 test('dashboard: an owner invites a viewer by link; the viewer sees no edit controls (monitors, members, channels, maintenance) and the API refuses its edits', async (t) => {
-  const node = await startTireless(tempDir());
-  const context = await launchChromium();
-  t.after(async () => {
-    await context.close();
-    await node.kill();
+  const { node, api, context, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  await api.setUp(OWNER);
+  await api.expect(201, 'POST', '/api/v1/monitors', {
+    name: 'Shop',
+    type: 'http',
+    url: 'http://127.0.0.1:9/',
   });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const owner = { email: 'owner@example.com', password: 'correct horse battery' };
-  const setup = await fetch(`${node.url}/api/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(owner),
-  });
-  assert.equal(setup.status, 201);
-  const { token } = (await setup.json()) as { token: string };
-  const created = await fetch(`${node.url}/api/v1/monitors`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ name: 'Shop', type: 'http', url: 'http://127.0.0.1:9/' }),
-  });
-  assert.equal(created.status, 201);
-  const ownerApi = (method: string, path: string, body?: unknown) =>
-    fetch(`${node.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
   const channel = { type: 'webhook', name: 'ops', config: { url: 'https://hooks.example.com/a' } };
   const window = { name: 'upgrade', schedule: { kind: 'once', startsAt: 1, endsAt: 2 } };
-  const channelId = ((await (await ownerApi('POST', '/api/v1/channels', channel)).json()) as Json)
-    .id as string;
-  const windowId = ((await (await ownerApi('POST', '/api/v1/maintenance', window)).json()) as Json)
-    .id as string;
+  const channelId = (await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', channel)).id;
+  const windowId = (await api.expect<{ id: string }>(201, 'POST', '/api/v1/maintenance', window))
+    .id;
   /** Each collection's names as the owner reads them. */
   const namesOf = async (path: string) =>
-    ((await (await ownerApi('GET', path)).json()) as { items: { name: string }[] }).items.map(
+    (await api.expect<{ items: { name: string }[] }>(200, 'GET', path)).items.map(
       (item) => item.name,
     );
 
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = new ConsoleErrors(page);
-  await logIn(page, node.url, owner);
+  await logIn(page, node.url, OWNER);
   await page.getByRole('link', { name: 'Members' }).click();
   await heading(page, 'Members');
   await page.getByLabel('Email').fill('viewer@example.com');
@@ -455,7 +391,7 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
   const link = await linkField.inputValue();
   assert.match(link, new RegExp(`^${node.url}/invitation#tli_`));
   await page.getByText(/^viewer@example\.com · Viewer/).waitFor();
-  await page.screenshot({ path: join(SCREENSHOTS, '10-members-invite.png'), fullPage: true });
+  await shot('10-members-invite');
   await page.getByRole('button', { name: 'Log out' }).click();
   await heading(page, 'Log in');
 
@@ -467,7 +403,7 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
   await heading(page, 'Monitors');
   await page.getByRole('row', { name: /^Shop / }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'New monitor' }).count(), 0);
-  await page.screenshot({ path: join(SCREENSHOTS, '11-viewer-monitors.png'), fullPage: true });
+  await shot('11-viewer-monitors');
   await page.goto(`${node.url}/monitors/new`);
   await heading(page, 'Monitors');
   // A viewer has no edit page: the app replaces the address with the list's (after it draws).
@@ -524,10 +460,7 @@ test('dashboard: an owner invites a viewer by link; the viewer sees no edit cont
   }
   assert.deepEqual(await namesOf('/api/v1/channels'), ['ops'], 'channels unchanged');
   assert.deepEqual(await namesOf('/api/v1/maintenance'), ['upgrade'], 'windows unchanged');
-  const monitors = await fetch(`${node.url}/api/v1/monitors`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const { items } = (await monitors.json()) as { items: { name: string }[] };
+  const { items } = await api.expect<{ items: { name: string }[] }>(200, 'GET', '/api/v1/monitors');
   assert.deepEqual(
     items.map((monitor) => monitor.name),
     ['Shop'],

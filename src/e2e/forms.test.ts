@@ -9,21 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  ApiClient,
-  REPO_ROOT,
+  OWNER,
   startDnsServer,
   startRecordingHttpServer,
   startTcpTarget,
-  startTireless,
-  tempDir,
 } from '../testing/index.js';
-import { ConsoleErrors, heading, launchChromium, logIn } from './browser.js';
-
-const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'dashboard');
+import { heading, logIn, startBrowserRun } from './browser.js';
 
 /** Waits until the monitor's row in the list says Up. */
 async function upInList(page: Page, name: string): Promise<void> {
@@ -40,20 +33,10 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
   const tcp = await startTcpTarget();
   const dns = await startDnsServer([{ name: 'forms.test', type: 'A', data: '192.0.2.7' }]);
   const receiver = await startRecordingHttpServer();
-  const node = await startTireless(tempDir());
-  const context = await launchChromium();
-  t.after(async () => {
-    await context.close();
-    await node.kill();
-    await Promise.all([tcp.close(), dns.close(), receiver.close()]);
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const owner = { email: 'owner@example.com', password: 'correct horse battery' };
-  const api = new ApiClient(node.url);
-  await api.setUp(owner);
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = new ConsoleErrors(page);
-  await logIn(page, node.url, owner);
+  const { node, api, page, errors, shot } = await startBrowserRun(t, 'dashboard');
+  t.after(() => Promise.all([tcp.close(), dns.close(), receiver.close()]));
+  await api.setUp(OWNER);
+  await logIn(page, node.url, OWNER);
 
   // A TCP monitor: the form's fields follow the type; a host the server refuses shows its
   // problem beside the field, and nothing is made.
@@ -74,7 +57,7 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
   errors.expect(/status of 400/);
   const none = await api.expect<{ items: unknown[] }>(200, 'GET', '/api/v1/monitors');
   assert.deepEqual(none.items, [], 'nothing made');
-  await page.screenshot({ path: join(SCREENSHOTS, '20-form-field-error.png'), fullPage: true });
+  await shot('20-form-field-error');
   await field(page, 'Host').fill('127.0.0.1');
   await page.getByRole('button', { name: 'Create monitor' }).click();
   await heading(page, 'Monitors');
@@ -160,7 +143,7 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
     .update(received?.rawBody ?? '')
     .digest('hex');
   assert.equal(received?.headers['x-tireless-signature'], `t=${timestamp},v1=${mac}`);
-  await page.screenshot({ path: join(SCREENSHOTS, '21-channels.png'), fullPage: true });
+  await shot('21-channels');
 
   // A maintenance window repeating daily on Berlin's clock; an unknown zone is refused
   // beside its field first.
@@ -205,6 +188,6 @@ test('forms: TCP and DNS monitors, a webhook channel with a test, a maintenance 
       },
     ],
   );
-  await page.screenshot({ path: join(SCREENSHOTS, '22-maintenance.png'), fullPage: true });
+  await shot('22-maintenance');
   assert.deepEqual(errors.seen, [], 'no console errors');
 });

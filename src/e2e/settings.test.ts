@@ -8,20 +8,22 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Store, type CheckedResult } from '../store/index.js';
-import { ApiClient, startTcpTarget, startTireless, tempDir } from '../testing/index.js';
+import {
+  ApiClient,
+  OWNER,
+  startOwnedNode,
+  startTcpTarget,
+  startTireless,
+  tempDir,
+} from '../testing/index.js';
 
 const HOUR = 3_600_000;
 
 test('retention, body limit and trusted proxies come from TIRELESS_* settings', async (t) => {
   const target = await startTcpTarget();
   const dataDir = tempDir();
-  const first = await startTireless(dataDir);
-  t.after(async () => {
-    await first.kill().catch(() => undefined);
-    await target.close();
-  });
-  const api = new ApiClient(first.url);
-  await api.setUp({ email: 'o@example.com', password: 'settings password' });
+  const { node: first, api } = await startOwnedNode(t, dataDir);
+  t.after(() => target.close());
   const monitor = await api.expect<{ id: string; accountId: string }>(
     201,
     'POST',
@@ -100,7 +102,7 @@ test('retention, body limit and trusted proxies come from TIRELESS_* settings', 
   const browser = await fetch(`${node.url}/api/v1/auth/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'o@example.com', password: 'settings password' }),
+    body: JSON.stringify(OWNER),
   });
   assert.equal(browser.status, 201);
   assert.match(browser.headers.get('set-cookie') ?? '', /; Max-Age=172800;/);

@@ -15,6 +15,7 @@ import {
   makeCertificates,
   startHttpsTarget,
   startHttpTarget,
+  startOwnedNode,
   startRecordingHttpServer,
   startTireless,
   tempDir,
@@ -181,13 +182,8 @@ test('SIGTERM: every request the target received, answered before the signal or 
     }, 300);
   });
   const dataDir = tempDir();
-  const node = await startTireless(dataDir);
-  t.after(async () => {
-    await node.kill().catch(() => undefined);
-    await target.close();
-  });
-  const api = new ApiClient(node.url);
-  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
+  const { node, api } = await startOwnedNode(t, dataDir);
+  t.after(() => target.close());
   const monitors: { id: string; accountId: string; path: string }[] = [];
   for (let i = 0; i < 8; i++) {
     const path = `/m${i}`;
@@ -258,14 +254,11 @@ test('a certificate that expires in 5 days: a certificate warning is delivered, 
   const certs = await makeCertificates(tempDir(), { days: 5 });
   const site = await startHttpsTarget({ pair: certs.leaf });
   const hooks = await startRecordingHttpServer();
-  const node = await startTireless(tempDir());
+  const { api } = await startOwnedNode(t);
   t.after(async () => {
-    await node.kill().catch(() => undefined);
     await site.close();
     await hooks.close();
   });
-  const api = new ApiClient(node.url);
-  await api.setUp({ email: 'owner@example.com', password: 'correct horse battery' });
   const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
     type: 'webhook',
     name: 'hooks',

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is src/testing or dist/testing). */
@@ -151,6 +152,24 @@ export class ApiClient {
     }
     return reply.body;
   }
+}
+
+/** The owner the end-to-end tests set up on a fresh node. */
+export const OWNER = { email: 'owner@example.com', password: 'correct horse battery' };
+
+/**
+ * Starts the binary on `dataDir` for test `t` (killed when the test ends, if it still runs),
+ * and sets up `OWNER` there: the node, and a client with the owner's token.
+ */
+export async function startOwnedNode(
+  t: TestContext,
+  dataDir = tempDir(),
+): Promise<{ node: TirelessProcess; api: ApiClient }> {
+  const node = await startTireless(dataDir);
+  t.after(() => node.kill().catch(() => undefined));
+  const api = new ApiClient(node.url);
+  await api.setUp(OWNER);
+  return { node, api };
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
