@@ -248,6 +248,10 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
     operator: book.isOperator(account.id),
     quotas: account.quotas ?? {},
     inForce: book.of(account.id),
+    used: {
+      monitors: deps.store.countScoped('monitor', account.id),
+      channels: deps.store.countScoped('channel', account.id),
+    },
   });
 
   app.get(
@@ -257,15 +261,17 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
         tag: 'quotas',
         role: 'owner',
         summary:
-          "Every account with its own quotas and those in force (owner of the operator's account only)",
-        responses: { 200: '{ items: [{ id, name, createdAt, operator, quotas, inForce }] }' },
+          "Every account with its own quotas, those in force and what it uses, and the node's defaults (owner of the operator's account only)",
+        responses: {
+          200: '{ items: [{ id, name, createdAt, operator, quotas, inForce, used: { monitors, channels } }], defaults }',
+        },
       }),
     },
     (request) => {
       operatorOnly(request);
       const accounts = deps.store.listAll<Account>('account');
       accounts.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-      return { items: accounts.map(present) };
+      return { items: accounts.map(present), defaults: book.defaults };
     },
   );
 
@@ -279,7 +285,7 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
           "Set an account's own quotas: a number (0: no limit), or null for the default (owner of the operator's account only)",
         params: ['id'],
         body: { ...jsonSchema(quotasPatch), description: `any of ${QUOTA_NAMES.join(', ')}` },
-        responses: { 200: '{ id, name, createdAt, operator, quotas, inForce }' },
+        responses: { 200: '{ id, name, createdAt, operator, quotas, inForce, used }' },
       }),
     },
     async (request) => {

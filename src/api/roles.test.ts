@@ -121,6 +121,11 @@ void describe('roles on every route', () => {
         const reply = await send(method, url, session.secret, body);
         const what = `${caller} ${route}: ${reply.status} ${reply.text.slice(0, 200)}`;
         const changing = method !== 'GET';
+        if (expected.fullFrom && reply.status === 200) {
+          const wantFull: boolean = caller !== 'other' && atLeast(caller, expected.fullFrom);
+          const named = reply.text.includes(world.api.deps.node.id);
+          assert.equal(named, wantFull, `${what}: ${wantFull ? 'the full view' : 'a reduced view'}`);
+        }
         if (caller === 'other') {
           const outside = path.includes('{id}') || route === 'POST /api/v1/auth/account';
           if (expected.operatorOnly) assert.equal(reply.status, 403, what);
