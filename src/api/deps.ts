@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MaintenanceCalendar } from '../alerts/index.js';
 import type { Clock } from '../clock/index.js';
-import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
+import type { ClusterStatus, ConfigWriter, RateCounter } from '../cluster/index.js';
 import type { EventHub } from '../events/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Quotas } from '../model/index.js';
@@ -32,6 +32,11 @@ export interface ApiDeps {
   degraded?(): { reason: string; recovery: string } | undefined;
   /** Cluster mode: this node's view of the cluster (`GET /api/v1/cluster`). */
   cluster?(): Promise<ClusterStatus>;
+  /**
+   * Cluster mode: the rate quotas (API and push requests a minute) counted across the
+   * cluster. Absent (solo): counted in this process.
+   */
+  rates?: RateCounter;
   /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
   wakeDeliverer(): void;
 }

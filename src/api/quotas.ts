@@ -8,7 +8,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ConfigDoc } from '../cluster/index.js';
+import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { ConfigDoc, RateCounter } from '../cluster/index.js';
 import { notFound, TirelessError, type FieldProblem } from '../errors/index.js';
 import {
   QUOTA_NAMES,
@@ -173,15 +174,20 @@ export class QuotaBook {
   }
 
   /**
-   * A per-account, per-node rate limit of `name` (a requests-per-minute quota) for a route's
-   * or scope's onRequest, counting by the account `accountOf` names (undefined: not counted).
+   * A per-account rate limit of `name` (a requests-per-minute quota) for a route's or
+   * scope's onRequest, counting by the account `accountOf` names (undefined: not counted):
+   * in this process, or across the cluster through deps.rates.
    */
   limiter(
     app: FastifyInstance,
     name: 'apiRequestsPerMinute' | 'pushRequestsPerMinute',
     accountOf: (request: FastifyRequest) => string | undefined,
   ) {
+    const { rates } = this.deps;
     return app.rateLimit({
+      ...(rates
+        ? { store: sharedStore(rates, name === 'apiRequestsPerMinute' ? 'api' : 'push') }
+        : {}),
       timeWindow: 60_000,
       keyGenerator: (request) => accountOf(request) ?? '',
       allowList: (_request, key) => key === '' || this.of(key)[name] === 0,
@@ -194,6 +200,27 @@ export class QuotaBook {
       },
     });
   }
+}
+
+/** The rate limiter's store over a cluster's shared counts (one per quota: its kind). */
+function sharedStore(rates: RateCounter, kind: 'api' | 'push'): FastifyRateLimitStoreCtor {
+  return class SharedStore implements FastifyRateLimitStore {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      _timeWindow: number,
+      max: number,
+    ): void {
+      rates.take(kind, key, max).then(
+        ({ current, resetInMs }) => callback(null, { current, ttl: resetInMs }),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+
+    child(): FastifyRateLimitStore {
+      return this;
+    }
+  };
 }
 
 /** A change of quotas: a number sets one (0: no limit), null returns it to the default. */

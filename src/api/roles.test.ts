@@ -124,7 +124,11 @@ void describe('roles on every route', () => {
         if (expected.fullFrom && reply.status === 200) {
           const wantFull: boolean = caller !== 'other' && atLeast(caller, expected.fullFrom);
           const named = reply.text.includes(world.api.deps.node.id);
-          assert.equal(named, wantFull, `${what}: ${wantFull ? 'the full view' : 'a reduced view'}`);
+          assert.equal(
+            named,
+            wantFull,
+            `${what}: ${wantFull ? 'the full view' : 'a reduced view'}`,
+          );
         }
         if (caller === 'other') {
           const outside = path.includes('{id}') || route === 'POST /api/v1/auth/account';
