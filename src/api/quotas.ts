@@ -6,10 +6,9 @@
  * counted per node: two nodes taking creates at the same moment may let an account overshoot
  * by a few, and a cluster of n nodes takes up to n times a rate.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { z } from 'zod';
-import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { ConfigDoc, RateCounter } from '../cluster/index.js';
+import type { ConfigDoc } from '../cluster/index.js';
 import { notFound, TirelessError, type FieldProblem } from '../errors/index.js';
 import {
   QUOTA_NAMES,
@@ -176,51 +175,48 @@ export class QuotaBook {
   /**
    * A per-account rate limit of `name` (a requests-per-minute quota) for a route's or
    * scope's onRequest, counting by the account `accountOf` names (undefined: not counted):
-   * in this process, or across the cluster through deps.rates.
+   * in this process (solo), or across the cluster through deps.rates.
    */
   limiter(
     app: FastifyInstance,
     name: 'apiRequestsPerMinute' | 'pushRequestsPerMinute',
     accountOf: (request: FastifyRequest) => string | undefined,
-  ) {
+  ): onRequestHookHandler {
     const { rates } = this.deps;
+    if (rates) {
+      const kind = name === 'apiRequestsPerMinute' ? 'api' : 'push';
+      return async (request, reply) => {
+        const account = accountOf(request);
+        const max = account === undefined ? 0 : this.of(account)[name];
+        if (account === undefined || max === 0) return;
+        const { current, resetInMs } = await rates.take(kind, account, max);
+        const reset = Math.ceil(resetInMs / 1000);
+        void reply.headers({
+          'x-ratelimit-limit': max,
+          'x-ratelimit-remaining': Math.max(0, max - current),
+          'x-ratelimit-reset': reset,
+        });
+        if (current <= max) return;
+        void reply.header('retry-after', reset);
+        throw rateLimited(name, max, `${reset} seconds`);
+      };
+    }
     return app.rateLimit({
-      ...(rates
-        ? { store: sharedStore(rates, name === 'apiRequestsPerMinute' ? 'api' : 'push') }
-        : {}),
       timeWindow: 60_000,
       keyGenerator: (request) => accountOf(request) ?? '',
       allowList: (_request, key) => key === '' || this.of(key)[name] === 0,
       max: (_request, key) => this.of(key)[name],
-      errorResponseBuilder: (request, context) => {
-        const problem = `this account may make at most ${context.max} a minute (quota ${name}); retry in ${context.after}`;
-        return new TirelessError('TIRELESS_RATE_LIMITED', `too many requests: ${problem}`, {
-          fields: [{ field: name, problem }],
-        });
-      },
+      errorResponseBuilder: (_request, context) => rateLimited(name, context.max, context.after),
     });
   }
 }
 
-/** The rate limiter's store over a cluster's shared counts (one per quota: its kind). */
-function sharedStore(rates: RateCounter, kind: 'api' | 'push'): FastifyRateLimitStoreCtor {
-  return class SharedStore implements FastifyRateLimitStore {
-    incr(
-      key: string,
-      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-      _timeWindow: number,
-      max: number,
-    ): void {
-      rates.take(kind, key, max).then(
-        ({ current, resetInMs }) => callback(null, { current, ttl: resetInMs }),
-        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-      );
-    }
-
-    child(): FastifyRateLimitStore {
-      return this;
-    }
-  };
+/** A request beyond the rate quota `name` of `max` a minute; `after`: when to retry, in words. */
+function rateLimited(name: QuotaName, max: number, after: string): TirelessError {
+  const problem = `this account may make at most ${max} a minute (quota ${name}); retry in ${after}`;
+  return new TirelessError('TIRELESS_RATE_LIMITED', `too many requests: ${problem}`, {
+    fields: [{ field: name, problem }],
+  });
 }
 
 /** A change of quotas: a number sets one (0: no limit), null returns it to the default. */
