@@ -2,9 +2,12 @@
  * Per-account quotas: the node's defaults (settings `quota*`) bind every account but the
  * operator's (the one setup made), which has none; the operator's owner sets an account's
  * own over them (`PATCH /api/v1/accounts/:id/quotas`), stored on the account document, so
- * they replicate like any config. Counts come from this node's replica and rates are
- * counted per node: two nodes taking creates at the same moment may let an account overshoot
- * by a few, and a cluster of n nodes takes up to n times a rate.
+ * they replicate like any config. Counts come from this node's replica: two nodes taking
+ * creates at the same moment may let an account overshoot by a few. Rates (API and push
+ * requests a minute) are counted in this process in solo mode, and across the cluster in
+ * cluster mode (deps.rates, the rates KV bucket: see cluster/rate-tally.ts): there an
+ * account may exceed a rate by at most a batch (2 % of it, at least 1) per node in a
+ * minute, and a node in island mode counts its own requests alone.
  */
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { z } from 'zod';
