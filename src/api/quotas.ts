@@ -9,7 +9,7 @@
  * account may exceed a rate by at most a batch (2 % of it, at least 1) per node in a
  * minute, and a node in island mode counts its own requests alone.
  */
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc } from '../cluster/index.js';
 import { notFound, TirelessError, type FieldProblem } from '../errors/index.js';
@@ -184,7 +184,7 @@ export class QuotaBook {
     app: FastifyInstance,
     name: 'apiRequestsPerMinute' | 'pushRequestsPerMinute',
     accountOf: (request: FastifyRequest) => string | undefined,
-  ): onRequestHookHandler {
+  ): preHandlerAsyncHookHandler {
     const { rates } = this.deps;
     if (rates) {
       const kind = name === 'apiRequestsPerMinute' ? 'api' : 'push';
