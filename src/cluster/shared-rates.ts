@@ -33,6 +33,8 @@ export class SharedRates implements RateCounter {
   private readonly writes = new Map<string, Promise<void>>();
   private stopWatch: (() => void) | undefined;
   private timer: TimerHandle | undefined;
+  /** Moves on at each stop: an attach that a stop overtook does not start. */
+  private generation = 0;
 
   constructor(private readonly options: SharedRatesOptions) {
     this.tally = new RateTally(options.nodeId);
@@ -42,7 +44,12 @@ export class SharedRates implements RateCounter {
   async attach(kv: KV): Promise<void> {
     const { clock, log } = this.options;
     this.stop();
+    const generation = this.generation;
     const entries = await kv.watch();
+    if (generation !== this.generation) {
+      entries.stop();
+      return;
+    }
     this.kv = kv;
     this.stopWatch = () => entries.stop();
     void (async () => {
@@ -61,6 +68,7 @@ export class SharedRates implements RateCounter {
 
   /** Stops writing and following (the counts kept go on alone). */
   stop(): void {
+    this.generation++;
     this.stopWatch?.();
     this.stopWatch = undefined;
     this.timer?.cancel();
