@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
@@ -18,8 +19,6 @@ import { KvDeliveryClaims } from './delivery-claims.js';
 import { KvConfigWriter, replicaRevision } from './kv-config.js';
 import { LinkTracker, type LinkFacts, type LinkState } from './link-state.js';
 import { LinkedClaims, LinkedConfigWriter } from './linked-config.js';
-import { SharedRates } from './shared-rates.js';
-import type { KV } from '@nats-io/kv';
 import type { MemberView } from './members.js';
 import { Membership } from './membership.js';
 import type { Member } from './rendezvous.js';
@@ -30,6 +29,7 @@ import {
   ResultFollower,
   ResultPublisher,
 } from './results-stream.js';
+import { SharedRates } from './shared-rates.js';
 import { catchUpFromSnapshot, openSnapshots, SnapshotPublisher } from './snapshots.js';
 import { WireLog, type WireCounts } from './wire.js';
 
