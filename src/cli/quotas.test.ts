@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ApiClient,
@@ -7,6 +7,8 @@ import {
   tempDir,
   type TirelessProcess,
 } from '../testing/index.js';
+import type { QuotaName } from '../model/index.js';
+import { quotasPatchOf, runQuotasSet } from './quotas.js';
 
 interface Listed {
   id: string;
@@ -17,6 +19,50 @@ interface Listed {
 }
 
 const PASSWORD = 'quotas-cli-password';
+
+test('quotas set: every bad flag is named, with its problem, before anything is sent', () => {
+  const cases: { values?: Partial<Record<QuotaName, string>>; clear?: string[]; says: RegExp }[] = [
+    {
+      values: { monitors: 'many' },
+      says: /--monitors must be a whole number from 0 \(no limit\) to 10000000, not "many"/,
+    },
+    {
+      values: { channels: '5', minIntervalSeconds: '-1' },
+      says: /^quotas set: --min-interval must be a whole number/,
+    },
+    { values: { minIntervalSeconds: '1.5' }, says: /--min-interval must be a whole number/ },
+    {
+      values: { maxBodyBytes: '99999999999' },
+      says: /--max-body-bytes must be a whole number from 0 \(no limit\) to 67108864/,
+    },
+    { clear: ['speed'], says: /--clear no quota "speed": one of monitors, min-interval/ },
+    {
+      values: { monitors: '3' },
+      clear: ['monitors'],
+      says: /--clear monitors is also set by --monitors/,
+    },
+    { says: /nothing to change: give --monitors/ },
+  ];
+  for (const c of cases) {
+    assert.throws(
+      () => quotasPatchOf(c.values ?? {}, c.clear ?? []),
+      (error: Error) => {
+        assert.match(error.message, c.says);
+        assert.match(error.message, /nothing changed$/);
+        return true;
+      },
+    );
+  }
+  assert.deepEqual(
+    quotasPatchOf({ monitors: '0', pushRequestsPerMinute: ' 60 ' }, ['min-interval', 'channels']),
+    {
+      monitors: 0,
+      pushRequestsPerMinute: 60,
+      minIntervalSeconds: null,
+      channels: null,
+    },
+  );
+});
 
 void describe('tireless quotas, against a started node', () => {
   let node: TirelessProcess;
@@ -114,40 +160,30 @@ void describe('tireless quotas, against a started node', () => {
     assert.equal(customer.inForce.minIntervalSeconds, 60);
   });
 
-  it('set: a bad value, an unknown name or account names the flag and changes nothing', async () => {
+  it('set: a bad value names its flag and changes nothing; so does an unknown account', async () => {
     const before = (await listed()).customer.quotas;
-    const cases: { args: string[]; says: RegExp }[] = [
-      {
-        args: ['--monitors', 'many'],
-        says: /--monitors must be a whole number from 0 \(no limit\) to 10000000, not "many"/,
-      },
-      {
-        args: ['--channels', '5', '--min-interval', '-1'],
-        says: /--min-interval must be a whole number/,
-      },
-      {
-        args: ['--max-body-bytes', '99999999999'],
-        says: /--max-body-bytes must be a whole number from 0 \(no limit\) to 67108864/,
-      },
-      {
-        args: ['--clear', 'speed'],
-        says: /--clear no quota "speed": one of monitors, min-interval/,
-      },
-      {
-        args: ['--monitors', '3', '--clear', 'monitors'],
-        says: /--clear monitors is also set by --monitors/,
-      },
-      { args: [], says: /nothing to change: give --monitors/ },
-    ];
-    for (const c of cases) {
-      const run = await quotas(['set', 'customer@example.com', ...c.args]);
-      assert.equal(run.code, 1, `${c.args.join(' ')}: ${run.stdout}`);
-      assert.match(run.stderr, c.says, c.args.join(' '));
-      assert.match(run.stderr, /nothing changed/);
-    }
-    const nobody = await quotas(['set', 'nobody@example.com', '--monitors', '3']);
-    assert.equal(nobody.code, 1);
-    assert.match(nobody.stderr, /no account has the id or name "nobody@example\.com"/);
+    const run = await quotas([
+      'set',
+      'customer@example.com',
+      '--channels',
+      '5',
+      '--monitors',
+      'many',
+    ]);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(
+      run.stderr,
+      /--monitors must be a whole number from 0 \(no limit\) to 10000000, not "many"; nothing changed/,
+    );
+    const nobody = runQuotasSet({
+      url: node.url,
+      token: operator.token ?? '',
+      log: () => undefined,
+      account: 'nobody@example.com',
+      values: { monitors: '3' },
+      clear: [],
+    });
+    await assert.rejects(nobody, /no account has the id or name "nobody@example\.com"/);
     assert.deepEqual((await listed()).customer.quotas, before);
   });
 
