@@ -116,7 +116,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerMonitorRoutes(scope, deps, quotas);
     registerResultRoutes(scope, deps);
     registerIncidentRoutes(scope, deps);
-    registerClusterRoutes(scope, deps);
+    registerClusterRoutes(scope, deps, quotas);
     registerChannelRoutes(scope, deps, quotas);
     registerQuotaRoutes(scope, deps, quotas);
     registerMaintenanceRoutes(scope, deps);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MaintenanceCalendar } from '../alerts/index.js';
 import type { Clock } from '../clock/index.js';
-import type { ClusterStatus, ConfigWriter } from '../cluster/index.js';
+import type { ClusterStatus, ConfigWriter, RateCounter } from '../cluster/index.js';
 import type { EventHub } from '../events/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Quotas } from '../model/index.js';
@@ -38,6 +38,11 @@ export interface ApiDeps {
    * Absent: invitations are links only.
    */
   mail?: NodeMail;
+  /**
+   * Cluster mode: the rate quotas (API and push requests a minute) counted across the
+   * cluster. Absent (solo): counted in this process.
+   */
+  rates?: RateCounter;
   /** Deliveries were queued (a channel test): send them now rather than at the next poll. */
   wakeDeliverer(): void;
 }

@@ -2,11 +2,14 @@
  * Per-account quotas: the node's defaults (settings `quota*`) bind every account but the
  * operator's (the one setup made), which has none; the operator's owner sets an account's
  * own over them (`PATCH /api/v1/accounts/:id/quotas`), stored on the account document, so
- * they replicate like any config. Counts come from this node's replica and rates are
- * counted per node: two nodes taking creates at the same moment may let an account overshoot
- * by a few, and a cluster of n nodes takes up to n times a rate.
+ * they replicate like any config. Counts come from this node's replica: two nodes taking
+ * creates at the same moment may let an account overshoot by a few. Rates (API and push
+ * requests a minute) are counted in this process in solo mode, and across the cluster in
+ * cluster mode (deps.rates, the rates KV bucket: see cluster/rate-tally.ts): there an
+ * account may exceed a rate by at most a batch (2 % of it, at least 1) per node in a
+ * minute, and a node in island mode counts its own requests alone.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { ConfigDoc } from '../cluster/index.js';
 import { notFound, TirelessError, type FieldProblem } from '../errors/index.js';
@@ -173,27 +176,50 @@ export class QuotaBook {
   }
 
   /**
-   * A per-account, per-node rate limit of `name` (a requests-per-minute quota) for a route's
-   * or scope's onRequest, counting by the account `accountOf` names (undefined: not counted).
+   * A per-account rate limit of `name` (a requests-per-minute quota) for a route's or
+   * scope's onRequest, counting by the account `accountOf` names (undefined: not counted):
+   * in this process (solo), or across the cluster through deps.rates.
    */
   limiter(
     app: FastifyInstance,
     name: 'apiRequestsPerMinute' | 'pushRequestsPerMinute',
     accountOf: (request: FastifyRequest) => string | undefined,
-  ) {
+  ): preHandlerAsyncHookHandler {
+    const { rates } = this.deps;
+    if (rates) {
+      const kind = name === 'apiRequestsPerMinute' ? 'api' : 'push';
+      return async (request, reply) => {
+        const account = accountOf(request);
+        const max = account === undefined ? 0 : this.of(account)[name];
+        if (account === undefined || max === 0) return;
+        const { current, resetInMs } = await rates.take(kind, account, max);
+        const reset = Math.ceil(resetInMs / 1000);
+        void reply.headers({
+          'x-ratelimit-limit': max,
+          'x-ratelimit-remaining': Math.max(0, max - current),
+          'x-ratelimit-reset': reset,
+        });
+        if (current <= max) return;
+        void reply.header('retry-after', reset);
+        throw rateLimited(name, max, `${reset} seconds`);
+      };
+    }
     return app.rateLimit({
       timeWindow: 60_000,
       keyGenerator: (request) => accountOf(request) ?? '',
       allowList: (_request, key) => key === '' || this.of(key)[name] === 0,
       max: (_request, key) => this.of(key)[name],
-      errorResponseBuilder: (request, context) => {
-        const problem = `this account may make at most ${context.max} a minute (quota ${name}); retry in ${context.after}`;
-        return new TirelessError('TIRELESS_RATE_LIMITED', `too many requests: ${problem}`, {
-          fields: [{ field: name, problem }],
-        });
-      },
+      errorResponseBuilder: (_request, context) => rateLimited(name, context.max, context.after),
     });
   }
+}
+
+/** A request beyond the rate quota `name` of `max` a minute; `after`: when to retry, in words. */
+function rateLimited(name: QuotaName, max: number, after: string): TirelessError {
+  const problem = `this account may make at most ${max} a minute (quota ${name}); retry in ${after}`;
+  return new TirelessError('TIRELESS_RATE_LIMITED', `too many requests: ${problem}`, {
+    fields: [{ field: name, problem }],
+  });
 }
 
 /** A change of quotas: a number sets one (0: no limit), null returns it to the default. */
@@ -248,6 +274,10 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
     operator: book.isOperator(account.id),
     quotas: account.quotas ?? {},
     inForce: book.of(account.id),
+    used: {
+      monitors: deps.store.countScoped('monitor', account.id),
+      channels: deps.store.countScoped('channel', account.id),
+    },
   });
 
   app.get(
@@ -257,15 +287,17 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
         tag: 'quotas',
         role: 'owner',
         summary:
-          "Every account with its own quotas and those in force (owner of the operator's account only)",
-        responses: { 200: '{ items: [{ id, name, createdAt, operator, quotas, inForce }] }' },
+          "Every account with its own quotas, those in force and what it uses, and the node's defaults (owner of the operator's account only)",
+        responses: {
+          200: '{ items: [{ id, name, createdAt, operator, quotas, inForce, used: { monitors, channels } }], defaults }',
+        },
       }),
     },
     (request) => {
       operatorOnly(request);
       const accounts = deps.store.listAll<Account>('account');
       accounts.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-      return { items: accounts.map(present) };
+      return { items: accounts.map(present), defaults: book.defaults };
     },
   );
 
@@ -279,7 +311,7 @@ export function registerQuotaRoutes(app: FastifyInstance, deps: ApiDeps, book: Q
           "Set an account's own quotas: a number (0: no limit), or null for the default (owner of the operator's account only)",
         params: ['id'],
         body: { ...jsonSchema(quotasPatch), description: `any of ${QUOTA_NAMES.join(', ')}` },
-        responses: { 200: '{ id, name, createdAt, operator, quotas, inForce }' },
+        responses: { 200: '{ id, name, createdAt, operator, quotas, inForce, used }' },
       }),
     },
     async (request) => {

@@ -132,6 +132,15 @@ void describe('roles on every route', () => {
         const reply = await send(method, url, session.secret, body);
         const what = `${caller} ${route}: ${reply.status} ${reply.text.slice(0, 200)}`;
         const changing = method !== 'GET';
+        if (expected.fullFrom && reply.status === 200) {
+          const wantFull: boolean = caller !== 'other' && atLeast(caller, expected.fullFrom);
+          const named = reply.text.includes(world.api.deps.node.id);
+          assert.equal(
+            named,
+            wantFull,
+            `${what}: ${wantFull ? 'the full view' : 'a reduced view'}`,
+          );
+        }
         const special: number | undefined = expected.expect?.[caller];
         if (special !== undefined) {
           assert.equal(reply.status, special, what);

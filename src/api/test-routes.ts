@@ -20,11 +20,19 @@ export type Json = Record<string, unknown>;
  * IDS). `ownBelow`: below that role the route reaches only the caller's own items (others'
  * answer 404). `operatorOnly`: only the operator's account (the one setup made) may; any
  * other account's caller gets 403. `expect`: a caller's answer where it is not the usual one
- * (nothing changes then).
+ * (nothing changes then). `fullFrom`: from that role in the operator's account the route
+ * answers in full; below it, or from any other account, a reduced view that does not name
+ * the node.
  */
 export const ROLE_TABLE: Record<
   string,
-  { role: Role; ownBelow?: Role; operatorOnly?: boolean; expect?: Partial<Record<Caller, number>> }
+  {
+    role: Role;
+    ownBelow?: Role;
+    operatorOnly?: boolean;
+    expect?: Partial<Record<Caller, number>>;
+    fullFrom?: Role;
+  }
 > = {
   'GET /api/v1/account': { role: 'viewer' },
   'PATCH /api/v1/account': { role: 'owner' },
@@ -62,7 +70,7 @@ export const ROLE_TABLE: Record<
   'GET /api/v1/monitors/summary': { role: 'viewer' },
   'GET /api/v1/incidents': { role: 'viewer' },
   'GET /api/v1/events': { role: 'viewer' },
-  'GET /api/v1/cluster': { role: 'viewer' },
+  'GET /api/v1/cluster': { role: 'viewer', fullFrom: 'admin' },
   'GET /api/v1/channels': { role: 'viewer' },
   'POST /api/v1/channels': { role: 'member' },
   'GET /api/v1/channels/{id}': { role: 'viewer' },

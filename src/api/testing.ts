@@ -36,6 +36,8 @@ export interface TestApiOptions {
   setup?: boolean;
   /** The 32-byte secret key. @defaultValue a new random one */
   secretKey?: Buffer;
+  /** Cluster mode: the node's view of its cluster. @defaultValue none (solo) */
+  cluster?: ApiDeps['cluster'];
 }
 
 export interface TestApi {
@@ -138,6 +140,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     passwords: options.passwords ?? TEST_PASSWORDS,
     ...(options.mail ? { mail: options.mail } : {}),
     wakeDeliverer: () => void wakes++,
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   };
   const app = await buildApi(deps);
   const close = async () => {

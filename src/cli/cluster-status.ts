@@ -45,11 +45,21 @@ export interface ClusterView {
 /** Asks the node at `url` and prints its view; fails clearly when it runs solo or is away. */
 export async function runClusterStatus(options: ClusterStatusOptions): Promise<ClusterView> {
   const api = new NodeApi(options.url, options.token, options.requestTimeoutMs ?? 10_000);
-  const reply = (await api.send('GET', '/api/v1/cluster')) as { mode?: unknown; node?: unknown };
+  const reply = (await api.send('GET', '/api/v1/cluster')) as {
+    mode?: unknown;
+    full?: unknown;
+    state?: unknown;
+  };
   if (reply.mode === 'solo') {
     throw new TirelessError(
       'TIRELESS_CONFIG',
-      `the node at ${options.url} (${String(reply.node)}) runs solo, not in cluster mode: start it with --cluster nats://…`,
+      `the node at ${options.url} runs solo, not in cluster mode: start it with --cluster nats://…`,
+    );
+  }
+  if (reply.full === false) {
+    throw new TirelessError(
+      'TIRELESS_FORBIDDEN',
+      `the node at ${options.url} is ${String(reply.state)}; only an owner or admin of the operator's account (the one setup made) sees the cluster's nodes: use one of their tokens`,
     );
   }
   if (reply.mode !== 'cluster' || !Array.isArray((reply as { nodes?: unknown }).nodes)) {

@@ -1,6 +1,6 @@
 /**
  * The `tireless` command: start a node, back up, restore, apply config as code, show a
- * cluster.
+ * cluster, manage accounts' quotas.
  * Errors print one clear line (with the setting or field at fault) and exit 1.
  */
 import { createInterface } from 'node:readline/promises';
@@ -12,6 +12,8 @@ import { runBackup } from './backup.js';
 import { runRestore } from './restore.js';
 import { runApply } from './apply.js';
 import { runClusterStatus } from './cluster-status.js';
+import { QUOTA_FLAGS, runQuotasDefaults, runQuotasList, runQuotasSet } from './quotas.js';
+import { QUOTA_NAMES, type QuotaName } from '../model/index.js';
 
 const print = (line: string) => process.stdout.write(line + '\n');
 
@@ -209,6 +211,58 @@ function program(): Command {
         log: print,
       });
     });
+
+  const quotas = cli
+    .command('quotas')
+    .description(
+      "accounts' quotas on a running node (a token of an owner of the operator's account, the one setup made)",
+    );
+  const nodeFlags = (command: Command) =>
+    command
+      .option('--url <url>', 'URL of a running node', 'http://127.0.0.1:3000')
+      .option('--token <token>', 'API token (env TIRELESS_TOKEN)');
+  nodeFlags(
+    quotas
+      .command('list')
+      .description('each account: its quotas in force, its own overrides, what it uses'),
+  ).action(async (flags: { url: string; token?: string }) => {
+    await runQuotasList({ url: flags.url, token: tokenFrom(flags, 'quotas list'), log: print });
+  });
+  nodeFlags(
+    quotas.command('defaults').description("the node's default quotas (TIRELESS_QUOTA_*)"),
+  ).action(async (flags: { url: string; token?: string }) => {
+    await runQuotasDefaults({
+      url: flags.url,
+      token: tokenFrom(flags, 'quotas defaults'),
+      log: print,
+    });
+  });
+  const set = nodeFlags(
+    quotas
+      .command('set')
+      .description("set an account's own quotas (0: no limit), over the node's defaults")
+      .argument('<account>', 'account id, or its name when no other account has it'),
+  ).option('--clear <name...>', 'quotas to return to the default (a name or flag, e.g. monitors)');
+  const quotaOptions = QUOTA_NAMES.map((name) => {
+    const option = new Option(`--${QUOTA_FLAGS[name].flag} <n>`, name);
+    set.addOption(option);
+    return [name, option.attributeName()] as const;
+  });
+  set.action(async (account: string, flags: Record<string, string | string[] | undefined>) => {
+    const values: Partial<Record<QuotaName, string>> = {};
+    for (const [name, attribute] of quotaOptions) {
+      const value = flags[attribute];
+      if (typeof value === 'string') values[name] = value;
+    }
+    await runQuotasSet({
+      url: String(flags.url),
+      token: tokenFrom({ token: flags.token as string | undefined }, 'quotas set'),
+      account,
+      values,
+      clear: Array.isArray(flags.clear) ? flags.clear : [],
+      log: print,
+    });
+  });
 
   return cli;
 }

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
@@ -28,6 +29,7 @@ import {
   ResultFollower,
   ResultPublisher,
 } from './results-stream.js';
+import { SharedRates } from './shared-rates.js';
 import { catchUpFromSnapshot, openSnapshots, SnapshotPublisher } from './snapshots.js';
 import { WireLog, type WireCounts } from './wire.js';
 
@@ -110,6 +112,8 @@ const QUORUM_PROBE_MS = 1000;
 interface Link {
   replicas: number;
   writer: KvConfigWriter;
+  /** The rates bucket (SharedRates). */
+  rates: KV;
   membership: Membership;
   publisher: ResultPublisher;
   follower: ResultFollower;
@@ -140,6 +144,8 @@ export class ClusterNode {
   readonly config: LinkedConfigWriter;
   /** Which node sends each notification (every node queues it). */
   readonly claims: LinkedClaims;
+  /** Rate quotas counted across the cluster (alone while it does not answer). */
+  readonly rates: SharedRates;
   private link: Link | null = null;
   /** Messages passed over, counted across links. */
   private readonly wire: WireLog;
@@ -163,6 +169,7 @@ export class ClusterNode {
     this.assignment.setMembers([{ id: options.nodeId, region: options.region }]);
     this.config = new LinkedConfigWriter(() => this.refusal());
     this.claims = new LinkedClaims(options.onUnclaimedSend);
+    this.rates = new SharedRates(options);
     this.wire = new WireLog(options.log, options.clock);
     this.tracker = new LinkTracker(options.deadAfterMs, this.facts(), options.clock.now());
   }
@@ -264,6 +271,7 @@ export class ClusterNode {
     this.timer = null;
     const link = this.link;
     this.link = null;
+    this.rates.stop();
     if (!link) return;
     await link.membership.stop();
     link.claims.stop();
@@ -383,6 +391,7 @@ export class ClusterNode {
       return {
         replicas: link.replicas,
         writer,
+        rates: link.rates,
         membership,
         publisher,
         follower,
@@ -421,6 +430,14 @@ export class ClusterNode {
     this.link = link;
     this.config.attach(link.writer);
     this.claims.attach(link.claims);
+    this.rates
+      .attach(link.rates)
+      .catch((error: unknown) =>
+        this.options.log.warn(
+          { error: describeError(error) },
+          'rate quotas counted on this node alone: the rates bucket cannot be watched',
+        ),
+      );
     this.assignment.setMembers(link.membership.live);
     this.answeredAt = this.options.clock.now();
     this.problem = undefined;

@@ -19,6 +19,10 @@ export const CONFIG_BUCKET = 'tireless_config';
 export const CLUSTER_BUCKET = 'tireless_cluster';
 /** The KV bucket of delivery claims: which node sends each notification, and how it ended. */
 export const DELIVERIES_BUCKET = 'tireless_deliveries';
+/** The KV bucket of rate counts: each node's requests per account and minute (SharedRates). */
+export const RATES_BUCKET = 'tireless_rates';
+/** How long a rate count is kept, ms: its minute and the next, then it expires. */
+const RATES_MAX_AGE_MS = 3 * 60_000;
 const FINGERPRINT_KEY = 'secret-key-fingerprint';
 
 export interface JoinOptions {
@@ -52,6 +56,7 @@ export interface ClusterLink {
   replicas: number;
   config: KV;
   cluster: KV;
+  rates: KV;
   close(): Promise<void>;
 }
 
@@ -90,7 +95,7 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
     const servers = Math.max(nc.info?.connect_urls?.length ?? 1, options.servers.length);
     const replicas = Math.min(3, servers);
     const kvm = new Kvm(nc);
-    const { config, cluster } = await untilJetStreamAnswers(options, async () => {
+    const { config, cluster, rates } = await untilJetStreamAnswers(options, async () => {
       // Claims are written through the bucket's stream (kvCompareAndSet), not this handle.
       await kvm.create(DELIVERIES_BUCKET, {
         replicas,
@@ -100,14 +105,19 @@ export async function joinCluster(options: JoinOptions): Promise<ClusterLink> {
       return {
         config: await kvm.create(CONFIG_BUCKET, { replicas, history: 1 }),
         cluster: await kvm.create(CLUSTER_BUCKET, { replicas, history: 1 }),
+        rates: await kvm.create(RATES_BUCKET, { replicas, history: 1, ttl: RATES_MAX_AGE_MS }),
       };
     });
     await checkSecretKey(cluster, options.secretKey);
     log.info(
-      { servers, replicas, buckets: [CONFIG_BUCKET, CLUSTER_BUCKET, DELIVERIES_BUCKET] },
+      {
+        servers,
+        replicas,
+        buckets: [CONFIG_BUCKET, CLUSTER_BUCKET, DELIVERIES_BUCKET, RATES_BUCKET],
+      },
       `joined the cluster (JetStream replicas: ${replicas})`,
     );
-    return { nc, replicas, config, cluster, close: () => nc.drain() };
+    return { nc, replicas, config, cluster, rates, close: () => nc.drain() };
   } catch (error) {
     await nc.close();
     if (error instanceof TirelessError) throw error;

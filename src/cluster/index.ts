@@ -25,12 +25,15 @@ export type {
   DeliveryOutcome,
   DeliveryRef,
   NewDoc,
+  RateCounter,
   ResultSink,
   UniqueName,
 } from './ports.js';
 export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
 export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
-export { DELIVERIES_BUCKET } from './connection.js';
+export { DELIVERIES_BUCKET, RATES_BUCKET } from './connection.js';
+export { SharedRates, type SharedRatesOptions } from './shared-rates.js';
+export { batchOf, overshootBound, RATE_WINDOW_MS } from './rate-tally.js';
 export { deliveryClaimKey } from './delivery-claims.js';
 
 /** Solo: the only node checks and coordinates everything. */

@@ -137,3 +137,20 @@ export function revisionConflict(
       : `${kind} ${id} changed meanwhile (revision ${current}, not ${expected}); reload and retry`,
   );
 }
+
+/**
+ * Counts requests against a per-minute rate quota. Solo mode needs none (the API counts in
+ * process); a cluster counts across its nodes (SharedRates).
+ */
+export interface RateCounter {
+  /**
+   * Counts one request of `accountId` of `kind` against `limit` a minute, if under it:
+   * `current` is the count with this request (above `limit`: refused, not counted), and
+   * `resetInMs` the time until the window ends.
+   */
+  take(
+    kind: 'api' | 'push',
+    accountId: string,
+    limit: number,
+  ): Promise<{ current: number; resetInMs: number }>;
+}

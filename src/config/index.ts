@@ -245,9 +245,9 @@ const settingsSchema = z
     quotaMaxBodyBytes: z.coerce.number().int().min(0).max(67_108_864).default(1_048_576),
     /** Quota: notification channels an account may have. @defaultValue 10 */
     quotaChannels: z.coerce.number().int().min(0).max(10_000_000).default(10),
-    /** Quota: authenticated API requests per account per minute, on each node. @defaultValue 600 */
+    /** Quota: authenticated API requests per account per minute, across a cluster. @defaultValue 600 */
     quotaApiRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(600),
-    /** Quota: push heartbeats per account per minute, on each node. @defaultValue 300 */
+    /** Quota: push heartbeats per account per minute, across a cluster. @defaultValue 300 */
     quotaPushRequestsPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(300),
     /**
      * Who may read `/metrics`: `open`, `token` (the bearer token metricsToken), or

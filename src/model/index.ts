@@ -72,7 +72,7 @@ export interface Account extends Entity {
 
 /**
  * What an account may use (0: no limit). Monitors and channels count the account's
- * entities; the rates count requests per minute, per node.
+ * entities; the rates count requests per minute, across a cluster (see cluster/rate-tally.ts).
  */
 export const quotasSchema = z
   .object({
@@ -92,12 +92,12 @@ export const quotasSchema = z
       .int()
       .min(0)
       .max(10_000_000)
-      .describe('authenticated API requests a minute, per node'),
+      .describe('authenticated API requests a minute'),
     pushRequestsPerMinute: z
       .int()
       .min(0)
       .max(10_000_000)
-      .describe("push heartbeats a minute to the account's push monitors, per node"),
+      .describe("push heartbeats a minute to the account's push monitors"),
   })
   .strict();
 

@@ -330,7 +330,7 @@ export async function startNode(
       ...(setupCode === undefined ? {} : { setupCode }),
     },
     degraded: () => guard.degraded,
-    ...(cluster ? { cluster: () => cluster.status() } : {}),
+    ...(cluster ? { cluster: () => cluster.status(), rates: cluster.rates } : {}),
     ...(settings.smtpUrl && settings.mailFrom && settings.publicUrl
       ? {
           mail: {
