@@ -1,10 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import {
-  getChecker,
-  type AddressGuard,
-  type CheckOutcome,
-} from '../checks/index.js';
+import { getChecker, type AddressGuard, type CheckOutcome } from '../checks/index.js';
 import { describeError } from '../errors/index.js';
 import { guardOf } from '../net-guard/index.js';
 
