@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startSmtpReceiver } from '../testing/index.js';
 import type { NodeMail } from './deps.js';
-import { createTestApi } from './testing.js';
+import { MAIL_NOT_SENT } from './invitations.js';
+import { createTestApi, signUp } from './testing.js';
 
 const PUBLIC_URL = 'https://status.example.com';
 const LOGIN = { username: 'tireless', password: 'smtp-secret-1' };
@@ -92,6 +93,25 @@ void describe('invitations by email', () => {
       listed.items.map((item) => item.id),
       [created.id],
     );
+  });
+
+  void it("tells another account than the operator's no word of the mail server", async (t) => {
+    const smtp = await startSmtpReceiver({ credentials: LOGIN });
+    await smtp.close();
+    const api = await createTestApi({ mail: mailVia(smtp.port), settings: { signup: 'open' } });
+    t.after(() => api.close());
+    const customer = await signUp(api.app, 'customer@example.com', 'customer password long');
+
+    const reply = await api.call('POST', '/api/v1/invitations', {
+      token: customer,
+      payload: { email: 'colleague@example.com', role: 'member' },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    const created = reply.json<Created>();
+    assert.equal(created.emailed, false);
+    assert.equal(created.emailError, MAIL_NOT_SENT);
+    assert.ok(!reply.body.includes(String(smtp.port)), 'the port of the mail server');
+    assert.ok(!reply.body.includes('127.0.0.1'), 'the host of the mail server');
   });
 
   void it('answers within the time limit when the mail server never answers', async (t) => {
