@@ -66,9 +66,15 @@ test('cluster status: a dead node, no quorum, an outbox filling and messages pas
 
 test('cluster status: another account’s token is told whose it needs, and sees no node', async () => {
   const none = { heartbeats: 0, results: 0, config: 0 };
-  const node = (id: string, region: string, self: boolean) => {
-    return { id, region, version: '1', alive: true, self, lastHeardAt: NOW, monitors: 3 };
-  };
+  const node = (id: string, region: string, self: boolean) => ({
+    id,
+    region,
+    version: '1',
+    alive: true,
+    self,
+    lastHeardAt: NOW,
+    monitors: 3,
+  });
   const status: ClusterStatus = {
     node: 'node-eu-1',
     state: 'joined',
@@ -92,13 +98,12 @@ test('cluster status: another account’s token is told whose it needs, and sees
     const url = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
     const account = { email: 'customer@example.com', password: 'a customer password' };
     await new ApiClient(url).expect(202, 'POST', '/api/v1/auth/signup', account);
-    const login = new ApiClient(url).expect<{ token: string }>(
+    const { token: customer } = await new ApiClient(url).expect<{ token: string }>(
       200,
       'POST',
       '/api/v1/auth/login',
       account,
     );
-    const customer = (await login).token;
     const clusterStatus = (token: string) =>
       runTireless(['cluster', 'status', '--url', url, '--token', token]);
 
