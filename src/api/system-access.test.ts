@@ -24,6 +24,28 @@ void describe('/metrics and /api/docs access', () => {
     assert.equal((await from('203.0.113.9', '/api/docs/json')).statusCode, 200);
   });
 
+  void it('lets only the networks named read the docs UI and document; /metrics stays open', async (t) => {
+    const api = await createTestApi({
+      settings: { docsAccess: { kind: 'network', networks: ['192.168.0.0/16', 'fd00::/8'] } },
+    });
+    t.after(() => api.close());
+    const from = (remoteAddress: string, url: string) =>
+      api.call('GET', url, { token: null, remoteAddress });
+    for (const url of ['/api/docs/json', '/api/docs', '/api/docs/static/index.html']) {
+      for (const inside of ['192.168.4.2', '::ffff:192.168.4.2', 'fd00::7']) {
+        const allowed = await from(inside, url);
+        assert.ok(allowed.statusCode < 400, `${url} from ${inside}: ${allowed.statusCode}`);
+      }
+      for (const outside of ['203.0.113.9', '127.0.0.1', '::ffff:10.1.2.3', 'fe80::1']) {
+        const refused = await from(outside, url);
+        assert.equal(refused.statusCode, 403, `${url} from ${outside}`);
+        assert.match(errorOf(refused).message, /docsAccess/);
+        assert.doesNotMatch(refused.body, /openapi/i, 'no document in the refusal');
+      }
+    }
+    assert.equal((await from('203.0.113.9', '/metrics')).statusCode, 200);
+  });
+
   void it('asks for the token when set so, for the docs UI and document alike', async (t) => {
     const api = await createTestApi({
       settings: {

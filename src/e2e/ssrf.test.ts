@@ -226,24 +226,69 @@ void describe('a free account under the SSRF guard', () => {
   });
 
   void it('refuses for good to deliver to a webhook on a private address', async () => {
-    const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
-      name: 'internal hook',
-      type: 'webhook',
-      config: { url: `http://127.0.0.1:${victim.port}/hook` },
-    });
-    await api.expect(202, 'POST', `/api/v1/channels/${channel.id}/test`);
-    const failed = await waitFor('the test delivery to fail', async () => {
-      const { items } = await api.expect<{ items: { status: string; lastError?: string }[] }>(
-        200,
-        'GET',
-        '/api/v1/deliveries',
-      );
-      return items.find((delivery) => delivery.status === 'failed');
-    });
+    const failed = await failedTestDelivery(api, `http://127.0.0.1:${victim.port}/hook`);
     assert.match(
       failed.lastError ?? '',
       /^webhook: address refused: address 127\.0\.0\.1 is private or reserved/,
     );
     assert.deepEqual(victim.requests, [], 'the webhook receiver got nothing');
   });
+
+  void it('refuses for good a webhook at the metadata address or a name of loopback', async () => {
+    const [metadata, byName] = await Promise.all([
+      failedTestDelivery(api, 'http://169.254.169.254/latest/meta-data/'),
+      failedTestDelivery(api, `http://localhost:${victim.port}/hook`),
+    ]);
+    // Refused by the guard, before any socket: a connection tried would fail otherwise.
+    assert.match(
+      metadata.lastError ?? '',
+      /^webhook: address refused: address 169\.254\.169\.254 is private or reserved/,
+    );
+    assert.equal(metadata.attempts, 1, 'not tried again');
+    assert.match(
+      byName.lastError ?? '',
+      /^webhook: address refused: localhost resolves to a private or reserved address; this server refuses to contact it \(TIRELESS_DELIVERY\)$/,
+    );
+    assert.equal(byName.attempts, 1, 'not tried again');
+    assert.deepEqual(victim.requests, [], 'the webhook receiver got nothing');
+  });
+
+  void it('does not follow a webhook receiver’s redirect to a private address', async () => {
+    const victimHook = `http://127.0.0.1:${victim.port}/hook`;
+    const failed = await failedTestDelivery(
+      api,
+      `${outside.url}/redirect?status=307&to=${encodeURIComponent(victimHook)}`,
+    );
+    assert.equal(
+      failed.lastError,
+      'webhook: HTTP 307 (redirects are not followed) (TIRELESS_DELIVERY)',
+    );
+    assert.ok(outsidePaths.some((path) => path.startsWith('/redirect?status=307')));
+    assert.deepEqual(victim.requests, [], 'the redirect’s target got nothing');
+  });
 });
+
+interface DeliveryItem {
+  id: string;
+  status: string;
+  attempts: number;
+  lastError?: string;
+}
+
+/** Sends a test message through a new webhook channel to `url`; its delivery, once failed. */
+async function failedTestDelivery(api: ApiClient, url: string): Promise<DeliveryItem> {
+  const channel = await api.expect<{ id: string }>(201, 'POST', '/api/v1/channels', {
+    name: `hook to ${new URL(url).host}`,
+    type: 'webhook',
+    config: { url },
+  });
+  const { deliveryId } = await api.expect<{ deliveryId: string }>(
+    202,
+    'POST',
+    `/api/v1/channels/${channel.id}/test`,
+  );
+  return waitFor(`the test delivery to ${url} to fail`, async () => {
+    const { items } = await api.expect<{ items: DeliveryItem[] }>(200, 'GET', '/api/v1/deliveries');
+    return items.find((delivery) => delivery.id === deliveryId && delivery.status === 'failed');
+  });
+}

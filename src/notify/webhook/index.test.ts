@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { TirelessError } from '../../errors/index.js';
+import { startRecordingHttpServer } from '../../testing/index.js';
 import { captureRequest, refusing, SAMPLES, testContext } from '../test-fixtures.js';
 import { webhook } from './index.js';
 
@@ -77,6 +78,34 @@ void describe('webhook notifier', () => {
       assert.equal(error.retryable, false);
       return true;
     });
+  });
+
+  void it('follows no redirect: fails for good with its status, the target gets nothing', async () => {
+    const target = await startRecordingHttpServer();
+    const redirecting = await startRecordingHttpServer();
+    try {
+      const config = webhook.config.parse({ url: `${redirecting.url}/hook` });
+      for (const status of [301, 302, 303, 307, 308]) {
+        redirecting.setResponder(() => ({
+          status,
+          headers: { location: `${target.url}/hook` },
+          body: 'moved',
+        }));
+        await assert.rejects(webhook.send(SAMPLES.test, config, testContext()), (error) => {
+          assert.ok(error instanceof TirelessError);
+          assert.equal(
+            error.message,
+            `webhook: HTTP ${status} (redirects are not followed): moved`,
+          );
+          assert.equal(error.retryable, false);
+          return true;
+        });
+      }
+      assert.equal(redirecting.requests.length, 5);
+      assert.deepEqual(target.requests, [], 'the redirect’s target got nothing');
+    } finally {
+      await Promise.all([target.close(), redirecting.close()]);
+    }
   });
 
   void it('rejects headers that are invalid or that Tireless sets', () => {
