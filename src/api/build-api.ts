@@ -13,6 +13,7 @@ import type { ApiDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { registerEventRoutes } from './events.js';
 import { registerIncidentRoutes } from './incidents.js';
+import { dropBodiesOfReads } from './unread-bodies.js';
 import { registerAcceptRoute, registerInvitationRoutes } from './invitations.js';
 import { registerMaintenanceRoutes } from './maintenance.js';
 import { registerMemberRoutes } from './members.js';
@@ -55,6 +56,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorateRequest('caller', null);
+  dropBodiesOfReads(app, deps.settings.bodyLimitBytes);
   // Every answer, pages and API alike: no sniffing, no framing, no referrer, a strict CSP
   // (the docs UI's inline styles aside).
   const headers = securityHeaders();
