@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterStatus } from '../cluster/index.js';
-import { createTestApi, signUp, type TestApi } from './testing.js';
+import { addMember, createTestApi, signUp, type TestApi } from './testing.js';
 
 const PASSWORD = 'cluster-view-password';
 const NOW = 1_764_640_000_000;
@@ -54,15 +54,7 @@ void describe('GET /api/v1/cluster: the whole view for the operator’s owner an
     });
     tokens.set('owner', api.token);
     for (const role of ['admin', 'viewer'] as const) {
-      const invited = await api.call('POST', '/api/v1/invitations', {
-        payload: { email: `${role}@example.com`, role },
-      });
-      const accepted = await api.call('POST', '/api/v1/invitations/accept', {
-        token: null,
-        payload: { token: invited.json<{ token: string }>().token, password: PASSWORD },
-      });
-      assert.equal(accepted.statusCode, 201, accepted.body);
-      tokens.set(role, accepted.json<{ token: string }>().token);
+      tokens.set(role, await addMember(api, role, PASSWORD));
     }
     tokens.set('customer', await signUp(api.app, 'customer@example.com', PASSWORD));
   });

@@ -10,7 +10,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import type { Role, User } from '../model/index.js';
 import { ROLES } from '../model/index.js';
 import { issueToken } from './credentials.js';
-import { createTestApi, signUp, type TestApi } from './testing.js';
+import { addMember, createTestApi, signUp, type TestApi } from './testing.js';
 
 export type Json = Record<string, unknown>;
 
@@ -228,14 +228,7 @@ export async function createRouteWorld(): Promise<RouteWorld> {
   });
   const base = await api.app.listen({ port: 0, host: '127.0.0.1' });
   for (const role of ['viewer', 'member', 'admin'] as const) {
-    const invited = await api.call('POST', '/api/v1/invitations', {
-      payload: { email: `${role}@example.com`, role },
-    });
-    const accepted = await api.call('POST', '/api/v1/invitations/accept', {
-      token: null,
-      payload: { token: invited.json<{ token: string }>().token, password: PASSWORD },
-    });
-    assert.equal(accepted.statusCode, 201, accepted.body);
+    await addMember(api, role, PASSWORD);
   }
   await signUp(api.app, 'other@example.com', PASSWORD);
   const users = new Map<Caller, User>();

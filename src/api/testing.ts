@@ -88,6 +88,22 @@ export function badFields(reply: LightMyRequestResponse): string[] {
 }
 
 /**
+ * Invites `<role>@example.com` into the account of `api`'s owner with that role, and accepts
+ * it as a new user with `password`: returns the new member's session token.
+ */
+export async function addMember(api: TestApi, role: string, password: string): Promise<string> {
+  const invited = await api.call('POST', '/api/v1/invitations', {
+    payload: { email: `${role}@example.com`, role },
+  });
+  const accepted = await api.call('POST', '/api/v1/invitations/accept', {
+    token: null,
+    payload: { token: invited.json<{ token: string }>().token, password },
+  });
+  if (accepted.statusCode !== 201) throw new Error(`accepting as ${role}: ${accepted.body}`);
+  return accepted.json<{ token: string }>().token;
+}
+
+/**
  * Signs up a new account (settings.signup must be 'open') and logs its owner in: returns the
  * session token.
  */
