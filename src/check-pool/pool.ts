@@ -9,7 +9,8 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 /**
  * The old space a check thread may grow to, MB. Not a budget (its live data is a few tens of
- * MB at 30,000 monitors) but V8's lever on growth: a heap whose limit is 2 GB or more grows
+ * MB at 30,000 monitors) but V8's lever on growth when TIRELESS_HEAP_GROWTH_PERCENT leaves
+ * growth to V8 (the default sets it for every thread): a heap whose limit is 2 GB or more grows
  * its old space up to 4× what was live at the last full collection, a heap of 256 MB only
  * 1.3×, interpolated between (heap-controller.cc, MaxGrowingFactor). A check thread's old
  * space is nearly all promoted garbage of checks that were in flight, cheap to collect

@@ -169,8 +169,9 @@ test('check workers: one per core by default, at most 8; 0 runs checks on the ma
   assert.equal(loadSettings({}, { TIRELESS_CHECK_WORKERS: '3' }).checkWorkers, 3);
 });
 
-test('heap growth: 30 % by default, 0 leaves it to V8', () => {
-  assert.equal(loadSettings({}, {}).heapGrowthPercent, 0);
+test('heap growth: 50 % by default, 0 leaves it to V8', () => {
+  assert.equal(loadSettings({}, {}).heapGrowthPercent, 50);
+  assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent, 0);
   assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '30' }).heapGrowthPercent, 30);
   assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent, 100);
 });

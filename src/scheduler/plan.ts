@@ -67,11 +67,10 @@ export class SlotPlan {
       const skipped = Math.floor((now - top.due) / monitor.intervalMs);
       const slot = top.due + skipped * monitor.intervalMs;
       due.push({ monitorId: top.monitorId, slot, skipped });
-      this.push({
-        due: slot + monitor.intervalMs,
-        monitorId: top.monitorId,
-        generation: top.generation,
-      });
+      // The same entry goes back in: a new one per slot would outlive the young generation
+      // (it waits an interval) and end as old-space garbage, thousands a second.
+      top.due = slot + monitor.intervalMs;
+      this.push(top);
     }
     return due;
   }
