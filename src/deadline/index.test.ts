@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { Deadline, interruptionOf, type Interruption } from './index.js';
@@ -28,6 +29,26 @@ void describe('Deadline', () => {
     assert.equal(deadline.signal.reason, reason);
     assert.equal(deadline.interruption, 'abort');
     assert.deepEqual(calls, ['abort']);
+  });
+
+  void it('its signal is one to Node: execFile is stopped by it, onabort and the listeners hear it once', async () => {
+    const deadline = new Deadline(50, new AbortController().signal);
+    const heard: string[] = [];
+    deadline.signal.onabort = () => heard.push('onabort');
+    deadline.signal.addEventListener('abort', () => heard.push('listener'));
+    const began = Date.now();
+    const error = await new Promise<Error | null>((resolve) =>
+      execFile(
+        process.execPath,
+        ['-e', 'setTimeout(() => {}, 10_000)'],
+        { signal: deadline.signal },
+        resolve,
+      ),
+    );
+    assert.equal(error?.name, 'AbortError');
+    assert.ok(Date.now() - began < 5_000, 'the child was stopped, not waited for');
+    assert.deepEqual(heard, ['onabort', 'listener']);
+    assert.throws(() => deadline.signal.throwIfAborted(), { name: 'TimeoutError' });
   });
 
   void it('starts aborted under a parent that aborted already', () => {
