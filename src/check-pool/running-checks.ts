@@ -1,6 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { getChecker, type AddressGuard, type CheckOutcome } from '../checks/index.js';
+import type { AddressGuard, CheckOutcome } from '../checks/index.js';
+// The zod-free side of checks: a check thread loads runners, not the schemas (see runners.ts).
+// eslint-disable-next-line no-restricted-imports
+import { getRunner } from '../checks/runners.js';
 import { describeError } from '../errors/index.js';
 import { guardOf } from '../net-guard/index.js';
 
@@ -61,17 +64,17 @@ export class RunningChecks {
     this.userAgent = settings.userAgent;
   }
 
-  /** Runs the job's checker. Never throws: a checker that throws is a down outcome. */
+  /** Runs the job's runner. Never throws: a runner that throws is a down outcome. */
   async run(job: CheckJob): Promise<RanCheck> {
     const startedAt = Date.now();
-    const checker = getChecker(job.type);
-    if (!checker) {
+    const run = getRunner(job.type);
+    if (!run) {
       const error = `unknown monitor type ${job.type}`;
       return { outcome: { status: 'down', latencyMs: 0, error }, startedAt };
     }
     const began = performance.now();
     try {
-      const outcome = await checker.run(job.options, {
+      const outcome = await run(job.options, {
         // Checkers enforce timeoutMs themselves.
         timeoutMs: job.timeoutMs,
         signal: this.stopping.signal,

@@ -1,39 +1,47 @@
 /**
- * The checkers, one per monitor type, in one registration table. To add a type, follow
- * "Add a checker" in CONTRIBUTING.md.
+ * The checkers, one per monitor type: each type's runner (runners.ts, the registration table
+ * that names the types) joined with its options spec. To add a type, follow "Add a checker"
+ * in CONTRIBUTING.md.
  */
-import { dnsChecker } from './dns/index.js';
-import { httpChecker } from './http/index.js';
-import { pingChecker } from './ping/index.js';
-import { pushChecker } from './push/index.js';
-import { tcpChecker } from './tcp/index.js';
-import { tlsChecker } from './tls/index.js';
-import type { Checker } from './types.js';
+import { dnsSpec } from './dns/options.js';
+import { httpSpec } from './http/options.js';
+import { pingSpec } from './ping/options.js';
+import { pushSpec } from './push/options.js';
+import { MONITOR_TYPES, runners, type MonitorType, type OptionsOf } from './runners.js';
+import { tcpSpec } from './tcp/options.js';
+import { tlsSpec } from './tls/options.js';
+import type { Checker, OptionsSpec } from './types.js';
 
 export type * from './types.js';
-export { checkUserAgent, type HttpOptions } from './http/index.js';
-export type { TcpOptions } from './tcp/index.js';
-export { type DnsOptions, type DnsRecordType } from './dns/index.js';
-export type { PingOptions } from './ping/index.js';
-export type { TlsOptions } from './tls/index.js';
-export { type PushOptions } from './push/index.js';
+export { MONITOR_TYPES, type MonitorType } from './runners.js';
+export { checkUserAgent } from './http/index.js';
+export type { HttpOptions } from './http/options.js';
+export type { TcpOptions } from './tcp/options.js';
+export type { DnsOptions, DnsRecordType } from './dns/options.js';
+export type { PingOptions } from './ping/options.js';
+export type { TlsOptions } from './tls/options.js';
+export type { PushOptions } from './push/options.js';
 
-/** Every checker by monitor type: the one registration table. */
-export const checkers = Object.freeze({
-  http: httpChecker,
-  tcp: tcpChecker,
-  dns: dnsChecker,
-  ping: pingChecker,
-  tls: tlsChecker,
-  push: pushChecker,
-});
+/** Each type's options spec; the type makes this list every type of the runners table. */
+const specs: { readonly [T in MonitorType]: OptionsSpec<OptionsOf<T>> } = {
+  http: httpSpec,
+  tcp: tcpSpec,
+  dns: dnsSpec,
+  ping: pingSpec,
+  tls: tlsSpec,
+  push: pushSpec,
+};
 
-export type MonitorType = keyof typeof checkers;
+type Checkers = { readonly [T in MonitorType]: Checker<OptionsOf<T>> };
 
-/** The monitor type names, in table order. */
-export const MONITOR_TYPES = Object.freeze(Object.keys(checkers)) as readonly MonitorType[];
+/** Every checker by monitor type, in the runners table's order. */
+export const checkers: Checkers = Object.freeze(
+  Object.fromEntries(
+    MONITOR_TYPES.map((type) => [type, { type, ...specs[type], run: runners[type] } as Checker]),
+  ),
+) as Checkers;
 
 /** The checker for `type`, or undefined for an unknown type. */
 export function getChecker(type: string): Checker | undefined {
-  return Object.hasOwn(checkers, type) ? checkers[type as MonitorType] : undefined;
+  return Object.hasOwn(checkers, type) ? (checkers[type as MonitorType] as Checker) : undefined;
 }

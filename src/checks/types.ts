@@ -49,12 +49,20 @@ export interface CheckContext {
 }
 
 /**
- * A checker: one per monitor type, registered in checks/index.ts. `options` validates the
- * type's own fields of a monitor (target and type options); `target` renders them for
- * messages; `run` performs one check and never throws (failures are `down` outcomes).
+ * Performs one check of a monitor type and never throws (failures are `down` outcomes). A
+ * runner and what it imports load no zod: check threads load runners only, the options were
+ * validated on the main thread.
  */
-export interface Checker<Options = unknown> {
-  type: string;
+export type Runner<Options = unknown> = (
+  options: Options,
+  ctx: CheckContext,
+) => Promise<CheckOutcome>;
+
+/**
+ * The main thread's side of a monitor type: `options` validates the type's own fields of a
+ * monitor (target and type options); `target` renders them for messages.
+ */
+export interface OptionsSpec<Options = unknown> {
   options: z.ZodType<Options>;
   /**
    * Option fields that hold credentials (a string, or a map of strings such as headers):
@@ -68,5 +76,13 @@ export interface Checker<Options = unknown> {
    */
   shownSecretFields?: readonly string[];
   target(options: Options): string;
-  run(options: Options, ctx: CheckContext): Promise<CheckOutcome>;
+}
+
+/**
+ * A checker: one per monitor type, its runner (checks/runners.ts) joined with its options
+ * spec (checks/index.ts).
+ */
+export interface Checker<Options = unknown> extends OptionsSpec<Options> {
+  type: string;
+  run: Runner<Options>;
 }

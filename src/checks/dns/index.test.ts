@@ -4,7 +4,9 @@ import { startDnsServer, type DnsServer } from '../../testing/index.js';
 import { privateAddressGuard } from '../../net-guard/index.js';
 import { refuse127002, testContext } from '../test-context.js';
 import type { CheckContext, CheckOutcome } from '../types.js';
-import { dnsChecker, dnsOptions, resolverAddress } from './index.js';
+import { runDns } from './index.js';
+import { dnsOptions, dnsSpec } from './options.js';
+import { resolverAddress } from './resolver.js';
 
 const SOA = {
   mname: 'ns1.example.test',
@@ -64,7 +66,7 @@ describe('dns checker', () => {
     ctx?: Partial<CheckContext>,
   ): Promise<CheckOutcome> {
     const options = dnsOptions.parse({ resolver: server.address, ...input });
-    return dnsChecker.run(options, testContext(ctx));
+    return runDns(options, testContext(ctx));
   }
 
   it('is up when there is an answer, with the query time as latency', async () => {
@@ -251,13 +253,13 @@ describe('dns checker', () => {
   it('fills in the defaults and renders its target', () => {
     const options = dnsOptions.parse({ hostname: 'example.test' });
     assert.deepEqual(options, { hostname: 'example.test', recordType: 'A' });
-    assert.equal(dnsChecker.target(options), 'A example.test');
+    assert.equal(dnsSpec.target(options), 'A example.test');
     const asked = dnsOptions.parse({
       hostname: 'example.test',
       recordType: 'MX',
       resolver: '[::1]:53',
     });
-    assert.equal(dnsChecker.target(asked), 'MX example.test @[::1]:53');
+    assert.equal(dnsSpec.target(asked), 'MX example.test @[::1]:53');
   });
 
   it('rejects bad options, naming the field', () => {

@@ -1,78 +1,13 @@
 import type { CaaRecord, SoaRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { z } from 'zod';
 import { AddressRefusedError } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
 import { describeFailure } from '../failure.js';
-import { hostField } from '../fields.js';
 import { down, msSince, up } from '../outcome.js';
-import type { AddressGuard, Checker, CheckOutcome } from '../types.js';
-
-const DNS_RECORD_TYPES = [
-  'A',
-  'AAAA',
-  'CNAME',
-  'MX',
-  'TXT',
-  'NS',
-  'SRV',
-  'CAA',
-  'PTR',
-  'SOA',
-] as const;
-
-export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
-
-// "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]" or "[::1]:5353": the forms Resolver.setServers takes.
-const RESOLVER = /^(?:\[(?<v6>[^\]]+)\]|(?<v4>[\d.]+))(?::(?<port>\d{1,5}))?$/;
-
-/** The IP address in a `resolver` option, or undefined when it is not one of the accepted forms. */
-export function resolverAddress(resolver: string): string | undefined {
-  if (isIP(resolver) === 6) return resolver;
-  const groups = RESOLVER.exec(resolver)?.groups;
-  const port = Number(groups?.port ?? 53);
-  if (!groups || port < 1 || port > 65535) return undefined;
-  if (groups.v6 !== undefined) return isIP(groups.v6) === 6 ? groups.v6 : undefined;
-  return groups.v4 !== undefined && isIP(groups.v4) === 4 ? groups.v4 : undefined;
-}
-
-/** dns options: query one record type of one name, optionally expecting a given answer. */
-export const dnsOptions = z
-  .object({
-    hostname: hostField.describe(
-      'name to query (for PTR, an IP address or an in-addr.arpa / ip6.arpa name)',
-    ),
-    recordType: z
-      .enum(DNS_RECORD_TYPES, { error: `must be one of ${DNS_RECORD_TYPES.join(', ')}` })
-      .default('A')
-      .describe('record type to query'),
-    expected: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(1024)
-      .optional()
-      .describe(
-        'an answer that must be among the answers, as text: "1.2.3.4"; MX "10 mx.example.com"; ' +
-          'SRV "0 5 5060 sip.example.com" (priority weight port target); CAA \'0 issue "ca.example"\'; ' +
-          'SOA "ns hostmaster serial refresh retry expire minttl"; TXT its strings joined. ' +
-          'Compared exactly, case-insensitively for all types but TXT; absent: any answer is up',
-      ),
-    resolver: z
-      .string()
-      .refine(
-        (value) => resolverAddress(value) !== undefined,
-        'must be an IP address with an optional port, e.g. 1.1.1.1 or 127.0.0.1:5353 or [::1]:53',
-      )
-      .optional()
-      .describe(
-        'DNS server to ask: an IP address with optional port ("1.1.1.1", "127.0.0.1:5353", ' +
-          '"[::1]:53"); default: the system resolvers',
-      ),
-  })
-  .strict();
-
-export type DnsOptions = z.output<typeof dnsOptions>;
+import type { AddressGuard, CheckOutcome, Runner } from '../types.js';
+import type { DnsOptions, DnsRecordType } from './options.js';
+import { resolverAddress } from './resolver.js';
 
 type Query = (resolver: Resolver, name: string) => Promise<string[]>;
 
@@ -112,37 +47,31 @@ const CAA_TAGS = ['issue', 'issuewild', 'iodef', 'contactemail', 'contactphone']
  * Queries one record type with node's c-ares Resolver; up when there is an answer and, if
  * `expected` is set, one answer equals it. Latency is the query time.
  */
-export const dnsChecker: Checker<DnsOptions> = {
-  type: 'dns',
-  options: dnsOptions,
-  target: ({ hostname, recordType, resolver }) =>
-    resolver ? `${recordType} ${hostname} @${resolver}` : `${recordType} ${hostname}`,
-  run: (options, ctx) =>
-    withDeadline(ctx, async (signal, startedAt) => {
-      const guard = ctx.addressGuard;
-      const refusal = guard && reverseRefusal(options, guard);
-      if (refusal !== undefined) return down(msSince(startedAt), refusal);
-      const resolver = newResolver(options, ctx.timeoutMs, guard);
-      signal.addEventListener('abort', () => resolver.cancel(), { once: true });
-      try {
-        const answers = await QUERIES[options.recordType](resolver, options.hostname);
-        if (
-          guard &&
-          ADDRESS_TYPES.has(options.recordType) &&
-          answers.some((a) => guard(a) !== undefined)
-        ) {
-          // Which private address an internal name has is not for a shared service to
-          // tell, nor whether it is the one expected: such answers are neither listed nor
-          // compared.
-          const refused = `${options.hostname} resolves to a private or reserved address, which this server does not report`;
-          return down(msSince(startedAt), refused);
-        }
-        return judgeAnswers(answers, options, msSince(startedAt));
-      } catch (error) {
-        return down(msSince(startedAt), dnsProblem(error, options));
+export const runDns: Runner<DnsOptions> = (options, ctx) =>
+  withDeadline(ctx, async (signal, startedAt) => {
+    const guard = ctx.addressGuard;
+    const refusal = guard && reverseRefusal(options, guard);
+    if (refusal !== undefined) return down(msSince(startedAt), refusal);
+    const resolver = newResolver(options, ctx.timeoutMs, guard);
+    signal.addEventListener('abort', () => resolver.cancel(), { once: true });
+    try {
+      const answers = await QUERIES[options.recordType](resolver, options.hostname);
+      if (
+        guard &&
+        ADDRESS_TYPES.has(options.recordType) &&
+        answers.some((a) => guard(a) !== undefined)
+      ) {
+        // Which private address an internal name has is not for a shared service to
+        // tell, nor whether it is the one expected: such answers are neither listed nor
+        // compared.
+        const refused = `${options.hostname} resolves to a private or reserved address, which this server does not report`;
+        return down(msSince(startedAt), refused);
       }
-    }),
-};
+      return judgeAnswers(answers, options, msSince(startedAt));
+    } catch (error) {
+      return down(msSince(startedAt), dnsProblem(error, options));
+    }
+  });
 
 /** Record types whose answers are addresses. */
 const ADDRESS_TYPES: ReadonlySet<DnsRecordType> = new Set(['A', 'AAAA']);

@@ -9,11 +9,12 @@ import {
 } from '../../testing/index.js';
 import { refuse127002, testContext } from '../test-context.js';
 import type { CheckContext, CheckOutcome } from '../types.js';
-import { httpChecker, httpOptions } from './index.js';
+import { runHttp } from './index.js';
+import { httpOptions, httpSpec } from './options.js';
 
 /** Parses `input` as a monitor's options would be (defaults applied), then runs one check. */
 function check(input: Record<string, unknown>, ctx?: Partial<CheckContext>): Promise<CheckOutcome> {
-  return httpChecker.run(httpOptions.parse(input), testContext(ctx));
+  return runHttp(httpOptions.parse(input), testContext(ctx));
 }
 
 function assertDown(outcome: CheckOutcome, error: string | RegExp): void {
@@ -108,7 +109,7 @@ describe('http checker', () => {
       const outcome = await check({ url, jsonPath: 'headers.authorization', jsonValue: expected });
       assert.equal(outcome.status, 'up');
       assert.equal(
-        httpChecker.target(httpOptions.parse({ url })),
+        httpSpec.target(httpOptions.parse({ url })),
         `http://127.0.0.1:${target.port}/echo`,
       );
     });
@@ -437,7 +438,7 @@ describe('http checker', () => {
 
     it('renders its target', () => {
       const options = httpOptions.parse({ url: 'https://example.com/health', method: 'HEAD' });
-      assert.equal(httpChecker.target(options), 'HEAD https://example.com/health');
+      assert.equal(httpSpec.target(options), 'HEAD https://example.com/health');
     });
   });
 });

@@ -3,11 +3,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { exchange, type HttpReply } from '../../http-client/index.js';
 import { withDeadline } from '../deadline.js';
 import { down, msSince, up } from '../outcome.js';
-import type { Checker, CheckContext, CheckDetails, CheckOutcome } from '../types.js';
+import type { CheckContext, CheckDetails, CheckOutcome, Runner } from '../types.js';
 import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
-import { httpOptions, statusBounds, type HttpOptions } from './options.js';
-
-export { httpOptions, type HttpOptions } from './options.js';
+import type { HttpOptions } from './options.js';
+import { statusBounds } from './status.js';
 
 const NO_BODY = Buffer.alloc(0);
 /** Headers that must not follow a redirect to another origin, as browsers do. */
@@ -32,17 +31,10 @@ const plans = new WeakMap<HttpOptions, Plan>();
  * time. Details carry the final status code and the final request's timing; latency spans
  * the whole check, redirects included.
  */
-export const httpChecker: Checker<HttpOptions> = {
-  type: 'http',
-  options: httpOptions,
-  secretFields: ['headers', 'body'],
-  target: ({ method, url }) =>
-    method === 'GET' ? withoutUserInfo(url) : `${method} ${withoutUserInfo(url)}`,
-  run: (options, ctx) =>
-    withDeadline(ctx, (signal, startedAt) =>
-      check(options, planFor(options), ctx, signal, startedAt),
-    ),
-};
+export const runHttp: Runner<HttpOptions> = (options, ctx) =>
+  withDeadline(ctx, (signal, startedAt) =>
+    check(options, planFor(options), ctx, signal, startedAt),
+  );
 
 /**
  * The User-Agent of a node's HTTP checks, `Tireless/<version> (node <id>; region <region>)`:
@@ -51,15 +43,6 @@ export const httpChecker: Checker<HttpOptions> = {
  */
 export function checkUserAgent(from: { version: string; node: string; region: string }): string {
   return `Tireless/${from.version} (node ${from.node}; region ${from.region})`;
-}
-
-// Credentials in a URL must not reach messages and logs.
-function withoutUserInfo(url: string): string {
-  if (!url.includes('@')) return url;
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.href;
 }
 
 function planFor(options: HttpOptions): Plan {

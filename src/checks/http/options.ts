@@ -1,28 +1,18 @@
 import { z } from 'zod';
 import { RESERVED_REQUEST_HEADERS } from '../../http-client/index.js';
 import { MULTILINE } from '../fields.js';
+import type { OptionsSpec } from '../types.js';
 import { isJsonPath } from './json-path.js';
+import { statusBounds } from './status.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Default cap on the response body read, bytes (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
-// "200", or a range "200-399".
-const STATUS_TEXT = /^([1-5]\d\d)(?:-([1-5]\d\d))?$/;
 // RFC 9110 token characters; values may not break the header line.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[^\r\n\0]*$/;
-
-/** Inclusive [low, high] status bounds of an expectedStatus entry, or undefined when malformed. */
-export function statusBounds(entry: number | string): [number, number] | undefined {
-  if (typeof entry === 'number') return [entry, entry];
-  const match = STATUS_TEXT.exec(entry);
-  if (!match) return undefined;
-  const low = Number(match[1]);
-  const high = match[2] === undefined ? low : Number(match[2]);
-  return low <= high ? [low, high] : undefined;
-}
 
 const statusEntry = z.union(
   [z.int().min(100).max(599), z.string().refine((text) => statusBounds(text) !== undefined)],
@@ -135,3 +125,19 @@ export const httpOptions = z
   });
 
 export type HttpOptions = z.output<typeof httpOptions>;
+
+export const httpSpec: OptionsSpec<HttpOptions> = {
+  options: httpOptions,
+  secretFields: ['headers', 'body'],
+  target: ({ method, url }) =>
+    method === 'GET' ? withoutUserInfo(url) : `${method} ${withoutUserInfo(url)}`,
+};
+
+// Credentials in a URL must not reach messages and logs.
+function withoutUserInfo(url: string): string {
+  if (!url.includes('@')) return url;
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { refuse127002, testContext } from '../test-context.js';
 import type { CheckContext, CheckOutcome } from '../types.js';
-import { pingChecker, pingOptions } from './index.js';
+import { runPing } from './index.js';
+import { pingOptions, pingSpec } from './options.js';
 
 const IPUTILS_LOSS = `PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.
 
@@ -24,7 +25,7 @@ round-trip min/avg/max = 1.046/1.267/1.589 ms
 
 /** Parses `input` as a monitor's options would be, then runs one check. */
 function check(input: Record<string, unknown>, ctx?: Partial<CheckContext>): Promise<CheckOutcome> {
-  return pingChecker.run(pingOptions.parse(input), testContext(ctx));
+  return runPing(pingOptions.parse(input), testContext(ctx));
 }
 
 describe('ping checker', () => {
@@ -179,7 +180,7 @@ describe('ping checker', () => {
     it('fills in the defaults and renders its target', () => {
       const options = pingOptions.parse({ host: 'example.com' });
       assert.deepEqual(options, { host: 'example.com', count: 3 });
-      assert.equal(pingChecker.target(options), 'example.com');
+      assert.equal(pingSpec.target(options), 'example.com');
     });
 
     it('rejects bad options, naming the field', () => {

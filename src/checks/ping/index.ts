@@ -1,10 +1,9 @@
 import { execFile, type ExecFileException } from 'node:child_process';
-import { z } from 'zod';
 import { resolveAllowed } from '../../net-guard/index.js';
 import { withDeadline } from '../deadline.js';
-import { hostField } from '../fields.js';
 import { down, msSince, roundMs, up } from '../outcome.js';
-import type { Checker, CheckOutcome } from '../types.js';
+import type { CheckOutcome, Runner } from '../types.js';
+import type { PingOptions } from './options.js';
 
 /** Seconds between echo requests: the shortest that iputils allows without root. */
 const SPACING_SECONDS = 0.2;
@@ -17,21 +16,6 @@ const NOT_INSTALLED = 'ping command not found (install iputils-ping)';
 const PACKET_LOSS = /([\d.]+)% packet loss/;
 const AVERAGE_RTT = /min\/avg\/max[^=]*= *[\d.]+\/([\d.]+)\//;
 
-/** ping options: ICMP echo to a host with the system's `ping` (iputils). */
-export const pingOptions = z
-  .object({
-    host: hostField.describe('host name or IP address to ping'),
-    count: z
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(20, 'must be at most 20')
-      .default(3)
-      .describe('echo requests to send, 0.2 s apart'),
-  })
-  .strict();
-
-export type PingOptions = z.output<typeof pingOptions>;
-
 interface PingRun {
   error: ExecFileException | null;
   stdout: string;
@@ -42,22 +26,17 @@ interface PingRun {
  * Runs `ping -n -c count -i 0.2 -W wait host`. Down on 100 % packet loss or when ping
  * fails; latency is the average round trip, and details carry packetLossPercent.
  */
-export const pingChecker: Checker<PingOptions> = {
-  type: 'ping',
-  options: pingOptions,
-  target: ({ host }) => host,
-  run: (options, ctx) =>
-    withDeadline(ctx, async (signal, startedAt) => {
-      // ping resolves names itself, so a guarded check hands it the vetted address instead.
-      const address = ctx.addressGuard
-        ? await resolveAllowed(options.host, ctx.addressGuard)
-        : options.host;
-      const args = ['-n', '-c', String(options.count), '-i', String(SPACING_SECONDS)];
-      args.push('-W', waitSeconds(options.count, ctx.timeoutMs), address);
-      const result = await runPing(args, signal);
-      return judgePing(result, msSince(startedAt));
-    }),
-};
+export const runPing: Runner<PingOptions> = (options, ctx) =>
+  withDeadline(ctx, async (signal, startedAt) => {
+    // ping resolves names itself, so a guarded check hands it the vetted address instead.
+    const address = ctx.addressGuard
+      ? await resolveAllowed(options.host, ctx.addressGuard)
+      : options.host;
+    const args = ['-n', '-c', String(options.count), '-i', String(SPACING_SECONDS)];
+    args.push('-W', waitSeconds(options.count, ctx.timeoutMs), address);
+    const result = await execPing(args, signal);
+    return judgePing(result, msSince(startedAt));
+  });
 
 // How long ping waits for the last reply: what the deadline leaves after the spacing, so
 // that ping reports lost packets itself rather than being killed at the deadline.
@@ -67,7 +46,7 @@ function waitSeconds(count: number, timeoutMs: number): string {
   return (waitMs / 1000).toFixed(1);
 }
 
-function runPing(args: string[], signal: AbortSignal): Promise<PingRun> {
+function execPing(args: string[], signal: AbortSignal): Promise<PingRun> {
   return new Promise((resolve) => {
     execFile('ping', args, { signal, encoding: 'utf8' }, (error, stdout, stderr) =>
       resolve({ error, stdout, stderr }),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { testContext } from '../test-context.js';
 import type { CheckContext, CheckOutcome } from '../types.js';
-import { pushChecker, pushOptions } from './index.js';
+import { runPush } from './index.js';
+import { pushOptions, pushSpec } from './options.js';
 
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
 const TOKEN = 'abcdefghijklmnopqrstuvwxyz012345';
@@ -15,7 +16,7 @@ function judge(
 ): Promise<CheckOutcome> {
   const lastPushAt = ageMs === undefined ? undefined : NOW - ageMs;
   const parsed = pushOptions.parse({ token: TOKEN, ...options });
-  return pushChecker.run(parsed, testContext({ now: NOW, intervalMs: 60_000, lastPushAt, ...ctx }));
+  return runPush(parsed, testContext({ now: NOW, intervalMs: 60_000, lastPushAt, ...ctx }));
 }
 
 describe('push checker', () => {
@@ -61,7 +62,7 @@ describe('push checker', () => {
   });
 
   it('never shows the token in its target', () => {
-    assert.equal(pushChecker.target(pushOptions.parse({ token: TOKEN })), 'push');
+    assert.equal(pushSpec.target(pushOptions.parse({ token: TOKEN })), 'push');
   });
 
   it('rejects bad options, naming the field', () => {

@@ -1,54 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { down, up } from '../outcome.js';
-import type { Checker, CheckContext, CheckOutcome } from '../types.js';
-
-/** Default grace, seconds: covers cron's one-minute granularity and a job's run-time jitter. */
-const DEFAULT_PUSH_GRACE_SECONDS = 60;
-
-/** A new push token: 24 random bytes as 32 URL-safe characters. */
-function newPushToken(): string {
-  return randomBytes(24).toString('base64url');
-}
-
-/** push options: a heartbeat monitor that a job keeps alive by calling its secret URL. */
-export const pushOptions = z
-  .object({
-    token: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9_-]{24,128}$/,
-        'must be 24 to 128 URL-safe characters (A-Z, a-z, 0-9, "_" or "-")',
-      )
-      .default(newPushToken)
-      .describe('the secret in the push URL; default: a fresh random token')
-      // Made by the server (api/monitors.ts refuses one of the client's choosing).
-      .meta({ readOnly: true }),
-    graceSeconds: z
-      .int('must be a whole number of seconds')
-      .min(0, 'must be 0 or more')
-      .max(86_400, 'must be at most 86400 (one day)')
-      .default(DEFAULT_PUSH_GRACE_SECONDS)
-      .describe('seconds a heartbeat may be late before the monitor is down'),
-  })
-  .strict();
-
-export type PushOptions = z.output<typeof pushOptions>;
+import type { CheckContext, CheckOutcome, Runner } from '../types.js';
+import type { PushOptions } from './options.js';
 
 /**
  * Judges heartbeats, purely from the context: up while the last heartbeat is at most one
  * interval plus `graceSeconds` old. Touches no network, so it ignores the timeout and signal.
  */
-export const pushChecker: Checker<PushOptions> = {
-  type: 'push',
-  options: pushOptions,
-  // Sealed at rest; shown to the account, since its job must call the URL it is part of.
-  secretFields: ['token'],
-  shownSecretFields: ['token'],
-  // The token is a secret: messages and logs show only the type.
-  target: () => 'push',
-  run: (options, ctx) => Promise.resolve(judgeHeartbeat(options, ctx)),
-};
+export const runPush: Runner<PushOptions> = (options, ctx) =>
+  Promise.resolve(judgeHeartbeat(options, ctx));
 
 function judgeHeartbeat(options: PushOptions, ctx: CheckContext): CheckOutcome {
   if (ctx.lastPushAt === undefined) return down(0, 'no heartbeat received yet');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startBlackholeTcpTarget, startTcpTarget, type Target } from '../../testing/index.js';
 import { refuse127002, testContext } from '../test-context.js';
-import { tcpChecker, tcpOptions } from './index.js';
+import { runTcp } from './index.js';
+import { tcpOptions, tcpSpec } from './options.js';
 
 describe('tcp checker', () => {
   let target: Target;
@@ -13,28 +14,28 @@ describe('tcp checker', () => {
   after(() => Promise.all([target.close(), blackhole.close()]));
 
   it('is up when the port accepts, with the connect time as latency', async () => {
-    const outcome = await tcpChecker.run({ host: '127.0.0.1', port: target.port }, testContext());
+    const outcome = await runTcp({ host: '127.0.0.1', port: target.port }, testContext());
     assert.equal(outcome.status, 'up');
     assert.ok(outcome.latencyMs >= 0 && outcome.latencyMs < 1000);
     assert.equal(outcome.error, undefined);
   });
 
   it('resolves host names', async () => {
-    const outcome = await tcpChecker.run({ host: 'localhost', port: target.port }, testContext());
+    const outcome = await runTcp({ host: 'localhost', port: target.port }, testContext());
     assert.equal(outcome.status, 'up');
   });
 
   it('is down with a readable reason when the connection is refused', async () => {
     const closed = await startTcpTarget();
     await closed.close();
-    const outcome = await tcpChecker.run({ host: '127.0.0.1', port: closed.port }, testContext());
+    const outcome = await runTcp({ host: '127.0.0.1', port: closed.port }, testContext());
     assert.equal(outcome.status, 'down');
     assert.equal(outcome.error, `connection refused (ECONNREFUSED 127.0.0.1:${closed.port})`);
   });
 
   it('is down at the deadline when the connection never completes', async () => {
     const started = performance.now();
-    const outcome = await tcpChecker.run(
+    const outcome = await runTcp(
       { host: '127.0.0.1', port: blackhole.port },
       testContext({ timeoutMs: 300 }),
     );
@@ -45,7 +46,7 @@ describe('tcp checker', () => {
   it('stops when the signal aborts', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const outcome = await tcpChecker.run(
+    const outcome = await runTcp(
       { host: '127.0.0.1', port: blackhole.port },
       testContext({ signal: controller.signal }),
     );
@@ -55,15 +56,15 @@ describe('tcp checker', () => {
 
   it('refuses addresses the guard rejects', async () => {
     const ctx = testContext({ addressGuard: refuse127002 });
-    const refused = await tcpChecker.run({ host: '127.0.0.2', port: target.port }, ctx);
+    const refused = await runTcp({ host: '127.0.0.2', port: target.port }, ctx);
     assert.deepEqual([refused.status, refused.error], ['down', 'address 127.0.0.2 is not allowed']);
-    const allowed = await tcpChecker.run({ host: '127.0.0.1', port: target.port }, ctx);
+    const allowed = await runTcp({ host: '127.0.0.1', port: target.port }, ctx);
     assert.equal(allowed.status, 'up');
   });
 
   it('refuses resolved addresses the guard rejects', async () => {
     const ctx = testContext({ addressGuard: () => 'loopback is not allowed' });
-    const outcome = await tcpChecker.run({ host: 'localhost', port: target.port }, ctx);
+    const outcome = await runTcp({ host: 'localhost', port: target.port }, ctx);
     assert.deepEqual(
       [outcome.status, outcome.error],
       [
@@ -74,8 +75,8 @@ describe('tcp checker', () => {
   });
 
   it('renders its target', () => {
-    assert.equal(tcpChecker.target({ host: 'db.example', port: 5432 }), 'db.example:5432');
-    assert.equal(tcpChecker.target({ host: '::1', port: 22 }), '[::1]:22');
+    assert.equal(tcpSpec.target({ host: 'db.example', port: 5432 }), 'db.example:5432');
+    assert.equal(tcpSpec.target({ host: '::1', port: 22 }), '[::1]:22');
   });
 
   it('rejects bad options, naming the field', () => {

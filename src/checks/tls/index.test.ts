@@ -14,7 +14,8 @@ import {
 } from '../../testing/index.js';
 import { refuse127002, testContext } from '../test-context.js';
 import type { CheckContext, CheckOutcome } from '../types.js';
-import { tlsChecker, tlsOptions } from './index.js';
+import { runTls } from './index.js';
+import { tlsOptions, tlsSpec } from './options.js';
 
 const DAY_MS = 86_400_000;
 
@@ -55,7 +56,7 @@ describe('tls checker', () => {
     input: Record<string, unknown>,
     ctx?: Partial<CheckContext>,
   ): Promise<CheckOutcome> {
-    return tlsChecker.run(tlsOptions.parse({ host: '127.0.0.1', ...input }), testContext(ctx));
+    return runTls(tlsOptions.parse({ host: '127.0.0.1', ...input }), testContext(ctx));
   }
 
   it('is up for a trusted certificate, with days left and expiry, even within warnDays', async () => {
@@ -160,7 +161,7 @@ describe('tls checker', () => {
       warnDays: [30, 14, 7],
       ignoreChain: false,
     });
-    assert.equal(tlsChecker.target(options), 'example.com:443');
+    assert.equal(tlsSpec.target(options), 'example.com:443');
   });
 
   it('rejects bad options, naming the field', () => {
