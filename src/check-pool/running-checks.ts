@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { AddressGuard, CheckOutcome } from '../checks/index.js';
 // The zod-free side of checks: a check thread loads runners, not the schemas (see runners.ts).
-// eslint-disable-next-line no-restricted-imports
 import { getRunner } from '../checks/runners.js';
 import { describeError } from '../errors/index.js';
 import { guardOf } from '../net-guard/index.js';
