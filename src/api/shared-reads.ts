@@ -46,11 +46,9 @@ export class SharedReads {
     const kept = this.byAccount.get(accountId)?.get(key);
     if (kept) return kept.text;
     const text = JSON.stringify(read());
-    if (this.ttlMs > 0) {
-      let answers = this.byAccount.get(accountId);
-      if (!answers) this.byAccount.set(accountId, (answers = new Map()));
-      answers.set(key, { at: now, text });
-    }
+    let answers = this.byAccount.get(accountId);
+    if (!answers) this.byAccount.set(accountId, (answers = new Map<string, Answer>()));
+    answers.set(key, { at: now, text });
     return text;
   }
 
