@@ -25,6 +25,7 @@ import { registerResultRoutes } from './results.js';
 import { customDomainRewrite, registerPublicStatusRoutes, StatusPages } from './public-status.js';
 import { checkRole, requireDeclaredRoles } from './roles.js';
 import { registerSessionRoutes } from './sessions.js';
+import { SharedReads } from './shared-reads.js';
 import { registerStatusPageRoutes } from './status-pages.js';
 import { guardPrefixes } from './system-access.js';
 import { registerSystemRoutes } from './system.js';
@@ -84,9 +85,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerAcceptRoute(app, deps);
   const pushTokens = new PushTokens(deps.store, deps.config, deps.secrets);
   const quotas = new QuotaBook(deps);
+  const sharedReads = new SharedReads(deps.clock, deps.config, deps.settings.sharedReadTtlMs);
   app.addHook('onClose', (_instance, done) => {
     pushTokens.detach();
     quotas.detach();
+    sharedReads.detach();
     done();
   });
   registerPushRoutes(app, deps, pushTokens, quotas);
@@ -115,8 +118,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerMemberRoutes(scope, deps);
     registerAccountDeletion(scope, deps);
     registerInvitationRoutes(scope, deps);
-    registerMonitorRoutes(scope, deps, quotas);
-    registerResultRoutes(scope, deps);
+    registerMonitorRoutes(scope, deps, quotas, sharedReads);
+    registerResultRoutes(scope, deps, sharedReads);
     registerIncidentRoutes(scope, deps);
     registerClusterRoutes(scope, deps, quotas);
     registerChannelRoutes(scope, deps, quotas);

@@ -10,6 +10,7 @@ import type { Entity, Role } from '../model/index.js';
 import type { ConfigKind } from '../store/index.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
+import type { SharedReads } from './shared-reads.js';
 import { routeSchema, type JsonSchema } from './openapi.js';
 import { bodyObject, expectedRevision, idParam, newId } from './request.js';
 
@@ -51,6 +52,11 @@ export interface ConfigResource<Doc extends Entity> {
   unique?(fields: Record<string, unknown>): UniqueName[];
   /** Runs after a delete, e.g. to drop references to the entity from others. */
   afterRemove?(doc: Doc): Promise<void>;
+  /**
+   * Lists are answered through this, shared by the account's readers for a short time
+   * (SharedReads). @defaultValue none: each list read afresh
+   */
+  sharedReads?: SharedReads;
   /** The least role that creates, changes and deletes one (any role reads). @defaultValue 'member' */
   editRole?: Role;
 }
@@ -88,10 +94,13 @@ export function registerConfigResource<Doc extends Entity>(
         list,
       ),
     },
-    (request) => {
+    (request, reply) => {
       const { accountId } = callerOf(request);
-      const docs = deps.store.listScoped<Doc>(kind, accountId);
-      return { items: docs.map((doc) => resource.present(doc)) };
+      const list = () => ({
+        items: deps.store.listScoped<Doc>(kind, accountId).map((doc) => resource.present(doc)),
+      });
+      const { sharedReads } = resource;
+      return sharedReads ? sharedReads.answer(reply, accountId, collection, list) : list();
     },
   );
 

@@ -122,4 +122,9 @@ export interface ApiSettings {
   eventHeartbeatMs?: number;
   /** A public status page's view is computed at most once per this long, ms. @defaultValue 15_000 */
   statusPageTtlMs?: number;
+  /**
+   * An account's monitor list and summary answers are shared by its readers this long, ms
+   * (see SharedReads); 0 computes each read afresh. @defaultValue 5_000
+   */
+  sharedReadTtlMs?: number;
 }

@@ -9,5 +9,6 @@ export type { ErrorReply } from './error-handler.js';
 export type { Caller } from './credentials.js';
 export { MONITOR_DERIVED_FIELDS } from './monitors.js';
 export { STATUS_PAGE_TTL_MS } from './public-status.js';
+export { SHARED_READ_TTL_MS } from './shared-reads.js';
 export { setupCodeFor } from './setup-guard.js';
 export { createTestApi, type TestApi } from './testing.js';

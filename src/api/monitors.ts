@@ -35,6 +35,7 @@ import type { ApiDeps } from './deps.js';
 import { describeTypes, jsonSchema, routeSchema, type JsonSchema } from './openapi.js';
 import { pushPath } from './push.js';
 import { monitorDefaults, monitorQuotaProblems, quotaError, type QuotaBook } from './quotas.js';
+import type { SharedReads } from './shared-reads.js';
 
 /**
  * What monitor replies add to the stored monitor: derived, so clients (and `tireless apply`)
@@ -75,6 +76,7 @@ export function registerMonitorRoutes(
   app: FastifyInstance,
   deps: ApiDeps,
   quotas: QuotaBook,
+  sharedReads: SharedReads,
 ): void {
   registerConfigResource<Monitor>(app, deps, {
     kind: 'monitor',
@@ -84,6 +86,8 @@ export function registerMonitorRoutes(
     bodySchema: monitorSchema('input'),
     replySchema: monitorSchema('reply'),
     derivedFields: MONITOR_DERIVED_FIELDS,
+    // A dashboard reads the whole list each minute; one account's dashboards share it.
+    sharedReads,
     prepare: (input, context) => {
       const { accountId, current } = context;
       const quota = quotas.of(accountId);

@@ -9,6 +9,7 @@ import type { ApiDeps } from './deps.js';
 import { accountStates } from './monitor-states.js';
 import { routeSchema } from './openapi.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
+import type { SharedReads } from './shared-reads.js';
 
 /** A time in a query: ms since the epoch, or an ISO 8601 date or time. */
 const time = z.string().transform((value, context) => {
@@ -64,7 +65,11 @@ function seriesGranularity(spanMs: number): Granularity {
  * `/api/v1/monitors/summary`, `/api/v1/monitors/:id/results`, `/api/v1/monitors/:id/uptime`
  * and `/api/v1/monitors/:id/series`.
  */
-export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function registerResultRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  sharedReads: SharedReads,
+): void {
   app.get(
     '/api/v1/monitors/summary',
     {
@@ -81,29 +86,13 @@ export function registerResultRoutes(app: FastifyInstance, deps: ApiDeps): void 
         },
       }),
     },
-    (request) => {
+    (request, reply) => {
       const { accountId } = callerOf(request);
       const { recent } = parseQuery(summaryQuery, request);
-      // Windows end at the next whole hour, so most of them are whole hour and day rollups:
-      // a few rows per monitor, whatever the number of monitors.
-      const to = Math.ceil(deps.clock.now() / HOUR_MS) * HOUR_MS;
-      const windows = SUMMARY_WINDOWS.map((name) => ({ from: to - WINDOWS[name], to }));
-      const items = accountStates(deps, accountId, recent, windows).map((summary) => {
-        const byWindow = <T>(figure: (totals: UptimeTotals) => T) =>
-          Object.fromEntries(
-            SUMMARY_WINDOWS.map((name, index) => [
-              name,
-              figure(summary.uptimes[index] ?? { up: 0, down: 0 }),
-            ]),
-          );
-        return {
-          ...summary.item,
-          recent: summary.recent,
-          uptime: byWindow(ratio),
-          checks: byWindow(({ up, down }) => up + down),
-        };
-      });
-      return { to, items };
+      // Every dashboard of the account reads it each minute: they share one computation.
+      return sharedReads.answer(reply, accountId, `summary?recent=${recent}`, () =>
+        summaryOf(deps, accountId, recent),
+      );
     },
   );
 
@@ -213,4 +202,30 @@ function uptimeRange(
 /** The share of checks that were up, 0..1; null without checks. */
 function ratio({ up, down }: UptimeTotals): number | null {
   return up + down === 0 ? null : up / (up + down);
+}
+
+/**
+ * The summary of every monitor of the account. Its windows end at the next whole hour, so
+ * most of them are whole hour and day rollups: a few rows per monitor, whatever the number
+ * of monitors.
+ */
+function summaryOf(deps: ApiDeps, accountId: string, recent: number) {
+  const to = Math.ceil(deps.clock.now() / HOUR_MS) * HOUR_MS;
+  const windows = SUMMARY_WINDOWS.map((name) => ({ from: to - WINDOWS[name], to }));
+  const items = accountStates(deps, accountId, recent, windows).map((summary) => {
+    const byWindow = <T>(figure: (totals: UptimeTotals) => T) =>
+      Object.fromEntries(
+        SUMMARY_WINDOWS.map((name, index) => [
+          name,
+          figure(summary.uptimes[index] ?? { up: 0, down: 0 }),
+        ]),
+      );
+    return {
+      ...summary.item,
+      recent: summary.recent,
+      uptime: byWindow(ratio),
+      checks: byWindow(({ up, down }) => up + down),
+    };
+  });
+  return { to, items };
 }

@@ -19,6 +19,11 @@ export interface BenchContext {
   httpsCeilingPerSecond?: number;
   /** How many bare-Node processes that was. */
   ceilingLoops?: number;
+  /**
+   * Run the dashboard scenario's node under `node --cpu-prof` (--cpu-prof): its figures then
+   * include the profiler's cost, so they are not the ones to compare with a run without it.
+   */
+  cpuProfile?: boolean;
   /** Loads to profile, set by saturation: the largest held and the first not held. */
   saturation?: { intervalSeconds: number; held?: number; failed?: number };
 }

@@ -11,6 +11,8 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** When profiling began, µs of the monotonic clock (CLOCK_MONOTONIC, as process.hrtime). */
+  startTime: number;
   samples: number[];
   /** µs between samples. */
   timeDeltas: number[];
@@ -33,14 +35,33 @@ export interface ProfileSummary {
   byFunction: SelfTime[];
 }
 
-export function summarizeCpuProfileFile(file: string, top = 25): ProfileSummary {
-  return summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, top);
+/** A span of the monotonic clock, µs (process.hrtime.bigint() / 1000 in any process). */
+export interface MonotonicSpan {
+  fromUs: number;
+  toUs: number;
 }
 
-export function summarizeCpuProfile(profile: CpuProfile, top = 25): ProfileSummary {
+export function summarizeCpuProfileFile(
+  file: string,
+  top = 25,
+  span?: MonotonicSpan,
+): ProfileSummary {
+  return summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, top, span);
+}
+
+/** Self times of the whole profile, or of the samples taken within `span`. */
+export function summarizeCpuProfile(
+  profile: CpuProfile,
+  top = 25,
+  span?: MonotonicSpan,
+): ProfileSummary {
   const selfUs = new Map<number, number>();
+  let at = profile.startTime;
   profile.samples.forEach((nodeId, i) => {
-    selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (span && (at < span.fromUs || at >= span.toUs)) return;
+    selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + delta);
   });
   const byArea = new Map<string, number>();
   const byFile = new Map<string, number>();

@@ -8,7 +8,8 @@
  * Flags: `--quick` (a short run, about 4 minutes), `--only <scenario>` (one scenario; may
  * repeat), `--targets <n>` (load target processes, default 2), `--steps <a,b,…>` (the
  * saturation scenario's offered checks/s), `--monitors <rows>` (the capacity rows: counts of
- * HTTP monitors, or <kind>:<count> with kind http, https, remote or mixed). The node inherits the environment, so
+ * HTTP monitors, or <kind>:<count> with kind http, https, remote or mixed), `--cpu-prof` (the
+ * dashboard scenario's node under the profiler). The node inherits the environment, so
  * `TIRELESS_CHECK_WORKERS=2 npm run bench` measures another worker count.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ const USAGE = `Usage: npm run bench -- [flags]   (or node dist/bench/index.js [f
   --steps <a,b,…>       the saturation scenario's offered checks/s
   --monitors <rows>     the capacity rows: counts of HTTP monitors, or <kind>:<count>
                         with kind ${CAPACITY_KINDS.join(', ')} (e.g. 30000,remote:30000)
+  --cpu-prof            run the dashboard scenario's node under node --cpu-prof: its main
+                        thread's self time over the window, the profile kept in bench/
   --allow-dirty         write docs/BENCHMARKS.md from a work tree with uncommitted changes
   --help                this text`;
 
@@ -78,6 +81,7 @@ const BENCH_OPTIONS = {
   targets: { type: 'string', default: '2' },
   steps: { type: 'string' },
   monitors: { type: 'string' },
+  'cpu-prof': { type: 'boolean', default: false },
   'allow-dirty': { type: 'boolean', default: false },
 } as const;
 
@@ -99,6 +103,7 @@ async function run(
     targetProcesses,
     ...(saturationSteps ? { saturationSteps } : {}),
     ...(capacityRows ? { capacityRows } : {}),
+    cpuProfile: values['cpu-prof'],
   };
   const startedAt = new Date();
   const machine = await machineInfo(startedAt);

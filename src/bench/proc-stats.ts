@@ -11,7 +11,7 @@ export function cpuTimeMs(pid: number): number {
 }
 
 /** CPU time of the process's main thread (its event loop, for node) so far, ms. */
-function mainThreadCpuTimeMs(pid: number): number {
+export function mainThreadCpuTimeMs(pid: number): number {
   return statCpuTimeMs(`/proc/${pid}/task/${pid}/stat`);
 }
 

@@ -125,7 +125,7 @@ function describeLoad(p: ProfiledLoad, t: ThreadProfile, intervalSeconds: number
  * The profiles node wrote, one per thread, named `CPU.<date>.<time>.<pid>.<thread id>.<n>`
  * where thread 0 is the main thread.
  */
-function threadProfilesIn(dir: string): { thread: string; file: string }[] {
+export function threadProfilesIn(dir: string): { thread: string; file: string }[] {
   const profiles = readdirSync(dir)
     .filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => {

@@ -60,3 +60,16 @@ export function withLatest(summary: SummaryItem | undefined, state: StateItem): 
     uptime: summary?.uptime ?? { '24h': null, '30d': null },
   };
 }
+
+/**
+ * A summary item just read, unless the list shows a newer result of the monitor (a live state
+ * that came while the read was on its way, or after the node computed it: the node shares one
+ * summary between an account's readers for a few seconds); then that state, its result added
+ * to the bar read.
+ */
+export function newerOf(read: SummaryItem, shown: SummaryItem | undefined): SummaryItem {
+  const shownSlot = shown?.latest?.slot;
+  if (!shown || shownSlot === undefined || shownSlot <= (read.latest?.slot ?? -Infinity))
+    return read;
+  return withLatest(read, shown);
+}

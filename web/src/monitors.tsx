@@ -2,7 +2,13 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { call, type Monitor, type StateItem } from './api';
 import { Page } from './form';
 import { useLiveStates } from './live';
-import { RECENT_RESULTS, withLatest, type MonitorDoc, type SummaryItem } from './monitor-data';
+import {
+  newerOf,
+  RECENT_RESULTS,
+  withLatest,
+  type MonitorDoc,
+  type SummaryItem,
+} from './monitor-data';
 import { monitorPath, onLink, ROUTES } from './router';
 import { strings } from './strings';
 import { useVisibleRows } from './virtual';
@@ -75,7 +81,15 @@ function useMonitorRows() {
     ])
       .then(([list, summary]) => {
         setMonitors(list.items);
-        setSummaries(new Map(summary.items.map((item) => [item.monitorId, item])));
+        setSummaries(
+          (shown) =>
+            new Map(
+              summary.items.map((item) => [
+                item.monitorId,
+                newerOf(item, shown.get(item.monitorId)),
+              ]),
+            ),
+        );
         setFailed(undefined);
       })
       .catch((error: unknown) =>
