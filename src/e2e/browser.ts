@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 import {
   ApiClient,
   REPO_ROOT,
@@ -29,9 +34,10 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-/** Debian's Chromium with a fresh profile. */
-export function launchChromium() {
+/** Debian's Chromium with a fresh profile; `device` sets its viewport, touch and so on. */
+export function launchChromium(device: BrowserContextOptions = {}) {
   return chromium.launchPersistentContext(tempDir('tireless-chromium-'), {
+    ...device,
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
@@ -102,15 +108,16 @@ export interface BrowserRun {
 
 /**
  * Starts a node (`args` for `tireless start`) and Chromium, both closed when test `t` ends;
- * screenshots go to artifacts/`folder`/ (gitignored).
+ * screenshots go to artifacts/`folder`/ (gitignored); `device` as for launchChromium.
  */
 export async function startBrowserRun(
   t: TestContext,
   folder: string,
   args: string[] = [],
+  device: BrowserContextOptions = {},
 ): Promise<BrowserRun> {
   const node = await startTireless(tempDir(), { args });
-  const context = await launchChromium();
+  const context = await launchChromium(device);
   t.after(async () => {
     await context.close();
     await node.kill();

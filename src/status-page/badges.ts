@@ -3,7 +3,8 @@
  * `<title>` for screen readers; widths from an approximate 11 px Verdana advance.
  */
 import { escapeXml } from './markup.js';
-import { percent, STATE_WORDS, type PublicState } from './view.js';
+import { publicStrings } from './strings.js';
+import type { PublicState } from './view.js';
 
 const COLOURS = {
   green: '#2e7d32',
@@ -43,21 +44,22 @@ export function badge(label: string, message: string, colour: Colour): string {
 }
 
 export function statusBadge(state: PublicState): string {
-  return badge('status', STATE_WORDS[state].toLowerCase(), STATE_COLOURS[state]);
+  const words = publicStrings.badges;
+  return badge(words.status, publicStrings.states[state].toLowerCase(), STATE_COLOURS[state]);
 }
 
 /** Green from 99 %, yellow from 95 %, red below; grey without checks. */
 export function uptimeBadge(window: string, share: number | null): string {
   let colour: Colour = 'grey';
   if (share !== null) colour = share >= 0.99 ? 'green' : share >= 0.95 ? 'yellow' : 'red';
-  return badge(`uptime ${window}`, percent(share), colour);
+  return badge(publicStrings.badges.uptime(window), publicStrings.percent(share), colour);
 }
 
 /** The mean latency of the last 24 h. */
 export function responseTimeBadge(latencyMs: number | null): string {
   return badge(
-    'response time',
-    latencyMs === null ? 'no data' : `${String(Math.round(latencyMs))} ms`,
+    publicStrings.badges.responseTime,
+    latencyMs === null ? publicStrings.noData : publicStrings.badges.ms(Math.round(latencyMs)),
     latencyMs === null ? 'grey' : 'blue',
   );
 }

@@ -3,7 +3,10 @@
  * (its id stays; it is modified when the incident ends). URLs are absolute, on `origin`.
  */
 import { escapeXml as e } from './markup.js';
+import { publicStrings } from './strings.js';
 import type { PublicIncident, PublicStatusPage } from './view.js';
+
+const words = publicStrings.feeds;
 
 function incidentsOf(page: PublicStatusPage): PublicIncident[] {
   return [...page.incidents.current, ...page.incidents.past];
@@ -11,19 +14,19 @@ function incidentsOf(page: PublicStatusPage): PublicIncident[] {
 
 function titleOf(incident: PublicIncident): string {
   return incident.endedAt === null
-    ? `${incident.monitorName} is down`
-    : `${incident.monitorName} was down for ${duration(incident.endedAt - incident.startedAt)}`;
+    ? words.isDown(incident.monitorName)
+    : words.wasDown(incident.monitorName, duration(incident.endedAt - incident.startedAt));
 }
 
 function textOf(incident: PublicIncident): string {
   const started = new Date(incident.startedAt).toISOString();
   const span =
     incident.endedAt === null
-      ? `Down since ${started}.`
-      : `Down from ${started} to ${new Date(incident.endedAt).toISOString()}.`;
+      ? words.downSince(started)
+      : words.downFromTo(started, new Date(incident.endedAt).toISOString());
   const extra = [
-    incident.inMaintenance ? 'During maintenance.' : '',
-    incident.cause === undefined ? '' : `Cause: ${incident.cause}`,
+    incident.inMaintenance ? words.duringMaintenance : '',
+    incident.cause === undefined ? '' : words.cause(incident.cause),
   ];
   return [span, ...extra].filter(Boolean).join(' ');
 }
@@ -33,7 +36,7 @@ export function jsonFeed(page: PublicStatusPage, origin: string): string {
   const home = `${origin}/status/${page.slug}`;
   return JSON.stringify({
     version: 'https://jsonfeed.org/version/1.1',
-    title: `${page.title}: incidents`,
+    title: words.title(page.title),
     home_page_url: home,
     feed_url: `${home}/feed.json`,
     ...(page.description ? { description: page.description } : {}),
@@ -67,9 +70,9 @@ export function rssFeed(page: PublicStatusPage, origin: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel>
-<title>${e(`${page.title}: incidents`)}</title>
+<title>${e(words.title(page.title))}</title>
 <link>${e(home)}</link>
-<description>${e(page.description ?? `Incidents of ${page.title}`)}</description>
+<description>${e(page.description ?? words.description(page.title))}</description>
 <atom:link href="${e(`${home}/rss.xml`)}" rel="self" type="application/rss+xml"/>
 <lastBuildDate>${new Date(page.generatedAt).toUTCString()}</lastBuildDate>
 ${items}
@@ -81,10 +84,10 @@ ${items}
 /** A duration as "3 h 5 min", "12 min" or "40 s". */
 function duration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${String(seconds)} s`;
+  if (seconds < 60) return words.seconds(seconds);
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${String(minutes)} min`;
+  if (minutes < 60) return words.minutes(minutes);
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
-  return rest === 0 ? `${String(hours)} h` : `${String(hours)} h ${String(rest)} min`;
+  return rest === 0 ? words.hours(hours) : words.hoursMinutes(hours, rest);
 }

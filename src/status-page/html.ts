@@ -3,15 +3,8 @@
  * stylesheet, and a meta refresh so an open page follows the monitors.
  */
 import { escapeXml as e } from './markup.js';
-import {
-  DAY_WORDS,
-  OVERALL_WORDS,
-  percent,
-  STATE_WORDS,
-  type PublicIncident,
-  type PublicMonitor,
-  type PublicStatusPage,
-} from './view.js';
+import { publicStrings as s } from './strings.js';
+import type { PublicIncident, PublicMonitor, PublicStatusPage } from './view.js';
 
 /** Where the page's stylesheet is served. */
 export const STYLESHEET_PATH = '/status/assets/status.css';
@@ -21,34 +14,34 @@ const REFRESH_SECONDS = 60;
 export function renderStatusHtml(page: PublicStatusPage): string {
   const base = `/status/${page.slug}`;
   return `<!doctype html>
-<html lang="en">
+<html lang="${s.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
 <link rel="icon" href="data:,">
-<title>${e(page.title)} status</title>
+<title>${e(s.page.title(page.title))}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
-<link rel="alternate" type="application/rss+xml" title="Incidents (RSS)" href="${base}/rss.xml">
-<link rel="alternate" type="application/feed+json" title="Incidents (JSON Feed)" href="${base}/feed.json">
+<link rel="alternate" type="application/rss+xml" title="${e(s.page.feedLink(s.page.rss))}" href="${base}/rss.xml">
+<link rel="alternate" type="application/feed+json" title="${e(s.page.feedLink(s.page.jsonFeed))}" href="${base}/feed.json">
 </head>
 <body>
 <main>
 <h1>${e(page.title)}</h1>
 ${page.description ? `<p class="description">${e(page.description)}</p>` : ''}
-<p class="overall overall-${page.state}" role="status">${OVERALL_WORDS[page.state]}</p>
+<p class="overall overall-${page.state}" role="status">${s.overall[page.state]}</p>
 ${page.notes.length > 0 ? notesSection(page) : ''}
 <section aria-labelledby="monitors-heading">
-<h2 id="monitors-heading">Monitors</h2>
+<h2 id="monitors-heading">${s.page.monitors}</h2>
 <ul class="monitors">
 ${page.monitors.map(monitorItem).join('\n')}
 </ul>
-<p class="legend">Each bar is one UTC day of the last 90. A day with gaps in monitoring shows as “no data”, not as up.</p>
+<p class="legend">${s.page.legend}</p>
 </section>
-${incidentsSection('Current incidents', 'current', page.incidents.current)}
-${incidentsSection('Past incidents', 'past', page.incidents.past)}
+${incidentsSection(s.page.currentIncidents, 'current', page.incidents.current)}
+${incidentsSection(s.page.pastIncidents, 'past', page.incidents.past)}
 <footer>
-<p>Updated ${time(page.generatedAt)} · <a href="${base}/rss.xml">RSS</a> · <a href="${base}/feed.json">JSON Feed</a></p>
+<p>${s.page.updated(time(page.generatedAt))} · <a href="${base}/rss.xml">${s.page.rss}</a> · <a href="${base}/feed.json">${s.page.jsonFeed}</a></p>
 </footer>
 </main>
 </body>
@@ -59,15 +52,19 @@ ${incidentsSection('Past incidents', 'past', page.incidents.past)}
 function monitorItem(monitor: PublicMonitor): string {
   const bars = monitor.days
     .map((day) => {
-      const label = `${day.date}: ${DAY_WORDS[day.status]}${day.uptime === null ? '' : `, ${percent(day.uptime)} up`}`;
+      const label = s.page.day(
+        day.date,
+        s.days[day.status],
+        day.uptime === null ? undefined : s.percent(day.uptime),
+      );
       return `<li class="bar bar-${day.status}" title="${e(label)}"><span class="visually-hidden">${e(label)}</span></li>`;
     })
     .join('');
   return `<li class="monitor" data-monitor="${e(monitor.id)}">
-<div class="monitor-head"><h3>${e(monitor.name)}</h3><span class="state state-${monitor.state}">${STATE_WORDS[monitor.state]}</span></div>
+<div class="monitor-head"><h3>${e(monitor.name)}</h3><span class="state state-${monitor.state}">${s.states[monitor.state]}</span></div>
 ${monitor.target === undefined ? '' : `<p class="target">${e(monitor.target)}</p>`}
-<ol class="bars" aria-label="${e(monitor.name)}, the last 90 days">${bars}</ol>
-<p class="uptime">${percent(monitor.uptime['90d'])} over 90 days · ${percent(monitor.uptime['24h'])} over 24 hours</p>
+<ol class="bars" aria-label="${e(s.page.bars(monitor.name))}">${bars}</ol>
+<p class="uptime">${s.page.uptime(s.percent(monitor.uptime['90d']), s.percent(monitor.uptime['24h']))}</p>
 </li>`;
 }
 
@@ -79,7 +76,7 @@ function notesSection(page: PublicStatusPage): string {
     )
     .join('\n');
   return `<section aria-labelledby="notes-heading">
-<h2 id="notes-heading">Notices</h2>
+<h2 id="notes-heading">${s.page.notices}</h2>
 <ul class="notes">
 ${notes}
 </ul>
@@ -93,7 +90,7 @@ function incidentsSection(
 ): string {
   const items =
     incidents.length === 0
-      ? `<p class="none">None.</p>`
+      ? `<p class="none">${s.page.none}</p>`
       : `<ul class="incidents">
 ${incidents.map(incidentItem).join('\n')}
 </ul>`;
@@ -106,15 +103,16 @@ ${items}
 function incidentItem(incident: PublicIncident): string {
   const span =
     incident.endedAt === null
-      ? `since ${time(incident.startedAt)}`
+      ? s.page.since(time(incident.startedAt))
       : `${time(incident.startedAt)} – ${time(incident.endedAt)}`;
-  return `<li><strong>${e(incident.monitorName)}</strong> down ${span}${incident.inMaintenance ? ' (during maintenance)' : ''}${incident.cause === undefined ? '' : `: ${e(incident.cause)}`}</li>`;
+  const what = s.page.down(`<strong>${e(incident.monitorName)}</strong>`, span);
+  return `<li>${what}${incident.inMaintenance ? s.page.duringMaintenance : ''}${incident.cause === undefined ? '' : `: ${e(incident.cause)}`}</li>`;
 }
 
 /** A time as a UTC `<time>` element. */
 function time(ms: number): string {
   const iso = new Date(ms).toISOString();
-  return `<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
+  return `<time datetime="${iso}">${s.page.utc(iso.slice(0, 16).replace('T', ' '))}</time>`;
 }
 
 /** The page's stylesheet: light and dark, the state colours of the app. */

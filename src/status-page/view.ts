@@ -168,35 +168,3 @@ export function overallState(states: readonly PublicState[]): OverallState {
   if (active.includes('maintenance')) return 'maintenance';
   return active.includes('up') ? 'operational' : 'unknown';
 }
-
-/** The words of each overall state, as the page, the feeds and badges say them. */
-export const OVERALL_WORDS: Record<OverallState, string> = {
-  operational: 'All systems operational',
-  degraded: 'Some systems are down',
-  outage: 'All systems are down',
-  maintenance: 'Under maintenance',
-  unknown: 'Status not known yet',
-};
-
-export const STATE_WORDS: Record<PublicState, string> = {
-  up: 'Up',
-  down: 'Down',
-  pending: 'Pending',
-  paused: 'Paused',
-  maintenance: 'Maintenance',
-};
-
-export const DAY_WORDS: Record<DayStatus, string> = {
-  up: 'no failed checks',
-  partial: 'some failed checks',
-  down: 'mostly down',
-  nodata: 'no data',
-  none: 'not monitored yet',
-};
-
-/** A share 0..1 as a percentage with up to two decimals, e.g. "99.95%"; "no data" for null. */
-export function percent(share: number | null): string {
-  if (share === null) return 'no data';
-  // Floor, so 99.999 % never reads as 100 %.
-  return `${String(Math.floor(share * 10_000) / 100)}%`;
-}

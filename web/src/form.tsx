@@ -178,23 +178,53 @@ export function Page(props: { title: string; children: ComponentChildren }) {
 }
 
 /**
+ * A question before a step that cannot be undone: `ask` shows it and puts the focus on its
+ * confirming button (`confirmRef`); `keep`, or Escape inside it (`onKeyDown`), closes it and
+ * gives the focus back to the button that asked (`askRef`), so a keyboard user stays put.
+ */
+export function useConfirmation() {
+  const [asking, setAsking] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const askRef = useRef<HTMLButtonElement>(null);
+  const kept = useRef(false);
+  useEffect(() => {
+    if (asking) confirmRef.current?.focus();
+    else if (kept.current) askRef.current?.focus();
+    kept.current = false;
+  }, [asking]);
+  const keep = () => {
+    kept.current = true;
+    setAsking(false);
+  };
+  return {
+    asking,
+    ask: () => setAsking(true),
+    keep,
+    confirmRef,
+    askRef,
+    onKeyDown: (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      keep();
+    },
+  };
+}
+
+/**
  * A delete button that asks first: "Delete" shows the question with "Delete for good" (which
- * takes the focus) and "Keep it".
+ * takes the focus) and "Keep it" (as Escape does).
  */
 export function DeleteButton(props: { label: string; question: string; remove(): Promise<void> }) {
-  const [asking, setAsking] = useState(false);
+  const confirmation = useConfirmation();
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asking) confirm.current?.focus();
-  }, [asking]);
-  if (!asking) {
+  if (!confirmation.asking) {
     return (
       <button
+        ref={confirmation.askRef}
         type="button"
         class="secondary danger"
         aria-label={props.label}
-        onClick={() => setAsking(true)}
+        onClick={confirmation.ask}
       >
         {strings.form.delete}
       </button>
@@ -205,12 +235,22 @@ export function DeleteButton(props: { label: string; question: string; remove():
       setProblem(error instanceof ApiError ? error.message : strings.errors.network);
     });
   return (
-    <span class="confirm" role="alertdialog" aria-label={props.label}>
+    <span
+      class="confirm"
+      role="alertdialog"
+      aria-label={props.label}
+      onKeyDown={confirmation.onKeyDown}
+    >
       {props.question}{' '}
-      <button ref={confirm} type="button" class="danger" onClick={() => void remove()}>
+      <button
+        ref={confirmation.confirmRef}
+        type="button"
+        class="danger"
+        onClick={() => void remove()}
+      >
         {strings.form.confirmDelete}
       </button>{' '}
-      <button type="button" class="secondary" onClick={() => setAsking(false)}>
+      <button type="button" class="secondary" onClick={confirmation.keep}>
         {strings.form.keep}
       </button>
       {problem && (

@@ -1,5 +1,5 @@
 import { render, type FunctionComponent } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { atLeast, call, onSessionEnded, setCsrfToken, type Session } from './api';
 import { ChannelsPage } from './channels';
 import { InvitationPage } from './invitation';
@@ -50,6 +50,11 @@ function LazyMonitorPage({ id, canEdit }: { id: string; canEdit: boolean }) {
   return <Page id={id} canEdit={canEdit} />;
 }
 
+/** Puts the focus on the page's heading, where its content starts. */
+function focusHeading() {
+  document.querySelector<HTMLElement>('main h1')?.focus();
+}
+
 function App() {
   const path = usePath();
   const [session, setSession] = useState<Session | undefined>(undefined);
@@ -72,8 +77,11 @@ function App() {
     if (route && route !== path) navigate(route, { replace: true });
   }, [route, path]);
   // A new page: its heading takes the focus, so keyboard and screen reader users start there.
+  // Not on the first page of a load, where the browser starts at the top, with the skip link.
+  const shownRoute = useRef<Route | undefined>(undefined);
   useEffect(() => {
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    if (shownRoute.current !== undefined) focusHeading();
+    shownRoute.current = route;
     const title = document.querySelector('main h1')?.textContent;
     document.title = title ? `${title} · ${strings.appName}` : strings.appName;
   }, [route]);
@@ -86,7 +94,14 @@ function App() {
   };
   return (
     <>
-      <a class="skip" href="#main">
+      <a
+        class="skip"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          focusHeading();
+        }}
+      >
         {strings.skipToContent}
       </a>
       <header>

@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError, call } from './api';
+import { useConfirmation } from './form';
 import type { MonitorDoc } from './monitor-data';
 import { navigate, ROUTES } from './router';
 import { strings } from './strings';
@@ -16,14 +17,9 @@ export function MonitorActions(props: {
 }) {
   const { monitor } = props;
   const a = strings.actions;
-  const [confirming, setConfirming] = useState(false);
+  const confirmation = useConfirmation();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  // The confirmation takes the focus, so a keyboard or screen reader user meets it first.
-  const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (confirming) confirm.current?.focus();
-  }, [confirming]);
   const act = async (action: () => Promise<void>) => {
     setBusy(true);
     setProblem(undefined);
@@ -55,11 +51,16 @@ export function MonitorActions(props: {
           {problem}
         </p>
       )}
-      {confirming ? (
-        <div class="confirm" role="alertdialog" aria-label={a.delete}>
+      {confirmation.asking ? (
+        <div
+          class="confirm"
+          role="alertdialog"
+          aria-label={a.delete}
+          onKeyDown={confirmation.onKeyDown}
+        >
           <p>{a.confirmDelete(monitor.name)}</p>
           <button
-            ref={confirm}
+            ref={confirmation.confirmRef}
             type="button"
             class="danger"
             disabled={busy}
@@ -67,13 +68,20 @@ export function MonitorActions(props: {
           >
             {a.confirm}
           </button>
-          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+          <button type="button" class="secondary" onClick={confirmation.keep}>
             {a.cancel}
           </button>
         </div>
       ) : (
         <p class="actions">
-          <button type="button" disabled={busy} onClick={() => void togglePause()}>
+          {/* Not `disabled` while busy: that would drop the focus of a keyboard user. */}
+          <button
+            type="button"
+            aria-disabled={busy}
+            onClick={() => {
+              if (!busy) void togglePause();
+            }}
+          >
             {monitor.paused ? a.resume : a.pause}
           </button>
           <button type="button" class="secondary" onClick={props.onEdit}>
@@ -82,7 +90,12 @@ export function MonitorActions(props: {
           <button type="button" class="secondary" onClick={props.onClone}>
             {a.clone}
           </button>
-          <button type="button" class="secondary danger" onClick={() => setConfirming(true)}>
+          <button
+            ref={confirmation.askRef}
+            type="button"
+            class="secondary danger"
+            onClick={confirmation.ask}
+          >
             {a.delete}
           </button>
         </p>
