@@ -10,6 +10,7 @@ import type { Entity, Role } from '../model/index.js';
 import type { ConfigKind } from '../store/index.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
+import { readInPages } from './paged-read.js';
 import type { SharedReads } from './shared-reads.js';
 import { routeSchema, type JsonSchema } from './openapi.js';
 import { bodyObject, expectedRevision, idParam, newId } from './request.js';
@@ -96,11 +97,18 @@ export function registerConfigResource<Doc extends Entity>(
     },
     (request, reply) => {
       const { accountId } = callerOf(request);
-      const list = () => ({
-        items: deps.store.listScoped<Doc>(kind, accountId).map((doc) => resource.present(doc)),
-      });
       const { sharedReads } = resource;
-      return sharedReads ? sharedReads.answer(reply, accountId, collection, list) : list();
+      if (!sharedReads) {
+        return { items: deps.store.listScoped<Doc>(kind, accountId).map(resource.present) };
+      }
+      // A large list, shared by the account's readers and read in pages between other work.
+      const list = async () => ({
+        items: await readInPages(
+          (page) => deps.store.listScopedPage<Doc>(kind, accountId, page).map(resource.present),
+          (item) => item.id as string,
+        ),
+      });
+      return sharedReads.answer(reply, accountId, collection, list);
     },
   );
 

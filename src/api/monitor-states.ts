@@ -1,6 +1,6 @@
 import { summarize, type ResultSummary } from '../events/index.js';
 import type { Monitor } from '../model/index.js';
-import type { UptimeTotals, Window } from '../store/index.js';
+import type { Page, UptimeTotals, Window } from '../store/index.js';
 import type { ApiDeps } from './deps.js';
 
 /** One monitor's state, as the event stream and the summary endpoint show it. */
@@ -37,18 +37,21 @@ export interface MonitorStateSummary {
 
 /**
  * Every monitor of the account with its state, from a few statements for any number of
- * monitors (the store's summary and one read of the account's monitors), ordered by id.
+ * monitors (the store's summary and one read of the account's monitors), ordered by id; or
+ * one page of them (both statements read the same page).
  */
 export function accountStates(
   deps: ApiDeps,
   accountId: string,
   recent: number,
   windows: readonly Window[],
+  page?: Page,
 ): MonitorStateSummary[] {
-  const monitors = new Map(
-    deps.store.listScoped<Monitor>('monitor', accountId).map((monitor) => [monitor.id, monitor]),
-  );
-  return deps.store.summarizeMonitors(accountId, recent, windows).flatMap((summary) => {
+  const docs = page
+    ? deps.store.listScopedPage<Monitor>('monitor', accountId, page)
+    : deps.store.listScoped<Monitor>('monitor', accountId);
+  const monitors = new Map(docs.map((monitor) => [monitor.id, monitor]));
+  return deps.store.summarizeMonitors(accountId, recent, windows, page).flatMap((summary) => {
     const monitor = monitors.get(summary.monitorId);
     if (!monitor) return [];
     const status = (summary.state as { status?: 'up' | 'down' | 'unknown' } | undefined)?.status;

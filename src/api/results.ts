@@ -7,6 +7,7 @@ import { findScoped } from './config-resource.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { accountStates } from './monitor-states.js';
+import { readInPages } from './paged-read.js';
 import { routeSchema } from './openapi.js';
 import { idParam, parseQuery, queryInteger } from './request.js';
 import type { SharedReads } from './shared-reads.js';
@@ -209,10 +210,14 @@ function ratio({ up, down }: UptimeTotals): number | null {
  * most of them are whole hour and day rollups: a few rows per monitor, whatever the number
  * of monitors.
  */
-function summaryOf(deps: ApiDeps, accountId: string, recent: number) {
+async function summaryOf(deps: ApiDeps, accountId: string, recent: number) {
   const to = Math.ceil(deps.clock.now() / HOUR_MS) * HOUR_MS;
   const windows = SUMMARY_WINDOWS.map((name) => ({ from: to - WINDOWS[name], to }));
-  const items = accountStates(deps, accountId, recent, windows).map((summary) => {
+  const summaries = await readInPages(
+    (page) => accountStates(deps, accountId, recent, windows, page),
+    (summary) => summary.item.monitorId,
+  );
+  const items = summaries.map((summary) => {
     const byWindow = <T>(figure: (totals: UptimeTotals) => T) =>
       Object.fromEntries(
         SUMMARY_WINDOWS.map((name, index) => [

@@ -6,10 +6,10 @@ import type { Clock } from '../clock/index.js';
 export const SHARED_READ_TTL_MS = 5_000;
 
 interface Answer {
-  /** When it was computed, ms since the epoch. */
+  /** When its computation began, ms since the epoch. */
   at: number;
-  /** Its JSON text, as the API's serializer writes it. */
-  text: string;
+  /** Its JSON text, as the API's serializer writes it (readers that come meanwhile wait for it). */
+  text: Promise<string>;
 }
 
 /**
@@ -38,22 +38,32 @@ export class SharedReads {
 
   /**
    * The JSON text of `read()` for `accountId` under `key` (e.g. the route and its query):
-   * the one computed less than the TTL ago, or a fresh one.
+   * the one computed (or being computed) less than the TTL ago, or a fresh one.
    */
-  text(accountId: string, key: string, read: () => unknown): string {
+  text(accountId: string, key: string, read: () => Promise<unknown>): Promise<string> {
     const now = this.clock.now();
     this.dropExpired(now);
     const kept = this.byAccount.get(accountId)?.get(key);
     if (kept) return kept.text;
-    const text = JSON.stringify(read());
+    const text = read().then((value) => JSON.stringify(value));
     let answers = this.byAccount.get(accountId);
     if (!answers) this.byAccount.set(accountId, (answers = new Map<string, Answer>()));
-    answers.set(key, { at: now, text });
+    const answer = { at: now, text };
+    answers.set(key, answer);
+    // A failed read is not shared: the next reader tries again.
+    text.catch(() => {
+      if (this.byAccount.get(accountId)?.get(key) === answer) answers.delete(key);
+    });
     return text;
   }
 
   /** `text(…)` for a route to return as its answer, typed as JSON (Fastify sends it as is). */
-  answer(reply: FastifyReply, accountId: string, key: string, read: () => unknown): string {
+  answer(
+    reply: FastifyReply,
+    accountId: string,
+    key: string,
+    read: () => Promise<unknown>,
+  ): Promise<string> {
     void reply.type('application/json; charset=utf-8');
     return this.text(accountId, key, read);
   }

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Connection } from './database.js';
 
+/**
+ * A page of an account's entities in id order: those whose id sorts after `after` (''
+ * from the first), at most `limit` (-1: no limit).
+ */
+export interface Page {
+  after: string;
+  limit: number;
+}
+
 export type ConfigKind =
   | 'account'
   | 'user'
@@ -101,6 +110,12 @@ export class ConfigDocs {
       listScoped: db
         .prepare(`SELECT doc FROM config WHERE kind = ? AND account_id = ? AND ${LIVE} ORDER BY id`)
         .pluck(),
+      listScopedPage: db
+        .prepare(
+          `SELECT doc FROM config WHERE kind = ? AND account_id = ? AND ${LIVE} AND id > ?
+           ORDER BY id LIMIT ?`,
+        )
+        .pluck(),
       listAll: db.prepare(`SELECT doc FROM config WHERE kind = ? AND ${LIVE} ORDER BY id`).pluck(),
       countAll: db.prepare(`SELECT count(*) FROM config WHERE kind = ? AND ${LIVE}`).pluck(),
       countScoped: db
@@ -191,6 +206,12 @@ export class ConfigDocs {
 
   listScoped<T>(kind: ConfigKind, accountId: string): T[] {
     return (this.sql.listScoped.all(kind, accountId) as string[]).map(
+      (doc) => JSON.parse(doc) as T,
+    );
+  }
+
+  listScopedPage<T>(kind: ConfigKind, accountId: string, page: Page): T[] {
+    return (this.sql.listScopedPage.all(kind, accountId, page.after, page.limit) as string[]).map(
       (doc) => JSON.parse(doc) as T,
     );
   }

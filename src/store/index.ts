@@ -9,6 +9,7 @@ export {
   type Judge,
   type Judgement,
   type MonitorSummary,
+  type Page,
   type SeriesPoint,
   type UptimeTotals,
   type Window,

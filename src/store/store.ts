@@ -7,6 +7,7 @@ import {
   type ConfigEntry,
   type ConfigKind,
   type ConfigOutcome,
+  type Page,
   wasApplied,
 } from './config-docs.js';
 import { openDatabase, type Connection } from './database.js';
@@ -29,7 +30,7 @@ import {
 } from './results.js';
 
 export type { Judge, Judgement } from './alert-state.js';
-export type { ConfigChange, ConfigEntry, ConfigKind } from './config-docs.js';
+export type { ConfigChange, ConfigEntry, ConfigKind, Page } from './config-docs.js';
 export type { Delivery } from './deliveries.js';
 export type { HousekeepingOptions, HousekeepingReport } from './housekeeping.js';
 export type {
@@ -191,6 +192,11 @@ export class Store {
 
   listScoped<T>(kind: ConfigKind, accountId: string): T[] {
     return this.config.listScoped<T>(kind, accountId);
+  }
+
+  /** A page of `listScoped`: the documents whose id sorts after `page.after`, at most `page.limit`. */
+  listScopedPage<T>(kind: ConfigKind, accountId: string, page: Page): T[] {
+    return this.config.listScopedPage<T>(kind, accountId, page);
   }
 
   listAll<T>(kind: ConfigKind): T[] {
@@ -356,14 +362,15 @@ export class Store {
   /**
    * Every live monitor of the account with its state, latest result, the statuses of its
    * newest `recent` results and its up/down counts over each of `windows`, in a few
-   * statements for any number of monitors.
+   * statements for any number of monitors; or one page of them, by id.
    */
   summarizeMonitors(
     accountId: string,
     recent: number,
     windows: readonly Window[],
+    page?: Page,
   ): MonitorSummary[] {
-    return this.summaries.ofAccount(accountId, recent, windows);
+    return this.summaries.ofAccount(accountId, recent, windows, page);
   }
 
   /** One monitor's rollup buckets of `granularity` in [from, to), oldest first. */

@@ -1,3 +1,4 @@
+import type { Page } from './config-docs.js';
 import type { Connection } from './database.js';
 import { coverRange, GRANULARITY_MS, type Granularity } from './rollup-ranges.js';
 import type { StoredResult, UptimeTotals } from './results.js';
@@ -33,10 +34,17 @@ export interface SeriesPoint {
   latencyMax: number;
 }
 
-/** The live monitors of an account with their local keys (null before their first result). */
+/**
+ * The live monitors of an account with their local keys (null before their first result):
+ * a page of them, by id after `:after`, at most `:limit` (-1: all).
+ */
 const ACCOUNT_MONITORS = `SELECT c.id AS id, k.n AS n FROM config c
   LEFT JOIN keys_monitor k ON k.id = c.id
-  WHERE c.kind = 'monitor' AND c.account_id = :account AND c.doc IS NOT NULL`;
+  WHERE c.kind = 'monitor' AND c.account_id = :account AND c.doc IS NOT NULL AND c.id > :after
+  ORDER BY c.id LIMIT :limit`;
+
+/** Every monitor at once. */
+const WHOLE: Page = { after: '', limit: -1 };
 
 interface SummaryRow {
   id: string;
@@ -97,11 +105,16 @@ export class Summaries {
   /**
    * Every live monitor of the account: state, latest result, the statuses of its newest
    * `recent` results, and its up/down counts over each of `windows` (from the rollups,
-   * rounded outward to whole minutes), ordered by monitor id.
+   * rounded outward to whole minutes), ordered by monitor id; or one page of them.
    */
-  ofAccount(accountId: string, recent: number, windows: readonly Window[]): MonitorSummary[] {
-    const rows = this.sql.summaries.all({ account: accountId, recent }) as SummaryRow[];
-    const totals = windows.map((window) => this.uptimes(accountId, window));
+  ofAccount(
+    accountId: string,
+    recent: number,
+    windows: readonly Window[],
+    page: Page = WHOLE,
+  ): MonitorSummary[] {
+    const rows = this.sql.summaries.all({ account: accountId, recent, ...page }) as SummaryRow[];
+    const totals = windows.map((window) => this.uptimes(accountId, window, page));
     return rows.map((row) => ({
       monitorId: row.id,
       state: row.state === null ? undefined : (JSON.parse(row.state) as object),
@@ -140,10 +153,11 @@ export class Summaries {
   }
 
   /** Up and down counts of each of the account's monitors (by id) over one window. */
-  private uptimes(accountId: string, window: Window): Map<string, UptimeTotals> {
+  private uptimes(accountId: string, window: Window, page: Page): Map<string, UptimeTotals> {
     const totals = new Map<string, UptimeTotals>();
     for (const range of coverRange(window.from, window.to)) {
       const rows = this.sql.sums[range.granularity].all({
+        ...page,
         account: accountId,
         from: range.fromBucket,
         to: range.toBucket,
