@@ -239,9 +239,11 @@ function StatusPageForm(props: ItemFormProps<StatusPage> & { monitors: Monitor[]
             </button>
           </fieldset>
         ))}
-        <button type="button" class="secondary" onClick={addNote}>
-          {s.addNote}
-        </button>
+        <p>
+          <button type="button" class="secondary" onClick={addNote}>
+            {s.addNote}
+          </button>
+        </p>
       </fieldset>
       <FormActions submitLabel={props.submitLabel} busy={busy} cancel={props.cancel} />
     </form>
