@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../clock/index.js';
 import { PasswordHasher } from '../secrets/index.js';
-import { badFields, createTestApi, errorOf, signUp } from './testing.js';
+import { badFields, createTestApi, errorOf, signUp, type TestApi } from './testing.js';
 
 const HTTP_MONITOR = { name: 'shop', type: 'http', url: 'https://shop.example.com' };
 
@@ -118,9 +118,15 @@ void describe('rate limits', () => {
 });
 
 void describe('sign-up', () => {
-  void it('is refused while closed', async (t) => {
+  /** What GET /api/v1/auth/session tells the login page about sign-up. */
+  const signupOpen = async (api: TestApi) =>
+    (await api.call('GET', '/api/v1/auth/session', { token: null })).json<{ signupOpen: unknown }>()
+      .signupOpen;
+
+  void it('is refused while closed, and the session answer says so', async (t) => {
     const api = await createTestApi();
     t.after(() => api.close());
+    assert.equal(await signupOpen(api), false);
     const reply = await api.call('POST', '/api/v1/auth/signup', {
       token: null,
       payload: { email: 'new@example.com', password: 'long-enough-too' },
@@ -133,6 +139,7 @@ void describe('sign-up', () => {
   void it('creates a separate account when open; an email signs up once', async (t) => {
     const api = await createTestApi({ settings: { signup: 'open' } });
     t.after(() => api.close());
+    assert.equal(await signupOpen(api), true, 'the session answer says sign-up is open');
     const token = await signUp(api.app, 'second@example.com');
     assert.equal(api.deps.store.countAll('account'), 2);
     await api.call('POST', '/api/v1/monitors', { token, payload: HTTP_MONITOR });

@@ -201,9 +201,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tag: 'auth',
         public: true,
         summary:
-          "Who is logged in (the session cookie or bearer token sent), a browser session's CSRF token, and whether setup is still open",
+          "Who is logged in (the session cookie or bearer token sent), a browser session's CSRF token, whether setup is still open and whether anyone may sign up",
         responses: {
-          200: '{ user: { id, email, role, accountId, accounts: [{ id, name, role }…] } | null, csrfToken, setupOpen, setupCodeRequired }: role and accountId are those the session acts in',
+          200: '{ user: { id, email, role, accountId, accounts: [{ id, name, role }…] } | null, csrfToken, setupOpen, setupCodeRequired, signupOpen }: role and accountId are those the session acts in',
         },
       }),
     },
@@ -215,6 +215,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...sessionOf(deps, user ?? null, caller, caller?.csrfToken),
         setupOpen,
         setupCodeRequired: setupOpen && deps.settings.setupCode !== undefined,
+        // The login page offers sign-up only where POST /api/v1/auth/signup would take it.
+        signupOpen: deps.settings.signup === 'open',
       };
     },
   );

@@ -126,6 +126,7 @@ void describe('browser session', () => {
       csrfToken: null,
       setupOpen: false,
       setupCodeRequired: false,
+      signupOpen: false,
     });
 
     const { cookie, session } = await browserLogin(api);
@@ -133,13 +134,19 @@ void describe('browser session', () => {
       token: null,
       headers: { cookie },
     });
-    assert.deepEqual(browser.json(), { ...session, setupOpen: false, setupCodeRequired: false });
+    assert.deepEqual(browser.json(), {
+      ...session,
+      setupOpen: false,
+      setupCodeRequired: false,
+      signupOpen: false,
+    });
     const bearer = await api.call('GET', '/api/v1/auth/session');
     assert.deepEqual(bearer.json(), {
       user: session.user,
       csrfToken: null,
       setupOpen: false,
       setupCodeRequired: false,
+      signupOpen: false,
     });
   });
 

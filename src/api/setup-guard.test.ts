@@ -105,6 +105,7 @@ void describe('POST /api/v1/setup beyond loopback', () => {
       csrfToken: null,
       setupOpen: true,
       setupCodeRequired: true,
+      signupOpen: false,
     });
 
     const missing = await setUp(OWNER);
@@ -132,6 +133,7 @@ void describe('POST /api/v1/setup beyond loopback', () => {
       csrfToken: null,
       setupOpen: false,
       setupCodeRequired: false,
+      signupOpen: false,
     });
     const again = await setUp({ ...OWNER, email: 'second@example.com', setupCode: code });
     assert.equal(again.statusCode, 409);
@@ -177,6 +179,7 @@ void describe('POST /api/v1/setup on loopback only', () => {
       csrfToken: null,
       setupOpen: true,
       setupCodeRequired: false,
+      signupOpen: false,
     });
     assert.equal((await setUp(OWNER)).statusCode, 201);
   });

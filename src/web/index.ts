@@ -17,6 +17,7 @@ export const APP_ROUTES = [
   '/',
   '/setup',
   '/login',
+  '/signup',
   '/monitors/new',
   '/monitors/:id',
   '/status-pages',

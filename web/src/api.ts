@@ -43,6 +43,8 @@ export interface Session {
   setupOpen: boolean;
   /** Whether setup asks for the one-time code `tireless start` printed (only while it is open). */
   setupCodeRequired?: boolean;
+  /** Whether anyone may sign up for an account of their own (`--signup open`). */
+  signupOpen?: boolean;
 }
 
 let csrfToken: string | null = null;

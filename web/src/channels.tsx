@@ -51,6 +51,7 @@ export function ChannelsPage({ canEdit }: { canEdit: boolean }) {
       {description instanceof Error && <p role="alert">{strings.errors.network}</p>}
       <ConfigListPage<Channel>
         path="/api/v1/channels"
+        nameOf={(channel) => channel.name}
         title={s.title}
         empty={s.empty}
         caption={s.caption}

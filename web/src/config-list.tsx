@@ -13,17 +13,21 @@ export interface ItemFormProps<T> {
 }
 
 /**
- * A page of one kind of config entity (channels, maintenance windows): the account's items in
- * a table, each with edit and delete for a role that may change them, and a form for a new
- * one; an edit shows the form filled in, alone.
+ * A page of one kind of config entity (channels, maintenance windows, status pages): the
+ * account's items in a table, each with edit and delete for a role that may change them, and
+ * a form for a new one; an edit shows the form filled in, alone.
  */
-export function ConfigListPage<T extends { id: string; name: string }>(props: {
+export function ConfigListPage<T extends { id: string }>(props: {
   /** The collection, e.g. `/api/v1/channels`. */
   path: string;
   title: string;
   intro?: string;
   empty: string;
   caption: string;
+  /** What names an item in its row, its controls and its edit's title. */
+  nameOf: (item: T) => string;
+  /** The row's first cell. @defaultValue the item's name */
+  rowHeader?: (item: T) => ComponentChildren;
   /** The headers of the columns after the name, and each item's cells in them. */
   columns: readonly string[];
   cells: (item: T) => ComponentChildren;
@@ -49,7 +53,7 @@ export function ConfigListPage<T extends { id: string; name: string }>(props: {
   }, []);
   if (editing) {
     return (
-      <Page title={props.editTitle(editing.name)}>
+      <Page title={props.editTitle(props.nameOf(editing))}>
         {props.form({
           item: editing,
           submitLabel: strings.form.save,
@@ -86,14 +90,14 @@ export function ConfigListPage<T extends { id: string; name: string }>(props: {
           <tbody>
             {items.map((item) => (
               <tr key={item.id}>
-                <th scope="row">{item.name}</th>
+                <th scope="row">{props.rowHeader?.(item) ?? props.nameOf(item)}</th>
                 {props.cells(item)}
                 {props.canEdit && (
                   <td class="actions">
                     {props.actions?.(item)}
                     <RowActions
-                      name={item.name}
-                      question={props.confirmDelete(item.name)}
+                      name={props.nameOf(item)}
+                      question={props.confirmDelete(props.nameOf(item))}
                       onEdit={() => setEditing(item)}
                       remove={async () => {
                         await call('DELETE', `${props.path}/${item.id}`);

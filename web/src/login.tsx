@@ -1,24 +1,36 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, type Session } from './api';
 import { Field, FormProblems, Page, text, useSubmit } from './form';
+import { onLink, ROUTES } from './router';
 import { strings } from './strings';
 
 const FIELDS = ['email', 'password'];
 const CODE_FIELDS = ['totpCode'];
 
+/** Logs the browser in (a cookie session): the session it now has. */
+export async function openSession(body: {
+  email: string;
+  password: string;
+  totpCode?: string;
+}): Promise<Session> {
+  const session = await call<Omit<Session, 'setupOpen'>>('POST', '/api/v1/auth/session', body);
+  return { ...session, setupOpen: false };
+}
+
 /**
  * Email and password for a cookie session; for a user with two-factor login, a second step
- * asks for the code (the credentials stay in memory only until it is sent).
+ * asks for the code (the credentials stay in memory only until it is sent). Where anyone may
+ * sign up, a link to it.
  */
 export function LoginPage(props: {
   email?: string;
   notice?: string;
+  signupOpen: boolean;
   onLoggedIn(session: Session): void;
 }) {
   const [credentials, setCredentials] = useState<{ email: string; password: string }>();
   const logIn = async (body: { email: string; password: string; totpCode?: string }) => {
-    const session = await call<Omit<Session, 'setupOpen'>>('POST', '/api/v1/auth/session', body);
-    props.onLoggedIn({ ...session, setupOpen: false });
+    props.onLoggedIn(await openSession(body));
   };
   const first = useSubmit(FIELDS, async (data) => {
     const given = { email: text(data, 'email'), password: text(data, 'password') };
@@ -90,6 +102,13 @@ export function LoginPage(props: {
           {strings.login.submit}
         </button>
       </form>
+      {props.signupOpen && (
+        <p>
+          <a href={ROUTES.signup} onClick={onLink(ROUTES.signup)}>
+            {strings.signup.link}
+          </a>
+        </p>
+      )}
     </Page>
   );
 }

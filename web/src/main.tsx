@@ -11,14 +11,21 @@ import { NewMonitorPage } from './new-monitor';
 import { monitorIdOf, navigate, onLink, ROUTES, usePath, type Route } from './router';
 import { SettingsPage } from './settings';
 import { SetupPage } from './setup';
+import { SignupPage } from './signup';
 import { StatusPagesPage } from './status-pages';
 import { strings } from './strings';
 import './style.css';
 
-/** Where a visitor belongs: setup while the server has no owner, login without a session. */
+/**
+ * Where a visitor belongs: setup while the server has no owner, login (or sign-up, when asked
+ * for) without a session.
+ */
 function routeFor(session: Session, path: string): Route {
   if (path === ROUTES.invitation) return ROUTES.invitation;
-  if (!session.user) return session.setupOpen ? ROUTES.setup : ROUTES.login;
+  if (!session.user) {
+    if (session.setupOpen) return ROUTES.setup;
+    return path === ROUTES.signup ? ROUTES.signup : ROUTES.login;
+  }
   // A viewer has no edit pages: it reads only.
   if (path === ROUTES.newMonitor && atLeast(session.user.role, 'member')) return ROUTES.newMonitor;
   if (path === ROUTES.members) return ROUTES.members;
@@ -60,13 +67,21 @@ function App() {
   const [session, setSession] = useState<Session | undefined>(undefined);
   const [failed, setFailed] = useState(false);
   const [setupEmail, setSetupEmail] = useState<string | undefined>(undefined);
+  // The node's setting, not the session's: it stays after a logout.
+  const [signupOpen, setSignupOpen] = useState(false);
   const start = (next: Session) => {
     setCsrfToken(next.csrfToken);
     setSession(next);
   };
   /** The session as the server has it now (after joining or switching an account). */
   const reload = () =>
-    call<Session>('GET', '/api/v1/auth/session').then(start, () => setFailed(true));
+    call<Session>('GET', '/api/v1/auth/session').then(
+      (next) => {
+        setSignupOpen(next.signupOpen === true);
+        start(next);
+      },
+      () => setFailed(true),
+    );
   useEffect(() => {
     void reload();
     onSessionEnded(() => start({ user: null, csrfToken: null, setupOpen: false }));
@@ -164,12 +179,14 @@ function App() {
         <LoginPage
           email={setupEmail}
           notice={setupEmail ? strings.setup.done : undefined}
+          signupOpen={signupOpen}
           onLoggedIn={(next) => {
             setSetupEmail(undefined);
             start(next);
           }}
         />
       )}
+      {route === ROUTES.signup && <SignupPage open={signupOpen} onLoggedIn={start} />}
       {route === ROUTES.monitors && session.user && (
         <MonitorsPage key={session.user.accountId} canEdit={atLeast(session.user.role, 'member')} />
       )}
@@ -193,7 +210,12 @@ function App() {
         />
       )}
       {route === ROUTES.newMonitor && <NewMonitorPage />}
-      {route === ROUTES.statusPages && <StatusPagesPage />}
+      {route === ROUTES.statusPages && session.user && (
+        <StatusPagesPage
+          key={session.user.accountId}
+          canEdit={atLeast(session.user.role, 'member')}
+        />
+      )}
       {route === ROUTES.channels && session.user && (
         <ChannelsPage key={session.user.accountId} canEdit={atLeast(session.user.role, 'member')} />
       )}

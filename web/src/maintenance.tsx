@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ConfigListPage, type ItemFormProps } from './config-list';
 import { call, type Monitor } from './api';
+import { browserZone, DateTimeField, fromLocalInput, localInput } from './date-time';
 import { Field, fieldAria, FieldNotes, FormActions, FormProblems, text, useSubmit } from './form';
 import { strings } from './strings';
 
@@ -36,23 +37,6 @@ const FIELDS = [
   'schedule.timeZone',
 ];
 
-/** The browser's time zone: a new recurring window's default. */
-function browserZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-/** ms since the epoch as a `datetime-local` value on the browser's clock. */
-function localInput(ms: number): string {
-  const date = new Date(ms);
-  return new Date(ms - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-
-/** A `datetime-local` value (the browser's clock) as ms; as typed when it is not one. */
-function fromLocalInput(value: string): number | string {
-  const ms = new Date(value).getTime();
-  return value === '' || Number.isNaN(ms) ? value : ms;
-}
-
 /** A number typed in; as typed when it is not one, for the server to name the problem. */
 function numberOr(value: string): number | string {
   const number = Number(value);
@@ -81,6 +65,7 @@ export function MaintenancePage({ canEdit }: { canEdit: boolean }) {
   return (
     <ConfigListPage<MaintenanceWindow>
       path="/api/v1/maintenance"
+      nameOf={(window) => window.name}
       title={m.title}
       intro={m.intro}
       empty={m.empty}
@@ -193,12 +178,14 @@ function MaintenanceForm(props: ItemFormProps<MaintenanceWindow> & { monitors: M
             name="schedule.startsAt"
             label={m.startsAt}
             value={once && localInput(once.startsAt)}
+            required
             errors={errors}
           />
           <DateTimeField
             name="schedule.endsAt"
             label={m.endsAt}
             value={once && localInput(once.endsAt)}
+            required
             errors={errors}
           />
         </>
@@ -274,28 +261,5 @@ function MaintenanceForm(props: ItemFormProps<MaintenanceWindow> & { monitors: M
       )}
       <FormActions submitLabel={props.submitLabel} busy={busy} cancel={props.cancel} />
     </form>
-  );
-}
-
-/** A date and time on the browser's clock. */
-function DateTimeField(props: {
-  name: string;
-  label: string;
-  value?: string;
-  errors: Parameters<typeof fieldAria>[1];
-}) {
-  const hint = browserZone();
-  return (
-    <div class="field">
-      <label for={`field-${props.name}`}>{props.label}</label>
-      <input
-        {...fieldAria(props.name, props.errors, hint)}
-        type="datetime-local"
-        name={props.name}
-        defaultValue={props.value}
-        required
-      />
-      <FieldNotes name={props.name} errors={props.errors} hint={hint} />
-    </div>
   );
 }

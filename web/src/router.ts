@@ -5,6 +5,8 @@ export const ROUTES = {
   monitors: '/',
   setup: '/setup',
   login: '/login',
+  /** Open sign-up: a new account of one's own (or, where sign-up is closed, says so). */
+  signup: '/signup',
   newMonitor: '/monitors/new',
   statusPages: '/status-pages',
   settings: '/settings',

@@ -1,0 +1,70 @@
+import { ApiError, call, type Session } from './api';
+import { Field, FormProblems, Page, text, useSubmit } from './form';
+import { openSession } from './login';
+import { onLink, ROUTES } from './router';
+import { strings } from './strings';
+
+const FIELDS = ['email', 'password'];
+
+/**
+ * Open sign-up: a new account with the visitor as its owner, then logged in. Where sign-up is
+ * closed, the page says so instead.
+ */
+export function SignupPage(props: { open: boolean; onLoggedIn(session: Session): void }) {
+  const { errors, busy, onSubmit } = useSubmit(FIELDS, async (data) => {
+    const credentials = { email: text(data, 'email'), password: text(data, 'password') };
+    await call('POST', '/api/v1/auth/signup', credentials);
+    // Sign-up answers alike whether or not the email was free (it does not tell who has an
+    // account), so a taken email shows only here: its password is not this one.
+    const session = await openSession(credentials).catch((error: unknown) => {
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+      throw new ApiError(error.status, error.code, strings.signup.notLoggedIn, []);
+    });
+    props.onLoggedIn(session);
+  });
+  const s = strings.signup;
+  const toLogin = (
+    <a href={ROUTES.login} onClick={onLink(ROUTES.login)}>
+      {s.toLogin}
+    </a>
+  );
+  if (!props.open) {
+    return (
+      <Page title={s.title}>
+        <p role="status">{s.closed}</p>
+        <p>{toLogin}</p>
+      </Page>
+    );
+  }
+  return (
+    <Page title={s.title}>
+      <p>{s.intro}</p>
+      <form onSubmit={onSubmit}>
+        <FormProblems errors={errors} />
+        <Field
+          name="email"
+          label={strings.fields.email}
+          type="email"
+          autocomplete="username"
+          required
+          errors={errors}
+        />
+        <Field
+          name="password"
+          label={strings.fields.newPassword}
+          type="password"
+          autocomplete="new-password"
+          minLength={12}
+          required
+          errors={errors}
+        />
+        <button type="submit" disabled={busy}>
+          {s.submit}
+        </button>
+      </form>
+      <p>
+        {s.haveAccount} {toLogin}
+      </p>
+    </Page>
+  );
+}
