@@ -99,12 +99,17 @@ export function registerConfigResource<Doc extends Entity>(
       const { accountId } = callerOf(request);
       const { sharedReads } = resource;
       if (!sharedReads) {
-        return { items: deps.store.listScoped<Doc>(kind, accountId).map(resource.present) };
+        return {
+          items: deps.store.listScoped<Doc>(kind, accountId).map((doc) => resource.present(doc)),
+        };
       }
       // A large list, shared by the account's readers and read in pages between other work.
       const list = async () => ({
         items: await readInPages(
-          (page) => deps.store.listScopedPage<Doc>(kind, accountId, page).map(resource.present),
+          (page) =>
+            deps.store
+              .listScopedPage<Doc>(kind, accountId, page)
+              .map((doc) => resource.present(doc)),
           (item) => item.id as string,
         ),
       });
