@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiError, call } from './api';
-import { Field, FormProblems, text, useSubmit } from './form';
+import { call } from './api';
+import { Field, FormProblems, text, useSubmit, withFormNames } from './form';
 import { strings } from './strings';
 
 /**
@@ -21,13 +21,7 @@ export function DeleteAccountSection({ name, onDeleted }: { name: string; onDele
   const remove = useSubmit([PASSWORD_FIELD, CODE_FIELD], async (data) => {
     const code = text(data, CODE_FIELD);
     const body = { password: text(data, PASSWORD_FIELD), ...(code ? { code } : {}) };
-    try {
-      await call('DELETE', '/api/v1/account', body);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      const fields = error.fields.map((p) => ({ ...p, field: FIELDS[p.field] ?? p.field }));
-      throw new ApiError(error.status, error.code, error.message, fields);
-    }
+    await withFormNames(FIELDS, () => call('DELETE', '/api/v1/account', body));
     onDeleted();
   });
   return (

@@ -10,6 +10,7 @@ import {
   text,
   useListChanges,
   useSubmit,
+  withFormNames,
 } from './form';
 import { onLink, ROUTES } from './router';
 import { strings } from './strings';
@@ -91,6 +92,9 @@ export function SettingsPage(props: {
   );
 }
 
+/** The form's name of the account's `name`: the token form on the page has a `name` too. */
+const NAME_FIELD = 'accountName';
+
 /**
  * The account's name (an owner changes it) and its retention (an admin or owner sets it, at
  * most the node's; empty gives the node's rules back); a role that may change neither reads
@@ -106,16 +110,18 @@ function AccountSection(props: {
   const renames = props.role === 'owner';
   const setsRetention = atLeast(props.role, 'admin');
   const [done, setDone] = useState(false);
-  const { errors, busy, onSubmit } = useSubmit(['name', 'retentionDays'], async (data) => {
+  const { errors, busy, onSubmit } = useSubmit([NAME_FIELD, 'retentionDays'], async (data) => {
     setDone(false);
     const days = text(data, 'retentionDays').trim();
-    const saved = await call<AccountInfo>('PATCH', '/api/v1/account', {
-      ...(renames ? { name: text(data, 'name') } : {}),
+    const body = {
+      ...(renames ? { name: text(data, NAME_FIELD) } : {}),
       // A number as typed: the server names what is wrong with it.
       retentionDays: days === '' ? null : Number(days),
+    };
+    await withFormNames({ name: NAME_FIELD }, async () => {
+      props.onSaved(await call<AccountInfo>('PATCH', '/api/v1/account', body));
     });
     setDone(true);
-    props.onSaved(saved);
   });
   const retention = s.retentionOf(account.retentionDays, account.nodeRetentionDays);
   return (
@@ -133,7 +139,7 @@ function AccountSection(props: {
         <form onSubmit={onSubmit}>
           <FormProblems errors={errors} />
           {renames ? (
-            <Field name="name" label={s.name} value={account.name} required errors={errors} />
+            <Field name={NAME_FIELD} label={s.name} value={account.name} required errors={errors} />
           ) : (
             <p>
               {s.name}: <strong>{account.name}</strong> ({s.nameHint})
@@ -356,13 +362,9 @@ function TokensSection(props: { role: Role }) {
         <div class="field">
           <label for="field-role">{a.tokenRole}</label>
           {/* The API gives a token at most its creator's role: only those are offered. */}
-          <select
-            {...fieldAria('role', create.errors, a.tokenRoleHint)}
-            name="role"
-            defaultValue={props.role}
-          >
+          <select {...fieldAria('role', create.errors, a.tokenRoleHint)} name="role">
             {ROLES.filter((role) => atLeast(props.role, role)).map((role) => (
-              <option key={role} value={role}>
+              <option key={role} value={role} selected={role === props.role}>
                 {strings.roles[role]}
               </option>
             ))}
