@@ -101,6 +101,7 @@ test('settings: the account renamed and its retention set, each role sees what i
   // and may not manage members.
   assert.deepEqual(await tokenRoles(page), ['viewer', 'member', 'admin', 'owner']);
   const tokens = page.getByRole('region', { name: 'API tokens' });
+  assert.equal(await tokens.getByLabel('Role of the token').inputValue(), 'owner', "the creator's");
   await tokens.getByLabel('Name').fill('deploy bot');
   await tokens.getByLabel('Role of the token').selectOption('member');
   await tokens.getByRole('button', { name: 'Create token' }).click();
