@@ -43,12 +43,15 @@ async function openSettings(page: Page): Promise<void> {
 }
 
 /** The roles the token form offers, as their option values. */
-function tokenRoles(page: Page): Promise<string[]> {
-  return page
+async function tokenRoles(page: Page): Promise<string[]> {
+  const options = page
     .getByRole('region', { name: 'API tokens' })
     .getByLabel('Role of the token')
-    .locator('option')
-    .evaluateAll((options) => options.map((option) => option.getAttribute('value') ?? ''));
+    .locator('option');
+  const values = await Promise.all(
+    (await options.all()).map((option) => option.getAttribute('value')),
+  );
+  return values.map((value) => value ?? '');
 }
 
 test('settings: the account renamed and its retention set, each role sees what it may change; a token with a lower role', async (t) => {
