@@ -204,10 +204,12 @@ test("settings: log out everywhere else, change the password; a member's role ch
   await heading(page, 'Members');
   const role = page.getByLabel('Role of member@example.com');
   assert.equal(await role.inputValue(), 'viewer');
-  await role.selectOption('member');
-  await page.waitForResponse(
+  // Waited for from before the change: the answer may come before the selection returns.
+  const patched = page.waitForResponse(
     (response) => response.request().method() === 'PATCH' && response.url().includes('/members/'),
   );
+  await role.selectOption('member');
+  assert.equal((await patched).status(), 200);
   await member.expect(201, 'POST', '/api/v1/monitors', MONITOR);
   const listed = await member.expect<{ items: { email: string; role: string }[] }>(
     200,
