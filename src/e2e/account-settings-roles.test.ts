@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { ApiClient, OWNER } from '../testing/index.js';
-import { heading, logIn, startBrowserRun } from './browser.js';
+import { heading, startBrowserRun, submitLogIn } from './browser.js';
 
 const PASSWORD = 'a member password';
 const MONITOR = { name: 'shop', type: 'http', url: 'http://127.0.0.1:9/' };
@@ -35,6 +35,16 @@ async function addUser(owner: ApiClient, email: string, role: string): Promise<A
     { token: invited.token, password: PASSWORD },
   );
   return new ApiClient(owner.baseUrl, accepted.token);
+}
+
+/**
+ * Logs in at `url` and waits for the monitor list, longer than browser.ts's logIn: each login
+ * here hashes a password at OWASP's cost on a machine whose cores other tests share.
+ */
+async function logIn(page: Page, url: string, user: { email: string; password: string }) {
+  await page.goto(`${url}/login`);
+  await submitLogIn(page, user);
+  await page.getByRole('heading', { level: 1, name: 'Monitors' }).waitFor({ timeout: 30_000 });
 }
 
 async function openSettings(page: Page): Promise<void> {
