@@ -150,8 +150,6 @@ export const strings = {
         actions: 'Actions',
       },
       never: 'never',
-      readOnly: 'read only',
-      readWrite: 'read and write',
       name: 'Name',
       expires: 'Expires on (optional)',
       expiresHint: 'The token stops working at the end of this day; empty: never',
