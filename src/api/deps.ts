@@ -90,6 +90,11 @@ export interface ApiSettings {
   /** A session not used for this long ends, ms. @defaultValue 7 days */
   sessionIdleMs: number;
   /**
+   * The node's retention, whole days (setting retentionDays): the most an account's own
+   * retention may be. @defaultValue 30
+   */
+  retentionDays: number;
+  /**
    * Behind a reverse proxy: trust X-Forwarded-For from these addresses (comma-separated IPs
    * or CIDRs; Fastify's trustProxy), so rate limits apply per real client. @defaultValue false
    */

@@ -27,9 +27,32 @@ import { accountsOf, mayManage, membershipIdOf, roleIn } from './roles.js';
 /** A role as a request names it. */
 export const roleField = z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` });
 
-const accountPatch = z
-  .object({ name: z.string({ message: 'is required' }).trim().min(1, 'is required').max(200) })
-  .strict();
+/**
+ * A change of the account: its name (owners), its own retention (admins and owners), at most
+ * `nodeDays`, the node's; null gives the node's rules back.
+ */
+function accountPatchOf(nodeDays: number) {
+  return z
+    .object({
+      name: z
+        .string({ message: 'must be text' })
+        .trim()
+        .min(1, 'must not be empty')
+        .max(200, 'must be 200 characters or fewer')
+        .optional()
+        .describe('owners only'),
+      retentionDays: z
+        .int({ message: 'must be a whole number of days, or null' })
+        .min(1, 'must be at least 1 day')
+        .max(nodeDays, `must be at most ${nodeDays}, the node's retention`)
+        .nullable()
+        .optional()
+        .describe(
+          `days the account keeps its results, rollups, closed incidents and finished deliveries, at most the node's ${nodeDays}; null: the node's rules`,
+        ),
+    })
+    .strict();
+}
 const rolePatch = z.object({ role: roleField }).strict();
 const accountChoice = z
   .object({ accountId: z.string({ message: 'is required' }).min(1, 'is required').max(100) })
@@ -68,14 +91,26 @@ function present({ user, role, membership }: Member) {
 }
 
 export function registerMemberRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const nodeRetentionDays = deps.settings.retentionDays;
+  const accountPatch = accountPatchOf(nodeRetentionDays);
+  const presentAccount = (account: Account, caller: Caller) => ({
+    id: account.id,
+    name: account.name,
+    role: caller.role,
+    retentionDays: account.retentionDays ?? null,
+    nodeRetentionDays,
+  });
+  const accountReply = '{ id, name, role, retentionDays, nodeRetentionDays }';
+
   app.get(
     '/api/v1/account',
     {
       schema: routeSchema({
         role: 'viewer',
         tag: 'account',
-        summary: "The caller's account: its id and name, and the caller's role in it",
-        responses: { 200: '{ id, name, role }' },
+        summary:
+          "The caller's account: its id and name, the caller's role in it, its own retention (null: the node's rules) and the node's",
+        responses: { 200: accountReply },
       }),
     },
     (request) => {
@@ -91,20 +126,35 @@ export function registerMemberRoutes(app: FastifyInstance, deps: ApiDeps): void 
     '/api/v1/account',
     {
       schema: routeSchema({
-        role: 'owner',
+        role: 'admin',
         tag: 'account',
-        summary: "Rename the caller's account",
+        summary:
+          "Change the caller's account: its name (owners only) or its retention (null: the node's rules)",
         body: jsonSchema(accountPatch),
-        responses: { 200: '{ id, name, role }' },
+        responses: { 200: accountReply },
       }),
     },
     async (request) => {
       const caller = callerOf(request);
-      const { name } = parseOrThrow(accountPatch, request.body);
-      const account = findScoped<Account>(deps, 'account', caller.accountId, caller.accountId);
+      const { name, retentionDays } = parseOrThrow(accountPatch, request.body);
+      if (name !== undefined && caller.role !== 'owner') {
+        throw new TirelessError('TIRELESS_FORBIDDEN', 'only an owner renames the account', {
+          fields: [{ field: 'name', problem: 'may be changed by an owner only' }],
+        });
+      }
+      const account = findScoped<Account & ConfigDoc>(
+        deps,
+        'account',
+        caller.accountId,
+        caller.accountId,
+      );
+      const changed: Account & ConfigDoc = { ...account, updatedAt: deps.clock.now() };
+      if (name !== undefined) changed.name = name;
+      if (retentionDays === null) delete changed.retentionDays;
+      else if (retentionDays !== undefined) changed.retentionDays = retentionDays;
       const saved = await deps.config.put<Account & ConfigDoc>(
         'account',
-        { ...account, name, updatedAt: deps.clock.now() },
+        changed,
         account.revision,
       );
       return presentAccount(saved, caller);
@@ -219,10 +269,6 @@ export function accountChoices(
     name: deps.store.getScoped<Account>('account', accountId, accountId)?.name ?? accountId,
     role,
   }));
-}
-
-function presentAccount(account: Account, caller: Caller) {
-  return { id: account.id, name: account.name, role: caller.role };
 }
 
 function memberIn(members: readonly Member[], userId: string): Member {

@@ -12,6 +12,7 @@ import type { ConfigDoc } from '../cluster/index.js';
 import { atLeast, type Role, type User } from '../model/index.js';
 import { totpAt, totpStep } from '../secrets/index.js';
 import { routeSchema } from './openapi.js';
+import { issueToken } from './credentials.js';
 import { requireDeclaredRoles } from './roles.js';
 import {
   BODIES,
@@ -171,6 +172,71 @@ void describe('roles on every route', () => {
       }
     }
     assert.equal(walked, Object.keys(ROLE_TABLE).length * 5, 'every route of the table walked');
+  });
+});
+
+/**
+ * What a token capped at a role answers besides its role's usual answer: a session's own
+ * routes that a token is refused by design.
+ */
+const TOKEN_EXPECT: Record<string, number> = {
+  'POST /api/v1/auth/account': 403, // an API token acts where it was made; only a session switches
+};
+
+void describe('roles of API tokens', () => {
+  let world: RouteWorld;
+
+  before(async () => {
+    world = await createRouteWorld();
+  });
+  after(() => world.close());
+
+  const firstAccount = () =>
+    JSON.stringify(
+      world.api.deps.store.listConfigEntries().filter((e) => e.accountId === world.accountId),
+    );
+
+  void it("answers every route as its role allows for the owner's tokens capped at each role", async () => {
+    const owner = world.users.get('owner');
+    assert.ok(owner);
+    let fixtures = await world.makeFixtures();
+    let walked = 0;
+    for (const { method, path, route, public: open } of await world.routes()) {
+      if (open || PREPARED[route]) continue; // TOTP routes need a session's own state
+      const expected = ROLE_TABLE[route];
+      assert.ok(expected, `${route} is in the role table`);
+      for (const role of ['viewer', 'member', 'admin', 'owner'] as const) {
+        // A fresh token each time: logging out revokes the one that asks.
+        const { secret } = await issueToken(world.api.deps, owner, 'api', `walk ${role}`, {
+          role,
+          accountId: world.accountId,
+        });
+        const segment = path.split('/')[3] ?? '';
+        const id = path.includes('{id}') ? IDS[segment]?.(fixtures, fixtures.ownerSession) : '';
+        const url = path.replace('{id}', id ?? '');
+        const body = BODIES[route]?.(fixtures);
+        const before = firstAccount();
+        const reply = await world.send(method, url, {
+          headers: jsonHeaders(secret, body),
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        const what = `${role} token ${route}: ${reply.status} ${reply.text.slice(0, 200)}`;
+        const refused: number | undefined = TOKEN_EXPECT[route] ?? expected.expect?.owner;
+        if (!atLeast(role, expected.role)) {
+          assert.equal(reply.status, 403, `${what}: above the token's role`);
+          assert.equal(firstAccount(), before, `${what}: nothing changed`);
+        } else if (refused !== undefined) {
+          assert.equal(reply.status, refused, what);
+          assert.equal(firstAccount(), before, `${what}: nothing changed`);
+        } else {
+          assert.ok(reply.status >= 200 && reply.status < 300, what);
+          if (method !== 'GET') fixtures = await world.makeFixtures();
+        }
+        walked++;
+      }
+    }
+    const walkable = Object.keys(ROLE_TABLE).length - Object.keys(PREPARED).length;
+    assert.equal(walked, walkable * 4, 'every route of the table but the TOTP ones walked');
   });
 });
 

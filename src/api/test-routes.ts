@@ -35,7 +35,8 @@ export const ROLE_TABLE: Record<
   }
 > = {
   'GET /api/v1/account': { role: 'viewer' },
-  'PATCH /api/v1/account': { role: 'owner' },
+  // An admin sets the retention (the body walked); renaming takes an owner (members.test.ts).
+  'PATCH /api/v1/account': { role: 'admin' },
   // The first account is the operator's (409); the other's owner sends a wrong password (400):
   // the walks and the fuzzer must not delete the world they walk (account-deletion.test.ts does).
   'DELETE /api/v1/account': { role: 'owner', expect: { owner: 409, other: 400 } },
@@ -122,7 +123,7 @@ let serial = 0;
  * TOTP routes also need the caller's own state first: roles.test.ts prepares it).
  */
 export const BODIES: Record<string, (fixtures: Fixtures) => Json> = {
-  'PATCH /api/v1/account': () => ({ name: 'renamed' }),
+  'PATCH /api/v1/account': () => ({ retentionDays: 7 }),
   // Never PASSWORD (see ROLE_TABLE): no body the fuzzer makes of it deletes an account.
   'DELETE /api/v1/account': () => ({ password: 'not-the-walk-password' }),
   'POST /api/v1/auth/account': (f) => ({ accountId: f.accountId }),

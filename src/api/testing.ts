@@ -150,6 +150,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       authRateLimit: { max: 1000, windowMs: 60_000 },
       sessionTtlMs: 30 * 24 * 3600_000,
       sessionIdleMs: 7 * 24 * 3600_000,
+      retentionDays: 30,
       trustProxy: false,
       ...options.settings,
     },

@@ -68,6 +68,12 @@ export interface Account extends Entity {
   operator?: boolean;
   /** Quotas the operator set for this account, over the node's defaults (0: no limit). */
   quotas?: Partial<Quotas>;
+  /**
+   * How long the account keeps its history, whole days: results, rollups, closed incidents
+   * and finished deliveries older than this are deleted. Never longer than the node's
+   * retention (the lesser is in force). Absent: the node's rules.
+   */
+  retentionDays?: number;
 }
 
 /**

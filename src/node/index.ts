@@ -314,6 +314,7 @@ export async function startNode(
       authRateLimit: { max: settings.authRateLimitPerMinute, windowMs: 60_000 },
       sessionTtlMs: settings.sessionMaxAgeDays * DAY_MS,
       sessionIdleMs: settings.sessionIdleMinutes * 60_000,
+      retentionDays: settings.retentionDays,
       trustProxy: settings.trustedProxies === '' ? false : settings.trustedProxies,
       allowedHosts: settings.allowedHosts,
       quotas: {

@@ -141,6 +141,10 @@ export class AlertState {
       forgetAccount: db.prepare('DELETE FROM incidents WHERE account_id = ?'),
       // The condition matches incidents_closed, a partial index.
       pruneClosed: db.prepare('DELETE FROM incidents WHERE ended_at < ?'),
+      // started_at <= ended_at: the bound lets incidents_by_account find them.
+      pruneClosedOf: db.prepare(
+        'DELETE FROM incidents WHERE account_id = ? AND started_at < ? AND ended_at < ?',
+      ),
     };
   }
 
@@ -275,9 +279,13 @@ export class AlertState {
     this.sql.forgetAccount.run(accountId);
   }
 
-  /** Deletes incidents that closed before `before` (ms); open ones stay whatever their age. */
-  pruneClosedIncidents(before: number): number {
-    return this.sql.pruneClosed.run(before).changes;
+  /**
+   * Deletes incidents that closed before `before` (ms), of every account or of `accountId`;
+   * open ones stay whatever their age.
+   */
+  pruneClosedIncidents(before: number, accountId?: string): number {
+    if (accountId === undefined) return this.sql.pruneClosed.run(before).changes;
+    return this.sql.pruneClosedOf.run(accountId, before, before).changes;
   }
 
   // ---- merging a copy attached as `schema` ------------------------------------------

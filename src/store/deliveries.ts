@@ -65,6 +65,9 @@ export class DeliveryQueue {
       pruneFinished: db.prepare(
         `DELETE FROM deliveries WHERE status <> 'pending' AND created_at < ?`,
       ),
+      pruneFinishedOf: db.prepare(
+        `DELETE FROM deliveries WHERE status <> 'pending' AND created_at < ? AND account_id = ?`,
+      ),
     };
   }
 
@@ -144,9 +147,13 @@ export class DeliveryQueue {
     return this.sql.countPending.get() as number;
   }
 
-  /** Deletes deliveries sent or given up that were queued before `before` (ms). */
-  pruneFinished(before: number): number {
-    return this.sql.pruneFinished.run(before).changes;
+  /**
+   * Deletes deliveries sent or given up that were queued before `before` (ms), of every
+   * account or of `accountId`.
+   */
+  pruneFinished(before: number, accountId?: string): number {
+    if (accountId === undefined) return this.sql.pruneFinished.run(before).changes;
+    return this.sql.pruneFinishedOf.run(before, accountId).changes;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Account } from '../model/index.js';
 import type { AlertState } from './alert-state.js';
 import type { ConfigDocs } from './config-docs.js';
 import type { DeliveryQueue } from './deliveries.js';
@@ -55,6 +56,33 @@ function retentionCutoffs(options: HousekeepingOptions) {
   };
 }
 
+/** An account with a retention of its own, and the time (ms) before which its history goes. */
+export interface AccountCutoff {
+  accountId: string;
+  before: number;
+}
+
+/**
+ * The accounts that keep their history for less than the node's rules do, each with its
+ * cutoff: its own retention, never longer than the node's (`retentionMs`), which wins should
+ * the node's be lowered below an account's. Accounts without one keep the node's rules.
+ */
+export function accountCutoffs(
+  accounts: readonly Pick<Account, 'id' | 'retentionDays'>[],
+  options: Pick<HousekeepingOptions, 'now' | 'retentionMs'>,
+): AccountCutoff[] {
+  return accounts.flatMap(({ id, retentionDays }) =>
+    retentionDays === undefined
+      ? []
+      : [
+          {
+            accountId: id,
+            before: options.now - Math.min(retentionDays * DAY_MS, options.retentionMs),
+          },
+        ],
+  );
+}
+
 /** Retention over every table that grows: one entry point, run hourly by the node. */
 export class Housekeeping {
   constructor(
@@ -69,19 +97,33 @@ export class Housekeeping {
 
   /**
    * Prunes, each kind in its own statement (no long transaction): old raw results and
-   * minute rollups, finished deliveries, closed incidents, expired tokens, old tombstones,
-   * then the error texts the pruned results were the last to use.
+   * minute rollups, finished deliveries, closed incidents, expired tokens, old tombstones;
+   * then each account with a retention of its own: its results and rollups of every
+   * granularity (a transaction per monitor), finished deliveries and closed incidents older
+   * than it; last the error texts the pruned results were the last to use.
    */
   run(options: HousekeepingOptions): HousekeepingReport {
     const cut = retentionCutoffs(options);
     const { config, results, alerts, deliveries, waiting } = this.parts;
-    return {
+    const report = {
       results: results.pruneBefore(cut.results) + waiting.pruneBefore(cut.results),
       deliveries: deliveries.pruneFinished(cut.deliveries),
       incidents: alerts.pruneClosedIncidents(cut.incidents),
       tokens: config.pruneExpiredTokens(cut.tokens),
       tombstones: config.pruneTombstones(cut.tombstones),
-      errorTexts: results.pruneErrorTexts(),
+      errorTexts: 0,
     };
+    for (const { accountId, before } of accountCutoffs(
+      config.listAll<Account>('account'),
+      options,
+    )) {
+      for (const monitor of config.listScoped<{ id: string }>('monitor', accountId)) {
+        report.results += results.pruneMonitorBefore(monitor.id, before);
+      }
+      report.deliveries += deliveries.pruneFinished(before, accountId);
+      report.incidents += alerts.pruneClosedIncidents(before, accountId);
+    }
+    report.errorTexts = results.pruneErrorTexts();
+    return report;
   }
 }

@@ -178,6 +178,11 @@ export class Results {
       ],
       pruneResults: db.prepare('DELETE FROM results WHERE slot < ?'),
       pruneMinutes: db.prepare('DELETE FROM rollup_minute WHERE bucket < ?'),
+      // By the primary keys: one monitor's rows before a slot or bucket.
+      pruneMonitor: db.prepare('DELETE FROM results WHERE monitor = ? AND slot < ?'),
+      pruneMonitorRollups: rollup((table) =>
+        db.prepare(`DELETE FROM ${table} WHERE monitor = ? AND bucket < ?`),
+      ),
       // results_by_error answers each NOT EXISTS with one index probe.
       pruneErrorTexts: db.prepare(
         'DELETE FROM error_texts WHERE NOT EXISTS (SELECT 1 FROM results WHERE error = error_texts.n)',
@@ -318,6 +323,23 @@ export class Results {
     const removed = this.sql.pruneResults.run(before).changes;
     this.sql.pruneMinutes.run(Math.floor(before / GRANULARITY_MS.minute));
     return removed;
+  }
+
+  /**
+   * Deletes one monitor's raw results older than `before` (ms) and its rollups of every
+   * granularity that end by then (a bucket holding `before` stays): an account's own
+   * retention, which keeps no summary past it either. Returns the results deleted.
+   */
+  pruneMonitorBefore(monitorId: string, before: number): number {
+    const n = this.sql.monitorKey.get(monitorId) as number | undefined;
+    if (n === undefined) return 0;
+    return this.db.transaction(() => {
+      for (const granularity of GRANULARITIES) {
+        const bucket = Math.floor(before / GRANULARITY_MS[granularity]);
+        this.sql.pruneMonitorRollups[granularity].run(n, bucket);
+      }
+      return this.sql.pruneMonitor.run(n, before).changes;
+    })();
   }
 
   /** Deletes error texts no stored result refers to any more. */

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call } from './api';
-import { Field, FormProblems, text, useSubmit } from './form';
+import { useState } from 'preact/hooks';
+import { call } from './api';
+import { Field, FormProblems, text, useSubmit, withFormNames } from './form';
 import { strings } from './strings';
 
 /**
@@ -15,29 +15,15 @@ const FIELDS: Record<string, string> = { password: PASSWORD_FIELD, code: CODE_FI
  * Settings' danger zone, for an owner: deletes the account once its name is typed, with the
  * password (and a code when two-factor login is on). `onDeleted` runs after: the session ended.
  */
-export function DeleteAccountSection({ onDeleted }: { onDeleted: () => void }) {
+export function DeleteAccountSection({ name, onDeleted }: { name: string; onDeleted: () => void }) {
   const s = strings.settings.deleteAccount;
-  const [name, setName] = useState<string | undefined>(undefined);
   const [typed, setTyped] = useState('');
-  useEffect(() => {
-    call<{ name: string }>('GET', '/api/v1/account').then(
-      (account) => setName(account.name),
-      () => setName(undefined),
-    );
-  }, []);
   const remove = useSubmit([PASSWORD_FIELD, CODE_FIELD], async (data) => {
     const code = text(data, CODE_FIELD);
     const body = { password: text(data, PASSWORD_FIELD), ...(code ? { code } : {}) };
-    try {
-      await call('DELETE', '/api/v1/account', body);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      const fields = error.fields.map((p) => ({ ...p, field: FIELDS[p.field] ?? p.field }));
-      throw new ApiError(error.status, error.code, error.message, fields);
-    }
+    await withFormNames(FIELDS, () => call('DELETE', '/api/v1/account', body));
     onDeleted();
   });
-  if (name === undefined) return null;
   return (
     <section aria-labelledby="delete-account-title" class="danger-zone">
       <h2 id="delete-account-title">{s.title}</h2>

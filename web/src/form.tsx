@@ -33,6 +33,23 @@ export function formErrors(error: unknown, shown: readonly string[]): FormErrors
   return { fields, other };
 }
 
+/**
+ * Runs `action`, naming the fields of its refusal as the form does (`names`: the API's name →
+ * the form's), for a form whose field would otherwise share an id with another on the page.
+ */
+export async function withFormNames(
+  names: Record<string, string>,
+  action: () => Promise<void>,
+): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const fields = error.fields.map((p) => ({ ...p, field: names[p.field] ?? p.field }));
+    throw new ApiError(error.status, error.code, error.message, fields);
+  }
+}
+
 /** The text a form's field holds ('' for none). */
 export function text(data: FormData, name: string): string {
   const value = data.get(name);

@@ -196,8 +196,9 @@ function App() {
       {route === ROUTES.settings && session.user && (
         <SettingsPage
           key={session.user.accountId}
-          isOwner={session.user.role === 'owner'}
+          role={session.user.role}
           onAccountDeleted={() => start({ user: null, csrfToken: null, setupOpen: false })}
+          onAccountChanged={() => void reload()}
         />
       )}
       {route === ROUTES.invitation && (

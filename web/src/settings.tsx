@@ -1,7 +1,17 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call } from './api';
-import { Field, FormProblems, Page, text, useListChanges, useSubmit } from './form';
+import { atLeast, call, ROLES, type Role } from './api';
+import {
+  Field,
+  fieldAria,
+  FieldNotes,
+  FormProblems,
+  Page,
+  text,
+  useListChanges,
+  useSubmit,
+  withFormNames,
+} from './form';
 import { onLink, ROUTES } from './router';
 import { strings } from './strings';
 import { DeleteAccountSection } from './account-deletion';
@@ -22,6 +32,16 @@ interface ApiToken {
   createdAt: number;
   expiresAt: number | null;
   readOnly: boolean;
+  role: Role;
+}
+
+/** The account as `GET /api/v1/account` answers it. */
+interface AccountInfo {
+  id: string;
+  name: string;
+  /** Its own retention, days; null: the node's rules. */
+  retentionDays: number | null;
+  nodeRetentionDays: number;
 }
 
 function when(ms: number): string {
@@ -29,12 +49,21 @@ function when(ms: number): string {
 }
 
 /**
- * The caller's own settings: password, two-factor login, sessions and API tokens (each user
+ * The account (its name, for an owner to change; its retention, for an admin or owner) and
+ * the caller's own settings: password, two-factor login, sessions and API tokens (each user
  * manages their own; members and invitations have their page); for an owner, deleting the
- * account.
+ * account. `onAccountChanged` runs after the account was saved (its name is shown elsewhere).
  */
-export function SettingsPage(props: { isOwner: boolean; onAccountDeleted: () => void }) {
+export function SettingsPage(props: {
+  role: Role;
+  onAccountDeleted: () => void;
+  onAccountChanged: () => void;
+}) {
   const s = strings.settings;
+  const [account, setAccount] = useState<AccountInfo | undefined>(undefined);
+  useEffect(() => {
+    call<AccountInfo>('GET', '/api/v1/account').then(setAccount, () => setAccount(undefined));
+  }, []);
   return (
     <Page title={s.title}>
       <p>
@@ -42,12 +71,96 @@ export function SettingsPage(props: { isOwner: boolean; onAccountDeleted: () => 
           {s.members}
         </a>
       </p>
+      {account && (
+        <AccountSection
+          account={account}
+          role={props.role}
+          onSaved={(saved) => {
+            setAccount(saved);
+            props.onAccountChanged();
+          }}
+        />
+      )}
       <PasswordSection />
       <TotpSection />
       <SessionsSection />
-      <TokensSection />
-      {props.isOwner && <DeleteAccountSection onDeleted={props.onAccountDeleted} />}
+      <TokensSection role={props.role} />
+      {props.role === 'owner' && account && (
+        <DeleteAccountSection name={account.name} onDeleted={props.onAccountDeleted} />
+      )}
     </Page>
+  );
+}
+
+/** The form's name of the account's `name`: the token form on the page has a `name` too. */
+const NAME_FIELD = 'accountName';
+
+/**
+ * The account's name (an owner changes it) and its retention (an admin or owner sets it, at
+ * most the node's; empty gives the node's rules back); a role that may change neither reads
+ * them. The server's problems show beside their fields.
+ */
+function AccountSection(props: {
+  account: AccountInfo;
+  role: Role;
+  onSaved: (account: AccountInfo) => void;
+}) {
+  const s = strings.accountSettings;
+  const { account } = props;
+  const renames = props.role === 'owner';
+  const setsRetention = atLeast(props.role, 'admin');
+  const [done, setDone] = useState(false);
+  const { errors, busy, onSubmit } = useSubmit([NAME_FIELD, 'retentionDays'], async (data) => {
+    setDone(false);
+    const days = text(data, 'retentionDays').trim();
+    const body = {
+      ...(renames ? { name: text(data, NAME_FIELD) } : {}),
+      // A number as typed: the server names what is wrong with it.
+      retentionDays: days === '' ? null : Number(days),
+    };
+    await withFormNames({ name: NAME_FIELD }, async () => {
+      props.onSaved(await call<AccountInfo>('PATCH', '/api/v1/account', body));
+    });
+    setDone(true);
+  });
+  const retention = s.retentionOf(account.retentionDays, account.nodeRetentionDays);
+  return (
+    <section aria-labelledby="account-title">
+      <h2 id="account-title">{s.title}</h2>
+      {!setsRetention && (
+        <dl class="account">
+          <dt>{s.name}</dt>
+          <dd>{account.name}</dd>
+          <dt>{s.retention}</dt>
+          <dd>{retention}</dd>
+        </dl>
+      )}
+      {setsRetention && (
+        <form onSubmit={onSubmit}>
+          <FormProblems errors={errors} />
+          {renames ? (
+            <Field name={NAME_FIELD} label={s.name} value={account.name} required errors={errors} />
+          ) : (
+            <p>
+              {s.name}: <strong>{account.name}</strong> ({s.nameHint})
+            </p>
+          )}
+          <Field
+            name="retentionDays"
+            label={s.retention}
+            hint={s.retentionHint(account.nodeRetentionDays)}
+            type="number"
+            min={1}
+            value={account.retentionDays === null ? '' : String(account.retentionDays)}
+            errors={errors}
+          />
+          <button type="submit" disabled={busy}>
+            {s.save}
+          </button>
+        </form>
+      )}
+      {done && <p role="status">{s.saved}</p>}
+    </section>
   );
 }
 
@@ -185,8 +298,9 @@ function endOfDay(date: string): number | null {
   return date === '' ? null : new Date(`${date}T23:59:59.999`).getTime();
 }
 
-function TokensSection() {
+function TokensSection(props: { role: Role }) {
   const s = strings.settings.tokens;
+  const a = strings.accountSettings;
   const [tokens, setTokens] = useState<ApiToken[] | undefined>(undefined);
   const [secret, setSecret] = useState<string | undefined>(undefined);
   const { problems, reload, change } = useListChanges(async () => {
@@ -195,11 +309,12 @@ function TokensSection() {
   useEffect(() => {
     void reload();
   }, []);
-  const create = useSubmit(['name', 'expiresAt', 'readOnly'], async (data) => {
+  const create = useSubmit(['name', 'expiresAt', 'readOnly', 'role'], async (data) => {
     const created = await call<{ token: string }>('POST', '/api/v1/tokens', {
       name: text(data, 'name'),
       expiresAt: endOfDay(text(data, 'expiresAt')),
       readOnly: data.get('readOnly') === 'on',
+      role: text(data, 'role'),
     });
     setSecret(created.token);
     await reload();
@@ -217,7 +332,7 @@ function TokensSection() {
               <th scope="row">{token.name}</th>
               <td>{when(token.createdAt)}</td>
               <td>{token.expiresAt === null ? s.never : when(token.expiresAt)}</td>
-              <td>{token.readOnly ? s.readOnly : s.readWrite}</td>
+              <td>{a.tokenAccess(a.roleNames[token.role], token.readOnly)}</td>
               <td>
                 <button
                   type="button"
@@ -244,6 +359,18 @@ function TokensSection() {
           type="date"
           errors={create.errors}
         />
+        <div class="field">
+          <label for="field-role">{a.tokenRole}</label>
+          {/* The API gives a token at most its creator's role: only those are offered. */}
+          <select {...fieldAria('role', create.errors, a.tokenRoleHint)} name="role">
+            {ROLES.filter((role) => atLeast(props.role, role)).map((role) => (
+              <option key={role} value={role} selected={role === props.role}>
+                {strings.roles[role]}
+              </option>
+            ))}
+          </select>
+          <FieldNotes name="role" errors={create.errors} hint={a.tokenRoleHint} />
+        </div>
         <label class="choice">
           <input type="checkbox" name="readOnly" /> {s.readOnlyChoice}
         </label>

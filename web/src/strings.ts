@@ -150,8 +150,6 @@ export const strings = {
         actions: 'Actions',
       },
       never: 'never',
-      readOnly: 'read only',
-      readWrite: 'read and write',
       name: 'Name',
       expires: 'Expires on (optional)',
       expiresHint: 'The token stops working at the end of this day; empty: never',
@@ -163,6 +161,26 @@ export const strings = {
       revokeLabel: (name: string) => `Revoke the token ${name}`,
       confirmRevoke: (name: string) => `Revoke the token ${name}? Whatever uses it stops working.`,
     },
+  },
+  /** Settings: the account's name and retention, and an API token's role. */
+  accountSettings: {
+    title: 'Account',
+    name: 'Account name',
+    nameHint: 'Only an owner renames the account.',
+    retention: 'Keep history for (days)',
+    retentionHint: (nodeDays: number) =>
+      `Results, charts, incidents and sent alerts older than this are deleted. At most ${nodeDays}, this server's limit. Empty: this server's rules (results ${nodeDays} days, hourly and daily summaries for good).`,
+    retentionOf: (days: number | null, nodeDays: number) =>
+      days === null
+        ? `History is kept by this server's rules (results ${nodeDays} days).`
+        : `History is kept for ${days} ${days === 1 ? 'day' : 'days'}.`,
+    save: 'Save account',
+    saved: 'Account saved.',
+    tokenRole: 'Role of the token',
+    tokenRoleHint: 'At most your own role',
+    tokenAccess: (role: string, readOnly: boolean) =>
+      `${role}, ${readOnly ? 'read only' : 'read and write'}`,
+    roleNames: { viewer: 'viewer', member: 'member', admin: 'admin', owner: 'owner' },
   },
   monitors: {
     title: 'Monitors',
