@@ -438,7 +438,7 @@ void describe('unexpected errors', () => {
   void it('answer 500 TIRELESS_INTERNAL with a generic message, and the API goes on', async (t) => {
     const api = await createTestApi();
     t.after(() => api.close());
-    const failing = t.mock.method(api.deps.store, 'listScoped', () => {
+    const failing = t.mock.method(api.deps.store, 'listScopedPage', () => {
       throw new Error('disk on fire at /var/lib/tireless/secret-path');
     });
     const reply = await api.call('GET', '/api/v1/monitors');
