@@ -110,11 +110,14 @@ export async function startBrowserRun(
   args: string[] = [],
 ): Promise<BrowserRun> {
   const node = await startTireless(tempDir(), { args });
-  const context = await launchChromium();
+  // Registered before Chromium starts: a browser that fails to start leaves no node running
+  // (whose pipes would keep the test process alive).
+  const started: { context?: BrowserContext } = {};
   t.after(async () => {
-    await context.close();
+    await started.context?.close();
     await node.kill();
   });
+  const context = (started.context = await launchChromium());
   const screenshots = join(REPO_ROOT, 'artifacts', folder);
   mkdirSync(screenshots, { recursive: true });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -61,8 +61,9 @@ async function createAndTest(page: Page, name: string): Promise<void> {
 test('channel forms: email through a real SMTP server, ntfy and Discord to a local server, each with "send test"; bad values beside their fields', async (t) => {
   const smtp = await startSmtpReceiver();
   const receiver = await startRecordingHttpServer();
-  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  // Closed even when the node or the browser fails to start.
   t.after(() => Promise.all([smtp.close(), receiver.close()]));
+  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
   await api.setUp(OWNER);
   await logIn(page, node.url, OWNER);
   await page.getByRole('link', { name: 'Channels' }).click();

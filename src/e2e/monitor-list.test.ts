@@ -47,8 +47,9 @@ test('monitor list: each sort order; Maintenance and Pending in words and colour
     if (url.pathname === '/delta') return answer(200, 80);
     // /echo never answers: its monitor stays pending until its long timeout.
   });
-  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  // Closed even when the node or the browser fails to start.
   t.after(() => target.close());
+  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
   await api.setUp(OWNER);
   const create = (name: string, body: Record<string, unknown> = {}) =>
     api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {
@@ -176,8 +177,9 @@ test('monitor list: each sort order; Maintenance and Pending in words and colour
 
 test('monitor list: the first load of 300 monitors asks for the list and the summary once, nothing per monitor', async (t) => {
   const target = await startHttpTarget();
-  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  // Closed even when the node or the browser fails to start.
   t.after(() => target.close());
+  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
   await api.setUp(OWNER);
   const create = (body: Record<string, unknown>) =>
     api.expect<{ id: string }>(201, 'POST', '/api/v1/monitors', {

@@ -57,10 +57,11 @@ test('monitor page: an incident in the timeline, errors and the node that checke
   const target = await startRecordingHttpServer(() =>
     healthy ? { status: 200, body: 'ok' } : { status: 503, body: 'failing on purpose' },
   );
+  // Closed even when the node or the browser fails to start.
+  t.after(() => target.close());
   const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS, [
     ...['--node-id', NODE_ID, '--region', REGION],
   ]);
-  t.after(() => target.close());
   await api.setUp(OWNER);
   const monitor = await api.expect<{ id: string; revision: number }>(
     201,

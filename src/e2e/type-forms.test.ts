@@ -18,8 +18,9 @@ const DAY_MS = 86_400_000;
 
 test('type forms: ping, push (its URL shown, a call marks it up) and TLS (its certificate reported) monitors made in the app', async (t) => {
   const https = await startHttpsTarget();
-  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
+  // Closed even when the node or the browser fails to start.
   t.after(() => https.close());
+  const { node, api, page, errors, shot } = await startBrowserRun(t, SCREENSHOTS);
   await api.setUp(OWNER);
   await logIn(page, node.url, OWNER);
   const newMonitor = async (type: string, title: string) => {
