@@ -49,6 +49,13 @@ const monitorDerivedSchema = z.object({
     .boolean()
     .describe('whether a maintenance window covers the monitor now (its alerts are held)'),
   pushUrl: z.string().optional().describe('push monitors: the path to call, /api/push/{token}'),
+  certExpiresAt: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'tls monitors, once checked: when the certificate the server last presented expires, ms since the epoch',
+    ),
   unreadableSecrets: z
     .array(z.string())
     .optional()
@@ -246,21 +253,23 @@ function presentMonitor(deps: ApiDeps, stored: Monitor): Monitor & MonitorDerive
   const push =
     monitor.type === 'push' && typeof monitor.token === 'string' && !unreadable.includes('token');
   const now = deps.clock.now();
+  const state = deps.store.getMonitorState(monitor.id) as Partial<MonitorState> | undefined;
+  const certExpiresAt = monitor.type === 'tls' ? state?.certExpiresAt : undefined;
   return {
     ...maskMonitor(monitor),
     // A monitor stored before these fields existed has their defaults.
     ...monitorLocations(monitor),
-    status: monitorStatus(deps, monitor),
+    status: monitorStatus(monitor, state),
     // Alerts are held while a maintenance window covers the monitor: say so beside its status.
     inMaintenance: deps.maintenance.covers(monitor, now),
     ...(push ? { pushUrl: pushPath(monitor.token as string) } : {}),
+    ...(typeof certExpiresAt === 'number' ? { certExpiresAt } : {}),
     ...(unreadable.length > 0 ? { unreadableSecrets: unreadable } : {}),
   };
 }
 
-function monitorStatus(deps: ApiDeps, monitor: Monitor): MonitorStatus {
+function monitorStatus(monitor: Monitor, state: Partial<MonitorState> | undefined): MonitorStatus {
   if (monitor.paused) return 'paused';
-  const state = deps.store.getMonitorState(monitor.id) as Partial<MonitorState> | undefined;
   return state?.status ?? 'unknown';
 }
 

@@ -117,11 +117,14 @@ export async function startBrowserRun(
   device: BrowserContextOptions = {},
 ): Promise<BrowserRun> {
   const node = await startTireless(tempDir(), { args });
-  const context = await launchChromium(device);
+  // Registered before Chromium starts: a browser that fails to start leaves no node running
+  // (whose pipes would keep the test process alive).
+  const started: { context?: BrowserContext } = {};
   t.after(async () => {
-    await context.close();
+    await started.context?.close();
     await node.kill();
   });
+  const context = (started.context = await launchChromium(device));
   const screenshots = join(REPO_ROOT, 'artifacts', folder);
   mkdirSync(screenshots, { recursive: true });
   const page = context.pages()[0] ?? (await context.newPage());

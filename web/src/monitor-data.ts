@@ -6,6 +6,10 @@ export interface MonitorDoc extends Monitor {
   tags?: string[];
   intervalSeconds: number;
   revision: number;
+  /** Push monitors: the path their job calls, /api/push/{token}. */
+  pushUrl?: string;
+  /** TLS monitors, once checked: when the certificate last presented expires, ms. */
+  certExpiresAt?: number;
 }
 
 /** One monitor in `GET /api/v1/monitors/summary`. */

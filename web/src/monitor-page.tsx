@@ -150,6 +150,7 @@ export function MonitorPage({ id, canEdit }: { id: string; canEdit: boolean }) {
         <span class="target">{target(monitor)}</span>{' '}
         <span class="hint">{strings.monitor.interval(monitor.intervalSeconds)}</span>
       </p>
+      <TypeDetails monitor={monitor} />
       {canEdit && (
         <MonitorActions
           monitor={monitor}
@@ -173,6 +174,37 @@ function BackLink() {
         {strings.monitor.back}
       </a>
     </p>
+  );
+}
+
+/** What the monitor's type adds: the URL a push monitor's job calls, a TLS certificate's expiry. */
+function TypeDetails({ monitor }: { monitor: MonitorDoc }) {
+  const d = strings.monitorTypeDetails;
+  return (
+    <>
+      {monitor.pushUrl && (
+        <div class="field">
+          <label for="push-url">{d.pushUrl}</label>
+          <input
+            id="push-url"
+            readOnly
+            value={new URL(monitor.pushUrl, location.origin).href}
+            aria-describedby="push-url-hint"
+          />
+          <p id="push-url-hint" class="hint">
+            {d.pushHint}
+          </p>
+        </div>
+      )}
+      {monitor.certExpiresAt !== undefined && (
+        <p class="certificate">
+          {d.certificate(
+            when(monitor.certExpiresAt),
+            Math.floor((monitor.certExpiresAt - Date.now()) / DAY_MS),
+          )}
+        </p>
+      )}
+    </>
   );
 }
 

@@ -10,7 +10,8 @@ import {
   TypeSelect,
   useSubmit,
 } from './form';
-import { navigate, onLink, ROUTES, type Route } from './router';
+import type { MonitorDoc } from './monitor-data';
+import { monitorPath, navigate, onLink, ROUTES, type Route } from './router';
 import {
   changedValues,
   filledValues,
@@ -186,8 +187,9 @@ export function NewMonitorPage() {
       mode="create"
       submitLabel={strings.newMonitor.submit}
       save={async (fields) => {
-        await call('POST', '/api/v1/monitors', fields);
-        navigate(ROUTES.monitors);
+        const created = await call<MonitorDoc>('POST', '/api/v1/monitors', fields);
+        // A push monitor's page shows the URL its job must call: the next thing its user needs.
+        navigate(created.pushUrl ? monitorPath(created.id) : ROUTES.monitors);
       }}
       cancel={ROUTES.monitors}
     />

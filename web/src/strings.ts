@@ -277,6 +277,16 @@ export const strings = {
     columns: { part: 'Part', latest: 'Newest', average: 'Average' },
     none: 'No timing in these results: HTTP checks measure it.',
   },
+  /** What a monitor's page shows of its type: a push monitor's URL, a TLS certificate's expiry. */
+  monitorTypeDetails: {
+    pushUrl: 'Push URL',
+    pushHint:
+      'Your job calls this URL (GET or POST) each time it runs; the monitor is down when a call is later than the interval and grace allow.',
+    certificate: (when: string, daysLeft: number) =>
+      daysLeft < 0
+        ? `The certificate expired on ${when}.`
+        : `The certificate is valid until ${when}: ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'} left.`,
+  },
   actions: {
     label: 'Monitor actions',
     pause: 'Pause',
