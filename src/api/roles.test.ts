@@ -79,11 +79,7 @@ void describe('roles on every route', () => {
   });
   after(() => world.close());
 
-  /** The first account's config, as stored: what a refused request must leave alone. */
-  const firstAccount = () =>
-    JSON.stringify(
-      world.api.deps.store.listConfigEntries().filter((e) => e.accountId === world.accountId),
-    );
+  const firstAccount = () => world.firstAccountConfig();
 
   const send = (method: string, url: string, secret: string, body?: Json) =>
     world.send(method, url, {
@@ -191,10 +187,7 @@ void describe('roles of API tokens', () => {
   });
   after(() => world.close());
 
-  const firstAccount = () =>
-    JSON.stringify(
-      world.api.deps.store.listConfigEntries().filter((e) => e.accountId === world.accountId),
-    );
+  const firstAccount = () => world.firstAccountConfig();
 
   void it("answers every route as its role allows for the owner's tokens capped at each role", async () => {
     const owner = world.users.get('owner');

@@ -215,6 +215,8 @@ export interface RouteWorld {
    * read up to its first event.
    */
   send(method: string, url: string, options?: SendOptions): Promise<Reply>;
+  /** The first account's config rows as stored: what a refused request must leave alone. */
+  firstAccountConfig(): string;
   close(): Promise<void>;
 }
 
@@ -338,7 +340,22 @@ export async function createRouteWorld(): Promise<RouteWorld> {
     agent.destroy();
     await api.close();
   };
-  return { api, base, accountId, users, sessionOf, makeFixtures, routes, send, close };
+  const firstAccountConfig = () =>
+    JSON.stringify(
+      api.deps.store.listConfigEntries().filter((entry) => entry.accountId === accountId),
+    );
+  return {
+    api,
+    base,
+    accountId,
+    users,
+    sessionOf,
+    makeFixtures,
+    routes,
+    send,
+    firstAccountConfig,
+    close,
+  };
 }
 
 /** The headers of a JSON request as `secret`'s bearer. */

@@ -170,6 +170,34 @@ export function Field(props: {
   );
 }
 
+/** Least length of a new password, as the API asks it (auth.ts). */
+export const NEW_PASSWORD_MIN_LENGTH = 12;
+
+/** The email and new password of an account being made (first-run setup, sign-up). */
+export function NewCredentialFields({ errors }: { errors: FormErrors }) {
+  return (
+    <>
+      <Field
+        name="email"
+        label={strings.fields.email}
+        type="email"
+        autocomplete="username"
+        required
+        errors={errors}
+      />
+      <Field
+        name="password"
+        label={strings.fields.newPassword}
+        type="password"
+        autocomplete="new-password"
+        minLength={NEW_PASSWORD_MIN_LENGTH}
+        required
+        errors={errors}
+      />
+    </>
+  );
+}
+
 /** The problems that belong to no field shown, above the form. */
 export function FormProblems({ errors }: { errors: FormErrors }) {
   if (errors.other.length === 0) return null;

@@ -6,11 +6,12 @@ import {
   fieldAria,
   FieldNotes,
   FormProblems,
+  NEW_PASSWORD_MIN_LENGTH,
   Page,
-  text,
   useListChanges,
   useSubmit,
   withFormNames,
+  text,
 } from './form';
 import { onLink, ROUTES } from './router';
 import { strings } from './strings';
@@ -194,7 +195,7 @@ function PasswordSection() {
           label={s.next}
           type="password"
           autocomplete="new-password"
-          minLength={12}
+          minLength={NEW_PASSWORD_MIN_LENGTH}
           required
           errors={errors}
         />

@@ -1,5 +1,5 @@
 import { call } from './api';
-import { Field, FormProblems, Page, text, useSubmit } from './form';
+import { Field, FormProblems, NewCredentialFields, Page, text, useSubmit } from './form';
 import { strings } from './strings';
 
 const FIELDS = ['email', 'password'];
@@ -38,23 +38,7 @@ export function SetupPage(props: { codeRequired: boolean; onDone(email: string):
             errors={errors}
           />
         )}
-        <Field
-          name="email"
-          label={strings.fields.email}
-          type="email"
-          autocomplete="username"
-          required
-          errors={errors}
-        />
-        <Field
-          name="password"
-          label={strings.fields.newPassword}
-          type="password"
-          autocomplete="new-password"
-          minLength={8}
-          required
-          errors={errors}
-        />
+        <NewCredentialFields errors={errors} />
         <button type="submit" disabled={busy}>
           {strings.setup.submit}
         </button>

@@ -1,5 +1,5 @@
 import { ApiError, call, type Session } from './api';
-import { Field, FormProblems, Page, text, useSubmit } from './form';
+import { FormProblems, NewCredentialFields, Page, text, useSubmit } from './form';
 import { openSession } from './login';
 import { onLink, ROUTES } from './router';
 import { strings } from './strings';
@@ -41,23 +41,7 @@ export function SignupPage(props: { open: boolean; onLoggedIn(session: Session):
       <p>{s.intro}</p>
       <form onSubmit={onSubmit}>
         <FormProblems errors={errors} />
-        <Field
-          name="email"
-          label={strings.fields.email}
-          type="email"
-          autocomplete="username"
-          required
-          errors={errors}
-        />
-        <Field
-          name="password"
-          label={strings.fields.newPassword}
-          type="password"
-          autocomplete="new-password"
-          minLength={12}
-          required
-          errors={errors}
-        />
+        <NewCredentialFields errors={errors} />
         <button type="submit" disabled={busy}>
           {s.submit}
         </button>
