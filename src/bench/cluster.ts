@@ -27,11 +27,11 @@ import {
 import { failover, replicationLag, type SeenResult, type StoredCheck } from './cluster-figures.js';
 import type { BenchContext, Scenario } from './context.js';
 import { slotAfter } from '../slots/index.js';
-import { heldVerdict, targetLateness, type HeldVerdict } from './held.js';
+import { heldVerdict, startToArrival, targetLateness, type HeldVerdict } from './held.js';
 import { HELD_COLUMNS, heldCells, measureLoadWindow, type LoadFigures } from './load-window.js';
 import { ProcessSampler } from './proc-stats.js';
 import { fmt, megabytes, type ScenarioReport } from './report.js';
-import { slotFigures } from './results-db.js';
+import { checkStarts, slotFigures } from './results-db.js';
 import type { Spread } from './stats.js';
 import { startTargetPool, type TargetPool } from './target-pool.js';
 import {
@@ -264,7 +264,10 @@ async function measureClusterWindow(
   await sleep(GRACE_SECONDS * 1000);
   watch.stop();
   const slots = slotFigures(databaseOf(first), from, to, fleet.unhealthy);
-  const atTarget = targetLateness(await pool.arrivals(), fleet.monitors, from, to);
+  const arrivals = await pool.arrivals();
+  const atTarget = targetLateness(arrivals, fleet.monitors, from, to);
+  const starts = checkStarts(databaseOf(first), from, to);
+  const afterStart = startToArrival(arrivals, fleet.monitors, starts, from, to);
   const missed = 'tireless_scheduler_missed_slots_total';
   const missedSlotsReported = after.reduce(
     (sum, samples, i) =>
@@ -308,6 +311,7 @@ async function measureClusterWindow(
     slotsCheckedPct: verdict.slotsCheckedPct,
     missedSlotsReported,
     targetLateness: atTarget,
+    startToArrival: afterStart,
     upPct: verdict.upPct,
     verdict,
     nodeCpu: cpu.processes.nodes ?? Number.NaN,

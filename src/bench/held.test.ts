@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { slotOffset } from '../slots/index.js';
-import { heldVerdict, pct, slotsIn, targetLateness, type HeldInputs } from './held.js';
+import {
+  checkKey,
+  heldVerdict,
+  pct,
+  slotsIn,
+  startToArrival,
+  targetLateness,
+  type HeldInputs,
+} from './held.js';
 import { percentile, spreadOf } from './stats.js';
 
 describe('percentile and spread', () => {
@@ -68,6 +76,33 @@ describe('lateness at the target', () => {
       slotA + 10_000,
     );
     assert.deepEqual(spread, { p50: 2, p99: 2, max: 2, count: 1 });
+  });
+
+  it("splits off the part after the check's start: arrival − its (monitor, slot)'s checkedAt", () => {
+    const checkedAt = new Map([
+      [checkKey(a.id, slotA), slotA + 1],
+      [checkKey(b.id, slotB), slotB + 30],
+      // the next slot of a: its request arrived 7 ms into the slot, 2 ms after its start
+      [checkKey(a.id, slotA + 10_000), slotA + 10_005],
+    ]);
+    const arrivals = {
+      monitors: [0, 1, 0, 1],
+      at: [slotA + 3, slotB + 40, slotA + 10_000 + 7, slotB + 5_000 + 9],
+    };
+    // b's second slot has no stored result: no start to measure from, so not counted
+    assert.deepEqual(startToArrival(arrivals, [a, b], checkedAt, 0, Infinity), {
+      p50: 2,
+      p99: 10,
+      max: 10,
+      count: 3,
+    });
+    // the same window rule as targetLateness: a's second slot lies outside [slotA, slotA + 10 s)
+    assert.deepEqual(startToArrival(arrivals, [a], checkedAt, slotA, slotA + 10_000), {
+      p50: 2,
+      p99: 2,
+      max: 2,
+      count: 1,
+    });
   });
 });
 

@@ -96,14 +96,53 @@ export function targetLateness(
   to: number,
 ): Spread {
   const samples: number[] = [];
+  eachArrivalInWindow(arrivals, monitors, from, to, (monitor, slot, at) => {
+    samples.push(at - slot);
+  });
+  return spreadOf(samples);
+}
+
+/**
+ * How long a request took from its check's start to the target: for each arrival counted by
+ * targetLateness whose (monitor, slot) has a stored result, arrival − checkedAt. It splits
+ * lateness at the target into the scheduler's part (stored lateness) and this part (the
+ * check thread's own delay, connecting, the target reading the request). `checkedAt` maps
+ * `checkKey(monitor id, slot)` to the check's start, ms since the epoch.
+ */
+export function startToArrival(
+  arrivals: Arrivals,
+  monitors: readonly (BenchMonitor | undefined)[],
+  checkedAt: ReadonlyMap<string, number>,
+  from: number,
+  to: number,
+): Spread {
+  const samples: number[] = [];
+  eachArrivalInWindow(arrivals, monitors, from, to, (monitor, slot, at) => {
+    const started = checkedAt.get(checkKey(monitor.id, slot));
+    if (started !== undefined) samples.push(at - started);
+  });
+  return spreadOf(samples);
+}
+
+/** The key of one check in startToArrival's map. */
+export function checkKey(monitorId: string, slot: number): string {
+  return `${monitorId}@${slot}`;
+}
+
+function eachArrivalInWindow(
+  arrivals: Arrivals,
+  monitors: readonly (BenchMonitor | undefined)[],
+  from: number,
+  to: number,
+  visit: (monitor: BenchMonitor, slot: number, at: number) => void,
+): void {
   for (let i = 0; i < arrivals.at.length; i++) {
     const monitor = monitors[arrivals.monitors[i] as number];
     const at = arrivals.at[i] as number;
     if (!monitor) continue;
     const slot = slotAtOrBefore(monitor.id, monitor.intervalMs, at);
-    if (slot >= from && slot < to) samples.push(at - slot);
+    if (slot >= from && slot < to) visit(monitor, slot, at);
   }
-  return spreadOf(samples);
 }
 
 /** How many slots of the monitor's grid fall in [from, to). */

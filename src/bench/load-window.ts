@@ -3,10 +3,10 @@
  * checks/s, CPU and RSS of the node and of the targets, missed slots, event-loop delay.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { heldVerdict, targetLateness, type HeldVerdict } from './held.js';
+import { heldVerdict, startToArrival, targetLateness, type HeldVerdict } from './held.js';
 import { ProcessSampler } from './proc-stats.js';
 import { fmt, megabytes } from './report.js';
-import { slotFigures, type SlotFigures } from './results-db.js';
+import { checkStarts, slotFigures, type SlotFigures } from './results-db.js';
 import type { Spread } from './stats.js';
 import type { TargetPool } from './target-pool.js';
 import {
@@ -52,6 +52,8 @@ export interface LoadFigures extends SlotFigures {
   eventLoopDelayP99Ms: number;
   /** arrival − slot of the requests that reached the targets for slots in the window, ms. */
   targetLateness: Spread;
+  /** arrival − checkedAt of those requests, ms: the part of targetLateness after the start. */
+  startToArrival: Spread;
   /** Checks up of those against healthy targets, %. */
   upPct: number;
   /** Each criterion of "held", and all of them. */
@@ -76,7 +78,10 @@ export async function measureLoadWindow(
   const after = await scrapeMetrics(node);
   await sleep(GRACE_SECONDS * 1000);
   const slots = slotFigures(databaseOf(node), from, to, fleet.unhealthy);
-  const atTarget = targetLateness(await pool.arrivals(), fleet.monitors, from, to);
+  const arrivals = await pool.arrivals();
+  const atTarget = targetLateness(arrivals, fleet.monitors, from, to);
+  const starts = checkStarts(databaseOf(node), from, to);
+  const afterStart = startToArrival(arrivals, fleet.monitors, starts, from, to);
   const missed = 'tireless_scheduler_missed_slots_total';
   const missedSlotsReported = sumSamples(after, missed) - sumSamples(before, missed);
   const verdict = heldVerdict({ ...slots, missedSlotsReported, targetLateness: atTarget });
@@ -90,6 +95,7 @@ export async function measureLoadWindow(
     slotsCheckedPct: verdict.slotsCheckedPct,
     missedSlotsReported,
     targetLateness: atTarget,
+    startToArrival: afterStart,
     upPct: verdict.upPct,
     verdict,
     nodeCpu: cpu.processes.node ?? Number.NaN,
@@ -135,6 +141,7 @@ export function heldCells(
 
 /** Table columns for what every load window measures beside the criteria. */
 export const LOAD_COLUMNS = [
+  'check start → target p50 / p99',
   'node CPU (main / busiest worker)',
   'target CPU',
   'machine CPU',
@@ -147,6 +154,7 @@ export const LOAD_COLUMNS = [
 /** The cells under LOAD_COLUMNS for one window. */
 export function loadCells(f: LoadFigures): string[] {
   return [
+    `${fmt(f.startToArrival.p50)} / ${fmt(f.startToArrival.p99)} ms`,
     `${fmt(f.nodeCpu)} % (${fmt(f.nodeMainThreadCpu)} / ${fmt(f.nodeBusiestWorkerCpu)} %)`,
     `${fmt(f.targetCpu)} %`,
     `${fmt(f.machineCpu)} %`,

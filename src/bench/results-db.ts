@@ -3,7 +3,7 @@
  * slots of a time window have a result, how late checks started, bytes per stored result.
  */
 import Database from 'better-sqlite3';
-import { slotsIn } from './held.js';
+import { checkKey, slotsIn } from './held.js';
 import { spreadOf, type Spread } from './stats.js';
 
 /** What happened to the slots in a window [from, to), ms. */
@@ -93,6 +93,25 @@ export function slotFigures(
       healthyResults,
       healthyUp,
     };
+  } finally {
+    db.close();
+  }
+}
+
+/** When each check of a slot in [from, to) started (slot + lateness), by checkKey. */
+export function checkStarts(file: string, from: number, to: number): Map<string, number> {
+  const db = openReadOnly(file);
+  try {
+    const rows = db
+      .prepare(
+        `SELECT k.id, r.slot, r.slot + r.lateness AS started FROM results r
+         JOIN keys_monitor k ON k.n = r.monitor WHERE r.slot >= ? AND r.slot < ?`,
+      )
+      .raw()
+      .iterate(from, to) as IterableIterator<[string, number, number]>;
+    const starts = new Map<string, number>();
+    for (const [id, slot, started] of rows) starts.set(checkKey(id, slot), started);
+    return starts;
   } finally {
     db.close();
   }
