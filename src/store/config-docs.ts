@@ -79,6 +79,14 @@ interface Row {
 
 const LIVE = 'doc IS NOT NULL';
 
+/**
+ * Reads the config table through its (kind, account_id) index, in id order (the index ends
+ * with the primary key). Without ANALYZE statistics SQLite walks the primary key of every
+ * account's entities of the kind instead: for one account's list among 100 accounts of 300
+ * monitors, 3.8 ms against 0.23.
+ */
+export const BY_ACCOUNT = 'INDEXED BY config_by_account';
+
 /** SQL for the ids of the monitors that are not deleted: a merge copies rows of these only. */
 export const LIVE_MONITOR_IDS = `SELECT id FROM main.config WHERE kind = 'monitor' AND ${LIVE}`;
 
@@ -108,11 +116,13 @@ export class ConfigDocs {
         .prepare(`SELECT doc FROM config WHERE kind = ? AND id = ? AND account_id = ? AND ${LIVE}`)
         .pluck(),
       listScoped: db
-        .prepare(`SELECT doc FROM config WHERE kind = ? AND account_id = ? AND ${LIVE} ORDER BY id`)
+        .prepare(
+          `SELECT doc FROM config ${BY_ACCOUNT} WHERE kind = ? AND account_id = ? AND ${LIVE} ORDER BY id`,
+        )
         .pluck(),
       listScopedPage: db
         .prepare(
-          `SELECT doc FROM config WHERE kind = ? AND account_id = ? AND ${LIVE} AND id > ?
+          `SELECT doc FROM config ${BY_ACCOUNT} WHERE kind = ? AND account_id = ? AND ${LIVE} AND id > ?
            ORDER BY id LIMIT ?`,
         )
         .pluck(),
@@ -120,7 +130,7 @@ export class ConfigDocs {
       countAll: db.prepare(`SELECT count(*) FROM config WHERE kind = ? AND ${LIVE}`).pluck(),
       countScoped: db
         .prepare(
-          `SELECT count(*) FROM (SELECT 1 FROM config WHERE kind = ? AND account_id = ? AND ${LIVE} LIMIT ?)`,
+          `SELECT count(*) FROM (SELECT 1 FROM config ${BY_ACCOUNT} WHERE kind = ? AND account_id = ? AND ${LIVE} LIMIT ?)`,
         )
         .pluck(),
       userByEmail: db

@@ -1,4 +1,4 @@
-import type { Page } from './config-docs.js';
+import { BY_ACCOUNT, type Page } from './config-docs.js';
 import type { Connection } from './database.js';
 import { coverRange, GRANULARITY_MS, type Granularity } from './rollup-ranges.js';
 import type { StoredResult, UptimeTotals } from './results.js';
@@ -38,7 +38,7 @@ export interface SeriesPoint {
  * The live monitors of an account with their local keys (null before their first result):
  * a page of them, by id after `:after`, at most `:limit` (-1: all).
  */
-const ACCOUNT_MONITORS = `SELECT c.id AS id, k.n AS n FROM config c
+const ACCOUNT_MONITORS = `SELECT c.id AS id, k.n AS n FROM config c ${BY_ACCOUNT}
   LEFT JOIN keys_monitor k ON k.id = c.id
   WHERE c.kind = 'monitor' AND c.account_id = :account AND c.doc IS NOT NULL AND c.id > :after
   ORDER BY c.id LIMIT :limit`;
