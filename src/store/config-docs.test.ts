@@ -1,16 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FakeClock } from '../clock/index.js';
 import { Store, type ConfigChange } from './index.js';
-import { ConfigDocs } from './config-docs.js';
-import { openDatabase } from './database.js';
 import { MIGRATIONS } from './migrations.js';
-import { Summaries } from './summaries.js';
 import { applyMonitor, tempStore } from './test-fixtures.js';
 
 const ACCOUNT = 'acc_1';
@@ -174,43 +168,4 @@ test('a database of schema 1 upgrades: its documents stay, the sequence starts a
   assert.equal(store.applyConfig(monitorDoc(store, 7, 'back')), false);
   assert.equal(store.countAll('monitor'), 0);
   store.close();
-});
-
-test("one account's entities are read through the account index, not by walking every account's", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tireless-plan-'));
-  const db = openDatabase(join(dir, 'tireless.db'));
-  try {
-    // Every statement the config and summary readers prepare, as SQL text.
-    const prepared: string[] = [];
-    const recording = new Proxy(db, {
-      get(target, key) {
-        if (key !== 'prepare') return Reflect.get(target, key) as unknown;
-        return (sql: string) => {
-          prepared.push(sql);
-          return target.prepare(sql);
-        };
-      },
-    });
-    new ConfigDocs(recording);
-    new Summaries(recording);
-    // Lists by account (an entity looked up by its id walks the primary key, as it should).
-    const byAccount = prepared.filter(
-      (sql) => /FROM config\b/.test(sql) && /account_id = [?:]/.test(sql) && !/\bid = \?/.test(sql),
-    );
-    assert.ok(byAccount.length >= 5, `found ${byAccount.length} account-scoped reads`);
-    for (const sql of byAccount) {
-      const named = [...sql.matchAll(/:(\w+)/g)].map((match) => [match[1], null]);
-      const positional: null[] = Array.from({ length: sql.split('?').length - 1 }, () => null);
-      const params = named.length > 0 ? [Object.fromEntries(named) as object] : positional;
-      const plan = db
-        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...params)
-        .map((row) => (row as { detail: string }).detail)
-        .join(' | ');
-      assert.match(plan, /USING INDEX config_by_account \(kind=\? AND account_id=\?/, sql);
-    }
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

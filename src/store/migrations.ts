@@ -154,4 +154,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE results ADD COLUMN timing BLOB;
   `,
+  // 6: an account's deliveries, newest first (GET /api/v1/deliveries), without reading every
+  // account's.
+  `
+  CREATE INDEX deliveries_by_account ON deliveries (account_id, created_at);
+  `,
 ];
