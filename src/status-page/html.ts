@@ -3,7 +3,7 @@
  * stylesheet, and a meta refresh so an open page follows the monitors.
  */
 import { escapeXml as e } from './markup.js';
-import { publicStrings as s } from './strings.js';
+import { publicStrings as s } from '../catalog/index.js';
 import type { PublicIncident, PublicMonitor, PublicStatusPage } from './view.js';
 
 /** Where the page's stylesheet is served. */

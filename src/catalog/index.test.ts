@@ -1,19 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { publicStrings } from './strings.js';
+import { publicStrings, strings } from './index.js';
 
-/** Every word of the catalog, functions called with stand-in arguments, with its path. */
+/**
+ * Every word of a catalog with its path, functions called with stand-in arguments. Anything
+ * that is neither a word, a function giving one, nor a group of them is listed as a problem,
+ * so a translation cannot slip a number or a missing value in.
+ */
 function allWords(value: unknown, path: string): [string, string][] {
   if (typeof value === 'string') return [[path, value]];
   if (typeof value === 'function') {
     const args = Array.from({ length: value.length }, () => 'x');
-    return allWords((value as (...a: string[]) => unknown)(...args), path);
+    const word: unknown = (value as (...a: string[]) => unknown)(...args);
+    return typeof word === 'string' ? [[path, word]] : [[path, `not a word: ${String(word)}`]];
   }
   if (typeof value === 'object' && value !== null) {
     return Object.entries(value).flatMap(([key, inner]) => allWords(inner, `${path}.${key}`));
   }
-  return [];
+  return [[path, `not a word: ${String(value)}`]];
 }
+
+test('every entry of the catalog is a word or a function giving one', () => {
+  const words = [...allWords(strings, 'strings'), ...allWords(publicStrings, 'publicStrings')];
+  assert.deepEqual(
+    words.filter(([, text]) => text.startsWith('not a word: ')),
+    [],
+  );
+});
 
 test('the public catalog goes into HTML as it is: no < or & in any of its words', () => {
   const words = allWords(publicStrings, 'publicStrings');
