@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { publicStrings, strings } from './index.js';
+import { REPO_ROOT } from '../testing/index.js';
+import { lang, publicStrings, strings } from './index.js';
 
 /**
  * Every word of a catalog with its path, functions called with stand-in arguments. Anything
@@ -37,4 +40,9 @@ test('the public catalog goes into HTML as it is: no < or & in any of its words'
   );
   assert.equal(publicStrings.percent(0.99999), '99.99%', 'never rounded up to 100 %');
   assert.equal(publicStrings.percent(null), 'no data');
+});
+
+test("the built app's page is in the catalog's language (web/vite.config.ts sets it)", () => {
+  const page = readFileSync(join(REPO_ROOT, 'dist', 'app', 'index.html'), 'utf8');
+  assert.match(page, new RegExp(`<html lang="${lang}">`));
 });

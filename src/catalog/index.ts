@@ -5,6 +5,10 @@
  * and its feeds (src/status-page, rendered by the server). This file imports nothing, so both
  * programs can compile it, and the app's bundle keeps only `strings`.
  */
+
+/** The language of every word below, a BCP 47 tag: the `lang` of the app's and the pages' HTML. */
+export const lang = 'en';
+
 export const strings = {
   appName: 'Tireless',
   loading: 'Loading…',
@@ -621,8 +625,6 @@ export const strings = {
  * fails its build.
  */
 export const publicStrings = {
-  /** The page's `lang`. */
-  lang: 'en',
   noData: 'no data',
   /** A share 0..1 as a percentage with up to two decimals, e.g. "99.95%"; "no data" for null. */
   percent: (share: number | null) =>
