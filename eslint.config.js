@@ -29,7 +29,8 @@ export default tseslint.config(
             {
               // checks/runners.js is the checks' second surface: what a check thread loads (no zod).
               // src/catalog is the one file of words, which the app (web/) bundles too.
-              regex: '^(\\.\\./)+(?!checks/runners\\.js$|src/catalog$)[^./][^/]*/(?!index\\.js$)',
+              regex:
+                '^(\\.\\./)+(?!checks/runners\\.js$|src/catalog(/index\\.ts)?$)[^./][^/]*/(?!index\\.js$)',
               message: 'Import another folder through its index.js, not its internals.',
             },
           ],

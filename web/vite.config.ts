@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { lang } from '../src/catalog';
+import { lang } from '../src/catalog/index.ts';
 
 // Built with `vite build web` (this folder is the root) into dist/app, which the node serves
 // (src/web). JSX goes to Preact through tsconfig.json's jsxImportSource.
