@@ -3,7 +3,7 @@
  * `<title>` for screen readers; widths from an approximate 11 px Verdana advance.
  */
 import { escapeXml } from './markup.js';
-import { publicStrings } from './strings.js';
+import { publicStrings } from '../catalog/index.js';
 import type { PublicState } from './view.js';
 
 const COLOURS = {

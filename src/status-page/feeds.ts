@@ -3,7 +3,7 @@
  * (its id stays; it is modified when the incident ends). URLs are absolute, on `origin`.
  */
 import { escapeXml as e } from './markup.js';
-import { publicStrings } from './strings.js';
+import { publicStrings } from '../catalog/index.js';
 import type { PublicIncident, PublicStatusPage } from './view.js';
 
 const words = publicStrings.feeds;

@@ -3,7 +3,7 @@
  * stylesheet, and a meta refresh so an open page follows the monitors.
  */
 import { escapeXml as e } from './markup.js';
-import { publicStrings as s } from './strings.js';
+import { lang, publicStrings as s } from '../catalog/index.js';
 import type { PublicIncident, PublicMonitor, PublicStatusPage } from './view.js';
 
 /** Where the page's stylesheet is served. */
@@ -14,7 +14,7 @@ const REFRESH_SECONDS = 60;
 export function renderStatusHtml(page: PublicStatusPage): string {
   const base = `/status/${page.slug}`;
   return `<!doctype html>
-<html lang="${s.lang}">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

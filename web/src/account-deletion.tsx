@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { call } from './api';
 import { Field, FormProblems, text, useSubmit, withFormNames } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /**
  * The API's names of the fields the form names apart: the two-factor section on the same

@@ -18,7 +18,7 @@ import {
   useDescription,
   type TypeDescription,
 } from './schema-form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 interface Channel {
   id: string;

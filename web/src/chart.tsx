@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 // uPlot's own styles, bundled into the app's stylesheet (the CSP allows no inline <style>).
 import 'uplot/dist/uPlot.min.css';
 import type { SeriesPoint } from './monitor-data';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** The chart's height, px. */
 const HEIGHT = 260;

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api';
 import { Page, RowActions } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** The props of a config entity's form: a new one, or `item` edited. */
 export interface ItemFormProps<T> {

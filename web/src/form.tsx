@@ -2,7 +2,7 @@ import type { ComponentChildren, InputHTMLAttributes } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { onLink, type Route } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** What a form shows after a refused submit: problems by field, and the rest. */
 export interface FormErrors {

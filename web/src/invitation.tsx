@@ -1,6 +1,6 @@
 import { call, type User } from './api';
 import { Field, FormProblems, Page, text, useSubmit } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /**
  * Accepts the invitation whose secret is in the page's fragment: a logged-in user joins the

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, type Session } from './api';
 import { Field, FormProblems, Page, text, useSubmit } from './form';
 import { onLink, ROUTES } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 const FIELDS = ['email', 'password'];
 const CODE_FIELDS = ['totpCode'];

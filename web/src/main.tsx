@@ -13,7 +13,7 @@ import { SettingsPage } from './settings';
 import { SetupPage } from './setup';
 import { SignupPage } from './signup';
 import { StatusPagesPage } from './status-pages';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 import './style.css';
 
 /**

@@ -3,7 +3,7 @@ import { ConfigListPage, type ItemFormProps } from './config-list';
 import { call, type Monitor } from './api';
 import { browserZone, DateTimeField, fromLocalInput, localInput } from './date-time';
 import { Field, fieldAria, FieldNotes, FormActions, FormProblems, text, useSubmit } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 type Schedule =
   | { kind: 'once'; startsAt: number; endsAt: number }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { atLeast, call, ROLES, type Role, type User } from './api';
 import { Field, FormProblems, Page, text, useListChanges, useSubmit } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 interface Member {
   id: string;

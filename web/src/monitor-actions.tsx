@@ -3,7 +3,7 @@ import { ApiError, call } from './api';
 import { useConfirmation } from './form';
 import type { MonitorDoc } from './monitor-data';
 import { navigate, ROUTES } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /**
  * Every control that changes a monitor, in one place (a role that may only read leaves this

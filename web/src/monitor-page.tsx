@@ -8,7 +8,7 @@ import type { Incident, MonitorDoc, SeriesPoint, StoredResult } from './monitor-
 import { stateWord, target } from './monitors';
 import { MonitorForm } from './new-monitor';
 import { monitorPath, navigate, onLink, ROUTES } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 import { breakdownOf, TimingBar, TimingBreakdown } from './timing';
 
 const HOUR_MS = 3_600_000;

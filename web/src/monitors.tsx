@@ -10,7 +10,7 @@ import {
   type SummaryItem,
 } from './monitor-data';
 import { monitorPath, onLink, ROUTES } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 import { useVisibleRows } from './virtual';
 
 export type StateWord = keyof typeof strings.states;

@@ -23,7 +23,7 @@ import {
   type SchemaField,
   type TypeDescription,
 } from './schema-form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** The fields of the monitor form as the API takes them. */
 export type MonitorFields = Record<string, unknown>;

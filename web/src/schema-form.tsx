@@ -9,7 +9,7 @@ import type { InputHTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api';
 import { fieldAria, FieldNotes, text, type FormErrors } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** The part of a JSON schema (OpenAPI 3.0) the forms read. */
 export interface JsonSchema {

@@ -14,7 +14,7 @@ import {
   text,
 } from './form';
 import { onLink, ROUTES } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 import { DeleteAccountSection } from './account-deletion';
 import { TotpSection } from './totp';
 

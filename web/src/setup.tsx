@@ -1,6 +1,6 @@
 import { call } from './api';
 import { Field, FormProblems, NewCredentialFields, Page, text, useSubmit } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 const FIELDS = ['email', 'password'];
 

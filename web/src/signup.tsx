@@ -2,7 +2,7 @@ import { ApiError, call, type Session } from './api';
 import { FormProblems, NewCredentialFields, Page, text, useSubmit } from './form';
 import { openSession } from './login';
 import { onLink, ROUTES } from './router';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 const FIELDS = ['email', 'password'];
 

@@ -3,7 +3,7 @@ import { call, type Monitor } from './api';
 import { ConfigListPage, type ItemFormProps } from './config-list';
 import { DateTimeField, fromLocalInput, localInput } from './date-time';
 import { Field, fieldAria, FieldNotes, FormActions, FormProblems, text, useSubmit } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** A note the account writes for the page's visitors (src/model StatusNote). */
 interface StatusNote {

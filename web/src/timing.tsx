@@ -1,5 +1,5 @@
 import type { StoredResult } from './monitor-data';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 /** The parts of an HTTP check's time, in the order it goes through them. */
 const PARTS = ['dns', 'connect', 'tls', 'firstByte', 'rest'] as const;

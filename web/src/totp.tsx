@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { encode } from 'uqr';
 import { call } from './api';
 import { Field, FormProblems, formErrors, text, useSubmit, type FormErrors } from './form';
-import { strings } from './strings';
+import { strings } from '../../src/catalog';
 
 interface TotpStatus {
   enabled: boolean;

@@ -1,6 +1,14 @@
 /**
- * Every string the dashboard shows, in one place: a translation is a copy of this file.
+ * Every word Tireless shows a person, in one file: a translation is a copy of this file
+ * (README.md, "Translating Tireless"). `strings` are the dashboard's (web/, bundled by Vite);
+ * `publicStrings` are what a visitor of a public status page reads, on the page, its badges
+ * and its feeds (src/status-page, rendered by the server). This file imports nothing, so both
+ * programs can compile it, and the app's bundle keeps only `strings`.
  */
+
+/** The language of every word below, a BCP 47 tag: the `lang` of the app's and the pages' HTML. */
+export const lang = 'en';
+
 export const strings = {
   appName: 'Tireless',
   loading: 'Loading…',
@@ -609,3 +617,81 @@ export const strings = {
     other: (field: string, problem: string) => `${field} ${problem}.`,
   },
 } as const;
+
+/**
+ * The public side's words go into HTML text as they are (index.test.ts keeps `<` and `&` out);
+ * what the account wrote is escaped by whoever passes it in. Each group keyed by a state has
+ * a word for every state: src/status-page indexes them by its state types, so a missing one
+ * fails its build.
+ */
+export const publicStrings = {
+  noData: 'no data',
+  /** A share 0..1 as a percentage with up to two decimals, e.g. "99.95%"; "no data" for null. */
+  percent: (share: number | null) =>
+    // Floor, so 99.999 % never reads as 100 %.
+    share === null ? publicStrings.noData : `${String(Math.floor(share * 10_000) / 100)}%`,
+  overall: {
+    operational: 'All systems operational',
+    degraded: 'Some systems are down',
+    outage: 'All systems are down',
+    maintenance: 'Under maintenance',
+    unknown: 'Status not known yet',
+  },
+  states: {
+    up: 'Up',
+    down: 'Down',
+    pending: 'Pending',
+    paused: 'Paused',
+    maintenance: 'Maintenance',
+  },
+  days: {
+    up: 'no failed checks',
+    partial: 'some failed checks',
+    down: 'mostly down',
+    nodata: 'no data',
+    none: 'not monitored yet',
+  },
+  page: {
+    title: (title: string) => `${title} status`,
+    rss: 'RSS',
+    jsonFeed: 'JSON Feed',
+    feedLink: (kind: string) => `Incidents (${kind})`,
+    monitors: 'Monitors',
+    legend:
+      'Each bar is one UTC day of the last 90. A day with gaps in monitoring shows as “no data”, not as up.',
+    notices: 'Notices',
+    currentIncidents: 'Current incidents',
+    pastIncidents: 'Past incidents',
+    none: 'None.',
+    updated: (time: string) => `Updated ${time}`,
+    day: (date: string, words: string, uptime: string | undefined) =>
+      uptime === undefined ? `${date}: ${words}` : `${date}: ${words}, ${uptime} up`,
+    bars: (monitor: string) => `${monitor}, the last 90 days`,
+    uptime: (ninetyDays: string, day: string) =>
+      `${ninetyDays} over 90 days · ${day} over 24 hours`,
+    since: (time: string) => `since ${time}`,
+    down: (monitor: string, span: string) => `${monitor} down ${span}`,
+    duringMaintenance: ' (during maintenance)',
+    utc: (time: string) => `${time} UTC`,
+  },
+  badges: {
+    status: 'status',
+    uptime: (window: string) => `uptime ${window}`,
+    responseTime: 'response time',
+    ms: (ms: number) => `${String(ms)} ms`,
+  },
+  feeds: {
+    title: (page: string) => `${page}: incidents`,
+    description: (page: string) => `Incidents of ${page}`,
+    isDown: (monitor: string) => `${monitor} is down`,
+    wasDown: (monitor: string, duration: string) => `${monitor} was down for ${duration}`,
+    downSince: (time: string) => `Down since ${time}.`,
+    downFromTo: (from: string, to: string) => `Down from ${from} to ${to}.`,
+    duringMaintenance: 'During maintenance.',
+    cause: (cause: string) => `Cause: ${cause}`,
+    seconds: (n: number) => `${String(n)} s`,
+    minutes: (n: number) => `${String(n)} min`,
+    hours: (n: number) => `${String(n)} h`,
+    hoursMinutes: (hours: number, minutes: number) => `${String(hours)} h ${String(minutes)} min`,
+  },
+};
