@@ -165,14 +165,17 @@ describe('check pool', () => {
   });
 
   it('starts its check threads with a bounded old space and a small young generation', async () => {
-    const heapLimitMb = async (workerOldSpaceMb?: number) => {
+    const heapLimitMb = async (limits: {
+      workerOldSpaceMb?: number;
+      workerYoungSpaceMb?: number;
+    }) => {
       const pool = new CheckPool({
         workers: 1,
         blockPrivateTargets: false,
         userAgent,
         log,
         workerUrl: heapWorker,
-        ...(workerOldSpaceMb === undefined ? {} : { workerOldSpaceMb }),
+        ...limits,
       });
       try {
         const ran = await pool.run(httpJob(target.url));
@@ -183,12 +186,15 @@ describe('check pool', () => {
     };
     // The heap limit is the old space plus the young generation (48 MB at Node's default).
     const young = CHECK_THREAD_YOUNG_SPACE_MB;
-    const byDefault = await heapLimitMb();
+    const byDefault = await heapLimitMb({});
     assert.ok(
       byDefault >= CHECK_THREAD_OLD_SPACE_MB && byDefault <= CHECK_THREAD_OLD_SPACE_MB + young,
       `${byDefault}`,
     );
-    const smaller = await heapLimitMb(300);
+    const smaller = await heapLimitMb({ workerOldSpaceMb: 300 });
     assert.ok(smaller >= 300 && smaller <= 300 + young, `${smaller}`);
+    // A young generation of its own (TIRELESS_CHECK_THREAD_YOUNG_MB): 96 MB instead of 12.
+    const youngerLarger = await heapLimitMb({ workerOldSpaceMb: 300, workerYoungSpaceMb: 96 });
+    assert.ok(youngerLarger >= 300 + 96 - young && youngerLarger <= 300 + 96, `${youngerLarger}`);
   });
 });

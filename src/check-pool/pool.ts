@@ -37,6 +37,8 @@ export interface CheckPoolOptions extends WorkerSettings {
   workerUrl?: URL;
   /** See CHECK_THREAD_OLD_SPACE_MB. @defaultValue CHECK_THREAD_OLD_SPACE_MB */
   workerOldSpaceMb?: number;
+  /** See CHECK_THREAD_YOUNG_SPACE_MB. @defaultValue CHECK_THREAD_YOUNG_SPACE_MB */
+  workerYoungSpaceMb?: number;
 }
 
 /** A check that ran, or undefined when it could not run (pool stopping, worker died). */
@@ -66,7 +68,7 @@ export class CheckPool {
     const url = options.workerUrl ?? WORKER_URL;
     const limits = {
       maxOldGenerationSizeMb: options.workerOldSpaceMb ?? CHECK_THREAD_OLD_SPACE_MB,
-      maxYoungGenerationSizeMb: CHECK_THREAD_YOUNG_SPACE_MB,
+      maxYoungGenerationSizeMb: options.workerYoungSpaceMb ?? CHECK_THREAD_YOUNG_SPACE_MB,
     };
     const thread = () => new CheckThread(url, settings, limits, options.log);
     this.hosts =

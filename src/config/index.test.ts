@@ -176,6 +176,11 @@ test('heap growth: 50 % by default, 0 leaves it to V8', () => {
   assert.equal(loadSettings({}, { TIRELESS_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent, 100);
 });
 
+test("check threads' young generation: 12 MB by default, set in MB", () => {
+  assert.equal(loadSettings({}, {}).checkThreadYoungMb, 12);
+  assert.equal(loadSettings({}, { TIRELESS_CHECK_THREAD_YOUNG_MB: '96' }).checkThreadYoungMb, 96);
+});
+
 test('sessions: idle 7 days, at most 30 days old by default; bounds name the setting', () => {
   const defaults = loadSettings({}, {});
   assert.deepEqual([defaults.sessionIdleMinutes, defaults.sessionMaxAgeDays], [10_080, 30]);
@@ -211,6 +216,11 @@ test('bad settings name the setting and its variable; unknown flags are refused'
       {},
       { TIRELESS_HEAP_GROWTH_PERCENT: '-5' },
       /heapGrowthPercent \(TIRELESS_HEAP_GROWTH_PERCENT\)/,
+    ],
+    [
+      {},
+      { TIRELESS_CHECK_THREAD_YOUNG_MB: '1' },
+      /checkThreadYoungMb \(TIRELESS_CHECK_THREAD_YOUNG_MB\)/,
     ],
     [{ colour: 'blue' }, {}, /colour|Unrecognized/i],
     [{}, { TIRELESS_SECRET_KEY_FILE: '/nonexistent/key' }, /TIRELESS_SECRET_KEY_FILE/],

@@ -201,6 +201,16 @@ const settingsSchema = z
      */
     heapGrowthPercent: z.coerce.number().int().min(0).max(300).default(50),
     /**
+     * Each check thread's young generation, MB (V8 makes its semi-spaces a third of it). A
+     * check's objects that outlive two young collections are copied to the old space; against
+     * targets that answer in hundreds of milliseconds more of them do, so a larger one spends
+     * less CPU and more memory. At 30,000 monitors at 10 s against targets answering after
+     * 200–1200 ms: 96 gave node CPU 97 % against 117 % at 12, RSS 510 against 401 MB; against
+     * targets answering at once, RSS 435 against 344 MB and the same CPU.
+     * @defaultValue 12
+     */
+    checkThreadYoungMb: z.coerce.number().int().min(3).max(512).default(12),
+    /**
      * Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated IPs or
      * CIDRs); empty: none. @defaultValue ''
      */

@@ -249,6 +249,7 @@ export async function startNode(
   }
   const pool = new CheckPool({
     workers: settings.checkWorkers,
+    workerYoungSpaceMb: settings.checkThreadYoungMb,
     blockPrivateTargets: settings.blockPrivateTargets,
     blockPrivateTargetsExcept: settings.blockPrivateTargetsExcept,
     userAgent: checkUserAgent({ version: VERSION, node: nodeId, region: settings.region }),
