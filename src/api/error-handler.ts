@@ -25,10 +25,10 @@ export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: numbe
  * URL its router refuses before any route, e.g. a broken escape or an over-long parameter).
  */
 export function answerError(bodyLimitBytes: number) {
-  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const answer = toTirelessError(error, bodyLimitBytes);
     if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(answer.status).send(errorReply(answer));
+    void reply.code(answer.status).send(errorReply(answer));
   };
 }
 
