@@ -10,6 +10,7 @@ import { startOwnedNode, waitFor, type ApiClient } from '../testing/index.js';
 
 interface Result {
   status: string;
+  slot: number;
   checkedAt: number;
   error: string | null;
 }
@@ -71,15 +72,15 @@ async function patch(api: ApiClient, id: string, fields: Record<string, unknown>
 }
 
 /**
- * The first result of a check handed over after the change made at `changedAt`, ms (a check
- * already in flight then may land just after it: 500 ms covers its hand-over); 0: the first.
+ * The first result of a slot after the change made at `changedAt`, ms (a check of an earlier
+ * slot, in flight then, may land after it); 0: the first result.
  */
 async function firstResultAfter(
   results: () => Promise<Result[]>,
   changedAt: number,
 ): Promise<Result> {
   const after = await waitFor('a result after the change', async () => {
-    const found = (await results()).filter((r) => r.checkedAt > changedAt + 500);
+    const found = (await results()).filter((r) => r.slot > changedAt);
     return found.length > 0 ? found : undefined;
   });
   return after.reduce((a, b) => (a.checkedAt < b.checkedAt ? a : b));
