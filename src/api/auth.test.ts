@@ -188,6 +188,37 @@ void describe('sign-up', () => {
     assert.equal(api.deps.store.countAll('user'), 2);
   });
 
+  void it('names the new account as asked (trimmed), or after the email; a bad name is a 400 naming accountName, and nothing is made', async (t) => {
+    const api = await createTestApi({ settings: { signup: 'open' } });
+    t.after(() => api.close());
+    const password = 'correct-horse-battery';
+    const signup = (payload: Record<string, unknown>) =>
+      api.call('POST', '/api/v1/auth/signup', { token: null, payload: { password, ...payload } });
+    const accountNameOf = async (email: string) => {
+      const login = await api.call('POST', '/api/v1/auth/login', {
+        token: null,
+        payload: { email, password },
+      });
+      const token = login.json<{ token: string }>().token;
+      return (await api.call('GET', '/api/v1/account', { token })).json<{ name: string }>().name;
+    };
+    for (const accountName of ['', '   ', 'x'.repeat(201), 42, null, ['Acme']]) {
+      const reply = await signup({ email: 'bad@example.com', accountName });
+      assert.equal(reply.statusCode, 400, JSON.stringify(accountName));
+      assert.deepEqual(badFields(reply), ['accountName'], JSON.stringify(accountName));
+    }
+    assert.equal(api.deps.store.countAll('account'), 1);
+    assert.equal(api.deps.store.countAll('user'), 1);
+
+    assert.equal(
+      (await signup({ email: 'acme@example.com', accountName: '  Acme Ops ' })).statusCode,
+      202,
+    );
+    assert.equal(await accountNameOf('acme@example.com'), 'Acme Ops');
+    assert.equal((await signup({ email: 'plain@example.com' })).statusCode, 202);
+    assert.equal(await accountNameOf('plain@example.com'), 'plain@example.com');
+  });
+
   void it('holds new passwords to 12–200 characters, naming the field', async (t) => {
     const api = await createTestApi({ settings: { signup: 'open' } });
     t.after(() => api.close());

@@ -18,7 +18,7 @@ import {
 import type { ApiDeps } from './deps.js';
 import { hasherOf, PasswordLogin } from './login.js';
 import { jsonSchema, routeSchema } from './openapi.js';
-import { accountChoices } from './members.js';
+import { accountChoices, accountName } from './members.js';
 import { newId } from './request.js';
 import { secondFactorCode } from './second-factor.js';
 import { checkSetupRequest } from './setup-guard.js';
@@ -41,6 +41,14 @@ export const newPassword = z
   .max(200, 'must be at most 200 characters');
 
 const credentials = z.object({ email, password: newPassword }).strict();
+/** Sign-up's body: the new owner's credentials, and the new account's name. */
+const signup = z
+  .object({
+    email,
+    password: newPassword,
+    accountName: accountName.optional().describe("the new account's name; default: the email"),
+  })
+  .strict();
 const passwordChange = z
   .object({
     currentPassword: z.string({ message: 'is required' }).min(1, 'is required').max(200),
@@ -125,6 +133,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       onRequest: limited,
       schema: routeSchema({
         ...docs,
+        body: jsonSchema(signup),
         summary:
           'Create a new account and its owner (when sign-up is open); the same answer whether or not the email is taken: then log in',
         responses: { 202: '{ status: "accepted", message }' },
@@ -133,7 +142,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       if (deps.settings.signup !== 'open')
         throw new TirelessError('TIRELESS_FORBIDDEN', 'sign-up is closed on this server');
-      const input = parseOrThrow(credentials, request.body);
+      const input = parseOrThrow(signup, request.body);
       const email = emailClaim(input.email);
       // A taken email is answered as a free one, after the same KDF work: sign-up does not
       // tell who has an account (see docs/API.md for what remains).
@@ -341,7 +350,7 @@ class AccountCreator {
    * first, to spare the KDF's work (not for sign-up: the time taken would tell).
    */
   async create(
-    input: { email: string; password: string },
+    input: { email: string; password: string; accountName?: string | undefined },
     unique: readonly UniqueName[],
     { early }: { early: boolean },
     check: () => void,
@@ -350,14 +359,15 @@ class AccountCreator {
     const passwordHash = await hasherOf(this.deps).hash(input.password);
     const run = this.queue.then(() => {
       check();
-      return this.createOwner(input.email, passwordHash, unique);
+      return this.createOwner(input, passwordHash, unique);
     });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  /** The account is named `accountName`, or after the owner's email. */
   private async createOwner(
-    email: string,
+    { email, accountName }: { email: string; accountName?: string | undefined },
     passwordHash: string,
     unique: readonly UniqueName[],
   ): Promise<User> {
@@ -369,7 +379,7 @@ class AccountCreator {
       {
         id: accountId,
         accountId,
-        name: email,
+        name: accountName ?? email,
         // Setup's account is the operator's: no quotas bind it unless the operator sets some.
         ...(unique.includes(OWNER) ? { operator: true } : {}),
         createdAt: now,

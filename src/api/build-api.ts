@@ -10,7 +10,7 @@ import { registerChannelRoutes } from './channels.js';
 import { registerClusterRoutes } from './cluster.js';
 import { authenticate, unauthorized } from './credentials.js';
 import type { ApiDeps } from './deps.js';
-import { installErrorHandling } from './error-handler.js';
+import { answerError, installErrorHandling } from './error-handler.js';
 import { registerEventRoutes } from './events.js';
 import { registerIncidentRoutes } from './incidents.js';
 import { dropBodiesOfReads } from './unread-bodies.js';
@@ -53,6 +53,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     trustProxy: deps.settings.trustProxy,
     // A push URL carries its token, up to 128 characters (Fastify's default is 100).
     routerOptions: { maxParamLength: 200 },
+    // What the router refuses (that, a broken escape) answers in the API's error shape too.
+    frameworkErrors: answerError(deps.settings.bodyLimitBytes),
     // One log line per request would drown the log of a busy node; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TirelessError, type FieldProblem } from '../errors/index.js';
 
 /** The one error shape every route answers with. */
@@ -12,16 +12,24 @@ export interface ErrorReply {
  * name internals.
  */
 export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
-  app.setErrorHandler((error: unknown, request, reply) => {
-    const answer = toTirelessError(error, bodyLimitBytes);
-    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(answer.status).send(errorReply(answer));
-  });
+  app.setErrorHandler(answerError(bodyLimitBytes));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const answer = new TirelessError('TIRELESS_NOT_FOUND', `no route ${request.method} ${path}`);
     return reply.code(404).send(errorReply(answer));
   });
+}
+
+/**
+ * Answers an error as an ErrorReply: the error handler, and Fastify's `frameworkErrors` (a
+ * URL its router refuses before any route, e.g. a broken escape or an over-long parameter).
+ */
+export function answerError(bodyLimitBytes: number) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
+    const answer = toTirelessError(error, bodyLimitBytes);
+    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(answer.status).send(errorReply(answer));
+  };
 }
 
 function errorReply(error: TirelessError): ErrorReply {

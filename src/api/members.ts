@@ -27,6 +27,13 @@ import { accountsOf, mayManage, membershipIdOf, roleIn } from './roles.js';
 /** A role as a request names it. */
 export const roleField = z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` });
 
+/** An account's name: as an owner renames the account, and as sign-up names a new one. */
+export const accountName = z
+  .string({ message: 'must be text' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be 200 characters or fewer');
+
 /**
  * A change of the account: its name (owners), its own retention (admins and owners), at most
  * `nodeDays`, the node's; null gives the node's rules back.
@@ -34,13 +41,7 @@ export const roleField = z.enum(ROLES, { message: `must be one of ${ROLES.join('
 function accountPatchOf(nodeDays: number) {
   return z
     .object({
-      name: z
-        .string({ message: 'must be text' })
-        .trim()
-        .min(1, 'must not be empty')
-        .max(200, 'must be 200 characters or fewer')
-        .optional()
-        .describe('owners only'),
+      name: accountName.optional().describe('owners only'),
       retentionDays: z
         .int({ message: 'must be a whole number of days, or null' })
         .min(1, 'must be at least 1 day')

@@ -55,6 +55,38 @@ void describe('push heartbeats', () => {
     assert.equal((await api.call('GET', monitor.pushUrl, { token: null })).statusCode, 404);
   });
 
+  void it('refuses a token that cannot be one at once, with a 400 naming it, without waiting on the cluster', async () => {
+    await createPush();
+    let catchUps = 0;
+    const caughtUp = api.deps.config.caughtUp.bind(api.deps.config);
+    api.deps.config.caughtUp = () => {
+      catchUps++;
+      return caughtUp();
+    };
+    try {
+      const malformed = ['x', 'a'.repeat(23), 'a'.repeat(129), `${'a'.repeat(30)}%24%2F..`];
+      for (const token of malformed) {
+        const reply = await api.call('GET', `/api/push/${token}`, { token: null });
+        assert.equal(reply.statusCode, 400, token);
+        assert.equal(errorOf(reply).code, 'TIRELESS_VALIDATION', token);
+        assert.deepEqual(badFields(reply), ['token'], token);
+      }
+      assert.equal(catchUps, 0, 'no catch-up for a token no monitor can have');
+      // Past the router's bounds (a 250-character token, a broken escape): the same error shape.
+      for (const path of [`/api/push/${'a'.repeat(250)}`, '/api/push/%zz']) {
+        const reply = await api.call('POST', path, { token: null });
+        assert.equal(reply.statusCode, 400, path);
+        assert.equal(errorOf(reply).code, 'TIRELESS_VALIDATION', path);
+      }
+      // A well-formed unknown token is looked for (after a catch-up) and not found.
+      const unknown = await api.call('GET', `/api/push/${'b'.repeat(32)}`, { token: null });
+      assert.equal(unknown.statusCode, 404);
+      assert.equal(catchUps, 1);
+    } finally {
+      api.deps.config.caughtUp = caughtUp;
+    }
+  });
+
   void it('makes a fresh token on request (null), and follows a change of type', async () => {
     const monitor = await createPush();
     const rotated = await api.call('PATCH', `/api/v1/monitors/${monitor.id}`, {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConfigWriter } from '../cluster/index.js';
-import { notFound } from '../errors/index.js';
+import { PUSH_TOKEN } from '../checks/index.js';
+import { notFound, validationError } from '../errors/index.js';
 import { monitorPlace, type Monitor } from '../model/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { ConfigChange, Store } from '../store/index.js';
@@ -103,6 +104,10 @@ export function registerPushRoutes(
       }),
       handler: async (request) => {
         const { token } = request.params as { token: string };
+        // No monitor can have it: said at once, without waiting on the cluster for it.
+        if (!PUSH_TOKEN.pattern.test(token)) {
+          throw validationError([{ field: 'token', problem: PUSH_TOKEN.problem }]);
+        }
         let monitorId = tokens.monitorFor(token);
         if (monitorId === undefined) {
           // Created on another node a moment ago? Look again once this replica caught up

@@ -610,6 +610,11 @@ export const strings = {
     notLoggedIn:
       'The account could not be logged in. If this email has an account already, log in with its password.',
   },
+  /** Sign-up's account name field. */
+  signupAccount: {
+    label: 'Account name (optional)',
+    hint: 'Your team or company, as members and invitations show it. Left empty: your email.',
+  },
   errors: {
     title: 'Not done',
     network: 'The server could not be reached. Try again.',

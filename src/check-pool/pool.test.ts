@@ -20,6 +20,7 @@ function httpJob(url: string, timeoutMs = 2000): CheckJob {
     timeoutMs,
     intervalMs: 60_000,
     now: Date.now(),
+    checkingSince: Date.now(),
   };
 }
 

@@ -12,6 +12,7 @@ function job(url: string, monitorId: string): CheckJob {
     timeoutMs: 10_000,
     intervalMs: 60_000,
     now: Date.now(),
+    checkingSince: Date.now(),
   };
 }
 

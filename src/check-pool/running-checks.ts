@@ -19,6 +19,8 @@ export interface CheckJob {
   intervalMs: number;
   /** When the check is judged, ms since the epoch (push monitors compare against it). */
   now: number;
+  /** When this node began checking the monitor as it is now, ms (see CheckContext). */
+  checkingSince: number;
   /** push monitors: the last heartbeat, ms since the epoch. */
   lastPushAt?: number;
 }
@@ -78,6 +80,7 @@ export class RunningChecks {
         timeoutMs: job.timeoutMs,
         signal: this.stopping.signal,
         now: job.now,
+        checkingSince: job.checkingSince,
         intervalMs: job.intervalMs,
         userAgent: this.userAgent,
         lastPushAt: job.lastPushAt,

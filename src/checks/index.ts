@@ -21,6 +21,7 @@ export type { DnsOptions, DnsRecordType } from './dns/options.js';
 export type { PingOptions } from './ping/options.js';
 export type { TlsOptions } from './tls/options.js';
 export type { PushOptions } from './push/options.js';
+export { PUSH_TOKEN } from './push/options.js';
 
 /** Each type's options spec; the type makes this list every type of the runners table. */
 const specs: { readonly [T in MonitorType]: OptionsSpec<OptionsOf<T>> } = {

@@ -18,3 +18,8 @@ export function down(latencyMs: number, error: string, details?: CheckDetails): 
     ? { status: 'down', latencyMs, error, details }
     : { status: 'down', latencyMs, error };
 }
+
+/** No verdict yet: nothing is recorded (see CheckOutcome.status). */
+export function pending(): CheckOutcome {
+  return { status: 'pending', latencyMs: 0 };
+}

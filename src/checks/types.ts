@@ -6,7 +6,11 @@ export type { AddressGuard };
 
 /** What one check of one slot found. */
 export interface CheckOutcome {
-  status: 'up' | 'down';
+  /**
+   * `pending`: no verdict yet (a push monitor in its first period, see `checkingSince`):
+   * nothing is recorded, the slot stays a gap and the monitor's state stays as it was.
+   */
+  status: 'up' | 'down' | 'pending';
   /** Total time the check took, ms (for http: until the body was read). */
   latencyMs: number;
   /** Why it is down, one readable line; absent when up. */
@@ -39,6 +43,12 @@ export interface CheckContext {
   lastPushAt?: number;
   /** When this check is judged, ms since the epoch (push monitors compare against it). */
   now: number;
+  /**
+   * When this node began checking the monitor as it is now, ms since the epoch: when it was
+   * added, resumed or its interval changed, or the node started (pushes sent meanwhile may
+   * have been lost). Push monitors give their job one period from then.
+   */
+  checkingSince: number;
   /** The monitor's interval, ms. */
   intervalMs: number;
   /**

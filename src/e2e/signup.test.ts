@@ -1,9 +1,9 @@
 /**
  * Open sign-up in a real browser against the real binary: with `--signup open` the login page
  * links to sign-up, and a new user signs up and lands in an empty account of their own (not
- * the owner's); an email that has an account already is told to log in. With sign-up closed
- * there is no link, and the page says it is closed. Any console error fails them; screenshots
- * in artifacts/signup/ (gitignored).
+ * the owner's), named as they asked; an email that has an account already is told to log in.
+ * With sign-up closed there is no link, and the page says it is closed. Any console error
+ * fails them; screenshots in artifacts/signup/ (gitignored).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +34,7 @@ test('sign-up open: a new user signs up from the login page and sees an empty ac
   assert.equal(new URL(page.url()).pathname, '/signup');
   await page.getByLabel('Email').fill(NEWCOMER.email);
   await page.getByLabel(/^Password/).fill(NEWCOMER.password);
+  await page.getByLabel(/^Account name/).fill('Newcomer Labs');
   await shot('2-signup');
   await page.getByRole('button', { name: 'Create account' }).click();
 
@@ -58,6 +59,8 @@ test('sign-up open: a new user signs up from the login page and sees an empty ac
   assert.notEqual(session.user.accountId, owners.user.accountId, 'an account of their own');
   const mine = await context.request.get(`${node.url}/api/v1/monitors`);
   assert.deepEqual(await mine.json(), { items: [] });
+  const account = await context.request.get(`${node.url}/api/v1/account`);
+  assert.equal(((await account.json()) as { name: string }).name, 'Newcomer Labs');
 
   // An email with an account already: sign-up does not say so, logging in does not work,
   // and the page says what to do.

@@ -53,7 +53,12 @@ export interface SlotCheckerDeps {
  * could not run (shutting down, worker replaced) records nothing: its slot stays a gap.
  */
 export function createSlotChecker(deps: SlotCheckerDeps) {
-  return async (monitor: ScheduledMonitor, slot: number, started?: () => void): Promise<void> => {
+  return async (
+    monitor: ScheduledMonitor,
+    slot: number,
+    started: () => void,
+    checkingSince: number,
+  ): Promise<void> => {
     const handedOverAt = deps.clock.now();
     const lastPushAt = monitor.type === 'push' ? deps.lastPushAt(monitor.id) : undefined;
     const job: CheckJob = {
@@ -63,6 +68,7 @@ export function createSlotChecker(deps: SlotCheckerDeps) {
       timeoutMs: monitor.timeoutMs,
       intervalMs: monitor.intervalSeconds * 1000,
       now: handedOverAt,
+      checkingSince,
       ...(lastPushAt === undefined ? {} : { lastPushAt }),
     };
     const ran = await deps.pool.run(job, started);
@@ -72,6 +78,8 @@ export function createSlotChecker(deps: SlotCheckerDeps) {
     deps.metrics.lateness.observe(Math.max(0, checkedAt - slot) / 1000);
     deps.metrics.checks.inc({ type: monitor.type, status: outcome.status });
     deps.metrics.checkDuration.observe({ type: monitor.type }, outcome.latencyMs / 1000);
+    // No verdict yet (a push monitor's first period): the slot stays a gap.
+    if (outcome.status === 'pending') return;
     // The phases go with the result itself (stored, sent); the rest of the details are judged only.
     const { timing, ...details } = outcome.details ?? {};
     deps.record({

@@ -22,7 +22,10 @@ interface Entry {
  */
 export class SlotPlan {
   private readonly heap: Entry[] = [];
-  private readonly monitors = new Map<string, { intervalMs: number; generation: number }>();
+  private readonly monitors = new Map<
+    string,
+    { intervalMs: number; generation: number; since: number }
+  >();
   private generations = 0;
 
   get size(): number {
@@ -32,7 +35,7 @@ export class SlotPlan {
   /** Adds or re-times a monitor; its first slot is the first one after `now`. */
   upsert(monitorId: string, intervalMs: number, now: number): void {
     const generation = ++this.generations;
-    this.monitors.set(monitorId, { intervalMs, generation });
+    this.monitors.set(monitorId, { intervalMs, generation, since: now });
     this.push({ due: slotAfter(monitorId, intervalMs, now), monitorId, generation });
   }
 
@@ -42,6 +45,11 @@ export class SlotPlan {
 
   has(monitorId: string): boolean {
     return this.monitors.has(monitorId);
+  }
+
+  /** When the monitor was last added or re-timed (`upsert`'s `now`); undefined when not planned. */
+  since(monitorId: string): number | undefined {
+    return this.monitors.get(monitorId)?.since;
   }
 
   /** When the next slot is due (ms), or null with no monitors. */

@@ -14,14 +14,14 @@ function setup(
   } = {},
 ) {
   const clock = new FakeClock(1_000_000);
-  const checks: { id: string; slot: number; at: number }[] = [];
+  const checks: { id: string; slot: number; at: number; since: number }[] = [];
   const missed: string[] = [];
   const scheduler = new Scheduler<Schedulable>({
     clock,
     maxConcurrent: options.maxConcurrent,
     maxInFlight: options.maxInFlight,
-    check: (monitor, slot, started) => {
-      checks.push({ id: monitor.id, slot, at: clock.now() });
+    check: (monitor, slot, started, since) => {
+      checks.push({ id: monitor.id, slot, at: clock.now(), since });
       if (options.startsAfterMs !== undefined) clock.setTimer(started, options.startsAfterMs);
       return new Promise((resolve) => clock.setTimer(resolve, options.checkMs ?? 10));
     },
@@ -84,6 +84,32 @@ test('pausing stops checks; resuming starts them again; removing forgets', async
   const afterRemove = checks.length;
   await advance(clock, 3000);
   assert.equal(checks.length, afterRemove);
+  await scheduler.stop();
+});
+
+test('each check says since when the monitor is checked as it is: added, resumed or re-timed, not renamed', async () => {
+  const { clock, checks, scheduler } = setup();
+  const sinceOfLast = () => checks.at(-1)?.since;
+  const added = clock.now();
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  scheduler.start();
+  await advance(clock, 2500);
+  assert.equal(sinceOfLast(), added);
+  // Another change (a rename, say) keeps it.
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  await advance(clock, 1000);
+  assert.equal(sinceOfLast(), added);
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: true });
+  await advance(clock, 3000);
+  const resumed = clock.now();
+  scheduler.upsert({ id: 'a', intervalSeconds: 1, paused: false });
+  await advance(clock, 1500);
+  assert.equal(sinceOfLast(), resumed);
+  const retimed = clock.now();
+  scheduler.upsert({ id: 'a', intervalSeconds: 2, paused: false });
+  await advance(clock, 2500);
+  assert.equal(sinceOfLast(), retimed);
+  assert.ok(retimed > resumed && resumed > added);
   await scheduler.stop();
 });
 

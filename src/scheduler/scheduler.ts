@@ -16,9 +16,11 @@ export interface SchedulerOptions<M extends Schedulable> {
   /**
    * Runs one check of `monitor` for `slot` and records its result; must not throw. It calls
    * `started` once the check has really started in its thread (connecting): from then on it
-   * mostly waits on the network, and no longer counts against maxConcurrent.
+   * mostly waits on the network, and no longer counts against maxConcurrent. `since`: when
+   * this scheduler began checking the monitor as it is now (added, resumed, or its interval
+   * changed), ms.
    */
-  check(monitor: M, slot: number, started: () => void): Promise<void>;
+  check(monitor: M, slot: number, started: () => void, since: number): Promise<void>;
   /** Whether this node checks the monitor now (solo: always). */
   isAssigned?(monitorId: string): boolean;
   /** A slot that will have no result from this node, and why. */
@@ -238,8 +240,9 @@ export class Scheduler<M extends Schedulable> {
       this.starting--;
       this.startWaiting();
     };
+    const since = this.plan.since(due.monitorId) ?? this.options.clock.now();
     const run = this.options
-      .check(monitor, due.slot, started)
+      .check(monitor, due.slot, started, since)
       .catch(() => undefined)
       .finally(() => {
         this.inFlight.delete(due.monitorId);

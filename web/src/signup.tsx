@@ -1,10 +1,10 @@
 import { ApiError, call, type Session } from './api';
-import { FormProblems, NewCredentialFields, Page, text, useSubmit } from './form';
+import { Field, FormProblems, NewCredentialFields, Page, text, useSubmit } from './form';
 import { openSession } from './login';
 import { onLink, ROUTES } from './router';
 import { strings } from '../../src/catalog';
 
-const FIELDS = ['email', 'password'];
+const FIELDS = ['email', 'password', 'accountName'];
 
 /**
  * Open sign-up: a new account with the visitor as its owner, then logged in. Where sign-up is
@@ -13,7 +13,12 @@ const FIELDS = ['email', 'password'];
 export function SignupPage(props: { open: boolean; onLoggedIn(session: Session): void }) {
   const { errors, busy, onSubmit } = useSubmit(FIELDS, async (data) => {
     const credentials = { email: text(data, 'email'), password: text(data, 'password') };
-    await call('POST', '/api/v1/auth/signup', credentials);
+    // Left empty, the account is named after the email (the API refuses an empty name).
+    const accountName = text(data, 'accountName').trim();
+    await call('POST', '/api/v1/auth/signup', {
+      ...credentials,
+      ...(accountName === '' ? {} : { accountName }),
+    });
     // Sign-up answers alike whether or not the email was free (it does not tell who has an
     // account), so a taken email shows only here: its password is not this one.
     const session = await openSession(credentials).catch((error: unknown) => {
@@ -42,6 +47,13 @@ export function SignupPage(props: { open: boolean; onLoggedIn(session: Session):
       <form onSubmit={onSubmit}>
         <FormProblems errors={errors} />
         <NewCredentialFields errors={errors} />
+        <Field
+          name="accountName"
+          label={strings.signupAccount.label}
+          hint={strings.signupAccount.hint}
+          autocomplete="organization"
+          errors={errors}
+        />
         <button type="submit" disabled={busy}>
           {s.submit}
         </button>

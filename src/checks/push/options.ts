@@ -10,15 +10,18 @@ function newPushToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** What every push token matches: the server's, and those users chose before it made them all. */
+export const PUSH_TOKEN = {
+  pattern: /^[A-Za-z0-9_-]{24,128}$/,
+  problem: 'must be 24 to 128 URL-safe characters (A-Z, a-z, 0-9, "_" or "-")',
+} as const;
+
 /** push options: a heartbeat monitor that a job keeps alive by calling its secret URL. */
 export const pushOptions = z
   .object({
     token: z
       .string()
-      .regex(
-        /^[A-Za-z0-9_-]{24,128}$/,
-        'must be 24 to 128 URL-safe characters (A-Z, a-z, 0-9, "_" or "-")',
-      )
+      .regex(PUSH_TOKEN.pattern, PUSH_TOKEN.problem)
       .default(newPushToken)
       .describe('the secret in the push URL; default: a fresh random token')
       // Made by the server (api/monitors.ts refuses one of the client's choosing).
