@@ -74,9 +74,20 @@ interface Recorded {
   states: number;
 }
 
+// What the functions run in the page use (this code's types are Node's, not the DOM's).
+declare const document: {
+  querySelector(selector: string): {
+    scrollTop: number;
+    scrollHeight: number;
+    clientHeight: number;
+  } | null;
+};
+declare const window: { __bench: Recorded };
+declare function requestAnimationFrame(callback: () => void): number;
+
 /** The page's clock, ms. */
-const pageNow = (page: Page) => page.evaluate<number>('performance.now()');
-const recorded = (page: Page) => page.evaluate<Recorded>('window.__bench');
+const pageNow = (page: Page) => page.evaluate(() => performance.now());
+const recorded = (page: Page) => page.evaluate(() => window.__bench);
 
 interface BrowserRun {
   count: number;
@@ -169,44 +180,43 @@ async function measureBrowser(
     await page.goto(`${node.api.baseUrl}/login`);
     const clicked = performance.now();
     await submitLogIn(page, BENCH_OWNER);
-    await page.waitForFunction(
-      'document.querySelector("table.monitors tbody tr[data-monitor-id]") !== null',
-      undefined,
-      { polling: 'raf', timeout: 120_000 },
-    );
+    const rows = page.locator('table.monitors tbody tr[data-monitor-id]');
+    await rows.first().waitFor({ timeout: 120_000 });
     const firstRowsMs = performance.now() - clicked;
-    await page.waitForFunction(
-      'document.querySelector("table.monitors tbody tr[data-monitor-id] .state-up, table.monitors tbody tr[data-monitor-id] .state-down") !== null',
-      undefined,
-      { polling: 'raf', timeout: 120_000 },
-    );
+    await rows.locator('.state-up, .state-down').first().waitFor({ timeout: 120_000 });
     const firstStatesMs = performance.now() - clicked;
     await page.getByText(`${count} monitors`).waitFor({ timeout: 60_000 });
     await sleep(2_000);
     const heapAfterLoad = await heapUsed();
 
     console.log(`browser: scrolling the list to its end in ${SCROLL_SECONDS} s…`);
-    const scrolled = await page.evaluate<{ from: number; to: number; end: number; at: number }>(
-      `new Promise((resolve) => {
+    const scrolled = await page.evaluate((ms) => {
       const list = document.querySelector('.scroller');
+      if (!list) throw new Error('no .scroller in the page');
       const end = list.scrollHeight - list.clientHeight;
-      const from = performance.now();
-      const step = () => {
-        const done = Math.min(1, (performance.now() - from) / ${SCROLL_SECONDS * 1000});
-        list.scrollTop = done * end;
-        if (done < 1) requestAnimationFrame(step);
-        else requestAnimationFrame(() => resolve({ from, to: performance.now(), end, at: list.scrollTop }));
-      };
-      requestAnimationFrame(step);
-    })`,
-    );
+      return new Promise<{ from: number; to: number; end: number; at: number }>((resolve) => {
+        const from = performance.now();
+        const step = () => {
+          const done = Math.min(1, (performance.now() - from) / ms);
+          list.scrollTop = done * end;
+          if (done < 1) requestAnimationFrame(step);
+          else
+            requestAnimationFrame(() =>
+              resolve({ from, to: performance.now(), end, at: list.scrollTop }),
+            );
+        };
+        requestAnimationFrame(step);
+      });
+    }, SCROLL_SECONDS * 1000);
     const lastRow = await page
       .locator('table.monitors tbody tr[data-monitor-id] td a')
       .last()
       .innerText();
 
     console.log(`browser: typing "${SEARCH}" into Search…`);
-    await page.locator('.scroller').evaluate('(list) => { list.scrollTop = 0; }');
+    await page.locator('.scroller').evaluate((list) => {
+      (list as { scrollTop: number }).scrollTop = 0;
+    });
     await sleep(1_000);
     const typingFrom = await pageNow(page);
     await page.getByLabel('Search').pressSequentially(SEARCH, { delay: TYPE_DELAY_MS });
