@@ -209,7 +209,7 @@ async function measureBrowser(
       });
     }, SCROLL_SECONDS * 1000);
     const lastRow = await page
-      .locator('table.monitors tbody tr[data-monitor-id] td a')
+      .locator('table.monitors tbody tr[data-monitor-id] th a')
       .last()
       .innerText();
 

@@ -54,7 +54,7 @@ test('monitor list: 10,000 monitors open, scroll to the last and search, with fe
   await page.getByLabel('Search').fill(name(4242));
   await page.getByText(`1 of ${MONITORS} monitors`).waitFor();
   assert.deepEqual(
-    await page.locator('table.monitors tbody tr[data-monitor-id] td a').allInnerTexts(),
+    await page.locator('table.monitors tbody tr[data-monitor-id] th a').allInnerTexts(),
     [name(4242)],
   );
   await shot('2-found', { fullPage: false });
