@@ -18,17 +18,17 @@ export interface SnapshotRead {
   heard: Set<readonly MonitorEvent[]>;
 }
 
+/** A read in progress, and how many streams wait for it. */
+interface Reading extends SnapshotRead {
+  waiting: number;
+}
+
 /**
  * The account's snapshot reads in progress. Only a read in progress is shared, never a
  * finished one: a snapshot kept after its read would miss the changes made since, which no
  * stream heard for it. A read is read in pages (readInPages), the event loop running between
  * them, as the shared list and summary are.
  */
-/** A read in progress, and how many streams wait for it. */
-interface Reading extends SnapshotRead {
-  waiting: number;
-}
-
 export class SnapshotReads {
   private readonly reading = new Map<string, Reading>();
 
