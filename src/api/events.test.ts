@@ -9,6 +9,9 @@ import { get, type IncomingMessage } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { parseMonitorInput } from '../model/index.js';
 import { openEventStream, waitFor, type EventStream } from '../testing/index.js';
+
+type Received = EventStream['events'][number];
+import { READ_PAGE_SIZE } from './paged-read.js';
 import { bearer, createTestApi, signUp, type TestApi } from './testing.js';
 
 async function openStream(url: string, headers: Record<string, string>): Promise<EventStream> {
@@ -58,6 +61,19 @@ function result(
     node: 'node-test',
     region: 'local',
   };
+}
+
+/** `count` monitors of the owner's account written straight to the store (fast), ids in order. */
+async function seedMonitors(api: TestApi, prefix: string, count: number): Promise<string[]> {
+  const session = await api.call('GET', '/api/v1/auth/session');
+  const accountId = session.json<{ user: { accountId: string } }>().user.accountId;
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
+  for (const [i, id] of ids.entries()) {
+    const fields = parseMonitorInput({ name: `m ${i}`, type: 'http', url: 'http://127.0.0.1:9/' });
+    const doc = { ...fields, id, accountId, revision: 1, createdAt: 0, updatedAt: 0 };
+    api.deps.store.applyConfig({ kind: 'monitor', id, accountId, revision: 1, doc });
+  }
+  return ids;
 }
 
 /** A listening API with two accounts (the owner's and `other`), a monitor each. */
@@ -169,6 +185,56 @@ void describe('GET /api/v1/events', () => {
     for (const stream of [a1, a2, a3]) assert.equal(stream.events.length, 2, 'none of b');
   });
 
+  void it('streams opening at once share one paged read of the snapshot; a change judged during it follows it', async (t) => {
+    const api = await createTestApi();
+    t.after(() => api.close());
+    const url = `${await listen(api)}/api/v1/events`;
+    // 10 pages of READ_PAGE_SIZE, the last one short: the read lasts long enough for every
+    // stream to join it.
+    const ids = await seedMonitors(api, 'mon_page_', 9.5 * READ_PAGE_SIZE);
+    const first = ids[0] ?? '';
+    api.record([result(first, 'up')]);
+    const whole = t.mock.method(api.deps.store, 'listScoped');
+    const store = api.deps.store;
+    const readPage = store.listScopedPage.bind(store);
+    let pagesOfMonitors = 0;
+    // Between the second page and the third (the event loop runs between pages), the first
+    // monitor, on the page read already, goes down.
+    t.mock.method(store, 'listScopedPage', (...args: Parameters<typeof readPage>) => {
+      if (args[0] === 'monitor' && ++pagesOfMonitors === 2) {
+        setImmediate(() => api.record([result(first, 'down', 1_767_225_660_000)]));
+      }
+      return readPage(...args);
+    });
+
+    const streams = await Promise.all(
+      Array.from({ length: 8 }, () => openStream(url, bearer(api.token))),
+    );
+    t.after(() => streams.forEach((stream) => stream.close()));
+    await waitFor('each snapshot and the change after it', () =>
+      streams.every((stream) => stream.events.length >= 2) ? true : undefined,
+    );
+    assert.equal(pagesOfMonitors, 10, 'one read of 10 pages for the 8 streams');
+    assert.deepEqual(
+      whole.mock.calls.filter((call) => call.arguments[0] === 'monitor'),
+      [],
+      'no read of the whole account at once',
+    );
+    for (const stream of streams) {
+      const [snapshot, change] = stream.events as [Received, Received];
+      const items = (snapshot.data as { items: { monitorId: string; status: string }[] }).items;
+      assert.equal(snapshot.event, 'snapshot');
+      assert.equal(items.length, ids.length);
+      assert.deepEqual(items[0], { ...items[0], monitorId: first, status: 'up' }, 'read before');
+      assert.equal(change.event, 'state');
+      assert.deepEqual(change.data, {
+        ...(change.data as object),
+        monitorId: first,
+        status: 'down',
+      });
+    }
+  });
+
   void it('a slow reader gets a snapshot bigger than the unsent cap; a stuck one is cut off', async (t) => {
     const api = await createTestApi({ settings: { eventHeartbeatMs: 50 } });
     t.after(() => api.close());
@@ -177,16 +243,7 @@ void describe('GET /api/v1/events', () => {
     const accountId = session.json<{ user: { accountId: string } }>().user.accountId;
     // A snapshot of ~8 MB: more than loopback's socket buffers take (~4 MB) plus the 1 MB cap.
     const count = 12_000;
-    const ids = Array.from({ length: count }, (_, i) => `mon_slow_${i}`);
-    for (const [i, id] of ids.entries()) {
-      const fields = parseMonitorInput({
-        name: `m ${i}`,
-        type: 'http',
-        url: 'http://127.0.0.1:9/',
-      });
-      const doc = { ...fields, id, accountId, revision: 1, createdAt: 0, updatedAt: 0 };
-      api.deps.store.applyConfig({ kind: 'monitor', id, accountId, revision: 1, doc });
-    }
+    const ids = await seedMonitors(api, 'mon_slow_', count);
     const error = `HTTP 503: ${'upstream unavailable '.repeat(24)}`;
     api.record(ids.map((id) => result(id, 'down', 1_767_225_600_000, error)));
 

@@ -5,8 +5,9 @@ import type { MonitorEvent } from '../events/index.js';
 import { securityHeaders } from '../web/index.js';
 import { callerOf, tokenLives } from './credentials.js';
 import type { ApiDeps } from './deps.js';
-import { accountStates, stateItem } from './monitor-states.js';
+import { stateItem, type StateItem } from './monitor-states.js';
 import { routeSchema } from './openapi.js';
+import { SnapshotReads, type SnapshotRead } from './snapshot-reads.js';
 
 /**
  * A stream that has this much unsent beyond its snapshot is too slow: it is closed (the client
@@ -17,8 +18,9 @@ const MAX_BUFFERED_BYTES = 1_048_576;
 
 /**
  * `GET /api/v1/events`: server-sent events of the caller's account. First a `snapshot` of
- * every monitor's state and latest result, then a `state` event for each monitor whose
- * result the node stores and judges; comment lines keep an idle stream open. Streams per
+ * every monitor's state and latest result (read in pages, one read shared by the account's
+ * streams that open meanwhile), then a `state` event for each monitor whose result the node
+ * stores and judges (those judged while the snapshot was read come right after it); comment lines keep an idle stream open. Streams per
  * account are capped (the hub's `maxPerAccount`); a stream that cannot keep up is closed, and
  * so is one whose token no longer works there (revoked, expired, its user removed from the
  * account), at its next heartbeat.
@@ -31,6 +33,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     done();
   });
   const heartbeatMs = deps.settings.eventHeartbeatMs ?? 15_000;
+  const snapshots = new SnapshotReads(deps);
   // A batch is serialized once, not once per stream: the hub hands every listener of an
   // account the same array (of that account's events only), so its text is kept with it.
   const texts = new WeakMap<readonly MonitorEvent[], Buffer>();
@@ -72,7 +75,12 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (stream.writableLength - snapshotBytes > MAX_BUFFERED_BYTES) stream.destroy();
         else stream.write(chunk);
       };
-      const stop = deps.events.subscribe(accountId, (events) => write(batchText(events)));
+      // Until the snapshot is written, what the stream hears is kept with its read.
+      let waiting: SnapshotRead | undefined;
+      const stop = deps.events.subscribe(accountId, (events) => {
+        if (waiting) waiting.heard.add(events);
+        else write(batchText(events));
+      });
       if (!stop) {
         throw new TirelessError(
           'TIRELESS_RATE_LIMITED',
@@ -91,6 +99,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
         clearInterval(heartbeat);
         stop();
         open.delete(stream);
+        if (waiting) snapshots.leave(accountId, waiting);
+        waiting = undefined;
       });
       stream.writeHead(200, {
         ...securityHeaders(),
@@ -99,14 +109,37 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
         // nginx buffers responses unless told not to.
         'x-accel-buffering': 'no',
       });
-      // Subscribed first, then the snapshot, in one synchronous step: no change falls between.
-      // One read for every monitor of the account, not one per monitor.
-      const items = accountStates(deps, accountId, 0, []).map((summary) => summary.item);
-      const snapshot = Buffer.from(`retry: 3000\n\n${sse('snapshot', { items })}`);
-      snapshotBytes = snapshot.length;
-      stream.write(snapshot, () => (snapshotBytes = 0));
+      // Subscribed first, then joined to the snapshot's read, in one synchronous step: a change
+      // judged after is heard, and sent after the snapshot.
+      const read = (waiting = snapshots.join(accountId));
+      read.items.then(
+        (items) => {
+          if (waiting !== read) return;
+          snapshots.leave(accountId, read);
+          waiting = undefined;
+          const snapshot = snapshotText(read, items);
+          snapshotBytes = snapshot.length;
+          if (!stream.writableEnded && !stream.destroyed) {
+            stream.write(snapshot, () => (snapshotBytes = 0));
+          }
+          for (const events of read.heard) write(batchText(events));
+        },
+        // The read logged why; the client comes back (retry) for a new one.
+        () => stream.end(),
+      );
     },
   );
+}
+
+/** The snapshot event of a read, serialized once for every stream that waited for it. */
+const snapshotTexts = new WeakMap<SnapshotRead, Buffer>();
+function snapshotText(read: SnapshotRead, items: StateItem[]): Buffer {
+  let text = snapshotTexts.get(read);
+  if (!text) {
+    text = Buffer.from(`retry: 3000\n\n${sse('snapshot', { items })}`);
+    snapshotTexts.set(read, text);
+  }
+  return text;
 }
 
 function sse(event: string, data: unknown): string {

@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../testing/index.js';
+import { browserScenario } from './browser.js';
 import { CAPACITY_KINDS, capacityScenario, isCapacityKind, type CapacityRow } from './capacity.js';
 import { ceilingScenario } from './ceiling.js';
 import { clusterScenario } from './cluster.js';
@@ -39,6 +40,7 @@ const SCENARIOS: readonly Scenario[] = [
   storeScenario,
   queriesScenario,
   dashboardScenario,
+  browserScenario,
   clusterScenario,
 ];
 
