@@ -602,6 +602,14 @@ export const strings = {
     notLoggedIn:
       'The account could not be logged in. If this email has an account already, log in with its password.',
   },
+  /** Downloads: the account's configuration (Settings) and a monitor's results (its page). */
+  exports: {
+    title: 'Export configuration',
+    intro:
+      'Your channels and monitors as a YAML file that tireless apply -f takes, for this account or another one on any node. Secrets are not in it: each reads ******** until you write it in.',
+    configuration: 'Export configuration (YAML)',
+    results: 'Download results (CSV)',
+  },
   errors: {
     title: 'Not done',
     network: 'The server could not be reached. Try again.',
