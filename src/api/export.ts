@@ -72,7 +72,8 @@ export function registerExportRoute(app: FastifyInstance, deps: ApiDeps): void {
       const { format } = parseQuery(exportQuery, request);
       const account = findScoped<Account>(deps, 'account', accountId, accountId);
       const channels = await readInPages(
-        (page) => deps.store.listScopedPage<Channel>('channel', accountId, page).map(presentChannel),
+        (page) =>
+          deps.store.listScopedPage<Channel>('channel', accountId, page).map(presentChannel),
         (channel) => channel.id,
       );
       const monitors = await readInPages(
@@ -96,7 +97,7 @@ export function registerExportRoute(app: FastifyInstance, deps: ApiDeps): void {
 
 /**
  * The file of an account's `channels` (as replies show them) and `monitors` (their shown
- * fields): entries sorted by name, without what the server sets (ids, revisions, times) nor a
+ * fields): entries sorted by name, a monitor's fields too (after its name and type), without what the server sets (ids, revisions, times) nor a
  * push monitor's token (the server makes it), a monitor's channels by name. Pure.
  */
 export function configFile(channels: readonly Channel[], monitors: readonly Monitor[]): ConfigFile {
@@ -105,8 +106,11 @@ export function configFile(channels: readonly Channel[], monitors: readonly Moni
     channels: sortedByName(channels).map(({ name, type, config }) => ({ name, type, config })),
     monitors: sortedByName(monitors).map((monitor) => {
       const made = getChecker(monitor.type)?.shownSecretFields ?? [];
+      // By name: the same file however the monitor was made (a stored one's order varies).
       const fields = Object.fromEntries(
-        Object.entries(monitor).filter(([key]) => !SERVER_FIELDS.has(key) && !made.includes(key)),
+        Object.entries(monitor)
+          .filter(([key]) => !SERVER_FIELDS.has(key) && !made.includes(key))
+          .sort(([a], [b]) => compare(a, b)),
       );
       // An id left behind by a channel deleted on another node names nothing: dropped.
       const channelNames = monitor.channelIds.flatMap((id) => names.get(id) ?? []);
@@ -144,7 +148,7 @@ function headerComment(account: Account, file: ConfigFile, at: Date): string[] {
   const repeated = repeatedNames(file);
   return [
     `Tireless channels and monitors of the account ${JSON.stringify(account.name)} (${account.id}), exported ${at.toISOString()}:`,
-    `${file.channels.length} channels and ${file.monitors.length} monitors, in the format of`,
+    `${count(file.channels.length, 'channel')} and ${count(file.monitors.length, 'monitor')}, in the format of`,
     '  tireless apply -f <this file> --url <node URL> --token <API token of the account to change>',
     `Secrets are NOT in this file: each reads ${mask}, as the API shows it (channels' webhook`,
     "  URLs, tokens, keys and passwords; monitors' request headers and bodies, a URL's user name",
@@ -159,6 +163,10 @@ function headerComment(account: Account, file: ConfigFile, at: Date): string[] {
       ? [`apply needs unique names; used more than once here: ${repeated.join(', ')}.`]
       : []),
   ];
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -78,8 +78,12 @@ function writeWhole(file: string, text: string): void {
     renameSync(temporary, file);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new TirelessError('TIRELESS_VALIDATION', `cannot write ${file}: ${describeError(error)}`, {
-      fields: [{ field: '-o', problem: `cannot be written: ${describeError(error)}` }],
-    });
+    throw new TirelessError(
+      'TIRELESS_VALIDATION',
+      `cannot write ${file}: ${describeError(error)}`,
+      {
+        fields: [{ field: '-o', problem: `cannot be written: ${describeError(error)}` }],
+      },
+    );
   }
 }
