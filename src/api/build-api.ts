@@ -12,6 +12,7 @@ import { authenticate, unauthorized } from './credentials.js';
 import type { ApiDeps } from './deps.js';
 import { answerError, installErrorHandling } from './error-handler.js';
 import { registerEventRoutes } from './events.js';
+import { registerExportRoute } from './export.js';
 import { registerIncidentRoutes } from './incidents.js';
 import { dropBodiesOfReads } from './unread-bodies.js';
 import { registerAcceptRoute, registerInvitationRoutes } from './invitations.js';
@@ -129,6 +130,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerMaintenanceRoutes(scope, deps);
     registerEventRoutes(scope, deps);
     registerStatusPageRoutes(scope, deps);
+    registerExportRoute(scope, deps);
     done();
   });
   return app;

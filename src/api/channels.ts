@@ -67,10 +67,7 @@ export function registerChannelRoutes(
       };
     },
     merge: (current, patch) => mergeChannelPatch(deps, current, patch),
-    present: (channel) => ({
-      ...channel,
-      config: maskFields(channel.config, secretFieldsOf(channel.type)),
-    }),
+    present: presentChannel,
     // Monitors alerting this channel no longer do.
     afterRemove: (channel) => detachReferences(deps, 'monitor', 'channelIds', channel),
   });
@@ -102,6 +99,11 @@ function registerChannelTypes(app: FastifyInstance): void {
     },
     () => reply,
   );
+}
+
+/** A channel as replies (and exports) show it: its secret config fields masked. */
+export function presentChannel(channel: Channel): Channel {
+  return { ...channel, config: maskFields(channel.config, secretFieldsOf(channel.type)) };
 }
 
 function secretFieldsOf(type: string): readonly string[] {

@@ -11,4 +11,4 @@ export { MONITOR_DERIVED_FIELDS } from './monitors.js';
 export { STATUS_PAGE_TTL_MS } from './public-status.js';
 export { SHARED_READ_TTL_MS } from './shared-reads.js';
 export { setupCodeFor } from './setup-guard.js';
-export { createTestApi, type TestApi } from './testing.js';
+export { createTestApi, signUp, type TestApi } from './testing.js';

@@ -247,18 +247,28 @@ function hasDefault(monitor: Monitor, field: string): boolean {
   }
 }
 
-function presentMonitor(deps: ApiDeps, stored: Monitor): Monitor & MonitorDerived {
-  // One damaged secret must not fail the read (of a list, neither the others): it reads masked.
+/**
+ * A stored monitor's fields as replies (and exports) show them: secrets masked, and the names
+ * of those that did not open (they read masked too: one damaged secret must not fail a read).
+ */
+export function shownMonitor(
+  deps: ApiDeps,
+  stored: Monitor,
+): { monitor: Monitor; shown: Monitor; unreadable: string[] } {
   const { monitor, unreadable } = openMonitorOr(deps.secrets, stored, SECRET_MASK);
+  // A monitor stored before these fields existed has their defaults.
+  return { monitor, shown: { ...maskMonitor(monitor), ...monitorLocations(monitor) }, unreadable };
+}
+
+function presentMonitor(deps: ApiDeps, stored: Monitor): Monitor & MonitorDerived {
+  const { monitor, shown, unreadable } = shownMonitor(deps, stored);
   const push =
     monitor.type === 'push' && typeof monitor.token === 'string' && !unreadable.includes('token');
   const now = deps.clock.now();
   const state = deps.store.getMonitorState(monitor.id) as Partial<MonitorState> | undefined;
   const certExpiresAt = monitor.type === 'tls' ? state?.certExpiresAt : undefined;
   return {
-    ...maskMonitor(monitor),
-    // A monitor stored before these fields existed has their defaults.
-    ...monitorLocations(monitor),
+    ...shown,
     status: monitorStatus(monitor, state),
     // Alerts are held while a maintenance window covers the monitor: say so beside its status.
     inMaintenance: deps.maintenance.covers(monitor, now),

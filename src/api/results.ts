@@ -1,11 +1,20 @@
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { validationError } from '../errors/index.js';
 import type { Monitor } from '../model/index.js';
-import { DAY_MS, HOUR_MS, type Granularity, type UptimeTotals } from '../store/index.js';
+import {
+  DAY_MS,
+  HOUR_MS,
+  type Granularity,
+  type StoredResult,
+  type UptimeTotals,
+} from '../store/index.js';
 import { findScoped } from './config-resource.js';
 import { callerOf } from './credentials.js';
 import type { ApiDeps } from './deps.js';
+import { attachment, csvRecord } from './downloads.js';
 import { accountStates } from './monitor-states.js';
 import { readInPages } from './paged-read.js';
 import { routeSchema } from './openapi.js';
@@ -25,6 +34,17 @@ const resultsQuery = z.object({
   until: time.optional(),
   limit: queryInteger(1, 10_000, 100),
 });
+
+const resultsCsvQuery = z.object({
+  since: time.optional(),
+  until: time.optional(),
+});
+
+/** The CSV's columns: a result's check time (ISO 8601), up/down, latency, error, where. */
+const CSV_COLUMNS = ['time', 'status', 'latency_ms', 'error', 'node', 'region'];
+
+/** Results the CSV reads from the store at once, with a turn of the event loop between. */
+const CSV_PAGE_SIZE = 1000;
 
 /** The uptime windows by name, ms. */
 const WINDOWS = {
@@ -63,8 +83,8 @@ function seriesGranularity(spanMs: number): Granularity {
 }
 
 /**
- * `/api/v1/monitors/summary`, `/api/v1/monitors/:id/results`, `/api/v1/monitors/:id/uptime`
- * and `/api/v1/monitors/:id/series`.
+ * `/api/v1/monitors/summary`, `/api/v1/monitors/:id/results` (and `results.csv`),
+ * `/api/v1/monitors/:id/uptime` and `/api/v1/monitors/:id/series`.
  */
 export function registerResultRoutes(
   app: FastifyInstance,
@@ -158,6 +178,35 @@ export function registerResultRoutes(
   );
 
   app.get(
+    '/api/v1/monitors/:id/results.csv',
+    {
+      schema: routeSchema({
+        role: 'viewer',
+        tag: 'monitors',
+        summary:
+          'Every result of a monitor with slots in [since, until) (default: all it keeps), newest first, as CSV; a download',
+        params: ['id'],
+        query: resultsCsvQuery,
+        responses: {
+          200: `text/csv (RFC 4180, CRLF): a header row ${CSV_COLUMNS.join(',')}, then a row per result`,
+        },
+        textReply: true,
+      }),
+    },
+    (request, reply) => {
+      const { accountId } = callerOf(request);
+      const monitor = findScoped<Monitor>(deps, 'monitor', accountId, idParam(request));
+      const query = parseQuery(resultsCsvQuery, request);
+      const range = { since: query.since ?? 0, until: query.until ?? Number.MAX_SAFE_INTEGER };
+      const pages = deps.store.resultPages(accountId, monitor.id, range, CSV_PAGE_SIZE);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', attachment(`tireless-${monitor.id}-results.csv`))
+        .send(Readable.from(resultsCsv(pages)));
+    },
+  );
+
+  app.get(
     '/api/v1/monitors/:id/uptime',
     {
       schema: routeSchema({
@@ -187,6 +236,29 @@ export function registerResultRoutes(
       };
     },
   );
+}
+
+/**
+ * The CSV text of a monitor's results, a page at a time as the reply is read: a history of
+ * millions of results is never in memory at once, nor does it hold the event loop.
+ */
+async function* resultsCsv(pages: Iterable<StoredResult[]>): AsyncGenerator<string> {
+  yield csvRecord(CSV_COLUMNS);
+  for (const page of pages) {
+    yield page
+      .map((result) =>
+        csvRecord([
+          new Date(result.checkedAt).toISOString(),
+          result.status,
+          result.latencyMs,
+          result.error ?? '',
+          result.node,
+          result.region,
+        ]),
+      )
+      .join('');
+    await nextTurn();
+  }
 }
 
 /** [from, to) in ms: `from`/`to` when given, else the named window ending at `to` or now. */

@@ -35,6 +35,7 @@ export const ROLE_TABLE: Record<
   }
 > = {
   'GET /api/v1/account': { role: 'viewer' },
+  'GET /api/v1/export': { role: 'viewer' },
   // An admin sets the retention (the body walked); renaming takes an owner (members.test.ts).
   'PATCH /api/v1/account': { role: 'admin' },
   // The first account is the operator's (409); the other's owner sends a wrong password (400):
@@ -66,6 +67,7 @@ export const ROLE_TABLE: Record<
   'PATCH /api/v1/monitors/{id}': { role: 'member' },
   'DELETE /api/v1/monitors/{id}': { role: 'member' },
   'GET /api/v1/monitors/{id}/results': { role: 'viewer' },
+  'GET /api/v1/monitors/{id}/results.csv': { role: 'viewer' },
   'GET /api/v1/monitors/{id}/uptime': { role: 'viewer' },
   'GET /api/v1/monitors/{id}/series': { role: 'viewer' },
   'GET /api/v1/monitors/summary': { role: 'viewer' },

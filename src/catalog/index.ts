@@ -615,6 +615,14 @@ export const strings = {
     label: 'Account name (optional)',
     hint: 'Your team or company, as members and invitations show it. Left empty: your email.',
   },
+  /** Downloads: the account's configuration (Settings) and a monitor's results (its page). */
+  exports: {
+    title: 'Export configuration',
+    intro:
+      'Your channels and monitors as a YAML file that tireless apply -f takes, for this account or another one on any node. Secrets are not in it: each reads ******** until you write it in.',
+    configuration: 'Export configuration (YAML)',
+    results: 'Download results (CSV)',
+  },
   errors: {
     title: 'Not done',
     network: 'The server could not be reached. Try again.',

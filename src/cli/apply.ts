@@ -12,11 +12,13 @@ import { describeError, TirelessError, type FieldProblem } from '../errors/index
 import { MONITOR_DERIVED_FIELDS } from '../api/index.js';
 import {
   ENTITY_FIELDS,
+  maskedMonitorSecrets,
   maskMonitor,
   parseChannelInput,
   parseMonitorInput,
 } from '../model/index.js';
 import { getNotifier } from '../notify/index.js';
+import { maskedSecretNames, SECRET_MASK } from '../secrets/index.js';
 import { NodeApi } from './node-api.js';
 
 export interface ApplyOptions {
@@ -92,6 +94,7 @@ export async function runApply(options: ApplyOptions): Promise<ApplyReport> {
     api.list('monitors') as Promise<CurrentMonitor[]>,
   ]);
   const plan = planApply(desired, { channels, monitors });
+  if (plan.problems.length > 0) throw invalidFile(options.file, plan.problems);
   for (const step of plan.deletions) {
     if (step.kind === 'monitor') step.results = await api.recordedResults(step.id ?? '');
   }
@@ -145,6 +148,8 @@ interface DesiredChannel {
   name: string;
   type: string;
   config: Record<string, unknown>;
+  /** Secrets the file gives masked (`config.webhookUrl`): the stored ones are to be kept. */
+  masked: string[];
 }
 
 interface DesiredMonitor {
@@ -155,6 +160,8 @@ interface DesiredMonitor {
   generated: ReadonlySet<string>;
   /** Names of the channels it alerts. */
   channels: string[];
+  /** Secrets the file gives masked (`headers.Authorization`, `url`): the stored ones are kept. */
+  masked: string[];
 }
 
 interface DesiredState {
@@ -270,16 +277,25 @@ function modelProblems(error: unknown, prefix: readonly PropertyKey[]): FieldPro
   });
 }
 
+/**
+ * A channel of the file, validated as the API would. A secret given masked (as `tireless
+ * export` writes it) is not validated here: the stored one it keeps was, when it was stored.
+ */
 function desiredChannel(
   entry: FileEntries['channels'][number],
   index: number,
   problems: FieldProblem[],
 ): DesiredChannel[] {
+  const masked = maskedSecretNames(entry.config, secretFieldsOf(entry.type), 'config.');
   try {
-    return [parseChannelInput(entry)];
+    return [{ ...parseChannelInput(entry), masked }];
   } catch (error) {
-    problems.push(...modelProblems(error, ['channels', index]));
-    return [];
+    const prefix = pathText(['channels', index]);
+    const found = modelProblems(error, ['channels', index]).filter(
+      ({ field }) => !masked.some((name) => field === `${prefix}.${name}`),
+    );
+    problems.push(...found);
+    return found.length === 0 ? [{ ...entry, masked }] : [];
   }
 }
 
@@ -308,7 +324,8 @@ function desiredMonitor(
     );
     const fields: Record<string, unknown> = { ...parsed };
     for (const key of [...generated, 'channelIds']) delete fields[key];
-    return [{ name: parsed.name, fields, generated, channels }];
+    const masked = maskedMonitorSecrets(fields);
+    return [{ name: parsed.name, fields, generated, channels, masked }];
   } catch (error) {
     problems.push(...modelProblems(error, ['monitors', index]));
     return [];
@@ -384,6 +401,8 @@ interface Plan {
   /** What the file does not name: monitors first, then channels. */
   deletions: Step[];
   unchanged: number;
+  /** Masked secrets the account has nothing to keep for: the plan cannot be carried out. */
+  problems: FieldProblem[];
 }
 
 /**
@@ -407,7 +426,44 @@ function planApply(
     ...channels.extra.map((have) => deleteStep('channel', have)),
   ];
   const unchanged = desired.channels.length + desired.monitors.length - steps.length;
-  return { steps, deletions, unchanged };
+  const problems = [
+    ...channels.pairs.flatMap(([want, have], i) =>
+      unkeptSecrets('channel', i, want, have && have.type === want.type ? maskedOf(have) : []),
+    ),
+    ...monitors.pairs.flatMap(([want, have], i) =>
+      unkeptSecrets(
+        'monitor',
+        i,
+        want,
+        have && have.type === want.fields.type ? maskedMonitorSecrets(have) : [],
+      ),
+    ),
+  ];
+  return { steps, deletions, unchanged, problems };
+}
+
+/** The secrets a channel as the API shows it has (masked): those a masked one in the file keeps. */
+function maskedOf(channel: CurrentChannel): string[] {
+  return maskedSecretNames(channel.config, secretFieldsOf(channel.type), 'config.');
+}
+
+/**
+ * A problem for each secret `want` gives masked that the current entity of its name does not
+ * have (`stored`: its masked secrets): there is nothing to keep, and the mask itself must not
+ * become the secret. An export applied to another account or node needs its secrets written in.
+ */
+function unkeptSecrets(
+  kind: EntityKind,
+  index: number,
+  want: { name: string; masked: readonly string[] },
+  stored: readonly string[],
+): FieldProblem[] {
+  return want.masked
+    .filter((name) => !stored.includes(name))
+    .map((name) => ({
+      field: `${pathText([`${kind}s`, index])}.${name}`,
+      problem: `is ${JSON.stringify(SECRET_MASK)} (masked, as the API and tireless export show secrets), and the account has no such secret of ${kind} ${JSON.stringify(want.name)} to keep: write the secret itself`,
+    }));
 }
 
 /** Pairs each desired entity with the current one of its name; current ones left over are extra. */

@@ -1,6 +1,6 @@
 /**
- * The `tireless` command: start a node, back up, restore, apply config as code, show a
- * cluster, manage accounts' quotas.
+ * The `tireless` command: start a node, back up, restore, apply and export config as code,
+ * show a cluster, manage accounts' quotas.
  * Errors print one clear line (with the setting or field at fault) and exit 1.
  */
 import { createInterface } from 'node:readline/promises';
@@ -11,6 +11,7 @@ import { startNode, VERSION } from '../node/index.js';
 import { runBackup } from './backup.js';
 import { runRestore } from './restore.js';
 import { runApply } from './apply.js';
+import { runExport } from './export.js';
 import { runClusterStatus } from './cluster-status.js';
 import { QUOTA_FLAGS, runQuotasDefaults, runQuotasList, runQuotasSet } from './quotas.js';
 import { QUOTA_NAMES, type QuotaName } from '../model/index.js';
@@ -192,6 +193,25 @@ function program(): Command {
         token: tokenFrom(flags, 'apply'),
         log: print,
         ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+      });
+    });
+
+  cli
+    .command('export')
+    .description(
+      'write the monitors and channels of an account as the YAML file apply takes (secrets masked)',
+    )
+    .option('-o, --out <file>', 'the file to write (default: standard output)')
+    .option('--url <url>', 'URL of a running node', 'http://127.0.0.1:3000')
+    .option('--token <token>', 'API token (env TIRELESS_TOKEN)')
+    .action(async (flags: { out?: string; url: string; token?: string }) => {
+      await runExport({
+        url: flags.url,
+        token: tokenFrom(flags, 'export'),
+        ...(flags.out === undefined ? {} : { out: flags.out }),
+        write: (text) => process.stdout.write(text),
+        // The file may be going to stdout: what is being done goes to stderr.
+        log: (line) => process.stderr.write(line + '\n'),
       });
     });
 

@@ -7,8 +7,8 @@ import {
 } from '../errors/index.js';
 
 /**
- * The REST API of a running node, as the CLI commands that talk to one (`apply`, `cluster
- * status`) call it: bearer token, a timeout per request, and the API's error shape turned
+ * The REST API of a running node, as the CLI commands that talk to one (`apply`, `export`,
+ * `cluster status`) call it: bearer token, a timeout per request, and the API's error shape turned
  * into TirelessErrors that say which request failed and why.
  */
 export class NodeApi {
@@ -18,8 +18,20 @@ export class NodeApi {
     private readonly timeoutMs: number,
   ) {}
 
+  /** A request with a JSON body (if any); the JSON answer (or its text, if not JSON). */
   async send(method: string, path: string, body?: object): Promise<unknown> {
+    const text = await this.request(method, path, body);
+    return text ? parseJson(text) : undefined;
+  }
+
+  /** GET `path`: the answer's text as sent (a file to save as it is). */
+  text(path: string): Promise<string> {
+    return this.request('GET', path);
+  }
+
+  private async request(method: string, path: string, body?: object): Promise<string> {
     let response: Response;
+    let text: string;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
         method,
@@ -30,6 +42,8 @@ export class NodeApi {
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      // Within the timeout too: a long answer (an export) can stall after its headers.
+      text = await response.text();
     } catch (error) {
       throw new TirelessError(
         'TIRELESS_UNAVAILABLE',
@@ -37,10 +51,10 @@ export class NodeApi {
         { cause: error },
       );
     }
-    const text = await response.text();
-    const reply = text ? parseJson(text) : undefined;
-    if (!response.ok) throw replyError(method, path, response.status, reply);
-    return reply;
+    if (!response.ok) {
+      throw replyError(method, path, response.status, text ? parseJson(text) : undefined);
+    }
+    return text;
   }
 }
 

@@ -12,6 +12,7 @@ import { fieldProblems } from '../validation/index.js';
 
 export {
   keepMaskedMonitorSecrets,
+  maskedMonitorSecrets,
   maskMonitor,
   monitorMoved,
   monitorPlace,

@@ -6,6 +6,7 @@
 import { getChecker } from '../checks/index.js';
 import {
   keepMaskedSecrets,
+  maskedSecretNames,
   maskFields,
   SECRET_MASK,
   SecretBox,
@@ -75,6 +76,17 @@ export function maskMonitor<M extends Fields>(opened: M): M {
   const { url } = opened;
   if (typeof url === 'string' && hasUserInfo(url)) masked.url = withUserInfo(url, SECRET_MASK, '');
   return masked as M;
+}
+
+/**
+ * The secrets of `fields` written masked, as maskMonitor shows them (`headers.Authorization`,
+ * `body`, `url` for a masked user-info): a client sent back what it read, not the secret.
+ */
+export function maskedMonitorSecrets(fields: Fields): string[] {
+  const names = maskedSecretNames(fields, getChecker(String(fields.type))?.secretFields ?? []);
+  const { url } = fields;
+  if (typeof url === 'string' && hasMaskedUserInfo(url)) names.push('url');
+  return names;
 }
 
 /**

@@ -177,6 +177,23 @@ export function maskFields(
 }
 
 /**
+ * The names of the secrets of `values` (fields, or entries of map fields, under `prefix`)
+ * that are SECRET_MASK: sent back as replies show them, not the secret itself.
+ */
+export function maskedSecretNames(
+  values: Record<string, unknown>,
+  fields: readonly string[],
+  prefix = '',
+): string[] {
+  const names: string[] = [];
+  mapSecrets(values, fields, prefix, (value, name) => {
+    if (value === SECRET_MASK) names.push(name);
+    return value;
+  });
+  return names;
+}
+
+/**
  * Field problems for secret values a client sent in sealed form (`enc:…`): only the server
  * seals, so such a value is a ciphertext copied from somewhere, never a secret to keep.
  */

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export {
   keepMaskedSecrets,
   maskFields,
+  maskedSecretNames,
   SECRET_MASK,
   sealedInputProblems,
   SecretBox,

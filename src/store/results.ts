@@ -128,6 +128,15 @@ export class Results {
          WHERE r.monitor = ? AND r.slot >= ? AND r.slot < ?
          ORDER BY r.slot DESC, r.origin LIMIT ?`,
       ),
+      // A page of an export: after a (slot, origin) cursor, newest first, on the primary key.
+      listAfter: db.prepare(
+        `SELECT r.slot, r.origin, r.lateness, r.up, r.latency, e.text AS error, o.node, o.region,
+           r.timing
+         FROM results r JOIN keys_origin o ON o.n = r.origin
+         LEFT JOIN error_texts e ON e.n = r.error
+         WHERE r.monitor = ? AND r.slot >= ? AND (r.slot, r.origin) < (?, ?)
+         ORDER BY r.slot DESC, r.origin DESC LIMIT ?`,
+      ),
       // In the order every replica judges them: by slot, then by the checking node's name
       // (origin keys are local, names are not).
       ordered: db.prepare(
@@ -241,6 +250,33 @@ export class Results {
   list(monitorN: number, range: { since: number; until: number; limit: number }): StoredResult[] {
     const rows = this.sql.list.all(monitorN, range.since, range.until, range.limit) as ResultRow[];
     return rows.map(toStored);
+  }
+
+  /**
+   * Results of one monitor, newest first, slots in [since, until), `pageSize` at a time: each
+   * step reads one page after the last row of the one before, so nothing stays open between
+   * pages and a result stored meanwhile neither repeats nor hides another.
+   */
+  *pages(
+    monitorN: number,
+    range: { since: number; until: number },
+    pageSize: number,
+  ): Generator<StoredResult[], void> {
+    // Below every row of slot `until` (which the range leaves out): the first page starts there.
+    let cursor = { slot: range.until, origin: Number.MIN_SAFE_INTEGER };
+    for (;;) {
+      const rows = this.sql.listAfter.all(
+        monitorN,
+        range.since,
+        cursor.slot,
+        cursor.origin,
+        pageSize,
+      ) as (ResultRow & { origin: number })[];
+      if (rows.length > 0) yield rows.map(toStored);
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < pageSize) return;
+      cursor = { slot: last.slot, origin: last.origin };
+    }
   }
 
   /**

@@ -338,6 +338,21 @@ export class Store {
     return this.results.list(known.n, range);
   }
 
+  /**
+   * Every result of one monitor of one account with a slot in [since, until), newest first,
+   * a page of `pageSize` per step (for exports: the caller lets other work run between pages).
+   */
+  resultPages(
+    accountId: string,
+    monitorId: string,
+    range: { since: number; until: number },
+    pageSize: number,
+  ): Iterable<StoredResult[]> {
+    const known = this.knownMonitor(monitorId);
+    if (!known || known.monitor.accountId !== accountId) return [];
+    return this.results.pages(known.n, range, pageSize);
+  }
+
   /** Up and down counts of one monitor over [from, to), from rollups. */
   uptime(accountId: string, monitorId: string, from: number, to: number): UptimeTotals {
     const known = this.knownMonitor(monitorId);

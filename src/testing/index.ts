@@ -7,3 +7,4 @@ export * from './damage.js';
 export * from './config-docs.js';
 export * from './event-stream.js';
 export * from './tls-cert.js';
+export * from './csv.js';

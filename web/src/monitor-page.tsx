@@ -366,6 +366,12 @@ function Results({ monitorId, latestSlot }: { monitorId: string; latestSlot?: nu
       <section aria-labelledby="results-heading">
         <h2 id="results-heading">{m.results}</h2>
         <p>
+          {/* Every result kept, not only those shown: the server writes it a page at a time. */}
+          <a href={`/api/v1/monitors/${encodeURIComponent(monitorId)}/results.csv`} download>
+            {strings.exports.results}
+          </a>
+        </p>
+        <p>
           <label class="inline">
             <input
               type="checkbox"

@@ -86,6 +86,7 @@ export function SettingsPage(props: {
       <TotpSection />
       <SessionsSection />
       <TokensSection role={props.role} />
+      <ExportSection />
       {props.role === 'owner' && account && (
         <DeleteAccountSection name={account.name} onDeleted={props.onAccountDeleted} />
       )}
@@ -161,6 +162,22 @@ function AccountSection(props: {
         </form>
       )}
       {done && <p role="status">{s.saved}</p>}
+    </section>
+  );
+}
+
+/** The account's channels and monitors as a file `tireless apply -f` takes: a download. */
+function ExportSection() {
+  const s = strings.exports;
+  return (
+    <section aria-labelledby="export-title">
+      <h2 id="export-title">{s.title}</h2>
+      <p>{s.intro}</p>
+      <p>
+        <a href="/api/v1/export" download>
+          {s.configuration}
+        </a>
+      </p>
     </section>
   );
 }
