@@ -181,7 +181,7 @@ function movedDestinations(
 export function resendProblems(kept: readonly string[], moved: readonly string[]): FieldProblem[] {
   return kept.map((field) => ({
     field,
-    problem: `is masked: send the secret again to change ${moved.join(', ')} (a stored secret never goes to a new destination unseen)`,
+    problem: `keeps a stored secret: send the secret again to change ${moved.join(', ')} (a stored secret never goes to a new destination unseen)`,
   }));
 }
 

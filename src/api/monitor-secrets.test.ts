@@ -94,7 +94,8 @@ void describe('monitor credentials', () => {
       url: 'http://attacker.example/',
       headers: { Authorization: SECRET_MASK },
     });
-    assert.deepEqual(badFields(headerOnly), ['headers.Authorization']);
+    // The body, not named, would have followed: refused too.
+    assert.deepEqual(badFields(headerOnly).sort(), ['body', 'headers.Authorization']);
     assert.equal(opened(created.id).url, BASIC, 'nothing changed');
 
     // With the secrets given again, the move is fine.
@@ -105,6 +106,34 @@ void describe('monitor credentials', () => {
     });
     assert.equal(moved.statusCode, 200, moved.body);
     assert.equal(opened(created.id).url, 'https://probe:url-password@shop2.example.com/');
+  });
+
+  void it('does not let the stored secrets follow a URL moved alone', async () => {
+    const created = await create(WITH_CREDENTIALS);
+    // A member who cannot read the secrets points the monitor at their own server.
+    const alone = await patch(created.id, { url: 'http://collector.example/' });
+    assert.equal(alone.statusCode, 400, alone.body);
+    assert.deepEqual(badFields(alone).sort(), ['body', 'headers.Authorization', 'headers.X-Team']);
+    assert.match(errorOf(alone).fields?.[0]?.problem ?? '', /send the secret again to change url/);
+    assert.equal(opened(created.id).url, BASIC, 'nothing changed');
+    assert.deepEqual(opened(created.id).headers, WITH_CREDENTIALS.headers);
+
+    // Another path of the same origin is no move: the secrets stay without being sent.
+    const samePlace = await patch(created.id, { url: `${MASKED_URL}&z=3` });
+    assert.equal(samePlace.statusCode, 200, samePlace.body);
+    assert.equal(opened(created.id).body, WITH_CREDENTIALS.body);
+    // Moved with the secrets removed: nothing stored goes along.
+    const cleared = await patch(created.id, {
+      url: 'http://collector.example/',
+      headers: null,
+      body: null,
+    });
+    assert.equal(cleared.statusCode, 200, cleared.body);
+    const now = opened(created.id);
+    assert.deepEqual(
+      [now.url, now.headers, now.body],
+      ['http://collector.example/', undefined, undefined],
+    );
   });
 
   void it('refuses sealed values, naming the field', async () => {

@@ -10,6 +10,7 @@ import {
   monitorCommonSchema,
   monitorLocations,
   monitorMoved,
+  secretsNotSent,
   monitorOptions,
   monitorSecretFields,
   openMonitorOr,
@@ -218,8 +219,12 @@ function mergeMonitorPatch(
   let patch = given;
   if (!Object.hasOwn(given, 'type') || given.type === current.type) {
     const { values, kept } = keepMaskedMonitorSecrets(given, current);
+    // Kept masked or not named: either way the stored secret would follow the URL unseen. (A
+    // URL that is not http(s), a sealed one say, is refused as such when the change is validated.)
     const moved = Object.hasOwn(values, 'url') && monitorMoved(current, values);
-    if (kept.length > 0 && moved) throw validationError(resendProblems(kept, ['url']));
+    const web = typeof values.url === 'string' && /^https?:\/\//i.test(values.url);
+    const unsent = moved ? [...kept, ...(web ? secretsNotSent(given, current) : [])] : [];
+    if (unsent.length > 0) throw validationError(resendProblems(unsent, ['url']));
     patch = values;
   }
   const dropped = new Set<string>();

@@ -15,6 +15,7 @@ export {
   maskedMonitorSecrets,
   maskMonitor,
   monitorMoved,
+  secretsNotSent,
   monitorPlace,
   monitorSecretFields,
   openMonitor,

@@ -113,6 +113,23 @@ export function keepMaskedMonitorSecrets(
 }
 
 /**
+ * The stored secrets a patch leaves in place without naming them: each secret field of the
+ * opened stored monitor that `given` (whose top-level fields replace the stored ones) does not
+ * carry, by name (`body`, `headers.Authorization`). Those kept masked are keepMaskedMonitorSecrets'.
+ */
+export function secretsNotSent(given: Fields, opened: Fields): string[] {
+  const names: string[] = [];
+  for (const field of getChecker(String(opened.type))?.secretFields ?? []) {
+    const value = opened[field];
+    if (Object.hasOwn(given, field) || value === undefined || value === '') continue;
+    if (typeof value === 'object' && value !== null) {
+      names.push(...Object.keys(value).map((name) => `${field}.${name}`));
+    } else names.push(field);
+  }
+  return names;
+}
+
+/**
  * Whether a monitor now sends its requests elsewhere than before (another scheme, host or
  * port of its URL): a secret kept masked must then be sent again.
  */
