@@ -650,13 +650,8 @@ export const publicStrings = {
     maintenance: 'Under maintenance',
     unknown: 'Status not known yet',
   },
-  states: {
-    up: 'Up',
-    down: 'Down',
-    pending: 'Pending',
-    paused: 'Paused',
-    maintenance: 'Maintenance',
-  },
+  /** A monitor's state: the same words as the app's. */
+  states: strings.states,
   days: {
     up: 'no failed checks',
     partial: 'some failed checks',
