@@ -7,7 +7,6 @@
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { stringify } from 'yaml';
 import { z } from 'zod';
 import { getChecker } from '../checks/index.js';
 import { ENTITY_FIELDS, type Account, type Channel, type Monitor } from '../model/index.js';
@@ -174,6 +173,8 @@ function count(n: number, noun: string): string {
  * (the YAML library takes ~1 ms an entry: 10,000 monitors at once would hold the checks due).
  */
 async function* yamlText(header: readonly string[], file: ConfigFile): AsyncGenerator<string> {
+  // Loaded on the first export, not at start: a node that never exports keeps ~1 MB less.
+  const { stringify } = await import('yaml');
   yield header.map((line) => `# ${line}\n`).join('');
   for (const kind of ['channels', 'monitors'] as const) {
     const entries = file[kind];

@@ -2,16 +2,13 @@
  * The `tireless` command: start a node, back up, restore, apply and export config as code,
  * show a cluster, manage accounts' quotas.
  * Errors print one clear line (with the setting or field at fault) and exit 1.
+ * backup, restore, apply and export load their code when they run: `start` does not hold it.
  */
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { describeError, TirelessError } from '../errors/index.js';
 import { loadSettings, type Settings } from '../config/index.js';
 import { startNode, VERSION } from '../node/index.js';
-import { runBackup } from './backup.js';
-import { runRestore } from './restore.js';
-import { runApply } from './apply.js';
-import { runExport } from './export.js';
 import { runClusterStatus } from './cluster-status.js';
 import { QUOTA_FLAGS, runQuotasDefaults, runQuotasList, runQuotasSet } from './quotas.js';
 import { QUOTA_NAMES, type QuotaName } from '../model/index.js';
@@ -162,6 +159,7 @@ function program(): Command {
       false,
     )
     .action(async (flags: { data: string; out: string; withKey: boolean }) => {
+      const { runBackup } = await import('./backup.js');
       await runBackup({ dataDir: flags.data, out: flags.out, withKey: flags.withKey, log: print });
     });
 
@@ -175,6 +173,7 @@ function program(): Command {
       'the secret key kept apart from the backups (tireless backup without --with-key)',
     )
     .action(async (flags: { from: string[]; data: string; key?: string }) => {
+      const { runRestore } = await import('./restore.js');
       await runRestore({ from: flags.from, dataDir: flags.data, keyFile: flags.key, log: print });
     });
 
@@ -188,6 +187,7 @@ function program(): Command {
     .option('--prune', 'also delete the channels and monitors the file does not name', false)
     .option('-y, --yes', 'with --prune: delete without asking (for scripts)', false)
     .action(async (flags: ApplyFlags) => {
+      const { runApply } = await import('./apply.js');
       await runApply({
         ...flags,
         token: tokenFrom(flags, 'apply'),
@@ -205,6 +205,7 @@ function program(): Command {
     .option('--url <url>', 'URL of a running node', 'http://127.0.0.1:3000')
     .option('--token <token>', 'API token (env TIRELESS_TOKEN)')
     .action(async (flags: { out?: string; url: string; token?: string }) => {
+      const { runExport } = await import('./export.js');
       await runExport({
         url: flags.url,
         token: tokenFrom(flags, 'export'),

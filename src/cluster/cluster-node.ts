@@ -7,8 +7,6 @@ import { describeError, TirelessError } from '../errors/index.js';
 import type { IngestReport, Judge, Store } from '../store/index.js';
 import { ClusterAssignment } from './assignment.js';
 import {
-  CONFIG_BUCKET,
-  DELIVERIES_BUCKET,
   joinCluster,
   settlesWithin,
   untilJetStreamAnswers,
@@ -17,6 +15,7 @@ import {
 } from './connection.js';
 import { KvDeliveryClaims } from './delivery-claims.js';
 import { KvConfigWriter, replicaRevision } from './kv-config.js';
+import { CONFIG_BUCKET, DELIVERIES_BUCKET } from './names.js';
 import { LinkTracker, type LinkFacts, type LinkState } from './link-state.js';
 import { LinkedClaims, LinkedConfigWriter } from './linked-config.js';
 import type { MemberView } from './members.js';

@@ -9,14 +9,8 @@ import { systemClock } from '../clock/index.js';
 import { TirelessError } from '../errors/index.js';
 import { Store, type ConfigChange } from '../store/index.js';
 import { startNatsCluster, tempDir, waitFor, type NatsCluster } from '../testing/index.js';
-import {
-  KvConfigWriter,
-  SoloConfigWriter,
-  type KvConfigWriterOptions,
-  type ConfigDoc,
-  type ConfigWriter,
-  type UniqueName,
-} from './index.js';
+import { SoloConfigWriter, type ConfigDoc, type ConfigWriter, type UniqueName } from './index.js';
+import { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
 import { WIRE_VERSION, WireLog } from './wire.js';
 
 const log = pino({ level: 'silent' });

@@ -12,15 +12,8 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import { Deadline } from '../deadline/index.js';
 import { describeError, TirelessError } from '../errors/index.js';
+import { CLUSTER_BUCKET, CONFIG_BUCKET, DELIVERIES_BUCKET, RATES_BUCKET } from './names.js';
 
-/** The KV bucket of config documents (accounts, users, tokens, monitors, channels, …). */
-export const CONFIG_BUCKET = 'tireless_config';
-/** The KV bucket of cluster-wide facts: the secret key's fingerprint, one-time claims. */
-export const CLUSTER_BUCKET = 'tireless_cluster';
-/** The KV bucket of delivery claims: which node sends each notification, and how it ended. */
-export const DELIVERIES_BUCKET = 'tireless_deliveries';
-/** The KV bucket of rate counts: each node's requests per account and minute (SharedRates). */
-export const RATES_BUCKET = 'tireless_rates';
 /** How long a rate count is kept, ms: its minute and the next, then it expires. */
 const RATES_MAX_AGE_MS = 3 * 60_000;
 const FINGERPRINT_KEY = 'secret-key-fingerprint';

@@ -9,6 +9,7 @@ import {
   type ClaimContext,
 } from './claim-decision.js';
 import { kvCompareAndSet, kvLatest, type KvBucketRef } from './kv-cas.js';
+import { deliveryClaimKey } from './names.js';
 import type { ClaimAnswer, DeliveryClaims, DeliveryOutcome, DeliveryRef } from './ports.js';
 
 export interface KvDeliveryClaimsOptions {
@@ -191,14 +192,6 @@ export class KvDeliveryClaims implements DeliveryClaims {
       if (this.unwritten.get(deliveryId) === outcome) this.unwritten.delete(deliveryId);
     }
   }
-}
-
-/**
- * A delivery id as a KV key: KV keys are NATS subject tokens (no `:`), so the id is
- * base64url-encoded (reversible, no two ids share a key); the claim names the id too.
- */
-export function deliveryClaimKey(deliveryId: string): string {
-  return Buffer.from(deliveryId, 'utf8').toString('base64url');
 }
 
 function parseJson(data: Uint8Array): unknown {

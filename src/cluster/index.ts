@@ -5,6 +5,7 @@
  */
 import { notFound, TirelessError } from '../errors/index.js';
 import type { ConfigChange, ConfigKind, Store } from '../store/index.js';
+import type { ClusterNode, ClusterNodeOptions } from './cluster-node.js';
 import {
   claimHolder,
   revisionConflict,
@@ -29,12 +30,19 @@ export type {
   ResultSink,
   UniqueName,
 } from './ports.js';
-export { ClusterNode, type ClusterNodeOptions, type ClusterStatus } from './cluster-node.js';
-export { KvConfigWriter, type KvConfigWriterOptions } from './kv-config.js';
-export { DELIVERIES_BUCKET, RATES_BUCKET } from './connection.js';
-export { SharedRates, type SharedRatesOptions } from './shared-rates.js';
+// Types only from the modules that talk to NATS: a solo node never loads the NATS client.
+export type { ClusterNode, ClusterNodeOptions, ClusterStatus } from './cluster-node.js';
+export { DELIVERIES_BUCKET, RATES_BUCKET, deliveryClaimKey } from './names.js';
 export { batchOf, overshootBound, RATE_WINDOW_MS } from './rate-tally.js';
-export { deliveryClaimKey } from './delivery-claims.js';
+
+/**
+ * Joins the cluster as a node (ClusterNode.join). The cluster's code and the NATS client
+ * load here, at the first join, not with this module.
+ */
+export async function joinAsClusterNode(options: ClusterNodeOptions): Promise<ClusterNode> {
+  const { ClusterNode } = await import('./cluster-node.js');
+  return ClusterNode.join(options);
+}
 
 /** Solo: the only node checks and coordinates everything. */
 export const soloAssignment: Assignment = {

@@ -15,7 +15,7 @@ import { checkUserAgent } from '../checks/index.js';
 import { buildApi, setupCodeFor, type SystemAccess } from '../api/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import {
-  ClusterNode,
+  joinAsClusterNode,
   soloAssignment,
   SoloConfigWriter,
   type Assignment,
@@ -123,7 +123,7 @@ export async function startNode(
   // Cluster mode: config from the KV bucket (loaded into the replica before anything else
   // reads it), work by rendezvous over live members, results through the stream.
   const cluster = settings.cluster
-    ? await ClusterNode.join({
+    ? await joinAsClusterNode({
         servers: settings.cluster,
         nodeId,
         region: settings.region,
