@@ -280,7 +280,7 @@ export async function startNode(
     const opened = openedMonitor(monitor);
     return opened && toScheduled(opened);
   };
-  for (const monitor of store.listAll<Monitor>('monitor')) {
+  for (const monitor of store.listMonitors()) {
     const due = scheduled(monitor);
     if (due) schedule.upsert(due);
   }

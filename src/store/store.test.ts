@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Monitor } from '../model/index.js';
 import { Store, type CheckedResult, type Judge } from './index.js';
 import { applyMonitor, tempStore } from './test-fixtures.js';
 
@@ -216,6 +217,29 @@ test('the judge gets the state it returned last: after a monitor change, a remov
   reopened.ingest([result(50_000)], judge);
   assert.equal(seen[4], undefined, 'a removed monitor starts afresh');
   assert.deepEqual(reopened.getMonitorState('mon_a'), { count: 1, lastSlot: 50_000 });
+});
+
+test('listMonitors hands its documents to their first judgement; after a change the judge gets the new one', () => {
+  const store = openTemp();
+  withMonitor(store);
+  applyMonitor(store, { id: 'mon_b' });
+  const judged: Monitor[] = [];
+  const judge: Judge = (monitor, _state, r) => {
+    judged.push(monitor);
+    return { state: { lastSlot: r.slot }, notifications: [] };
+  };
+  const listed = store.listMonitors();
+  const listedA = listed.find((monitor) => monitor.id === 'mon_a');
+  assert.ok(listedA);
+  store.ingest([result(10_000)], judge);
+  // The object itself: the scheduler's copy and ingest's are one.
+  assert.equal(judged[0], listedA);
+
+  // mon_b changes between the listing and its first result: judged with the new document.
+  applyMonitor(store, { id: 'mon_b', revision: 2, name: 'renamed' });
+  store.ingest([{ ...result(10_000), monitorId: 'mon_b' }], judge);
+  assert.notEqual(judged[1], listed.find((monitor) => monitor.id === 'mon_b'));
+  assert.equal(judged[1]?.name, 'renamed');
 });
 
 test('a batch that fails is rolled back with its states: its retry is judged as the first time', () => {
