@@ -238,7 +238,10 @@ test('listMonitors hands its documents to their first judgement; after a change 
   // mon_b changes between the listing and its first result: judged with the new document.
   applyMonitor(store, { id: 'mon_b', revision: 2, name: 'renamed' });
   store.ingest([{ ...result(10_000), monitorId: 'mon_b' }], judge);
-  assert.notEqual(judged[1], listed.find((monitor) => monitor.id === 'mon_b'));
+  assert.notEqual(
+    judged[1],
+    listed.find((monitor) => monitor.id === 'mon_b'),
+  );
   assert.equal(judged[1]?.name, 'renamed');
 });
 
