@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Monitor } from '../model/index.js';
 import { Store, type CheckedResult, type Judge } from './index.js';
 import { applyMonitor, tempStore } from './test-fixtures.js';
+import { httpMonitorDoc } from '../testing/index.js';
 
 const openTemp = tempStore;
 const withMonitor = (store: Store) => applyMonitor(store);
@@ -219,7 +220,7 @@ test('the judge gets the state it returned last: after a monitor change, a remov
   assert.deepEqual(reopened.getMonitorState('mon_a'), { count: 1, lastSlot: 50_000 });
 });
 
-test('listMonitors hands its documents to their first judgement; after a change the judge gets the new one', () => {
+test('listMonitors, and each change applied, hand their documents to the first judgement', () => {
   const store = openTemp();
   withMonitor(store);
   applyMonitor(store, { id: 'mon_b' });
@@ -235,14 +236,21 @@ test('listMonitors hands its documents to their first judgement; after a change 
   // The object itself: the scheduler's copy and ingest's are one.
   assert.equal(judged[0], listedA);
 
-  // mon_b changes between the listing and its first result: judged with the new document.
-  applyMonitor(store, { id: 'mon_b', revision: 2, name: 'renamed' });
+  // mon_b changes between the listing and its first result: judged with the document the
+  // change carried (the one its writer hands the scheduler), not the listed one.
+  const renamed = httpMonitorDoc({ id: 'mon_b', accountId: 'acc_1', revision: 2, name: 'renamed' });
+  const change = { kind: 'monitor', id: 'mon_b', accountId: 'acc_1', revision: 2 } as const;
+  assert.ok(store.applyConfig({ ...change, doc: renamed }));
   store.ingest([{ ...result(10_000), monitorId: 'mon_b' }], judge);
-  assert.notEqual(
-    judged[1],
-    listed.find((monitor) => monitor.id === 'mon_b'),
-  );
-  assert.equal(judged[1]?.name, 'renamed');
+  assert.equal(judged[1], renamed);
+
+  // A change that does not apply (an older revision) hands over nothing: the row stands.
+  const stale = httpMonitorDoc({ id: 'mon_a', accountId: 'acc_1', revision: 1, name: 'stale' });
+  const pushed = httpMonitorDoc({ id: 'mon_a', accountId: 'acc_1', revision: 3, name: 'new' });
+  assert.ok(store.applyConfig({ ...change, id: 'mon_a', revision: 3, doc: pushed }));
+  assert.equal(store.applyConfig({ ...change, id: 'mon_a', revision: 1, doc: stale }), false);
+  store.ingest([result(20_000)], judge);
+  assert.equal(judged[2]?.name, 'new');
 });
 
 test('a batch that fails is rolled back with its states: its retry is judged as the first time', () => {

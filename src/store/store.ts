@@ -99,10 +99,10 @@ export class Store {
   private readonly waiting: WaitingResults;
   private readonly monitors = new Map<string, KnownMonitor | null>();
   /**
-   * Monitors listed by `listMonitors` and not judged since: the first judgement takes its
-   * document from here rather than parsing the row again, so what the caller keeps of them
-   * (the scheduler: ids, URLs, options) and what ingest keeps share one copy (at 30,000
-   * monitors, ~6 MB of strings fewer). A change to a monitor drops its entry.
+   * Monitors listed by `listMonitors`, or applied since, and not judged since: the first
+   * judgement takes its document from here rather than parsing the row again, so what the
+   * scheduler keeps of them (ids, URLs, options) and what ingest keeps share one copy (at
+   * 30,000 monitors, ~6 MB of strings fewer). A change to a monitor replaces its entry.
    */
   private readonly listed = new Map<string, Monitor>();
 
@@ -590,7 +590,12 @@ export class Store {
       }
       return outcome;
     })();
-    if (change.kind === 'monitor' && wasApplied(outcome)) this.monitors.delete(change.id);
+    if (change.kind === 'monitor' && wasApplied(outcome)) {
+      this.monitors.delete(change.id);
+      // The writer hands this very document to the scheduler too (`onChange`): one copy.
+      const monitor = change.doc as Monitor | null;
+      if (monitor && !monitor.paused) this.listed.set(change.id, monitor);
+    }
     return outcome;
   }
 
