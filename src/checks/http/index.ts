@@ -6,7 +6,7 @@ import { down, msSince, up } from '../outcome.js';
 import type { CheckContext, CheckDetails, CheckOutcome, Runner } from '../types.js';
 import { parseJsonPath, readJsonPath, type JsonPathStep } from './json-path.js';
 import type { HttpOptions } from './options.js';
-import { statusBounds } from './status.js';
+import { DEFAULT_EXPECTED_STATUS, statusBounds } from './status.js';
 
 const NO_BODY = Buffer.alloc(0);
 /** Headers that must not follow a redirect to another origin, as browsers do. */
@@ -16,7 +16,7 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizat
 interface Plan {
   url: URL;
   headers: OutgoingHttpHeaders;
-  statuses: [number, number][];
+  statuses: readonly [number, number][];
   keyword: Buffer | undefined;
   keywordAbsent: Buffer | undefined;
   jsonPath: JsonPathStep[] | undefined;
@@ -25,6 +25,15 @@ interface Plan {
 
 // Options objects live as long as their monitor, so this spares re-parsing on every check.
 const plans = new WeakMap<HttpOptions, Plan>();
+
+/**
+ * What most monitors' plans hold alike, shared rather than made per monitor (a check thread
+ * keeps a plan for each of its monitors: ~180 bytes each fewer, 2.7 MB at 15,000).
+ */
+const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({});
+const DEFAULT_STATUSES: readonly [number, number][] = Object.freeze([
+  [200, 399] as [number, number],
+]);
 
 /**
  * Requests `url` (following redirects unless told not to) and judges status, body and
@@ -50,9 +59,8 @@ function planFor(options: HttpOptions): Plan {
   if (!plan) {
     plan = {
       url: new URL(options.url),
-      headers: options.headers ?? {},
-      // The schema admits only well-formed entries; were one not, it would match nothing.
-      statuses: options.expectedStatus.map((entry) => statusBounds(entry) ?? [0, -1]),
+      headers: options.headers ?? NO_HEADERS,
+      statuses: statusesOf(options.expectedStatus),
       keyword: options.keyword === undefined ? undefined : Buffer.from(options.keyword),
       keywordAbsent:
         options.keywordAbsent === undefined ? undefined : Buffer.from(options.keywordAbsent),
@@ -62,6 +70,12 @@ function planFor(options: HttpOptions): Plan {
     plans.set(options, plan);
   }
   return plan;
+}
+
+function statusesOf(expected: HttpOptions['expectedStatus']): readonly [number, number][] {
+  if (expected.length === 1 && expected[0] === DEFAULT_EXPECTED_STATUS) return DEFAULT_STATUSES;
+  // The schema admits only well-formed entries; were one not, it would match nothing.
+  return expected.map((entry) => statusBounds(entry) ?? [0, -1]);
 }
 
 async function check(

@@ -3,7 +3,7 @@ import { RESERVED_REQUEST_HEADERS } from '../../http-client/index.js';
 import { MULTILINE } from '../fields.js';
 import type { OptionsSpec } from '../types.js';
 import { isJsonPath } from './json-path.js';
-import { statusBounds } from './status.js';
+import { DEFAULT_EXPECTED_STATUS, statusBounds } from './status.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -62,7 +62,7 @@ export const httpOptions = z
       .array(statusEntry)
       .min(1, 'must list at least one status or range')
       .max(50)
-      .default(['200-399'])
+      .default([DEFAULT_EXPECTED_STATUS])
       .describe('statuses that count as up: codes (200) and ranges ("200-399")'),
     keyword: z
       .string()

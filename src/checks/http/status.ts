@@ -1,3 +1,6 @@
+/** The statuses that count as up when a monitor names none. */
+export const DEFAULT_EXPECTED_STATUS = '200-399';
+
 // "200", or a range "200-399".
 const STATUS_TEXT = /^([1-5]\d\d)(?:-([1-5]\d\d))?$/;
 
