@@ -104,7 +104,7 @@ export class Store {
    * scheduler keeps of them (ids, URLs, options) and what ingest keeps share one copy (at
    * 30,000 monitors, ~6 MB of strings fewer). A change to a monitor replaces its entry.
    */
-  private readonly listed = new Map<string, Monitor>();
+  private readonly awaitingJudgement = new Map<string, Monitor>();
 
   constructor(
     readonly path: string,
@@ -216,7 +216,8 @@ export class Store {
    */
   listMonitors(): Monitor[] {
     const monitors = this.config.listAll<Monitor>('monitor');
-    for (const monitor of monitors) if (!monitor.paused) this.listed.set(monitor.id, monitor);
+    for (const monitor of monitors)
+      if (!monitor.paused) this.awaitingJudgement.set(monitor.id, monitor);
     return monitors;
   }
 
@@ -440,7 +441,7 @@ export class Store {
    */
   private dropCaches(): void {
     this.monitors.clear();
-    this.listed.clear();
+    this.awaitingJudgement.clear();
     this.results.dropCaches();
   }
 
@@ -569,8 +570,8 @@ export class Store {
   }
 
   private applyChange(change: ConfigChange, deletedAt: number): ConfigOutcome {
-    // Whatever the outcome: the listed document may no longer be the row.
-    if (change.kind === 'monitor') this.listed.delete(change.id);
+    // Whatever the outcome: the document kept for it may no longer be the row.
+    if (change.kind === 'monitor') this.awaitingJudgement.delete(change.id);
     const outcome = this.db.transaction(() => {
       const outcome = this.config.apply(change, deletedAt);
       if (!wasApplied(outcome)) return outcome;
@@ -594,7 +595,7 @@ export class Store {
       this.monitors.delete(change.id);
       // The writer hands this very document to the scheduler too (`onChange`): one copy.
       const monitor = change.doc as Monitor | null;
-      if (monitor && !monitor.paused) this.listed.set(change.id, monitor);
+      if (monitor && !monitor.paused) this.awaitingJudgement.set(change.id, monitor);
     }
     return outcome;
   }
@@ -674,8 +675,9 @@ export class Store {
   private knownMonitor(monitorId: string): KnownMonitor | null {
     const cached = this.monitors.get(monitorId);
     if (cached !== undefined) return cached;
-    const monitor = this.listed.get(monitorId) ?? this.config.get<Monitor>('monitor', monitorId);
-    this.listed.delete(monitorId);
+    const monitor =
+      this.awaitingJudgement.get(monitorId) ?? this.config.get<Monitor>('monitor', monitorId);
+    this.awaitingJudgement.delete(monitorId);
     const known = monitor
       ? {
           monitor,

@@ -28,7 +28,7 @@ const plans = new WeakMap<HttpOptions, Plan>();
 
 /**
  * What most monitors' plans hold alike, shared rather than made per monitor (a check thread
- * keeps a plan for each of its monitors: ~180 bytes each fewer, 2.7 MB at 15,000).
+ * keeps a plan for each of its monitors: ~150 bytes each fewer, 2.4 MB at 15,000).
  */
 const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({});
 const DEFAULT_STATUSES: readonly [number, number][] = Object.freeze([
