@@ -80,6 +80,35 @@ void describe('Deadline', () => {
     assert.equal(deadline.interruption, undefined);
   });
 
+  void it('many deadlines on one parent make one listener on it, and all abort with it', () => {
+    const parent = new AbortController();
+    const calls: Interruption[] = [];
+    const deadlines = Array.from(
+      { length: 1_000 },
+      () => new Deadline(10_000, parent.signal, (why) => calls.push(why)),
+    );
+    // A listener each would make every check walk the list of those running.
+    assert.equal(getEventListeners(parent.signal, 'abort').length, 1);
+    deadlines[0]?.end();
+    parent.abort();
+    assert.equal(calls.length, 999);
+    assert.equal(deadlines[0]?.signal.aborted, false);
+    assert.ok(deadlines.slice(1).every((d) => d.signal.aborted && d.interruption === 'abort'));
+    assert.equal(getEventListeners(parent.signal, 'abort').length, 0);
+  });
+
+  void it('lets go of its parent once the last of its deadlines ends', () => {
+    const parent = new AbortController();
+    const deadlines = [1, 2, 3].map(() => new Deadline(10_000, parent.signal));
+    for (const deadline of deadlines) deadline.end();
+    assert.equal(getEventListeners(parent.signal, 'abort').length, 0);
+    // And listens again for the next one.
+    const next = new Deadline(10_000, parent.signal);
+    parent.abort();
+    assert.equal(next.interruption, 'abort');
+    assert.ok(deadlines.every((d) => d.interruption === undefined));
+  });
+
   void it('lets go of its parent when it fires', async () => {
     const parent = new AbortController();
     const deadline = new Deadline(10, parent.signal);
