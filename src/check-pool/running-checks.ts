@@ -97,5 +97,4 @@ export class RunningChecks {
     this.stopping.abort();
     this.stopping = new AbortController();
   }
-
 }
