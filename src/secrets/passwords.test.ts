@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { TirelessError } from '../errors/index.js';
 import { OWASP_SCRYPT, PasswordHasher, passwords } from './index.js';
 
@@ -68,6 +69,30 @@ void describe('password hasher', () => {
     await Promise.all([first, second]);
     assert.equal(hasher.pending, 0);
     assert.match(await hasher.hash('four-password'), /^scrypt\$/);
+  });
+
+  void it('stops its worker when idle, and a hash asked meanwhile starts a new one', async (t) => {
+    const hasher = new PasswordHasher({ params: CHEAP, idleMs: 50 });
+    t.after(() => hasher.close());
+    assert.equal(hasher.running, false);
+    await hasher.hash('first-password');
+    assert.equal(hasher.running, true);
+    const began = Date.now();
+    while (hasher.running && Date.now() - began < 5_000) await setImmediatePromise();
+    assert.equal(hasher.running, false, 'an idle worker holds ~10 MB for nothing');
+    // At once, while the old worker is still exiting: its exit must not fail this hash.
+    const stored = await hasher.hash('second-password');
+    assert.equal((await hasher.check('second-password', stored)).matches, true);
+  });
+
+  void it('keeps its worker while hashes come closer together than idleMs', async (t) => {
+    const hasher = new PasswordHasher({ params: CHEAP, idleMs: 1_000 });
+    t.after(() => hasher.close());
+    for (let i = 0; i < 4; i++) {
+      await hasher.hash(`password-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(hasher.running, true);
+    }
   });
 
   void it('fails what it holds when closed, and starts a new worker for the next hash', async () => {

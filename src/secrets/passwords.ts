@@ -48,18 +48,27 @@ export interface PasswordHasherOptions {
    * At ~0.4 s each, 16 is a wait of ~6 s at worst. @defaultValue 16
    */
   maxPending?: number;
+  /**
+   * How long the worker stays without work before it stops, ms: logins are rare, and an idle
+   * thread holds ~10 MB of memory. The next hash starts a new one. @defaultValue 30_000
+   */
+  idleMs?: number;
 }
 
 const WORKER_URL = new URL('./password-worker.js', import.meta.url);
 
 /**
  * Hashes and checks passwords as `scrypt$N$r$p$salt$hash` (salt and hash base64url), on one
- * worker thread started at the first use (an idle one keeps no process alive).
+ * worker thread started at the first use and stopped after `idleMs` without work (an idle one
+ * keeps no process alive).
  */
 export class PasswordHasher {
   readonly params: ScryptParams;
   private readonly maxPending: number;
+  private readonly idleMs: number;
   private worker: Worker | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly retired = new WeakSet<Worker>();
   private nextId = 0;
   private readonly waiting = new Map<
     number,
@@ -69,6 +78,12 @@ export class PasswordHasher {
   constructor(options: PasswordHasherOptions = {}) {
     this.params = Object.freeze({ ...(options.params ?? OWASP_SCRYPT) });
     this.maxPending = options.maxPending ?? 16;
+    this.idleMs = options.idleMs ?? 30_000;
+  }
+
+  /** Whether a worker thread is running (started, and not yet stopped for idleness). */
+  get running(): boolean {
+    return this.worker !== undefined;
   }
 
   /** Hashes waiting or running on the worker. */
@@ -110,6 +125,7 @@ export class PasswordHasher {
 
   /** Stops the worker; hashes still waiting are refused. */
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
@@ -128,6 +144,7 @@ export class PasswordHasher {
     const job: HashJob = { id, password, salt, ...params, keyLength: KEY_LENGTH };
     return new Promise<Buffer>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      clearTimeout(this.idleTimer);
       const worker = this.started();
       // Held while it works for someone (a script awaiting a hash); idle, it holds nothing.
       worker.ref();
@@ -141,12 +158,16 @@ export class PasswordHasher {
     worker.on('message', (reply: HashReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) worker.unref();
+      if (this.waiting.size === 0) {
+        worker.unref();
+        this.idleTimer = setTimeout(() => this.retire(worker), this.idleMs).unref();
+      }
       if ('key' in reply) waiter?.resolve(Buffer.from(reply.key));
       else waiter?.reject(new TirelessError('TIRELESS_INTERNAL', reply.error));
     });
     // A worker that died (or was closed) fails what it held; the next hash starts a new one.
     const fail = (why: string) => {
+      if (this.retired.has(worker)) return;
       if (this.worker === worker) this.worker = undefined;
       for (const waiter of this.waiting.values())
         waiter.reject(new TirelessError('TIRELESS_INTERNAL', why));
@@ -156,6 +177,14 @@ export class PasswordHasher {
     worker.on('exit', (code) => fail(`the password hasher stopped (exit ${code})`));
     this.worker = worker;
     return worker;
+  }
+
+  /** Stops an idle worker; its exit fails nothing (the hashes waiting are the next one's). */
+  private retire(worker: Worker): void {
+    if (this.worker !== worker || this.waiting.size > 0) return;
+    this.worker = undefined;
+    this.retired.add(worker);
+    void worker.terminate();
   }
 }
 
