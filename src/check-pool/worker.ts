@@ -1,7 +1,7 @@
 /**
  * A check worker thread: runs the jobs the pool sends and returns their outcomes. It keeps
- * each monitor's options (sent once per version); outcomes that finish in the same
- * event-loop turn go back in one message.
+ * each monitor's options (sent once per version); outcomes go back together, at most
+ * OUTCOMES_EVERY_MS after the first of them finished.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome } from '../checks/index.js';
@@ -16,6 +16,15 @@ const optionsOf = new Map<string, Record<string, unknown>>();
 let finished: FromWorker['outcomes'] = [];
 let startedThrough = -1;
 let sendScheduled = false;
+
+/**
+ * How long finished checks wait for others to go back with, ms. Each message costs both
+ * threads a wake-up and a dispatch: at 15,000 monitors at 10 s a thread, sending what had
+ * finished by the end of each event-loop turn made ~550 messages a second of ~2.7 outcomes.
+ * Lateness is measured from a check's start, so this delays no figure, only what follows an
+ * outcome (its result stored, an alert) by at most this much.
+ */
+const OUTCOMES_EVERY_MS = 10;
 
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
@@ -50,7 +59,7 @@ function finish(id: number, outcome: CheckOutcome | null, startedAt: number): vo
 function scheduleSend(): void {
   if (sendScheduled) return;
   sendScheduled = true;
-  setImmediate(sendFinished);
+  setTimeout(sendFinished, OUTCOMES_EVERY_MS);
 }
 
 function sendFinished(): void {
